@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what hookbench needs on Debian 12 (idempotent; quiet when everything is present).
+set -euo pipefail
+
+packages=(cmake ninja-build g++ pkgconf libboost-dev libcpp-httplib-dev libbenchmark-dev
+          libgtest-dev nlohmann-json3-dev libssl-dev python3-matplotlib python3-numpy)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done" >&2

@@ -1,0 +1,109 @@
+// `hookbench client`: run the consumer alone against a producer given by URL.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "commands.hpp"
+#include "consumer/consumer.hpp"
+#include "core/cli.hpp"
+
+namespace hookbench {
+
+int client_main(int argc, char** argv) {
+  consumer_config cfg;
+  std::string out_path;
+  option_parser p("hookbench client",
+                  "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
+                  "by one delivery mode. It waits for the producer to start generating, follows its\n"
+                  "measured window, drains, then prints {\"event\":\"report\",...} on stdout and exits.\n"
+                  "Prints {\"event\":\"ready\",...} once its subscribers are set up.");
+  p.add("--producer", "URL", "the producer, e.g. http://127.0.0.1:8080 (required)", "",
+        [&](std::string_view v) { cfg.producer = parse_http_url(v); })
+      .add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
+           [&](std::string_view v) {
+             if (!find_mode(v)) {
+               throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
+             }
+             cfg.mode = std::string(v);
+           })
+      .add("--subscribers", "N", "number of subscribers", "1",
+           [&](std::string_view v) { cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000)); })
+      .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
+           [&](std::string_view v) {
+             cfg.interval = parse_duration(v);
+             if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
+           })
+      .add("--poll-limit", "N", "events per poll response at most (more: poll again at once)",
+           "1000", [&](std::string_view v) { cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000)); })
+      .add("--listen", "HOST:PORT", "where the webhook receiver listens (webhook mode)",
+           "127.0.0.1:0", [&](std::string_view v) { cfg.listen = parse_host_port(v); })
+      .add("--advertise", "HOST", "host put in the webhook URL given to the producer",
+           "the --listen host", [&](std::string_view v) { cfg.advertise_host = std::string(v); })
+      .add("--timeout", "DURATION", "timeout of one request", "5s",
+           [&](std::string_view v) {
+             cfg.request_timeout = parse_duration(v);
+             if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--drain", "DURATION", "after the window, wait at most this long for stragglers", "5s",
+           [&](std::string_view v) { cfg.drain = parse_duration(v); })
+      .add("--start-timeout", "DURATION", "give up if the producer has not started by then", "60s",
+           [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
+      .add("--out", "FILE", "also write the report JSON to FILE", "",
+           [&](std::string_view v) { out_path = std::string(v); });
+  if (!p.parse(argc, argv)) return 0;
+  if (!p.given("--producer")) throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
+  const mode_info* info = find_mode(cfg.mode);
+  if (info->pull && (p.given("--listen") || p.given("--advertise"))) {
+    throw usage_error("--listen/--advertise: only for push modes, not --mode " + cfg.mode);
+  }
+  if (!info->pull && (p.given("--interval") || p.given("--poll-limit"))) {
+    throw usage_error("--interval/--poll-limit: only for poll modes, not --mode " + cfg.mode);
+  }
+
+  boost::asio::io_context ioc(1);
+  consumer c(ioc, cfg);
+  try {
+    c.setup();
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench client: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  int rc = 0;
+  c.on_done = [&](nlohmann::json report) {
+    if (!out_path.empty()) {
+      std::ofstream f(out_path);
+      f << report.dump(2) << "\n";
+      if (!f) {
+        std::cerr << "hookbench client: cannot write " << out_path << "\n";
+        rc = kExitFailure;
+      }
+    }
+    std::cout << nlohmann::json{{"event", "report"}, {"report", report}}.dump() << std::endl;
+    ioc.stop();
+  };
+  c.on_error = [&](std::string error) {
+    std::cerr << "hookbench client: " << error << "\n";
+    rc = kExitFailure;
+    ioc.stop();
+  };
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    rc = kExitInterrupted;
+    ioc.stop();
+  });
+  c.start();
+  std::cout << nlohmann::json{{"event", "ready"},
+                              {"role", "consumer"},
+                              {"mode", cfg.mode},
+                              {"receiver_port", c.receiver_port()},
+                              {"pid", getpid()}}
+                   .dump()
+            << std::endl;
+  ioc.run();
+  return rc;
+}
+
+}  // namespace hookbench

@@ -1,0 +1,200 @@
+// Consumer lifecycle: setup -> ready -> window -> drain -> report.
+#include "consumer/consumer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "consumer/webhook_mode.hpp"
+#include "measure/latency.hpp"
+
+namespace hookbench {
+namespace {
+
+constexpr nanos kControlPeriod = 20 * kNanosPerMilli;
+constexpr nanos kDrainCheckPeriod = 2 * kNanosPerMilli;
+constexpr int kRttProbes = 21;
+
+}  // namespace
+
+consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
+    : ioc_(ioc),
+      config_(std::move(config)),
+      info_(find_mode(config_.mode)),
+      tracker_(config_.subscribers),
+      ctx_{ioc, config_, tracker_, window_},
+      control_timer_(ioc),
+      cpu_timer_(ioc),
+      drain_timer_(ioc) {
+  if (!info_) throw usage_error("--mode: expected " + mode_names() + ", got '" + config_.mode + "'");
+  mode_ = info_->make(ctx_);
+}
+
+consumer::~consumer() = default;
+
+std::uint16_t consumer::receiver_port() const {
+  if (auto* w = dynamic_cast<webhook_mode*>(mode_.get())) return w->port();
+  return 0;
+}
+
+void consumer::setup() {
+  // RTT probe on one keep-alive connection: the first exchange pays the connect.
+  boost::asio::io_context probe_ioc;
+  http::client_options co;
+  co.timeout = config_.request_timeout;
+  http::client_connection conn(probe_ioc, config_.producer.address, co);
+  std::vector<nanos> rtts;
+  std::string failure;
+  std::function<void()> next = [&] {
+    const nanos t = now_ns();
+    conn.async_send({"GET", "/control/ping", {}, {}, {}},
+                    [&, t](boost::system::error_code ec, http::client_response&& r) {
+                      if (ec) {
+                        failure = http::describe(ec);
+                        return;
+                      }
+                      if (r.status != 200) {
+                        failure = "HTTP " + std::to_string(r.status) + " from /control/ping";
+                        return;
+                      }
+                      rtts.push_back(now_ns() - t);
+                      if (rtts.size() < kRttProbes) next();
+                    });
+  };
+  next();
+  probe_ioc.run_for(std::chrono::nanoseconds(config_.request_timeout + kNanosPerSecond));
+  if (rtts.size() < kRttProbes) {
+    throw std::runtime_error("cannot reach producer at " + config_.producer.to_string() + ": " +
+                             (failure.empty() ? "timed out" : failure));
+  }
+  rtts.erase(rtts.begin());
+  std::sort(rtts.begin(), rtts.end());
+  rtt_min_us_ = to_us(rtts.front());
+  rtt_p50_us_ = to_us(percentile_sorted(rtts, 0.5));
+  mode_->setup();
+}
+
+void consumer::start() {
+  http::client_options co;
+  co.timeout = config_.request_timeout;
+  control_ = std::make_unique<http::client_connection>(ioc_, config_.producer.address, co);
+  mode_->start();
+  start_deadline_ = now_ns() + config_.start_timeout;
+  wait_for_start();
+}
+
+void consumer::arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn) {
+  t.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(at)));
+  t.async_wait([this, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec && !done_) fn();
+  });
+}
+
+void consumer::control_get(const char* target, std::function<void(const nlohmann::json&)> next) {
+  control_->async_send({"GET", target, {}, {}, {}},
+                       [this, target, next = std::move(next)](boost::system::error_code ec,
+                                                              http::client_response&& r) {
+                         if (done_) return;
+                         if (ec || r.status != 200) {
+                           done_ = true;
+                           mode_->stop();
+                           if (on_error) {
+                             on_error(std::string("producer control request ") + target +
+                                      " failed: " +
+                                      (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status)));
+                           }
+                           return;
+                         }
+                         auto j = nlohmann::json::parse(r.body, nullptr, false);
+                         next(j.is_object() ? j : nlohmann::json::object());
+                       });
+}
+
+void consumer::wait_for_start() {
+  control_get("/control/window", [this](const nlohmann::json& w) {
+    if (w.value("started", false)) return on_window(w);
+    if (now_ns() > start_deadline_) {
+      done_ = true;
+      mode_->stop();
+      if (on_error) {
+        on_error("producer did not start generating within " +
+                 format_duration(config_.start_timeout));
+      }
+      return;
+    }
+    arm_at(control_timer_, now_ns() + kControlPeriod, [this] { wait_for_start(); });
+  });
+}
+
+void consumer::on_window(const nlohmann::json& w) {
+  window_.start_ns = w.value("window_start_ns", nanos{0});
+  window_.end_ns = w.value("window_end_ns", nanos{0});
+  arm_at(cpu_timer_, window_.start_ns, [this] {
+    cpu_start_ = process_cpu();
+    cpu_start_taken_ = true;
+    arm_at(cpu_timer_, window_.end_ns, [this] {
+      cpu_end_ = process_cpu();
+      cpu_end_taken_ = true;
+    });
+  });
+  arm_at(control_timer_, window_.end_ns, [this] { wait_for_final(); });
+}
+
+void consumer::wait_for_final() {
+  control_get("/control/window", [this](const nlohmann::json& w) {
+    if (!w.value("finished", false)) {
+      return arm_at(control_timer_, now_ns() + kControlPeriod, [this] { wait_for_final(); });
+    }
+    tracker_.set_window(w.value("first_seq", seq_t{1}), w.value("last_seq", seq_t{0}));
+    drain_deadline_ = now_ns() + config_.drain;
+    drain_check();
+  });
+}
+
+void consumer::drain_check() {
+  if (tracker_.complete()) {
+    drained_at_ = now_ns();
+    return finish();
+  }
+  if (now_ns() >= drain_deadline_) return finish();
+  arm_at(drain_timer_, now_ns() + kDrainCheckPeriod, [this] { drain_check(); });
+}
+
+void consumer::finish() {
+  if (done_) return;
+  mode_->stop();
+  auto r = report();
+  done_ = true;
+  control_timer_.cancel();
+  cpu_timer_.cancel();
+  drain_timer_.cancel();
+  if (on_done) on_done(std::move(r));
+}
+
+nlohmann::json consumer::report() {
+  auto totals = tracker_.window_totals();
+  auto latency = summarize_latency(totals.latencies);
+  const double cpu =
+      cpu_start_taken_ && cpu_end_taken_ ? cpu_end_.total() - cpu_start_.total() : 0;
+  const std::uint64_t expected = tracker_.expected();
+  return {
+      {"role", "consumer"},
+      {"config", config_.to_json()},
+      {"window_known", tracker_.window_known()},
+      {"expected", expected},
+      {"delivered", totals.delivered},
+      {"lost", expected - std::min<std::uint64_t>(expected, totals.delivered)},
+      {"duplicates", totals.duplicates},
+      {"reordered", totals.reordered},
+      {"received_total", tracker_.received_total()},
+      {"latency_us", latency},
+      {"traffic", mode_->stats()},
+      {"cpu_s", cpu},
+      {"cpu_measured", cpu_start_taken_ && cpu_end_taken_},
+      {"drained", drained_at_ != 0},
+      {"drain_s", drained_at_ ? to_s(drained_at_ - window_.end_ns) : to_s(config_.drain)},
+      {"rtt_us", {{"min", rtt_min_us_}, {"p50", rtt_p50_us_}}},
+  };
+}
+
+}  // namespace hookbench

@@ -1,0 +1,57 @@
+// The consumer ("the client app"): one delivery mode's subscribers plus the shared machinery:
+// RTT probe, learning the window from the producer, CPU at the window's edges, the drain, and
+// the report.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "consumer/delivery_mode.hpp"
+#include "http/client.hpp"
+#include "measure/resources.hpp"
+
+namespace hookbench {
+
+class consumer {
+ public:
+  consumer(boost::asio::io_context& ioc, consumer_config config);
+  ~consumer();
+
+  // Blocking: measures RTT to the producer and sets the mode up. Throws std::runtime_error.
+  void setup();
+  // Starts receiving and following the producer's window; ends with on_done or on_error.
+  void start();
+  std::function<void(nlohmann::json report)> on_done;
+  std::function<void(std::string error)> on_error;
+  // Port of the push receiver (0 for pull modes).
+  std::uint16_t receiver_port() const;
+  nlohmann::json report();
+
+ private:
+  void control_get(const char* target, std::function<void(const nlohmann::json&)> next);
+  void wait_for_start();
+  void on_window(const nlohmann::json& w);
+  void wait_for_final();
+  void drain_check();
+  void finish();
+  void arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn);
+
+  boost::asio::io_context& ioc_;
+  consumer_config config_;
+  const mode_info* info_;
+  delivery_tracker tracker_;
+  measurement_window window_;
+  mode_context ctx_;
+  std::unique_ptr<delivery_mode> mode_;
+  std::unique_ptr<http::client_connection> control_;
+  boost::asio::steady_timer control_timer_, cpu_timer_, drain_timer_;
+  nanos start_deadline_ = 0, drain_deadline_ = 0, drained_at_ = 0;
+  cpu_sample cpu_start_{}, cpu_end_{};
+  bool cpu_start_taken_ = false, cpu_end_taken_ = false, done_ = false;
+  double rtt_min_us_ = 0, rtt_p50_us_ = 0;
+};
+
+}  // namespace hookbench

@@ -1,0 +1,162 @@
+// The polling subscribers.
+#include "consumer/poll_mode.hpp"
+
+#include <chrono>
+#include <iostream>
+
+namespace hookbench {
+
+struct poll_mode::poller {
+  std::size_t id = 0;
+  nanos phase = 0;
+  std::uint64_t slot = 0;       // index of the next scheduled poll
+  seq_t cursor = 0;             // last event seen
+  nanos pending_slot_ns = 0;    // a slot that came while a poll was in flight (0 = none)
+  std::unique_ptr<http::client_connection> conn;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+poll_mode::poll_mode(mode_context& ctx) : ctx_(ctx) {}
+poll_mode::~poll_mode() { stop(); }
+
+void poll_mode::start() {
+  const auto& cfg = ctx_.config;
+  const nanos interval = cfg.interval;
+  late_threshold_ = interval / 10;
+  base_ns_ = now_ns() + 10 * kNanosPerMilli;
+  http::client_options co;
+  co.keep_alive = true;
+  co.timeout = cfg.request_timeout;
+  for (std::size_t k = 0; k < cfg.subscribers; ++k) {
+    auto p = std::make_unique<poller>();
+    p->id = k;
+    p->phase = static_cast<nanos>(static_cast<long double>(interval) * k / cfg.subscribers);
+    p->conn = std::make_unique<http::client_connection>(ctx_.ioc, cfg.producer.address, co);
+    p->timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+    pollers_.push_back(std::move(p));
+  }
+  for (auto& p : pollers_) arm(*p);
+}
+
+void poll_mode::stop() {
+  stopped_ = true;
+  for (auto& p : pollers_) {
+    p->timer->cancel();
+  }
+}
+
+void poll_mode::arm(poller& p) {
+  const nanos slot_ns = base_ns_ + p.phase + static_cast<nanos>(p.slot) * ctx_.config.interval;
+  p.timer->expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(slot_ns)));
+  p.timer->async_wait([this, &p, slot_ns](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    on_slot(p, slot_ns);
+  });
+}
+
+void poll_mode::on_slot(poller& p, nanos slot_ns) {
+  ++scheduled_;
+  // Whole intervals that passed while we were blocked are skipped (and counted), never queued.
+  const nanos now = now_ns();
+  const nanos interval = ctx_.config.interval;
+  ++p.slot;
+  if (now - slot_ns >= interval) {
+    auto skip = static_cast<std::uint64_t>((now - slot_ns) / interval);
+    p.slot += skip;
+    if (ctx_.window.contains(now)) missed_ += skip;
+  }
+  arm(p);
+  if (p.conn->busy()) {
+    // A second slot came while the poll is still in flight: the older one is dropped.
+    if (p.pending_slot_ns != 0 && ctx_.window.contains(now)) ++missed_;
+    p.pending_slot_ns = slot_ns;
+    return;
+  }
+  send(p, slot_ns, false);
+}
+
+void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
+  const nanos now = now_ns();
+  const bool counted = ctx_.window.contains(now);
+  if (!follow_up && now - scheduled_ns > late_threshold_ && counted) ++late_;
+  if (follow_up && counted) ++follow_ups_;
+  ++polls_total_;
+  http::client_request req;
+  req.target = ctx_.config.producer.target;
+  if (req.target.empty() || req.target == "/") req.target = "/events";
+  req.target += "?after=" + std::to_string(p.cursor) + "&limit=" +
+                std::to_string(ctx_.config.poll_limit);
+  p.conn->async_send(std::move(req),
+                     [this, &p, counted](boost::system::error_code ec, http::client_response&& r) {
+                       on_response(p, counted, ec, std::move(r));
+                     });
+}
+
+void poll_mode::on_response(poller& p, bool counted, boost::system::error_code ec,
+                            http::client_response&& r) {
+  if (counted) traffic_.add(r.bytes_sent, r.bytes_received);
+  bool more = false;
+  if (ec) {
+    if (counted) ++failed_;
+    if (failed_ == 1) {
+      std::cerr << "hookbench client: poll failed: " << http::describe(ec)
+                << " (counted; further failures are counted silently)\n";
+    }
+  } else if (r.status == 200) {
+    std::string error;
+    auto batch = parse_batch_json(r.body, error);
+    const nanos parsed = now_ns();
+    if (!batch) {
+      if (counted) ++failed_;
+      std::cerr << "hookbench client: bad poll response: " << error << "\n";
+    } else {
+      for (const auto& e : batch->events) ctx_.tracker.record(p.id, e, parsed);
+      if (batch->events.empty() && counted) ++empty_;
+      p.cursor = std::max(p.cursor, batch->next);
+      more = batch->events.size() >= ctx_.config.poll_limit;
+    }
+  } else if (r.status == 410) {
+    // Events after our cursor were evicted: they are lost for this subscriber, and the loss
+    // shows in the report (expected - delivered). Resume from the oldest retained event.
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    seq_t oldest = j.is_object() && j.contains("oldest") && j["oldest"].is_number_unsigned()
+                       ? j["oldest"].get<seq_t>()
+                       : p.cursor + 1;
+    ++expired_cursors_;
+    expired_events_ += oldest - 1 - p.cursor;
+    if (expired_cursors_ == 1) {
+      std::cerr << "hookbench client: subscriber " << p.id << " fell behind the retention: events "
+                << p.cursor + 1 << ".." << oldest - 1 << " are LOST\n";
+    }
+    p.cursor = oldest - 1;
+    more = true;
+  } else {
+    if (counted) ++failed_;
+    std::cerr << "hookbench client: poll answered HTTP " << r.status << ": " << r.body << "\n";
+  }
+  if (stopped_) return;
+  if (more) return send(p, now_ns(), true);
+  if (p.pending_slot_ns != 0) {
+    const nanos slot = p.pending_slot_ns;
+    p.pending_slot_ns = 0;
+    send(p, slot, false);
+  }
+}
+
+nlohmann::json poll_mode::stats() const {
+  return {{"requests", traffic_.requests},
+          {"bytes_sent", traffic_.bytes_sent},
+          {"bytes_received", traffic_.bytes_received},
+          {"polls", traffic_.requests},
+          {"empty_polls", empty_},
+          {"late_polls", late_},
+          {"missed_polls", missed_},
+          {"follow_up_polls", follow_ups_},
+          {"failed", failed_},
+          {"expired_cursors", expired_cursors_},
+          {"expired_events", expired_events_},
+          {"polls_total", polls_total_},
+          {"late_threshold_ms", to_ms(late_threshold_)}};
+}
+
+}  // namespace hookbench

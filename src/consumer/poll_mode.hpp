@@ -1,0 +1,44 @@
+// Polling: N subscribers, each on its own keep-alive connection, poll GET /events on a fixed
+// schedule. Subscriber k polls at phase_k + i*T (phases spread over T); an overrun poll never
+// shifts the schedule: the next slot is taken late (counted) or skipped (counted).
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <vector>
+
+#include "consumer/delivery_mode.hpp"
+#include "http/client.hpp"
+
+namespace hookbench {
+
+class poll_mode : public delivery_mode {
+ public:
+  explicit poll_mode(mode_context& ctx);
+  ~poll_mode() override;
+  void setup() override {}
+  void start() override;
+  void stop() override;
+  nlohmann::json stats() const override;
+
+ private:
+  struct poller;
+  void arm(poller& p);
+  void on_slot(poller& p, nanos slot_ns);
+  void send(poller& p, nanos scheduled_ns, bool follow_up);
+  void on_response(poller& p, bool counted, boost::system::error_code ec,
+                   http::client_response&& r);
+
+  mode_context& ctx_;
+  nanos base_ns_ = 0;
+  nanos late_threshold_ = 0;
+  bool stopped_ = false;
+  std::vector<std::unique_ptr<poller>> pollers_;
+
+  traffic_counter traffic_;  // polls started inside the window
+  std::uint64_t empty_ = 0, late_ = 0, missed_ = 0, failed_ = 0, follow_ups_ = 0;
+  std::uint64_t expired_cursors_ = 0, expired_events_ = 0, scheduled_ = 0;
+  std::uint64_t polls_total_ = 0;
+};
+
+}  // namespace hookbench

@@ -1,0 +1,89 @@
+// The webhook receiver and its registration with the producer.
+#include "consumer/webhook_mode.hpp"
+
+#include <stdexcept>
+
+#include "http/client.hpp"
+
+namespace hookbench {
+
+webhook_mode::webhook_mode(mode_context& ctx)
+    : ctx_(ctx),
+      server_(
+          ctx.ioc, ctx.config.listen,
+          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver"},
+          [this](http::request&& req, http::reply_fn reply) { handle(std::move(req), std::move(reply)); },
+          [this](const http::exchange& x) {
+            if (x.status >= 400) ++rejected_[x.status];
+            if (ctx_.window.contains(x.received_ns)) traffic_.add(x.bytes_out, x.bytes_in);
+          }) {}
+
+void webhook_mode::setup() {
+  server_.start();
+  const auto& cfg = ctx_.config;
+  host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
+                       server_.port()};
+  if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
+  if (advertised.host == "::") advertised.host = "::1";
+  for (std::size_t k = 0; k < cfg.subscribers; ++k) {
+    http_url url{advertised, "/hook/" + std::to_string(k)};
+    http::client_request req;
+    req.method = "POST";
+    req.target = "/subscriptions";
+    req.body = nlohmann::json{{"url", url.to_string()}}.dump();
+    http::client_response res;
+    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout);
+    if (ec) {
+      throw std::runtime_error("cannot register webhook with producer at " +
+                               cfg.producer.address.to_string() + ": " + http::describe(ec));
+    }
+    if (res.status != 201) {
+      throw std::runtime_error("producer refused webhook registration: HTTP " +
+                               std::to_string(res.status) + " " + res.body);
+    }
+  }
+}
+
+void webhook_mode::stop() { server_.stop(); }
+
+void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
+  const std::string path = req.path();
+  constexpr std::string_view prefix = "/hook/";
+  if (!path.starts_with(prefix)) return reply(http::json_error(404, "no route for " + path));
+  std::size_t k = 0;
+  try {
+    k = static_cast<std::size_t>(parse_int(std::string_view(path).substr(prefix.size()), 0,
+                                           static_cast<std::int64_t>(ctx_.config.subscribers) - 1));
+  } catch (const usage_error&) {
+    return reply(http::json_error(404, "no subscriber " + path.substr(prefix.size())));
+  }
+  if (req.method != "POST") {
+    auto r = http::json_error(405, "webhooks are delivered with POST");
+    r.headers.emplace_back("Allow", "POST");
+    return reply(std::move(r));
+  }
+  std::string error;
+  auto stamp = parse_event_json(req.body, error);
+  if (!stamp) {
+    ++malformed_;
+    return reply(http::json_error(400, error));
+  }
+  ++received_;
+  if (ctx_.tracker.record(k, *stamp, now_ns()) == delivery_tracker::outcome::duplicate) {
+    ++duplicates_;
+  }
+  reply(http::response(204));
+}
+
+nlohmann::json webhook_mode::stats() const {
+  nlohmann::json rejected = nlohmann::json::object();
+  for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
+  return {{"requests", traffic_.requests},
+          {"bytes_sent", traffic_.bytes_sent},
+          {"bytes_received", traffic_.bytes_received},
+          {"webhooks_received", received_},
+          {"malformed", malformed_},
+          {"rejected", rejected}};
+}
+
+}  // namespace hookbench

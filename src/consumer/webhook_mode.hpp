@@ -1,0 +1,32 @@
+// Webhooks: the consumer runs an HTTP receiver and registers one subscription per subscriber
+// (POST /subscriptions {"url": ".../hook/K"}); the producer pushes every event to every URL.
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "consumer/delivery_mode.hpp"
+#include "http/server.hpp"
+
+namespace hookbench {
+
+class webhook_mode : public delivery_mode {
+ public:
+  explicit webhook_mode(mode_context& ctx);
+  void setup() override;
+  void start() override {}
+  void stop() override;
+  nlohmann::json stats() const override;
+  std::uint16_t port() const { return server_.port(); }
+
+ private:
+  void handle(http::request&& req, http::reply_fn reply);
+
+  mode_context& ctx_;
+  http::server server_;
+  traffic_counter traffic_;  // receiver side, requests received inside the window
+  std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0;
+  std::map<unsigned, std::uint64_t> rejected_;
+};
+
+}  // namespace hookbench

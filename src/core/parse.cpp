@@ -1,0 +1,142 @@
+// Command-line value parsing; every failure names the offending text.
+#include "core/parse.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace hookbench {
+namespace {
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+bool to_double(std::string_view text, double& out) {
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && std::isfinite(out);
+}
+
+}  // namespace
+
+nanos parse_duration(std::string_view text) {
+  struct unit {
+    std::string_view suffix;
+    double ns;
+  };
+  // Longest suffixes first so "ms" is not read as "s".
+  static constexpr unit units[] = {{"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}};
+  for (const auto& u : units) {
+    if (text.size() > u.suffix.size() && text.ends_with(u.suffix)) {
+      double value = 0;
+      if (!to_double(text.substr(0, text.size() - u.suffix.size()), value) || value < 0) break;
+      return static_cast<nanos>(std::llround(value * u.ns));
+    }
+  }
+  throw usage_error("expected a duration such as 250ms, 10s or 2m, got " + quoted(text));
+}
+
+std::string format_duration(nanos ns) {
+  char buf[32];
+  if (ns != 0 && ns % kNanosPerSecond == 0 && ns >= 60 * kNanosPerSecond &&
+      ns % (60 * kNanosPerSecond) == 0) {
+    std::snprintf(buf, sizeof buf, "%lldm", static_cast<long long>(ns / (60 * kNanosPerSecond)));
+  } else if (ns >= kNanosPerSecond) {
+    std::snprintf(buf, sizeof buf, "%gs", to_s(ns));
+  } else if (ns >= kNanosPerMilli) {
+    std::snprintf(buf, sizeof buf, "%gms", to_ms(ns));
+  } else {
+    std::snprintf(buf, sizeof buf, "%gus", to_us(ns));
+  }
+  return buf;
+}
+
+double parse_positive_double(std::string_view text) {
+  double value = 0;
+  if (!to_double(text, value) || value <= 0) {
+    throw usage_error("expected a positive number, got " + quoted(text));
+  }
+  return value;
+}
+
+double parse_non_negative_double(std::string_view text) {
+  double value = 0;
+  if (!to_double(text, value) || value < 0) {
+    throw usage_error("expected a number >= 0, got " + quoted(text));
+  }
+  return value;
+}
+
+std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max) {
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    throw usage_error("expected an integer, got " + quoted(text));
+  }
+  if (value < min || value > max) {
+    throw usage_error("expected an integer from " + std::to_string(min) + " to " +
+                      std::to_string(max) + ", got " + quoted(text));
+  }
+  return value;
+}
+
+std::string host_port::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+host_port parse_host_port(std::string_view text) {
+  host_port out;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      throw usage_error("expected [IPv6]:PORT, got " + quoted(text));
+    }
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      throw usage_error("expected HOST:PORT such as 127.0.0.1:8080, got " + quoted(text));
+    }
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (out.host.empty()) throw usage_error("missing host in " + quoted(text));
+  try {
+    out.port = static_cast<std::uint16_t>(parse_int(port_text, 0, 65535));
+  } catch (const usage_error&) {
+    throw usage_error("expected a port from 0 to 65535 in " + quoted(text));
+  }
+  return out;
+}
+
+std::string http_url::to_string() const { return "http://" + address.to_string() + target; }
+
+http_url parse_http_url(std::string_view text) {
+  constexpr std::string_view scheme = "http://";
+  if (!text.starts_with(scheme)) {
+    throw usage_error("expected a URL starting with http://, got " + quoted(text));
+  }
+  auto rest = text.substr(scheme.size());
+  auto slash = rest.find('/');
+  http_url url;
+  url.address = parse_host_port(rest.substr(0, slash));
+  if (slash != std::string_view::npos) url.target = std::string(rest.substr(slash));
+  return url;
+}
+
+std::vector<int> parse_int_list(std::string_view text) {
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+    out.push_back(static_cast<int>(parse_int(item, 0, 4095)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace hookbench

@@ -1,0 +1,49 @@
+// Parsing of the values users type on the command line: durations, rates, sizes, addresses.
+// Every parser throws usage_error with a message that names what was wrong.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace hookbench {
+
+// Bad input from the user: reported as one line, exit code 2.
+class usage_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "250ms", "10s", "2m", "1.5s", "500us"; a bare number is rejected (ambiguous unit).
+nanos parse_duration(std::string_view text);
+// Formats nanoseconds with the largest unit that keeps it readable ("100ms", "1.5s").
+std::string format_duration(nanos ns);
+
+double parse_positive_double(std::string_view text);
+double parse_non_negative_double(std::string_view text);
+std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max);
+
+struct host_port {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;
+};
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0".
+host_port parse_host_port(std::string_view text);
+
+struct http_url {
+  host_port address;
+  std::string target = "/";  // path and query
+  std::string to_string() const;
+};
+// Only plain http:// URLs (TLS delivery is a later mode).
+http_url parse_http_url(std::string_view text);
+
+// "0,1" -> {0, 1}
+std::vector<int> parse_int_list(std::string_view text);
+
+}  // namespace hookbench

@@ -1,0 +1,223 @@
+// Beast async HTTP client connection and a blocking fetch built on it.
+#include "http/client.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <optional>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace hookbench::http {
+
+std::string client_response::header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return {};
+}
+
+std::string describe(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return "timed out";
+  return ec.message();
+}
+
+struct client_connection::impl : std::enable_shared_from_this<client_connection::impl> {
+  net::io_context& ioc;
+  host_port target;
+  client_options options;
+  std::optional<beast::tcp_stream> stream;
+  std::optional<tcp::endpoint> endpoint;
+  beast::flat_buffer buffer;
+  bhttp::request<bhttp::string_body> req;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  client_callback cb;
+  client_response out;
+  bool connected = false;
+  bool reused = false;  // this attempt runs on a socket that served an earlier request
+  bool retried = false;
+  bool in_flight = false;
+  std::uint64_t opened = 0;
+
+  impl(net::io_context& io, host_port t, client_options o)
+      : ioc(io), target(std::move(t)), options(o) {}
+
+  std::chrono::nanoseconds timeout() const { return std::chrono::nanoseconds(options.timeout); }
+
+  void start() {
+    out = {};
+    if (connected && options.keep_alive) {
+      reused = true;
+      return do_write();
+    }
+    reused = false;
+    reset_stream();
+    if (!endpoint) {
+      beast::error_code ec;
+      auto address = net::ip::make_address(target.host, ec);
+      if (ec) {
+        tcp::resolver resolver(ioc);
+        auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
+        if (ec || results.empty()) return finish(ec ? ec : net::error::host_not_found);
+        address = results.begin()->endpoint().address();
+      }
+      endpoint = tcp::endpoint(address, target.port);
+    }
+    stream->expires_after(timeout());
+    stream->async_connect(*endpoint, beast::bind_front_handler(&impl::on_connect, shared_from_this()));
+  }
+
+  void reset_stream() {
+    if (stream) {
+      beast::error_code ec;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream->close();
+    }
+    stream.emplace(ioc);
+    buffer.clear();
+    connected = false;
+  }
+
+  void on_connect(beast::error_code ec) {
+    if (ec) return finish(ec);
+    ++opened;
+    connected = true;
+    stream->socket().set_option(tcp::no_delay(true), ec);
+    do_write();
+  }
+
+  void do_write() {
+    stream->expires_after(timeout());
+    bhttp::async_write(*stream, req, beast::bind_front_handler(&impl::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t bytes) {
+    if (ec) return on_failure(ec);
+    out.bytes_sent = bytes;
+    parser.emplace();
+    parser->body_limit(options.body_limit);
+    stream->expires_after(timeout());
+    bhttp::async_read(*stream, buffer, *parser,
+                      beast::bind_front_handler(&impl::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t bytes) {
+    if (ec) return on_failure(ec);
+    auto msg = parser->release();
+    out.status = msg.result_int();
+    out.bytes_received = bytes;
+    out.body = std::move(msg.body());
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    if (!msg.keep_alive() || !options.keep_alive) {
+      beast::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream->close();
+      connected = false;
+    }
+    finish({});
+  }
+
+  void on_failure(beast::error_code ec) {
+    connected = false;
+    // A keep-alive socket the server closed while idle fails on first use: retry once afresh.
+    const bool stale = reused && !retried && out.bytes_received == 0 && ec != beast::error::timeout;
+    if (stale) {
+      retried = true;
+      reused = false;
+      reset_stream();
+      stream->expires_after(timeout());
+      stream->async_connect(*endpoint,
+                            beast::bind_front_handler(&impl::on_connect, shared_from_this()));
+      return;
+    }
+    finish(ec);
+  }
+
+  void finish(beast::error_code ec) {
+    if (ec) {
+      connected = false;
+      if (stream) {
+        beast::error_code ignored;
+        stream->socket().close(ignored);
+      }
+    }
+    in_flight = false;
+    // Move everything out first: the callback may start the next request on this connection.
+    auto callback = std::move(cb);
+    cb = nullptr;
+    client_response result = std::move(out);
+    out = {};
+    if (callback) callback(ec, std::move(result));
+  }
+};
+
+client_connection::client_connection(net::io_context& ioc, host_port target,
+                                     client_options options)
+    : impl_(std::make_shared<impl>(ioc, std::move(target), options)) {}
+
+client_connection::~client_connection() { close(); }
+
+void client_connection::async_send(client_request r, client_callback cb) {
+  auto& i = *impl_;
+  i.in_flight = true;
+  i.retried = false;
+  i.cb = std::move(cb);
+  i.req = {};
+  i.req.version(11);
+  i.req.method_string(r.method);
+  i.req.target(r.target);
+  i.req.set(bhttp::field::host, i.target.to_string());
+  i.req.set(bhttp::field::user_agent, "hookbench");
+  for (auto& [k, v] : r.headers) i.req.set(k, v);
+  if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
+    i.req.set(bhttp::field::content_type, r.content_type);
+    i.req.body() = std::move(r.body);
+  }
+  i.req.keep_alive(i.options.keep_alive);
+  i.req.prepare_payload();
+  i.start();
+}
+
+bool client_connection::busy() const { return impl_->in_flight; }
+
+void client_connection::close() {
+  if (impl_ && impl_->stream) {
+    beast::error_code ec;
+    impl_->stream->socket().close(ec);
+    impl_->connected = false;
+  }
+}
+
+std::uint64_t client_connection::connections_opened() const { return impl_->opened; }
+
+boost::system::error_code fetch(const host_port& target, const client_request& req,
+                                client_response& out, nanos timeout) {
+  net::io_context ioc;
+  client_options options;
+  options.keep_alive = false;
+  options.timeout = timeout;
+  boost::system::error_code result = net::error::timed_out;
+  bool done = false;
+  {
+    client_connection conn(ioc, target, options);
+    conn.async_send(req, [&](boost::system::error_code ec, client_response&& r) {
+      result = ec;
+      out = std::move(r);
+      done = true;
+    });
+    ioc.run_for(std::chrono::nanoseconds(timeout + kNanosPerSecond));
+  }
+  if (!done) return net::error::timed_out;
+  return result;
+}
+
+}  // namespace hookbench::http

@@ -1,0 +1,74 @@
+// An asynchronous HTTP/1.1 client connection on Asio + Beast: one request in flight at a time,
+// keep-alive (reused socket) or a new connection per request, a timeout on every step, and the
+// bytes each exchange put on the wire. Also a blocking fetch() for setup and control calls.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/parse.hpp"
+#include "http/message.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hookbench::http {
+
+struct client_request {
+  std::string method = "GET";
+  std::string target = "/";
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct client_response {
+  unsigned status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::size_t bytes_sent = 0;
+  std::size_t bytes_received = 0;
+  std::string header(std::string_view lower_name) const;
+};
+
+struct client_options {
+  bool keep_alive = true;  // false: a new TCP connection for every request
+  nanos timeout = 5 * kNanosPerSecond;  // connect + write + read, per request
+  std::size_t body_limit = 64 * 1024 * 1024;
+};
+
+using client_callback = std::function<void(boost::system::error_code, client_response&&)>;
+
+class client_connection {
+ public:
+  // `target` must be a numeric address or resolvable name; resolution happens on first use.
+  client_connection(boost::asio::io_context& ioc, host_port target, client_options options = {});
+  ~client_connection();
+  client_connection(const client_connection&) = delete;
+  client_connection& operator=(const client_connection&) = delete;
+
+  // One request at a time; the callback runs on the io_context's thread. A request that fails
+  // on a reused keep-alive socket before any response byte is retried once on a fresh one.
+  void async_send(client_request req, client_callback cb);
+  bool busy() const;
+  void close();
+  std::uint64_t connections_opened() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+// Blocking request on a private io_context, for setup and control. Returns an error code
+// (timeout, refused, ...) or the response.
+boost::system::error_code fetch(const host_port& target, const client_request& req,
+                                client_response& out, nanos timeout = 5 * kNanosPerSecond);
+
+// "Connection refused", "timed out", ... for messages.
+std::string describe(const boost::system::error_code& ec);
+
+}  // namespace hookbench::http

@@ -1,0 +1,51 @@
+// Plain request/response values that the producer and consumer logic sees. Beast stays inside
+// http/server.cpp and http/client.cpp, so the rest of the code compiles quickly.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace hookbench::http {
+
+struct request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // as received, names lower-case
+  bool keep_alive = true;
+  std::size_t wire_bytes = 0;  // request line + headers + body as read from the socket
+  nanos received_ns = 0;       // when the whole request had been read
+
+  std::string path() const { return target.substr(0, target.find('?')); }
+  // Value of a query parameter, or `fallback` when absent.
+  std::string query(std::string_view name, std::string fallback = {}) const;
+  std::string header(std::string_view lower_name) const;
+};
+
+struct response {
+  response() = default;
+  response(unsigned s, std::string b = {}) : status(s), body(std::move(b)) {}
+
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;  // ask the server to close after writing
+};
+
+inline response json_error(unsigned status, std::string message) {
+  std::string body = "{\"error\":\"";
+  for (char c : message) {
+    if (c == '"' || c == '\\') body += '\\';
+    body += c;
+  }
+  body += "\"}";
+  return response{status, std::move(body)};
+}
+
+}  // namespace hookbench::http

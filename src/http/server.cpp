@@ -1,0 +1,273 @@
+// Beast async HTTP server (the Beast example/http/server/async shape). The io_context is run by
+// one thread per process, which serialises every handler: that is each session's strand.
+#include "http/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <cctype>
+#include <iostream>
+#include <stdexcept>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace hookbench::http {
+
+std::string request::query(std::string_view name, std::string fallback) const {
+  auto q = target.find('?');
+  if (q == std::string::npos) return fallback;
+  std::string_view rest = std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return fallback;
+}
+
+std::string request::header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return {};
+}
+
+namespace {
+
+void fail(beast::error_code ec, const char* what) {
+  // Peers closing and timeouts are ordinary on a benchmark server; report only surprises.
+  if (ec == net::error::operation_aborted || ec == beast::error::timeout ||
+      ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+      ec == bhttp::error::end_of_stream || ec == net::error::eof) {
+    return;
+  }
+  std::cerr << "hookbench: http server " << what << ": " << ec.message() << "\n";
+}
+
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+struct server::impl : std::enable_shared_from_this<server::impl> {
+  net::io_context& ioc;
+  host_port listen;
+  server_options options;
+  handler_fn handler;
+  observer_fn observer;
+  tcp::acceptor acceptor;
+  bool stopped = false;
+
+  impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
+      : ioc(io),
+        listen(std::move(l)),
+        options(std::move(o)),
+        handler(std::move(h)),
+        observer(std::move(obs)),
+        acceptor(io) {}
+
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+};
+
+namespace {
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket&& socket, std::shared_ptr<server::impl> owner)
+      : stream_(std::move(socket)), owner_(std::move(owner)) {}
+
+  void run() {
+    beast::error_code ec;
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    do_read();
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(owner_->options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(owner_->options.header_limit));
+    stream_.expires_after(std::chrono::nanoseconds(owner_->options.idle_timeout));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t bytes) {
+    const nanos now = now_ns();
+    if (ec == bhttp::error::end_of_stream) return do_close();
+    if (ec == bhttp::error::body_limit) {
+      return reject(now, bytes, 413,
+                    "request body exceeds " + std::to_string(owner_->options.body_limit) +
+                        " bytes");
+    }
+    if (ec == bhttp::error::header_limit) return reject(now, bytes, 431, "request headers too large");
+    if (ec && is_parse_error(ec)) return reject(now, bytes, 400, "malformed HTTP: " + ec.message());
+    if (ec) return fail(ec, "read");
+
+    auto msg = parser_->release();
+    request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.body = std::move(msg.body());
+    req.keep_alive = msg.keep_alive();
+    req.wire_bytes = bytes;
+    req.received_ns = now;
+    req.headers.reserve(8);
+    for (const auto& field : msg) {
+      const auto name = field.name_string();
+      req.headers.emplace_back(lower({name.data(), name.size()}), std::string(field.value()));
+    }
+    received_ns_ = now;
+    bytes_in_ = bytes;
+    path_ = req.path();
+    keep_alive_ = req.keep_alive;
+    version_ = msg.version();
+    // While the handler holds the request (a long-poll), a closed peer is noticed at write.
+    stream_.expires_never();
+    owner_->handler(std::move(req), [self = shared_from_this()](response r) {
+      self->write(std::move(r));
+    });
+  }
+
+  void reject(nanos now, std::size_t bytes, unsigned status, std::string reason) {
+    received_ns_ = now;
+    bytes_in_ = bytes;
+    path_ = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "";
+    if (auto q = path_.find('?'); q != std::string::npos) path_.resize(q);
+    keep_alive_ = false;  // the stream is not in a known state after a parse failure
+    version_ = 11;
+    response r = json_error(status, std::move(reason));
+    r.close = true;
+    write(std::move(r));
+  }
+
+  void write(response r) {
+    res_ = {};
+    res_.version(version_);
+    res_.result(r.status);
+    res_.set(bhttp::field::server, owner_->options.server_name);
+    if (!r.body.empty() || r.status != 204) res_.set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res_.set(k, v);
+    res_.body() = std::move(r.body);
+    res_.keep_alive(keep_alive_ && !r.close);
+    res_.prepare_payload();
+    status_ = r.status;
+    stream_.expires_after(std::chrono::seconds(30));
+    bhttp::async_write(stream_, res_,
+                       beast::bind_front_handler(&session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t bytes) {
+    if (owner_->observer) {
+      owner_->observer(exchange{received_ns_, bytes_in_, ec ? 0 : bytes, status_, path_});
+    }
+    if (ec) return fail(ec, "write");
+    if (!res_.keep_alive()) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+  std::shared_ptr<server::impl> owner_;
+  nanos received_ns_ = 0;
+  std::size_t bytes_in_ = 0;
+  std::string path_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  unsigned status_ = 0;
+};
+
+}  // namespace
+
+void server::impl::do_accept() {
+  acceptor.async_accept(net::make_strand(ioc),
+                        beast::bind_front_handler(&impl::on_accept, shared_from_this()));
+}
+
+void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopped || ec == net::error::operation_aborted) return;
+  if (ec) {
+    fail(ec, "accept");
+  } else {
+    std::make_shared<session>(std::move(socket), shared_from_this())->run();
+  }
+  do_accept();
+}
+
+server::server(net::io_context& ioc, const host_port& listen, server_options options,
+               handler_fn handler, observer_fn observer)
+    : impl_(std::make_shared<impl>(ioc, listen, std::move(options), std::move(handler),
+                                   std::move(observer))) {}
+
+server::~server() { stop(); }
+
+void server::start() {
+  auto& a = impl_->acceptor;
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->listen.host, ec);
+  if (ec) {
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(impl_->listen.host, std::to_string(impl_->listen.port), ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error("cannot resolve listen address " + impl_->listen.to_string() +
+                               ": " + ec.message());
+    }
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint ep(address, impl_->listen.port);
+  auto check = [&](const char* what) {
+    if (ec) {
+      throw std::runtime_error(std::string("cannot ") + what + " on " +
+                               impl_->listen.to_string() + ": " + ec.message());
+    }
+  };
+  a.open(ep.protocol(), ec);
+  check("open a socket");
+  a.set_option(net::socket_base::reuse_address(true), ec);
+  check("set SO_REUSEADDR");
+  a.bind(ep, ec);
+  check("listen");
+  a.listen(4096, ec);
+  check("listen");
+  impl_->do_accept();
+}
+
+void server::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+}
+
+std::uint16_t server::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+}  // namespace hookbench::http

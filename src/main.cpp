@@ -1,0 +1,57 @@
+// hookbench: polling or webhooks, measured. Dispatches to the subcommands.
+#include <iostream>
+#include <string_view>
+
+#include "commands.hpp"
+#include "core/parse.hpp"
+#include "measure/resources.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: hookbench COMMAND [options]\n"
+    "\n"
+    "Delivers the same events by polling and by webhooks between two real processes over real\n"
+    "HTTP, and measures latency, requests, bytes and CPU.\n"
+    "\n"
+    "commands:\n"
+    "  run       start producer and consumer on loopback, measure one mode, print and save the result\n"
+    "  serve     the producer alone (event generator, event log, HTTP API, webhook dispatcher)\n"
+    "  client    the consumer alone (pollers or a webhook receiver) against a producer URL\n"
+    "  compare   print saved results side by side\n"
+    "\n"
+    "`hookbench COMMAND --help` describes each command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hookbench;
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  std::string_view cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::cout << "hookbench 0.1.0\n";
+    return 0;
+  }
+  raise_fd_limit();
+  try {
+    if (cmd == "run") return run_main(argc - 2, argv + 2);
+    if (cmd == "serve") return serve_main(argc - 2, argv + 2);
+    if (cmd == "client") return client_main(argc - 2, argv + 2);
+    if (cmd == "compare") return compare_main(argc - 2, argv + 2);
+    std::cerr << "hookbench: unknown command '" << cmd << "' (see hookbench --help)\n";
+    return kExitUsage;
+  } catch (const usage_error& e) {
+    std::cerr << "hookbench " << cmd << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench " << cmd << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+}

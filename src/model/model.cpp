@@ -1,0 +1,37 @@
+// Closed-form predictions.
+#include "model/model.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace hookbench {
+
+model_prediction predict(const model_input& in) {
+  model_prediction p;
+  if (in.mode == "poll") {
+    const double lt = in.rate * in.interval_s;
+    p.lambda_t = lt;
+    p.latency_mean_us = (in.interval_s / 2 + in.rtt_s / 2) * 1e6;
+    p.requests_per_s = in.subscribers / in.interval_s;
+    p.requests_per_event = lt > 0 ? 1.0 / lt : 0;
+    p.empty_poll_fraction = in.arrivals == "constant" ? std::max(0.0, 1.0 - lt) : std::exp(-lt);
+    p.events_per_nonempty_poll =
+        in.arrivals == "constant" ? std::max(1.0, lt) : (lt > 0 ? lt / -std::expm1(-lt) : 1.0);
+  } else {
+    p.latency_mean_us = in.rtt_s / 2 * 1e6;
+    p.requests_per_s = in.rate * in.subscribers;
+    p.requests_per_event = 1;
+  }
+  return p;
+}
+
+void to_json(nlohmann::json& j, const model_prediction& p) {
+  j = {{"lambda_t", p.lambda_t},
+       {"latency_mean_us", p.latency_mean_us},
+       {"requests_per_s", p.requests_per_s},
+       {"requests_per_event", p.requests_per_event},
+       {"empty_poll_fraction", p.empty_poll_fraction},
+       {"events_per_nonempty_poll", p.events_per_nonempty_poll}};
+}
+
+}  // namespace hookbench

@@ -1,0 +1,156 @@
+// fork/exec with a stdout pipe, core pinning and bounded waits.
+#include "orchestrator/child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <stdexcept>
+
+namespace hookbench {
+
+volatile int g_interrupted = 0;
+
+namespace {
+
+void on_signal(int) { g_interrupted = 1; }
+
+std::string self_exe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("cannot find own executable: " + std::string(strerror(errno)));
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+void install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR so waits notice at once
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+child_process::child_process(std::string role, const std::vector<std::string>& args, int pin_core)
+    : role_(std::move(role)) {
+  const std::string exe = self_exe();
+  std::vector<std::string> argv_store{exe};
+  argv_store.insert(argv_store.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_store) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    throw std::runtime_error("cannot create pipe for " + role_ + ": " + strerror(errno));
+  }
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    throw std::runtime_error("cannot fork " + role_ + ": " + strerror(errno));
+  }
+  if (pid_ == 0) {
+    // Child: only async-signal-safe calls until exec.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(fds[1], STDOUT_FILENO);
+    if (pin_core >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(pin_core, &set);
+      if (sched_setaffinity(0, sizeof set, &set) != 0) _exit(126);
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  out_fd_ = fds[0];
+}
+
+child_process::~child_process() {
+  terminate(kNanosPerSecond);
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+child_process::wait_status child_process::read_line(std::string& line, nanos deadline_ns) {
+  for (;;) {
+    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return wait_status::ok;
+    }
+    if (g_interrupted) return wait_status::interrupted;
+    if (out_fd_ < 0) return wait_status::exited;
+    const nanos left = deadline_ns - now_ns();
+    if (left <= 0) return wait_status::timeout;
+    pollfd pfd{out_fd_, POLLIN, 0};
+    int ms = static_cast<int>(std::min<nanos>(left / kNanosPerMilli + 1, 200));
+    int rc = poll(&pfd, 1, ms);
+    if (rc < 0 && errno != EINTR) return wait_status::exited;
+    if (rc <= 0) continue;
+    char buf[65536];
+    ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n > 0) {
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      close(out_fd_);
+      out_fd_ = -1;
+      wait_exit(now_ns() + 2 * kNanosPerSecond);
+    }
+  }
+}
+
+void child_process::reap(bool block) {
+  if (exited_ || pid_ <= 0) return;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
+  if (r == pid_) {
+    exited_ = true;
+    status_ = status;
+  }
+}
+
+bool child_process::running() {
+  reap(false);
+  return pid_ > 0 && !exited_;
+}
+
+bool child_process::wait_exit(nanos deadline_ns) {
+  while (running()) {
+    if (now_ns() >= deadline_ns) return false;
+    usleep(5000);
+  }
+  return true;
+}
+
+void child_process::terminate(nanos grace) {
+  if (!running()) return;
+  kill(pid_, SIGTERM);
+  if (!wait_exit(now_ns() + grace)) {
+    kill(pid_, SIGKILL);
+    reap(true);
+  }
+}
+
+std::string child_process::status_text() {
+  if (running()) return "running";
+  if (WIFEXITED(status_)) return "exited with status " + std::to_string(WEXITSTATUS(status_));
+  if (WIFSIGNALED(status_)) return "killed by signal " + std::to_string(WTERMSIG(status_));
+  return "ended";
+}
+
+}  // namespace hookbench

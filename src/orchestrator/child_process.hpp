@@ -1,0 +1,51 @@
+// A child hookbench process (serve or client) whose stdout carries JSON lines to the
+// orchestrator. It dies with the orchestrator (PR_SET_PDEATHSIG), may be pinned to a core, and
+// every wait on it is bounded.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace hookbench {
+
+// Set by SIGINT/SIGTERM in the orchestrator; every wait returns `interrupted` once it is set.
+extern volatile int g_interrupted;
+void install_interrupt_handlers();
+
+class child_process {
+ public:
+  // Runs this executable with `args`; pin_core < 0 means no pinning. Throws std::runtime_error.
+  child_process(std::string role, const std::vector<std::string>& args, int pin_core = -1);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  enum class wait_status { ok, timeout, exited, interrupted };
+  // Next line of the child's stdout, waiting until `deadline_ns` (monotonic).
+  wait_status read_line(std::string& line, nanos deadline_ns);
+  // Waits for exit until the deadline; true if it exited.
+  bool wait_exit(nanos deadline_ns);
+  // SIGTERM, then SIGKILL after `grace`; always reaps.
+  void terminate(nanos grace = 2 * kNanosPerSecond);
+  bool running();
+  // "exited with status 1", "killed by signal 9", "running".
+  std::string status_text();
+  const std::string& role() const { return role_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  void reap(bool block);
+
+  std::string role_;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+}  // namespace hookbench

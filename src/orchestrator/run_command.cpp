@@ -1,0 +1,155 @@
+// `hookbench run`: start `serve` and `client` as child processes on loopback, wait until both
+// are ready, start generation, follow warm-up / window / drain, collect both reports, print the
+// table and write the JSON result. `hookbench compare`: the table for saved results.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "consumer/delivery_mode.hpp"
+#include "core/cli.hpp"
+#include "orchestrator/child_process.hpp"
+#include "orchestrator/result.hpp"
+#include "orchestrator/runner.hpp"
+#include "producer/arrivals.hpp"
+#include "producer/webhook_dispatcher.hpp"
+
+namespace hookbench {
+
+using json = nlohmann::json;
+
+int run_main(int argc, char** argv) {
+  run_config cfg;
+  option_parser p(
+      "hookbench run",
+      "Runs one delivery mode end to end: starts `hookbench serve` and `hookbench client` as\n"
+      "child processes on loopback, waits until both are ready, warms up, measures the window,\n"
+      "drains, prints a table and writes the JSON result (--out). Latency is measured from each\n"
+      "event's scheduled creation time (open loop) to the moment the consumer has it parsed.");
+  p.add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
+        [&](std::string_view v) {
+          if (!find_mode(v)) throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
+          cfg.mode = std::string(v);
+        })
+      .add("--rate", "EVENTS/S", "mean event rate lambda", "100",
+           [&](std::string_view v) { cfg.rate = parse_positive_double(v); })
+      .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
+           [&](std::string_view v) {
+             cfg.interval = parse_duration(v);
+             if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
+           })
+      .add("--subscribers", "N", "subscribers N (pollers, or webhook subscriptions)", "1",
+           [&](std::string_view v) { cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000)); })
+      .add("--duration", "DURATION", "measured window", "10s",
+           [&](std::string_view v) {
+             cfg.duration = parse_duration(v);
+             if (cfg.duration < 100 * kNanosPerMilli) throw usage_error("must be at least 100ms");
+           })
+      .add("--warmup", "DURATION", "generation before the window (not measured)", "1s",
+           [&](std::string_view v) { cfg.warmup = parse_duration(v); })
+      .add("--drain", "DURATION", "after the window, wait at most this long for deliveries", "5s",
+           [&](std::string_view v) { cfg.drain = parse_duration(v); })
+      .add("--payload", "BYTES", "event payload size", "256",
+           [&](std::string_view v) { cfg.payload = static_cast<std::size_t>(parse_int(v, 0, 1 << 20)); })
+      .add("--seed", "N", "seed of the arrival schedule", "1",
+           [&](std::string_view v) { cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX)); })
+      .add("--arrivals", "KIND", "poisson or constant", "poisson",
+           [&](std::string_view v) { cfg.arrivals = parse_arrival_kind(v); })
+      .add("--pin", "P,C", "pin the producer to core P and the consumer to core C", "no pinning",
+           [&](std::string_view v) {
+             cfg.pin = parse_int_list(v);
+             if (cfg.pin.size() != 2) throw usage_error("expected two cores P,C, got '" + std::string(v) + "'");
+             const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+             for (int c : cfg.pin) {
+               if (c >= cores) {
+                 throw usage_error("core " + std::to_string(c) + " does not exist (this machine has " +
+                                   std::to_string(cores) + ")");
+               }
+             }
+           })
+      .add("--out", "FILE", "write the JSON result to FILE", "",
+           [&](std::string_view v) { cfg.out = std::string(v); })
+      .add_section("Advanced:")
+      .add("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0",
+           [&](std::string_view v) { cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535)); })
+      .add("--retention", "EVENTS", "events the producer keeps for pollers", "100000",
+           [&](std::string_view v) { cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+      .add("--poll-limit", "N", "events per poll response at most (poll mode)", "1000",
+           [&](std::string_view v) { cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000)); })
+      .add("--webhook-connection", "POLICY", "keepalive or new (webhook mode)", "keepalive",
+           [&](std::string_view v) { cfg.webhook_connection = parse_connection_policy(v); })
+      .add("--webhook-concurrency", "N", "POSTs in flight per subscriber (webhook mode)", "4",
+           [&](std::string_view v) { cfg.webhook_concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024)); })
+      .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
+           [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
+      .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
+  if (!p.parse(argc, argv)) return 0;
+  const mode_info& info = *find_mode(cfg.mode);
+  if (!info.pull) {
+    for (auto flag : {"--interval", "--poll-limit"}) {
+      if (p.given(flag)) throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
+    }
+  } else {
+    for (auto flag : {"--webhook-connection", "--webhook-concurrency"}) {
+      if (p.given(flag)) throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " + cfg.mode);
+    }
+  }
+  if (!cfg.pin.empty() && cfg.pin[0] == cfg.pin[1]) {
+    std::cerr << "hookbench run: note: producer and consumer share core " << cfg.pin[0] << "\n";
+  }
+
+  install_interrupt_handlers();
+  json result;
+  try {
+    result = run_once(cfg);
+  } catch (const run_failure& e) {
+    std::cerr << "hookbench run: " << e.what() << "\n";
+    return e.code;
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench run: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  print_table(std::cout, {result});
+  for (const auto& w : result_warnings(result)) std::cerr << "hookbench run: WARNING: " << w << "\n";
+  if (!cfg.out.empty()) {
+    std::error_code ec;
+    auto parent = std::filesystem::path(cfg.out).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    std::ofstream f(cfg.out);
+    f << result.dump(2) << "\n";
+    f.close();
+    if (!f) {
+      std::cerr << "hookbench run: cannot write " << cfg.out << "\n";
+      return kExitFailure;
+    }
+    if (!cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.out << "\n";
+  }
+  return 0;
+}
+
+int compare_main(int argc, char** argv) {
+  if (argc == 0 || std::string_view(argv[0]) == "--help" || std::string_view(argv[0]) == "-h") {
+    std::cout << "usage: hookbench compare RESULT.json [RESULT.json ...]\n\n"
+                 "Prints saved `hookbench run --out` results side by side.\n";
+    return argc == 0 ? kExitUsage : 0;
+  }
+  std::vector<json> results;
+  for (int i = 0; i < argc; ++i) {
+    std::ifstream f(argv[i]);
+    if (!f) throw usage_error(std::string("cannot read ") + argv[i]);
+    auto j = json::parse(f, nullptr, false);
+    if (j.is_discarded()) throw usage_error(std::string(argv[i]) + ": not valid JSON");
+    try {
+      validate_result(j);
+    } catch (const std::exception& e) {
+      throw usage_error(std::string(argv[i]) + ": " + e.what());
+    }
+    results.push_back(std::move(j));
+  }
+  print_table(std::cout, results);
+  return 0;
+}
+
+}  // namespace hookbench

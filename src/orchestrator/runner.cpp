@@ -1,0 +1,185 @@
+// Carries out one run: the orchestration behind `hookbench run` and `hookbench sweep`.
+#include "orchestrator/runner.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <optional>
+
+#include "http/client.hpp"
+#include "measure/environment.hpp"
+#include "orchestrator/child_process.hpp"
+#include "orchestrator/result.hpp"
+
+namespace hookbench {
+
+using json = nlohmann::json;
+
+nlohmann::json run_config::to_json(bool pull) const {
+    json j = {{"mode", mode},
+              {"rate", rate},
+              {"subscribers", subscribers},
+              {"duration_s", to_s(duration)},
+              {"warmup_s", to_s(warmup)},
+              {"drain_s", to_s(drain)},
+              {"payload_bytes", payload},
+              {"seed", seed},
+              {"arrivals", to_string(arrivals)},
+              {"pin", pin},
+              {"retention", retention},
+              {"transport", "http"},
+              {"host", "127.0.0.1"}};
+    if (pull) {
+      j["interval_ms"] = to_ms(interval);
+      j["poll_limit"] = poll_limit;
+    } else {
+      j["webhook_connection"] = to_string(webhook_connection);
+      j["webhook_concurrency"] = webhook_concurrency;
+    }
+    return j;
+  }
+
+namespace {
+
+json read_json_line(child_process& child, const char* expected_event, nanos deadline,
+                    const std::string& waiting_for) {
+  for (;;) {
+    std::string line;
+    switch (child.read_line(line, deadline)) {
+      case child_process::wait_status::ok: {
+        auto j = json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("event", "") == expected_event) return j;
+        continue;  // not ours: ignore stray output
+      }
+      case child_process::wait_status::timeout:
+        throw run_failure("the " + child.role() + " did not " + waiting_for + " in time");
+      case child_process::wait_status::exited:
+        throw run_failure("the " + child.role() + " " + child.status_text() + " before it could " +
+                          waiting_for);
+      case child_process::wait_status::interrupted:
+        throw run_failure("interrupted", kExitInterrupted);
+    }
+  }
+}
+
+json control(const host_port& producer, const char* method, const char* target) {
+  http::client_response res;
+  http::client_request req;
+  req.method = method;
+  req.target = target;
+  auto ec = http::fetch(producer, req, res, 10 * kNanosPerSecond);
+  if (ec) throw run_failure(std::string("producer ") + target + ": " + http::describe(ec));
+  if (res.status != 200) {
+    throw run_failure(std::string("producer ") + target + ": HTTP " + std::to_string(res.status) +
+                      " " + res.body);
+  }
+  auto j = json::parse(res.body, nullptr, false);
+  if (!j.is_object()) throw run_failure(std::string("producer ") + target + ": malformed JSON");
+  return j;
+}
+
+}  // namespace
+
+json run_once(const run_config& cfg) {
+  const mode_info& info = *find_mode(cfg.mode);
+  const bool tty = isatty(STDERR_FILENO);
+  auto say = [&](const std::string& s) {
+    if (!cfg.quiet) std::cerr << (tty ? "\r\033[K" : "") << "hookbench run: " << s << "\n";
+  };
+  std::vector<std::string> serve_args = {
+      "serve",
+      "--listen", "127.0.0.1:" + std::to_string(cfg.port),
+      "--rate", std::to_string(cfg.rate),
+      "--arrivals", to_string(cfg.arrivals),
+      "--seed", std::to_string(cfg.seed),
+      "--payload", std::to_string(cfg.payload),
+      "--warmup", std::to_string(cfg.warmup / kNanosPerMicro) + "us",
+      "--duration", std::to_string(cfg.duration / kNanosPerMicro) + "us",
+      "--retention", std::to_string(cfg.retention),
+      "--webhook-connection", to_string(cfg.webhook_connection),
+      "--webhook-concurrency", std::to_string(cfg.webhook_concurrency)};
+  const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
+  const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
+  child_process producer("producer", serve_args, pin_p);
+  auto ready = read_json_line(producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
+  const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
+
+  std::vector<std::string> client_args = {
+      "client", "--producer", "http://" + producer_addr.to_string(), "--mode", cfg.mode,
+      "--subscribers", std::to_string(cfg.subscribers),
+      "--drain", std::to_string(cfg.drain / kNanosPerMicro) + "us"};
+  if (info.pull) {
+    client_args.insert(client_args.end(),
+                       {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",
+                        "--poll-limit", std::to_string(cfg.poll_limit)});
+  } else {
+    client_args.insert(client_args.end(), {"--listen", "127.0.0.1:0"});
+  }
+  child_process client("consumer", client_args, pin_c);
+  read_json_line(client, "ready",
+                 now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
+                 "become ready");
+
+  control(producer_addr, "POST", "/control/start");
+  const nanos started = now_ns();
+  const nanos window_end = started + cfg.warmup + cfg.duration;
+  const nanos deadline = window_end + cfg.drain + 30 * kNanosPerSecond;
+  say("warm-up " + format_duration(cfg.warmup) + ", measuring " + format_duration(cfg.duration) +
+      " (" + cfg.mode + ", " + std::to_string(static_cast<long long>(cfg.rate)) + " events/s, " +
+      std::to_string(cfg.subscribers) + " subscriber" + (cfg.subscribers > 1 ? "s" : "") + ")");
+
+  // Wait for the consumer's report, showing progress and checking that the producer lives.
+  std::optional<json> consumer_report;
+  nanos next_progress = started + kNanosPerSecond;
+  while (!consumer_report) {
+    if (!producer.running()) {
+      throw run_failure("the producer " + producer.status_text() + " during the run");
+    }
+    std::string line;
+    const nanos wake = std::min(deadline, next_progress);
+    switch (client.read_line(line, wake)) {
+      case child_process::wait_status::ok: {
+        auto j = json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("event", "") == "report") consumer_report = j.at("report");
+        break;
+      }
+      case child_process::wait_status::timeout: {
+        const nanos now = now_ns();
+        if (now >= deadline) throw run_failure("the consumer did not report in time");
+        next_progress = now + kNanosPerSecond;
+        if (tty && !cfg.quiet) {
+          const nanos t = now - started;
+          std::string phase = t < cfg.warmup ? "warm-up"
+                              : now < window_end ? "measuring"
+                                                 : "draining";
+          std::cerr << "\r\033[K  " << phase << " " << format_duration(t / 100'000'000 * 100'000'000)
+                    << " / " << format_duration(cfg.warmup + cfg.duration) << std::flush;
+        }
+        break;
+      }
+      case child_process::wait_status::exited:
+        throw run_failure("the consumer " + client.status_text() + " before reporting");
+      case child_process::wait_status::interrupted:
+        throw run_failure("interrupted", kExitInterrupted);
+    }
+  }
+  if (tty && !cfg.quiet) std::cerr << "\r\033[K";
+  json producer_report = control(producer_addr, "GET", "/control/report");
+  try {
+    control(producer_addr, "POST", "/control/shutdown");
+  } catch (const run_failure&) {
+    // The report is in hand; a failed shutdown only means we stop it by signal below.
+  }
+  if (!producer.wait_exit(now_ns() + 5 * kNanosPerSecond)) producer.terminate();
+  client.wait_exit(now_ns() + 5 * kNanosPerSecond);
+
+  json env = describe_environment();
+  env["pinning"] = cfg.pin.empty() ? json("none")
+                                   : json({{"producer", cfg.pin[0]}, {"consumer", cfg.pin[1]}});
+  auto result = build_result(cfg.to_json(info.pull), env, producer_report, *consumer_report);
+  validate_result(result);
+  return result;
+}
+
+
+}  // namespace hookbench

@@ -1,0 +1,54 @@
+// One run: the configuration of `hookbench run` and the function that carries it out (spawn
+// both sides, wait for readiness, warm up, measure, drain, collect, assemble the result).
+// `run` and `sweep` both call run_once().
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "consumer/delivery_mode.hpp"
+#include "core/clock.hpp"
+#include "producer/arrivals.hpp"
+#include "producer/webhook_dispatcher.hpp"
+
+namespace hookbench {
+
+struct run_config {
+  std::string mode = "poll";
+  double rate = 100;
+  nanos interval = 100 * kNanosPerMilli;
+  std::size_t subscribers = 1;
+  nanos duration = 10 * kNanosPerSecond;
+  nanos warmup = kNanosPerSecond;
+  nanos drain = 5 * kNanosPerSecond;
+  std::size_t payload = 256;
+  std::uint64_t seed = 1;
+  arrival_kind arrivals = arrival_kind::poisson;
+  std::vector<int> pin;
+  std::string out;
+  std::uint16_t port = 0;
+  std::size_t retention = 100'000;
+  connection_policy webhook_connection = connection_policy::keepalive;
+  std::size_t webhook_concurrency = 4;
+  std::size_t poll_limit = 1000;
+  nanos ready_timeout = 30 * kNanosPerSecond;
+  bool quiet = false;
+  std::string trace;  // reserved for --trace (issue 3)
+
+  nlohmann::json to_json(bool pull) const;
+};
+
+// A run failure to report in one line (the children's own stderr has already said more).
+struct run_failure : std::runtime_error {
+  int code;
+  explicit run_failure(const std::string& what, int c = kExitFailure)
+      : std::runtime_error(what), code(c) {}
+};
+
+// Carries out one run and returns its validated result JSON. Throws run_failure.
+nlohmann::json run_once(const run_config& cfg);
+
+}  // namespace hookbench

@@ -1,0 +1,53 @@
+// Timer-driven open-loop generation.
+#include "producer/generator.hpp"
+
+#include <chrono>
+
+namespace hookbench {
+
+generator::generator(boost::asio::io_context& ioc, generator_config config, event_log& log,
+                     sink_fn sink)
+    : timer_(ioc),
+      config_(config),
+      log_(log),
+      sink_(std::move(sink)),
+      schedule_(config.arrivals, config.rate, config.seed) {}
+
+void generator::start(nanos t0) {
+  started_ = true;
+  t0_ = t0;
+  window_ = {t0 + config_.warmup, t0 + config_.warmup + config_.duration};
+  lag_.reserve(static_cast<std::size_t>(config_.rate * to_s(config_.duration) * 1.2) + 16);
+  next_ns_ = t0 + schedule_.next_offset();
+  arm();
+}
+
+void generator::arm() {
+  if (next_ns_ >= window_.end_ns) {
+    finished_ = true;
+    return;
+  }
+  // libstdc++'s steady_clock is CLOCK_MONOTONIC, the clock of now_ns().
+  timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next_ns_)));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void generator::on_tick() {
+  const nanos now = now_ns();
+  while (next_ns_ <= now && next_ns_ < window_.end_ns) {
+    const event& e = log_.append(next_ns_, make_payload(config_.payload_bytes, log_.last_seq() + 1));
+    ++total_;
+    if (window_.contains(e.created_ns)) {
+      if (window_last_ < window_first_) window_first_ = e.seq;
+      window_last_ = e.seq;
+      lag_.push_back(now - e.created_ns);
+    }
+    sink_(e);
+    next_ns_ = t0_ + schedule_.next_offset();
+  }
+  arm();
+}
+
+}  // namespace hookbench

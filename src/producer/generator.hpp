@@ -1,0 +1,65 @@
+// The open-loop event generator: wakes on a timer, appends every event whose scheduled time has
+// come to the log and hands it to the push paths. Generation lag (actual - scheduled) is kept.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <vector>
+
+#include "measure/window.hpp"
+#include "producer/arrivals.hpp"
+#include "producer/event_log.hpp"
+
+namespace hookbench {
+
+struct generator_config {
+  arrival_kind arrivals = arrival_kind::poisson;
+  double rate = 100;  // events per second
+  std::uint64_t seed = 1;
+  std::size_t payload_bytes = 256;
+  nanos warmup = kNanosPerSecond;
+  nanos duration = 10 * kNanosPerSecond;
+};
+
+class generator {
+ public:
+  using sink_fn = std::function<void(const event&)>;
+  generator(boost::asio::io_context& ioc, generator_config config, event_log& log, sink_fn sink);
+
+  // Generates from t0 for warmup + duration; the window is the last `duration` of it.
+  void start(nanos t0);
+  bool started() const { return started_; }
+  bool finished() const { return finished_; }
+  const measurement_window& window() const { return window_; }
+  nanos t0() const { return t0_; }
+
+  // First and last sequence numbers scheduled inside the window; first > last when none.
+  seq_t window_first() const { return window_first_; }
+  seq_t window_last() const { return window_last_; }
+  std::uint64_t window_events() const {
+    return window_last_ >= window_first_ ? window_last_ - window_first_ + 1 : 0;
+  }
+  std::uint64_t total_events() const { return total_; }
+  // Lag of every in-window event, in ns (moved out by the caller when reporting).
+  std::vector<nanos>& window_lag() { return lag_; }
+
+ private:
+  void arm();
+  void on_tick();
+
+  boost::asio::steady_timer timer_;
+  generator_config config_;
+  event_log& log_;
+  sink_fn sink_;
+  arrival_schedule schedule_;
+  measurement_window window_;
+  nanos t0_ = 0;
+  nanos next_ns_ = 0;  // scheduled time of the next event
+  bool started_ = false, finished_ = false;
+  seq_t window_first_ = 1, window_last_ = 0;
+  std::uint64_t total_ = 0;
+  std::vector<nanos> lag_;
+};
+
+}  // namespace hookbench

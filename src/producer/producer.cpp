@@ -1,0 +1,242 @@
+// Producer routes and its measurements.
+#include "producer/producer.hpp"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "measure/latency.hpp"
+
+namespace hookbench {
+namespace {
+
+constexpr nanos kSamplePeriod = 100 * kNanosPerMilli;
+
+bool parse_u64(const std::string& text, std::uint64_t& out) {
+  if (text.empty() || text.size() > 19) return false;
+  out = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json producer_config::to_json() const {
+  return {{"listen", listen.to_string()},
+          {"rate", generation.rate},
+          {"arrivals", to_string(generation.arrivals)},
+          {"seed", generation.seed},
+          {"payload_bytes", generation.payload_bytes},
+          {"warmup_s", to_s(generation.warmup)},
+          {"duration_s", to_s(generation.duration)},
+          {"retention", retention},
+          {"webhook_connection", to_string(webhooks.connections)},
+          {"webhook_concurrency", webhooks.concurrency},
+          {"webhook_timeout_s", to_s(webhooks.timeout)}};
+}
+
+producer::producer(boost::asio::io_context& ioc, producer_config config)
+    : ioc_(ioc),
+      config_(std::move(config)),
+      log_(config_.retention),
+      generator_(ioc, config_.generation, log_, [this](const event& e) { dispatcher_.publish(e); }),
+      dispatcher_(ioc, config_.webhooks, generator_.window()),
+      server_(
+          ioc, config_.listen, http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond, "hookbench-producer"},
+          [this](http::request&& req, http::reply_fn reply) { handle(std::move(req), std::move(reply)); },
+          [this](const http::exchange& x) { observe(x); }),
+      sampler_(ioc),
+      window_timer_(ioc) {}
+
+void producer::start() {
+  server_.start();
+  rss_max_ = current_rss_bytes();
+  arm_sampler();
+  if (config_.autostart) start_generation();
+}
+
+bool producer::start_generation() {
+  if (generator_.started()) return false;
+  generator_.start(now_ns());
+  arm_window_timer(generator_.window().start_ns);
+  return true;
+}
+
+// CPU and RSS are read by timers at the window's edges, so the CPU window is the event window.
+void producer::arm_window_timer(nanos at) {
+  window_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(at)));
+  window_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (!cpu_start_taken_) {
+      cpu_start_ = process_cpu();
+      rss_start_ = current_rss_bytes();
+      cpu_start_taken_ = true;
+      arm_window_timer(generator_.window().end_ns);
+    } else {
+      cpu_end_ = process_cpu();
+      rss_end_ = current_rss_bytes();
+      cpu_end_taken_ = true;
+    }
+  });
+}
+
+void producer::arm_sampler() {
+  sampler_.expires_after(std::chrono::nanoseconds(kSamplePeriod));
+  sampler_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    rss_max_ = std::max(rss_max_, current_rss_bytes());
+    arm_sampler();
+  });
+}
+
+void producer::observe(const http::exchange& x) {
+  if (x.status >= 400) ++rejected_[x.status];
+  if (x.path == "/events" && generator_.window().contains(x.received_ns)) {
+    polls_.add(x.bytes_out, x.bytes_in);
+  }
+}
+
+void producer::handle(http::request&& req, http::reply_fn reply) {
+  const std::string path = req.path();
+  auto method_is = [&](const char* m) { return req.method == m; };
+  auto wrong_method = [&](const char* allowed) {
+    auto r = http::json_error(405, req.method + " not allowed on " + path + "; use " + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  };
+  if (path == "/events") {
+    return reply(method_is("GET") ? handle_events(req) : wrong_method("GET"));
+  }
+  if (path == "/subscriptions") {
+    return reply(method_is("POST") ? handle_subscribe(req) : wrong_method("POST"));
+  }
+  if (path == "/control/ping") {
+    return reply({200, "{\"now_ns\":" + std::to_string(now_ns()) + "}"});
+  }
+  if (path == "/control/start") {
+    if (!method_is("POST")) return reply(wrong_method("POST"));
+    if (!start_generation()) return reply(http::json_error(409, "generation already started"));
+    return reply(handle_window());
+  }
+  if (path == "/control/window") return reply(handle_window());
+  if (path == "/control/report") return reply({200, report().dump()});
+  if (path == "/control/shutdown") {
+    if (!method_is("POST")) return reply(wrong_method("POST"));
+    reply({200, "{\"shutdown\":true}"});
+    if (on_shutdown) boost::asio::post(ioc_, on_shutdown);
+    return;
+  }
+  reply(http::json_error(404, "no route for " + req.method + " " + path));
+}
+
+http::response producer::handle_events(const http::request& req) {
+  std::uint64_t after = 0, limit = config_.default_poll_limit;
+  if (auto a = req.query("after", "0"); !parse_u64(a, after)) {
+    return http::json_error(400, "after must be a non-negative integer, got '" + a + "'");
+  }
+  if (auto l = req.query("limit", std::to_string(config_.default_poll_limit));
+      !parse_u64(l, limit) || limit < 1 || limit > config_.max_poll_limit) {
+    return http::json_error(400, "limit must be an integer from 1 to " +
+                                     std::to_string(config_.max_poll_limit) + ", got '" + l + "'");
+  }
+  auto r = log_.read_after(after, limit);
+  const bool in_window = generator_.window().contains(req.received_ns);
+  switch (r.status) {
+    case event_log::read_status::expired: {
+      ++expired_cursors_;
+      auto resp = http::json_error(410, "cursor " + std::to_string(after) +
+                                            " expired: events " + std::to_string(after + 1) +
+                                            ".." + std::to_string(log_.oldest_seq() - 1) +
+                                            " are no longer retained");
+      resp.body.pop_back();
+      resp.body += ",\"oldest\":" + std::to_string(log_.oldest_seq()) + "}";
+      return resp;
+    }
+    case event_log::read_status::ahead:
+      return http::json_error(400, "cursor " + std::to_string(after) +
+                                       " is ahead of the newest event " +
+                                       std::to_string(log_.last_seq()));
+    case event_log::read_status::ok:
+      break;
+  }
+  if (in_window && r.events.empty()) ++empty_polls_;
+  return {200, batch_json(r.events, r.next)};
+}
+
+http::response producer::handle_subscribe(const http::request& req) {
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
+  auto url = j.find("url");
+  if (url == j.end() || !url->is_string()) {
+    return http::json_error(400, "body needs a string \"url\"");
+  }
+  try {
+    auto parsed = parse_http_url(url->get<std::string>());
+    auto id = dispatcher_.add_subscriber(parsed);
+    return {201, nlohmann::json{{"id", id}, {"url", parsed.to_string()}}.dump()};
+  } catch (const usage_error& e) {
+    return http::json_error(400, std::string("url: ") + e.what());
+  }
+}
+
+http::response producer::handle_window() {
+  const auto& w = generator_.window();
+  nlohmann::json j{{"started", generator_.started()},
+                   {"finished", generator_.finished()},
+                   {"now_ns", now_ns()}};
+  if (generator_.started()) {
+    j["t0_ns"] = generator_.t0();
+    j["window_start_ns"] = w.start_ns;
+    j["window_end_ns"] = w.end_ns;
+  }
+  if (generator_.finished()) {
+    j["first_seq"] = generator_.window_first();
+    j["last_seq"] = generator_.window_last();
+    j["produced"] = generator_.window_events();
+  }
+  return {200, j.dump()};
+}
+
+nlohmann::json producer::report() {
+  auto lag = summarize_latency(generator_.window_lag());
+  const auto d = dispatcher_.stats();
+  const double cpu = (cpu_start_taken_ && cpu_end_taken_) ? cpu_end_.total() - cpu_start_.total() : 0;
+  nlohmann::json rejected = nlohmann::json::object();
+  for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
+  return {
+      {"role", "producer"},
+      {"config", config_.to_json()},
+      {"finished", generator_.finished()},
+      {"produced", generator_.window_events()},
+      {"first_seq", generator_.window_first()},
+      {"last_seq", generator_.window_last()},
+      {"generated_total", generator_.total_events()},
+      {"generator_lag_us", lag},
+      {"polls", {{"requests", polls_.requests},
+                 {"empty", empty_polls_},
+                 {"expired_cursors", expired_cursors_},
+                 {"bytes_received", polls_.bytes_received},
+                 {"bytes_sent", polls_.bytes_sent}}},
+      {"webhooks", {{"subscribers", dispatcher_.subscribers()},
+                    {"posts", d.window.requests},
+                    {"failed", d.failed_window},
+                    {"bytes_sent", d.window.bytes_sent},
+                    {"bytes_received", d.window.bytes_received},
+                    {"posts_total", d.posts_total},
+                    {"delivered_total", d.delivered_total},
+                    {"non_2xx", d.non_2xx},
+                    {"timeouts", d.timeouts},
+                    {"errors", d.errors},
+                    {"queue_overflow", d.queue_overflow},
+                    {"connections_opened", d.connections_opened},
+                    {"pending", dispatcher_.pending()}}},
+      {"rejected", rejected},
+      {"cpu_s", cpu},
+      {"cpu_measured", cpu_start_taken_ && cpu_end_taken_},
+      {"rss_bytes", {{"window_start", rss_start_}, {"window_end", rss_end_}, {"max", rss_max_}}},
+  };
+}
+
+}  // namespace hookbench

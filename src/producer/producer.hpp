@@ -1,0 +1,78 @@
+// The producer ("the server app"): generator -> event log -> HTTP API for pullers and webhook
+// dispatcher for pushes, plus a small /control API the orchestrator (or a user) drives.
+//
+//   GET  /events?after=SEQ&limit=N   poll: events after the cursor, {"events":[...],"next":SEQ}
+//   POST /subscriptions {"url":...}  register a webhook receiver
+//   GET  /control/ping               clock and liveness
+//   POST /control/start              start generating (warm-up, then the measured window)
+//   GET  /control/window             window bounds and, once it ended, its first/last seq
+//   GET  /control/report             this side's measurements as JSON
+//   POST /control/shutdown           stop serving
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "http/server.hpp"
+#include "measure/resources.hpp"
+#include "producer/event_log.hpp"
+#include "producer/generator.hpp"
+#include "producer/webhook_dispatcher.hpp"
+
+namespace hookbench {
+
+struct producer_config {
+  host_port listen{"127.0.0.1", 8080};
+  generator_config generation;
+  std::size_t retention = 100'000;  // events kept for pollers
+  std::size_t default_poll_limit = 1000;
+  std::size_t max_poll_limit = 10'000;
+  std::size_t body_limit = 64 * 1024;
+  dispatcher_options webhooks;
+  bool autostart = false;
+
+  nlohmann::json to_json() const;
+};
+
+class producer {
+ public:
+  producer(boost::asio::io_context& ioc, producer_config config);
+  // Binds and starts serving; throws std::runtime_error naming the address on failure.
+  void start();
+  std::uint16_t port() const { return server_.port(); }
+  // Starts generation now; returns false if already started.
+  bool start_generation();
+  nlohmann::json report();
+  // Set by POST /control/shutdown.
+  std::function<void()> on_shutdown;
+
+ private:
+  void handle(http::request&& req, http::reply_fn reply);
+  http::response handle_events(const http::request& req);
+  http::response handle_subscribe(const http::request& req);
+  http::response handle_window();
+  void observe(const http::exchange& x);
+  void arm_sampler();
+  void arm_window_timer(nanos at);
+
+  boost::asio::io_context& ioc_;
+  producer_config config_;
+  event_log log_;
+  generator generator_;
+  webhook_dispatcher dispatcher_;
+  http::server server_;
+  boost::asio::steady_timer sampler_;       // RSS high-water mark
+  boost::asio::steady_timer window_timer_;  // CPU at the window's edges
+
+  traffic_counter polls_;                     // GET /events in the window (received side)
+  std::uint64_t empty_polls_ = 0, expired_cursors_ = 0;
+  std::map<unsigned, std::uint64_t> rejected_;  // status >= 400, whole run
+  cpu_sample cpu_start_{}, cpu_end_{};
+  bool cpu_start_taken_ = false, cpu_end_taken_ = false;
+  std::int64_t rss_start_ = 0, rss_end_ = 0, rss_max_ = 0;
+};
+
+}  // namespace hookbench

@@ -1,0 +1,84 @@
+// `hookbench serve`: run the producer alone, driven over its /control API (or --autostart).
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <unistd.h>
+
+#include "commands.hpp"
+#include "core/cli.hpp"
+#include "producer/producer.hpp"
+
+namespace hookbench {
+
+int serve_main(int argc, char** argv) {
+  producer_config cfg;
+  option_parser p("hookbench serve",
+                  "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
+                  "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
+                  "Generation starts on POST /control/start (or at once with --autostart); the first\n"
+                  "--warmup is not measured, the next --duration is. Prints one JSON line\n"
+                  "{\"event\":\"ready\",...} on stdout when listening.");
+  p.add("--listen", "HOST:PORT", "address to serve on (port 0 = any free port)", "127.0.0.1:8080",
+        [&](std::string_view v) { cfg.listen = parse_host_port(v); })
+      .add("--rate", "EVENTS/S", "mean event rate", "100",
+           [&](std::string_view v) { cfg.generation.rate = parse_positive_double(v); })
+      .add("--arrivals", "KIND", "poisson or constant inter-arrival times", "poisson",
+           [&](std::string_view v) { cfg.generation.arrivals = parse_arrival_kind(v); })
+      .add("--seed", "N", "RNG seed of the arrival schedule", "1",
+           [&](std::string_view v) {
+             cfg.generation.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+           })
+      .add("--payload", "BYTES", "payload size of each event", "256",
+           [&](std::string_view v) {
+             cfg.generation.payload_bytes = static_cast<std::size_t>(parse_int(v, 0, 1 << 20));
+           })
+      .add("--warmup", "DURATION", "generation before the measured window", "1s",
+           [&](std::string_view v) { cfg.generation.warmup = parse_duration(v); })
+      .add("--duration", "DURATION", "length of the measured window", "10s",
+           [&](std::string_view v) {
+             cfg.generation.duration = parse_duration(v);
+             if (cfg.generation.duration <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--retention", "EVENTS", "events kept for pollers; older cursors get 410", "100000",
+           [&](std::string_view v) { cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+      .add("--webhook-connection", "POLICY", "keepalive (pooled) or new (a connection per POST)",
+           "keepalive",
+           [&](std::string_view v) { cfg.webhooks.connections = parse_connection_policy(v); })
+      .add("--webhook-concurrency", "N", "connections (POSTs in flight) per subscriber", "4",
+           [&](std::string_view v) { cfg.webhooks.concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024)); })
+      .add("--webhook-timeout", "DURATION", "timeout of one webhook POST", "5s",
+           [&](std::string_view v) {
+             cfg.webhooks.timeout = parse_duration(v);
+             if (cfg.webhooks.timeout <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--webhook-queue", "EVENTS", "pending deliveries per subscriber before counting drops",
+           "1000000",
+           [&](std::string_view v) { cfg.webhooks.queue_limit = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+      .add_switch("--autostart", "start generating at once instead of on POST /control/start",
+                  [&] { cfg.autostart = true; });
+  if (!p.parse(argc, argv)) return 0;
+
+  boost::asio::io_context ioc(1);
+  producer prod(ioc, cfg);
+  try {
+    prod.start();
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench serve: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  prod.on_shutdown = [&] { ioc.stop(); };
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) ioc.stop();
+  });
+  std::cout << nlohmann::json{{"event", "ready"}, {"role", "producer"}, {"port", prod.port()},
+                              {"pid", getpid()}}
+                   .dump()
+            << std::endl;
+  std::cerr << "hookbench serve: listening on " << host_port{cfg.listen.host, prod.port()}.to_string()
+            << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)") << "\n";
+  ioc.run();
+  return 0;
+}
+
+}  // namespace hookbench

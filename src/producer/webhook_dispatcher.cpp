@@ -1,0 +1,120 @@
+// Per-subscriber queues drained by a bounded pool of HTTP client connections.
+#include "producer/webhook_dispatcher.hpp"
+
+#include <iostream>
+
+namespace hookbench {
+
+connection_policy parse_connection_policy(std::string_view text) {
+  if (text == "keepalive") return connection_policy::keepalive;
+  if (text == "new") return connection_policy::fresh;
+  throw usage_error("expected keepalive or new, got '" + std::string(text) + "'");
+}
+
+std::string to_string(connection_policy policy) {
+  return policy == connection_policy::keepalive ? "keepalive" : "new";
+}
+
+struct webhook_dispatcher::subscriber {
+  std::size_t id = 0;
+  http_url url;
+  std::deque<std::shared_ptr<const std::string>> queue;
+  std::vector<std::unique_ptr<http::client_connection>> pool;
+};
+
+webhook_dispatcher::webhook_dispatcher(boost::asio::io_context& ioc, dispatcher_options options,
+                                       const measurement_window& window)
+    : ioc_(ioc), options_(options), window_(window) {}
+
+webhook_dispatcher::~webhook_dispatcher() = default;
+
+std::size_t webhook_dispatcher::add_subscriber(http_url url) {
+  auto s = std::make_unique<subscriber>();
+  s->id = subs_.size();
+  s->url = std::move(url);
+  subs_.push_back(std::move(s));
+  return subs_.back()->id;
+}
+
+void webhook_dispatcher::publish(const event& e) {
+  if (subs_.empty()) return;
+  // Encoded once, shared by every subscriber's queue.
+  auto body = std::make_shared<const std::string>(event_json(e));
+  for (auto& s : subs_) {
+    if (s->queue.size() >= options_.queue_limit) {
+      ++stats_.queue_overflow;
+      if (window_.contains(now_ns())) ++stats_.failed_window;
+      continue;
+    }
+    s->queue.push_back(body);
+    pump(*s);
+  }
+}
+
+void webhook_dispatcher::pump(subscriber& s) {
+  while (!s.queue.empty()) {
+    http::client_connection* idle = nullptr;
+    for (auto& c : s.pool) {
+      if (!c->busy()) {
+        idle = c.get();
+        break;
+      }
+    }
+    if (!idle) {
+      if (s.pool.size() >= options_.concurrency) return;
+      http::client_options co;
+      co.keep_alive = options_.connections == connection_policy::keepalive;
+      co.timeout = options_.timeout;
+      co.body_limit = 64 * 1024;
+      s.pool.push_back(std::make_unique<http::client_connection>(ioc_, s.url.address, co));
+      idle = s.pool.back().get();
+    }
+    http::client_request req;
+    req.method = "POST";
+    req.target = s.url.target;
+    req.body = *s.queue.front();
+    s.queue.pop_front();
+    const nanos started = now_ns();
+    const bool counted = window_.contains(started);
+    ++stats_.posts_total;
+    const std::uint64_t opened_before = idle->connections_opened();
+    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before](
+                                         boost::system::error_code ec, http::client_response&& r) {
+      stats_.connections_opened += idle->connections_opened() - opened_before;
+      if (counted) stats_.window.add(r.bytes_sent, r.bytes_received);
+      const bool ok = !ec && r.status >= 200 && r.status < 300;
+      if (ok) {
+        ++stats_.delivered_total;
+      } else {
+        if (counted) ++stats_.failed_window;
+        if (ec == boost::asio::error::timed_out || http::describe(ec) == "timed out") {
+          ++stats_.timeouts;
+        } else if (ec) {
+          ++stats_.errors;
+        } else {
+          ++stats_.non_2xx;
+        }
+        if (!first_failure_logged_) {
+          first_failure_logged_ = true;
+          std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string() << " failed: "
+                    << (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status))
+                    << " (counted; further failures are counted silently)\n";
+        }
+      }
+      pump(s);
+    });
+  }
+}
+
+std::size_t webhook_dispatcher::pending() const {
+  std::size_t n = 0;
+  for (const auto& s : subs_) {
+    n += s->queue.size();
+    for (const auto& c : s->pool) n += c->busy() ? 1 : 0;
+  }
+  return n;
+}
+
+dispatcher_stats webhook_dispatcher::stats() const { return stats_; }
+
+}  // namespace hookbench

@@ -1,0 +1,65 @@
+// Webhook delivery: every event is POSTed to every registered subscriber, asynchronously, over
+// a per-subscriber pool of keep-alive connections (or a new connection per delivery). A non-2xx
+// answer, a timeout or a full queue is a counted failure, never a silent drop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/parse.hpp"
+#include "http/client.hpp"
+#include "measure/window.hpp"
+
+namespace hookbench {
+
+enum class connection_policy { keepalive, fresh };
+connection_policy parse_connection_policy(std::string_view text);  // throws usage_error
+std::string to_string(connection_policy policy);
+
+struct dispatcher_options {
+  connection_policy connections = connection_policy::keepalive;
+  std::size_t concurrency = 4;        // connections per subscriber
+  nanos timeout = 5 * kNanosPerSecond;  // per delivery
+  std::size_t queue_limit = 1'000'000;  // pending deliveries per subscriber
+};
+
+struct dispatcher_stats {
+  traffic_counter window;              // POSTs started in the window, with their bytes
+  std::uint64_t posts_total = 0;
+  std::uint64_t delivered_total = 0;   // 2xx answers
+  std::uint64_t failed_window = 0;     // failures among POSTs started in the window
+  std::uint64_t non_2xx = 0, timeouts = 0, errors = 0, queue_overflow = 0;
+  std::uint64_t connections_opened = 0;
+};
+
+class webhook_dispatcher {
+ public:
+  webhook_dispatcher(boost::asio::io_context& ioc, dispatcher_options options,
+                     const measurement_window& window);
+  ~webhook_dispatcher();
+
+  // Returns the subscription id.
+  std::size_t add_subscriber(http_url url);
+  std::size_t subscribers() const { return subs_.size(); }
+  void publish(const event& e);
+  std::size_t pending() const;
+  dispatcher_stats stats() const;
+
+ private:
+  struct subscriber;
+  void pump(subscriber& s);
+
+  boost::asio::io_context& ioc_;
+  dispatcher_options options_;
+  const measurement_window& window_;
+  std::vector<std::unique_ptr<subscriber>> subs_;
+  dispatcher_stats stats_;
+  bool first_failure_logged_ = false;
+};
+
+}  // namespace hookbench
