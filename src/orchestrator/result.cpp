@@ -99,6 +99,7 @@ json build_result(const json& config, const json& environment, const json& produ
        {{"producer", per_event(cpu_p * 1e6, delivered)},
         {"consumer", per_event(cpu_c * 1e6, delivered)}}},
       {"rtt_us", consumer.at("rtt_us")},
+      {"webhook_round_trip_us", hooks.value("round_trip_us", json::object())},
       {"producer_rss_bytes", producer.at("rss_bytes")},
       {"drained", consumer.at("drained")},
       {"drain_s", consumer.at("drain_s")},
@@ -265,7 +266,14 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
     return fmt_opt(m(r).at("cpu_s").at("producer"), 2) + "/" +
            fmt_opt(m(r).at("cpu_s").at("consumer"), 2);
   });
-  row("RTT p50 (probe)", [&](const json& r) { return fmt_us(m(r).at("rtt_us").at("p50").get<double>()); });
+  row("generator lag p50", [&](const json& r) {
+    return fmt_us(m(r).at("generator_lag_us").value("p50", 0.0));
+  });
+  row("RTT p50 (back-to-back)", [&](const json& r) { return fmt_us(m(r).at("rtt_us").at("p50").get<double>()); });
+  row("webhook POST RTT p50", [&](const json& r) {
+    const auto& w = m(r).value("webhook_round_trip_us", json::object());
+    return w.value("count", 0) ? fmt_us(w.at("p50").get<double>()) : std::string("-");
+  });
   out << "(* = fewer than 10 samples at or beyond this percentile; latency = parsed by the consumer"
          " - scheduled creation)\n";
 }

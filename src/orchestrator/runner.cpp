@@ -97,7 +97,8 @@ json run_once(const run_config& cfg) {
       "--duration", std::to_string(cfg.duration / kNanosPerMicro) + "us",
       "--retention", std::to_string(cfg.retention),
       "--webhook-connection", to_string(cfg.webhook_connection),
-      "--webhook-concurrency", std::to_string(cfg.webhook_concurrency)};
+      "--webhook-concurrency", std::to_string(cfg.webhook_concurrency),
+      "--quiet"};
   const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
   const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
   child_process producer("producer", serve_args, pin_p);

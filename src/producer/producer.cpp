@@ -41,14 +41,23 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
     : ioc_(ioc),
       config_(std::move(config)),
       log_(config_.retention),
-      generator_(ioc, config_.generation, log_, [this](const event& e) { dispatcher_.publish(e); }),
+      generator_(ioc, config_.generation, log_,
+                 [this](const event& e) {
+                   if (trace_) trace_->created(e.created_ns, e.seq);
+                   dispatcher_.publish(e);
+                 }),
       dispatcher_(ioc, config_.webhooks, generator_.window()),
       server_(
           ioc, config_.listen, http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond, "hookbench-producer"},
           [this](http::request&& req, http::reply_fn reply) { handle(std::move(req), std::move(reply)); },
           [this](const http::exchange& x) { observe(x); }),
       sampler_(ioc),
-      window_timer_(ioc) {}
+      window_timer_(ioc) {
+  if (!config_.trace_path.empty()) {
+    trace_ = std::make_unique<trace_recorder>(generator_.window());
+    dispatcher_.set_trace(trace_.get());
+  }
+}
 
 void producer::start() {
   server_.start();
@@ -121,7 +130,12 @@ void producer::handle(http::request&& req, http::reply_fn reply) {
     return reply(handle_window());
   }
   if (path == "/control/window") return reply(handle_window());
-  if (path == "/control/report") return reply({200, report().dump()});
+  if (path == "/control/report") {
+    if (trace_ && !trace_->write(config_.trace_path, "producer")) {
+      return reply(http::json_error(500, "cannot write the trace part " + config_.trace_path));
+    }
+    return reply({200, report().dump()});
+  }
   if (path == "/control/shutdown") {
     if (!method_is("POST")) return reply(wrong_method("POST"));
     reply({200, "{\"shutdown\":true}"});
@@ -201,6 +215,7 @@ http::response producer::handle_window() {
 
 nlohmann::json producer::report() {
   auto lag = summarize_latency(generator_.window_lag());
+  auto post_rtt = summarize_latency(dispatcher_.window_round_trips());
   const auto d = dispatcher_.stats();
   const double cpu = (cpu_start_taken_ && cpu_end_taken_) ? cpu_end_.total() - cpu_start_.total() : 0;
   nlohmann::json rejected = nlohmann::json::object();
@@ -224,6 +239,7 @@ nlohmann::json producer::report() {
                     {"failed", d.failed_window},
                     {"bytes_sent", d.window.bytes_sent},
                     {"bytes_received", d.window.bytes_received},
+                    {"round_trip_us", post_rtt},
                     {"posts_total", d.posts_total},
                     {"delivered_total", d.delivered_total},
                     {"non_2xx", d.non_2xx},

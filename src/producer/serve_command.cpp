@@ -12,6 +12,7 @@ namespace hookbench {
 
 int serve_main(int argc, char** argv) {
   producer_config cfg;
+  bool quiet = false;
   option_parser p("hookbench serve",
                   "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
                   "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
@@ -54,8 +55,14 @@ int serve_main(int argc, char** argv) {
       .add("--webhook-queue", "EVENTS", "pending deliveries per subscriber before counting drops",
            "1000000",
            [&](std::string_view v) { cfg.webhooks.queue_limit = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+      .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
+                  [&] { quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
-                  [&] { cfg.autostart = true; });
+                  [&] { cfg.autostart = true; })
+      .add("--trace", "FILE",
+           "record events created and webhook POSTs sent in the window; written to FILE (JSON\n"
+           "                            lines) when /control/report is fetched (used by `run --trace`)",
+           "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
   if (!p.parse(argc, argv)) return 0;
 
   boost::asio::io_context ioc(1);
@@ -75,7 +82,7 @@ int serve_main(int argc, char** argv) {
                               {"pid", getpid()}}
                    .dump()
             << std::endl;
-  std::cerr << "hookbench serve: listening on " << host_port{cfg.listen.host, prod.port()}.to_string()
+  if (!quiet) std::cerr << "hookbench serve: listening on " << host_port{cfg.listen.host, prod.port()}.to_string()
             << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)") << "\n";
   ioc.run();
   return 0;

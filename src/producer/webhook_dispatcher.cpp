@@ -18,7 +18,11 @@ std::string to_string(connection_policy policy) {
 struct webhook_dispatcher::subscriber {
   std::size_t id = 0;
   http_url url;
-  std::deque<std::shared_ptr<const std::string>> queue;
+  struct queued {
+    seq_t seq;
+    std::shared_ptr<const std::string> body;
+  };
+  std::deque<queued> queue;
   std::vector<std::unique_ptr<http::client_connection>> pool;
 };
 
@@ -46,7 +50,7 @@ void webhook_dispatcher::publish(const event& e) {
       if (window_.contains(now_ns())) ++stats_.failed_window;
       continue;
     }
-    s->queue.push_back(body);
+    s->queue.push_back({e.seq, body});
     pump(*s);
   }
 }
@@ -72,19 +76,22 @@ void webhook_dispatcher::pump(subscriber& s) {
     http::client_request req;
     req.method = "POST";
     req.target = s.url.target;
-    req.body = *s.queue.front();
+    req.body = *s.queue.front().body;
+    const seq_t seq = s.queue.front().seq;
     s.queue.pop_front();
     const nanos started = now_ns();
+    if (trace_) trace_->webhook_post(started, seq, s.id);
     const bool counted = window_.contains(started);
     ++stats_.posts_total;
     const std::uint64_t opened_before = idle->connections_opened();
-    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before](
+    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before, started](
                                          boost::system::error_code ec, http::client_response&& r) {
       stats_.connections_opened += idle->connections_opened() - opened_before;
       if (counted) stats_.window.add(r.bytes_sent, r.bytes_received);
       const bool ok = !ec && r.status >= 200 && r.status < 300;
       if (ok) {
         ++stats_.delivered_total;
+        if (counted) round_trips_.push_back(now_ns() - started);
       } else {
         if (counted) ++stats_.failed_window;
         if (ec == boost::asio::error::timed_out || http::describe(ec) == "timed out") {

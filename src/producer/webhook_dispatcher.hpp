@@ -13,6 +13,7 @@
 #include "core/event.hpp"
 #include "core/parse.hpp"
 #include "http/client.hpp"
+#include "measure/trace.hpp"
 #include "measure/window.hpp"
 
 namespace hookbench {
@@ -49,6 +50,11 @@ class webhook_dispatcher {
   void publish(const event& e);
   std::size_t pending() const;
   dispatcher_stats stats() const;
+  // Round trip (request written -> 2xx parsed) of every successful POST started in the window:
+  // the plain HTTP exchange cost against this receiver, at the run's own pace.
+  std::vector<nanos>& window_round_trips() { return round_trips_; }
+  // Records each POST as it is sent (tracing only; nullptr = off).
+  void set_trace(trace_recorder* trace) { trace_ = trace; }
 
  private:
   struct subscriber;
@@ -59,6 +65,8 @@ class webhook_dispatcher {
   const measurement_window& window_;
   std::vector<std::unique_ptr<subscriber>> subs_;
   dispatcher_stats stats_;
+  std::vector<nanos> round_trips_;
+  trace_recorder* trace_ = nullptr;
   bool first_failure_logged_ = false;
 };
 
