@@ -7,6 +7,7 @@ namespace hookbench {
 int serve_main(int argc, char** argv);
 int client_main(int argc, char** argv);
 int run_main(int argc, char** argv);
+int sweep_main(int argc, char** argv);
 int compare_main(int argc, char** argv);
 
 constexpr int kExitFailure = 1;

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run       start producer and consumer on loopback, measure one mode, print and save the result\n"
+    "  sweep     run a scenario's points (bench/scenarios/*.json) into a runs.csv and run JSONs\n"
     "  serve     the producer alone (event generator, event log, HTTP API, webhook dispatcher)\n"
     "  client    the consumer alone (pollers or a webhook receiver) against a producer URL\n"
     "  compare   print saved results side by side\n"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   raise_fd_limit();
   try {
     if (cmd == "run") return run_main(argc - 2, argv + 2);
+    if (cmd == "sweep") return sweep_main(argc - 2, argv + 2);
     if (cmd == "serve") return serve_main(argc - 2, argv + 2);
     if (cmd == "client") return client_main(argc - 2, argv + 2);
     if (cmd == "compare") return compare_main(argc - 2, argv + 2);

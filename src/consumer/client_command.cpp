@@ -51,7 +51,11 @@ int client_main(int argc, char** argv) {
       .add("--start-timeout", "DURATION", "give up if the producer has not started by then", "60s",
            [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
       .add("--out", "FILE", "also write the report JSON to FILE", "",
-           [&](std::string_view v) { out_path = std::string(v); });
+           [&](std::string_view v) { out_path = std::string(v); })
+      .add("--trace", "FILE",
+           "record polls answered and events delivered in the window into FILE\n"
+           "                            (JSON lines), written before the report (run --trace)",
+           "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
   if (!p.parse(argc, argv)) return 0;
   if (!p.given("--producer")) throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
   const mode_info* info = find_mode(cfg.mode);

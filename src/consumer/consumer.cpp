@@ -27,6 +27,11 @@ consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
       cpu_timer_(ioc),
       drain_timer_(ioc) {
   if (!info_) throw usage_error("--mode: expected " + mode_names() + ", got '" + config_.mode + "'");
+  if (!config_.trace_path.empty()) {
+    trace_ = std::make_unique<trace_recorder>(window_);
+    ctx_.trace = trace_.get();
+    tracker_.set_trace(trace_.get());
+  }
   mode_ = info_->make(ctx_);
 }
 
@@ -164,6 +169,9 @@ void consumer::finish() {
   if (done_) return;
   mode_->stop();
   auto r = report();
+  if (trace_ && !trace_->write(config_.trace_path, "consumer")) {
+    r["trace_error"] = "cannot write the trace part " + config_.trace_path;
+  }
   done_ = true;
   control_timer_.cancel();
   cpu_timer_.cancel();

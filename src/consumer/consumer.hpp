@@ -45,6 +45,7 @@ class consumer {
   delivery_tracker tracker_;
   measurement_window window_;
   mode_context ctx_;
+  std::unique_ptr<trace_recorder> trace_;  // only when tracing
   std::unique_ptr<delivery_mode> mode_;
   std::unique_ptr<http::client_connection> control_;
   boost::asio::steady_timer control_timer_, cpu_timer_, drain_timer_;

@@ -11,6 +11,7 @@
 
 #include "core/parse.hpp"
 #include "measure/delivery_tracker.hpp"
+#include "measure/trace.hpp"
 #include "measure/window.hpp"
 
 namespace hookbench {
@@ -26,6 +27,7 @@ struct consumer_config {
   nanos request_timeout = 5 * kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
   nanos start_timeout = 60 * kNanosPerSecond;
+  std::string trace_path;  // --trace: write this side's trace part before reporting
 
   nlohmann::json to_json() const;
 };
@@ -36,6 +38,7 @@ struct mode_context {
   const consumer_config& config;
   delivery_tracker& tracker;
   const measurement_window& window;  // known once the producer started
+  trace_recorder* trace = nullptr;   // set only when tracing (modes record polls into it)
 };
 
 class delivery_mode {

@@ -86,13 +86,13 @@ void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
   if (req.target.empty() || req.target == "/") req.target = "/events";
   req.target += "?after=" + std::to_string(p.cursor) + "&limit=" +
                 std::to_string(ctx_.config.poll_limit);
-  p.conn->async_send(std::move(req),
-                     [this, &p, counted](boost::system::error_code ec, http::client_response&& r) {
-                       on_response(p, counted, ec, std::move(r));
-                     });
+  p.conn->async_send(std::move(req), [this, &p, counted, now](boost::system::error_code ec,
+                                                              http::client_response&& r) {
+    on_response(p, counted, now, ec, std::move(r));
+  });
 }
 
-void poll_mode::on_response(poller& p, bool counted, boost::system::error_code ec,
+void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::system::error_code ec,
                             http::client_response&& r) {
   if (counted) traffic_.add(r.bytes_sent, r.bytes_received);
   bool more = false;
@@ -110,6 +110,7 @@ void poll_mode::on_response(poller& p, bool counted, boost::system::error_code e
       if (counted) ++failed_;
       std::cerr << "hookbench client: bad poll response: " << error << "\n";
     } else {
+      if (ctx_.trace) ctx_.trace->poll(sent_ns, parsed, p.id, batch->events.size());
       for (const auto& e : batch->events) ctx_.tracker.record(p.id, e, parsed);
       if (batch->events.empty() && counted) ++empty_;
       p.cursor = std::max(p.cursor, batch->next);

@@ -26,7 +26,7 @@ class poll_mode : public delivery_mode {
   void arm(poller& p);
   void on_slot(poller& p, nanos slot_ns);
   void send(poller& p, nanos scheduled_ns, bool follow_up);
-  void on_response(poller& p, bool counted, boost::system::error_code ec,
+  void on_response(poller& p, bool counted, nanos sent_ns, boost::system::error_code ec,
                    http::client_response&& r);
 
   mode_context& ctx_;

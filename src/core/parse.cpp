@@ -29,6 +29,8 @@ nanos parse_duration(std::string_view text) {
     if (text.size() > u.suffix.size() && text.ends_with(u.suffix)) {
       double value = 0;
       if (!to_double(text.substr(0, text.size() - u.suffix.size()), value) || value < 0) break;
+      // Beyond ~292 years llround overflows to a negative duration that later checks misread.
+      if (value * u.ns >= 9e18) throw usage_error("duration " + quoted(text) + " is too long");
       return static_cast<nanos>(std::llround(value * u.ns));
     }
   }

@@ -20,6 +20,7 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
   }
   // A clock step cannot happen on CLOCK_MONOTONIC; clamp only to keep -1 as the sentinel.
   s.latency[e.seq] = std::max<nanos>(0, received_ns - e.created_ns);
+  if (trace_) trace_->delivered(received_ns, e.seq, subscriber, s.latency[e.seq]);
   if (e.seq < s.max_seq) s.reordered.push_back(e.seq);
   s.max_seq = std::max(s.max_seq, e.seq);
   if (in_window(e.seq)) ++window_delivered_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/event.hpp"
+#include "measure/trace.hpp"
 
 namespace hookbench {
 
@@ -32,6 +33,8 @@ class delivery_tracker {
   totals window_totals() const;
   std::size_t subscribers() const { return subs_.size(); }
   std::uint64_t received_total() const { return received_total_; }
+  // Records every first delivery into `trace` (tracing only; nullptr = off).
+  void set_trace(trace_recorder* trace) { trace_ = trace; }
 
  private:
   struct per_subscriber {
@@ -46,6 +49,7 @@ class delivery_tracker {
   seq_t first_ = 1, last_ = 0;
   std::uint64_t window_delivered_ = 0;
   std::uint64_t received_total_ = 0;
+  trace_recorder* trace_ = nullptr;
 };
 
 }  // namespace hookbench

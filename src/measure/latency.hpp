@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -18,7 +19,13 @@ struct latency_summary {
   std::size_t count = 0;
   double mean_us = 0, min_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
   std::vector<std::string> low_sample;  // names of percentiles without enough samples
+  // (q, value_us) at each cdf_quantiles() q: the CDF for charts; empty without samples.
+  std::vector<std::pair<double, double>> quantiles;
 };
+
+// The q of latency_summary::quantiles: 0.001, 0.01, 0.02, ..., 0.99, 0.995, 0.999, 1.0 (dense
+// enough to draw a CDF, with the tail points a CDF on a log axis needs).
+const std::vector<double>& cdf_quantiles();
 
 // Nearest-rank percentile of sorted data: the smallest value with at least q of the samples at
 // or below it. q in (0, 1].

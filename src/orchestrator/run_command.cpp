@@ -71,6 +71,10 @@ int run_main(int argc, char** argv) {
            })
       .add("--out", "FILE", "write the JSON result to FILE", "",
            [&](std::string_view v) { cfg.out = std::string(v); })
+      .add("--trace", "FILE",
+           "record the window's timeline (events created, polls, webhook POSTs,\n"
+           "                            deliveries) as JSON lines in FILE; keep such runs short",
+           "", [&](std::string_view v) { cfg.trace = std::string(v); })
       .add_section("Advanced:")
       .add("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0",
            [&](std::string_view v) { cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535)); })
@@ -126,6 +130,7 @@ int run_main(int argc, char** argv) {
     }
     if (!cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.out << "\n";
   }
+  if (!cfg.trace.empty() && !cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.trace << "\n";
   return 0;
 }
 

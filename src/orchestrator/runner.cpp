@@ -3,11 +3,13 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "http/client.hpp"
 #include "measure/environment.hpp"
+#include "measure/trace.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
 
@@ -99,6 +101,23 @@ json run_once(const run_config& cfg) {
       "--webhook-connection", to_string(cfg.webhook_connection),
       "--webhook-concurrency", std::to_string(cfg.webhook_concurrency),
       "--quiet"};
+  // --trace: each side writes its part beside the file; both are merged into it at the end.
+  const std::string trace_parts[2] = {cfg.trace + ".producer.part", cfg.trace + ".consumer.part"};
+  // The parts are scratch files: gone after the merge, and after a failed run too.
+  struct remove_parts {
+    const std::string* parts;
+    bool armed;
+    ~remove_parts() {
+      std::error_code ec;
+      for (int i = 0; armed && i < 2; ++i) std::filesystem::remove(parts[i], ec);
+    }
+  } cleanup{trace_parts, !cfg.trace.empty()};
+  if (!cfg.trace.empty()) {
+    std::error_code ec;
+    auto parent = std::filesystem::path(cfg.trace).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    serve_args.insert(serve_args.end(), {"--trace", trace_parts[0]});
+  }
   const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
   const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
   child_process producer("producer", serve_args, pin_p);
@@ -116,6 +135,7 @@ json run_once(const run_config& cfg) {
   } else {
     client_args.insert(client_args.end(), {"--listen", "127.0.0.1:0"});
   }
+  if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
   child_process client("consumer", client_args, pin_c);
   read_json_line(client, "ready",
                  now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
@@ -159,7 +179,11 @@ json run_once(const run_config& cfg) {
         break;
       }
       case child_process::wait_status::exited:
-        throw run_failure("the consumer " + client.status_text() + " before reporting");
+        // A consumer gives up when its producer vanishes: name the side that failed first.
+        if (!producer.wait_exit(now_ns() + 200 * kNanosPerMilli)) {
+          throw run_failure("the consumer " + client.status_text() + " before reporting");
+        }
+        throw run_failure("the producer " + producer.status_text() + " during the run");
       case child_process::wait_status::interrupted:
         throw run_failure("interrupted", kExitInterrupted);
     }
@@ -173,6 +197,19 @@ json run_once(const run_config& cfg) {
   }
   if (!producer.wait_exit(now_ns() + 5 * kNanosPerSecond)) producer.terminate();
   client.wait_exit(now_ns() + 5 * kNanosPerSecond);
+
+  if (!cfg.trace.empty()) {
+    if (consumer_report->contains("trace_error")) {
+      throw run_failure("the consumer: " + consumer_report->at("trace_error").get<std::string>());
+    }
+    trace_header h{cfg.mode, cfg.rate, to_ms(cfg.interval), info.pull, cfg.subscribers,
+                   to_s(cfg.duration)};
+    try {
+      merge_trace(h, {trace_parts[0], trace_parts[1]}, cfg.trace);
+    } catch (const std::exception& e) {
+      throw run_failure(e.what());
+    }
+  }
 
   json env = describe_environment();
   env["pinning"] = cfg.pin.empty() ? json("none")

@@ -36,7 +36,7 @@ struct run_config {
   std::size_t poll_limit = 1000;
   nanos ready_timeout = 30 * kNanosPerSecond;
   bool quiet = false;
-  std::string trace;  // reserved for --trace (issue 3)
+  std::string trace;  // --trace FILE: record the run's timeline (measure/trace.hpp)
 
   nlohmann::json to_json(bool pull) const;
 };

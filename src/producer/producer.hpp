@@ -18,6 +18,7 @@
 
 #include "http/server.hpp"
 #include "measure/resources.hpp"
+#include "measure/trace.hpp"
 #include "producer/event_log.hpp"
 #include "producer/generator.hpp"
 #include "producer/webhook_dispatcher.hpp"
@@ -33,6 +34,7 @@ struct producer_config {
   std::size_t body_limit = 64 * 1024;
   dispatcher_options webhooks;
   bool autostart = false;
+  std::string trace_path;  // --trace: write this side's trace part at /control/report
 
   nlohmann::json to_json() const;
 };
@@ -60,6 +62,7 @@ class producer {
 
   boost::asio::io_context& ioc_;
   producer_config config_;
+  std::unique_ptr<trace_recorder> trace_;  // only when tracing; outlives its users
   event_log log_;
   generator generator_;
   webhook_dispatcher dispatcher_;

@@ -60,8 +60,8 @@ int serve_main(int argc, char** argv) {
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
                   [&] { cfg.autostart = true; })
       .add("--trace", "FILE",
-           "record events created and webhook POSTs sent in the window; written to FILE (JSON\n"
-           "                            lines) when /control/report is fetched (used by `run --trace`)",
+           "record events created and webhook POSTs sent in the window into\n"
+           "                            FILE (JSON lines) when /control/report is fetched (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
   if (!p.parse(argc, argv)) return 0;
 

@@ -1,0 +1,433 @@
+#!/usr/bin/python3
+"""Reading a `hookbench sweep` results folder for scripts/plot.py and scripts/report.py.
+
+DIR/runs.csv (one row per run), DIR/runs/<run_id>.json (each run's full result) and the optional
+DIR/trace.jsonl are loaded and checked here, once, so both scripts agree on what a series, a point
+and a median over repeats are. Anything wrong with the input raises ResultsError with a one-line
+message that names the file and what is wrong.
+"""
+
+import csv
+import json
+import math
+import os
+import statistics
+
+# The runs.csv contract (docs/RESULTS.md); columns appended later are read and ignored.
+REQUIRED_COLUMNS = (
+    "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
+    "arrivals", "repeat", "seed", "duration_s", "lambda_t", "produced", "expected", "delivered",
+    "lost", "duplicates", "reordered", "latency_count", "latency_p50_us", "latency_p90_us",
+    "latency_p99_us", "latency_p999_us", "latency_max_us", "latency_mean_us",
+    "latency_low_sample", "requests_total", "polls", "empty_polls", "late_polls",
+    "webhook_posts", "failed", "requests_per_event", "empty_poll_fraction", "bytes_sent",
+    "bytes_received", "bytes_per_event", "cpu_s_producer", "cpu_s_consumer",
+    "cpu_us_per_event_producer", "cpu_us_per_event_consumer", "rtt_us",
+    "model_latency_mean_us", "model_requests_per_event", "model_empty_poll_fraction",
+    "min_reached", "note", "result_file",
+)
+TEXT_COLUMNS = frozenset({"run_id", "scenario", "mode", "arrivals", "latency_low_sample",
+                          "min_reached", "note", "result_file"})
+# Columns that must be present even in a failed run's row: they say which point it was.
+POINT_COLUMNS = ("run_id", "mode", "rate")
+
+# Display order of the delivery modes DESIGN.md lists; any other mode sorts after them by name.
+KNOWN_MODES = ("poll", "poll-conditional", "long-poll", "sse", "webhook", "webhook-batch")
+# Percentile names as the harness writes them in latency_low_sample, and how people read them.
+PERCENTILE_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9", "max": "max"}
+
+
+class ResultsError(Exception):
+    """Input that cannot be used; str() is a one-line message for the user."""
+
+
+def _parse_number(text, column, line_no):
+    try:
+        value = float(text)
+    except ValueError:
+        raise ResultsError(f"runs.csv line {line_no}: column {column}: {text!r} is not a number")
+    if math.isnan(value):
+        return None
+    return value
+
+
+def _parse_row(raw, line_no):
+    row = {}
+    for column, text in raw.items():
+        if column is None:  # more cells than header columns
+            raise ResultsError(f"runs.csv line {line_no}: more cells than header columns")
+        text = "" if text is None else text.strip()
+        if column in TEXT_COLUMNS or column not in REQUIRED_COLUMNS:
+            row[column] = text
+        elif text == "":
+            row[column] = None
+        else:
+            row[column] = _parse_number(text, column, line_no)
+    for column in POINT_COLUMNS:
+        if row.get(column) in (None, ""):
+            raise ResultsError(f"runs.csv line {line_no}: column {column} is empty")
+    if not row["rate"] > 0:
+        raise ResultsError(f"runs.csv line {line_no}: rate must be > 0 events/s")
+    row["failed_run"] = row["note"].startswith("failed:")
+    # Derived: what both sides together spent per delivered event.
+    cpu = (row.get("cpu_us_per_event_producer"), row.get("cpu_us_per_event_consumer"))
+    row["cpu_us_per_event_total"] = sum(cpu) if all(is_finite(c) for c in cpu) else None
+    # Pull modes have a poll interval; push modes leave interval_ms and lambda_t empty.
+    row["pull"] = row["interval_ms"] is not None
+    row["line"] = line_no
+    return row
+
+
+def load_runs(folder):
+    """All rows of DIR/runs.csv, numbers parsed (empty cell -> None), in file order."""
+    if not os.path.isdir(folder):
+        raise ResultsError(f"{folder}: no such results folder")
+    path = os.path.join(folder, "runs.csv")
+    if not os.path.isfile(path):
+        raise ResultsError(f"{path}: missing (run `hookbench sweep SCENARIO --out {folder}` first)")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames
+            if not header:
+                raise ResultsError(f"{path}: empty file, no header")
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing:
+                shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+                raise ResultsError(f"{path}: not a hookbench runs.csv: missing column"
+                                   f"{'s' if len(missing) > 1 else ''} {shown}")
+            rows = []
+            for raw in reader:
+                if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
+                    continue  # blank line
+                rows.append(_parse_row(raw, reader.line_num))
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not a text file (invalid UTF-8)")
+    except csv.Error as e:
+        raise ResultsError(f"{path}: malformed CSV: {e}")
+    if not rows:
+        raise ResultsError(f"{path}: has a header but no runs")
+    return rows
+
+
+def ok_runs(rows):
+    """The rows that carry measurements (not 'failed:')."""
+    return [r for r in rows if not r["failed_run"]]
+
+
+def mode_order(mode):
+    return (KNOWN_MODES.index(mode), "") if mode in KNOWN_MODES else (len(KNOWN_MODES), mode)
+
+
+def is_finite(x):
+    return x is not None and math.isfinite(x)
+
+
+class Agg:
+    """A metric over the repeats of one point: median and the min-max spread, never a mean of
+    percentiles."""
+
+    def __init__(self, values):
+        self.values = sorted(values)
+        self.k = len(self.values)
+        self.median = statistics.median(self.values)
+        self.lo = self.values[0]
+        self.hi = self.values[-1]
+
+
+def aggregate(rows, column, scale=1.0):
+    values = [r[column] * scale for r in rows if is_finite(r.get(column))]
+    return Agg(values) if values else None
+
+
+class Series:
+    """One curve: a mode, its poll interval (pull modes) and whatever other axis varies in the
+    folder (subscribers, payload, arrivals, scenario). Points are keyed by event rate."""
+
+    def __init__(self, key, varying):
+        self.mode, self.interval_ms, extras = key
+        self.extras = dict(extras)
+        self.varying = varying
+        self.points = {}  # rate -> [rows]
+
+    @property
+    def pull(self):
+        return self.interval_ms is not None
+
+    @property
+    def rates(self):
+        return sorted(self.points)
+
+    def runs(self):
+        return [r for rate in self.rates for r in self.points[rate]]
+
+    def agg(self, column, scale=1.0):
+        """[(rate, Agg)] for the rates where the column has a value."""
+        out = []
+        for rate in self.rates:
+            a = aggregate(self.points[rate], column, scale)
+            if a is not None:
+                out.append((rate, a))
+        return out
+
+    def median_of(self, column):
+        a = aggregate(self.runs(), column)
+        return a.median if a else None
+
+    def repeats(self):
+        """(fewest, most) runs per point."""
+        counts = [len(v) for v in self.points.values()]
+        return min(counts), max(counts)
+
+    def label(self):
+        parts = [self.mode]
+        if self.pull:
+            parts.append(f"T={fmt_number(self.interval_ms)} ms")
+        names = {"subscribers": "N={}", "payload_bytes": "{} B", "arrivals": "{}",
+                 "scenario": "{}"}
+        for name, value in self.extras.items():
+            if name in self.varying:
+                shown = fmt_number(value) if isinstance(value, float) else value
+                parts.append(names[name].format(shown))
+        return " ".join(parts)
+
+    def matches(self, other):
+        """Same subscribers, payload, arrivals and scenario: a fair comparison."""
+        return self.extras == other.extras
+
+    def sort_key(self):
+        return (mode_order(self.mode), self.interval_ms or 0.0,
+                tuple(str(v) for v in self.extras.values()))
+
+
+EXTRA_AXES = ("subscribers", "payload_bytes", "arrivals", "scenario")
+
+
+def push_baseline(series_list, pull_series):
+    """The push series a pull series is compared with: webhook first, same extras."""
+    push = [s for s in series_list if not s.pull and s.matches(pull_series)]
+    push.sort(key=lambda s: (s.mode != "webhook", mode_order(s.mode)))
+    return push[0] if push else None
+
+
+def medians(series, column):
+    """{rate: median over repeats} of a column."""
+    return {rate: a.median for rate, a in series.agg(column)}
+
+
+def group_series(rows):
+    """The successful rows as Series, in display order."""
+    rows = ok_runs(rows)
+    varying = {axis for axis in EXTRA_AXES if len({r[axis] for r in rows}) > 1}
+    series = {}
+    for r in rows:
+        extras = tuple((axis, r[axis]) for axis in EXTRA_AXES)
+        key = (r["mode"], r["interval_ms"], extras)
+        s = series.get(key)
+        if s is None:
+            s = series[key] = Series(key, varying)
+        s.points.setdefault(r["rate"], []).append(r)
+    return sorted(series.values(), key=Series.sort_key)
+
+
+def repeats_phrase(series_list):
+    """'median of 2 runs' (or '1-3 runs'): said on every chart that aggregates repeats."""
+    counts = [c for s in series_list for c in s.repeats()]
+    if not counts:
+        return ""
+    lo, hi = min(counts), max(counts)
+    if hi == 1:
+        return "one run per point"
+    runs = f"{lo}-{hi}" if lo != hi else f"{hi}"
+    return f"median of {runs} runs per point, bars: min-max"
+
+
+def crossings(a, b):
+    """Where curve a crosses curve b: a and b are {rate: value > 0}; only common rates count.
+    Returns [(rate, a_cheaper_above)], the rate interpolated linearly in log(rate) on
+    log(a/b); a_cheaper_above is True when a drops below b as the rate rises."""
+    rates = sorted(r for r in a if r in b and a[r] > 0 and b[r] > 0 and r > 0)
+    d = [math.log(a[r] / b[r]) for r in rates]
+    out = []
+    for i in range(len(rates) - 1):
+        above_now, above_next = d[i] > 0, d[i + 1] > 0
+        if above_now == above_next:
+            continue
+        x0, x1 = math.log(rates[i]), math.log(rates[i + 1])
+        f = d[i] / (d[i] - d[i + 1])
+        out.append((math.exp(x0 + f * (x1 - x0)), above_now))
+    return out
+
+
+def interp_loglog(points, x):
+    """points {x: y > 0} read at x, linearly in log-log between the nearest two (clamped)."""
+    xs = sorted(k for k in points if k > 0 and points[k] > 0)
+    if not xs:
+        return None
+    if x <= xs[0]:
+        return points[xs[0]]
+    if x >= xs[-1]:
+        return points[xs[-1]]
+    for x0, x1 in zip(xs, xs[1:]):
+        if x0 <= x <= x1:
+            f = math.log(x / x0) / math.log(x1 / x0)
+            return math.exp(math.log(points[x0]) + f * math.log(points[x1] / points[x0]))
+    return None
+
+
+def result_path(folder, row):
+    """Where the run's JSON is: the row's result_file (relative to DIR) or DIR/runs/<id>.json."""
+    candidates = []
+    if row.get("result_file"):
+        candidates.append(os.path.join(folder, row["result_file"]))
+    candidates.append(os.path.join(folder, "runs", row["run_id"] + ".json"))
+    for c in candidates:
+        if os.path.isfile(c):
+            return c
+    return None
+
+
+def load_result(folder, row):
+    """The run's full result JSON, or None when the file is absent."""
+    path = result_path(folder, row)
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ResultsError(f"{path}: malformed JSON: {str(e).splitlines()[0]}")
+    if not isinstance(data, dict) or "metrics" not in data:
+        raise ResultsError(f"{path}: not a hookbench run result (no metrics)")
+    return data
+
+
+def latency_quantiles(folder, row):
+    """([latency_us], [q], exact) for a run's CDF: the JSON's quantiles when present, otherwise
+    the percentiles of the JSON or the CSV row (exact=False: an approximate CDF)."""
+    result = load_result(folder, row)
+    lat = (result or {}).get("metrics", {}).get("latency_us", {})
+    quantiles = lat.get("quantiles") if isinstance(lat, dict) else None
+    if isinstance(quantiles, list) and len(quantiles) >= 2:
+        try:
+            pairs = sorted((float(q), float(v)) for q, v in quantiles)
+        except (TypeError, ValueError):
+            raise ResultsError(f"{result_path(folder, row)}: metrics.latency_us.quantiles is not "
+                               "a list of [q, value_us] pairs")
+        return [v for _, v in pairs], [q for q, _ in pairs], True
+    points = []
+    if lat.get("count"):
+        points = [(0.0, lat.get("min")), (0.5, lat.get("p50")), (0.9, lat.get("p90")),
+                  (0.99, lat.get("p99")), (0.999, lat.get("p999")), (1.0, lat.get("max"))]
+    else:
+        points = [(0.5, row["latency_p50_us"]), (0.9, row["latency_p90_us"]),
+                  (0.99, row["latency_p99_us"]), (0.999, row["latency_p999_us"]),
+                  (1.0, row["latency_max_us"])]
+    points = [(q, float(v)) for q, v in points if isinstance(v, (int, float)) and v > 0]
+    return [v for _, v in points], [q for q, _ in points], False
+
+
+def environments(folder, rows):
+    """[(run_id, environment dict, config dict)] of the runs whose JSON exists."""
+    out = []
+    for r in ok_runs(rows):
+        result = load_result(folder, r)
+        if result is not None:
+            out.append((r["run_id"], result.get("environment") or {}, result.get("config") or {}))
+    return out
+
+
+class TracePart:
+    """One traced run: the header line and its records, sorted by time."""
+
+    def __init__(self, header):
+        self.header = header
+        self.records = []
+
+    @property
+    def mode(self):
+        return str(self.header.get("mode", "?"))
+
+    @property
+    def interval_ms(self):
+        v = self.header.get("interval_ms")
+        return float(v) if isinstance(v, (int, float)) and v > 0 else None
+
+    def of_kind(self, kind):
+        return [r for r in self.records if r.get("kind") == kind]
+
+
+TRACE_KINDS = {"created": ("t_ms", "seq"), "poll": ("t_ms", "sent_ms", "events"),
+               "webhook_post": ("t_ms", "seq"), "delivered": ("t_ms", "seq", "latency_ms")}
+
+
+def load_trace(folder):
+    """The parts of DIR/trace.jsonl, or None when there is no trace."""
+    path = os.path.join(folder, "trace.jsonl")
+    if not os.path.isfile(path):
+        return None
+    parts = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line_no, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    raise ResultsError(f"{path} line {line_no}: not a JSON object")
+                if not isinstance(rec, dict) or "kind" not in rec:
+                    raise ResultsError(f"{path} line {line_no}: a record needs a \"kind\"")
+                kind = rec["kind"]
+                if kind == "header":
+                    if "mode" not in rec:
+                        raise ResultsError(f"{path} line {line_no}: header without \"mode\"")
+                    parts.append(TracePart(rec))
+                    continue
+                if kind == "part":
+                    continue  # a side's part marker, in an unmerged file
+                if not parts:
+                    raise ResultsError(f"{path} line {line_no}: record before the first header")
+                for key in TRACE_KINDS.get(kind, ("t_ms",)):
+                    if not isinstance(rec.get(key), (int, float)):
+                        raise ResultsError(f"{path} line {line_no}: {kind} record needs a "
+                                           f"numeric \"{key}\"")
+                parts[-1].records.append(rec)
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not a text file (invalid UTF-8)")
+    for p in parts:
+        p.records.sort(key=lambda r: r["t_ms"])
+    return parts
+
+
+# --- number formatting shared by chart labels and report tables --------------------------------
+
+def fmt_number(x, digits=3, keep_zeros=False):
+    """About `digits` significant digits: 48.1, 0.249, 317, 12300, 1 (1.0 with keep_zeros);
+    an exponent only for the very small: 2.6e-07."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-4:
+        return f"{x:.{max(digits - 1, 0)}e}"
+    x = float(f"{x:.{digits}g}")  # 0.99999 -> 1.0, so the decimals below are 1.0's
+    decimals = digits - 1 - math.floor(math.log10(abs(x)))
+    if decimals <= 0:
+        return f"{round(x, decimals):.0f}"
+    text = f"{x:.{decimals}f}"
+    if keep_zeros:
+        return text
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_ms(us):
+    return "-" if us is None else fmt_number(us / 1000.0)
+
+
+def fmt_percent(fraction, digits=3):
+    if fraction is None:
+        return "-"
+    if 0 < abs(fraction) < 1e-4:
+        return "<0.01%"
+    return fmt_number(fraction * 100.0, digits) + "%"

@@ -1,0 +1,207 @@
+// Flattening a run's result JSON into one runs.csv row.
+#include "orchestrator/runs_csv.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/parse.hpp"
+#include "producer/arrivals.hpp"
+
+namespace hookbench {
+namespace {
+
+using json = nlohmann::json;
+
+// Shortest text that reads back as the same double (nlohmann's round-trip formatting).
+std::string num(double v) { return json(v).dump(); }
+
+// A JSON value as a cell: numbers as numbers, null or absent as an empty cell.
+std::string cell(const json& j, std::initializer_list<const char*> path) {
+  const json* v = &j;
+  for (const char* key : path) {
+    if (!v->is_object()) return "";
+    auto it = v->find(key);
+    if (it == v->end()) return "";
+    v = &*it;
+  }
+  if (v->is_number_integer()) return v->dump();
+  if (v->is_number()) return num(v->get<double>());
+  if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
+  if (v->is_string()) return v->get<std::string>();
+  return "";
+}
+
+}  // namespace
+
+const std::vector<std::string>& runs_csv_columns() {
+  static const std::vector<std::string> columns = {"run_id",
+                                                   "scenario",
+                                                   "mode",
+                                                   "rate",
+                                                   "interval_ms",
+                                                   "subscribers",
+                                                   "payload_bytes",
+                                                   "arrivals",
+                                                   "repeat",
+                                                   "seed",
+                                                   "duration_s",
+                                                   "lambda_t",
+                                                   "produced",
+                                                   "expected",
+                                                   "delivered",
+                                                   "lost",
+                                                   "duplicates",
+                                                   "reordered",
+                                                   "latency_count",
+                                                   "latency_p50_us",
+                                                   "latency_p90_us",
+                                                   "latency_p99_us",
+                                                   "latency_p999_us",
+                                                   "latency_max_us",
+                                                   "latency_mean_us",
+                                                   "latency_low_sample",
+                                                   "requests_total",
+                                                   "polls",
+                                                   "empty_polls",
+                                                   "late_polls",
+                                                   "webhook_posts",
+                                                   "failed",
+                                                   "requests_per_event",
+                                                   "empty_poll_fraction",
+                                                   "bytes_sent",
+                                                   "bytes_received",
+                                                   "bytes_per_event",
+                                                   "cpu_s_producer",
+                                                   "cpu_s_consumer",
+                                                   "cpu_us_per_event_producer",
+                                                   "cpu_us_per_event_consumer",
+                                                   "rtt_us",
+                                                   "model_latency_mean_us",
+                                                   "model_requests_per_event",
+                                                   "model_empty_poll_fraction",
+                                                   "min_reached",
+                                                   "note",
+                                                   "result_file"};
+  return columns;
+}
+
+std::string runs_csv_header() {
+  std::string h;
+  for (const auto& c : runs_csv_columns()) {
+    if (!h.empty()) h += ',';
+    h += c;
+  }
+  h += '\n';
+  return h;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string runs_csv_row(const std::string& scenario_name, const sweep_point& point,
+                         const point_plan& plan, const json* result, const std::string& note,
+                         const std::string& result_file) {
+  static const json empty = json::object();
+  const json& m = result ? result->at("metrics") : empty;
+  const bool have_latency = result && m.at("latency_us").value("count", 0) > 0;
+  auto lat = [&](const char* key) { return have_latency ? cell(m, {"latency_us", key}) : ""; };
+  std::string low;
+  if (result) {
+    for (const auto& name : m.at("latency_us").value("low_sample", json::array())) {
+      if (!low.empty()) low += ';';
+      low += name.get<std::string>();
+    }
+  }
+  // The point's own values come from the plan (known even when the run failed); the measured
+  // ones from the result, so the row and runs/<run_id>.json never disagree.
+  std::vector<std::string> v = {
+      point.run_id(),
+      scenario_name,
+      point.mode,
+      num(point.rate),
+      point.pull ? num(point.interval_ms) : "",
+      std::to_string(point.subscribers),
+      std::to_string(point.payload_bytes),
+      to_string(point.arrivals),
+      std::to_string(point.repeat),
+      std::to_string(point.seed),
+      num(plan.duration_s),
+      point.pull ? num(point.lambda_t()) : "",
+      cell(m, {"produced"}),
+      cell(m, {"expected"}),
+      cell(m, {"delivered"}),
+      cell(m, {"lost"}),
+      cell(m, {"duplicates"}),
+      cell(m, {"reordered"}),
+      cell(m, {"latency_us", "count"}),
+      lat("p50"),
+      lat("p90"),
+      lat("p99"),
+      lat("p999"),
+      lat("max"),
+      lat("mean"),
+      low,
+      cell(m, {"requests", "total"}),
+      cell(m, {"requests", "polls"}),
+      cell(m, {"requests", "empty_polls"}),
+      cell(m, {"requests", "late_polls"}),
+      cell(m, {"requests", "webhook_posts"}),
+      cell(m, {"requests", "failed"}),
+      cell(m, {"requests_per_event"}),
+      cell(m, {"empty_poll_fraction"}),
+      cell(m, {"bytes", "sent"}),
+      cell(m, {"bytes", "received"}),
+      cell(m, {"bytes_per_event"}),
+      cell(m, {"cpu_s", "producer"}),
+      cell(m, {"cpu_s", "consumer"}),
+      cell(m, {"cpu_us_per_event", "producer"}),
+      cell(m, {"cpu_us_per_event", "consumer"}),
+      cell(m, {"rtt_us", "p50"}),
+      cell(m, {"model", "latency_mean_us"}),
+      cell(m, {"model", "requests_per_event"}),
+      point.pull ? cell(m, {"model", "empty_poll_fraction"}) : "",
+      plan.min_reached ? "true" : "false",
+      note,
+      result_file,
+  };
+  std::string row;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::string f = v[i];
+    // A row is one line: resume and `wc -l` both rely on it.
+    for (char& c : f) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    if (i) row += ',';
+    row += csv_field(f);
+  }
+  row += '\n';
+  return row;
+}
+
+std::set<std::string> completed_run_ids(const std::string& csv_text) {
+  std::set<std::string> ids;
+  if (csv_text.empty()) return ids;
+  const auto header_end = csv_text.find('\n');
+  const std::string header = runs_csv_header();
+  if (header_end == std::string::npos || csv_text.compare(0, header_end + 1, header) != 0) {
+    throw usage_error("its header is not hookbench's runs.csv header (" +
+                      std::to_string(runs_csv_columns().size()) + " columns starting with run_id)");
+  }
+  std::size_t pos = header_end + 1;
+  // Only lines that end in a newline are complete rows; a torn last line is not a run.
+  for (auto nl = csv_text.find('\n', pos); nl != std::string::npos;
+       pos = nl + 1, nl = csv_text.find('\n', pos)) {
+    const auto comma = csv_text.find(',', pos);
+    if (comma == std::string::npos || comma > nl) continue;
+    ids.insert(csv_text.substr(pos, comma - pos));
+  }
+  return ids;
+}
+
+}  // namespace hookbench

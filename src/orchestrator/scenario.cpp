@@ -1,0 +1,321 @@
+// Scenario parsing and validation, the cross product of its axes, and each point's window.
+#include "orchestrator/scenario.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "consumer/delivery_mode.hpp"
+#include "core/parse.hpp"
+
+namespace hookbench {
+namespace {
+
+using json = nlohmann::json;
+
+std::string shown(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+}
+
+[[noreturn]] void bad(const std::string& field, const std::string& expected, const json& got) {
+  throw usage_error(field + ": expected " + expected + ", got " + shown(got));
+}
+
+double number(const json& v, const std::string& field, double min, const char* expected) {
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < min) {
+    bad(field, expected, v);
+  }
+  return v.get<double>();
+}
+
+std::int64_t integer(const json& v, const std::string& field, std::int64_t min, std::int64_t max) {
+  std::string expected = "an integer from ";
+  expected += std::to_string(min);
+  expected += " to ";
+  expected += std::to_string(max);
+  if (!v.is_number_integer()) bad(field, expected, v);
+  // Unsigned JSON numbers beyond int64 cannot be in range either.
+  if (v.is_number_unsigned() &&
+      v.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    bad(field, expected, v);
+  }
+  const auto x = v.get<std::int64_t>();
+  if (x < min || x > max) bad(field, expected, v);
+  return x;
+}
+
+// A non-empty array without repeated values; `item` converts and checks one element.
+template <class T, class F>
+std::vector<T> list(const json& v, const std::string& field, F item) {
+  if (!v.is_array() || v.empty()) bad(field, "a non-empty array", v);
+  std::vector<T> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    T x = item(v[i], field + "[" + std::to_string(i) + "]");
+    if (std::find(out.begin(), out.end(), x) != out.end()) {
+      throw usage_error(field + "[" + std::to_string(i) + "]: " + shown(v[i]) + " appears twice");
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
+// Hands out the fields of one JSON object and, at the end, rejects the ones nobody asked for:
+// a misspelt "rate" must not silently fall back to a default.
+class fields {
+ public:
+  fields(const json& obj, std::string prefix) : obj_(obj), prefix_(std::move(prefix)) {
+    if (!obj_.is_object()) bad(prefix_.empty() ? "scenario" : prefix_, "a JSON object", obj_);
+  }
+  const json* optional(const char* key) {
+    known_.insert(key);
+    auto it = obj_.find(key);
+    return it == obj_.end() ? nullptr : &*it;
+  }
+  const json& required(const char* key) {
+    const json* v = optional(key);
+    if (!v) throw usage_error(name(key) + ": required");
+    return *v;
+  }
+  std::string name(const char* key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  void reject_unknown() const {
+    for (const auto& [key, value] : obj_.items()) {
+      if (!known_.contains(key)) throw usage_error(name(key.c_str()) + ": unknown field");
+    }
+  }
+
+ private:
+  const json& obj_;
+  std::string prefix_;
+  std::set<std::string, std::less<>> known_;
+};
+
+std::string text(const json& v, const std::string& field) {
+  if (!v.is_string()) bad(field, "a string", v);
+  return v.get<std::string>();
+}
+
+}  // namespace
+
+std::string compact_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+scenario parse_scenario(const json& j) {
+  scenario s;
+  fields f(j, "");
+  s.name = text(f.required("name"), "name");
+  // The name becomes the default results folder: keep it a plain file name.
+  if (s.name.empty() || s.name.size() > 64 ||
+      !std::all_of(s.name.begin(), s.name.end(),
+                   [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                            c == '.';
+                   }) ||
+      s.name.front() == '.') {
+    bad("name", "1-64 letters, digits, '-', '_' or '.' (not first)", j.at("name"));
+  }
+  if (const json* v = f.optional("description")) s.description = text(*v, "description");
+
+  s.modes =
+      list<std::string>(f.required("modes"), "modes", [](const json& v, const std::string& n) {
+        if (!v.is_string() || !find_mode(v.get<std::string>())) bad(n, "one of " + mode_names(), v);
+        return v.get<std::string>();
+      });
+  s.rates = list<double>(f.required("rates"), "rates", [](const json& v, const std::string& n) {
+    const double r = number(v, n, 0, "a rate > 0 (events/s)");
+    if (r <= 0) bad(n, "a rate > 0 (events/s)", v);
+    return r;
+  });
+  const bool any_pull = std::any_of(s.modes.begin(), s.modes.end(),
+                                    [](const std::string& m) { return find_mode(m)->pull; });
+  auto interval = [](const json& v, const std::string& n) {
+    return number(v, n, 1, "an interval of at least 1 (ms)");
+  };
+  if (const json* v = f.optional("intervals_ms")) {
+    s.intervals_ms = list<double>(*v, "intervals_ms", interval);
+  } else if (any_pull) {
+    throw usage_error("intervals_ms: required when modes has a poll mode");
+  }
+  if (const json* v = f.optional("subscribers")) {
+    s.subscribers = list<std::size_t>(*v, "subscribers", [](const json& x, const std::string& n) {
+      return static_cast<std::size_t>(integer(x, n, 1, 100'000));
+    });
+  }
+  if (const json* v = f.optional("payload_bytes")) {
+    s.payload_bytes =
+        list<std::size_t>(*v, "payload_bytes", [](const json& x, const std::string& n) {
+          return static_cast<std::size_t>(integer(x, n, 0, 1 << 20));
+        });
+  }
+  if (const json* v = f.optional("repeats"))
+    s.repeats = static_cast<int>(integer(*v, "repeats", 1, 1000));
+  if (const json* v = f.optional("arrivals")) {
+    try {
+      s.arrivals = parse_arrival_kind(text(*v, "arrivals"));
+    } catch (const usage_error& e) {
+      if (std::string_view(e.what()).starts_with("arrivals:")) throw;
+      throw usage_error(std::string("arrivals: ") + e.what());
+    }
+  }
+  if (const json* v = f.optional("seed")) {
+    s.seed = static_cast<std::uint64_t>(
+        integer(*v, "seed", 0, std::numeric_limits<std::int64_t>::max() / 2));
+  }
+  if (const json* v = f.optional("warmup_s"))
+    s.warmup_s = number(*v, "warmup_s", 0, "seconds >= 0");
+  if (const json* v = f.optional("drain_s")) s.drain_s = number(*v, "drain_s", 0, "seconds >= 0");
+  if (const json* v = f.optional("min_delivered")) {
+    s.min_delivered = static_cast<std::uint64_t>(integer(*v, "min_delivered", 0, 1'000'000'000));
+  }
+  if (const json* v = f.optional("min_polls")) {
+    s.min_polls = static_cast<std::uint64_t>(integer(*v, "min_polls", 0, 1'000'000'000));
+  }
+  if (const json* v = f.optional("min_duration_s")) {
+    s.min_duration_s = number(*v, "min_duration_s", 0.1, "seconds >= 0.1");
+  }
+  if (const json* v = f.optional("max_point_s")) {
+    s.max_point_s = number(*v, "max_point_s", 0.1, "seconds >= 0.1");
+  }
+  if (s.max_point_s < s.min_duration_s) {
+    throw usage_error("max_point_s: " + compact_number(s.max_point_s) +
+                      " is below min_duration_s " + compact_number(s.min_duration_s));
+  }
+  if (const json* v = f.optional("pin")) {
+    if (!v->is_array() || v->size() != 2) bad("pin", "[producer core, consumer core]", *v);
+    for (std::size_t i = 0; i < 2; ++i) {
+      s.pin.push_back(
+          static_cast<int>(integer((*v)[i], "pin[" + std::to_string(i) + "]", 0, 4095)));
+    }
+  }
+  if (const json* v = f.optional("trace")) {
+    fields t(*v, "trace");
+    trace_spec ts;
+    ts.rate = number(t.required("rate"), "trace.rate", 0, "a rate > 0 (events/s)");
+    if (ts.rate <= 0) bad("trace.rate", "a rate > 0 (events/s)", v->at("rate"));
+    if (const json* x = t.optional("interval_ms")) {
+      ts.interval_ms = number(*x, "trace.interval_ms", 1, "an interval of at least 1 (ms)");
+    } else if (any_pull) {
+      throw usage_error("trace.interval_ms: required when modes has a poll mode");
+    }
+    ts.duration_s = number(t.required("duration_s"), "trace.duration_s", 0.1, "seconds >= 0.1");
+    if (ts.duration_s > 60)
+      bad("trace.duration_s", "at most 60 s (a trace is a short run)", v->at("duration_s"));
+    if (const json* x = t.optional("subscribers")) {
+      ts.subscribers = static_cast<std::size_t>(integer(*x, "trace.subscribers", 1, 1000));
+    }
+    t.reject_unknown();
+    s.trace = ts;
+  }
+  f.reject_unknown();
+  return s;
+}
+
+std::string sweep_point::run_id() const {
+  std::string id = mode + "-r" + compact_number(rate);
+  if (pull) id += "-T" + compact_number(interval_ms);
+  id += "-N" + std::to_string(subscribers) + "-p" + std::to_string(payload_bytes) + "-k" +
+        std::to_string(repeat);
+  return id;
+}
+
+std::vector<sweep_point> expand_points(const scenario& s) {
+  std::vector<sweep_point> points;
+  for (int k = 0; k < s.repeats; ++k) {
+    for (const auto& mode : s.modes) {
+      const bool pull = find_mode(mode)->pull;
+      // A push point has no interval: one point per rate, not one per interval.
+      const std::vector<double> intervals = pull ? s.intervals_ms : std::vector<double>{0};
+      for (auto n : s.subscribers) {
+        for (auto payload : s.payload_bytes) {
+          for (double t : intervals) {
+            for (double rate : s.rates) {
+              sweep_point p;
+              p.mode = mode;
+              p.pull = pull;
+              p.rate = rate;
+              p.interval_ms = t;
+              p.subscribers = n;
+              p.payload_bytes = payload;
+              p.repeat = k;
+              p.seed = s.seed + static_cast<std::uint64_t>(k);
+              p.arrivals = s.arrivals;
+              points.push_back(std::move(p));
+            }
+          }
+        }
+      }
+    }
+  }
+  return points;
+}
+
+point_plan plan_point(const scenario& s, const sweep_point& p) {
+  point_plan plan;
+  const double n = static_cast<double>(p.subscribers);
+  const double t_s = p.interval_ms / 1e3;
+  const double for_deliveries = static_cast<double>(s.min_delivered) / (p.rate * n);
+  const double for_polls = p.pull ? static_cast<double>(s.min_polls) * t_s / n : 0;
+  const double needed = std::max(for_deliveries, for_polls);
+  // Whole milliseconds, rounded up, so the window is what the name and the CSV say.
+  const double d = std::clamp(needed, s.min_duration_s, s.max_point_s);
+  plan.duration_s = std::ceil(d * 1e3 - 1e-6) / 1e3;
+  plan.expected_deliveries = p.rate * n * plan.duration_s;
+  plan.expected_polls = p.pull ? n * plan.duration_s / t_s : 0;
+  // The last poll of the window answers within T of its end; a drain shorter than that would
+  // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
+  plan.drain_s = p.pull ? std::max(s.drain_s, 2 * t_s + 0.5) : s.drain_s;
+  // Tolerance: a window that is the cap to the millisecond has reached what it could.
+  if (needed > s.max_point_s + 1e-9) {
+    plan.min_reached = false;
+    std::string why;
+    if (for_deliveries > s.max_point_s) {
+      why = "expects " + compact_number(std::round(plan.expected_deliveries)) +
+            " deliveries (min " + std::to_string(s.min_delivered) + ")";
+    }
+    if (for_polls > s.max_point_s) {
+      why += (why.empty() ? "expects " : " and ") +
+             compact_number(std::round(plan.expected_polls)) + " polls (min " +
+             std::to_string(s.min_polls) + ")";
+    }
+    plan.note = "minimum not reached: the window is capped at max_point_s = " +
+                compact_number(s.max_point_s) + " s and " + why + "; it would need " +
+                compact_number(std::ceil(needed * 10) / 10) + " s";
+  }
+  return plan;
+}
+
+run_config make_run_config(const scenario& s, const sweep_point& p, const point_plan& plan) {
+  auto ns = [](double seconds) { return static_cast<nanos>(std::llround(seconds * 1e9)); };
+  run_config cfg;
+  cfg.mode = p.mode;
+  cfg.rate = p.rate;
+  if (p.pull) cfg.interval = static_cast<nanos>(std::llround(p.interval_ms * 1e6));
+  cfg.subscribers = p.subscribers;
+  cfg.duration = ns(plan.duration_s);
+  cfg.warmup = ns(s.warmup_s);
+  cfg.drain = ns(plan.drain_s);
+  cfg.payload = p.payload_bytes;
+  cfg.seed = p.seed;
+  cfg.arrivals = p.arrivals;
+  cfg.pin = s.pin;
+  cfg.quiet = true;
+  return cfg;
+}
+
+double estimate_point_s(const scenario& s, const sweep_point& p, const point_plan& plan) {
+  // Spawning both sides, the RTT probe and the readiness handshake cost about half a second on
+  // a quiet machine; the drain usually ends with the last poll, T/2 after the window on average.
+  constexpr double kStartupS = 0.5;
+  const double tail = p.pull ? p.interval_ms / 1e3 / 2 + 0.05 : 0.05;
+  return kStartupS + s.warmup_s + plan.duration_s + tail;
+}
+
+}  // namespace hookbench

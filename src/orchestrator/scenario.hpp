@@ -1,0 +1,92 @@
+// A sweep scenario (bench/scenarios/*.json): the axes whose cross product `hookbench sweep`
+// runs, how long each point measures, and the optional short traced runs. Parsing is strict:
+// an unknown or mistyped field is a usage_error naming it. The format is in docs/RESULTS.md.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/runner.hpp"
+#include "producer/arrivals.hpp"
+
+namespace hookbench {
+
+// The "trace" block: one short run per mode at this rate (and interval, for poll modes).
+struct trace_spec {
+  double rate = 5;
+  double interval_ms = 200;
+  double duration_s = 3;
+  std::size_t subscribers = 1;
+};
+
+struct scenario {
+  std::string name;
+  std::string description;
+  std::vector<std::string> modes;
+  std::vector<double> rates;         // events/s
+  std::vector<double> intervals_ms;  // poll interval T, pull modes only
+  std::vector<std::size_t> subscribers{1};
+  std::vector<std::size_t> payload_bytes{256};
+  int repeats = 1;
+  arrival_kind arrivals = arrival_kind::poisson;
+  std::uint64_t seed = 1;  // repeat k runs with seed + k
+  double warmup_s = 1;
+  double drain_s = 5;
+  std::uint64_t min_delivered = 100;  // per point: lambda N d at least this...
+  std::uint64_t min_polls = 50;       // ...and N d / T at least this (pull modes)
+  double min_duration_s = 1;          // the window d is clamped to [min, max]
+  double max_point_s = 10;
+  std::vector<int> pin;  // empty, or {producer core, consumer core}
+  std::optional<trace_spec> trace;
+};
+
+// Throws usage_error("FIELD: what is wrong") on anything unexpected.
+scenario parse_scenario(const nlohmann::json& j);
+
+// One point of the cross product.
+struct sweep_point {
+  std::string mode;
+  bool pull = true;
+  double rate = 0;
+  double interval_ms = 0;  // 0 for push modes
+  std::size_t subscribers = 1;
+  std::size_t payload_bytes = 256;
+  int repeat = 0;
+  std::uint64_t seed = 1;
+  arrival_kind arrivals = arrival_kind::poisson;
+
+  // Deterministic name of the point, e.g. "poll-r10-T100-N1-p256-k0" (push modes: no T part).
+  std::string run_id() const;
+  // Events per poll interval, lambda T (0 for push modes).
+  double lambda_t() const { return pull ? rate * interval_ms / 1e3 : 0; }
+};
+
+// Order: repeat, mode, subscribers, payload, interval (pull modes only), rate; so an interrupted
+// sweep has whole curves, and every repeat-0 point comes before any repeat-1 point.
+std::vector<sweep_point> expand_points(const scenario& s);
+
+// How long a point measures. The window d is the shortest that expects min_delivered deliveries
+// (lambda N d) and min_polls polls (N d / T), clamped to [min_duration_s, max_point_s].
+struct point_plan {
+  double duration_s = 0;
+  double drain_s = 0;              // the scenario's drain, at least 2T + 0.5 s for pull modes
+  double expected_deliveries = 0;  // lambda N d
+  double expected_polls = 0;       // N d / T (0 for push modes)
+  bool min_reached = true;         // false when max_point_s is too short for the minimums
+  std::string note;                // why min_reached is false; empty otherwise
+};
+point_plan plan_point(const scenario& s, const sweep_point& p);
+
+// The run_once() configuration of a point (quiet; port 0).
+run_config make_run_config(const scenario& s, const sweep_point& p, const point_plan& plan);
+
+// Rough wall time of a point (start-up, warm-up, window, drain of the last poll) for progress.
+double estimate_point_s(const scenario& s, const sweep_point& p, const point_plan& plan);
+
+// Compact number for names and messages: "10", "0.5", "1e-05".
+std::string compact_number(double v);
+
+}  // namespace hookbench

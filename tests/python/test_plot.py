@@ -1,0 +1,364 @@
+#!/usr/bin/python3
+"""scripts/plot.py on a results folder synthesised here from the analytical model with noise
+(make_fixture, also used by test_report.py): every chart is a real PNG of sensible size, the CSV
+schema is enforced, and bad input fails with one clear line."""
+
+import csv
+import json
+import math
+import os
+import struct
+import subprocess
+import tempfile
+import unittest
+
+import numpy as np
+
+ROOT = os.environ.get("HOOKBENCH_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+PLOT = os.path.join(ROOT, "scripts", "plot.py")
+PYTHON = "/usr/bin/python3"
+CHART_NAMES = ("latency_vs_rate", "requests_per_event", "cpu_per_event", "bytes_per_event",
+               "empty_poll_fraction", "latency_cdf", "timeline")
+
+COLUMNS = (
+    "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
+    "arrivals", "repeat", "seed", "duration_s", "lambda_t", "produced", "expected", "delivered",
+    "lost", "duplicates", "reordered", "latency_count", "latency_p50_us", "latency_p90_us",
+    "latency_p99_us", "latency_p999_us", "latency_max_us", "latency_mean_us",
+    "latency_low_sample", "requests_total", "polls", "empty_polls", "late_polls",
+    "webhook_posts", "failed", "requests_per_event", "empty_poll_fraction", "bytes_sent",
+    "bytes_received", "bytes_per_event", "cpu_s_producer", "cpu_s_consumer",
+    "cpu_us_per_event_producer", "cpu_us_per_event_consumer", "rtt_us",
+    "model_latency_mean_us", "model_requests_per_event", "model_empty_poll_fraction",
+    "min_reached", "note", "result_file")
+
+RTT_US = 45.0
+FIXTURE_RATES = (0.5, 2.0, 8.0, 32.0, 128.0)
+FIXTURE_INTERVALS = (100.0, 1000.0)
+FAILED_RUN = "webhook-r128-N1-p256-k1"
+LOSSY_RUN = "poll-r32-T100-N1-p256-k1"
+SHORT_RUN = "poll-r0.5-T1000-N1-p256-k0"
+QUANTILE_QS = [0.001] + [i / 100 for i in range(1, 100)] + [0.995, 0.999, 1.0]
+
+
+def _num(x):
+    return f"{x:g}" if isinstance(x, float) and x == int(x) and abs(x) < 1e15 else str(x)
+
+
+def _run(rng, mode, rate, interval_ms, repeat):
+    """One synthetic run: (csv row dict, result JSON dict)."""
+    pull = interval_ms is not None
+    tag = f"r{_num(rate)}" + (f"-T{_num(interval_ms)}" if pull else "")
+    run_id = f"{mode}-{tag}-N1-p256-k{repeat}"
+    duration = min(10.0, max(2.0, 100.0 / rate))
+    produced = max(1, int(rng.poisson(rate * duration)))
+    lost = 2 if run_id == LOSSY_RUN else 0
+    delivered = produced - lost
+    if pull:
+        T = interval_ms / 1000.0
+        wait = rng.uniform(0, interval_ms * 1000, delivered)
+        samples = wait + RTT_US / 2 + rng.exponential(150, delivered)
+        polls = max(1, round(duration / T))
+        lt = rate * T
+        empty = int(rng.binomial(polls, math.exp(-lt)))
+        requests = polls
+        bytes_total = polls * 270 + delivered * 300
+        cpu_p = polls * 40 + delivered * 10
+        cpu_c = polls * 30 + delivered * 5
+        model_mean = interval_ms * 500 + RTT_US / 2
+        model_rpe = 1 / lt
+        model_empty = math.exp(-lt)
+    else:
+        samples = rng.lognormal(math.log(300), 0.4, delivered)
+        polls, empty, lt = 0, 0, None
+        requests = delivered
+        bytes_total = delivered * 520
+        cpu_p = delivered * 60
+        cpu_c = delivered * 50
+        model_mean = RTT_US / 2
+        model_rpe = 1.0
+        model_empty = None
+    cpu_p *= rng.uniform(0.9, 1.1)
+    cpu_c *= rng.uniform(0.9, 1.1)
+    pct = {name: float(np.percentile(samples, q * 100)) for name, q in
+           (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))}
+    low = [name for name, q in (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))
+           if delivered * (1 - q) < 10]
+    lat = dict(count=delivered, mean=float(samples.mean()), min=float(samples.min()),
+               max=float(samples.max()), low_sample=low, **pct)
+    if repeat == 0:  # repeat 1 leaves them out: the charts fall back to the percentiles
+        lat["quantiles"] = [[q, float(np.percentile(samples, q * 100))] for q in QUANTILE_QS]
+    row = dict(
+        run_id=run_id, scenario="fixture", mode=mode, rate=_num(rate),
+        interval_ms=_num(interval_ms) if pull else "", subscribers=1, payload_bytes=256,
+        arrivals="poisson", repeat=repeat, seed=1 + repeat, duration_s=_num(duration),
+        lambda_t=repr(lt) if pull else "", produced=produced, expected=produced,
+        delivered=delivered, lost=lost, duplicates=0, reordered=0, latency_count=delivered,
+        latency_p50_us=repr(pct["p50"]), latency_p90_us=repr(pct["p90"]),
+        latency_p99_us=repr(pct["p99"]), latency_p999_us=repr(pct["p999"]),
+        latency_max_us=repr(lat["max"]), latency_mean_us=repr(lat["mean"]),
+        latency_low_sample=";".join(low), requests_total=requests, polls=polls,
+        empty_polls=empty, late_polls=0, webhook_posts=0 if pull else delivered, failed=0,
+        requests_per_event=repr(requests / delivered),
+        empty_poll_fraction=repr(empty / polls) if pull else "0",
+        bytes_sent=bytes_total // 2, bytes_received=bytes_total - bytes_total // 2,
+        bytes_per_event=repr(bytes_total / delivered), cpu_s_producer=repr(cpu_p / 1e6),
+        cpu_s_consumer=repr(cpu_c / 1e6), cpu_us_per_event_producer=repr(cpu_p / delivered),
+        cpu_us_per_event_consumer=repr(cpu_c / delivered), rtt_us=repr(RTT_US),
+        model_latency_mean_us=repr(model_mean), model_requests_per_event=repr(model_rpe),
+        model_empty_poll_fraction=repr(model_empty) if pull else "",
+        min_reached="false" if run_id == SHORT_RUN else "true",
+        note="min_delivered not reached within max_point_s" if run_id == SHORT_RUN else "",
+        result_file=f"runs/{run_id}.json")
+    result = {
+        "schema_version": 1, "tool": "hookbench",
+        "config": {"mode": mode, "rate": rate, "interval_ms": interval_ms or 0,
+                   "duration_s": duration, "warmup_s": 1.0, "drain_s": 5.0, "seed": 1 + repeat,
+                   "subscribers": 1, "payload_bytes": 256, "arrivals": "poisson"},
+        "environment": {"git_revision": "abc123def456", "compiler": "g++ 12.2.0",
+                        "build_type": "Release", "cxx_flags": "-O3 -DNDEBUG",
+                        "cpu_model": "Fixture CPU @ 2.0GHz", "cores": 2,
+                        "kernel": "Linux 6.1.0", "hostname": "fixture-host", "pinning": "none"},
+        "metrics": {"delivered": delivered, "lost": lost, "latency_us": lat,
+                    "requests_per_event": requests / delivered},
+    }
+    return row, result
+
+
+def _trace_part(rng, mode, rate, interval_ms, duration_s=3.0):
+    lines = [{"kind": "header", "mode": mode, "rate": rate, "interval_ms": interval_ms,
+              "subscribers": 1, "duration_s": duration_s}]
+    t, seq, created = 0.0, 100, []
+    while True:
+        t += rng.exponential(1000.0 / rate)
+        if t > duration_s * 1000:
+            break
+        seq += 1
+        created.append((t, seq))
+    recs = [{"kind": "created", "t_ms": round(t, 3), "seq": s} for t, s in created]
+    if interval_ms:
+        pending = list(created)
+        tp = interval_ms * rng.uniform(0, 1)
+        while tp <= duration_s * 1000:
+            answered = tp + 0.1
+            ready = [(c, s) for c, s in pending if c <= tp]
+            pending = [(c, s) for c, s in pending if c > tp]
+            recs.append({"kind": "poll", "t_ms": round(answered, 3), "sent_ms": round(tp, 3),
+                         "sub": 0, "events": len(ready)})
+            for c, s in ready:
+                recs.append({"kind": "delivered", "t_ms": round(answered + 0.02, 3), "seq": s,
+                             "sub": 0, "latency_ms": round(answered + 0.02 - c, 3)})
+            tp += interval_ms
+    else:
+        for c, s in created:
+            recs.append({"kind": "webhook_post", "t_ms": round(c + 0.05, 3), "seq": s, "sub": 0})
+            recs.append({"kind": "delivered", "t_ms": round(c + 0.3, 3), "seq": s, "sub": 0,
+                         "latency_ms": 0.3})
+    recs.sort(key=lambda r: r["t_ms"])
+    return lines + recs
+
+
+def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
+                 intervals=FIXTURE_INTERVALS, repeats=2, failed=True, trace=True, seed=7):
+    """Writes runs.csv, runs/*.json and trace.jsonl into folder; returns the CSV rows (dicts
+    of strings, failed row included) in file order."""
+    rng = np.random.default_rng(seed)
+    os.makedirs(os.path.join(folder, "runs"), exist_ok=True)
+    rows = []
+    for repeat in range(repeats):
+        for mode in modes:
+            for interval in (intervals if mode == "poll" else (None,)):
+                for rate in rates:
+                    row, result = _run(rng, mode, rate, interval, repeat)
+                    if failed and row["run_id"] == FAILED_RUN:
+                        row = {c: row[c] if c in ("run_id", "scenario", "mode", "rate",
+                                                  "interval_ms", "subscribers", "payload_bytes",
+                                                  "arrivals", "repeat", "seed", "duration_s",
+                                                  "lambda_t") else "" for c in COLUMNS}
+                        row["note"] = "failed: producer did not become ready within 10 s"
+                        row["min_reached"] = "true"
+                    else:
+                        with open(os.path.join(folder, row["result_file"]), "w") as f:
+                            json.dump(result, f)
+                    rows.append({c: str(row[c]) for c in COLUMNS})
+    write_csv(os.path.join(folder, "runs.csv"), rows)
+    if trace:
+        lines = []
+        if "poll" in modes:
+            lines += _trace_part(rng, "poll", 5.0, 200.0)
+        if "webhook" in modes:
+            lines += _trace_part(rng, "webhook", 5.0, None)
+        with open(os.path.join(folder, "trace.jsonl"), "w") as f:
+            for rec in lines:
+                f.write(json.dumps(rec) + "\n")
+    return rows
+
+
+def write_csv(path, rows, columns=COLUMNS):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(columns), extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def png_size(path):
+    """(width, height) from the IHDR chunk; raises AssertionError if not a PNG."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path}: not a PNG"
+    assert head[12:16] == b"IHDR", f"{path}: no IHDR chunk first"
+    return struct.unpack(">II", head[16:24])
+
+
+def run_script(script, *args):
+    return subprocess.run([PYTHON, script, *args], capture_output=True, text=True, timeout=300)
+
+
+class ChartsOnFixture(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hookbench-plot-")
+        cls.dir = cls.tmp.name
+        cls.rows = make_fixture(cls.dir)
+        cls.proc = run_script(PLOT, cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_exit_status(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+
+    def test_every_chart_is_a_real_png_and_svg(self):
+        for name in CHART_NAMES:
+            png = os.path.join(self.dir, "charts", name + ".png")
+            svg = os.path.join(self.dir, "charts", name + ".svg")
+            with self.subTest(chart=name):
+                self.assertTrue(os.path.isfile(png), f"{png} missing")
+                width, height = png_size(png)
+                self.assertGreaterEqual(width, 400)
+                self.assertGreaterEqual(height, 300)
+                self.assertGreater(os.path.getsize(png), 20_000, "suspiciously small PNG")
+                with open(svg) as f:
+                    self.assertIn("<svg", f.read(2000))
+
+    def test_default_cdf_rate_is_one_every_mode_has(self):
+        # Every fixture rate has both modes; the tie goes to the highest rate (most samples).
+        self.assertIn("latency_cdf.png: rate 128/s, measured for the most modes", self.proc.stdout)
+
+    def test_charts_show_data_not_the_no_data_placeholder(self):
+        # A no-data figure is mostly blank: real charts of the same size weigh far more.
+        empty = tempfile.mkdtemp(dir=self.dir)
+        make_fixture(empty, modes=("webhook",), trace=False)
+        proc = run_script(PLOT, empty, "--output", os.path.join(empty, "c"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        placeholder = os.path.getsize(os.path.join(empty, "c", "timeline.png"))
+        for name in CHART_NAMES:
+            with self.subTest(chart=name):
+                real = os.path.getsize(os.path.join(self.dir, "charts", name + ".png"))
+                self.assertGreater(real, 1.5 * placeholder)
+
+
+class NoDataCharts(unittest.TestCase):
+    def test_webhook_only_without_trace_draws_labelled_placeholders(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, modes=("webhook",), trace=False)
+            out = os.path.join(d, "out")
+            proc = run_script(PLOT, d, "--output", out)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            for name in ("empty_poll_fraction", "timeline"):
+                with open(os.path.join(out, name + ".svg")) as f:
+                    self.assertIn("no data for this chart", f.read())
+            with open(os.path.join(out, "latency_vs_rate.svg")) as f:
+                self.assertNotIn("no data for this chart", f.read())
+
+    def test_cdf_rate_uses_the_nearest_measured_rate(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, rates=(1.0, 10.0, 100.0), intervals=(100.0,), repeats=1,
+                         trace=False)
+            proc = run_script(PLOT, d, "--cdf-rate", "13")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertIn("rate 10/s, the nearest measured to the requested 13/s", proc.stdout)
+
+
+class BadInput(unittest.TestCase):
+    def assert_one_line_error(self, proc, *fragments):
+        self.assertNotEqual(proc.returncode, 0)
+        err = proc.stderr.strip()
+        self.assertEqual(len(err.splitlines()), 1, f"not one line: {err!r}")
+        self.assertNotIn("Traceback", err)
+        for fragment in fragments:
+            self.assertIn(fragment, err)
+
+    def test_missing_folder(self):
+        proc = run_script(PLOT, "/nonexistent/hookbench-results")
+        self.assert_one_line_error(proc, "no such results folder")
+
+    def test_empty_folder(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.assert_one_line_error(run_script(PLOT, d), "runs.csv", "missing")
+
+    def test_header_only(self):
+        with tempfile.TemporaryDirectory() as d:
+            write_csv(os.path.join(d, "runs.csv"), [])
+            self.assert_one_line_error(run_script(PLOT, d), "no runs")
+
+    def test_empty_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "runs.csv"), "w").close()
+            self.assert_one_line_error(run_script(PLOT, d), "empty file")
+
+    def test_missing_required_column_is_rejected(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, trace=False)
+            write_csv(os.path.join(d, "runs.csv"), rows,
+                      [c for c in COLUMNS if c != "requests_per_event"])
+            self.assert_one_line_error(run_script(PLOT, d), "requests_per_event")
+            self.assertFalse(os.path.exists(os.path.join(d, "charts", "latency_vs_rate.png")))
+
+    def test_extra_columns_are_ignored(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
+            for r in rows:
+                r["future_column"] = "x"
+            write_csv(os.path.join(d, "runs.csv"), rows, COLUMNS + ("future_column",))
+            proc = run_script(PLOT, d)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+
+    def test_non_numeric_cell(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
+            rows[1]["latency_p50_us"] = "fast"
+            write_csv(os.path.join(d, "runs.csv"), rows)
+            self.assert_one_line_error(run_script(PLOT, d), "line 3", "latency_p50_us", "fast")
+
+    def test_binary_garbage(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "runs.csv"), "wb") as f:
+                f.write(b"\x89PNG\r\n\x1a\n\x00\xff\xfe" * 10)
+            self.assert_one_line_error(run_script(PLOT, d), "runs.csv")
+
+    def test_malformed_trace(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
+            with open(os.path.join(d, "trace.jsonl"), "w") as f:
+                f.write('{"kind":"header","mode":"poll","rate":5}\n{"kind":"created","t_ms":\n')
+            self.assert_one_line_error(run_script(PLOT, d), "trace.jsonl line 2")
+
+    def test_malformed_run_json(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
+            with open(os.path.join(d, rows[1]["result_file"]), "w") as f:
+                f.write("{ not json")
+            self.assert_one_line_error(run_script(PLOT, d), rows[1]["run_id"] + ".json")
+
+    def test_help(self):
+        proc = run_script(PLOT, "--help")
+        self.assertEqual(proc.returncode, 0)
+        self.assertIn("--output", proc.stdout)
+        self.assertIn("--cdf-rate", proc.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,202 @@
+"""Tests for scripts/plot_micro.py: chart and table from Google Benchmark JSON, clear errors.
+
+Builds its own fixture JSON (the shape Google Benchmark 1.7.1 writes), runs the script as a user
+would, and checks the files it writes.
+"""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.environ.get("HOOKBENCH_ROOT",
+                      os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+SCRIPT = os.path.join(ROOT, "scripts", "plot_micro.py")
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+CONTEXT = {
+    "date": "2024-01-01T00:00:00+00:00", "host_name": "test", "num_cpus": 2,
+    "mhz_per_cpu": 2000, "library_build_type": "release", "load_avg": [1.5, 1.0, 0.5],
+    "hookbench_cpu_model": "Test CPU @ 2.00GHz", "hookbench_compiler": "g++ 12.2.0",
+    "hookbench_build_type": "Release", "hookbench_cxx_flags": " -O3 -DNDEBUG",
+    "hookbench_git_revision": "abc123", "hookbench_git_dirty": "false",
+}
+
+
+def run_entry(name, real_time, unit="ns", repetition=0, **extra):
+    entry = {"name": name, "family_index": 0, "per_family_instance_index": 0,
+             "run_name": name, "run_type": "iteration", "repetitions": 3,
+             "repetition_index": repetition, "threads": 1, "iterations": 1000,
+             "real_time": real_time, "cpu_time": real_time * 0.9, "time_unit": unit}
+    entry.update(extra)
+    return entry
+
+
+def aggregate(name, aggregate_name, real_time, unit="ns", **extra):
+    entry = run_entry(name, real_time, unit, **extra)
+    del entry["repetition_index"]
+    entry.update({"run_type": "aggregate", "aggregate_name": aggregate_name,
+                  "aggregate_unit": "percentage" if aggregate_name == "cv" else "time"})
+    return entry
+
+
+def aggregates(name, median, unit="ns", **extra):
+    """mean/median/stddev/cv as --benchmark_report_aggregates_only=true writes them."""
+    return [aggregate(name, "mean", median * 3, unit, **extra),  # far from the median on purpose
+            aggregate(name, "median", median, unit, **extra),
+            aggregate(name, "stddev", median * 0.1, unit),
+            aggregate(name, "cv", 0.05, unit)]
+
+
+def fixture_with_aggregates():
+    benchmarks = []
+    benchmarks += aggregates("json_event_encode/payload:256", 123.0,
+                             items_per_second=8.1e6, bytes_per_second=2.5e9)
+    benchmarks += aggregates("json_event_parse/payload:256", 1234.0, items_per_second=8.1e5)
+    benchmarks += aggregates("http_beast_roundtrip/keepalive/real_time", 45.6, unit="us",
+                             items_per_second=2.19e4, bytes_per_second=3.3e6)
+    benchmarks.append({"name": "delivery_poll/events:0/real_time",
+                       "run_name": "delivery_poll/events:0/real_time", "run_type": "iteration",
+                       "repetitions": 3, "repetition_index": 0, "threads": 1, "iterations": 0,
+                       "real_time": 0, "cpu_time": 0, "time_unit": "us",
+                       "error_occurred": True, "error_message": "GET /events: Connection refused"})
+    return {"context": CONTEXT, "benchmarks": benchmarks}
+
+
+def fixture_plain_runs():
+    return {"context": CONTEXT, "benchmarks": [
+        run_entry("log_append/payload:256", 50.0, repetition=0),
+        run_entry("log_append/payload:256", 70.0, repetition=1),
+        run_entry("log_append/payload:256", 60.0, repetition=2),
+        run_entry("tracker_record/first", 7.0, repetition=0),
+    ]}
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+class PlotMicroTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "out")
+
+    def write(self, content, name="bench.json"):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content if isinstance(content, str) else json.dumps(content))
+        return path
+
+    def run_script(self, *args):
+        return subprocess.run([PYTHON, SCRIPT, *args], capture_output=True, text=True,
+                              timeout=120)
+
+    def table(self):
+        with open(os.path.join(self.out, "TABLE.md"), encoding="utf-8") as f:
+            return f.read()
+
+    def test_chart_and_table_use_the_median_aggregate(self):
+        res = self.run_script(self.write(fixture_with_aggregates()), "--output", self.out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+
+        size = png_size(os.path.join(self.out, "micro.png"))
+        self.assertIsNotNone(size, "micro.png is not a PNG")
+        width, height = size
+        self.assertGreaterEqual(width, 600)
+        self.assertGreaterEqual(height, 250)
+        self.assertLess(width * height, 20_000_000)
+        self.assertGreater(os.path.getsize(os.path.join(self.out, "micro.png")), 10_000)
+        with open(os.path.join(self.out, "micro.svg"), encoding="utf-8") as f:
+            self.assertIn("<svg", f.read(4096))
+
+        table = self.table()
+        for name in ("json_event_encode/payload:256", "json_event_parse/payload:256",
+                     "http_beast_roundtrip/keepalive", "delivery_poll/events:0"):
+            self.assertIn(f"`{name}`", table)
+        self.assertNotIn("/real_time", table)
+        # Medians, not means (the fixture's means are three times larger).
+        self.assertIn("| 123 ns |", table)
+        self.assertIn("| 1.23 µs |", table)
+        self.assertIn("| 45.6 µs |", table)
+        self.assertNotIn("369 ns", table)
+        self.assertIn("8.1 M/s", table)
+        self.assertIn("2.33 GiB/s", table)
+        self.assertIn("5.0%", table)
+        self.assertIn("error: GET /events: Connection refused", table)
+        self.assertIn("Test CPU @ 2.00GHz", table)
+        self.assertIn("g++ 12.2.0", table)
+        self.assertIn("-O3 -DNDEBUG", table)
+
+    def test_plain_runs_without_aggregates(self):
+        res = self.run_script(self.write(fixture_plain_runs()), "--output", self.out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        table = self.table()
+        self.assertIn("| `log_append/payload:256` | 60 ns |", table)  # median of 50, 70, 60
+        self.assertIn("| `tracker_record/first` | 7 ns |", table)
+        self.assertEqual(table.count("`log_append/payload:256`"), 1)
+        self.assertIsNotNone(png_size(os.path.join(self.out, "micro.png")))
+
+    def test_registration_order_despite_interleaving(self):
+        # --benchmark_enable_random_interleaving writes results in a shuffled order.
+        doc = {"context": CONTEXT, "benchmarks": [
+            run_entry("b_second/x", 20.0, family_index=1, per_family_instance_index=0),
+            run_entry("c_third/y", 30.0, family_index=1, per_family_instance_index=1),
+            run_entry("a_first/z", 10.0, family_index=0, per_family_instance_index=0),
+        ]}
+        res = self.run_script(self.write(doc), "--output", self.out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        table = self.table()
+        positions = [table.index(f"`{n}`") for n in ("a_first/z", "b_second/x", "c_third/y")]
+        self.assertEqual(positions, sorted(positions))
+
+    def assert_clear_error(self, res, fragment):
+        self.assertNotEqual(res.returncode, 0)
+        message = res.stderr.strip()
+        self.assertEqual(len(message.splitlines()), 1, message)
+        self.assertIn("plot_micro.py: error:", message)
+        self.assertIn(fragment, message)
+        self.assertNotIn("Traceback", res.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "micro.png")))
+
+    def test_empty_file(self):
+        self.assert_clear_error(self.run_script(self.write(""), "--output", self.out), "empty")
+
+    def test_malformed_json(self):
+        res = self.run_script(self.write('{"benchmarks": [ {"name": '), "--output", self.out)
+        self.assert_clear_error(res, "not valid JSON")
+
+    def test_json_that_is_not_benchmark_output(self):
+        res = self.run_script(self.write({"rows": [1, 2]}), "--output", self.out)
+        self.assert_clear_error(res, "not Google Benchmark JSON")
+
+    def test_no_results(self):
+        res = self.run_script(self.write({"context": CONTEXT, "benchmarks": []}),
+                              "--output", self.out)
+        self.assert_clear_error(res, "no benchmark results")
+
+    def test_only_errors(self):
+        doc = fixture_with_aggregates()
+        doc["benchmarks"] = [b for b in doc["benchmarks"] if b.get("error_occurred")]
+        res = self.run_script(self.write(doc), "--output", self.out)
+        self.assert_clear_error(res, "nothing to plot")
+
+    def test_missing_file(self):
+        res = self.run_script(os.path.join(self.tmp.name, "absent.json"), "--output", self.out)
+        self.assert_clear_error(res, "cannot read")
+
+    def test_help(self):
+        res = self.run_script("--help")
+        self.assertEqual(res.returncode, 0)
+        self.assertIn("--output", res.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

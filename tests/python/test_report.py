@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""scripts/report.py on the synthetic results folder of test_plot.make_fixture: the per-mode
+tables carry the fixture's numbers, the conclusions are computed from the data (they change when
+the data does), the HTML is self-contained, and bad input fails with one clear line. With a built
+`hookbench` that has `sweep`, also the whole pipeline end to end on bench/scenarios/quick.json."""
+
+import base64
+import csv
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import unittest
+
+import test_plot as fixture
+
+REPORT = os.path.join(fixture.ROOT, "scripts", "report.py")
+PLOT = fixture.PLOT
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def section(md, heading):
+    """The text under a '## heading' or '### heading' up to the next heading of that level or
+    above."""
+    level = len(heading.split(" ", 1)[0])
+    start = md.index("\n" + heading + "\n")
+    rest = md[start + len(heading) + 2:]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.M)
+    return rest[:end.start()] if end else rest
+
+
+def md_table(text):
+    """The first Markdown table in text as a list of {header: cell}."""
+    lines = [ln for ln in text.splitlines() if ln.startswith("|")]
+    headers = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [dict(zip(headers, (c.strip() for c in ln.strip("|").split("|")))) for ln in lines[2:]]
+
+
+def number(cell):
+    return float(cell.rstrip("*").replace("−", "-"))
+
+
+def medians(rows, mode, interval, column):
+    """{rate: median} over the fixture's successful rows of one series."""
+    out = {}
+    for r in rows:
+        if r["mode"] == mode and r["interval_ms"] == interval and not r["note"].startswith("failed"):
+            out.setdefault(float(r["rate"]), []).append(float(r[column]))
+    return {rate: statistics.median(v) for rate, v in out.items()}
+
+
+class ReportOnFixture(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hookbench-report-")
+        cls.dir = cls.tmp.name
+        cls.rows = fixture.make_fixture(cls.dir)
+        cls.proc = fixture.run_script(REPORT, cls.dir)
+        cls.md = read(os.path.join(cls.dir, "REPORT.md")) if cls.proc.returncode == 0 else ""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_exit_status_and_outputs(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertIn("REPORT.md", self.proc.stdout)
+        self.assertTrue(os.path.isfile(os.path.join(self.dir, "REPORT.html")))
+
+    def test_draws_missing_charts_first(self):
+        for name in fixture.CHART_NAMES:
+            png = os.path.join(self.dir, "charts", name + ".png")
+            with self.subTest(chart=name):
+                width, height = fixture.png_size(png)
+                self.assertGreaterEqual((width, height), (400, 300))
+                self.assertIn(f"](charts/{name}.png)", self.md)
+
+    def test_per_mode_tables_carry_the_fixture_numbers(self):
+        ok = [r for r in self.rows if not r["note"].startswith("failed")]
+        tables = {mode: md_table(section(self.md, f"### {mode}")) for mode in ("poll", "webhook")}
+        points = {}
+        for r in ok:
+            points.setdefault((r["mode"], r["interval_ms"], float(r["rate"])), []).append(r)
+        self.assertEqual(sum(len(t) for t in tables.values()), len(points))
+        for (mode, interval, rate), runs in points.items():
+            with self.subTest(mode=mode, interval=interval, rate=rate):
+                match = [t for t in tables[mode] if number(t["rate (events/s)"]) == rate
+                         and (not interval or number(t["T (ms)"]) == float(interval))]
+                self.assertEqual(len(match), 1, f"no single table row for {mode} {interval} {rate}")
+                row = match[0]
+                self.assertEqual(int(row["runs"]), len(runs))
+                self.assertEqual(int(row["delivered"]), sum(int(r["delivered"]) for r in runs))
+                self.assertEqual(int(row["lost"]), sum(int(r["lost"]) for r in runs))
+                for header, column, scale in (("p50 (ms)", "latency_p50_us", 1e-3),
+                                              ("p99 (ms)", "latency_p99_us", 1e-3),
+                                              ("requests/event", "requests_per_event", 1),
+                                              ("bytes/event", "bytes_per_event", 1)):
+                    expected = statistics.median(float(r[column]) * scale for r in runs)
+                    self.assertAlmostEqual(number(row[header]) / expected, 1.0, delta=0.01,
+                                           msg=header)
+                if interval:
+                    self.assertAlmostEqual(number(row["λT"]), rate * float(interval) / 1000,
+                                           delta=0.01 * rate * float(interval) / 1000)
+
+    def test_low_sample_percentiles_are_marked(self):
+        poll = md_table(section(self.md, "### poll"))
+        sparse = [t for t in poll if number(t["rate (events/s)"]) == 0.5]
+        self.assertTrue(all(t["p50 (ms)"].endswith("*") for t in sparse))
+        dense = [t for t in poll if number(t["rate (events/s)"]) == 128]
+        self.assertFalse(any(t["p50 (ms)"].endswith("*") for t in dense))
+
+    def test_request_crossover_sentence_is_computed(self):
+        m = re.search(r"At T = 100 ms, poll sent fewer requests per delivered event than webhook "
+                      r"above λT ≈ ([\d.]+) measured \(([\d.]+) predicted\), i\.e\. above "
+                      r"≈ ([\d.]+) events/s", self.md)
+        self.assertIsNotNone(m, "no computed crossover sentence for T = 100 ms")
+        measured_lt, predicted_lt, rate = map(float, m.groups())
+        self.assertAlmostEqual(predicted_lt, 1.0, delta=0.01)
+        self.assertAlmostEqual(measured_lt, rate * 0.1, delta=0.02)
+        # The crossing must lie between the two fixture rates where polling's median
+        # requests/event passes webhook's.
+        poll = medians(self.rows, "poll", "100", "requests_per_event")
+        hook = medians(self.rows, "webhook", "", "requests_per_event")
+        rates = sorted(r for r in poll if r in hook)
+        bracket = [(a, b) for a, b in zip(rates, rates[1:])
+                   if poll[a] > hook[a] and poll[b] < hook[b]]
+        self.assertEqual(len(bracket), 1)
+        self.assertTrue(bracket[0][0] < rate < bracket[0][1], (rate, bracket))
+        self.assertIn("T = 1000 ms: above λT ≈", self.md)  # the headline names both intervals
+
+    def test_latency_ratio_sentence_matches_the_data(self):
+        m = re.search(r"Webhook p50 latency was ([\d.]+)–([\d.]+)× lower than poll at "
+                      r"T = 100 ms", self.md)
+        self.assertIsNotNone(m)
+        poll = medians(self.rows, "poll", "100", "latency_p50_us")
+        hook = medians(self.rows, "webhook", "", "latency_p50_us")
+        ratios = [poll[r] / hook[r] for r in poll if r in hook]
+        lo, hi = map(float, m.groups())
+        self.assertAlmostEqual(lo / min(ratios), 1.0, delta=0.06)
+        self.assertAlmostEqual(hi / max(ratios), 1.0, delta=0.06)
+
+    def test_model_table_reports_relative_errors(self):
+        # Columns: series, rate, λT, latency, model, error, requests/event, model, error, ...
+        # ("model" and "error" repeat, so read the row by position).
+        cells = [c.strip() for c in next(
+            ln for ln in section(self.md, "## Model vs measurement").splitlines()
+            if ln.startswith("| poll T=100 ms | 8 |")).strip("|").split("|")]
+        measured = statistics.median(
+            float(r["requests_per_event"]) for r in self.rows
+            if r["run_id"] in ("poll-r8-T100-N1-p256-k0", "poll-r8-T100-N1-p256-k1"))
+        model = 1 / 0.8  # 1/(λT) at 8 events/s, T = 100 ms
+        self.assertAlmostEqual(number(cells[6]), measured, delta=0.01 * measured)
+        self.assertAlmostEqual(number(cells[7]), model, delta=0.01)
+        self.assertAlmostEqual(number(cells[8].rstrip("%")), (measured - model) / model * 100,
+                               delta=0.5)
+
+    def test_warnings_name_failed_lost_and_short_runs(self):
+        warnings = section(self.md, "## Warnings")
+        self.assertIn(fixture.FAILED_RUN, warnings)
+        self.assertIn("producer did not become ready", warnings)
+        self.assertIn(f"**2 events lost** in `{fixture.LOSSY_RUN}`", warnings)
+        self.assertIn(fixture.SHORT_RUN, warnings)
+        self.assertIn("min_reached = false", warnings)
+        self.assertIn("webhook at 128 events/s: only 1 of 2 repeats", warnings)
+        self.assertNotIn(fixture.FAILED_RUN, section(self.md, "### webhook"))
+
+    def test_setup_comes_from_the_run_jsons(self):
+        setup = section(self.md, "## Setup")
+        for text in ("Fixture CPU @ 2.0GHz", "g++ 12.2.0", "abc123def456", "30 (29 measured, "
+                     "1 failed)", "0.5, 2, 8, 32, 128", "100, 1000"):
+            self.assertIn(text, setup)
+
+    def test_html_is_self_contained(self):
+        page = read(os.path.join(self.dir, "REPORT.html"))
+        images = re.findall(r'<img [^>]*src="([^"]+)"', page)
+        self.assertEqual(len(images), len(fixture.CHART_NAMES))
+        for src in images:
+            self.assertTrue(src.startswith("data:image/png;base64,"), src[:40])
+        png = base64.b64decode(images[0].split(",", 1)[1])
+        self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertGreater(len(png), 20_000)
+        self.assertEqual(page.count("<table>"), self.md.count("\n|---"))
+        self.assertIn("polling or webhooks?", page)
+
+
+class ComputedConclusions(unittest.TestCase):
+    """The same report code must say different things about different data."""
+
+    def report(self, **kwargs):
+        d = tempfile.mkdtemp(prefix="hookbench-report-")
+        self.addCleanup(shutil.rmtree, d, True)
+        fixture.make_fixture(d, trace=False, **kwargs)
+        proc = fixture.run_script(REPORT, d)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return read(os.path.join(d, "REPORT.md"))
+
+    def test_only_one_mode_says_it_cannot_compare(self):
+        md = self.report(modes=("poll",), rates=(1.0, 10.0, 100.0), intervals=(100.0,),
+                         repeats=1, failed=False)
+        self.assertIn("has only poll runs, so polling and push cannot be compared", md)
+        self.assertNotIn("sent fewer requests", md)
+        self.assertIn("### poll", md)
+
+    def test_crossover_outside_the_measured_range_is_said(self):
+        # λT from 0.05 to 0.2: polling costs more requests per event at every rate.
+        md = self.report(rates=(0.5, 1.0, 2.0), intervals=(100.0,), repeats=1, failed=False)
+        m = re.search(r"At T = 100 ms, poll sent more requests per delivered event than webhook "
+                      r"at every measured rate \(λT 0\.05–0\.2\)", md)
+        self.assertIsNotNone(m, section(md, "## What the data says"))
+        self.assertIn("the request crossover was not inside the measured range", md)
+
+    def test_no_warnings_when_nothing_went_wrong(self):
+        # Enough events per run (12000+) that no percentile up to p99.9 is short of samples.
+        md = self.report(rates=(6000.0, 8000.0), intervals=(100.0,), repeats=1, failed=False)
+        self.assertIn("None: all 4 runs delivered every event", section(md, "## Warnings"))
+
+
+class BadInput(unittest.TestCase):
+    def assert_one_line_error(self, proc, fragment):
+        self.assertNotEqual(proc.returncode, 0)
+        err = proc.stderr.strip()
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("report.py: error:"), err)
+        self.assertIn(fragment, err)
+
+    def test_empty_folder(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.assert_one_line_error(fixture.run_script(REPORT, d), "runs.csv")
+            self.assertFalse(os.path.exists(os.path.join(d, "REPORT.md")))
+
+    def test_missing_required_column(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = fixture.make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
+            fixture.write_csv(os.path.join(d, "runs.csv"), rows,
+                              [c for c in fixture.COLUMNS if c != "latency_p50_us"])
+            self.assert_one_line_error(fixture.run_script(REPORT, d), "latency_p50_us")
+
+    def test_malformed_run_json(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = fixture.make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
+            with open(os.path.join(d, rows[0]["result_file"]), "w") as f:
+                f.write("[1, 2")
+            self.assert_one_line_error(fixture.run_script(REPORT, d), "malformed JSON")
+
+
+def sweep_skip_reason():
+    binary = os.environ.get("HOOKBENCH_BIN")
+    if not binary:
+        return "HOOKBENCH_BIN is not set (ctest sets it)"
+    if not os.access(binary, os.X_OK):
+        return f"{binary} is not an executable"
+    if not os.path.isfile(os.path.join(fixture.ROOT, "bench", "scenarios", "quick.json")):
+        return "bench/scenarios/quick.json does not exist yet"
+    try:
+        help_text = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                                   timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"{binary} --help failed: {e}"
+    if not re.search(r"^\s+sweep\b", help_text, re.M):
+        return f"{binary} has no sweep command yet"
+    return None
+
+
+@unittest.skipIf(sweep_skip_reason(), sweep_skip_reason())
+class EndToEndQuickSweep(unittest.TestCase):
+    """hookbench sweep quick.json -> plot.py -> report.py, on this machine."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hookbench-e2e-")
+        cls.dir = os.path.join(cls.tmp.name, "quick")
+        scenario = os.path.join(fixture.ROOT, "bench", "scenarios", "quick.json")
+        with open(scenario) as f:
+            cls.scenario = json.load(f)
+        cls.sweep = subprocess.run([os.environ["HOOKBENCH_BIN"], "sweep", scenario, "--out",
+                                    cls.dir, "--quiet"], capture_output=True, text=True,
+                                   timeout=400)
+        cls.plot = fixture.run_script(PLOT, cls.dir)
+        cls.report = fixture.run_script(REPORT, cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_pipeline_succeeds(self):
+        self.assertEqual(self.sweep.returncode, 0, self.sweep.stderr)
+        self.assertEqual(self.plot.returncode, 0, self.plot.stderr)
+        self.assertEqual(self.report.returncode, 0, self.report.stderr)
+
+    def test_one_row_per_point_and_no_lost_events(self):
+        s = self.scenario
+        per_mode = {m: len(s.get("intervals_ms", [1])) if m.startswith("poll") else 1
+                    for m in s["modes"]}
+        expected = (sum(per_mode.values()) * len(s["rates"]) * len(s.get("subscribers", [1]))
+                    * len(s.get("payload_bytes", [1])) * s.get("repeats", 1))
+        with open(os.path.join(self.dir, "runs.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), expected)
+        for r in rows:
+            with self.subTest(run=r["run_id"]):
+                self.assertFalse(r["note"].startswith("failed"), r["note"])
+                self.assertEqual(int(r["lost"]), 0)
+                self.assertGreater(int(r["delivered"]), 0)
+
+    def test_charts_and_report(self):
+        for name in fixture.CHART_NAMES:
+            with self.subTest(chart=name):
+                w, h = fixture.png_size(os.path.join(self.dir, "charts", name + ".png"))
+                self.assertGreaterEqual((w, h), (400, 300))
+        md = read(os.path.join(self.dir, "REPORT.md"))
+        for mode in self.scenario["modes"]:
+            self.assertIn(f"\n### {mode}\n", md)
+        self.assertIn("## What the data says", md)
+        if self.scenario.get("trace"):  # the sweep recorded a trace: a real timeline
+            self.assertNotIn("no data for this chart",
+                             read(os.path.join(self.dir, "charts", "timeline.svg")))
+
+
+if __name__ == "__main__":
+    unittest.main()

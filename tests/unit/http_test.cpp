@@ -1,0 +1,400 @@
+// The HTTP layer in-process (http/server, http/client, and the producer's routes) on
+// 127.0.0.1:0: keep-alive reuse versus a connection per request, and bad requests (malformed
+// HTTP, oversized bodies, unknown paths) answered with a status and a reason while the server
+// keeps serving. The io_context runs on its own thread; every wait on it is bounded.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "producer/producer.hpp"
+
+namespace hookbench {
+namespace {
+
+namespace net = boost::asio;
+constexpr auto kWait = std::chrono::seconds(10);
+
+// Sends `raw` on a fresh loopback connection and returns everything the server sends back
+// until it closes (or 5 s pass). Send errors are ignored: a server may answer and close before
+// reading all of an oversized request.
+std::string raw_exchange(std::uint16_t port, const std::string& raw) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "<socket failed>";
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "<connect failed>";
+  }
+  std::size_t sent = 0;
+  while (sent < raw.size()) {
+    const ssize_t n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+// "HTTP/1.1 413 Payload Too Large\r\n..." -> 413; 0 when there is no status line.
+unsigned status_of(const std::string& response) {
+  if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
+  return static_cast<unsigned>(std::stoul(response.substr(9, 3)));
+}
+
+std::string body_of(const std::string& response) {
+  const auto end = response.find("\r\n\r\n");
+  return end == std::string::npos ? "" : response.substr(end + 4);
+}
+
+// An io_context on its own thread; work is handed to it with post() and awaited with a bound.
+class io_thread_test : public ::testing::Test {
+ protected:
+  void start_io() {
+    work_.emplace(net::make_work_guard(ioc_));
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+
+  void TearDown() override { stop_io(); }
+
+  void stop_io() {
+    work_.reset();
+    ioc_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Runs `fn` on the io thread and waits for it.
+  template <class Fn>
+  void on_io(Fn fn) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto f = done->get_future();
+    net::post(ioc_, [fn = std::move(fn), done]() mutable {
+      fn();
+      done->set_value();
+    });
+    ASSERT_EQ(f.wait_for(kWait), std::future_status::ready) << "io thread did not run the task";
+  }
+
+  struct outcome {
+    boost::system::error_code ec;
+    http::client_response response;
+  };
+  // Sends `req` on `conn` from the io thread and waits for the callback.
+  std::optional<outcome> send(http::client_connection& conn, http::client_request req) {
+    auto result = std::make_shared<std::promise<outcome>>();
+    auto f = result->get_future();
+    net::post(ioc_, [&conn, req = std::move(req), result]() mutable {
+      conn.async_send(std::move(req),
+                      [result](boost::system::error_code ec, http::client_response&& r) {
+                        result->set_value({ec, std::move(r)});
+                      });
+    });
+    if (f.wait_for(kWait) != std::future_status::ready) return std::nullopt;
+    return f.get();
+  }
+
+  net::io_context ioc_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+// --- the bare server and client -----------------------------------------------------------
+
+class http_server_test : public io_thread_test {
+ protected:
+  void SetUp() override {
+    http::server_options options;
+    options.body_limit = 1024;
+    server_.emplace(
+        ioc_, host_port{"127.0.0.1", 0}, options,
+        [this](http::request&& req, http::reply_fn reply) {
+          ++handled_;
+          nlohmann::json j{{"method", req.method},
+                           {"path", req.path()},
+                           {"after", req.query("after", "none")},
+                           {"body_bytes", req.body.size()},
+                           {"keep_alive", req.keep_alive}};
+          reply(http::response(200, j.dump()));
+        },
+        [this](const http::exchange& x) { ++observed_[x.status]; });
+    server_->start();
+    port_ = server_->port();
+    ASSERT_NE(port_, 0);
+    start_io();
+  }
+
+  void TearDown() override {
+    stop_io();
+    server_.reset();
+  }
+
+  std::unique_ptr<http::client_connection> make_client(bool keep_alive) {
+    http::client_options o;
+    o.keep_alive = keep_alive;
+    o.timeout = 5 * kNanosPerSecond;
+    return std::make_unique<http::client_connection>(ioc_, host_port{"127.0.0.1", port_}, o);
+  }
+
+  std::uint64_t opened(http::client_connection& c) {
+    std::uint64_t n = 0;
+    on_io([&] { n = c.connections_opened(); });
+    return n;
+  }
+
+  void destroy_on_io(std::unique_ptr<http::client_connection>& c) {
+    on_io([&] { c.reset(); });
+  }
+
+  std::optional<http::server> server_;
+  std::uint16_t port_ = 0;
+  int handled_ = 0;                   // touched only on the io thread
+  std::map<unsigned, int> observed_;  // status -> exchanges, io thread only
+};
+
+TEST_F(http_server_test, keep_alive_reuses_one_connection) {
+  auto client = make_client(true);
+  for (int i = 0; i < 5; ++i) {
+    auto r = send(*client, {"GET", "/x?after=" + std::to_string(i), {}, {}, {}});
+    ASSERT_TRUE(r) << "request " << i << " timed out";
+    ASSERT_FALSE(r->ec) << r->ec.message();
+    EXPECT_EQ(r->response.status, 200u);
+    const auto j = nlohmann::json::parse(r->response.body);
+    EXPECT_EQ(j["after"], std::to_string(i));
+    EXPECT_EQ(j["keep_alive"], true);
+    EXPECT_GT(r->response.bytes_sent, 0u);
+    EXPECT_GT(r->response.bytes_received, r->response.body.size());  // headers are counted
+  }
+  EXPECT_EQ(opened(*client), 1u);
+  destroy_on_io(client);
+}
+
+TEST_F(http_server_test, new_connection_mode_opens_one_per_request) {
+  auto client = make_client(false);
+  for (int i = 0; i < 4; ++i) {
+    auto r = send(*client, {"POST", "/y", "{\"n\":1}", "application/json", {}});
+    ASSERT_TRUE(r) << "request " << i << " timed out";
+    ASSERT_FALSE(r->ec) << r->ec.message();
+    EXPECT_EQ(r->response.status, 200u);
+    const auto j = nlohmann::json::parse(r->response.body);
+    EXPECT_EQ(j["keep_alive"], false);
+    EXPECT_EQ(j["body_bytes"], 7);
+    EXPECT_EQ(r->response.header("connection"), "close");
+  }
+  EXPECT_EQ(opened(*client), 4u);
+  destroy_on_io(client);
+}
+
+TEST_F(http_server_test, blocking_fetch_works_from_another_thread) {
+  http::client_response res;
+  auto ec = http::fetch({"127.0.0.1", port_}, {"GET", "/ping", {}, {}, {}}, res);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(res.status, 200u);
+  EXPECT_EQ(nlohmann::json::parse(res.body)["path"], "/ping");
+}
+
+TEST_F(http_server_test, refused_connection_is_an_error_not_a_hang) {
+  stop_io();
+  server_.reset();  // nothing listens on port_ now
+  http::client_response res;
+  auto ec = http::fetch({"127.0.0.1", port_}, {"GET", "/", {}, {}, {}}, res, kNanosPerSecond);
+  EXPECT_TRUE(ec);
+}
+
+TEST_F(http_server_test, two_requests_on_one_raw_socket) {
+  const std::string out = raw_exchange(
+      port_,
+      "GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const auto first = out.find("\"path\":\"/a\"");
+  const auto second = out.find("\"path\":\"/b\"");
+  EXPECT_NE(first, std::string::npos) << out;
+  EXPECT_NE(second, std::string::npos) << out;
+  EXPECT_LT(first, second);
+}
+
+TEST_F(http_server_test, malformed_http_gets_400_and_server_keeps_serving) {
+  for (const char* garbage : {"this is not http\r\n\r\n", "\x01\x02\x03\r\n\r\n",
+                              "GET / HTTP/1.1\r\nbad header line\r\n\r\n",
+                              "POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
+    const std::string out = raw_exchange(port_, garbage);
+    EXPECT_EQ(status_of(out), 400u) << "for " << ::testing::PrintToString(garbage) << ": " << out;
+    const auto j = nlohmann::json::parse(body_of(out), nullptr, false);
+    ASSERT_TRUE(j.is_object()) << out;
+    EXPECT_NE(j.value("error", "").find("malformed HTTP"), std::string::npos) << out;
+    http::client_response res;
+    ASSERT_FALSE(http::fetch({"127.0.0.1", port_}, {"GET", "/ok", {}, {}, {}}, res));
+    EXPECT_EQ(res.status, 200u);
+  }
+  int handled = 0;
+  on_io([&] { handled = handled_; });
+  EXPECT_EQ(handled, 4);  // the handler never saw the garbage
+  int counted = 0;
+  on_io([&] { counted = observed_[400]; });
+  EXPECT_EQ(counted, 4);  // but the observer counted every rejection
+}
+
+TEST_F(http_server_test, oversized_body_gets_413_and_server_keeps_serving) {
+  const std::string body(2048, 'x');  // the server under test allows 1024
+  const std::string out =
+      raw_exchange(port_, "POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 2048\r\n\r\n" + body);
+  EXPECT_EQ(status_of(out), 413u) << out;
+  EXPECT_NE(body_of(out).find("exceeds 1024 bytes"), std::string::npos) << out;
+  http::client_response res;
+  ASSERT_FALSE(http::fetch({"127.0.0.1", port_}, {"GET", "/ok", {}, {}, {}}, res));
+  EXPECT_EQ(res.status, 200u);
+  int handled = 0;
+  on_io([&] { handled = handled_; });
+  EXPECT_EQ(handled, 1);
+}
+
+TEST(http_request, query_parameters) {
+  http::request r;
+  r.target = "/events?after=5&limit=3&flag";
+  EXPECT_EQ(r.path(), "/events");
+  EXPECT_EQ(r.query("after"), "5");
+  EXPECT_EQ(r.query("limit"), "3");
+  EXPECT_EQ(r.query("flag", "x"), "");  // present without a value
+  EXPECT_EQ(r.query("missing", "dflt"), "dflt");
+  EXPECT_EQ(r.query("lim", "dflt"), "dflt");  // no prefix matches
+  r.target = "/plain";
+  EXPECT_EQ(r.path(), "/plain");
+  EXPECT_EQ(r.query("after", "0"), "0");
+}
+
+TEST(http_json_error, escapes_quotes_and_backslashes) {
+  const auto r = http::json_error(404, "no \"route\" for a\\b");
+  EXPECT_EQ(r.status, 404u);
+  const auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["error"], "no \"route\" for a\\b");
+}
+
+// --- the producer's routes, in-process ------------------------------------------------------
+
+class producer_http_test : public io_thread_test {
+ protected:
+  void SetUp() override {
+    producer_config cfg;
+    cfg.listen = {"127.0.0.1", 0};
+    producer_.emplace(ioc_, cfg);
+    producer_->start();
+    port_ = producer_->port();
+    ASSERT_NE(port_, 0);
+    start_io();
+  }
+
+  void TearDown() override {
+    stop_io();
+    producer_.reset();
+  }
+
+  http::client_response get(const std::string& method, const std::string& target,
+                            std::string body = {}) {
+    http::client_response res;
+    auto ec = http::fetch({"127.0.0.1", port_},
+                          {method, target, std::move(body), "application/json", {}}, res);
+    EXPECT_FALSE(ec) << method << " " << target << ": " << ec.message();
+    return res;
+  }
+
+  void expect_alive() {
+    auto res = get("GET", "/control/ping");
+    EXPECT_EQ(res.status, 200u);
+    EXPECT_TRUE(nlohmann::json::parse(res.body, nullptr, false).contains("now_ns"));
+  }
+
+  std::optional<producer> producer_;
+  std::uint16_t port_ = 0;
+};
+
+std::string error_text(const http::client_response& res) {
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  return j.is_object() ? j.value("error", "") : "";
+}
+
+TEST_F(producer_http_test, unknown_path_is_404_with_a_reason) {
+  auto res = get("GET", "/nope");
+  EXPECT_EQ(res.status, 404u);
+  EXPECT_EQ(error_text(res), "no route for GET /nope");
+  expect_alive();
+}
+
+TEST_F(producer_http_test, wrong_method_is_405_with_allow) {
+  auto res = get("DELETE", "/events");
+  EXPECT_EQ(res.status, 405u);
+  EXPECT_EQ(res.header("allow"), "GET");
+  EXPECT_FALSE(error_text(res).empty());
+  expect_alive();
+}
+
+TEST_F(producer_http_test, empty_log_poll_and_bad_cursors) {
+  auto empty = get("GET", "/events?after=0");
+  EXPECT_EQ(empty.status, 200u);
+  EXPECT_EQ(empty.body, "{\"events\":[],\"next\":0}");
+  for (const char* target : {"/events?after=abc", "/events?after=-1", "/events?limit=0",
+                             "/events?limit=10001", "/events?after=5"}) {
+    auto res = get("GET", target);
+    EXPECT_EQ(res.status, 400u) << target;
+    EXPECT_FALSE(error_text(res).empty()) << target;
+  }
+  expect_alive();
+}
+
+TEST_F(producer_http_test, bad_subscriptions_are_400) {
+  for (const char* body : {"not json", "[]", "{}", "{\"url\":5}", "{\"url\":\"ftp://x:1/\"}"}) {
+    auto res = get("POST", "/subscriptions", body);
+    EXPECT_EQ(res.status, 400u) << body;
+    EXPECT_FALSE(error_text(res).empty()) << body;
+  }
+  auto ok = get("POST", "/subscriptions", "{\"url\":\"http://127.0.0.1:9/hook/0\"}");
+  EXPECT_EQ(ok.status, 201u);
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["url"], "http://127.0.0.1:9/hook/0");
+  expect_alive();
+}
+
+TEST_F(producer_http_test, oversized_body_is_413_and_malformed_is_400) {
+  const std::string big(70 * 1024, 'x');  // producer limit: 64 KiB
+  std::string out =
+      raw_exchange(port_, "POST /subscriptions HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                              std::to_string(big.size()) + "\r\n\r\n" + big);
+  EXPECT_EQ(status_of(out), 413u) << out.substr(0, 200);
+  expect_alive();
+  out = raw_exchange(port_, "GET /events HTTP/1.1\r\nContent-Length: x\r\n\r\n");
+  EXPECT_EQ(status_of(out), 400u) << out;
+  expect_alive();
+  // Rejections are counted in the producer's report.
+  nlohmann::json report;
+  on_io([&] { report = producer_->report(); });
+  EXPECT_EQ(report["rejected"].value("413", 0), 1);
+  EXPECT_EQ(report["rejected"].value("400", 0), 1);
+}
+
+}  // namespace
+}  // namespace hookbench

@@ -1,0 +1,108 @@
+// The analytical model (model/model) against DESIGN.md's formulas, computed here independently:
+// poll latency T/2 + R/2, P(empty poll) = e^(-lambda T), events per non-empty poll
+// lambda T / (1 - e^(-lambda T)), requests per event 1/(lambda T); webhook 1 request per event.
+#include "model/model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace hookbench {
+namespace {
+
+model_input poll_input(double rate, double interval_s, double subscribers = 1, double rtt_s = 0,
+                       const char* arrivals = "poisson") {
+  model_input in;
+  in.mode = "poll";
+  in.arrivals = arrivals;
+  in.rate = rate;
+  in.interval_s = interval_s;
+  in.subscribers = subscribers;
+  in.rtt_s = rtt_s;
+  return in;
+}
+
+TEST(model, poll_at_lambda_t_one) {
+  const auto p = predict(poll_input(10, 0.1, 3, 0.002));
+  EXPECT_DOUBLE_EQ(p.lambda_t, 1.0);
+  EXPECT_NEAR(p.latency_mean_us, (0.1 / 2 + 0.002 / 2) * 1e6, 1e-6);  // T/2 + R/2 = 51 ms
+  EXPECT_DOUBLE_EQ(p.requests_per_s, 30.0);                           // N/T
+  EXPECT_NEAR(p.requests_per_event, 1.0, 1e-12);                      // 1/(lambda T)
+  EXPECT_NEAR(p.empty_poll_fraction, std::exp(-1.0), 1e-12);
+  EXPECT_NEAR(p.events_per_nonempty_poll, 1.0 / (1.0 - std::exp(-1.0)), 1e-12);
+}
+
+TEST(model, poll_formulas_over_a_range_of_lambda_t) {
+  for (double lt : {0.001, 0.015, 0.3, 1.0, 2.5, 10.0, 100.0}) {
+    const double interval = 0.25;
+    const auto p = predict(poll_input(lt / interval, interval, 7));
+    EXPECT_NEAR(p.lambda_t, lt, 1e-12 * lt);
+    EXPECT_NEAR(p.empty_poll_fraction, std::exp(-lt), 1e-12);
+    EXPECT_NEAR(p.events_per_nonempty_poll, lt / (1 - std::exp(-lt)), 1e-9 * (1 + lt));
+    EXPECT_NEAR(p.requests_per_event, 1 / lt, 1e-9 / lt);
+    EXPECT_DOUBLE_EQ(p.requests_per_s, 7 / interval);
+    // Every non-empty poll carries at least one event, and on average lambda T per poll.
+    EXPECT_GE(p.events_per_nonempty_poll, 1.0);
+    EXPECT_NEAR(p.events_per_nonempty_poll * (1 - p.empty_poll_fraction), lt, 1e-9 * (1 + lt));
+  }
+}
+
+TEST(model, zapier_figure_at_lambda_t_0_015) {
+  // DESIGN.md: 98.5% of polls found nothing; the model gives that at lambda T ~ 0.015.
+  const auto p = predict(poll_input(0.015, 1.0));
+  EXPECT_NEAR(p.empty_poll_fraction, 0.985, 0.001);
+}
+
+TEST(model, tiny_lambda_t_is_numerically_stable) {
+  const auto p = predict(poll_input(1e-9, 1.0));
+  EXPECT_NEAR(p.events_per_nonempty_poll, 1.0, 1e-6);  // lambda T / (1 - e^-lambda T) -> 1
+  EXPECT_NEAR(p.empty_poll_fraction, 1.0, 1e-6);
+}
+
+TEST(model, webhook_is_one_request_per_event) {
+  model_input in;
+  in.mode = "webhook";
+  in.arrivals = "poisson";
+  in.rate = 100;
+  in.subscribers = 4;
+  in.rtt_s = 0.001;
+  const auto p = predict(in);
+  EXPECT_DOUBLE_EQ(p.requests_per_event, 1.0);
+  EXPECT_DOUBLE_EQ(p.requests_per_s, 400.0);    // lambda N
+  EXPECT_NEAR(p.latency_mean_us, 500.0, 1e-9);  // R/2
+  EXPECT_DOUBLE_EQ(p.empty_poll_fraction, 0.0);
+  EXPECT_DOUBLE_EQ(p.lambda_t, 0.0);
+}
+
+TEST(model, requests_crossover_at_lambda_t_one) {
+  // Polling sends fewer requests per event than webhooks exactly when lambda T > 1.
+  for (double lt : {0.5, 0.99, 1.01, 4.0}) {
+    const auto poll = predict(poll_input(lt / 0.1, 0.1));
+    EXPECT_EQ(poll.requests_per_event<1.0, lt> 1.0) << "lambda T = " << lt;
+  }
+}
+
+TEST(model, constant_arrivals_variant) {
+  // Evenly spaced events: a poll interval is empty with probability max(0, 1 - lambda T) and
+  // a non-empty one carries max(1, lambda T) events.
+  const auto sparse = predict(poll_input(5, 0.1, 1, 0, "constant"));  // lambda T = 0.5
+  EXPECT_NEAR(sparse.empty_poll_fraction, 0.5, 1e-12);
+  EXPECT_NEAR(sparse.events_per_nonempty_poll, 1.0, 1e-12);
+  const auto dense = predict(poll_input(20, 0.1, 1, 0, "constant"));  // lambda T = 2
+  EXPECT_NEAR(dense.empty_poll_fraction, 0.0, 1e-12);
+  EXPECT_NEAR(dense.events_per_nonempty_poll, 2.0, 1e-12);
+  EXPECT_NEAR(dense.latency_mean_us, 50'000, 1e-6);  // still T/2
+}
+
+TEST(model, json_names) {
+  const nlohmann::json j = predict(poll_input(10, 0.1));
+  for (const char* key : {"lambda_t", "latency_mean_us", "requests_per_s", "requests_per_event",
+                          "empty_poll_fraction", "events_per_nonempty_poll"}) {
+    ASSERT_TRUE(j.contains(key)) << key;
+    EXPECT_TRUE(j.at(key).is_number()) << key;
+  }
+}
+
+}  // namespace
+}  // namespace hookbench

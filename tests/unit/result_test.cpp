@@ -1,0 +1,337 @@
+// The run result (orchestrator/result): build_result turns both sides' reports into the metrics
+// contract with the right counts and ratios, and validate_result rejects any result whose
+// required fields are missing or mistyped. The report shapes are taken from the real
+// producer::report() and consumer::report(), so a change on either side that breaks the contract
+// fails here.
+#include "orchestrator/result.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "consumer/consumer.hpp"
+#include "measure/environment.hpp"
+#include "measure/latency.hpp"
+#include "orchestrator/runner.hpp"
+#include "producer/producer.hpp"
+
+namespace hookbench {
+namespace {
+
+using json = nlohmann::json;
+
+json real_producer_report() {
+  boost::asio::io_context ioc;
+  producer_config cfg;
+  cfg.listen = {"127.0.0.1", 0};
+  producer p(ioc, cfg);
+  return p.report();
+}
+
+json real_consumer_report(const std::string& mode) {
+  boost::asio::io_context ioc;
+  consumer_config cfg;
+  cfg.producer = parse_http_url("http://127.0.0.1:1");
+  cfg.mode = mode;
+  consumer c(ioc, cfg);
+  return c.report();
+}
+
+json environment() {
+  return {{"git_revision", "abc"},
+          {"compiler", "g++"},
+          {"cpu_model", "cpu"},
+          {"kernel", "Linux"},
+          {"cores", 2}};
+}
+
+json latency_of(std::size_t n) {
+  std::vector<nanos> v;
+  for (std::size_t i = 1; i <= n; ++i) v.push_back(static_cast<nanos>(i) * kNanosPerMilli);
+  return summarize_latency(v);
+}
+
+// Poll, lambda = 50/s, T = 100 ms, N = 2: 100 events produced, 190 of 200 pairs delivered.
+json poll_result() {
+  run_config cfg;
+  cfg.mode = "poll";
+  cfg.rate = 50;
+  cfg.subscribers = 2;
+  cfg.interval = 100 * kNanosPerMilli;
+  json producer = real_producer_report();
+  producer["produced"] = 100;
+  producer["polls"]["bytes_sent"] = 10'000;
+  producer["polls"]["bytes_received"] = 4'000;
+  producer["cpu_s"] = 0.019;
+  json consumer = real_consumer_report("poll");
+  consumer["delivered"] = 190;
+  consumer["duplicates"] = 1;
+  consumer["reordered"] = 2;
+  consumer["latency_us"] = latency_of(190);
+  consumer["traffic"]["polls"] = 50;
+  consumer["traffic"]["empty_polls"] = 20;
+  consumer["traffic"]["late_polls"] = 3;
+  consumer["traffic"]["failed"] = 1;
+  consumer["traffic"]["bytes_sent"] = 4'000;
+  consumer["traffic"]["bytes_received"] = 10'000;
+  consumer["cpu_s"] = 0.038;
+  consumer["rtt_us"]["p50"] = 200.0;
+  consumer["drained"] = false;
+  return build_result(cfg.to_json(true), environment(), producer, consumer);
+}
+
+// Webhook, lambda = 100/s, N = 3: 300 events, 900 POSTs of which 2 failed.
+json webhook_result() {
+  run_config cfg;
+  cfg.mode = "webhook";
+  cfg.rate = 100;
+  cfg.subscribers = 3;
+  json producer = real_producer_report();
+  producer["produced"] = 300;
+  producer["webhooks"]["posts"] = 900;
+  producer["webhooks"]["failed"] = 2;
+  producer["webhooks"]["bytes_sent"] = 900 * 400;
+  producer["webhooks"]["bytes_received"] = 900 * 100;
+  producer["cpu_s"] = 0.0898;
+  json consumer = real_consumer_report("webhook");
+  consumer["delivered"] = 898;
+  consumer["latency_us"] = latency_of(898);
+  consumer["traffic"]["requests"] = 898;
+  consumer["traffic"]["bytes_sent"] = 898 * 100;
+  consumer["traffic"]["bytes_received"] = 898 * 400;
+  consumer["cpu_s"] = 0.0449;
+  consumer["rtt_us"]["p50"] = 100.0;
+  consumer["drained"] = false;
+  return build_result(cfg.to_json(false), environment(), producer, consumer);
+}
+
+TEST(build_result, real_report_shapes_make_a_valid_result) {
+  for (const char* mode : {"poll", "webhook"}) {
+    run_config cfg;
+    cfg.mode = mode;
+    const bool pull = cfg.mode == "poll";
+    json r;
+    ASSERT_NO_THROW(r = build_result(cfg.to_json(pull), describe_environment(),
+                                     real_producer_report(), real_consumer_report(mode)))
+        << mode;
+    EXPECT_NO_THROW(validate_result(r)) << mode;
+    EXPECT_EQ(r.at("schema_version"), kSchemaVersion);
+    // Nothing delivered: per-event ratios are null, not a division by zero.
+    EXPECT_TRUE(r["metrics"]["requests_per_event"].is_null());
+    EXPECT_TRUE(r["metrics"]["cpu_us_per_event"]["producer"].is_null());
+  }
+}
+
+TEST(build_result, poll_counts_and_ratios) {
+  const json r = poll_result();
+  ASSERT_NO_THROW(validate_result(r));
+  const json& m = r.at("metrics");
+  EXPECT_EQ(m["produced"], 100);
+  EXPECT_EQ(m["expected"], 200);  // produced x subscribers
+  EXPECT_EQ(m["delivered"], 190);
+  EXPECT_EQ(m["lost"], 10);  // expected - delivered
+  EXPECT_EQ(m["duplicates"], 1);
+  EXPECT_EQ(m["reordered"], 2);
+  EXPECT_EQ(m["requests"]["total"], 50);
+  EXPECT_EQ(m["requests"]["polls"], 50);
+  EXPECT_EQ(m["requests"]["empty_polls"], 20);
+  EXPECT_EQ(m["requests"]["late_polls"], 3);
+  EXPECT_EQ(m["requests"]["webhook_posts"], 0);
+  EXPECT_EQ(m["requests"]["failed"], 1);
+  EXPECT_DOUBLE_EQ(m["requests_per_event"].get<double>(), 50.0 / 190);
+  EXPECT_DOUBLE_EQ(m["empty_poll_fraction"].get<double>(), 0.4);
+  // Every byte is sent by one side: poll responses (producer) + poll requests (consumer).
+  EXPECT_EQ(m["bytes"]["sent"], 14'000);
+  EXPECT_EQ(m["bytes"]["received"], 14'000);
+  EXPECT_DOUBLE_EQ(m["bytes_per_event"].get<double>(), 14'000.0 / 190);
+  EXPECT_NEAR(m["cpu_us_per_event"]["producer"].get<double>(), 100.0, 1e-9);
+  EXPECT_NEAR(m["cpu_us_per_event"]["consumer"].get<double>(), 200.0, 1e-9);
+  EXPECT_DOUBLE_EQ(m["cpu_s"]["producer"].get<double>(), 0.019);
+  EXPECT_EQ(m["latency_us"]["count"], 190);
+  // The model beside it: lambda T = 5, 1/(lambda T) requests per event, T/2 + R/2.
+  EXPECT_DOUBLE_EQ(m["model"]["lambda_t"].get<double>(), 5.0);
+  EXPECT_NEAR(m["model"]["requests_per_event"].get<double>(), 0.2, 1e-12);
+  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(), 50'000 + 100, 1e-6);
+  EXPECT_DOUBLE_EQ(m["model"]["rtt_us"].get<double>(), 200.0);
+  EXPECT_EQ(r["config"]["interval_ms"], 100.0);
+  EXPECT_EQ(r["config"]["subscribers"], 2);
+}
+
+TEST(build_result, webhook_counts_and_ratios) {
+  const json r = webhook_result();
+  ASSERT_NO_THROW(validate_result(r));
+  const json& m = r.at("metrics");
+  EXPECT_EQ(m["expected"], 900);
+  EXPECT_EQ(m["delivered"], 898);
+  EXPECT_EQ(m["lost"], 2);
+  EXPECT_EQ(m["requests"]["total"], 900);
+  EXPECT_EQ(m["requests"]["webhook_posts"], 900);
+  EXPECT_EQ(m["requests"]["polls"], 0);
+  EXPECT_EQ(m["requests"]["failed"], 2);
+  EXPECT_TRUE(m["empty_poll_fraction"].is_null());
+  EXPECT_DOUBLE_EQ(m["requests_per_event"].get<double>(), 900.0 / 898);
+  // POST requests (producer) + 2xx answers (consumer's receiver).
+  EXPECT_EQ(m["bytes"]["sent"], 900 * 400 + 898 * 100);
+  EXPECT_EQ(m["bytes"]["received"], 900 * 100 + 898 * 400);
+  EXPECT_DOUBLE_EQ(m["bytes_per_event"].get<double>(), (900.0 * 400 + 898 * 100) / 898);
+  EXPECT_NEAR(m["cpu_us_per_event"]["producer"].get<double>(), 100.0, 1e-9);
+  EXPECT_NEAR(m["cpu_us_per_event"]["consumer"].get<double>(), 50.0, 1e-9);
+  EXPECT_DOUBLE_EQ(m["model"]["requests_per_event"].get<double>(), 1.0);
+  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(), 50.0, 1e-9);  // R/2
+}
+
+TEST(build_result, lost_never_wraps_below_zero) {
+  run_config cfg;
+  json producer = real_producer_report();
+  producer["produced"] = 5;
+  json consumer = real_consumer_report("poll");
+  consumer["delivered"] = 7;  // cannot happen, but must not underflow to 2^64 - 2
+  const json r = build_result(cfg.to_json(true), environment(), producer, consumer);
+  EXPECT_EQ(r["metrics"]["lost"], 0);
+}
+
+TEST(result_warnings, loss_is_never_silent) {
+  const auto w = result_warnings(poll_result());
+  bool loud = false;
+  for (const auto& line : w) loud = loud || line.find("LOST 10 of 200") != std::string::npos;
+  EXPECT_TRUE(loud) << "no LOST warning among " << w.size() << " warnings";
+}
+
+TEST(print_table, one_column_per_result) {
+  std::ostringstream out;
+  print_table(out, {poll_result(), webhook_result()});
+  const std::string text = out.str();
+  EXPECT_NE(text.find("poll 50/s T=100ms N=2"), std::string::npos) << text;
+  EXPECT_NE(text.find("webhook 100/s N=3"), std::string::npos) << text;
+  EXPECT_NE(text.find("10/1/2"), std::string::npos) << text;  // lost / dup / reordered
+}
+
+// --- validate_result: the schema contract ---------------------------------------------------
+
+// "/metrics/latency_us/p50" -> "metrics.latency_us.p50", as validate_result names fields.
+std::string dotted(const std::string& pointer) {
+  std::string out = pointer.substr(1);
+  for (auto& c : out) c = c == '/' ? '.' : c;
+  return out;
+}
+
+std::string validation_error(const json& r) {
+  try {
+    validate_result(r);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "<valid>";
+}
+
+const char* const kRequired[] = {
+    "/schema_version",
+    "/config",
+    "/environment",
+    "/metrics",
+    "/metrics/produced",
+    "/metrics/expected",
+    "/metrics/delivered",
+    "/metrics/lost",
+    "/metrics/duplicates",
+    "/metrics/reordered",
+    "/metrics/latency_us",
+    "/metrics/latency_us/p50",
+    "/metrics/latency_us/p90",
+    "/metrics/latency_us/p99",
+    "/metrics/latency_us/p999",
+    "/metrics/latency_us/max",
+    "/metrics/latency_us/mean",
+    "/metrics/latency_us/count",
+    "/metrics/requests",
+    "/metrics/requests/total",
+    "/metrics/requests/polls",
+    "/metrics/requests/empty_polls",
+    "/metrics/requests/webhook_posts",
+    "/metrics/requests/failed",
+    "/metrics/requests_per_event",
+    "/metrics/bytes",
+    "/metrics/bytes/sent",
+    "/metrics/bytes/received",
+    "/metrics/bytes_per_event",
+    "/metrics/cpu_s",
+    "/metrics/cpu_s/producer",
+    "/metrics/cpu_s/consumer",
+    "/metrics/cpu_us_per_event",
+    "/metrics/model",
+    "/environment/git_revision",
+    "/environment/compiler",
+    "/environment/cpu_model",
+    "/environment/kernel",
+    "/environment/cores",
+};
+
+TEST(validate_result, every_required_field_missing_is_named) {
+  const json good = poll_result();
+  for (const char* path : kRequired) {
+    json r = good;
+    const json::json_pointer ptr(path);
+    r[ptr.parent_pointer()].erase(ptr.back());
+    const std::string msg = validation_error(r);
+    EXPECT_NE(msg.find("missing " + dotted(path)), std::string::npos)
+        << "removing " << path << " gave: " << msg;
+  }
+}
+
+TEST(validate_result, mistyped_fields_are_rejected) {
+  const json good = poll_result();
+  const std::pair<const char*, json> cases[] = {
+      {"/metrics/lost", "0"},       // string for a count
+      {"/metrics/produced", -1},    // negative count
+      {"/metrics/delivered", 1.5},  // fractional count
+      {"/metrics/duplicates", nullptr},
+      {"/metrics/latency_us/p50", "fast"},
+      {"/metrics/latency_us/count", 2.5},
+      {"/metrics/latency_us", json::array()},
+      {"/metrics/requests", 5},
+      {"/metrics/requests/total", true},
+      {"/metrics/bytes/sent", "1kB"},
+      {"/metrics/cpu_s/producer", "0.1"},
+      {"/metrics/model", json::array()},
+      {"/config", "poll"},
+      {"/environment", json::array()},
+      {"/metrics", nullptr},
+  };
+  for (const auto& [path, value] : cases) {
+    json r = good;
+    r[json::json_pointer(path)] = value;
+    const std::string msg = validation_error(r);
+    EXPECT_NE(msg.find(dotted(path)), std::string::npos)
+        << "setting " << path << " to " << value.dump() << " gave: " << msg;
+  }
+}
+
+TEST(validate_result, schema_version_must_match) {
+  json r = poll_result();
+  r["schema_version"] = kSchemaVersion + 1;
+  EXPECT_NE(validation_error(r).find("schema_version"), std::string::npos);
+  r["schema_version"] = std::to_string(kSchemaVersion);
+  EXPECT_NE(validation_error(r).find("schema_version"), std::string::npos);
+  EXPECT_EQ(validation_error(json::array()), "result: missing schema_version");
+}
+
+TEST(validate_result, integers_are_accepted_where_numbers_are_expected) {
+  json r = poll_result();
+  r["metrics"]["cpu_s"]["producer"] = 0;  // an integral CPU time is still a number
+  r["metrics"]["latency_us"]["p50"] = 12;
+  EXPECT_EQ(validation_error(r), "<valid>");
+}
+
+TEST(describe_environment, has_the_fields_results_require) {
+  const json env = describe_environment();
+  for (const char* key : {"git_revision", "compiler", "cpu_model", "kernel", "cores"}) {
+    EXPECT_TRUE(env.contains(key)) << key;
+  }
+  EXPECT_GE(env.at("cores").get<long>(), 1);
+}
+
+}  // namespace
+}  // namespace hookbench

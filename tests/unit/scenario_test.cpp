@@ -1,0 +1,490 @@
+// Sweep scenarios (orchestrator/scenario) and runs.csv (orchestrator/runs_csv): strict parsing
+// with errors that name the field, the cross product and its run_ids, the window each point gets,
+// and the CSV contract scripts/plot.py and scripts/report.py read. The shipped scenarios parse.
+#include "orchestrator/scenario.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/parse.hpp"
+#include "orchestrator/runs_csv.hpp"
+
+namespace hookbench {
+namespace {
+
+using json = nlohmann::json;
+
+json minimal() {
+  return json::parse(R"({"name":"t","modes":["poll","webhook"],"rates":[1,10],
+                         "intervals_ms":[100,1000]})");
+}
+
+// The usage_error text of parsing `j`, or "" when it parses.
+std::string error_of(const json& j) {
+  try {
+    parse_scenario(j);
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\n') {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+TEST(parse_scenario, minimal_scenario_gets_the_documented_defaults) {
+  const auto s = parse_scenario(minimal());
+  EXPECT_EQ(s.name, "t");
+  EXPECT_EQ(s.modes, (std::vector<std::string>{"poll", "webhook"}));
+  EXPECT_EQ(s.rates, (std::vector<double>{1, 10}));
+  EXPECT_EQ(s.intervals_ms, (std::vector<double>{100, 1000}));
+  EXPECT_EQ(s.subscribers, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(s.payload_bytes, (std::vector<std::size_t>{256}));
+  EXPECT_EQ(s.repeats, 1);
+  EXPECT_EQ(s.arrivals, arrival_kind::poisson);
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_TRUE(s.pin.empty());
+  EXPECT_FALSE(s.trace.has_value());
+}
+
+TEST(parse_scenario, reads_every_field) {
+  const auto s = parse_scenario(json::parse(R"({
+    "name":"full","description":"d","modes":["poll"],"rates":[0.5],"intervals_ms":[250],
+    "subscribers":[1,8],"payload_bytes":[0,4096],"repeats":3,"arrivals":"constant","seed":7,
+    "warmup_s":0.25,"drain_s":3,"min_delivered":10,"min_polls":20,"min_duration_s":0.5,
+    "max_point_s":4,"pin":[0,1],"trace":{"rate":5,"interval_ms":200,"duration_s":3,"subscribers":2}})"));
+  EXPECT_EQ(s.description, "d");
+  EXPECT_EQ(s.subscribers, (std::vector<std::size_t>{1, 8}));
+  EXPECT_EQ(s.payload_bytes, (std::vector<std::size_t>{0, 4096}));
+  EXPECT_EQ(s.repeats, 3);
+  EXPECT_EQ(s.arrivals, arrival_kind::constant);
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_DOUBLE_EQ(s.warmup_s, 0.25);
+  EXPECT_DOUBLE_EQ(s.drain_s, 3);
+  EXPECT_EQ(s.min_delivered, 10u);
+  EXPECT_EQ(s.min_polls, 20u);
+  EXPECT_DOUBLE_EQ(s.min_duration_s, 0.5);
+  EXPECT_DOUBLE_EQ(s.max_point_s, 4);
+  EXPECT_EQ(s.pin, (std::vector<int>{0, 1}));
+  ASSERT_TRUE(s.trace.has_value());
+  EXPECT_DOUBLE_EQ(s.trace->rate, 5);
+  EXPECT_DOUBLE_EQ(s.trace->interval_ms, 200);
+  EXPECT_DOUBLE_EQ(s.trace->duration_s, 3);
+  EXPECT_EQ(s.trace->subscribers, 2u);
+}
+
+TEST(parse_scenario, each_error_names_its_field) {
+  struct bad_case {
+    const char* key;  // a JSON pointer into minimal(); "" = replace nothing
+    json value;
+    std::string expected_prefix;
+  };
+  const std::vector<bad_case> cases = {
+      {"/name", 3, "name:"},
+      {"/name", "a/b", "name:"},
+      {"/name", "", "name:"},
+      {"/modes", json::array(), "modes:"},
+      {"/modes", {"poll", "carrier-pigeon"}, "modes[1]:"},
+      {"/modes", {"poll", "poll"}, "modes[1]:"},
+      {"/rates", {1, -2}, "rates[1]:"},
+      {"/rates", {1, 0}, "rates[1]:"},
+      {"/rates", {"10"}, "rates[0]:"},
+      {"/rates", 10, "rates:"},
+      {"/intervals_ms", {0.5}, "intervals_ms[0]:"},
+      {"/subscribers", {0}, "subscribers[0]:"},
+      {"/subscribers", {1.5}, "subscribers[0]:"},
+      {"/payload_bytes", {-1}, "payload_bytes[0]:"},
+      {"/repeats", 0, "repeats:"},
+      {"/arrivals", "bursty", "arrivals:"},
+      {"/seed", -1, "seed:"},
+      {"/warmup_s", -0.1, "warmup_s:"},
+      {"/drain_s", "5s", "drain_s:"},
+      {"/min_delivered", 1.5, "min_delivered:"},
+      {"/min_polls", -3, "min_polls:"},
+      {"/min_duration_s", 0.01, "min_duration_s:"},
+      {"/max_point_s", true, "max_point_s:"},
+      {"/pin", {0}, "pin:"},
+      {"/pin", {0, -1}, "pin[1]:"},
+      {"/trace", 5, "trace:"},
+      {"/trace", {{"rate", 5}, {"duration_s", 3}}, "trace.interval_ms:"},
+      {"/trace", {{"rate", 5}, {"interval_ms", 200}}, "trace.duration_s:"},
+      {"/trace", {{"rate", 0}, {"interval_ms", 200}, {"duration_s", 3}}, "trace.rate:"},
+      {"/trace", {{"rate", 5}, {"interval_ms", 200}, {"duration_s", 3}, {"rat", 1}}, "trace.rat:"},
+      {"/ratez", {1}, "ratez:"},
+  };
+  for (const auto& c : cases) {
+    json j = minimal();
+    j[json::json_pointer(c.key)] = c.value;
+    const std::string e = error_of(j);
+    EXPECT_EQ(e.rfind(c.expected_prefix, 0), 0u)
+        << c.key << " = " << c.value.dump() << " gave \"" << e << "\"";
+    EXPECT_EQ(e.find('\n'), std::string::npos) << "one line: " << e;
+  }
+}
+
+TEST(parse_scenario, required_fields_and_cross_field_rules) {
+  for (const char* key : {"name", "modes", "rates"}) {
+    json j = minimal();
+    j.erase(key);
+    EXPECT_EQ(error_of(j), std::string(key) + ": required");
+  }
+  json j = minimal();
+  j.erase("intervals_ms");
+  EXPECT_EQ(error_of(j).rfind("intervals_ms: required", 0), 0u);
+  j["modes"] = {"webhook"};  // push only: no interval needed
+  EXPECT_EQ(error_of(j), "");
+  j = minimal();
+  j["min_duration_s"] = 5;
+  j["max_point_s"] = 2;
+  EXPECT_EQ(error_of(j).rfind("max_point_s:", 0), 0u);
+  EXPECT_EQ(error_of(json::array()).rfind("scenario:", 0), 0u);
+}
+
+TEST(expand_points, cross_product_without_intervals_for_push_modes) {
+  json j = minimal();
+  j["subscribers"] = {1, 4};
+  j["repeats"] = 2;
+  j["seed"] = 10;
+  const auto s = parse_scenario(j);
+  const auto points = expand_points(s);
+  // poll: 2 rates x 2 intervals x 2 N; webhook: 2 rates x 2 N; times 2 repeats.
+  ASSERT_EQ(points.size(), (8u + 4u) * 2u);
+  std::set<std::string> ids;
+  for (const auto& p : points) {
+    EXPECT_TRUE(ids.insert(p.run_id()).second) << "duplicate run_id " << p.run_id();
+    EXPECT_EQ(p.seed, 10u + static_cast<std::uint64_t>(p.repeat));
+    if (p.mode == "webhook") {
+      EXPECT_FALSE(p.pull);
+      EXPECT_EQ(p.interval_ms, 0);
+      EXPECT_EQ(p.lambda_t(), 0);
+    } else {
+      EXPECT_TRUE(p.pull);
+      EXPECT_DOUBLE_EQ(p.lambda_t(), p.rate * p.interval_ms / 1000);
+    }
+  }
+  // Every repeat-0 point before any repeat-1 point; rate is the innermost axis.
+  EXPECT_EQ(points[0].run_id(), "poll-r1-T100-N1-p256-k0");
+  EXPECT_EQ(points[1].run_id(), "poll-r10-T100-N1-p256-k0");
+  EXPECT_EQ(points[2].run_id(), "poll-r1-T1000-N1-p256-k0");
+  EXPECT_EQ(points[11].run_id(), "webhook-r10-N4-p256-k0");
+  EXPECT_EQ(points[12].run_id(), "poll-r1-T100-N1-p256-k1");
+}
+
+TEST(sweep_point, run_id_is_deterministic_and_compact) {
+  sweep_point p;
+  p.mode = "poll";
+  p.rate = 10;
+  p.interval_ms = 100;
+  EXPECT_EQ(p.run_id(), "poll-r10-T100-N1-p256-k0");
+  p.rate = 0.5;
+  p.interval_ms = 12.5;
+  p.subscribers = 500;
+  p.payload_bytes = 0;
+  p.repeat = 3;
+  EXPECT_EQ(p.run_id(), "poll-r0.5-T12.5-N500-p0-k3");
+  p.mode = "webhook";
+  p.pull = false;
+  p.interval_ms = 0;
+  EXPECT_EQ(p.run_id(), "webhook-r0.5-N500-p0-k3");
+  EXPECT_EQ(compact_number(1e-5), "1e-05");
+  EXPECT_EQ(compact_number(1000000), "1000000");
+}
+
+TEST(plan_point, window_reaches_both_minimums_within_the_bounds) {
+  auto s = parse_scenario(minimal());
+  s.min_delivered = 100;
+  s.min_polls = 50;
+  s.min_duration_s = 1;
+  s.max_point_s = 30;
+  sweep_point p;
+  p.mode = "poll";
+  p.interval_ms = 100;
+
+  p.rate = 10;  // deliveries need 10 s, polls 5 s
+  auto plan = plan_point(s, p);
+  EXPECT_DOUBLE_EQ(plan.duration_s, 10);
+  EXPECT_TRUE(plan.min_reached);
+  EXPECT_TRUE(plan.note.empty());
+  EXPECT_NEAR(plan.expected_deliveries, 100, 1e-9);
+  EXPECT_NEAR(plan.expected_polls, 100, 1e-9);
+
+  p.rate = 1000;  // deliveries need 0.1 s, polls 5 s
+  EXPECT_DOUBLE_EQ(plan_point(s, p).duration_s, 5);
+
+  p.subscribers = 10;  // polls N d / T: 0.5 s; deliveries 0.01 s; clamped up to 1 s
+  EXPECT_DOUBLE_EQ(plan_point(s, p).duration_s, 1);
+
+  p.subscribers = 1;
+  p.rate = 0.1;  // deliveries need 1000 s: capped, and the row must say so
+  plan = plan_point(s, p);
+  EXPECT_DOUBLE_EQ(plan.duration_s, 30);
+  EXPECT_FALSE(plan.min_reached);
+  EXPECT_NE(plan.note.find("deliveries"), std::string::npos) << plan.note;
+  EXPECT_EQ(plan.note.find("polls"), std::string::npos) << plan.note;
+  EXPECT_NEAR(plan.expected_deliveries, 3, 1e-9);
+
+  p.interval_ms = 1000;  // now polls need 50 s too
+  plan = plan_point(s, p);
+  EXPECT_FALSE(plan.min_reached);
+  EXPECT_NE(plan.note.find("polls"), std::string::npos) << plan.note;
+  // A pull point drains at least 2T + 0.5 s, so the window's last events are not called lost.
+  EXPECT_DOUBLE_EQ(plan.drain_s, std::max(s.drain_s, 2.5));
+
+  sweep_point w;
+  w.mode = "webhook";
+  w.pull = false;
+  w.rate = 50;  // push: only deliveries count
+  plan = plan_point(s, w);
+  EXPECT_DOUBLE_EQ(plan.duration_s, 2);
+  EXPECT_EQ(plan.expected_polls, 0);
+  EXPECT_DOUBLE_EQ(plan.drain_s, s.drain_s);
+}
+
+TEST(plan_point, window_is_whole_milliseconds_and_run_config_follows_the_point) {
+  auto s = parse_scenario(minimal());
+  s.min_delivered = 100;
+  s.min_polls = 0;
+  s.min_duration_s = 0.1;
+  s.warmup_s = 0.25;
+  s.pin = {0, 1};
+  sweep_point p;
+  p.mode = "poll";
+  p.rate = 30;  // 3.333... s
+  p.interval_ms = 100;
+  p.subscribers = 2;
+  p.payload_bytes = 64;
+  p.seed = 9;
+  const auto plan = plan_point(s, p);
+  EXPECT_DOUBLE_EQ(plan.duration_s, 1.667);  // 100 / 60 rounded up to the millisecond
+  const auto cfg = make_run_config(s, p, plan);
+  EXPECT_EQ(cfg.mode, "poll");
+  EXPECT_EQ(cfg.rate, 30);
+  EXPECT_EQ(cfg.interval, 100 * kNanosPerMilli);
+  EXPECT_EQ(cfg.subscribers, 2u);
+  EXPECT_EQ(cfg.duration, 1667 * kNanosPerMilli);
+  EXPECT_EQ(cfg.warmup, 250 * kNanosPerMilli);
+  EXPECT_EQ(cfg.payload, 64u);
+  EXPECT_EQ(cfg.seed, 9u);
+  EXPECT_EQ(cfg.pin, (std::vector<int>{0, 1}));
+  EXPECT_TRUE(cfg.quiet);
+  EXPECT_TRUE(cfg.trace.empty());
+}
+
+TEST(runs_csv, header_is_the_documented_contract) {
+  const std::vector<std::string> expected = {"run_id",
+                                             "scenario",
+                                             "mode",
+                                             "rate",
+                                             "interval_ms",
+                                             "subscribers",
+                                             "payload_bytes",
+                                             "arrivals",
+                                             "repeat",
+                                             "seed",
+                                             "duration_s",
+                                             "lambda_t",
+                                             "produced",
+                                             "expected",
+                                             "delivered",
+                                             "lost",
+                                             "duplicates",
+                                             "reordered",
+                                             "latency_count",
+                                             "latency_p50_us",
+                                             "latency_p90_us",
+                                             "latency_p99_us",
+                                             "latency_p999_us",
+                                             "latency_max_us",
+                                             "latency_mean_us",
+                                             "latency_low_sample",
+                                             "requests_total",
+                                             "polls",
+                                             "empty_polls",
+                                             "late_polls",
+                                             "webhook_posts",
+                                             "failed",
+                                             "requests_per_event",
+                                             "empty_poll_fraction",
+                                             "bytes_sent",
+                                             "bytes_received",
+                                             "bytes_per_event",
+                                             "cpu_s_producer",
+                                             "cpu_s_consumer",
+                                             "cpu_us_per_event_producer",
+                                             "cpu_us_per_event_consumer",
+                                             "rtt_us",
+                                             "model_latency_mean_us",
+                                             "model_requests_per_event",
+                                             "model_empty_poll_fraction",
+                                             "min_reached",
+                                             "note",
+                                             "result_file"};
+  // Columns may be added after these, never renamed or reordered.
+  const auto& cols = runs_csv_columns();
+  ASSERT_GE(cols.size(), expected.size());
+  EXPECT_EQ(
+      std::vector<std::string>(cols.begin(), cols.begin() + static_cast<long>(expected.size())),
+      expected);
+  EXPECT_EQ(split_csv_line(runs_csv_header()), cols);
+  EXPECT_EQ(runs_csv_header().back(), '\n');
+}
+
+json fake_result() {
+  return json::parse(R"({"config":{"arrivals":"poisson"},"metrics":{
+    "produced":50,"expected":100,"delivered":99,"lost":1,"duplicates":0,"reordered":2,
+    "latency_us":{"count":99,"p50":50000.5,"p90":90000,"p99":99000,"p999":99500,"max":99900,
+                  "mean":49000.25,"low_sample":["p99","p999"]},
+    "requests":{"total":200,"polls":200,"empty_polls":150,"late_polls":3,"webhook_posts":0,
+                "failed":0},
+    "requests_per_event":2.0202,"empty_poll_fraction":0.75,
+    "bytes":{"sent":1000,"received":2000},"bytes_per_event":10.1,
+    "cpu_s":{"producer":0.5,"consumer":0.25},
+    "cpu_us_per_event":{"producer":5050.5,"consumer":2525.25},
+    "rtt_us":{"p50":40.5},
+    "model":{"latency_mean_us":50020,"requests_per_event":2,"empty_poll_fraction":0.7788}}})");
+}
+
+TEST(runs_csv, row_flattens_the_result_with_one_cell_per_column) {
+  sweep_point p;
+  p.mode = "poll";
+  p.rate = 2.5;
+  p.interval_ms = 100;
+  p.subscribers = 2;
+  p.repeat = 1;
+  p.seed = 2;
+  point_plan plan;
+  plan.duration_s = 20;
+  plan.min_reached = false;
+  const json r = fake_result();
+  const std::string line =
+      runs_csv_row("demo", p, plan, &r, "minimum not reached, \"capped\"", "runs/x.json");
+  ASSERT_EQ(line.back(), '\n');
+  ASSERT_EQ(line.find('\n'), line.size() - 1);
+  const auto cells = split_csv_line(line);
+  const auto& cols = runs_csv_columns();
+  ASSERT_EQ(cells.size(), cols.size());
+  auto at = [&](const std::string& name) {
+    return cells[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), name) -
+                                          cols.begin())];
+  };
+  EXPECT_EQ(at("run_id"), "poll-r2.5-T100-N2-p256-k1");
+  EXPECT_EQ(at("scenario"), "demo");
+  EXPECT_EQ(std::stod(at("rate")), 2.5);
+  EXPECT_EQ(std::stod(at("lambda_t")), 0.25);
+  EXPECT_EQ(at("arrivals"), "poisson");
+  EXPECT_EQ(at("repeat"), "1");
+  EXPECT_EQ(std::stod(at("duration_s")), 20);
+  EXPECT_EQ(at("lost"), "1");
+  EXPECT_EQ(at("reordered"), "2");
+  EXPECT_EQ(std::stod(at("latency_p50_us")), 50000.5);
+  EXPECT_EQ(std::stod(at("latency_mean_us")), 49000.25);
+  EXPECT_EQ(at("latency_low_sample"), "p99;p999");
+  EXPECT_EQ(at("late_polls"), "3");
+  EXPECT_EQ(std::stod(at("requests_per_event")), 2.0202);
+  EXPECT_EQ(std::stod(at("cpu_us_per_event_consumer")), 2525.25);
+  EXPECT_EQ(std::stod(at("rtt_us")), 40.5);
+  EXPECT_EQ(std::stod(at("model_empty_poll_fraction")), 0.7788);
+  EXPECT_EQ(at("min_reached"), "false");
+  EXPECT_EQ(at("note"), "minimum not reached, \"capped\"");  // quoted and read back intact
+  EXPECT_EQ(at("result_file"), "runs/x.json");
+}
+
+TEST(runs_csv, failed_run_keeps_the_point_and_leaves_measurements_empty) {
+  sweep_point p;
+  p.mode = "webhook";
+  p.pull = false;
+  p.rate = 100;
+  point_plan plan;
+  plan.duration_s = 2;
+  const auto cells = split_csv_line(
+      runs_csv_row("demo", p, plan, nullptr, "failed: the consumer died\nbadly", ""));
+  const auto& cols = runs_csv_columns();
+  ASSERT_EQ(cells.size(), cols.size());
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    const auto& c = cols[i];
+    if (c == "run_id") {
+      EXPECT_EQ(cells[i], "webhook-r100-N1-p256-k0");
+    } else if (c == "interval_ms" || c == "lambda_t" || c == "produced" || c == "latency_p50_us" ||
+               c == "requests_total" || c == "result_file") {
+      EXPECT_EQ(cells[i], "") << c;
+    } else if (c == "note") {
+      EXPECT_EQ(cells[i], "failed: the consumer died badly");  // one line per row
+    } else if (c == "min_reached") {
+      EXPECT_EQ(cells[i], "true");
+    }
+  }
+}
+
+TEST(runs_csv, csv_field_quotes_only_when_needed) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field(""), "");
+}
+
+TEST(runs_csv, completed_run_ids_skips_a_torn_last_line_and_rejects_foreign_files) {
+  sweep_point a, b;
+  a.mode = b.mode = "poll";
+  a.rate = 1;
+  b.rate = 2;
+  a.interval_ms = b.interval_ms = 100;
+  const point_plan plan;
+  std::string text = runs_csv_header() + runs_csv_row("s", a, plan, nullptr, "failed: x", "") +
+                     runs_csv_row("s", b, plan, nullptr, "", "");
+  text.pop_back();  // the last row lost its newline: it never completed
+  const auto ids = completed_run_ids(text);
+  EXPECT_EQ(ids, std::set<std::string>{a.run_id()});
+  EXPECT_TRUE(completed_run_ids("").empty());
+  EXPECT_TRUE(completed_run_ids(runs_csv_header()).empty());
+  EXPECT_THROW(completed_run_ids("id,mode\nx,poll\n"), usage_error);
+}
+
+TEST(scenarios, every_shipped_scenario_parses_and_describes_itself) {
+  const auto dir =
+      std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "bench" / "scenarios";
+  std::size_t found = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    ++found;
+    std::ifstream f(entry.path());
+    const auto j = json::parse(f);
+    scenario s;
+    ASSERT_NO_THROW(s = parse_scenario(j)) << entry.path() << ": " << error_of(j);
+    EXPECT_EQ(s.name, entry.path().stem().string()) << "name matches the file";
+    EXPECT_GE(s.description.size(), 40u) << entry.path() << " says what it stresses";
+    EXPECT_FALSE(expand_points(s).empty());
+  }
+  EXPECT_GE(found, 5u) << "quick, default, ecommerce, analytics, social";
+}
+
+}  // namespace
+}  // namespace hookbench
