@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds Release, then compares polling and
-# webhooks at a few event rates and prints them side by side. Results go to results/latest/.
+# The README's main command: installs what is missing, builds Release, runs the `default` sweep
+# (polling vs webhooks across event rates, ~7 minutes), draws the charts and writes the report.
+#   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
+#   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh release
-bin=build/release/src/hookbench
-out=results/latest
-mkdir -p "$out"
-pin=()
-[ "$(nproc)" -ge 2 ] && pin=(--pin 0,1)
-files=()
-for rate in 1 10 100; do
-  for mode in poll webhook; do
-    f="$out/${mode}-${rate}.json"
-    "$bin" run --mode "$mode" --rate "$rate" --duration "${HOOKBENCH_DURATION:-10s}" \
-      "${pin[@]}" --quiet --out "$f" >/dev/null
-    echo "run.sh: $mode at $rate events/s done" >&2
-    files+=("$f")
-  done
-done
-"$bin" compare "${files[@]}"
-echo "run.sh: results in $out/" >&2
+./scripts/build.sh release >/dev/null
+scenario="${HOOKBENCH_SCENARIO:-default}"
+out="${HOOKBENCH_OUT:-results/latest}"
+if [ -f "$out/runs.csv" ]; then
+  build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out" --resume
+else
+  build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out"
+fi
+/usr/bin/python3 scripts/report.py "$out"
+echo "run.sh: runs $out/runs.csv, charts $out/charts/, report $out/REPORT.md and $out/REPORT.html"

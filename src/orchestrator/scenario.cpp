@@ -13,6 +13,8 @@
 #include "core/parse.hpp"
 
 namespace hookbench {
+
+constexpr std::uint64_t kSeedStridePerRate = 1009;
 namespace {
 
 using json = nlohmann::json;
@@ -236,7 +238,8 @@ std::vector<sweep_point> expand_points(const scenario& s) {
       for (auto n : s.subscribers) {
         for (auto payload : s.payload_bytes) {
           for (double t : intervals) {
-            for (double rate : s.rates) {
+            for (std::size_t ri = 0; ri < s.rates.size(); ++ri) {
+              const double rate = s.rates[ri];
               sweep_point p;
               p.mode = mode;
               p.pull = pull;
@@ -245,7 +248,10 @@ std::vector<sweep_point> expand_points(const scenario& s) {
               p.subscribers = n;
               p.payload_bytes = payload;
               p.repeat = k;
-              p.seed = s.seed + static_cast<std::uint64_t>(k);
+              // Each rate gets its own arrival sequence (one shared sequence stretched over every
+              // rate would give all points the same sampling error); modes, intervals and
+              // subscriber counts at one rate share it, so they compare the same events.
+              p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * ri;
               p.arrivals = s.arrivals;
               points.push_back(std::move(p));
             }

@@ -181,7 +181,8 @@ TEST(expand_points, cross_product_without_intervals_for_push_modes) {
   std::set<std::string> ids;
   for (const auto& p : points) {
     EXPECT_TRUE(ids.insert(p.run_id()).second) << "duplicate run_id " << p.run_id();
-    EXPECT_EQ(p.seed, 10u + static_cast<std::uint64_t>(p.repeat));
+    const std::uint64_t rate_index = p.rate == s.rates[0] ? 0 : 1;
+    EXPECT_EQ(p.seed, 10u + static_cast<std::uint64_t>(p.repeat) + 1009u * rate_index);
     if (p.mode == "webhook") {
       EXPECT_FALSE(p.pull);
       EXPECT_EQ(p.interval_ms, 0);
