@@ -3,6 +3,7 @@
 #include "http/server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -73,6 +74,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   handler_fn handler;
   observer_fn observer;
   tcp::acceptor acceptor;
+  net::steady_timer backoff;  // after an accept error (e.g. out of descriptors): no busy loop
   bool stopped = false;
 
   impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
@@ -81,7 +83,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         options(std::move(o)),
         handler(std::move(h)),
         observer(std::move(obs)),
-        acceptor(io) {}
+        acceptor(io),
+        backoff(io) {}
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
@@ -212,10 +215,16 @@ void server::impl::do_accept() {
 void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopped || ec == net::error::operation_aborted) return;
   if (ec) {
+    // Out of descriptors or similar: retrying at once would spin and flood stderr; pending
+    // connections wait in the backlog until descriptors are free again.
     fail(ec, "accept");
-  } else {
-    std::make_shared<session>(std::move(socket), shared_from_this())->run();
+    backoff.expires_after(std::chrono::milliseconds(50));
+    backoff.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec && !self->stopped) self->do_accept();
+    });
+    return;
   }
+  std::make_shared<session>(std::move(socket), shared_from_this())->run();
   do_accept();
 }
 
@@ -262,6 +271,7 @@ void server::stop() {
   impl_->stopped = true;
   beast::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->backoff.cancel();
 }
 
 std::uint16_t server::port() const {
