@@ -76,7 +76,39 @@ void consumer::setup() {
   std::sort(rtts.begin(), rtts.end());
   rtt_min_us_ = to_us(rtts.front());
   rtt_p50_us_ = to_us(percentile_sorted(rtts, 0.5));
+  fetch_plan();
   mode_->setup();
+  measure_idle(250 * kNanosPerMilli);
+}
+
+// The window's sequence numbers are known before generation starts, so every delivery can be
+// classified (window, warm-up, drain-time load, impossible id) the moment it arrives.
+void consumer::fetch_plan() {
+  http::client_request req;
+  req.method = "GET";
+  req.target = "/control/window";
+  http::client_response res;
+  auto ec = http::fetch(config_.producer.address, req, res, config_.request_timeout);
+  if (ec) throw std::runtime_error("producer /control/window: " + http::describe(ec));
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  if (res.status != 200 || !j.is_object() || !j.contains("planned")) {
+    throw std::runtime_error("producer /control/window: HTTP " + std::to_string(res.status) +
+                             " without a planned window (is it a hookbench producer?)");
+  }
+  const auto& p = j.at("planned");
+  planned_first_ = p.at("first_seq").get<seq_t>();
+  planned_last_ = p.at("last_seq").get<seq_t>();
+  tracker_.set_window(planned_first_, planned_last_, p.at("seq_limit").get<seq_t>());
+}
+
+// The mode is set up (a receiver bound) but nothing is flowing: the fixed cost of being up.
+void consumer::measure_idle(nanos d) {
+  const cpu_sample before = process_cpu();
+  const nanos t0 = now_ns();
+  ioc_.run_for(std::chrono::nanoseconds(d));
+  if (ioc_.stopped()) ioc_.restart();
+  const double elapsed = to_s(now_ns() - t0);
+  if (elapsed > 0) idle_cores_ = (process_cpu().total() - before.total()) / elapsed;
 }
 
 void consumer::start() {
@@ -150,7 +182,12 @@ void consumer::wait_for_final() {
     if (!w.value("finished", false)) {
       return arm_at(control_timer_, now_ns() + kControlPeriod, [this] { wait_for_final(); });
     }
-    tracker_.set_window(w.value("first_seq", seq_t{1}), w.value("last_seq", seq_t{0}));
+    const auto first = w.value("first_seq", seq_t{1}), last = w.value("last_seq", seq_t{0});
+    if (first != planned_first_ || last != planned_last_) {
+      window_mismatch_ = "the producer generated window seqs " + std::to_string(first) + ".." +
+                         std::to_string(last) + ", planned " + std::to_string(planned_first_) +
+                         ".." + std::to_string(planned_last_);
+    }
     drain_deadline_ = now_ns() + config_.drain;
     drain_check();
   });
@@ -182,9 +219,13 @@ void consumer::finish() {
 nlohmann::json consumer::report() {
   auto totals = tracker_.window_totals();
   auto latency = summarize_latency(totals.latencies);
-  const double cpu =
-      cpu_start_taken_ && cpu_end_taken_ ? cpu_end_.total() - cpu_start_.total() : 0;
+  const bool cpu_measured = cpu_start_taken_ && cpu_end_taken_;
+  const nlohmann::json cpu = cpu_measured ? nlohmann::json(cpu_end_.total() - cpu_start_.total())
+                                          : nlohmann::json(nullptr);
   const std::uint64_t expected = tracker_.expected();
+  const nanos last = tracker_.last_delivery_ns();
+  nlohmann::json drain_time = nullptr;  // window end -> the last window event delivered
+  if (tracker_.complete()) drain_time = last > window_.end_ns ? to_s(last - window_.end_ns) : 0.0;
   return {
       {"role", "consumer"},
       {"config", config_.to_json()},
@@ -194,13 +235,20 @@ nlohmann::json consumer::report() {
       {"lost", expected - std::min<std::uint64_t>(expected, totals.delivered)},
       {"duplicates", totals.duplicates},
       {"reordered", totals.reordered},
+      {"negative_latencies", totals.negative_latencies},
       {"received_total", tracker_.received_total()},
+      {"outside_window", tracker_.outside_window()},
+      {"out_of_range", tracker_.out_of_range()},
+      {"tracker_bytes_per_subscriber", tracker_.bytes_per_subscriber()},
       {"latency_us", latency},
       {"traffic", mode_->stats()},
       {"cpu_s", cpu},
-      {"cpu_measured", cpu_start_taken_ && cpu_end_taken_},
-      {"drained", drained_at_ != 0},
+      {"cpu_measured", cpu_measured},
+      {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},
+      {"drained", tracker_.complete()},
       {"drain_s", drained_at_ ? to_s(drained_at_ - window_.end_ns) : to_s(config_.drain)},
+      {"drain_time_s", drain_time},
+      {"window_mismatch", window_mismatch_},
       {"rtt_us", {{"min", rtt_min_us_}, {"p50", rtt_p50_us_}}},
   };
 }

@@ -31,6 +31,8 @@ class consumer {
   nlohmann::json report();
 
  private:
+  void fetch_plan();
+  void measure_idle(nanos d);
   void control_get(const char* target, std::function<void(const nlohmann::json&)> next);
   void wait_for_start();
   void on_window(const nlohmann::json& w);
@@ -52,6 +54,9 @@ class consumer {
   nanos start_deadline_ = 0, drain_deadline_ = 0, drained_at_ = 0;
   cpu_sample cpu_start_{}, cpu_end_{};
   bool cpu_start_taken_ = false, cpu_end_taken_ = false, done_ = false;
+  double idle_cores_ = -1;  // < 0: not measured
+  seq_t planned_first_ = 1, planned_last_ = 0;
+  std::string window_mismatch_;  // the producer generated other seqs than it planned
   double rtt_min_us_ = 0, rtt_p50_us_ = 0;
 };
 

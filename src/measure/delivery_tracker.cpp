@@ -23,7 +23,10 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
   if (trace_) trace_->delivered(received_ns, e.seq, subscriber, s.latency[e.seq]);
   if (e.seq < s.max_seq) s.reordered.push_back(e.seq);
   s.max_seq = std::max(s.max_seq, e.seq);
-  if (in_window(e.seq)) ++window_delivered_;
+  if (in_window(e.seq)) {
+    ++window_delivered_;
+    last_delivery_ns_ = received_ns;
+  }
   return outcome::first;
 }
 

@@ -21,13 +21,18 @@ class delivery_tracker {
 
   // The window [first, last] (empty when first > last). May be called once, any time.
   void set_window(seq_t first, seq_t last);
+  void set_window(seq_t first, seq_t last, seq_t) { set_window(first, last); }
+  nanos last_delivery_ns() const { return last_delivery_ns_; }
+  std::uint64_t outside_window() const { return 0; }
+  std::uint64_t out_of_range() const { return 0; }
+  std::size_t bytes_per_subscriber() const { return 0; }
   bool window_known() const { return window_known_; }
   std::uint64_t expected() const;   // window events x subscribers
   std::uint64_t delivered() const { return window_delivered_; }  // distinct pairs in window
   bool complete() const { return window_known_ && delivered() == expected(); }
 
   struct totals {
-    std::uint64_t delivered = 0, duplicates = 0, reordered = 0;
+    std::uint64_t delivered = 0, duplicates = 0, reordered = 0, negative_latencies = 0;
     std::vector<nanos> latencies;  // one per first delivery in the window
   };
   totals window_totals() const;
@@ -49,6 +54,7 @@ class delivery_tracker {
   seq_t first_ = 1, last_ = 0;
   std::uint64_t window_delivered_ = 0;
   std::uint64_t received_total_ = 0;
+  nanos last_delivery_ns_ = 0;
   trace_recorder* trace_ = nullptr;
 };
 

@@ -1,23 +1,30 @@
-// The analytical model of DESIGN.md, drawn beside every measurement. Poisson arrivals at rate
-// lambda, N subscribers, poll interval T, round trip R:
-//   poll:    mean latency ~ T/2 + R/2; polls/s = N/T; P(empty poll) = e^(-lambda T);
+// The analytical model, drawn beside every measurement: the one home of its formulas (the
+// scripts read its columns and curves, never recompute them). Poisson arrivals at rate lambda,
+// N subscribers, poll interval T, in-run round trip R, generator lag G (scheduled -> sent):
+//   poll:    mean latency ~ G + T/2 + R/2; polls/s = N/T; P(empty poll) = e^(-lambda T);
 //            events per non-empty poll = lambda T / (1 - e^(-lambda T)); requests/event = 1/(lambda T)
-//   webhook: POSTs/s = lambda N; latency ~ R/2 + service; requests/event = 1
+//   webhook: POSTs/s = lambda N; mean latency ~ G + R/2 (one way of the POST's round trip);
+//            requests/event = 1
+//   bytes/event = requests/event x per-exchange overhead (headers, framing) + the event's bytes
 // Constant-rate arrivals change the empty-poll fraction to max(0, 1 - lambda T).
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 namespace hookbench {
 
 struct model_input {
   std::string mode;        // "poll", "webhook"
   std::string arrivals;    // "poisson", "constant"
-  double rate = 0;         // lambda, events/s
+  double rate = 0;         // lambda, events/s (the realised rate when judging a run)
   double interval_s = 0;   // T (poll modes)
   double subscribers = 1;  // N
-  double rtt_s = 0;        // R, measured by the consumer before the run
+  double rtt_s = 0;        // R: for webhooks the POST round trip measured in the run
+  double lag_s = 0;        // G: mean generator lag measured in the run
+  double overhead_bytes = 0;  // bytes of one exchange that are not event data (request + response)
+  double event_bytes = 0;     // bytes of one event on the wire
 };
 
 struct model_prediction {
@@ -27,9 +34,18 @@ struct model_prediction {
   double requests_per_event = 0;    // per delivered event-subscriber pair
   double empty_poll_fraction = 0;   // poll modes
   double events_per_nonempty_poll = 0;
+  double bytes_per_event = 0;       // 0 when the overhead is unknown
 };
 
 model_prediction predict(const model_input& in);
 void to_json(nlohmann::json& j, const model_prediction& p);
+
+// How a measured mean with its 95% CI [lo, hi] stands against the model's value:
+// "within" (model inside the CI), "above" (measured CI above the model), "below".
+std::string agreement(double model_value, double lo, double hi);
+
+// The model's curve over `points` log-spaced rates from rate_lo to rate_hi (inclusive).
+std::vector<std::pair<double, model_prediction>> model_curve(model_input in, double rate_lo,
+                                                             double rate_hi, int points);
 
 }  // namespace hookbench

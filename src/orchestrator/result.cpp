@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "measure/stats.hpp"
 #include "model/model.hpp"
 
 namespace hookbench {
@@ -14,10 +15,46 @@ namespace {
 
 using json = nlohmann::json;
 
-double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
-
 json per_event(double value, double delivered) {
   return delivered > 0 ? json(value / delivered) : json(nullptr);
+}
+
+// A number from a report, or null when the side did not measure it.
+json number_or_null(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? *it : json(nullptr);
+}
+
+json ci_json(const std::optional<ci_interval>& ci) {
+  return ci ? json::array({ci->lo, ci->hi}) : json(nullptr);
+}
+
+// One side's CPU: cores used over the window, its idle baseline, and per delivered event both
+// gross and net of the baseline. Unmeasured figures are null, never 0.
+json side_cpu(const json& report, double window_s, double delivered,
+              std::vector<std::string>& unmeasured, const std::string& side) {
+  const json cpu_s = number_or_null(report, "cpu_s");
+  const json idle = number_or_null(report, "cpu_idle_cores");
+  json out = {{"cpu_s", cpu_s}, {"cores", nullptr}, {"idle_cores", idle},
+              {"net_cores", nullptr}, {"us_per_event", nullptr}, {"net_us_per_event", nullptr}};
+  if (cpu_s.is_null()) unmeasured.push_back(side + " CPU over the window");
+  if (idle.is_null()) unmeasured.push_back(side + " idle CPU baseline");
+  if (cpu_s.is_null() || window_s <= 0) return out;
+  const double cores = cpu_s.get<double>() / window_s;
+  out["cores"] = cores;
+  if (delivered > 0) out["us_per_event"] = cpu_s.get<double>() * 1e6 / delivered;
+  if (!idle.is_null()) {
+    const double net = std::max(0.0, cores - idle.get<double>());
+    out["net_cores"] = net;
+    if (delivered > 0) out["net_us_per_event"] = net * window_s * 1e6 / delivered;
+  }
+  return out;
+}
+
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
 }
 
 }  // namespace
@@ -27,22 +64,27 @@ json build_result(const json& config, const json& environment, const json& produ
   const auto& traffic = consumer.at("traffic");
   const auto& hooks = producer.at("webhooks");
   const auto& polls = producer.at("polls");
-  const double produced = producer.at("produced").get<double>();
+  const double window_s = config.at("duration_s").get<double>();
+  const std::uint64_t produced = producer.at("produced").get<std::uint64_t>();
   const double subscribers = config.at("subscribers").get<double>();
-  const double delivered = consumer.at("delivered").get<double>();
-  const std::uint64_t expected =
-      static_cast<std::uint64_t>(produced) * static_cast<std::uint64_t>(subscribers);
+  const std::uint64_t expected = produced * static_cast<std::uint64_t>(subscribers);
   const std::uint64_t delivered_u = consumer.at("delivered").get<std::uint64_t>();
+  const double delivered = static_cast<double>(delivered_u);
   const std::string mode = config.at("mode");
+  const bool pull = config.contains("interval_ms");
+  const double interval_s = config.value("interval_ms", 0.0) / 1e3;
+  const double realised_rate = window_s > 0 ? static_cast<double>(produced) / window_s : 0;
 
   const std::uint64_t n_polls = traffic.value("polls", std::uint64_t{0});
   const std::uint64_t n_empty = traffic.value("empty_polls", std::uint64_t{0});
+  const std::uint64_t n_late = traffic.value("late_polls", std::uint64_t{0});
+  const std::uint64_t n_missed = traffic.value("missed_polls", std::uint64_t{0});
   const std::uint64_t n_posts = hooks.at("posts").get<std::uint64_t>();
   const std::uint64_t failed =
       traffic.value("failed", std::uint64_t{0}) + hooks.at("failed").get<std::uint64_t>();
   const std::uint64_t total_requests = n_polls + n_posts;
 
-  // Bytes each side put on / took off the wire inside the window, headers included.
+  // Bytes each side put on / took off the wire for the window, headers included.
   const std::uint64_t producer_sent =
       polls.at("bytes_sent").get<std::uint64_t>() + hooks.at("bytes_sent").get<std::uint64_t>();
   const std::uint64_t producer_received = polls.at("bytes_received").get<std::uint64_t>() +
@@ -51,41 +93,136 @@ json build_result(const json& config, const json& environment, const json& produ
   const std::uint64_t consumer_received = traffic.at("bytes_received").get<std::uint64_t>();
   const double bytes_sent = static_cast<double>(producer_sent + consumer_sent);
 
-  const double cpu_p = producer.at("cpu_s").get<double>();
-  const double cpu_c = consumer.at("cpu_s").get<double>();
+  std::vector<std::string> unmeasured;
+  json cpu_p = side_cpu(producer, window_s, delivered, unmeasured, "producer");
+  json cpu_c = side_cpu(consumer, window_s, delivered, unmeasured, "consumer");
 
+  // --- statistics ------------------------------------------------------------------------------
+  json latency = consumer.at("latency_us");
+  if (!latency.contains("mean_ci95")) latency["mean_ci95"] = nullptr;
+  json empty_fraction = nullptr, empty_ci = nullptr;
+  if (n_polls > 0) {
+    empty_fraction = static_cast<double>(n_empty) / static_cast<double>(n_polls);
+    empty_ci = ci_json(wilson_ci95(n_empty, n_polls));
+  }
+
+  // --- the model, at the realised rate and the in-run round trip --------------------------------
+  const json& lag = producer.at("generator_lag_us");
+  const json& post_rtt = hooks.value("round_trip_us", json::object());
   model_input mi;
   mi.mode = mode;
   mi.arrivals = config.at("arrivals");
-  mi.rate = config.at("rate");
-  mi.interval_s = config.value("interval_ms", 0.0) / 1e3;
+  mi.rate = realised_rate > 0 ? realised_rate : config.at("rate").get<double>();
+  mi.interval_s = interval_s;
   mi.subscribers = subscribers;
+  mi.lag_s = lag.value("count", 0) > 0 ? lag.value("mean", 0.0) / 1e6 : 0.0;
+  std::string rtt_source = "back-to-back ping before the run (p50)";
   mi.rtt_s = consumer.at("rtt_us").at("p50").get<double>() / 1e6;
+  if (!pull && post_rtt.value("count", 0) > 0) {
+    mi.rtt_s = post_rtt.value("mean", 0.0) / 1e6;
+    rtt_source = "webhook POST round trip in the run (mean)";
+  }
+  if (pull) {
+    const auto pr = polls.at("requests").get<std::uint64_t>();
+    const auto ev = polls.value("events", std::uint64_t{0});
+    const auto evb = polls.value("event_bytes", std::uint64_t{0});
+    const auto all = polls.at("bytes_sent").get<std::uint64_t>() +
+                     polls.at("bytes_received").get<std::uint64_t>();
+    if (pr > 0 && all >= evb) mi.overhead_bytes = static_cast<double>(all - evb) / static_cast<double>(pr);
+    if (ev > 0) mi.event_bytes = static_cast<double>(evb) / static_cast<double>(ev);
+  } else if (n_posts > 0) {
+    const auto body = hooks.value("body_bytes", std::uint64_t{0});
+    const auto all = hooks.at("bytes_sent").get<std::uint64_t>() +
+                     hooks.at("bytes_received").get<std::uint64_t>();
+    if (all >= body) mi.overhead_bytes = static_cast<double>(all - body) / static_cast<double>(n_posts);
+    mi.event_bytes = static_cast<double>(body) / static_cast<double>(n_posts);
+  }
+  if (mi.event_bytes <= 0) mi.overhead_bytes = 0;  // no event seen: no bytes line
   json model = predict(mi);
-  model["rtt_us"] = consumer.at("rtt_us").at("p50");
+  model["rate"] = mi.rate;
+  model["rtt_us"] = mi.rtt_s * 1e6;
+  model["rtt_source"] = rtt_source;
+  model["lag_us"] = mi.lag_s * 1e6;
+  model["overhead_bytes"] = mi.overhead_bytes;
+  model["event_bytes"] = mi.event_bytes;
   model["arrivals"] = mi.arrivals;
+  const double model_latency = model.at("latency_mean_us").get<double>();
+  model["latency_agreement"] = nullptr;
+  model["latency_ratio"] = nullptr;
+  if (latency.at("mean_ci95").is_array() && model_latency > 0) {
+    model["latency_agreement"] = agreement(model_latency, latency["mean_ci95"][0].get<double>(),
+                                           latency["mean_ci95"][1].get<double>());
+    model["latency_ratio"] = latency.at("mean").get<double>() / model_latency;
+  }
+  model["empty_agreement"] = nullptr;
+  if (empty_ci.is_array()) {
+    model["empty_agreement"] = agreement(model.at("empty_poll_fraction").get<double>(),
+                                         empty_ci[0].get<double>(), empty_ci[1].get<double>());
+  }
 
+  // --- saturation: did the system keep up? -------------------------------------------------------
+  const double lag_p99 = lag.value("count", 0) > 0 ? lag.value("p99", 0.0) : 0.0;
+  const json queue_depth = number_or_null(producer, "queue_depth_end");
+  const json drain_time = number_or_null(consumer, "drain_time_s");
+  const std::uint64_t lost = expected > delivered_u ? expected - delivered_u : 0;
+  std::vector<std::string> reasons;
+  if (lag_p99 > kSaturationLagUs) {
+    reasons.push_back("generator lag p99 " + fmt_g(lag_p99 / 1e3) + " ms (> " +
+                      fmt_g(kSaturationLagUs / 1e3) + " ms): events left late");
+  }
+  if (!pull && queue_depth.is_number()) {
+    const double backlog = queue_depth.get<double>();
+    const double allowed = std::max(10.0, kSaturationBacklogS * realised_rate * subscribers);
+    if (backlog > allowed) {
+      reasons.push_back(fmt_g(backlog) + " deliveries queued at the window's end (" +
+                        fmt_g(backlog / std::max(realised_rate * subscribers, 1e-9)) +
+                        " s of load)");
+    }
+  }
+  const double drain_allowed = pull ? 1.5 * interval_s + 0.1 : kSaturationDrainS;
+  if (drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
+    reasons.push_back("the drain took " + fmt_g(drain_time.get<double>()) + " s (> " +
+                      fmt_g(drain_allowed) + " s)");
+  }
+  if (lost > 0) {
+    reasons.push_back(std::to_string(lost) + " of " + std::to_string(expected) +
+                      " deliveries not made by the end of the drain");
+  }
+  if (n_polls > 0 && (n_late * 100 > n_polls || n_missed > 0)) {
+    reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(n_late) +
+                      " late, " + std::to_string(n_missed) + " missed of " +
+                      std::to_string(n_polls) + " polls)");
+  }
+  std::string reason;
+  for (const auto& r : reasons) reason += (reason.empty() ? "" : "; ") + r;
+
+  json cpu_s = {{"producer", cpu_p.at("cpu_s")}, {"consumer", cpu_c.at("cpu_s")}};
   json metrics = {
-      {"produced", producer.at("produced")},
+      {"window_s", window_s},
+      {"produced", produced},
+      {"realised_rate", realised_rate},
       {"expected", expected},
       {"delivered", delivered_u},
-      {"lost", expected > delivered_u ? expected - delivered_u : 0},
+      {"lost", lost},
       {"duplicates", consumer.at("duplicates")},
       {"reordered", consumer.at("reordered")},
-      {"latency_us", consumer.at("latency_us")},
-      {"generator_lag_us", producer.at("generator_lag_us")},
+      {"negative_latencies", consumer.value("negative_latencies", std::uint64_t{0})},
+      {"out_of_range", consumer.value("out_of_range", std::uint64_t{0})},
+      {"latency_us", latency},
+      {"generator_lag_us", lag},
       {"requests",
        {{"total", total_requests},
         {"polls", n_polls},
         {"empty_polls", n_empty},
-        {"late_polls", traffic.value("late_polls", std::uint64_t{0})},
-        {"missed_polls", traffic.value("missed_polls", std::uint64_t{0})},
+        {"late_polls", n_late},
+        {"missed_polls", n_missed},
         {"webhook_posts", n_posts},
         {"failed", failed}}},
       {"requests_per_event", per_event(static_cast<double>(total_requests), delivered)},
-      {"empty_poll_fraction", n_polls ? json(ratio(static_cast<double>(n_empty),
-                                                   static_cast<double>(n_polls)))
+      {"requests_per_s", window_s > 0 ? json(static_cast<double>(total_requests) / window_s)
                                       : json(nullptr)},
+      {"empty_poll_fraction", empty_fraction},
+      {"empty_poll_fraction_ci95", empty_ci},
       {"bytes",
        {{"sent", producer_sent + consumer_sent},
         {"received", producer_received + consumer_received},
@@ -94,17 +231,28 @@ json build_result(const json& config, const json& environment, const json& produ
         {"consumer_sent", consumer_sent},
         {"consumer_received", consumer_received}}},
       {"bytes_per_event", per_event(bytes_sent, delivered)},
-      {"cpu_s", {{"producer", cpu_p}, {"consumer", cpu_c}}},
+      {"cpu", {{"producer", cpu_p}, {"consumer", cpu_c}}},
+      {"cpu_s", cpu_s},
       {"cpu_us_per_event",
-       {{"producer", per_event(cpu_p * 1e6, delivered)},
-        {"consumer", per_event(cpu_c * 1e6, delivered)}}},
+       {{"producer", cpu_p.at("us_per_event")}, {"consumer", cpu_c.at("us_per_event")}}},
+      {"unmeasured", unmeasured},
       {"rtt_us", consumer.at("rtt_us")},
-      {"webhook_round_trip_us", hooks.value("round_trip_us", json::object())},
+      {"webhook_round_trip_us", post_rtt},
       {"producer_rss_bytes", producer.at("rss_bytes")},
       {"drained", consumer.at("drained")},
       {"drain_s", consumer.at("drain_s")},
+      {"saturation",
+       {{"generator_lag_p99_us", lag_p99},
+        {"queue_depth_end", queue_depth},
+        {"drain_time_s", drain_time}}},
+      {"saturated", !reasons.empty()},
+      {"saturated_reason", reason},
       {"model", model},
   };
+  if (consumer.contains("clock")) metrics["clock"] = consumer.at("clock");
+  if (!consumer.value("window_mismatch", std::string()).empty()) {
+    metrics["window_mismatch"] = consumer.at("window_mismatch");
+  }
   return {{"schema_version", kSchemaVersion},
           {"tool", "hookbench"},
           {"config", config},
@@ -148,9 +296,34 @@ void validate_result(const json& r) {
   need(m, "bytes", t::object, "metrics.");
   for (auto key : {"sent", "received"}) need(m.at("bytes"), key, t::number_unsigned, "metrics.bytes.");
   need(m, "cpu_s", t::object, "metrics.");
-  for (auto key : {"producer", "consumer"}) need(m.at("cpu_s"), key, t::number_float, "metrics.cpu_s.");
+  for (auto key : {"producer", "consumer"}) {
+    // null = not measured (said in metrics.unmeasured), never a made-up 0
+    if (!m.at("cpu_s").contains(key)) {
+      throw std::runtime_error(std::string("result: missing metrics.cpu_s.") + key);
+    }
+    if (!(m.at("cpu_s").at(key).is_number() || m.at("cpu_s").at(key).is_null())) {
+      throw std::runtime_error(std::string("result: metrics.cpu_s.") + key +
+                               " has the wrong type");
+    }
+  }
+  need(m, "realised_rate", t::number_float, "metrics.");
+  need(m, "saturated", t::boolean, "metrics.");
+  need(m, "saturated_reason", t::string, "metrics.");
+  need(m, "saturation", t::object, "metrics.");
+  need(m, "cpu", t::object, "metrics.");
+  need(m, "unmeasured", t::array, "metrics.");
+  for (auto key : {"mean_ci95"}) {
+    if (!m.at("latency_us").contains(key)) {
+      throw std::runtime_error(std::string("result: missing metrics.latency_us.") + key);
+    }
+  }
+  if (!m.contains("empty_poll_fraction_ci95")) {
+    throw std::runtime_error("result: missing metrics.empty_poll_fraction_ci95");
+  }
   need(m, "cpu_us_per_event", t::object, "metrics.");
   need(m, "model", t::object, "metrics.");
+  need(m.at("model"), "rtt_us", t::number_float, "metrics.model.");
+  need(m.at("model"), "latency_mean_us", t::number_float, "metrics.model.");
   for (auto key : {"requests_per_event", "bytes_per_event"}) {
     if (!m.contains(key)) throw std::runtime_error(std::string("result: missing metrics.") + key);
   }
@@ -219,6 +392,7 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
   };
   row("", [&](const json& r) { return header_of(r); });
   row("events produced (window)", [&](const json& r) { return fmt_opt(m(r).at("produced"), 0); });
+  row("  realised rate /s", [&](const json& r) { return fmt_opt(m(r).at("realised_rate"), 2); });
   row("delivered / expected", [&](const json& r) {
     return fmt_opt(m(r).at("delivered"), 0) + "/" + fmt_opt(m(r).at("expected"), 0);
   });
@@ -232,8 +406,18 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
   row("latency p99.9", lat("p999"));
   row("latency max", lat("max"));
   row("latency mean", lat("mean"));
-  row("  model mean", [&](const json& r) {
-    return fmt_us(m(r).at("model").at("latency_mean_us").get<double>());
+  row("  mean 95% CI", [&](const json& r) {
+    const auto& ci = m(r).at("latency_us").at("mean_ci95");
+    if (!ci.is_array()) return std::string("-");
+    return fmt_us(ci[0].get<double>()) + ".." + fmt_us(ci[1].get<double>());
+  });
+  row("  model mean (agreement)", [&](const json& r) {
+    const auto& mo = m(r).at("model");
+    std::string s = fmt_us(mo.at("latency_mean_us").get<double>());
+    if (mo.value("latency_agreement", json()).is_string()) {
+      s += " (" + mo.at("latency_agreement").get<std::string>() + ")";
+    }
+    return s;
   });
   row("requests (window)", [&](const json& r) { return fmt_opt(m(r).at("requests").at("total"), 0); });
   row("  polls / empty", [&](const json& r) {
@@ -262,9 +446,16 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
   row("CPU us/event consumer", [&](const json& r) {
     return fmt_opt(m(r).at("cpu_us_per_event").at("consumer"), 1);
   });
-  row("CPU s producer/consumer", [&](const json& r) {
-    return fmt_opt(m(r).at("cpu_s").at("producer"), 2) + "/" +
-           fmt_opt(m(r).at("cpu_s").at("consumer"), 2);
+  row("CPU cores producer/consumer", [&](const json& r) {
+    return fmt_opt(m(r).at("cpu").at("producer").at("cores"), 3) + "/" +
+           fmt_opt(m(r).at("cpu").at("consumer").at("cores"), 3);
+  });
+  row("  idle baseline (cores)", [&](const json& r) {
+    return fmt_opt(m(r).at("cpu").at("producer").at("idle_cores"), 3) + "/" +
+           fmt_opt(m(r).at("cpu").at("consumer").at("idle_cores"), 3);
+  });
+  row("saturated", [&](const json& r) {
+    return std::string(m(r).at("saturated").get<bool>() ? "YES" : "no");
   });
   row("generator lag p50", [&](const json& r) {
     return fmt_us(m(r).at("generator_lag_us").value("p50", 0.0));
@@ -275,7 +466,7 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
     return w.value("count", 0) ? fmt_us(w.at("p50").get<double>()) : std::string("-");
   });
   out << "(* = fewer than 10 samples at or beyond this percentile; latency = parsed by the consumer"
-         " - scheduled creation)\n";
+         " - scheduled creation; the model uses the realised rate and the in-run round trip)\n";
 }
 
 std::vector<std::string> result_warnings(const json& r) {
@@ -299,6 +490,21 @@ std::vector<std::string> result_warnings(const json& r) {
                 " polls were late (the consumer could not keep the schedule)");
   }
   if (!m.at("drained").get<bool>()) w.push_back("the consumer did not drain within the drain time");
+  if (m.value("saturated", false)) {
+    w.push_back("SATURATED: " + m.at("saturated_reason").get<std::string>());
+  }
+  for (const auto& u : m.value("unmeasured", json::array())) {
+    w.push_back("not measured: " + u.get<std::string>() + " (reported as null)");
+  }
+  if (m.value("negative_latencies", std::uint64_t{0}) > 0) {
+    w.push_back(m.at("negative_latencies").dump() +
+                " negative latencies (clock offset between the sides larger than its bound?)");
+  }
+  if (m.value("out_of_range", std::uint64_t{0}) > 0) {
+    w.push_back(m.at("out_of_range").dump() +
+                " deliveries with an event id the producer never generates (rejected)");
+  }
+  if (m.contains("window_mismatch")) w.push_back(m.at("window_mismatch").get<std::string>());
   if (m.at("produced").get<std::uint64_t>() == 0) {
     w.push_back("no events were scheduled in the window: raise --rate or --duration");
   }

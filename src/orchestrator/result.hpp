@@ -8,7 +8,16 @@
 
 namespace hookbench {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
+
+// A run is flagged saturated (metrics.saturated, with the reasons in metrics.saturated_reason)
+// when any of these shows that it did not keep up: the generator's lag p99 above kSaturationLagUs;
+// more webhook deliveries queued at the window's end than kSaturationBacklogS seconds of load
+// (at least 10); a drain longer than kSaturationDrainS (push) or 1.5 T + 0.1 s (pull); a delivery
+// still missing after the drain; more than 1% late or any missed polls.
+constexpr double kSaturationLagUs = 5'000;
+constexpr double kSaturationBacklogS = 0.1;
+constexpr double kSaturationDrainS = 0.5;
 
 // `config` is the run's configuration; the reports are what `serve` and `client` produced.
 nlohmann::json build_result(const nlohmann::json& config, const nlohmann::json& environment,

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 
 #include "commands.hpp"
@@ -131,6 +132,25 @@ int run_main(int argc, char** argv) {
     if (!cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.out << "\n";
   }
   if (!cfg.trace.empty() && !cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.trace << "\n";
+  return 0;
+}
+
+int modes_main(int argc, char** argv) {
+  bool as_json = false;
+  option_parser p("hookbench modes",
+                  "Lists the delivery modes that `run`, `sweep` and `client` accept.");
+  p.add_switch("--json", "one JSON array: [{\"name\", \"pull\", \"summary\"}, ...]",
+               [&] { as_json = true; });
+  if (!p.parse(argc, argv)) return 0;
+  json list = json::array();
+  for (const auto& m : delivery_modes()) {
+    list.push_back({{"name", m.name}, {"pull", m.pull}, {"summary", m.summary}});
+    if (!as_json) {
+      std::cout << std::left << std::setw(12) << m.name << (m.pull ? "pull  " : "push  ")
+                << m.summary << "\n";
+    }
+  }
+  if (as_json) std::cout << list.dump() << "\n";
   return 0;
 }
 

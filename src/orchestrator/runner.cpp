@@ -17,13 +17,17 @@ namespace hookbench {
 
 using json = nlohmann::json;
 
+nanos effective_drain(nanos drain, bool pull, nanos interval) {
+  return pull ? std::max(drain, 2 * interval + kNanosPerSecond / 2) : drain;
+}
+
 nlohmann::json run_config::to_json(bool pull) const {
     json j = {{"mode", mode},
               {"rate", rate},
               {"subscribers", subscribers},
               {"duration_s", to_s(duration)},
               {"warmup_s", to_s(warmup)},
-              {"drain_s", to_s(drain)},
+              {"drain_s", to_s(effective_drain(drain, pull, interval))},
               {"payload_bytes", payload},
               {"seed", seed},
               {"arrivals", to_string(arrivals)},
@@ -84,6 +88,9 @@ json control(const host_port& producer, const char* method, const char* target) 
 
 json run_once(const run_config& cfg) {
   const mode_info& info = *find_mode(cfg.mode);
+  const nanos drain = effective_drain(cfg.drain, info.pull, cfg.interval);
+  // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
+  const nanos tail = drain + kNanosPerSecond;
   const bool tty = isatty(STDERR_FILENO);
   auto say = [&](const std::string& s) {
     if (!cfg.quiet) std::cerr << (tty ? "\r\033[K" : "") << "hookbench run: " << s << "\n";
@@ -97,6 +104,7 @@ json run_once(const run_config& cfg) {
       "--payload", std::to_string(cfg.payload),
       "--warmup", std::to_string(cfg.warmup / kNanosPerMicro) + "us",
       "--duration", std::to_string(cfg.duration / kNanosPerMicro) + "us",
+      "--tail", std::to_string(tail / kNanosPerMicro) + "us",
       "--retention", std::to_string(cfg.retention),
       "--webhook-connection", to_string(cfg.webhook_connection),
       "--webhook-concurrency", std::to_string(cfg.webhook_concurrency),
@@ -127,7 +135,7 @@ json run_once(const run_config& cfg) {
   std::vector<std::string> client_args = {
       "client", "--producer", "http://" + producer_addr.to_string(), "--mode", cfg.mode,
       "--subscribers", std::to_string(cfg.subscribers),
-      "--drain", std::to_string(cfg.drain / kNanosPerMicro) + "us"};
+      "--drain", std::to_string(drain / kNanosPerMicro) + "us"};
   if (info.pull) {
     client_args.insert(client_args.end(),
                        {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",
@@ -144,7 +152,7 @@ json run_once(const run_config& cfg) {
   control(producer_addr, "POST", "/control/start");
   const nanos started = now_ns();
   const nanos window_end = started + cfg.warmup + cfg.duration;
-  const nanos deadline = window_end + cfg.drain + 30 * kNanosPerSecond;
+  const nanos deadline = window_end + drain + 30 * kNanosPerSecond;
   say("warm-up " + format_duration(cfg.warmup) + ", measuring " + format_duration(cfg.duration) +
       " (" + cfg.mode + ", " + std::to_string(static_cast<long long>(cfg.rate)) + " events/s, " +
       std::to_string(cfg.subscribers) + " subscriber" + (cfg.subscribers > 1 ? "s" : "") + ")");

@@ -48,6 +48,10 @@ struct run_failure : std::runtime_error {
       : std::runtime_error(what), code(c) {}
 };
 
+// The drain after the window, the one rule of `run` and `sweep`: as asked, but for pull modes at
+// least 2T + 0.5 s, since the window's last events are fetched by a poll up to T after its end.
+nanos effective_drain(nanos drain, bool pull, nanos interval);
+
 // Carries out one run and returns its validated result JSON. Throws run_failure.
 nlohmann::json run_once(const run_config& cfg);
 

@@ -30,6 +30,16 @@ std::string cell(const json& j, std::initializer_list<const char*> path) {
   return "";
 }
 
+// One end of a [lo, hi] interval, or an empty cell.
+std::string ci(const json& j, std::initializer_list<const char*> path, int end) {
+  const json* v = &j;
+  for (const char* key : path) {
+    if (!v->is_object() || !v->contains(key)) return "";
+    v = &v->at(key);
+  }
+  return v->is_array() && v->size() == 2 ? num(v->at(end).get<double>()) : "";
+}
+
 }  // namespace
 
 const std::vector<std::string>& runs_csv_columns() {
@@ -80,7 +90,34 @@ const std::vector<std::string>& runs_csv_columns() {
                                                    "model_empty_poll_fraction",
                                                    "min_reached",
                                                    "note",
-                                                   "result_file"};
+                                                   "result_file",
+                                                   // schema 2: statistics, saturation, CPU cores
+                                                   "realised_rate",
+                                                   "latency_mean_ci95_lo_us",
+                                                   "latency_mean_ci95_hi_us",
+                                                   "empty_poll_fraction_ci95_lo",
+                                                   "empty_poll_fraction_ci95_hi",
+                                                   "requests_per_s",
+                                                   "cpu_cores_producer",
+                                                   "cpu_cores_consumer",
+                                                   "cpu_idle_cores_producer",
+                                                   "cpu_idle_cores_consumer",
+                                                   "cpu_us_per_event_net_producer",
+                                                   "cpu_us_per_event_net_consumer",
+                                                   "generator_lag_p99_us",
+                                                   "queue_depth_end",
+                                                   "drain_time_s",
+                                                   "saturated",
+                                                   "saturated_reason",
+                                                   "model_rtt_us",
+                                                   "model_lambda_t",
+                                                   "model_requests_per_s",
+                                                   "model_bytes_per_event",
+                                                   "model_latency_agreement",
+                                                   "model_latency_ratio",
+                                                   "model_empty_agreement",
+                                                   "clock_offset_us",
+                                                   "clock_error_bound_us"};
   return columns;
 }
 
@@ -169,6 +206,32 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
       plan.min_reached ? "true" : "false",
       note,
       result_file,
+      cell(m, {"realised_rate"}),
+      ci(m, {"latency_us", "mean_ci95"}, 0),
+      ci(m, {"latency_us", "mean_ci95"}, 1),
+      ci(m, {"empty_poll_fraction_ci95"}, 0),
+      ci(m, {"empty_poll_fraction_ci95"}, 1),
+      cell(m, {"requests_per_s"}),
+      cell(m, {"cpu", "producer", "cores"}),
+      cell(m, {"cpu", "consumer", "cores"}),
+      cell(m, {"cpu", "producer", "idle_cores"}),
+      cell(m, {"cpu", "consumer", "idle_cores"}),
+      cell(m, {"cpu", "producer", "net_us_per_event"}),
+      cell(m, {"cpu", "consumer", "net_us_per_event"}),
+      cell(m, {"saturation", "generator_lag_p99_us"}),
+      cell(m, {"saturation", "queue_depth_end"}),
+      cell(m, {"saturation", "drain_time_s"}),
+      cell(m, {"saturated"}),
+      cell(m, {"saturated_reason"}),
+      cell(m, {"model", "rtt_us"}),
+      point.pull ? cell(m, {"model", "lambda_t"}) : (result ? "0" : ""),
+      cell(m, {"model", "requests_per_s"}),
+      cell(m, {"model", "bytes_per_event"}),
+      cell(m, {"model", "latency_agreement"}),
+      cell(m, {"model", "latency_ratio"}),
+      point.pull ? cell(m, {"model", "empty_agreement"}) : "",
+      cell(m, {"clock", "offset_us"}),
+      cell(m, {"clock", "error_bound_us"}),
   };
   std::string row;
   for (std::size_t i = 0; i < v.size(); ++i) {

@@ -277,7 +277,8 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   plan.expected_polls = p.pull ? n * plan.duration_s / t_s : 0;
   // The last poll of the window answers within T of its end; a drain shorter than that would
   // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
-  plan.drain_s = p.pull ? std::max(s.drain_s, 2 * t_s + 0.5) : s.drain_s;
+  plan.drain_s = to_s(effective_drain(std::llround(s.drain_s * 1e9), p.pull,
+                                      std::llround(t_s * 1e9)));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;
@@ -319,7 +320,7 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
 double estimate_point_s(const scenario& s, const sweep_point& p, const point_plan& plan) {
   // Spawning both sides, the RTT probe and the readiness handshake cost about half a second on
   // a quiet machine; the drain usually ends with the last poll, T/2 after the window on average.
-  constexpr double kStartupS = 0.5;
+  constexpr double kStartupS = 1.0;  // includes both sides' idle baselines
   const double tail = p.pull ? p.interval_ms / 1e3 / 2 + 0.05 : 0.05;
   return kStartupS + s.warmup_s + plan.duration_s + tail;
 }

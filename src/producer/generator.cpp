@@ -1,9 +1,30 @@
 // Timer-driven open-loop generation.
 #include "producer/generator.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace hookbench {
+
+planned_sequence plan_sequence(const generator_config& config) {
+  // Replays the schedule the generator will follow: seq k is the k-th scheduled offset.
+  arrival_schedule schedule(config.arrivals, config.rate, config.seed);
+  const nanos window_start = config.warmup, window_end = config.warmup + config.duration;
+  const nanos stop = window_end + std::max<nanos>(0, config.tail);
+  planned_sequence p;
+  for (seq_t seq = 1;; ++seq) {
+    const nanos t = schedule.next_offset();
+    if (t >= stop) break;
+    p.limit = seq;
+    if (t < window_start) {
+      p.window_first = seq + 1;
+    } else if (t < window_end) {
+      p.window_last = seq;
+    }
+  }
+  if (p.window_last < p.window_first) p.window_last = p.window_first - 1;
+  return p;
+}
 
 generator::generator(boost::asio::io_context& ioc, generator_config config, event_log& log,
                      sink_fn sink)
@@ -11,7 +32,8 @@ generator::generator(boost::asio::io_context& ioc, generator_config config, even
       config_(config),
       log_(log),
       sink_(std::move(sink)),
-      schedule_(config.arrivals, config.rate, config.seed) {}
+      schedule_(config.arrivals, config.rate, config.seed),
+      plan_(plan_sequence(config)) {}
 
 void generator::start(nanos t0) {
   started_ = true;
@@ -22,9 +44,16 @@ void generator::start(nanos t0) {
   arm();
 }
 
+void generator::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
 void generator::arm() {
-  if (next_ns_ >= window_.end_ns) {
+  if (next_ns_ >= window_.end_ns) finished_ = true;
+  if (stopped_ || next_ns_ >= window_.end_ns + std::max<nanos>(0, config_.tail)) {
     finished_ = true;
+    stopped_ = true;
     return;
   }
   // libstdc++'s steady_clock is CLOCK_MONOTONIC, the clock of now_ns().
@@ -36,7 +65,8 @@ void generator::arm() {
 
 void generator::on_tick() {
   const nanos now = now_ns();
-  while (next_ns_ <= now && next_ns_ < window_.end_ns) {
+  const nanos stop_ns = window_.end_ns + std::max<nanos>(0, config_.tail);
+  while (next_ns_ <= now && next_ns_ < stop_ns) {
     const event& e = log_.append(next_ns_, make_payload(config_.payload_bytes, log_.last_seq() + 1));
     ++total_;
     if (window_.contains(e.created_ns)) {

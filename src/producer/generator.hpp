@@ -1,5 +1,7 @@
 // The open-loop event generator: wakes on a timer, appends every event whose scheduled time has
-// come to the log and hands it to the push paths. Generation lag (actual - scheduled) is kept.
+// come to the log and hands it to the push paths. Generation lag (actual - scheduled) is kept per
+// window event. Load keeps arriving, unmeasured, for `tail` after the window, so that queued work
+// drains under the same load it was measured under.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -20,17 +22,35 @@ struct generator_config {
   std::size_t payload_bytes = 256;
   nanos warmup = kNanosPerSecond;
   nanos duration = 10 * kNanosPerSecond;
+  nanos tail = 5 * kNanosPerSecond;  // unmeasured generation after the window (the drain)
 };
+
+// The sequence numbers a schedule gives, known before it starts: the schedule is a function of
+// (kind, rate, seed) alone, so the consumer can size its bookkeeping and reject ids that the
+// producer can never generate.
+struct planned_sequence {
+  seq_t window_first = 1, window_last = 0;  // scheduled inside the window (first > last: none)
+  seq_t limit = 0;                          // the last sequence number generated at all
+  std::uint64_t window_events() const {
+    return window_last >= window_first ? window_last - window_first + 1 : 0;
+  }
+};
+planned_sequence plan_sequence(const generator_config& config);
 
 class generator {
  public:
   using sink_fn = std::function<void(const event&)>;
   generator(boost::asio::io_context& ioc, generator_config config, event_log& log, sink_fn sink);
 
-  // Generates from t0 for warmup + duration; the window is the last `duration` of it.
+  // Generates from t0 for warmup + duration + tail; the window is [warmup, warmup + duration).
   void start(nanos t0);
+  // Stops generating now (the drain ended early); the window's events are unaffected if it ended.
+  void stop();
   bool started() const { return started_; }
+  // Every window event has been generated (generation may go on through the tail).
   bool finished() const { return finished_; }
+  bool generating() const { return started_ && !stopped_; }
+  const planned_sequence& plan() const { return plan_; }
   const measurement_window& window() const { return window_; }
   nanos t0() const { return t0_; }
 
@@ -56,7 +76,8 @@ class generator {
   measurement_window window_;
   nanos t0_ = 0;
   nanos next_ns_ = 0;  // scheduled time of the next event
-  bool started_ = false, finished_ = false;
+  planned_sequence plan_;
+  bool started_ = false, finished_ = false, stopped_ = false;
   seq_t window_first_ = 1, window_last_ = 0;
   std::uint64_t total_ = 0;
   std::vector<nanos> lag_;

@@ -31,6 +31,7 @@ nlohmann::json producer_config::to_json() const {
           {"payload_bytes", generation.payload_bytes},
           {"warmup_s", to_s(generation.warmup)},
           {"duration_s", to_s(generation.duration)},
+          {"tail_s", to_s(generation.tail)},
           {"retention", retention},
           {"webhook_connection", to_string(webhooks.connections)},
           {"webhook_concurrency", webhooks.concurrency},
@@ -46,7 +47,8 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
                    if (trace_) trace_->created(e.created_ns, e.seq);
                    dispatcher_.publish(e);
                  }),
-      dispatcher_(ioc, config_.webhooks, generator_.window()),
+      dispatcher_(ioc, config_.webhooks, generator_.plan().window_first,
+                  generator_.plan().window_last),
       server_(
           ioc, config_.listen, http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond, "hookbench-producer"},
           [this](http::request&& req, http::reply_fn reply) { handle(std::move(req), std::move(reply)); },
@@ -64,6 +66,15 @@ void producer::start() {
   rss_max_ = current_rss_bytes();
   arm_sampler();
   if (config_.autostart) start_generation();
+}
+
+void producer::measure_idle(nanos d) {
+  const cpu_sample before = process_cpu();
+  const nanos t0 = now_ns();
+  ioc_.run_for(std::chrono::nanoseconds(d));
+  if (ioc_.stopped()) ioc_.restart();
+  const double elapsed = to_s(now_ns() - t0);
+  if (elapsed > 0) idle_cores_ = (process_cpu().total() - before.total()) / elapsed;
 }
 
 bool producer::start_generation() {
@@ -87,6 +98,9 @@ void producer::arm_window_timer(nanos at) {
       cpu_end_ = process_cpu();
       rss_end_ = current_rss_bytes();
       cpu_end_taken_ = true;
+      // What the window left behind: deliveries the dispatcher has not finished.
+      queue_depth_end_ = dispatcher_.pending();
+      queue_depth_taken_ = true;
     }
   });
 }
@@ -176,7 +190,13 @@ http::response producer::handle_events(const http::request& req) {
       break;
   }
   if (in_window && r.events.empty()) ++empty_polls_;
-  return {200, batch_json(r.events, r.next)};
+  std::string body = batch_json(r.events, r.next);
+  if (in_window && !r.events.empty()) {
+    // The events' share of the body, so the rest is known as the per-poll overhead.
+    poll_events_ += r.events.size();
+    poll_event_bytes_ += body.size() - batch_json({}, r.next).size();
+  }
+  return {200, std::move(body)};
 }
 
 http::response producer::handle_subscribe(const http::request& req) {
@@ -200,6 +220,13 @@ http::response producer::handle_window() {
   nlohmann::json j{{"started", generator_.started()},
                    {"finished", generator_.finished()},
                    {"now_ns", now_ns()}};
+  const auto& plan = generator_.plan();
+  j["planned"] = {{"first_seq", plan.window_first},
+                  {"last_seq", plan.window_last},
+                  {"seq_limit", plan.limit},
+                  {"warmup_s", to_s(config_.generation.warmup)},
+                  {"duration_s", to_s(config_.generation.duration)},
+                  {"tail_s", to_s(config_.generation.tail)}};
   if (generator_.started()) {
     j["t0_ns"] = generator_.t0();
     j["window_start_ns"] = w.start_ns;
@@ -217,7 +244,9 @@ nlohmann::json producer::report() {
   auto lag = summarize_latency(generator_.window_lag());
   auto post_rtt = summarize_latency(dispatcher_.window_round_trips());
   const auto d = dispatcher_.stats();
-  const double cpu = (cpu_start_taken_ && cpu_end_taken_) ? cpu_end_.total() - cpu_start_.total() : 0;
+  const bool cpu_measured = cpu_start_taken_ && cpu_end_taken_;
+  const nlohmann::json cpu = cpu_measured ? nlohmann::json(cpu_end_.total() - cpu_start_.total())
+                                          : nlohmann::json(nullptr);
   nlohmann::json rejected = nlohmann::json::object();
   for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
   return {
@@ -228,9 +257,17 @@ nlohmann::json producer::report() {
       {"first_seq", generator_.window_first()},
       {"last_seq", generator_.window_last()},
       {"generated_total", generator_.total_events()},
+      {"planned_first_seq", generator_.plan().window_first},
+      {"planned_last_seq", generator_.plan().window_last},
+      {"seq_limit", generator_.plan().limit},
+      {"generated_after_window", generator_.total_events() -
+                                     std::min<std::uint64_t>(generator_.total_events(),
+                                                             generator_.window_last())},
       {"generator_lag_us", lag},
       {"polls", {{"requests", polls_.requests},
                  {"empty", empty_polls_},
+                 {"events", poll_events_},
+                 {"event_bytes", poll_event_bytes_},
                  {"expired_cursors", expired_cursors_},
                  {"bytes_received", polls_.bytes_received},
                  {"bytes_sent", polls_.bytes_sent}}},
@@ -239,6 +276,7 @@ nlohmann::json producer::report() {
                     {"failed", d.failed_window},
                     {"bytes_sent", d.window.bytes_sent},
                     {"bytes_received", d.window.bytes_received},
+                    {"body_bytes", d.window_body_bytes},
                     {"round_trip_us", post_rtt},
                     {"posts_total", d.posts_total},
                     {"delivered_total", d.delivered_total},
@@ -250,7 +288,10 @@ nlohmann::json producer::report() {
                     {"pending", dispatcher_.pending()}}},
       {"rejected", rejected},
       {"cpu_s", cpu},
-      {"cpu_measured", cpu_start_taken_ && cpu_end_taken_},
+      {"cpu_measured", cpu_measured},
+      {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},
+      {"queue_depth_end", queue_depth_taken_ ? nlohmann::json(queue_depth_end_)
+                                             : nlohmann::json(nullptr)},
       {"rss_bytes", {{"window_start", rss_start_}, {"window_end", rss_end_}, {"max", rss_max_}}},
   };
 }

@@ -47,6 +47,9 @@ class producer {
   std::uint16_t port() const { return server_.port(); }
   // Starts generation now; returns false if already started.
   bool start_generation();
+  // Runs the io_context for `d` with nothing to serve (call before announcing readiness) and
+  // records the process's idle CPU: timers and samplers, the fixed cost per second of being up.
+  void measure_idle(nanos d);
   nlohmann::json report();
   // Set by POST /control/shutdown.
   std::function<void()> on_shutdown;
@@ -72,9 +75,13 @@ class producer {
 
   traffic_counter polls_;                     // GET /events in the window (received side)
   std::uint64_t empty_polls_ = 0, expired_cursors_ = 0;
+  std::uint64_t poll_events_ = 0, poll_event_bytes_ = 0;  // events and their bytes in window polls
   std::map<unsigned, std::uint64_t> rejected_;  // status >= 400, whole run
   cpu_sample cpu_start_{}, cpu_end_{};
   bool cpu_start_taken_ = false, cpu_end_taken_ = false;
+  double idle_cores_ = -1;                    // < 0: not measured
+  std::uint64_t queue_depth_end_ = 0;         // webhook deliveries queued or in flight at window end
+  bool queue_depth_taken_ = false;
   std::int64_t rss_start_ = 0, rss_end_ = 0, rss_max_ = 0;
 };
 

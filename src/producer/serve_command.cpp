@@ -40,6 +40,13 @@ int serve_main(int argc, char** argv) {
              cfg.generation.duration = parse_duration(v);
              if (cfg.generation.duration <= 0) throw usage_error("must be greater than 0");
            })
+      .add("--tail", "DURATION",
+           "keep generating, unmeasured, this long after the window (load during the drain)",
+           "5s",
+           [&](std::string_view v) {
+             cfg.generation.tail = parse_duration(v);
+             if (cfg.generation.tail < 0) throw usage_error("must be at least 0");
+           })
       .add("--retention", "EVENTS", "events kept for pollers; older cursors get 410", "100000",
            [&](std::string_view v) { cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
       .add("--webhook-connection", "POLICY", "keepalive (pooled) or new (a connection per POST)",
@@ -74,6 +81,8 @@ int serve_main(int argc, char** argv) {
     return kExitFailure;
   }
   prod.on_shutdown = [&] { ioc.stop(); };
+  // The idle baseline comes before readiness, so nobody is talking to us yet.
+  if (!cfg.autostart) prod.measure_idle(250 * kNanosPerMilli);
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) ioc.stop();

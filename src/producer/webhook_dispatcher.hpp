@@ -1,6 +1,8 @@
 // Webhook delivery: every event is POSTed to every registered subscriber, asynchronously, over
 // a per-subscriber pool of keep-alive connections (or a new connection per delivery). A non-2xx
-// answer, a timeout or a full queue is a counted failure, never a silent drop.
+// answer, a timeout or a full queue is a counted failure, never a silent drop. A POST, its bytes
+// and its outcome count for the event it carried: for the window if that event is a window event,
+// whenever the POST is sent (so a backlog that drains after the window is still counted).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -30,18 +32,20 @@ struct dispatcher_options {
 };
 
 struct dispatcher_stats {
-  traffic_counter window;              // POSTs started in the window, with their bytes
+  traffic_counter window;              // POSTs carrying window events, with their bytes
+  std::uint64_t window_body_bytes = 0; // of which request bodies (the events themselves)
   std::uint64_t posts_total = 0;
   std::uint64_t delivered_total = 0;   // 2xx answers
-  std::uint64_t failed_window = 0;     // failures among POSTs started in the window
+  std::uint64_t failed_window = 0;     // failures among POSTs carrying window events
   std::uint64_t non_2xx = 0, timeouts = 0, errors = 0, queue_overflow = 0;
   std::uint64_t connections_opened = 0;
 };
 
 class webhook_dispatcher {
  public:
-  webhook_dispatcher(boost::asio::io_context& ioc, dispatcher_options options,
-                     const measurement_window& window);
+  // A POST counts for the window when its event's seq is in [first, last].
+  webhook_dispatcher(boost::asio::io_context& ioc, dispatcher_options options, seq_t window_first,
+                     seq_t window_last);
   ~webhook_dispatcher();
 
   // Returns the subscription id.
@@ -50,7 +54,7 @@ class webhook_dispatcher {
   void publish(const event& e);
   std::size_t pending() const;
   dispatcher_stats stats() const;
-  // Round trip (request written -> 2xx parsed) of every successful POST started in the window:
+  // Round trip (request written -> 2xx parsed) of every successful POST of a window event:
   // the plain HTTP exchange cost against this receiver, at the run's own pace.
   std::vector<nanos>& window_round_trips() { return round_trips_; }
   // Records each POST as it is sent (tracing only; nullptr = off).
@@ -62,7 +66,8 @@ class webhook_dispatcher {
 
   boost::asio::io_context& ioc_;
   dispatcher_options options_;
-  const measurement_window& window_;
+  bool counts(seq_t seq) const { return seq >= window_first_ && seq <= window_last_; }
+  seq_t window_first_, window_last_;
   std::vector<std::unique_ptr<subscriber>> subs_;
   dispatcher_stats stats_;
   std::vector<nanos> round_trips_;

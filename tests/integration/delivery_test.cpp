@@ -19,7 +19,7 @@ void expect_clean_run(const run_result& r) {
   ASSERT_EQ(r.exit.code, 0) << r.err;
   ASSERT_TRUE(r.result.is_object()) << "no result file; stderr:\n" << r.err;
   EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
-  EXPECT_EQ(r.result.value("schema_version", 0), 1);
+  EXPECT_EQ(r.result.value("schema_version", 0), 2);
 }
 
 void expect_exactly_once(const json& m, std::uint64_t subscribers) {

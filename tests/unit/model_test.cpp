@@ -104,5 +104,52 @@ TEST(model, json_names) {
   }
 }
 
+TEST(model, generator_lag_adds_to_both_latencies) {
+  auto poll = poll_input(10, 0.1, 1, 0.002);
+  poll.lag_s = 0.0003;
+  EXPECT_NEAR(predict(poll).latency_mean_us, 300 + 50'000 + 1'000, 1e-6);  // G + T/2 + R/2
+  model_input hook;
+  hook.mode = "webhook";
+  hook.rate = 10;
+  hook.rtt_s = 0.0002;
+  hook.lag_s = 0.00005;
+  EXPECT_NEAR(predict(hook).latency_mean_us, 50 + 100, 1e-9);  // G + R/2
+}
+
+TEST(model, bytes_per_event_is_overhead_per_request_plus_the_event) {
+  auto poll = poll_input(5, 0.1);  // lambda T = 0.5: two polls per event
+  poll.overhead_bytes = 300;
+  poll.event_bytes = 350;
+  EXPECT_NEAR(predict(poll).bytes_per_event, 2 * 300 + 350, 1e-9);
+  model_input hook;
+  hook.mode = "webhook";
+  hook.rate = 5;
+  hook.overhead_bytes = 250;
+  hook.event_bytes = 350;
+  EXPECT_NEAR(predict(hook).bytes_per_event, 600, 1e-9);
+  hook.overhead_bytes = 0;  // unknown overhead: no bytes line rather than a wrong one
+  EXPECT_EQ(predict(hook).bytes_per_event, 0);
+  EXPECT_TRUE(nlohmann::json(predict(hook)).at("bytes_per_event").is_null());
+}
+
+TEST(model, agreement_of_a_confidence_interval) {
+  EXPECT_EQ(agreement(10, 9, 11), "within");
+  EXPECT_EQ(agreement(10, 10, 10), "within");
+  EXPECT_EQ(agreement(8, 9, 11), "above");  // measured above the model
+  EXPECT_EQ(agreement(12, 9, 11), "below");
+}
+
+TEST(model, curve_is_log_spaced_and_inclusive) {
+  const auto c = model_curve(poll_input(1, 0.1), 0.1, 1000, 5);
+  ASSERT_EQ(c.size(), 5u);
+  const double expect[] = {0.1, 1, 10, 100, 1000};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NEAR(c[i].first, expect[i], 1e-9 * expect[i]);
+    EXPECT_NEAR(c[i].second.lambda_t, expect[i] * 0.1, 1e-9 * expect[i]);
+  }
+  EXPECT_TRUE(model_curve(poll_input(1, 0.1), 0, 10, 5).empty());
+  EXPECT_TRUE(model_curve(poll_input(1, 0.1), 1, 10, 1).empty());
+}
+
 }  // namespace
 }  // namespace hookbench

@@ -61,6 +61,7 @@ json poll_result() {
   cfg.rate = 50;
   cfg.subscribers = 2;
   cfg.interval = 100 * kNanosPerMilli;
+  cfg.duration = 2 * kNanosPerSecond;  // 100 events in 2 s: realised 50/s as configured
   json producer = real_producer_report();
   producer["produced"] = 100;
   producer["polls"]["bytes_sent"] = 10'000;
@@ -89,6 +90,7 @@ json webhook_result() {
   cfg.mode = "webhook";
   cfg.rate = 100;
   cfg.subscribers = 3;
+  cfg.duration = 3 * kNanosPerSecond;
   json producer = real_producer_report();
   producer["produced"] = 300;
   producer["webhooks"]["posts"] = 900;
@@ -158,6 +160,75 @@ TEST(build_result, poll_counts_and_ratios) {
   EXPECT_DOUBLE_EQ(m["model"]["rtt_us"].get<double>(), 200.0);
   EXPECT_EQ(r["config"]["interval_ms"], 100.0);
   EXPECT_EQ(r["config"]["subscribers"], 2);
+  // Schema 2: realised rate, cores over the window, Wilson interval of 20 empty of 50 polls.
+  EXPECT_DOUBLE_EQ(m["realised_rate"].get<double>(), 50.0);
+  EXPECT_NEAR(m["cpu"]["producer"]["cores"].get<double>(), 0.019 / 2, 1e-12);
+  EXPECT_NEAR(m["empty_poll_fraction_ci95"][0].get<double>(), 0.2760, 5e-4);
+  EXPECT_NEAR(m["empty_poll_fraction_ci95"][1].get<double>(), 0.5382, 5e-4);
+  // e^-5 = 0.0067 lies below the measured interval: the measurement is above the model.
+  EXPECT_EQ(m["model"]["empty_agreement"], "above");
+  // 10 deliveries missing after the drain and 3 late polls of 50: saturated, with both reasons.
+  EXPECT_TRUE(m["saturated"].get<bool>());
+  EXPECT_NE(m["saturated_reason"].get<std::string>().find("10 of 200 deliveries"),
+            std::string::npos);
+  EXPECT_NE(m["saturated_reason"].get<std::string>().find("3 late"), std::string::npos);
+}
+
+TEST(build_result, the_model_uses_the_realised_rate) {
+  run_config cfg;
+  cfg.mode = "poll";
+  cfg.rate = 50;  // asked for 50/s, but the schedule gave 30 events in 1 s
+  cfg.duration = kNanosPerSecond;
+  cfg.interval = 100 * kNanosPerMilli;
+  json producer = real_producer_report();
+  producer["produced"] = 30;
+  json consumer = real_consumer_report("poll");
+  const json m = build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"];
+  EXPECT_DOUBLE_EQ(m["realised_rate"].get<double>(), 30.0);
+  EXPECT_NEAR(m["model"]["lambda_t"].get<double>(), 3.0, 1e-12);
+}
+
+TEST(build_result, unmeasured_cpu_is_null_and_named_never_zero) {
+  run_config cfg;
+  cfg.mode = "poll";
+  json producer = real_producer_report();
+  producer["cpu_s"] = nullptr;
+  producer["cpu_idle_cores"] = nullptr;
+  json consumer = real_consumer_report("poll");
+  consumer["cpu_s"] = 0.5;
+  consumer["cpu_idle_cores"] = 0.01;
+  const json r = build_result(cfg.to_json(true), environment(), producer, consumer);
+  ASSERT_NO_THROW(validate_result(r));
+  const json& m = r["metrics"];
+  EXPECT_TRUE(m["cpu_s"]["producer"].is_null());
+  EXPECT_TRUE(m["cpu"]["producer"]["cores"].is_null());
+  EXPECT_NEAR(m["cpu"]["consumer"]["cores"].get<double>(), 0.05, 1e-12);  // 0.5 s over 10 s
+  EXPECT_NEAR(m["cpu"]["consumer"]["net_cores"].get<double>(), 0.04, 1e-12);
+  ASSERT_EQ(m["unmeasured"].size(), 2u);
+  bool warned = false;
+  for (const auto& w : result_warnings(r)) warned = warned || w.find("not measured") == 0;
+  EXPECT_TRUE(warned);
+}
+
+TEST(build_result, a_backlog_at_the_window_end_is_saturation) {
+  run_config cfg;
+  cfg.mode = "webhook";
+  cfg.rate = 1000;
+  cfg.duration = kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 1000;
+  producer["queue_depth_end"] = 400;  // 0.4 s of load left behind
+  json consumer = real_consumer_report("webhook");
+  consumer["delivered"] = 1000;
+  consumer["drain_time_s"] = 0.3;
+  json r = build_result(cfg.to_json(false), environment(), producer, consumer);
+  EXPECT_TRUE(r["metrics"]["saturated"].get<bool>());
+  EXPECT_NE(r["metrics"]["saturated_reason"].get<std::string>().find("400 deliveries queued"),
+            std::string::npos);
+  producer["queue_depth_end"] = 50;  // under 0.1 s of load: kept up
+  consumer["drain_time_s"] = 0.01;
+  r = build_result(cfg.to_json(false), environment(), producer, consumer);
+  EXPECT_FALSE(r["metrics"]["saturated"].get<bool>()) << r["metrics"]["saturated_reason"];
 }
 
 TEST(build_result, webhook_counts_and_ratios) {

@@ -371,7 +371,14 @@ json fake_result() {
     "cpu_s":{"producer":0.5,"consumer":0.25},
     "cpu_us_per_event":{"producer":5050.5,"consumer":2525.25},
     "rtt_us":{"p50":40.5},
-    "model":{"latency_mean_us":50020,"requests_per_event":2,"empty_poll_fraction":0.7788}}})");
+    "model":{"latency_mean_us":50020,"requests_per_event":2,"empty_poll_fraction":0.7788,
+             "lambda_t":0.245,"rtt_us":120.5,"requests_per_s":20,"bytes_per_event":null,
+             "latency_agreement":"within","latency_ratio":0.98,"empty_agreement":"above"},
+    "realised_rate":2.45,"empty_poll_fraction_ci95":[0.69,0.8],
+    "cpu":{"producer":{"cores":0.025,"idle_cores":0.001,"net_us_per_event":4848},
+           "consumer":{"cores":null,"idle_cores":null,"net_us_per_event":null}},
+    "saturation":{"generator_lag_p99_us":80,"queue_depth_end":0,"drain_time_s":0.05},
+    "saturated":true,"saturated_reason":"the drain took 9 s, far too long"}})");
 }
 
 TEST(runs_csv, row_flattens_the_result_with_one_cell_per_column) {
@@ -417,6 +424,22 @@ TEST(runs_csv, row_flattens_the_result_with_one_cell_per_column) {
   EXPECT_EQ(at("min_reached"), "false");
   EXPECT_EQ(at("note"), "minimum not reached, \"capped\"");  // quoted and read back intact
   EXPECT_EQ(at("result_file"), "runs/x.json");
+  // schema 2 columns, appended
+  EXPECT_EQ(std::stod(at("realised_rate")), 2.45);
+  EXPECT_EQ(at("latency_mean_ci95_lo_us"), "");  // no CI in this result: empty, not 0
+  EXPECT_EQ(std::stod(at("empty_poll_fraction_ci95_lo")), 0.69);
+  EXPECT_EQ(std::stod(at("empty_poll_fraction_ci95_hi")), 0.8);
+  EXPECT_EQ(std::stod(at("cpu_cores_producer")), 0.025);
+  EXPECT_EQ(at("cpu_cores_consumer"), "");  // unmeasured stays empty
+  EXPECT_EQ(std::stod(at("cpu_us_per_event_net_producer")), 4848);
+  EXPECT_EQ(std::stod(at("drain_time_s")), 0.05);
+  EXPECT_EQ(at("saturated"), "true");
+  EXPECT_EQ(at("saturated_reason"), "the drain took 9 s, far too long");  // comma quoted
+  EXPECT_EQ(std::stod(at("model_lambda_t")), 0.245);
+  EXPECT_EQ(std::stod(at("model_rtt_us")), 120.5);
+  EXPECT_EQ(at("model_bytes_per_event"), "");
+  EXPECT_EQ(at("model_latency_agreement"), "within");
+  EXPECT_EQ(at("model_empty_agreement"), "above");
 }
 
 TEST(runs_csv, failed_run_keeps_the_point_and_leaves_measurements_empty) {
