@@ -150,7 +150,8 @@ void consumer::wait_for_final() {
     if (!w.value("finished", false)) {
       return arm_at(control_timer_, now_ns() + kControlPeriod, [this] { wait_for_final(); });
     }
-    tracker_.set_window(w.value("first_seq", seq_t{1}), w.value("last_seq", seq_t{0}));
+    tracker_.set_window(w.value("first_seq", seq_t{1}), w.value("last_seq", seq_t{0}),
+                        w.value("last_seq", seq_t{0}));
     drain_deadline_ = now_ns() + config_.drain;
     drain_check();
   });
