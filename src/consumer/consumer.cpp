@@ -239,6 +239,7 @@ nlohmann::json consumer::report() {
       {"received_total", tracker_.received_total()},
       {"outside_window", tracker_.outside_window()},
       {"out_of_range", tracker_.out_of_range()},
+      {"before_window", tracker_.before_window()},
       {"tracker_bytes_per_subscriber", tracker_.bytes_per_subscriber()},
       {"latency_us", latency},
       {"traffic", mode_->stats()},

@@ -12,7 +12,9 @@ webhook_mode::webhook_mode(mode_context& ctx)
       server_(
           ctx.ioc, ctx.config.listen,
           http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver"},
-          [this](http::request&& req, http::reply_fn reply) { handle(std::move(req), std::move(reply)); },
+          [this](http::request&& req, http::reply_fn reply) {
+            handle(std::move(req), std::move(reply));
+          },
           [this](const http::exchange& x) {
             if (x.status >= 400) ++rejected_[x.status];
             if (ctx_.window.contains(x.received_ns)) traffic_.add(x.bytes_out, x.bytes_in);
@@ -68,10 +70,28 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     ++malformed_;
     return reply(http::json_error(400, error));
   }
-  ++received_;
-  if (ctx_.tracker.record(k, *stamp, now_ns()) == delivery_tracker::outcome::duplicate) {
-    ++duplicates_;
+  switch (ctx_.tracker.record(k, *stamp, now_ns())) {
+    case delivery_tracker::outcome::out_of_range: {
+      // An id the producer can never generate: refused, counted, never stored or delivered.
+      ++out_of_range_;
+      const seq_t limit = ctx_.tracker.seq_limit();
+      return reply(http::json_error(
+          422, "event id " + std::to_string(stamp->seq) + " outside the producer's range 1.." +
+                   (ctx_.tracker.window_known() ? std::to_string(limit) : std::string("N"))));
+    }
+    case delivery_tracker::outcome::duplicate:
+      ++duplicates_;
+      break;
+    case delivery_tracker::outcome::outside_window:
+      ++outside_window_;
+      break;
+    case delivery_tracker::outcome::before_window:
+      ++before_window_;
+      break;
+    case delivery_tracker::outcome::first:
+      break;
   }
+  ++received_;
   reply(http::response(204));
 }
 
@@ -83,6 +103,10 @@ nlohmann::json webhook_mode::stats() const {
           {"bytes_received", traffic_.bytes_received},
           {"webhooks_received", received_},
           {"malformed", malformed_},
+          {"out_of_range", out_of_range_},
+          {"outside_window", outside_window_},
+          {"before_window", before_window_},
+          {"duplicates", duplicates_},
           {"rejected", rejected}};
 }
 

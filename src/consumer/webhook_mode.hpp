@@ -25,7 +25,10 @@ class webhook_mode : public delivery_mode {
   mode_context& ctx_;
   http::server server_;
   traffic_counter traffic_;  // receiver side, requests received inside the window
-  std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0;
+  // received_: POSTs answered 204. The rest break them down by the tracker's outcome, except
+  // out_of_range_, which are answered 422 and not in received_.
+  std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0, out_of_range_ = 0;
+  std::uint64_t outside_window_ = 0, before_window_ = 0;
   std::map<unsigned, std::uint64_t> rejected_;
 };
 

@@ -1,64 +1,92 @@
-// Per-subscriber delivery bookkeeping.
+// Per-subscriber delivery bookkeeping over one dense block of latency slots.
 #include "measure/delivery_tracker.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace hookbench {
 
-delivery_tracker::delivery_tracker(std::size_t subscribers) : subs_(subscribers) {}
+delivery_tracker::delivery_tracker(std::size_t subscribers)
+    : subscribers_(subscribers), max_seq_(subscribers, 0) {}
 
-delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const event_stamp& e,
-                                                   nanos received_ns) {
-  auto& s = subs_.at(subscriber);
-  ++received_total_;
-  if (e.seq >= s.latency.size()) {
-    s.latency.resize(std::max<std::size_t>(e.seq + 1, s.latency.size() * 2), -1);
-  }
-  if (s.latency[e.seq] != -1) {
-    s.duplicates.push_back(e.seq);
-    return outcome::duplicate;
-  }
-  // A clock step cannot happen on CLOCK_MONOTONIC; clamp only to keep -1 as the sentinel.
-  s.latency[e.seq] = std::max<nanos>(0, received_ns - e.created_ns);
-  if (trace_) trace_->delivered(received_ns, e.seq, subscriber, s.latency[e.seq]);
-  if (e.seq < s.max_seq) s.reordered.push_back(e.seq);
-  s.max_seq = std::max(s.max_seq, e.seq);
-  if (in_window(e.seq)) {
-    ++window_delivered_;
-    last_delivery_ns_ = received_ns;
-  }
-  return outcome::first;
-}
-
-void delivery_tracker::set_window(seq_t first, seq_t last) {
+void delivery_tracker::set_window(seq_t first, seq_t last, seq_t seq_limit) {
   if (window_known_) throw std::logic_error("delivery window set twice");
+  if (first <= last && (first == 0 || last > seq_limit)) {
+    throw std::invalid_argument("delivery window " + std::to_string(first) + ".." +
+                                std::to_string(last) + " is not inside the producer's range 1.." +
+                                std::to_string(seq_limit));
+  }
+  window_events_ = first <= last ? static_cast<std::size_t>(last - first + 1) : 0;
+  slots_.assign(window_events_ * subscribers_, kEmpty);
   window_known_ = true;
   first_ = first;
   last_ = last;
-  window_delivered_ = 0;
-  for (const auto& s : subs_) {
-    for (seq_t q = first; q <= last && q < s.latency.size(); ++q) {
-      if (s.latency[q] != -1) ++window_delivered_;
-    }
+  seq_limit_ = seq_limit;
+}
+
+nanos delivery_tracker::latency_of(const event_stamp& e, nanos received_ns) const {
+  // created_ns comes off the wire: compute in 128 bits and saturate rather than overflow on a
+  // forged value. The lower bound keeps the empty-slot marker out of reach; a real latency is
+  // nowhere near either bound, so this is not a clamp of negative latencies.
+  __extension__ using wide = __int128;
+  const wide l = wide{received_ns} + offset_ - e.created_ns;
+  return static_cast<nanos>(
+      std::clamp<wide>(l, wide{kEmpty} + 1, wide{std::numeric_limits<nanos>::max()}));
+}
+
+delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const event_stamp& e,
+                                                   nanos received_ns) {
+  if (subscriber >= subscribers_) {
+    throw std::out_of_range("delivery_tracker: no subscriber " + std::to_string(subscriber));
   }
+  ++received_total_;
+  if (e.seq == 0 || (window_known_ && e.seq > seq_limit_)) {
+    ++out_of_range_;
+    return outcome::out_of_range;
+  }
+  if (!window_known_) {
+    ++before_window_;
+    if (trace_) trace_->delivered(received_ns, e.seq, subscriber, latency_of(e, received_ns));
+    return outcome::before_window;
+  }
+  seq_t& max_seq = max_seq_[subscriber];
+  const bool late = e.seq < max_seq;
+  max_seq = std::max(max_seq, e.seq);
+  if (e.seq < first_ || e.seq > last_) {
+    ++outside_window_;
+    if (trace_) trace_->delivered(received_ns, e.seq, subscriber, latency_of(e, received_ns));
+    return outcome::outside_window;
+  }
+  nanos& slot = slots_[subscriber * window_events_ + static_cast<std::size_t>(e.seq - first_)];
+  if (slot != kEmpty) {
+    ++duplicates_;
+    return outcome::duplicate;
+  }
+  slot = latency_of(e, received_ns);
+  ++window_delivered_;
+  if (slot < 0) ++negative_;
+  if (late) ++reordered_;
+  last_delivery_ns_ = std::max(last_delivery_ns_, received_ns);
+  if (trace_) trace_->delivered(received_ns, e.seq, subscriber, slot);
+  return outcome::first;
 }
 
 std::uint64_t delivery_tracker::expected() const {
-  if (!window_known_ || last_ < first_) return 0;
-  return (last_ - first_ + 1) * subs_.size();
+  if (!window_known_) return 0;
+  return static_cast<std::uint64_t>(window_events_) * subscribers_;
 }
 
 delivery_tracker::totals delivery_tracker::window_totals() const {
   totals t;
   t.latencies.reserve(window_delivered_);
-  for (const auto& s : subs_) {
-    for (seq_t q = first_; q <= last_ && q < s.latency.size(); ++q) {
-      if (s.latency[q] != -1) t.latencies.push_back(s.latency[q]);
-    }
-    for (auto q : s.duplicates) t.duplicates += in_window(q) ? 1 : 0;
-    for (auto q : s.reordered) t.reordered += in_window(q) ? 1 : 0;
+  for (nanos l : slots_) {
+    if (l != kEmpty) t.latencies.push_back(l);
   }
   t.delivered = t.latencies.size();
+  t.duplicates = duplicates_;
+  t.reordered = reordered_;
+  t.negative_latencies = negative_;
   return t;
 }
 

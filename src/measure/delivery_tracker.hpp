@@ -1,9 +1,11 @@
 // Accounts for every (event, subscriber) pair on the consumer: first delivery with its latency,
-// duplicates (dedup by event id) and out-of-order arrivals. The measured window is given in
-// sequence numbers once the producer knows it; everything is then counted inside it.
+// duplicates (dedup by event id) and out-of-order arrivals, for the events of the measured window.
+// Storage is allocated once, when the window is given, and is proportional to its events: an
+// event id never drives an allocation, so a forged id cannot exhaust memory.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/event.hpp"
@@ -15,19 +17,29 @@ class delivery_tracker {
  public:
   explicit delivery_tracker(std::size_t subscribers);
 
-  enum class outcome { first, duplicate };
-  // `received_ns`: when the consumer had the event parsed. Latency = received - scheduled.
+  // Before any record(): the window's sequence numbers [first, last] (first > last: empty window)
+  // and seq_limit, the highest sequence number the producer can generate in this run. Allocates
+  // all storage (8 bytes per window event per subscriber). Throws std::logic_error if called
+  // twice, std::invalid_argument if a non-empty window starts at 0 or ends past seq_limit.
+  void set_window(seq_t first, seq_t last, seq_t seq_limit);
+  // Producer clock = local clock + offset (0 on one host); applied to received_ns in record().
+  void set_clock_offset(nanos offset) { offset_ = offset; }
+
+  enum class outcome {
+    first,           // first delivery of a window event to this subscriber: stored
+    duplicate,       // a window event this subscriber already had: counted
+    outside_window,  // a valid id outside the window (warm-up, drain-time load): counted only
+    out_of_range,    // id 0 or above seq_limit: the producer never made it; counted only
+    before_window,   // recorded before set_window(): counted only
+  };
+  // `received_ns`: local time the consumer had the event parsed. Latency = received_ns + offset -
+  // e.created_ns, stored as it is even when negative (clocks of two hosts), and counted then.
+  // Throws std::out_of_range for a subscriber index >= subscribers().
   outcome record(std::size_t subscriber, const event_stamp& e, nanos received_ns);
 
-  // The window [first, last] (empty when first > last). May be called once, any time.
-  void set_window(seq_t first, seq_t last);
-  void set_window(seq_t first, seq_t last, seq_t) { set_window(first, last); }
-  nanos last_delivery_ns() const { return last_delivery_ns_; }
-  std::uint64_t outside_window() const { return 0; }
-  std::uint64_t out_of_range() const { return 0; }
-  std::size_t bytes_per_subscriber() const { return 0; }
   bool window_known() const { return window_known_; }
-  std::uint64_t expected() const;   // window events x subscribers
+  seq_t seq_limit() const { return seq_limit_; }                 // 0 until the window is known
+  std::uint64_t expected() const;                                // window events x subscribers
   std::uint64_t delivered() const { return window_delivered_; }  // distinct pairs in window
   bool complete() const { return window_known_ && delivered() == expected(); }
 
@@ -36,24 +48,35 @@ class delivery_tracker {
     std::vector<nanos> latencies;  // one per first delivery in the window
   };
   totals window_totals() const;
-  std::size_t subscribers() const { return subs_.size(); }
-  std::uint64_t received_total() const { return received_total_; }
-  // Records every first delivery into `trace` (tracing only; nullptr = off).
+
+  std::size_t subscribers() const { return subscribers_; }
+  std::uint64_t received_total() const { return received_total_; }  // every record() call
+  std::uint64_t outside_window() const { return outside_window_; }
+  std::uint64_t out_of_range() const { return out_of_range_; }
+  std::uint64_t before_window() const { return before_window_; }
+  // Local receive time of the latest first delivery of a window event (0 if none).
+  nanos last_delivery_ns() const { return last_delivery_ns_; }
+  // Storage per subscriber once the window is known: one latency slot per window event.
+  std::size_t bytes_per_subscriber() const { return window_events_ * sizeof(nanos); }
+
+  // Records every first delivery (and every delivery it cannot deduplicate: outside the window
+  // or before it is known) into `trace` (tracing only; nullptr = off).
   void set_trace(trace_recorder* trace) { trace_ = trace; }
 
  private:
-  struct per_subscriber {
-    std::vector<nanos> latency;  // index seq; -1 = not received
-    seq_t max_seq = 0;
-    std::vector<seq_t> duplicates, reordered;
-  };
-  bool in_window(seq_t s) const { return window_known_ && s >= first_ && s <= last_; }
+  // Marks a slot not yet delivered. No latency can take it: latencies saturate one above it.
+  static constexpr nanos kEmpty = std::numeric_limits<nanos>::min();
+  nanos latency_of(const event_stamp& e, nanos received_ns) const;
 
-  std::vector<per_subscriber> subs_;
+  std::size_t subscribers_;
   bool window_known_ = false;
-  seq_t first_ = 1, last_ = 0;
-  std::uint64_t window_delivered_ = 0;
-  std::uint64_t received_total_ = 0;
+  seq_t first_ = 1, last_ = 0, seq_limit_ = 0;
+  std::size_t window_events_ = 0;
+  std::vector<nanos> slots_;    // [subscriber * window_events_ + (seq - first_)]
+  std::vector<seq_t> max_seq_;  // per subscriber: highest valid id seen since set_window()
+  nanos offset_ = 0;
+  std::uint64_t window_delivered_ = 0, duplicates_ = 0, reordered_ = 0, negative_ = 0;
+  std::uint64_t received_total_ = 0, outside_window_ = 0, out_of_range_ = 0, before_window_ = 0;
   nanos last_delivery_ns_ = 0;
   trace_recorder* trace_ = nullptr;
 };

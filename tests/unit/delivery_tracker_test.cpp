@@ -1,12 +1,13 @@
 // Consumer-side accounting (measure/delivery_tracker): first deliveries versus duplicates,
-// out-of-order arrivals, and counting inside the measured window whether the window becomes
-// known before or after the deliveries.
+// out-of-order arrivals, ids outside the window or the producer's range, negative latencies
+// across clocks, and storage that depends on the window alone.
 #include "measure/delivery_tracker.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <initializer_list>
+#include <limits>
 #include <stdexcept>
 
 namespace hookbench {
@@ -19,25 +20,86 @@ event_stamp stamp(seq_t seq) { return {seq, static_cast<nanos>(seq) * kNanosPerM
 
 TEST(delivery_tracker, first_then_duplicate) {
   delivery_tracker t(2);
+  t.set_window(1, 10, 10);
   EXPECT_EQ(t.record(0, stamp(1), 5 * kNanosPerMilli), outcome::first);
   EXPECT_EQ(t.record(0, stamp(1), 6 * kNanosPerMilli), outcome::duplicate);
   // The same event to another subscriber is a separate (event, subscriber) pair.
   EXPECT_EQ(t.record(1, stamp(1), 7 * kNanosPerMilli), outcome::first);
   EXPECT_EQ(t.received_total(), 3u);
+  EXPECT_EQ(t.delivered(), 2u);
   EXPECT_EQ(t.subscribers(), 2u);
+  EXPECT_EQ(t.window_totals().duplicates, 1u);
   EXPECT_THROW(t.record(2, stamp(1), 0), std::out_of_range);
+  EXPECT_EQ(t.received_total(), 3u);  // a bad subscriber index is not a receipt
 }
 
-TEST(delivery_tracker, window_set_after_deliveries) {
-  delivery_tracker t(2);
-  for (seq_t s = 1; s <= 10; ++s) t.record(0, stamp(s), stamp(s).created_ns + 100);
-  for (seq_t s = 4; s <= 6; ++s) t.record(1, stamp(s), stamp(s).created_ns + 200);
+TEST(delivery_tracker, counts_each_outcome_exactly) {
+  delivery_tracker t(1);
+  // Window 3..7 of a run whose producer can generate 1..9 (warm-up 1..2, drain-time load 8..9).
+  t.set_window(3, 7, 9);
+  EXPECT_EQ(t.record(0, stamp(1), stamp(1).created_ns), outcome::outside_window);
+  EXPECT_EQ(t.record(0, stamp(1), stamp(1).created_ns), outcome::outside_window);  // no dedup
+  EXPECT_EQ(t.record(0, stamp(3), stamp(3).created_ns), outcome::first);
+  EXPECT_EQ(t.record(0, stamp(8), stamp(8).created_ns), outcome::outside_window);
+  EXPECT_EQ(t.record(0, stamp(5), stamp(5).created_ns), outcome::first);  // after 8: reordered
+  EXPECT_EQ(t.record(0, stamp(5), stamp(5).created_ns), outcome::duplicate);
+  EXPECT_EQ(t.record(0, stamp(0), 0), outcome::out_of_range);
+  EXPECT_EQ(t.record(0, stamp(10), 0), outcome::out_of_range);
+  EXPECT_EQ(t.record(0, stamp(9), stamp(9).created_ns), outcome::outside_window);
+  EXPECT_EQ(t.received_total(), 9u);
+  EXPECT_EQ(t.outside_window(), 4u);
+  EXPECT_EQ(t.out_of_range(), 2u);
+  EXPECT_EQ(t.before_window(), 0u);
+  EXPECT_EQ(t.delivered(), 2u);
+  const auto totals = t.window_totals();
+  EXPECT_EQ(totals.delivered, 2u);
+  EXPECT_EQ(totals.duplicates, 1u);
+  EXPECT_EQ(totals.reordered, 1u);
+  EXPECT_EQ(totals.negative_latencies, 0u);
+}
+
+TEST(delivery_tracker, records_before_the_window_are_counted_not_stored) {
+  delivery_tracker t(1);
   EXPECT_FALSE(t.window_known());
   EXPECT_EQ(t.expected(), 0u);
   EXPECT_FALSE(t.complete());
-  t.set_window(3, 7);
+  EXPECT_EQ(t.record(0, stamp(1), 0), outcome::before_window);
+  EXPECT_EQ(t.record(0, stamp(1'000'000'000'000), 0), outcome::before_window);
+  EXPECT_EQ(t.record(0, stamp(0), 0), outcome::out_of_range);  // 0 is never an id
+  EXPECT_EQ(t.before_window(), 2u);
+  EXPECT_EQ(t.bytes_per_subscriber(), 0u);
+  t.set_window(1, 3, 3);
+  EXPECT_EQ(t.delivered(), 0u);  // the early receipt of 1 does not count
+  EXPECT_EQ(t.record(0, stamp(1), stamp(1).created_ns), outcome::first);
+  // A huge id seen before the window must not make every later event look reordered.
+  EXPECT_EQ(t.record(0, stamp(2), stamp(2).created_ns), outcome::first);
+  EXPECT_EQ(t.window_totals().reordered, 0u);
+}
+
+TEST(delivery_tracker, reordered_counts_window_events_that_arrive_after_a_later_id) {
+  delivery_tracker t(1);
+  t.set_window(2, 5, 9);
+  // Arrival order 1 3 2 5 4 3 9 8: 2 and 4 arrive after a later event (8 does too, but is
+  // outside the window); 3 arrives twice.
+  for (seq_t s : std::initializer_list<seq_t>{1, 3, 2, 5, 4, 3, 9, 8}) {
+    t.record(0, stamp(s), stamp(s).created_ns + 10);
+  }
+  const auto totals = t.window_totals();
+  EXPECT_EQ(totals.delivered, 4u);   // 2, 3, 4, 5
+  EXPECT_EQ(totals.duplicates, 1u);  // 3 again
+  EXPECT_EQ(totals.reordered, 2u);   // 2 and 4
+  EXPECT_EQ(t.outside_window(), 3u);
+  EXPECT_EQ(t.received_total(), 8u);
+  EXPECT_TRUE(t.complete());
+}
+
+TEST(delivery_tracker, completes_when_every_pair_is_delivered) {
+  delivery_tracker t(2);
+  t.set_window(3, 7, 10);
   EXPECT_TRUE(t.window_known());
   EXPECT_EQ(t.expected(), 10u);  // 5 events x 2 subscribers
+  for (seq_t s = 1; s <= 10; ++s) t.record(0, stamp(s), stamp(s).created_ns + 100);
+  for (seq_t s = 4; s <= 6; ++s) t.record(1, stamp(s), stamp(s).created_ns + 200);
   EXPECT_EQ(t.delivered(), 8u);  // subscriber 0 has 3..7, subscriber 1 has 4..6
   EXPECT_FALSE(t.complete());
   t.record(1, stamp(3), stamp(3).created_ns + 1);
@@ -46,55 +108,29 @@ TEST(delivery_tracker, window_set_after_deliveries) {
   EXPECT_TRUE(t.complete());
 }
 
-TEST(delivery_tracker, window_set_before_deliveries) {
+TEST(delivery_tracker, window_can_be_set_only_once_and_inside_the_range) {
   delivery_tracker t(1);
-  t.set_window(2, 4);
-  EXPECT_EQ(t.expected(), 3u);
-  EXPECT_EQ(t.delivered(), 0u);
-  t.record(0, stamp(1), stamp(1).created_ns);  // before the window: not counted
-  t.record(0, stamp(5), stamp(5).created_ns);  // after the window: not counted
-  EXPECT_EQ(t.delivered(), 0u);
-  t.record(0, stamp(2), stamp(2).created_ns);
-  t.record(0, stamp(3), stamp(3).created_ns);
-  t.record(0, stamp(3), stamp(3).created_ns);  // duplicate: counted once
-  EXPECT_EQ(t.delivered(), 2u);
-  EXPECT_FALSE(t.complete());
-  t.record(0, stamp(4), stamp(4).created_ns);
-  EXPECT_TRUE(t.complete());
-}
-
-TEST(delivery_tracker, window_can_be_set_only_once) {
-  delivery_tracker t(1);
-  t.set_window(1, 5);
-  EXPECT_THROW(t.set_window(1, 5), std::logic_error);
+  EXPECT_THROW(t.set_window(0, 5, 5), std::invalid_argument);  // ids start at 1
+  EXPECT_THROW(t.set_window(1, 6, 5), std::invalid_argument);  // past the producer's last id
+  EXPECT_FALSE(t.window_known());
+  t.set_window(1, 5, 5);
+  EXPECT_THROW(t.set_window(1, 5, 5), std::logic_error);
 }
 
 TEST(delivery_tracker, empty_window_expects_nothing) {
   delivery_tracker t(3);
-  t.record(0, stamp(1), 0);
-  t.set_window(5, 4);  // first > last: no event was scheduled in the window
+  t.set_window(5, 4, 4);  // first > last: no event was scheduled in the window
+  EXPECT_EQ(t.record(0, stamp(1), 0), outcome::outside_window);
   EXPECT_EQ(t.expected(), 0u);
   EXPECT_EQ(t.delivered(), 0u);
   EXPECT_TRUE(t.complete());
   EXPECT_TRUE(t.window_totals().latencies.empty());
-}
-
-TEST(delivery_tracker, reordered_and_duplicates_counted_inside_the_window_only) {
-  delivery_tracker t(1);
-  // Arrival order 1 3 2 5 4 3 9 8: 2, 4 and 8 arrive after a later event; 3 arrives twice.
-  for (seq_t s : std::initializer_list<seq_t>{1, 3, 2, 5, 4, 3, 9, 8}) {
-    t.record(0, stamp(s), stamp(s).created_ns + 10);
-  }
-  t.set_window(2, 5);
-  const auto totals = t.window_totals();
-  EXPECT_EQ(totals.delivered, 4u);   // 2, 3, 4, 5
-  EXPECT_EQ(totals.duplicates, 1u);  // 3 again
-  EXPECT_EQ(totals.reordered, 2u);   // 2 and 4; 8 is outside the window
-  EXPECT_EQ(t.received_total(), 8u);
+  EXPECT_EQ(t.bytes_per_subscriber(), 0u);
 }
 
 TEST(delivery_tracker, latencies_only_from_the_window_and_first_delivery) {
   delivery_tracker t(2);
+  t.set_window(2, 4, 6);
   // Latency of event s to subscriber k: s * 1000 + k ns (distinct, so we can tell them apart).
   for (std::size_t k = 0; k < 2; ++k) {
     for (seq_t s = 1; s <= 6; ++s) {
@@ -103,30 +139,82 @@ TEST(delivery_tracker, latencies_only_from_the_window_and_first_delivery) {
   }
   // A late duplicate must not replace the first latency.
   t.record(0, stamp(3), stamp(3).created_ns + 999'999);
-  t.set_window(2, 4);
   auto totals = t.window_totals();
   std::sort(totals.latencies.begin(), totals.latencies.end());
   EXPECT_EQ(totals.latencies, (std::vector<nanos>{2000, 2001, 3000, 3001, 4000, 4001}));
   EXPECT_EQ(totals.delivered, 6u);
 }
 
-TEST(delivery_tracker, latency_is_received_minus_scheduled_and_never_negative) {
+TEST(delivery_tracker, negative_latencies_are_stored_and_counted_never_clamped) {
   delivery_tracker t(1);
+  t.set_window(1, 3, 3);
   t.record(0, stamp(1), stamp(1).created_ns + 42'000);
-  t.record(0, stamp(2), stamp(2).created_ns - 5);  // cannot happen on one clock; clamped
-  t.set_window(1, 2);
+  t.record(0, stamp(2), stamp(2).created_ns - 5);  // a consumer clock behind the producer's
+  // A forged creation time cannot overflow the subtraction or hit the empty-slot marker.
+  t.record(0, event_stamp{3, std::numeric_limits<nanos>::max(), 0}, -1);
   auto totals = t.window_totals();
   std::sort(totals.latencies.begin(), totals.latencies.end());
-  EXPECT_EQ(totals.latencies, (std::vector<nanos>{0, 42'000}));
+  ASSERT_EQ(totals.latencies.size(), 3u);
+  EXPECT_EQ(totals.latencies[1], -5);
+  EXPECT_EQ(totals.latencies[2], 42'000);
+  EXPECT_LT(totals.latencies[0], -5);
+  EXPECT_EQ(totals.negative_latencies, 2u);
+  EXPECT_TRUE(t.complete());
 }
 
-TEST(delivery_tracker, large_sequence_numbers) {
+TEST(delivery_tracker, clock_offset_moves_local_receipts_onto_the_producer_clock) {
   delivery_tracker t(1);
-  t.record(0, stamp(100'000), 0);
-  t.record(0, stamp(1), 0);
-  t.set_window(1, 100'000);
+  t.set_window(1, 2, 2);
+  // The producer's clock reads 3 ms ahead of ours: local 10 ms is producer 13 ms.
+  t.set_clock_offset(3 * kNanosPerMilli);
+  t.record(0, event_stamp{1, 12 * kNanosPerMilli, 0}, 10 * kNanosPerMilli);
+  t.record(0, event_stamp{2, 14 * kNanosPerMilli, 0}, 10 * kNanosPerMilli);
+  auto totals = t.window_totals();
+  EXPECT_EQ(totals.latencies, (std::vector<nanos>{1 * kNanosPerMilli, -1 * kNanosPerMilli}));
+  EXPECT_EQ(totals.negative_latencies, 1u);
+  // The drain time is measured on the local clock, without the offset.
+  EXPECT_EQ(t.last_delivery_ns(), 10 * kNanosPerMilli);
+}
+
+TEST(delivery_tracker, last_delivery_is_the_latest_first_window_delivery) {
+  delivery_tracker t(1);
+  EXPECT_EQ(t.last_delivery_ns(), 0);
+  t.set_window(2, 3, 4);
+  t.record(0, stamp(2), 500);
+  t.record(0, stamp(3), 300);  // received earlier than the previous one (clock of another thread)
+  t.record(0, stamp(2), 900);  // duplicate: not a first delivery
+  t.record(0, stamp(4), 950);  // outside the window
+  EXPECT_EQ(t.last_delivery_ns(), 500);
+}
+
+TEST(delivery_tracker, storage_is_eight_bytes_per_window_event_per_subscriber) {
+  delivery_tracker t(4);
+  EXPECT_EQ(t.bytes_per_subscriber(), 0u);
+  // Warm-up of 50 000 events, then a window of 100 000: memory follows the window alone.
+  t.set_window(50'001, 150'000, 200'000);
+  EXPECT_EQ(t.bytes_per_subscriber(), 8u * 100'000);
+  EXPECT_EQ(t.expected(), 4u * 100'000);
+  t.record(0, stamp(150'000), 0);
+  t.record(3, stamp(50'001), 0);
+  t.record(2, stamp(199'999), 0);
   EXPECT_EQ(t.delivered(), 2u);
-  EXPECT_EQ(t.expected(), 100'000u);
+  EXPECT_EQ(t.bytes_per_subscriber(), 8u * 100'000);
+}
+
+TEST(delivery_tracker, forged_huge_id_is_rejected_without_allocating) {
+  delivery_tracker t(2);
+  t.set_window(1, 1'000, 1'200);
+  const auto bytes = t.bytes_per_subscriber();
+  EXPECT_EQ(t.record(1, stamp(1'000'000'000'000), 0), outcome::out_of_range);
+  EXPECT_EQ(t.record(0, stamp(std::numeric_limits<seq_t>::max()), 0), outcome::out_of_range);
+  EXPECT_EQ(t.record(0, stamp(1'201), 0), outcome::out_of_range);
+  EXPECT_EQ(t.bytes_per_subscriber(), bytes);
+  EXPECT_EQ(t.out_of_range(), 3u);
+  EXPECT_EQ(t.delivered(), 0u);
+  // Nor does it disturb the accounting of real events after it.
+  EXPECT_EQ(t.record(1, stamp(5), stamp(5).created_ns), outcome::first);
+  EXPECT_EQ(t.record(1, stamp(6), stamp(6).created_ns), outcome::first);
+  EXPECT_EQ(t.window_totals().reordered, 0u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Latency percentiles (measure/latency): nearest-rank percentiles against data whose answer is
-// known, the low-sample flag exactly as documented, and the empty case.
+// known and against exact integer ranks for every quantile, the low-sample flag exactly as
+// documented, spread and CI of the mean, negative samples, and the empty case.
 #include "measure/latency.hpp"
 
 #include <gtest/gtest.h>
@@ -41,17 +42,63 @@ TEST(percentile_sorted, smallest_value_with_q_of_samples_at_or_below) {
   EXPECT_EQ(percentile_sorted({}, 0.5), 0);
 }
 
-TEST(percentile_sorted, matches_integer_nearest_rank_for_every_size) {
-  // Exact rank ceil(q n) in integer arithmetic (q in thousandths), against the floating version.
+// Exact nearest rank of q = num / den among n: the smallest k with k / n >= q, i.e.
+// ceil(num n / den), at least 1.
+std::size_t exact_rank(std::uint64_t num, std::uint64_t den, std::size_t n) {
+  return std::max<std::size_t>(1, (num * n + den - 1) / den);
+}
+
+struct fraction {
+  std::uint64_t num, den;
+};
+
+// cdf_quantiles() as the fractions they stand for.
+std::vector<fraction> cdf_fractions() {
+  std::vector<fraction> f{{1, 1000}};
+  for (std::uint64_t k = 1; k <= 99; ++k) f.push_back({k, 100});
+  f.insert(f.end(), {{995, 1000}, {999, 1000}, {1, 1}});
+  return f;
+}
+
+TEST(percentile_sorted, floating_point_ceil_trap) {
+  // 0.07 * 100 is 7.000000000000001 in doubles; ceil of it picked the 8th value.
+  const auto v = one_to(100);
+  EXPECT_EQ(percentile_sorted(v, 0.07), 7);
+  EXPECT_EQ(nearest_rank(0.07, 100), 7u);
+  EXPECT_EQ(nearest_rank(0.29, 100), 29u);  // 0.29 * 100 = 28.999999999999996 in doubles
+  EXPECT_EQ(nearest_rank(0.5, 0), 0u);
+  EXPECT_EQ(nearest_rank(0.0, 10), 1u);
+  EXPECT_EQ(nearest_rank(-1.0, 10), 1u);
+  EXPECT_EQ(nearest_rank(2.0, 10), 10u);
+}
+
+TEST(percentile_sorted, matches_integer_nearest_rank_for_every_quantile_and_size) {
+  auto fractions = cdf_fractions();
+  ASSERT_EQ(fractions.size(), cdf_quantiles().size());
+  for (std::size_t i = 0; i < fractions.size(); ++i) {
+    ASSERT_EQ(cdf_quantiles()[i],
+              static_cast<double>(fractions[i].num) / static_cast<double>(fractions[i].den))
+        << i;
+  }
+  // The summary's named percentiles too.
+  fractions.insert(fractions.end(), {{500, 1000}, {900, 1000}, {990, 1000}, {999, 1000}});
   for (std::size_t n = 1; n <= 5'000; ++n) {
     const auto v = one_to(n);
-    for (std::size_t per_mille : {500u, 900u, 990u, 999u}) {
-      const std::size_t rank = std::max<std::size_t>(1, (per_mille * n + 999) / 1000);
-      ASSERT_EQ(percentile_sorted(v, static_cast<double>(per_mille) / 1000.0),
-                static_cast<nanos>(rank))
-          << "n=" << n << " q=" << per_mille << "/1000";
+    for (const auto [num, den] : fractions) {
+      const double q = static_cast<double>(num) / static_cast<double>(den);
+      const std::size_t rank = exact_rank(num, den, n);
+      ASSERT_EQ(nearest_rank(q, n), rank) << "n=" << n << " q=" << num << "/" << den;
+      ASSERT_EQ(percentile_sorted(v, q), static_cast<nanos>(rank))
+          << "n=" << n << " q=" << num << "/" << den;
     }
   }
+}
+
+TEST(nearest_rank, exact_for_sizes_beyond_32_bits) {
+  const std::size_t n = 10'000'000'007;  // above 2^32 and not a multiple of 1e9
+  EXPECT_EQ(nearest_rank(0.999, n), exact_rank(999, 1000, n));
+  EXPECT_EQ(nearest_rank(0.07, n), exact_rank(7, 100, n));
+  EXPECT_EQ(nearest_rank(0.001, n), exact_rank(1, 1000, n));
 }
 
 TEST(summarize_latency, known_data_in_microseconds) {
@@ -89,6 +136,38 @@ TEST(summarize_latency, low_sample_means_fewer_than_ten_samples_at_or_beyond) {
   }
 }
 
+TEST(summarize_latency, sd_and_mean_ci) {
+  // 1..10 us: mean 5.5, sd sqrt(82.5 / 9) = 3.0276504, CI 5.5 +- 2.262157 * sd / sqrt(10).
+  auto v = one_to(10, kNanosPerMicro);
+  const auto s = summarize_latency(v);
+  EXPECT_NEAR(s.sd_us, 3.0276504, 1e-6);
+  ASSERT_TRUE(s.mean_ci95_us);
+  EXPECT_NEAR(s.mean_ci95_us->lo, 5.5 - 2.1658506, 1e-6);
+  EXPECT_NEAR(s.mean_ci95_us->hi, 5.5 + 2.1658506, 1e-6);
+  const nlohmann::json j = s;
+  EXPECT_NEAR(j.at("sd").get<double>(), 3.0276504, 1e-6);
+  ASSERT_TRUE(j.at("mean_ci95").is_array());
+  ASSERT_EQ(j.at("mean_ci95").size(), 2u);
+  EXPECT_NEAR(j.at("mean_ci95")[0].get<double>(), 5.5 - 2.1658506, 1e-6);
+  EXPECT_NEAR(j.at("mean_ci95")[1].get<double>(), 5.5 + 2.1658506, 1e-6);
+}
+
+TEST(summarize_latency, negative_samples_are_summarised_as_they_are) {
+  // -5 -4 ... 4 us: a consumer clock behind the producer's by more than the one-way delay.
+  std::vector<nanos> v;
+  for (nanos x = 4; x >= -5; --x) v.push_back(x * kNanosPerMicro);
+  const auto s = summarize_latency(v);
+  EXPECT_DOUBLE_EQ(s.min_us, -5);
+  EXPECT_DOUBLE_EQ(s.max_us, 4);
+  EXPECT_DOUBLE_EQ(s.p50_us, -1);  // 5th of 10
+  EXPECT_DOUBLE_EQ(s.p90_us, 3);   // 9th of 10
+  EXPECT_DOUBLE_EQ(s.mean_us, -0.5);
+  EXPECT_NEAR(s.sd_us, 3.0276504, 1e-6);
+  ASSERT_TRUE(s.mean_ci95_us);
+  EXPECT_NEAR(s.mean_ci95_us->lo, -0.5 - 2.1658506, 1e-6);
+  EXPECT_DOUBLE_EQ(s.quantiles.front().second, -5);
+}
+
 TEST(summarize_latency, empty_input_flags_everything) {
   std::vector<nanos> none;
   const auto s = summarize_latency(none);
@@ -107,6 +186,11 @@ TEST(summarize_latency, single_sample) {
     EXPECT_DOUBLE_EQ(x, 2.5);
   }
   EXPECT_EQ(s.low_sample.size(), 4u);  // every percentile, not max
+  EXPECT_DOUBLE_EQ(s.sd_us, 0);
+  EXPECT_FALSE(s.mean_ci95_us);
+  const nlohmann::json j = s;  // unmeasurable from one sample: null, not 0
+  EXPECT_TRUE(j.at("sd").is_null());
+  EXPECT_TRUE(j.at("mean_ci95").is_null());
 }
 
 TEST(summarize_latency, json_carries_every_field) {
