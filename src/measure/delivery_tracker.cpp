@@ -19,13 +19,15 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
     return outcome::duplicate;
   }
   // A clock step cannot happen on CLOCK_MONOTONIC; clamp only to keep -1 as the sentinel.
-  s.latency[e.seq] = std::max<nanos>(0, received_ns - e.created_ns);
+  s.latency[e.seq] = std::max<nanos>(0, received_ns + clock_offset_ - e.created_ns);
   if (trace_) trace_->delivered(received_ns, e.seq, subscriber, s.latency[e.seq]);
   if (e.seq < s.max_seq) s.reordered.push_back(e.seq);
   s.max_seq = std::max(s.max_seq, e.seq);
   if (in_window(e.seq)) ++window_delivered_;
   return outcome::first;
 }
+
+void delivery_tracker::set_clock_offset(nanos offset) { clock_offset_ = offset; }
 
 void delivery_tracker::set_window(seq_t first, seq_t last) {
   if (window_known_) throw std::logic_error("delivery window set twice");

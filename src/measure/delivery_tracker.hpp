@@ -35,6 +35,9 @@ class delivery_tracker {
   std::uint64_t received_total() const { return received_total_; }
   // Records every first delivery into `trace` (tracing only; nullptr = off).
   void set_trace(trace_recorder* trace) { trace_ = trace; }
+  // The producer's clock reads local + offset (measured by the consumer, measure/clock_sync):
+  // received times are converted to it before subtracting the producer's created time.
+  void set_clock_offset(nanos offset);
 
  private:
   struct per_subscriber {
@@ -50,6 +53,7 @@ class delivery_tracker {
   std::uint64_t window_delivered_ = 0;
   std::uint64_t received_total_ = 0;
   trace_recorder* trace_ = nullptr;
+  nanos clock_offset_ = 0;
 };
 
 }  // namespace hookbench
