@@ -146,7 +146,11 @@ nlohmann::json run_pair(const pair_config& cfg) {
   }
   EXPECT_EQ(http_status(cfg.producer.host, port, "POST", "/control/start", cfg.producer.netns),
             200u);
+  const auto started = steady::now();
   const auto report = json_line(client, "report", milliseconds(20'000));
+  // Warm-up 0.3 s + window 1 s + a short drain. A consumer that armed its timers at the
+  // producer's times unconverted would sit out the 5 s shift first: a wide bound catches it.
+  EXPECT_LT(std::chrono::duration<double>(steady::now() - started).count(), 4.5);
   const auto exit = client.wait(milliseconds(5'000));
   EXPECT_TRUE(exit.exited && exit.code == 0) << "consumer stderr:\n" << client.err();
   EXPECT_EQ(http_status(cfg.producer.host, port, "POST", "/control/shutdown", cfg.producer.netns),
@@ -174,6 +178,22 @@ void expect_clean_two_clock_run(const nlohmann::json& r, double shift_us) {
   EXPECT_EQ(r.at("lost").get<std::uint64_t>(), 0u);
   EXPECT_EQ(r.at("duplicates").get<std::uint64_t>(), 0u);
   EXPECT_TRUE(r.at("drained").get<bool>());
+  // The window is followed on the consumer's clock: the drain starts at its end (on a wrong
+  // clock it would read seconds, or negative), and requests are counted inside it.
+  EXPECT_GE(r.at("drain_s").get<double>(), 0.0);
+  EXPECT_LT(r.at("drain_s").get<double>(), 1.0);
+  EXPECT_TRUE(r.at("cpu_measured").get<bool>());
+  const auto& traffic = r.at("traffic");
+  if (r.at("config").at("mode") == "poll") {
+    // Two subscribers polling every 50 ms through a 1 s window: 20 polls each, give or take
+    // one at each edge.
+    EXPECT_GE(traffic.at("polls").get<int>(), 2 * 20 - 4);
+    EXPECT_LE(traffic.at("polls").get<int>(), 2 * 20 + 4);
+  } else {
+    // One POST per delivery; the few at the window's edges can fall either side.
+    EXPECT_NEAR(traffic.at("requests").get<double>(), static_cast<double>(expected),
+                0.01 * static_cast<double>(expected) + 2);
+  }
 
   const auto& c = r.at("clock");
   const double offset = c.at("offset_us").get<double>();
