@@ -18,7 +18,10 @@ int client_main(int argc, char** argv) {
                   "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
                   "by one delivery mode. It waits for the producer to start generating, follows its\n"
                   "measured window, drains, then prints {\"event\":\"report\",...} on stdout and exits.\n"
-                  "Prints {\"event\":\"ready\",...} once its subscribers are set up.");
+                  "Prints {\"event\":\"ready\",...} once its subscribers are set up.\n"
+                  "The producer may be on another host: the consumer measures its clock offset\n"
+                  "to it (NTP-style pings before and after the run), converts the producer's\n"
+                  "times to its own clock and reports the offset and its bound under \"clock\".");
   p.add("--producer", "URL", "the producer, e.g. http://127.0.0.1:8080 (required)", "",
         [&](std::string_view v) { cfg.producer = parse_http_url(v); })
       .add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",

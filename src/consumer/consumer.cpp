@@ -13,7 +13,43 @@ namespace {
 
 constexpr nanos kControlPeriod = 20 * kNanosPerMilli;
 constexpr nanos kDrainCheckPeriod = 2 * kNanosPerMilli;
-constexpr int kRttProbes = 21;
+constexpr std::size_t kRttProbes = 21;
+
+// Sends `count` GET /control/ping one after another on `conn` and calls `done` with the
+// exchanges (local send, producer's now_ns, local receive), or at the first failure with it.
+using ping_done = std::function<void(std::vector<clock_sample>, std::string failure)>;
+struct ping_run {
+  http::client_connection& conn;
+  std::size_t count;
+  ping_done done;
+  std::vector<clock_sample> samples;
+};
+void ping_step(std::shared_ptr<ping_run> run) {
+  const nanos sent = now_ns();
+  run->conn.async_send(
+      {"GET", "/control/ping", {}, {}, {}},
+      [run, sent](boost::system::error_code ec, http::client_response&& r) {
+        const nanos received = now_ns();
+        std::string failure;
+        if (ec) {
+          failure = http::describe(ec);
+        } else if (r.status != 200) {
+          failure = "HTTP " + std::to_string(r.status) + " from /control/ping";
+        } else {
+          auto j = nlohmann::json::parse(r.body, nullptr, false);
+          if (j.is_object() && j.contains("now_ns") && j["now_ns"].is_number_integer()) {
+            run->samples.push_back({sent, j["now_ns"].get<nanos>(), received});
+            if (run->samples.size() < run->count) return ping_step(run);
+          } else {
+            failure = "no now_ns in the /control/ping reply";
+          }
+        }
+        run->done(std::move(run->samples), std::move(failure));
+      });
+}
+void ping_clock(http::client_connection& conn, std::size_t count, ping_done done) {
+  ping_step(std::make_shared<ping_run>(ping_run{conn, count, std::move(done), {}}));
+}
 
 }  // namespace
 
@@ -43,36 +79,28 @@ std::uint16_t consumer::receiver_port() const {
 }
 
 void consumer::setup() {
-  // RTT probe on one keep-alive connection: the first exchange pays the connect.
+  // RTT probe on one keep-alive connection: the first exchange pays the connect. The same
+  // exchanges give the clock offset to the producer (its minimum round trip bounds it).
   boost::asio::io_context probe_ioc;
   http::client_options co;
   co.timeout = config_.request_timeout;
   http::client_connection conn(probe_ioc, config_.producer.address, co);
-  std::vector<nanos> rtts;
+  std::vector<clock_sample> samples;
   std::string failure;
-  std::function<void()> next = [&] {
-    const nanos t = now_ns();
-    conn.async_send({"GET", "/control/ping", {}, {}, {}},
-                    [&, t](boost::system::error_code ec, http::client_response&& r) {
-                      if (ec) {
-                        failure = http::describe(ec);
-                        return;
-                      }
-                      if (r.status != 200) {
-                        failure = "HTTP " + std::to_string(r.status) + " from /control/ping";
-                        return;
-                      }
-                      rtts.push_back(now_ns() - t);
-                      if (rtts.size() < kRttProbes) next();
-                    });
-  };
-  next();
+  ping_clock(conn, kRttProbes, [&](std::vector<clock_sample> s, std::string f) {
+    samples = std::move(s);
+    failure = std::move(f);
+  });
   probe_ioc.run_for(std::chrono::nanoseconds(config_.request_timeout + kNanosPerSecond));
-  if (rtts.size() < kRttProbes) {
+  const auto estimate = estimate_clock(samples);
+  if (samples.size() < kRttProbes || !estimate) {
     throw std::runtime_error("cannot reach producer at " + config_.producer.to_string() + ": " +
                              (failure.empty() ? "timed out" : failure));
   }
-  rtts.erase(rtts.begin());
+  clock_before_ = *estimate;
+  tracker_.set_clock_offset(clock_before_.offset_ns);
+  std::vector<nanos> rtts;
+  for (std::size_t i = 1; i < samples.size(); ++i) rtts.push_back(samples[i].round_trip());
   std::sort(rtts.begin(), rtts.end());
   rtt_min_us_ = to_us(rtts.front());
   rtt_p50_us_ = to_us(percentile_sorted(rtts, 0.5));
@@ -121,7 +149,7 @@ void consumer::start() {
 }
 
 void consumer::arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn) {
-  t.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(at)));
+  t.expires_at(steady_time_of(at));
   t.async_wait([this, fn = std::move(fn)](const boost::system::error_code& ec) {
     if (!ec && !done_) fn();
   });
@@ -164,8 +192,10 @@ void consumer::wait_for_start() {
 }
 
 void consumer::on_window(const nlohmann::json& w) {
-  window_.start_ns = w.value("window_start_ns", nanos{0});
-  window_.end_ns = w.value("window_end_ns", nanos{0});
+  // The producer's window is on its clock: on ours it is shifted by the measured offset, so that
+  // the timers below and every window.contains(now_ns()) of the modes use local times.
+  window_.start_ns = clock_before_.to_local(w.value("window_start_ns", nanos{0}));
+  window_.end_ns = clock_before_.to_local(w.value("window_end_ns", nanos{0}));
   arm_at(cpu_timer_, window_.start_ns, [this] {
     cpu_start_ = process_cpu();
     cpu_start_taken_ = true;
@@ -204,6 +234,7 @@ void consumer::drain_check() {
 
 void consumer::finish() {
   if (done_) return;
+  if (!clock_after_measured_) return measure_clock_after();
   mode_->stop();
   auto r = report();
   if (trace_ && !trace_->write(config_.trace_path, "consumer")) {
@@ -214,6 +245,37 @@ void consumer::finish() {
   cpu_timer_.cancel();
   drain_timer_.cancel();
   if (on_done) on_done(std::move(r));
+}
+
+void consumer::measure_clock_after() {
+  clock_after_measured_ = true;
+  mode_->stop();  // the drain is over: the pings must not compete with late deliveries
+  ping_clock(*control_, kRttProbes, [this](std::vector<clock_sample> s, std::string failure) {
+    if (done_) return;
+    if (failure.empty()) clock_after_ = estimate_clock(s);
+    if (!clock_after_) {
+      clock_after_error_ = "cannot ping the producer after the drain: " +
+                           (failure.empty() ? std::string("no usable exchange") : failure);
+    }
+    finish();
+  });
+}
+
+nlohmann::json consumer::clock_report() const {
+  nlohmann::json after = nullptr, drift = nullptr;
+  if (clock_after_) {
+    after = to_json(*clock_after_);
+    drift = to_us(clock_after_->offset_ns - clock_before_.offset_ns);
+  }
+  nlohmann::json j = {{"offset_us", to_us(clock_before_.offset_ns)},
+                      {"error_bound_us", to_us(clock_before_.error_bound_ns)},
+                      {"before", to_json(clock_before_)},
+                      {"after", after},
+                      {"drift_us", drift}};
+  if (!clock_after_) {
+    j["after_error"] = clock_after_error_.empty() ? "not measured" : clock_after_error_;
+  }
+  return j;
 }
 
 nlohmann::json consumer::report() {
@@ -251,6 +313,7 @@ nlohmann::json consumer::report() {
       {"drain_time_s", drain_time},
       {"window_mismatch", window_mismatch_},
       {"rtt_us", {{"min", rtt_min_us_}, {"p50", rtt_p50_us_}}},
+      {"clock", clock_report()},
   };
 }
 

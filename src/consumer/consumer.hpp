@@ -1,6 +1,6 @@
 // The consumer ("the client app"): one delivery mode's subscribers plus the shared machinery:
-// RTT probe, learning the window from the producer, CPU at the window's edges, the drain, and
-// the report.
+// RTT probe and clock offset to the producer, learning the window from the producer, CPU at the
+// window's edges, the drain, and the report.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -8,9 +8,12 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "consumer/delivery_mode.hpp"
 #include "http/client.hpp"
+#include "measure/clock_sync.hpp"
 #include "measure/resources.hpp"
 
 namespace hookbench {
@@ -20,7 +23,8 @@ class consumer {
   consumer(boost::asio::io_context& ioc, consumer_config config);
   ~consumer();
 
-  // Blocking: measures RTT to the producer and sets the mode up. Throws std::runtime_error.
+  // Blocking: measures RTT and the clock offset to the producer and sets the mode up. Throws
+  // std::runtime_error.
   void setup();
   // Starts receiving and following the producer's window; ends with on_done or on_error.
   void start();
@@ -40,6 +44,8 @@ class consumer {
   void drain_check();
   void finish();
   void arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn);
+  void measure_clock_after();  // after the drain, on control_; then finish() again
+  nlohmann::json clock_report() const;
 
   boost::asio::io_context& ioc_;
   consumer_config config_;
@@ -58,6 +64,12 @@ class consumer {
   seq_t planned_first_ = 1, planned_last_ = 0;
   std::string window_mismatch_;  // the producer generated other seqs than it planned
   double rtt_min_us_ = 0, rtt_p50_us_ = 0;
+  // Producer clock = local + offset. `before` (from setup's probe) converts everything; `after`
+  // (after the drain) shows the drift over the run.
+  clock_estimate clock_before_{};
+  std::optional<clock_estimate> clock_after_;
+  std::string clock_after_error_;
+  bool clock_after_measured_ = false;  // tried, whatever the outcome
 };
 
 }  // namespace hookbench

@@ -162,12 +162,14 @@ json build_result(const json& config, const json& environment, const json& produ
 
   // --- saturation: did the system keep up? -------------------------------------------------------
   const double lag_p99 = lag.value("count", 0) > 0 ? lag.value("p99", 0.0) : 0.0;
+  // A tenth of the events late, not one hiccup: a shared machine stalls a timer now and then.
+  const double lag_p90 = lag.value("count", 0) > 0 ? lag.value("p90", 0.0) : 0.0;
   const json queue_depth = number_or_null(producer, "queue_depth_end");
   const json drain_time = number_or_null(consumer, "drain_time_s");
   const std::uint64_t lost = expected > delivered_u ? expected - delivered_u : 0;
   std::vector<std::string> reasons;
-  if (lag_p99 > kSaturationLagUs) {
-    reasons.push_back("generator lag p99 " + fmt_g(lag_p99 / 1e3) + " ms (> " +
+  if (lag_p90 > kSaturationLagUs) {
+    reasons.push_back("generator lag p90 " + fmt_g(lag_p90 / 1e3) + " ms (> " +
                       fmt_g(kSaturationLagUs / 1e3) + " ms): events left late");
   }
   if (!pull && queue_depth.is_number()) {
@@ -243,6 +245,7 @@ json build_result(const json& config, const json& environment, const json& produ
       {"drain_s", consumer.at("drain_s")},
       {"saturation",
        {{"generator_lag_p99_us", lag_p99},
+        {"generator_lag_p90_us", lag_p90},
         {"queue_depth_end", queue_depth},
         {"drain_time_s", drain_time}}},
       {"saturated", !reasons.empty()},

@@ -11,7 +11,7 @@ namespace hookbench {
 constexpr int kSchemaVersion = 2;
 
 // A run is flagged saturated (metrics.saturated, with the reasons in metrics.saturated_reason)
-// when any of these shows that it did not keep up: the generator's lag p99 above kSaturationLagUs;
+// when any of these shows that it did not keep up: the generator's lag p90 above kSaturationLagUs;
 // more webhook deliveries queued at the window's end than kSaturationBacklogS seconds of load
 // (at least 10); a drain longer than kSaturationDrainS (push) or 1.5 T + 0.1 s (pull); a delivery
 // still missing after the drain; more than 1% late or any missed polls.

@@ -56,8 +56,7 @@ void generator::arm() {
     stopped_ = true;
     return;
   }
-  // libstdc++'s steady_clock is CLOCK_MONOTONIC, the clock of now_ns().
-  timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next_ns_)));
+  timer_.expires_at(steady_time_of(next_ns_));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) on_tick();
   });

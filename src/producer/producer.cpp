@@ -86,7 +86,7 @@ bool producer::start_generation() {
 
 // CPU and RSS are read by timers at the window's edges, so the CPU window is the event window.
 void producer::arm_window_timer(nanos at) {
-  window_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(at)));
+  window_timer_.expires_at(steady_time_of(at));
   window_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     if (!cpu_start_taken_) {

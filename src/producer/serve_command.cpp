@@ -13,6 +13,7 @@ namespace hookbench {
 int serve_main(int argc, char** argv) {
   producer_config cfg;
   bool quiet = false;
+  nanos clock_shift = 0;
   option_parser p("hookbench serve",
                   "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
                   "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
@@ -69,8 +70,19 @@ int serve_main(int argc, char** argv) {
       .add("--trace", "FILE",
            "record events created and webhook POSTs sent in the window into\n"
            "                            FILE (JSON lines) when /control/report is fetched (run --trace)",
-           "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
+           "", [&](std::string_view v) { cfg.trace_path = std::string(v); })
+      .add("--test-clock-shift", "DURATION",
+           "(testing) read the clock as CLOCK_MONOTONIC + DURATION (may be\n"
+           "                            negative, e.g. -5s), as another host's would: events'\n"
+           "                            times, the window and /control/ping all move by it",
+           "0s", [&](std::string_view v) {
+             const bool negative = v.starts_with('-');
+             const nanos d = parse_duration(negative ? v.substr(1) : v);
+             clock_shift = negative ? -d : d;
+           });
   if (!p.parse(argc, argv)) return 0;
+  // Before anything reads the clock, so that every time of this process is on the shifted one.
+  set_test_clock_shift(clock_shift);
 
   boost::asio::io_context ioc(1);
   producer prod(ioc, cfg);
@@ -91,8 +103,14 @@ int serve_main(int argc, char** argv) {
                               {"pid", getpid()}}
                    .dump()
             << std::endl;
+  const std::string shift_note =
+      clock_shift == 0 ? ""
+                       : std::string(", clock shifted by ") + (clock_shift < 0 ? "-" : "+") +
+                             format_duration(clock_shift < 0 ? -clock_shift : clock_shift) +
+                             " (testing)";
   if (!quiet) std::cerr << "hookbench serve: listening on " << host_port{cfg.listen.host, prod.port()}.to_string()
-            << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)") << "\n";
+            << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)")
+            << shift_note << "\n";
   ioc.run();
   return 0;
 }

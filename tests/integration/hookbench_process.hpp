@@ -38,16 +38,22 @@ struct exit_info {
   double seconds = 0;   // from spawn to exit
 };
 
-// A spawned `hookbench ARGS...` with both output streams captured.
+// Tag for process(raw_command, ARGV): run ARGV as given (found on PATH), not `hookbench ARGV`.
+struct raw_command_t {};
+inline constexpr raw_command_t raw_command{};
+
+// A spawned `hookbench ARGS...` (or any command) with both output streams captured.
 class process {
  public:
-  explicit process(const std::vector<std::string>& args, bool own_process_group = false) {
+  explicit process(const std::vector<std::string>& args, bool own_process_group = false)
+      : process(raw_command, with_hookbench(args), own_process_group) {}
+
+  // Any command, e.g. {"ip", "netns", "exec", NS, HOOKBENCH_BIN, "serve", ...}.
+  process(raw_command_t, std::vector<std::string> store, bool own_process_group = false) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
       throw std::runtime_error("pipe failed");
     }
-    std::vector<std::string> store{HOOKBENCH_BIN};
-    store.insert(store.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : store) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -58,7 +64,7 @@ class process {
       if (own_process_group) setpgid(0, 0);
       dup2(out[1], STDOUT_FILENO);
       dup2(err[1], STDERR_FILENO);
-      execv(argv[0], argv.data());
+      execvp(argv[0], argv.data());
       _exit(127);
     }
     close(out[1]);
@@ -149,6 +155,12 @@ class process {
   }
 
  private:
+  static std::vector<std::string> with_hookbench(const std::vector<std::string>& args) {
+    std::vector<std::string> store{HOOKBENCH_BIN};
+    store.insert(store.end(), args.begin(), args.end());
+    return store;
+  }
+
   double seconds_since_start() const {
     return std::chrono::duration<double>(steady::now() - started_).count();
   }
