@@ -21,7 +21,7 @@ PYTHON = "/usr/bin/python3"
 CHART_NAMES = ("latency_vs_rate", "requests_per_event", "cpu_per_event", "bytes_per_event",
                "empty_poll_fraction", "latency_cdf", "timeline")
 
-COLUMNS = (
+LEGACY_COLUMNS = (
     "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
     "arrivals", "repeat", "seed", "duration_s", "lambda_t", "produced", "expected", "delivered",
     "lost", "duplicates", "reordered", "latency_count", "latency_p50_us", "latency_p90_us",
@@ -32,18 +32,64 @@ COLUMNS = (
     "cpu_us_per_event_producer", "cpu_us_per_event_consumer", "rtt_us",
     "model_latency_mean_us", "model_requests_per_event", "model_empty_poll_fraction",
     "min_reached", "note", "result_file")
+# Appended by issue 7, in this order (docs/RESULTS.md).
+NEW_COLUMNS = (
+    "realised_rate", "latency_mean_ci95_lo_us", "latency_mean_ci95_hi_us",
+    "empty_poll_fraction_ci95_lo", "empty_poll_fraction_ci95_hi", "requests_per_s",
+    "cpu_cores_producer", "cpu_cores_consumer", "cpu_idle_cores_producer",
+    "cpu_idle_cores_consumer", "cpu_us_per_event_net_producer", "cpu_us_per_event_net_consumer",
+    "generator_lag_p99_us", "queue_depth_end", "drain_time_s", "saturated", "saturated_reason",
+    "model_rtt_us", "model_lambda_t", "model_requests_per_s", "model_bytes_per_event",
+    "model_latency_agreement", "model_latency_ratio", "model_empty_agreement",
+    "clock_offset_us", "clock_error_bound_us")
+COLUMNS = LEGACY_COLUMNS + NEW_COLUMNS
+MODEL_COLUMNS = ("mode", "interval_ms", "subscribers", "payload_bytes", "rtt_us", "rate",
+                 "lambda_t", "latency_mean_us", "requests_per_s", "requests_per_event",
+                 "empty_poll_fraction", "bytes_per_event")
 
-RTT_US = 45.0
+RTT_US = 45.0          # the back-to-back ping
+POST_RTT_US = 320.0    # the in-run webhook POST round trip: the webhook model's latency
+IDLE_CORES = (0.002, 0.001)  # producer, consumer
 FIXTURE_RATES = (0.5, 2.0, 8.0, 32.0, 128.0)
 FIXTURE_INTERVALS = (100.0, 1000.0)
 FAILED_RUN = "webhook-r128-N1-p256-k1"
 LOSSY_RUN = "poll-r32-T100-N1-p256-k1"
 SHORT_RUN = "poll-r0.5-T1000-N1-p256-k0"
+SATURATED_RUN = "webhook-r128-N1-p256-k2"
+SATURATED_REASON = "queue depth 41 at window end; drain took 2.3 s"
+REVISION = "abc123def456"
 QUANTILE_QS = [0.001] + [i / 100 for i in range(1, 100)] + [0.995, 0.999, 1.0]
 
 
 def _num(x):
     return f"{x:g}" if isinstance(x, float) and x == int(x) and abs(x) < 1e15 else str(x)
+
+
+def wilson(k, n, z=1.959964):
+    """The Wilson 95% interval of k successes in n trials (what the C++ side writes)."""
+    if n == 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def model_values(mode, rate, interval_ms, rtt_us):
+    """The model as the C++ side evaluates it; only the fixture computes it in Python."""
+    if interval_ms is not None:
+        lt = rate * interval_ms / 1000.0
+        return dict(lambda_t=lt, latency_mean_us=interval_ms * 500 + rtt_us / 2,
+                    requests_per_s=1000.0 / interval_ms, requests_per_event=1 / lt,
+                    empty_poll_fraction=math.exp(-lt), bytes_per_event=270 / lt + 300)
+    return dict(lambda_t=0.0, latency_mean_us=rtt_us, requests_per_s=rate,
+                requests_per_event=1.0, empty_poll_fraction=None, bytes_per_event=520.0)
+
+
+def _agreement(lo, hi, model):
+    if lo is None or hi is None:
+        return ""
+    return "within" if lo <= model <= hi else ("above" if lo > model else "below")
 
 
 def _run(rng, mode, rate, interval_ms, repeat):
@@ -55,6 +101,9 @@ def _run(rng, mode, rate, interval_ms, repeat):
     produced = max(1, int(rng.poisson(rate * duration)))
     lost = 2 if run_id == LOSSY_RUN else 0
     delivered = produced - lost
+    realised = produced / duration
+    rtt_in_run = RTT_US if pull else POST_RTT_US
+    model = model_values(mode, realised, interval_ms, rtt_in_run)
     if pull:
         T = interval_ms / 1000.0
         wait = rng.uniform(0, interval_ms * 1000, delivered)
@@ -66,29 +115,37 @@ def _run(rng, mode, rate, interval_ms, repeat):
         bytes_total = polls * 270 + delivered * 300
         cpu_p = polls * 40 + delivered * 10
         cpu_c = polls * 30 + delivered * 5
-        model_mean = interval_ms * 500 + RTT_US / 2
-        model_rpe = 1 / lt
-        model_empty = math.exp(-lt)
     else:
-        samples = rng.lognormal(math.log(300), 0.4, delivered)
+        samples = rng.lognormal(math.log(POST_RTT_US), 0.3, delivered)
         polls, empty, lt = 0, 0, None
         requests = delivered
         bytes_total = delivered * 520
         cpu_p = delivered * 60
         cpu_c = delivered * 50
-        model_mean = RTT_US / 2
-        model_rpe = 1.0
-        model_empty = None
-    cpu_p *= rng.uniform(0.9, 1.1)
-    cpu_c *= rng.uniform(0.9, 1.1)
+    cpu_p = cpu_p * rng.uniform(0.9, 1.1) + IDLE_CORES[0] * duration * 1e6
+    cpu_c = cpu_c * rng.uniform(0.9, 1.1) + IDLE_CORES[1] * duration * 1e6
     pct = {name: float(np.percentile(samples, q * 100)) for name, q in
            (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))}
     low = [name for name, q in (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))
            if delivered * (1 - q) < 10]
-    lat = dict(count=delivered, mean=float(samples.mean()), min=float(samples.min()),
+    mean = float(samples.mean())
+    ci = None
+    if delivered >= 2:
+        half = 1.96 * float(samples.std(ddof=1)) / math.sqrt(delivered)
+        ci = (mean - half, mean + half)
+    empty_ci = wilson(empty, polls) if pull else None
+    lat = dict(count=delivered, mean=mean, min=float(samples.min()),
                max=float(samples.max()), low_sample=low, **pct)
-    if repeat == 0:  # repeat 1 leaves them out: the charts fall back to the percentiles
+    if ci:
+        lat["mean_ci95"] = list(ci)
+    if repeat == 0:  # later repeats leave them out: the charts fall back to the percentiles
         lat["quantiles"] = [[q, float(np.percentile(samples, q * 100))] for q in QUANTILE_QS]
+    saturated = run_id == SATURATED_RUN
+
+    def num(x):
+        return "" if x is None else repr(float(x))
+
+    cores = (cpu_p / 1e6 / duration, cpu_c / 1e6 / duration)
     row = dict(
         run_id=run_id, scenario="fixture", mode=mode, rate=_num(rate),
         interval_ms=_num(interval_ms) if pull else "", subscribers=1, payload_bytes=256,
@@ -97,33 +154,76 @@ def _run(rng, mode, rate, interval_ms, repeat):
         delivered=delivered, lost=lost, duplicates=0, reordered=0, latency_count=delivered,
         latency_p50_us=repr(pct["p50"]), latency_p90_us=repr(pct["p90"]),
         latency_p99_us=repr(pct["p99"]), latency_p999_us=repr(pct["p999"]),
-        latency_max_us=repr(lat["max"]), latency_mean_us=repr(lat["mean"]),
+        latency_max_us=repr(lat["max"]), latency_mean_us=repr(mean),
         latency_low_sample=";".join(low), requests_total=requests, polls=polls,
         empty_polls=empty, late_polls=0, webhook_posts=0 if pull else delivered, failed=0,
         requests_per_event=repr(requests / delivered),
-        empty_poll_fraction=repr(empty / polls) if pull else "0",
+        empty_poll_fraction=repr(empty / polls) if pull else "",
         bytes_sent=bytes_total // 2, bytes_received=bytes_total - bytes_total // 2,
         bytes_per_event=repr(bytes_total / delivered), cpu_s_producer=repr(cpu_p / 1e6),
         cpu_s_consumer=repr(cpu_c / 1e6), cpu_us_per_event_producer=repr(cpu_p / delivered),
         cpu_us_per_event_consumer=repr(cpu_c / delivered), rtt_us=repr(RTT_US),
-        model_latency_mean_us=repr(model_mean), model_requests_per_event=repr(model_rpe),
-        model_empty_poll_fraction=repr(model_empty) if pull else "",
+        model_latency_mean_us=repr(model["latency_mean_us"]),
+        model_requests_per_event=repr(model["requests_per_event"]),
+        model_empty_poll_fraction=num(model["empty_poll_fraction"]),
         min_reached="false" if run_id == SHORT_RUN else "true",
         note="min_delivered not reached within max_point_s" if run_id == SHORT_RUN else "",
-        result_file=f"runs/{run_id}.json")
+        result_file=f"runs/{run_id}.json",
+        realised_rate=repr(realised),
+        latency_mean_ci95_lo_us=num(ci and ci[0]), latency_mean_ci95_hi_us=num(ci and ci[1]),
+        empty_poll_fraction_ci95_lo=num(empty_ci and empty_ci[0]),
+        empty_poll_fraction_ci95_hi=num(empty_ci and empty_ci[1]),
+        requests_per_s=repr(requests / duration),
+        cpu_cores_producer=repr(cores[0]), cpu_cores_consumer=repr(cores[1]),
+        cpu_idle_cores_producer=repr(IDLE_CORES[0]), cpu_idle_cores_consumer=repr(IDLE_CORES[1]),
+        cpu_us_per_event_net_producer=repr((cores[0] - IDLE_CORES[0]) * duration * 1e6
+                                           / delivered),
+        cpu_us_per_event_net_consumer=repr((cores[1] - IDLE_CORES[1]) * duration * 1e6
+                                           / delivered),
+        generator_lag_p99_us=repr(5000.0 if saturated else 60.0),
+        queue_depth_end=41 if saturated else 0, drain_time_s=repr(2.3 if saturated else 0.01),
+        saturated="true" if saturated else "false",
+        saturated_reason=SATURATED_REASON if saturated else "",
+        model_rtt_us=repr(rtt_in_run), model_lambda_t=repr(model["lambda_t"]),
+        model_requests_per_s=repr(model["requests_per_s"]),
+        model_bytes_per_event=repr(model["bytes_per_event"]),
+        model_latency_agreement=_agreement(*(ci or (None, None)), model["latency_mean_us"]),
+        model_latency_ratio=repr(mean / model["latency_mean_us"]),
+        model_empty_agreement=_agreement(*(empty_ci or (None, None)),
+                                         model["empty_poll_fraction"]) if pull else "",
+        clock_offset_us="0", clock_error_bound_us="0")
     result = {
         "schema_version": 1, "tool": "hookbench",
         "config": {"mode": mode, "rate": rate, "interval_ms": interval_ms or 0,
                    "duration_s": duration, "warmup_s": 1.0, "drain_s": 5.0, "seed": 1 + repeat,
-                   "subscribers": 1, "payload_bytes": 256, "arrivals": "poisson"},
-        "environment": {"git_revision": "abc123def456", "compiler": "g++ 12.2.0",
+                   "subscribers": 1, "payload_bytes": 256, "arrivals": "poisson",
+                   "host": "127.0.0.1", "pin": [0, 1]},
+        "environment": {"git_revision": REVISION, "git_dirty": False, "compiler": "g++ 12.2.0",
                         "build_type": "Release", "cxx_flags": "-O3 -DNDEBUG",
                         "cpu_model": "Fixture CPU @ 2.0GHz", "cores": 2,
-                        "kernel": "Linux 6.1.0", "hostname": "fixture-host", "pinning": "none"},
+                        "kernel": "Linux 6.1.0", "hostname": "fixture-host",
+                        "pinning": "producer 0, consumer 1"},
         "metrics": {"delivered": delivered, "lost": lost, "latency_us": lat,
                     "requests_per_event": requests / delivered},
     }
     return row, result
+
+
+def write_model(folder, modes, rates, intervals):
+    """DIR/model.csv as the sweep writes it: 61 log-spaced rates from min/3 to max*3 per series."""
+    dense = np.geomspace(min(rates) / 3, max(rates) * 3, 61)
+    rows = []
+    for mode in modes:
+        for interval in (intervals if mode == "poll" else (None,)):
+            rtt = RTT_US if interval is not None else POST_RTT_US
+            for rate in dense:
+                m = model_values(mode, float(rate), interval, rtt)
+                rows.append(dict(mode=mode, interval_ms="" if interval is None else _num(interval),
+                                 subscribers=1, payload_bytes=256, rtt_us=repr(rtt),
+                                 rate=repr(float(rate)),
+                                 **{k: "" if v is None else repr(v) for k, v in m.items()}))
+    write_csv(os.path.join(folder, "model.csv"), rows, MODEL_COLUMNS)
+    return rows
 
 
 def _trace_part(rng, mode, rate, interval_ms, duration_s=3.0):
@@ -160,9 +260,11 @@ def _trace_part(rng, mode, rate, interval_ms, duration_s=3.0):
 
 
 def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
-                 intervals=FIXTURE_INTERVALS, repeats=2, failed=True, trace=True, seed=7):
-    """Writes runs.csv, runs/*.json and trace.jsonl into folder; returns the CSV rows (dicts
-    of strings, failed row included) in file order."""
+                 intervals=FIXTURE_INTERVALS, repeats=3, failed=True, trace=True, seed=7,
+                 model=True, saturated=True, revisions=None, dirty=()):
+    """Writes runs.csv, runs/*.json, model.csv and trace.jsonl into folder; returns the CSV rows
+    (dicts of strings, failed row included) in file order. revisions maps a run_id to another
+    git revision than REVISION; dirty lists run_ids built from a modified tree."""
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(folder, "runs"), exist_ok=True)
     rows = []
@@ -171,6 +273,11 @@ def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
             for interval in (intervals if mode == "poll" else (None,)):
                 for rate in rates:
                     row, result = _run(rng, mode, rate, interval, repeat)
+                    if not saturated and row["saturated"] == "true":
+                        row.update(saturated="false", saturated_reason="", queue_depth_end=0)
+                    env = result["environment"]
+                    env["git_revision"] = (revisions or {}).get(row["run_id"], REVISION)
+                    env["git_dirty"] = row["run_id"] in dirty
                     if failed and row["run_id"] == FAILED_RUN:
                         row = {c: row[c] if c in ("run_id", "scenario", "mode", "rate",
                                                   "interval_ms", "subscribers", "payload_bytes",
@@ -178,11 +285,14 @@ def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
                                                   "lambda_t") else "" for c in COLUMNS}
                         row["note"] = "failed: producer did not become ready within 10 s"
                         row["min_reached"] = "true"
+                        row["saturated"] = "false"
                     else:
                         with open(os.path.join(folder, row["result_file"]), "w") as f:
                             json.dump(result, f)
                     rows.append({c: str(row[c]) for c in COLUMNS})
     write_csv(os.path.join(folder, "runs.csv"), rows)
+    if model:
+        write_model(folder, modes, rates, intervals)
     if trace:
         lines = []
         if "poll" in modes:
