@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Reading a `hookbench sweep` results folder for scripts/plot.py and scripts/report.py.
 
-DIR/runs.csv (one row per run), DIR/runs/<run_id>.json (each run's full result) and the optional
-DIR/trace.jsonl are loaded and checked here, once, so both scripts agree on what a series, a point
-and a median over repeats are. Anything wrong with the input raises ResultsError with a one-line
+DIR/runs.csv (one row per run), DIR/runs/<run_id>.json (each run's full result), DIR/model.csv (the
+model's curves), and the optional DIR/max_rate.json and DIR/trace.jsonl are loaded and checked
+here, once, so both scripts agree on what a series, a point, a median over repeats, a saturated
+point and a thin point are. Anything wrong with the input raises ResultsError with a one-line
 message that names the file and what is wrong.
 """
 
@@ -96,6 +97,8 @@ def _parse_row(raw, line_no):
     # Derived: what both sides together spent per delivered event.
     cpu = (row.get("cpu_us_per_event_producer"), row.get("cpu_us_per_event_consumer"))
     row["cpu_us_per_event_total"] = sum(cpu) if all(is_finite(c) for c in cpu) else None
+    net = (row.get("cpu_us_per_event_net_producer"), row.get("cpu_us_per_event_net_consumer"))
+    row["cpu_us_per_event_net_total"] = sum(net) if all(is_finite(c) for c in net) else None
     # Pull modes have a poll interval; push modes leave interval_ms and lambda_t empty.
     row["pull"] = row["interval_ms"] is not None
     row["line"] = line_no
