@@ -246,6 +246,15 @@ def status_handles(drawn):
     return handles
 
 
+def medians_phrase(series):
+    """'medians over 3 repeats' with the real count, or 'one run per point'."""
+    counts = [c for s in series for c in s.repeats()]
+    if not counts or max(counts) == 1:
+        return "one run per point"
+    lo, hi = min(counts), max(counts)
+    return f"medians over {lo}–{hi} repeats" if lo != hi else f"medians over {hi} repeats"
+
+
 def counted(n, one, many):
     return f"{n} {one if n == 1 else many}"
 
@@ -489,7 +498,7 @@ def chart_latency(data):
     rtts = [r["model_rtt_us"] for s in data.series if not s.pull for r in s.runs()
             if hr.is_finite(r.get("model_rtt_us"))]
     caption = ["Mean, median and p99 delivery latency (consumer has the event parsed minus its "
-               "scheduled creation), medians over repeats."]
+               f"scheduled creation), {medians_phrase(data.series)}."]
     if labels:
         caption.append("Dashed: the model's mean latency at each rate from model.csv (the "
                        "model's claim, evaluated by hookbench at the in-run round trip).")
@@ -697,7 +706,7 @@ def chart_cpu_cores(data):
                       "CPU was not measured in any run.")
     fig, axes, leg = new_figure(2, sharey=True)
     drawn, caption = [], ["CPU used over the measured window, in cores (CPU seconds per "
-                          "second), medians over repeats."]
+                          f"second), {medians_phrase(data.series)}."]
     ok = hr.ok_runs(data.rows)
     for ax, (column, idle_column, side) in zip(axes, columns):
         for s in data.series:
@@ -821,7 +830,7 @@ def chart_empty(data):
                     and r["lambda_t"] > 0:
                 model[r["lambda_t"]] = r["empty_poll_fraction"]
     caption = ["The share of polls that found nothing, against λT (events per poll interval), "
-               "medians over repeats."]
+               f"{medians_phrase(pull)}."]
     lo_x = min(lts) / 2.5
     hi_x = max(max(lts), 3.0) * 2.5
     if model:
@@ -957,7 +966,7 @@ def annotate_median_gap(ax, data, rate):
     ax.text(math.sqrt(fast * slow) / 1000, 0.52, text, ha="center", va="bottom", fontsize=11,
             color="0.1", bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
     return (f"At the median, {pull[0].label()} took {hr.fmt_number(slow / fast, 2)}× as long "
-            f"as {push.mode} (medians over the repeats)")
+            f"as {push.mode} ({medians_phrase([push, pull[0]])})")
 
 
 def trace_window_ms(parts):

@@ -384,7 +384,7 @@ def section_warnings(doc, rows, series, envs, model_present):
     return items, total
 
 
-def crossing_sentence(s, base, column, verb, what):
+def crossing_sentence(s, base, column, verb, what, model=None):
     """'At T = 100 ms, poll sent fewer requests ... above λT ≈ 0.92 measured (1 predicted)'."""
     a, b = hr.medians(s, column), hr.medians(base, column)
     common = sorted(r for r in a if r in b)
@@ -394,9 +394,10 @@ def crossing_sentence(s, base, column, verb, what):
                 f"where their {what} cross cannot be told.")
     found = hr.crossings(a, b)
     predicted = ""
-    if column == "requests_per_event":
-        ma, mb = hr.medians(s, "model_requests_per_event"), hr.medians(base,
-                                                                        "model_requests_per_event")
+    cs, cb = (model or {}).get(s.model_key()), (model or {}).get(base.model_key())
+    if column == "requests_per_event" and cs is not None and cb is not None:
+        # The model's own curves (model.csv), not its values at the runs' realised rates.
+        ma, mb = cs.as_dict("requests_per_event"), cb.as_dict("requests_per_event")
         pred = [rate for rate, down in hr.crossings(ma, mb) if down]
         if pred:
             predicted = f" ({fmt(lambda_t(s, pred[0]), 2, True)} predicted)"
@@ -736,7 +737,7 @@ def section_conclusions(doc, series, model, max_rate):
             continue
         doc.h(3, f"{series_name(s)} vs {base.mode}")
         items = [crossing_sentence(s, base, "requests_per_event", "sent",
-                                   "requests per delivered event")]
+                                   "requests per delivered event", model)]
         for column, name in (("latency_p50_us", "p50"), ("latency_p99_us", "p99")):
             sentence = ratio_sentence(s, base, column, name)
             if sentence:

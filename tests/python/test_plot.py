@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """scripts/plot.py on a results folder synthesised here from the analytical model with noise
-(make_fixture, also used by test_report.py): every chart is a real PNG of sensible size, the CSV
+(make_fixture, also used by test_report.py): every chart is a real PNG of sensible size, the
+plotted data are the fixture's (error bars = min-max over repeats or the run's CI, saturated points
+in their own artist, model lines from model.csv), captions say only what the data show, the CSV
 schema is enforced, and bad input fails with one clear line."""
 
 import csv
 import json
 import math
 import os
+import statistics
 import struct
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -18,8 +22,9 @@ ROOT = os.environ.get("HOOKBENCH_ROOT") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PLOT = os.path.join(ROOT, "scripts", "plot.py")
 PYTHON = "/usr/bin/python3"
-CHART_NAMES = ("latency_vs_rate", "requests_per_event", "cpu_per_event", "bytes_per_event",
-               "empty_poll_fraction", "latency_cdf", "timeline")
+CHART_NAMES = ("latency_vs_rate", "requests_per_s", "requests_per_event", "latency_budget",
+               "cpu_cores", "cpu_per_event", "bytes_per_event", "empty_poll_fraction",
+               "latency_cdf", "timeline")
 
 LEGACY_COLUMNS = (
     "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
@@ -368,6 +373,186 @@ class ChartsOnFixture(unittest.TestCase):
             with self.subTest(chart=name):
                 real = os.path.getsize(os.path.join(self.dir, "charts", name + ".png"))
                 self.assertGreater(real, 1.5 * placeholder)
+
+
+def load_plot():
+    """scripts/plot.py as a module, for the figure-level tests."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import plot  # noqa: E402
+    return plot
+
+
+def fixture_points(rows, mode, interval, column, scale=1.0):
+    """{rate: [values over repeats]} of the fixture's measured rows of one series."""
+    out = {}
+    for r in rows:
+        if r["mode"] == mode and r["interval_ms"] == interval and r[column] != "":
+            out.setdefault(float(r["rate"]), []).append(float(r[column]) * scale)
+    return out
+
+
+def artists(fig, gid):
+    return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+
+
+class PlottedData(unittest.TestCase):
+    """The figures the chart functions return carry exactly the fixture's numbers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.plot = load_plot()
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hookbench-plotdata-")
+        cls.rows = make_fixture(cls.tmp.name, trace=False)
+        cls.data = cls.plot.Data(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+        import matplotlib.pyplot as plt
+        plt.close("all")
+
+    def chart(self, name):
+        fig = self.plot.build_chart(self.data, name)
+        self.addCleanup(__import__("matplotlib.pyplot").pyplot.close, fig)
+        return fig
+
+    def test_error_bars_are_the_min_max_over_repeats(self):
+        fig = self.chart("latency_vs_rate")
+        expected = fixture_points(self.rows, "poll", "100", "latency_p99_us", 1e-3)
+        (bars,) = artists(fig, "err:poll T=100 ms|latency_p99_us")
+        segments = {round(seg[0][0], 9): (seg[0][1], seg[1][1]) for seg in bars.get_segments()}
+        self.assertEqual(sorted(segments), sorted(expected))
+        for rate, values in expected.items():
+            self.assertEqual(len(values), 3)
+            lo, hi = segments[rate]
+            self.assertAlmostEqual(lo, min(values), places=9)
+            self.assertAlmostEqual(hi, max(values), places=9)
+        (line,) = artists(fig, "poll T=100 ms|latency_p99_us")
+        self.assertEqual(list(line.get_ydata()),
+                         [statistics.median(expected[r]) for r in sorted(expected)])
+
+    def test_one_repeat_uses_the_runs_confidence_interval(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, rates=(8.0, 32.0), intervals=(100.0,), repeats=1,
+                                trace=False, failed=False)
+            fig = self.plot.build_chart(self.plot.Data(d), "latency_vs_rate")
+            (bars,) = artists(fig, "err:webhook|latency_mean_us")
+            got = sorted((seg[0][1], seg[1][1]) for seg in bars.get_segments())
+            want = sorted((float(r["latency_mean_ci95_lo_us"]) / 1000,
+                           float(r["latency_mean_ci95_hi_us"]) / 1000)
+                          for r in rows if r["mode"] == "webhook")
+            for (a, b), (c, e) in zip(got, want):
+                self.assertAlmostEqual(a, c, places=9)
+                self.assertAlmostEqual(b, e, places=9)
+            self.assertIn("95% confidence interval", self.plot.caption_of(fig))
+
+    def test_saturated_point_is_in_the_saturated_artist(self):
+        fig = self.chart("requests_per_event")
+        (sat,) = artists(fig, "saturated:webhook|requests_per_event")
+        self.assertEqual(list(sat.get_xdata()), [128.0])
+        self.assertEqual(sat.get_markerfacecolor(), "none")
+        (line,) = artists(fig, "webhook|requests_per_event")
+        self.assertNotIn(4, line.get_markevery())  # 128/s is the 5th point: not drawn as normal
+        self.assertIn("1 point is saturated", self.plot.caption_of(fig))
+        labels = [t.get_text() for ax in fig.axes if ax.get_legend()
+                  for t in ax.get_legend().get_texts()]
+        self.assertTrue(any(t.startswith("saturated") for t in labels), labels)
+        for name in ("latency_vs_rate", "cpu_cores", "bytes_per_event", "requests_per_s"):
+            with self.subTest(chart=name):
+                fig = self.chart(name)
+                self.assertTrue(any(a.get_gid() and a.get_gid().startswith("saturated:webhook")
+                                    for ax in fig.axes for a in ax.get_children()))
+
+    def test_thin_points_are_faded(self):
+        fig = self.chart("latency_vs_rate")
+        (thin,) = artists(fig, "thin:poll T=100 ms|latency_mean_us")
+        self.assertEqual(list(thin.get_xdata()), [0.5])  # 0.5/s x 10 s: < 10 events a run
+        self.assertLess(thin.get_alpha(), 1)
+
+    def test_requests_per_s_model_lines_come_from_model_csv(self):
+        fig = self.chart("requests_per_s")
+        with open(os.path.join(self.tmp.name, "model.csv"), newline="") as f:
+            model = [r for r in csv.DictReader(f)]
+        for mode, interval, label in (("poll", "100", "poll T=100 ms"),
+                                      ("poll", "1000", "poll T=1000 ms"),
+                                      ("webhook", "", "webhook")):
+            with self.subTest(series=label):
+                want = [(float(r["rate"]), float(r["requests_per_s"])) for r in model
+                        if r["mode"] == mode and r["interval_ms"] == interval]
+                (line,) = artists(fig, f"model:{label}|requests_per_s")
+                self.assertEqual(len(want), 61)
+                self.assertEqual(list(zip(line.get_xdata(), line.get_ydata())), want)
+
+    def test_caption_mentions_a_crossing_only_when_curves_cross(self):
+        caption = self.plot.caption_of(self.chart("requests_per_s"))
+        self.assertIn("poll T=100 ms vs webhook: the measured medians cross at λ ≈", caption)
+        self.assertIn("the model curves cross at λ ≈ 10/s (λT ≈ 1)", caption)
+        with tempfile.TemporaryDirectory() as d:
+            # λ ≤ 2/s and T = 100 ms: polling's 10 requests/s stay above the webhook's λ.
+            make_fixture(d, rates=(0.5, 1.0, 2.0), intervals=(100.0,), trace=False)
+            fig = self.plot.build_chart(self.plot.Data(d), "requests_per_s")
+            caption = self.plot.caption_of(fig)
+            self.assertNotIn("cross at", caption)
+            self.assertIn("do not cross", caption)
+            self.assertEqual(artists(fig, "crossing:measured:poll T=100 ms"), [])
+
+    def test_no_model_csv_draws_no_model_line_and_says_so(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, rates=(1.0, 10.0), intervals=(100.0,), trace=False, model=False)
+            data = self.plot.Data(d)
+            for name in ("latency_vs_rate", "requests_per_s", "bytes_per_event",
+                         "empty_poll_fraction"):
+                with self.subTest(chart=name):
+                    fig = self.plot.build_chart(data, name)
+                    self.assertFalse(any((a.get_gid() or "").startswith("model")
+                                         for ax in fig.axes for a in ax.get_children()))
+                    self.assertIn("no model.csv", self.plot.caption_of(fig))
+
+    def test_bytes_chart_has_a_model_line(self):
+        fig = self.chart("bytes_per_event")
+        (line,) = artists(fig, "model:webhook|bytes_per_event")
+        self.assertEqual(set(line.get_ydata()), {520.0})
+
+    def test_cpu_cores_draws_the_idle_baseline(self):
+        fig = self.chart("cpu_cores")
+        (producer,) = artists(fig, "idle:producer")
+        (consumer,) = artists(fig, "idle:consumer")
+        self.assertEqual(list(producer.get_ydata()), [IDLE_CORES[0]] * 2)
+        self.assertEqual(list(consumer.get_ydata()), [IDLE_CORES[1]] * 2)
+        expected = fixture_points(self.rows, "poll", "100", "cpu_cores_producer")
+        (line,) = artists(fig, "poll T=100 ms|cpu_cores_producer")
+        self.assertEqual(list(line.get_ydata()),
+                         [statistics.median(expected[r]) for r in sorted(expected)])
+
+    def test_latency_budget_steps_use_the_swept_intervals(self):
+        fig = self.chart("latency_budget")
+        (measured,) = artists(fig, "budget:measured")
+        self.assertEqual(list(measured.get_ydata()), [100.0, 1000.0, 1000.0])
+        (model,) = artists(fig, "budget:model")
+        # The model's mean latency of each interval, from model.csv (T/2 + R/2 in the fixture).
+        self.assertAlmostEqual(model.get_xdata()[0], (50_000 + RTT_US / 2) / 1000, places=6)
+        self.assertAlmostEqual(model.get_xdata()[1], (500_000 + RTT_US / 2) / 1000, places=6)
+        self.assertIn("the tightest target polling met here", self.plot.caption_of(fig))
+
+    def test_model_labels_that_share_a_value_are_merged(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, modes=("poll",), rates=(1.0, 10.0), intervals=(100.0, 101.0),
+                         trace=False)
+            fig = self.plot.build_chart(self.plot.Data(d), "latency_vs_rate")
+            labels = [a.get_text() for a in artists(fig, "model-label")]
+            self.assertEqual(len(labels), 1, labels)
+            self.assertIn("T=100 ms", labels[0])
+            self.assertIn("T=101 ms", labels[0])
+
+    def test_empty_poll_model_curve_and_zapier_source(self):
+        fig = self.chart("empty_poll_fraction")
+        (curve,) = artists(fig, "model:empty_poll_fraction")
+        xs, ys = curve.get_xdata(), curve.get_ydata()
+        self.assertTrue(all(math.isclose(y, 100 * math.exp(-x), rel_tol=1e-9)
+                            for x, y in zip(xs, ys)))
+        (zapier,) = artists(fig, "zapier")
+        self.assertAlmostEqual(zapier.get_ydata()[0], 100 * (1 - 460e3 / 30e6))
+        self.assertIn("resthooks.org", self.plot.caption_of(fig))
 
 
 class NoDataCharts(unittest.TestCase):
