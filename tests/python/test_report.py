@@ -420,11 +420,31 @@ class EndToEndQuickSweep(unittest.TestCase):
         with open(os.path.join(self.dir, "runs.csv"), newline="") as f:
             rows = list(csv.DictReader(f))
         self.assertEqual(len(rows), expected)
+        with open(os.path.join(self.dir, "runs.csv"), newline="") as f:
+            header = next(csv.reader(f))
+        self.assertEqual(tuple(header[:len(fixture.COLUMNS)]), fixture.COLUMNS)
+        self.assertGreaterEqual(s.get("repeats", 1), 1)
         for r in rows:
             with self.subTest(run=r["run_id"]):
                 self.assertFalse(r["note"].startswith("failed"), r["note"])
                 self.assertEqual(int(r["lost"]), 0)
                 self.assertGreater(int(r["delivered"]), 0)
+                self.assertIn(r["saturated"], ("true", "false"))
+                self.assertGreater(float(r["realised_rate"]), 0)
+                self.assertIn(r["model_latency_agreement"], ("within", "above", "below", ""))
+                for column in ("cpu_cores_producer", "cpu_cores_consumer"):
+                    self.assertNotEqual(r[column], "0", f"{column}: unmeasured must be empty")
+
+    def test_model_csv_has_a_dense_curve_per_series(self):
+        with open(os.path.join(self.dir, "model.csv"), newline="") as f:
+            reader = csv.DictReader(f)
+            self.assertEqual(tuple(reader.fieldnames), fixture.MODEL_COLUMNS)
+            model = list(reader)
+        s = self.scenario
+        series = sum(len(s.get("intervals_ms", [1])) if m.startswith("poll") else 1
+                     for m in s["modes"]) * len(s.get("subscribers", [1])) * \
+            len(s.get("payload_bytes", [1]))
+        self.assertEqual(len(model), 61 * series)
 
     def test_charts_and_report(self):
         for name in fixture.CHART_NAMES:
