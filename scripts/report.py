@@ -170,18 +170,6 @@ def fmt_ratio_range(ratios):
         f"{fmt(lo, 2)}–{fmt(hi, 2)}×"
 
 
-def rel_error(measured, model):
-    if measured is None or model is None or model == 0:
-        return None
-    return (measured - model) / model
-
-
-def fmt_error(err):
-    if err is None:
-        return "-"
-    return f"{'+' if err >= 0 else '−'}{fmt(abs(err) * 100, 2)}%"
-
-
 def series_name(s):
     """'poll (T = 100 ms)' in prose."""
     text = s.mode
