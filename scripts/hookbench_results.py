@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Reading a `hookbench sweep` results folder for scripts/plot.py and scripts/report.py.
 
-DIR/runs.csv (one row per run), DIR/runs/<run_id>.json (each run's full result) and the optional
-DIR/trace.jsonl are loaded and checked here, once, so both scripts agree on what a series, a point
-and a median over repeats are. Anything wrong with the input raises ResultsError with a one-line
+DIR/runs.csv (one row per run), DIR/runs/<run_id>.json (each run's full result), DIR/model.csv (the
+model's curves), and the optional DIR/max_rate.json and DIR/trace.jsonl are loaded and checked
+here, once, so both scripts agree on what a series, a point, a median over repeats, a saturated
+point and a thin point are. Anything wrong with the input raises ResultsError with a one-line
 message that names the file and what is wrong.
 """
 
@@ -25,9 +26,25 @@ REQUIRED_COLUMNS = (
     "cpu_us_per_event_producer", "cpu_us_per_event_consumer", "rtt_us",
     "model_latency_mean_us", "model_requests_per_event", "model_empty_poll_fraction",
     "min_reached", "note", "result_file",
+    # Appended by issue 7: statistics, saturation, accounting by event, the model at the
+    # realised rate and the clocks.
+    "realised_rate", "latency_mean_ci95_lo_us", "latency_mean_ci95_hi_us",
+    "empty_poll_fraction_ci95_lo", "empty_poll_fraction_ci95_hi", "requests_per_s",
+    "cpu_cores_producer", "cpu_cores_consumer", "cpu_idle_cores_producer",
+    "cpu_idle_cores_consumer", "cpu_us_per_event_net_producer", "cpu_us_per_event_net_consumer",
+    "generator_lag_p99_us", "queue_depth_end", "drain_time_s", "saturated", "saturated_reason",
+    "model_rtt_us", "model_lambda_t", "model_requests_per_s", "model_bytes_per_event",
+    "model_latency_agreement", "model_latency_ratio", "model_empty_agreement",
+    "clock_offset_us", "clock_error_bound_us",
 )
+# The first 48 columns, as the first sweep wrote them; a file with only those is from an older
+# hookbench, which measured one run per point without intervals or saturation.
+LEGACY_COLUMNS = REQUIRED_COLUMNS[:48]
+FIRST_NEW_COLUMN = "realised_rate"
 TEXT_COLUMNS = frozenset({"run_id", "scenario", "mode", "arrivals", "latency_low_sample",
-                          "min_reached", "note", "result_file"})
+                          "min_reached", "note", "result_file", "saturated", "saturated_reason",
+                          "model_latency_agreement", "model_empty_agreement"})
+AGREEMENTS = ("within", "above", "below", "")
 # Columns that must be present even in a failed run's row: they say which point it was.
 POINT_COLUMNS = ("run_id", "mode", "rate")
 
@@ -69,9 +86,19 @@ def _parse_row(raw, line_no):
     if not row["rate"] > 0:
         raise ResultsError(f"runs.csv line {line_no}: rate must be > 0 events/s")
     row["failed_run"] = row["note"].startswith("failed:")
+    if row["saturated"] not in ("", "true", "false"):
+        raise ResultsError(f"runs.csv line {line_no}: column saturated: {row['saturated']!r} is "
+                           "not true or false")
+    row["saturated"] = row["saturated"] == "true"
+    for column in ("model_latency_agreement", "model_empty_agreement"):
+        if row[column] not in AGREEMENTS:
+            raise ResultsError(f"runs.csv line {line_no}: column {column}: {row[column]!r} is "
+                               "not within, above, below or empty")
     # Derived: what both sides together spent per delivered event.
     cpu = (row.get("cpu_us_per_event_producer"), row.get("cpu_us_per_event_consumer"))
     row["cpu_us_per_event_total"] = sum(cpu) if all(is_finite(c) for c in cpu) else None
+    net = (row.get("cpu_us_per_event_net_producer"), row.get("cpu_us_per_event_net_consumer"))
+    row["cpu_us_per_event_net_total"] = sum(net) if all(is_finite(c) for c in net) else None
     # Pull modes have a poll interval; push modes leave interval_ms and lambda_t empty.
     row["pull"] = row["interval_ms"] is not None
     row["line"] = line_no
@@ -92,6 +119,10 @@ def load_runs(folder):
             if not header:
                 raise ResultsError(f"{path}: empty file, no header")
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing and all(c in header for c in LEGACY_COLUMNS) and \
+                    FIRST_NEW_COLUMN in missing:
+                raise ResultsError(f"{path}: written by an older hookbench (no {FIRST_NEW_COLUMN} "
+                                   "and the other statistics columns): run the sweep again")
             if missing:
                 shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
                 raise ResultsError(f"{path}: not a hookbench runs.csv: missing column"
@@ -123,21 +154,73 @@ def is_finite(x):
     return x is not None and math.isfinite(x)
 
 
-class Agg:
-    """A metric over the repeats of one point: median and the min-max spread, never a mean of
-    percentiles."""
+# A point is "thin" when its repeats rest on too few samples to say anything (docs/DESIGN.md).
+THIN_LATENCY_COUNT = 10  # latency samples in a run
+THIN_POLLS = 20          # polls behind an empty-poll fraction
 
-    def __init__(self, values):
+# Columns whose single-run uncertainty the harness writes as a 95% CI: used for the error bar
+# when a point has only one repeat.
+CI_COLUMNS = {
+    "latency_mean_us": ("latency_mean_ci95_lo_us", "latency_mean_ci95_hi_us"),
+    "empty_poll_fraction": ("empty_poll_fraction_ci95_lo", "empty_poll_fraction_ci95_hi"),
+}
+
+
+class Agg:
+    """A metric over the repeats of one point: median, the min-max spread over repeats (or the
+    run's own 95% CI when there is a single repeat and the harness wrote one), never a mean of
+    percentiles. err is "min-max", "ci95" or None (one run, nothing to show a spread with)."""
+
+    def __init__(self, values, rows=(), ci=None):
         self.values = sorted(values)
         self.k = len(self.values)
         self.median = statistics.median(self.values)
         self.lo = self.values[0]
         self.hi = self.values[-1]
+        self.err = "min-max" if self.k > 1 else None
+        if self.k == 1 and ci is not None:
+            self.lo, self.hi = min(ci[0], self.median), max(ci[1], self.median)
+            self.err = "ci95"
+        self.rows = list(rows)
+        self.saturated = any(r.get("saturated") for r in self.rows)
+        self.thin = False
+
+
+def latency_thin(rows):
+    """Any repeat with fewer than THIN_LATENCY_COUNT latency samples."""
+    return any((r.get("latency_count") or 0) < THIN_LATENCY_COUNT for r in rows)
+
+
+def polls_thin(rows):
+    """Any pull repeat whose empty-poll fraction rests on fewer than THIN_POLLS polls."""
+    return any(r["pull"] and (r.get("polls") or 0) < THIN_POLLS for r in rows)
+
+
+def thin_for(column, rows):
+    """Whether a point is too thin for this column: latency columns need latency samples, the
+    empty-poll fraction needs polls, every per-event figure needs delivered events."""
+    if column.startswith("empty_poll_fraction"):
+        return polls_thin(rows)
+    if column.startswith("latency_") or column.endswith("_per_event") or \
+            "per_event" in column:
+        return latency_thin(rows)
+    return False
 
 
 def aggregate(rows, column, scale=1.0):
-    values = [r[column] * scale for r in rows if is_finite(r.get(column))]
-    return Agg(values) if values else None
+    used = [r for r in rows if is_finite(r.get(column))]
+    if not used:
+        return None
+    ci = None
+    names = CI_COLUMNS.get(column)
+    if len(used) == 1 and names:
+        lo, hi = (used[0].get(n) for n in names)
+        if is_finite(lo) and is_finite(hi):
+            ci = (lo * scale, hi * scale)
+    a = Agg([r[column] * scale for r in used], used, ci)
+    a.thin = thin_for(column, rows)
+    a.saturated = any(r.get("saturated") for r in rows)
+    return a
 
 
 class Series:
@@ -178,6 +261,20 @@ class Series:
         """(fewest, most) runs per point."""
         counts = [len(v) for v in self.points.values()]
         return min(counts), max(counts)
+
+    def saturated_points(self):
+        """[(rate, [saturated rows])] of the points where any repeat did not keep up."""
+        out = []
+        for rate in self.rates:
+            bad = [r for r in self.points[rate] if r.get("saturated")]
+            if bad:
+                out.append((rate, bad))
+        return out
+
+    def model_key(self):
+        """The key of this series' curve in model.csv."""
+        return model_key(self.mode, self.interval_ms, self.extras.get("subscribers"),
+                         self.extras.get("payload_bytes"))
 
     def label(self):
         parts = [self.mode]
@@ -237,9 +334,9 @@ def repeats_phrase(series_list):
         return ""
     lo, hi = min(counts), max(counts)
     if hi == 1:
-        return "one run per point"
+        return "one run per point; bars: the run's 95% CI where it has one"
     runs = f"{lo}-{hi}" if lo != hi else f"{hi}"
-    return f"median of {runs} runs per point, bars: min-max"
+    return f"median of {runs} runs per point; bars: min-max over the repeats"
 
 
 def crossings(a, b):
@@ -273,6 +370,104 @@ def interp_loglog(points, x):
             f = math.log(x / x0) / math.log(x1 / x0)
             return math.exp(math.log(points[x0]) + f * math.log(points[x1] / points[x0]))
     return None
+
+
+# --- DIR/model.csv: the model's dense curves, written by the sweep (docs/RESULTS.md) ------------
+
+MODEL_COLUMNS = ("mode", "interval_ms", "subscribers", "payload_bytes", "rtt_us", "rate",
+                 "lambda_t", "latency_mean_us", "requests_per_s", "requests_per_event",
+                 "empty_poll_fraction", "bytes_per_event")
+
+
+def model_key(mode, interval_ms, subscribers, payload_bytes):
+    def num(x):
+        return None if x is None else float(x)
+    return (mode, num(interval_ms), num(subscribers), num(payload_bytes))
+
+
+class ModelCurve:
+    """One series of model.csv: the model's values at a dense set of rates, sorted by rate."""
+
+    def __init__(self, key):
+        self.key = key
+        self.rows = []
+
+    def column(self, name):
+        """(rates, values) where the column has a value."""
+        pts = [(r["rate"], r[name]) for r in self.rows if is_finite(r.get(name))]
+        return [p[0] for p in pts], [p[1] for p in pts]
+
+    def as_dict(self, name):
+        return dict(zip(*self.column(name)))
+
+    def at(self, name, rate):
+        """The column read at a rate, log-log between the two nearest model rates (the curve is
+        dense, so this is reading the drawn line, not a formula)."""
+        return interp_loglog(self.as_dict(name), rate)
+
+    def rtt_us(self):
+        values = [r["rtt_us"] for r in self.rows if is_finite(r.get("rtt_us"))]
+        return statistics.median(values) if values else None
+
+
+def load_model(folder):
+    """{model key: ModelCurve} from DIR/model.csv, or None when the sweep wrote none."""
+    path = os.path.join(folder, "model.csv")
+    if not os.path.isfile(path):
+        return None
+    curves = {}
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            missing = [c for c in MODEL_COLUMNS if c not in header]
+            if missing:
+                raise ResultsError(f"{path}: not a hookbench model.csv: missing column"
+                                   f"{'s' if len(missing) > 1 else ''} {', '.join(missing[:5])}")
+            for raw in reader:
+                if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
+                    continue
+                row = {"mode": (raw["mode"] or "").strip()}
+                for c in MODEL_COLUMNS[1:]:
+                    text = (raw.get(c) or "").strip()
+                    try:
+                        row[c] = float(text) if text else None
+                    except ValueError:
+                        raise ResultsError(f"{path} line {reader.line_num}: column {c}: "
+                                           f"{text!r} is not a number")
+                if not row["mode"] or not is_finite(row["rate"]) or row["rate"] <= 0:
+                    raise ResultsError(f"{path} line {reader.line_num}: a row needs a mode and "
+                                       "a rate > 0")
+                key = model_key(row["mode"], row["interval_ms"], row["subscribers"],
+                                row["payload_bytes"])
+                curves.setdefault(key, ModelCurve(key)).rows.append(row)
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not a text file (invalid UTF-8)")
+    except csv.Error as e:
+        raise ResultsError(f"{path}: malformed CSV: {e}")
+    for c in curves.values():
+        c.rows.sort(key=lambda r: r["rate"])
+    return curves
+
+
+def load_max_rate(folder):
+    """DIR/max_rate.json (`hookbench sweep --find-max-rate`: one search per mode, as a list; a
+    single object is read as a list of one), or None when absent."""
+    path = os.path.join(folder, "max_rate.json")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ResultsError(f"{path}: malformed JSON: {str(e).splitlines()[0]}")
+    searches = data if isinstance(data, list) else [data]
+    for one in searches:
+        if not isinstance(one, dict) or "max_sustained_rate" not in one or \
+                not isinstance(one.get("tried", []), list):
+            raise ResultsError(f"{path}: not a capacity search result (needs max_sustained_rate "
+                               "and a tried list)")
+    return searches
 
 
 def result_path(folder, row):

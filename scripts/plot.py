@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""Charts of a `hookbench sweep` results folder, with the analytical model drawn over the
-measurements (DESIGN.md): latency, requests, CPU and bytes per event vs event rate, the empty-poll
-fraction vs lambda*T, a latency CDF at one rate and the polling-vs-webhook timeline of the trace.
+"""Charts of a `hookbench sweep` results folder with the model drawn over the measurements
+(docs/DESIGN.md): latency, requests per second and per event, a latency budget, CPU as cores and
+per event, bytes per event, the empty-poll fraction vs lambda*T, a latency CDF and the recorded
+timeline. Every point shows its spread (min-max over repeats, or the run's 95% CI); saturated and
+thin points are drawn apart. Model lines come from DIR/model.csv only: no formula is evaluated
+here.
 
     scripts/plot.py results/NAME [--output results/NAME/charts] [--cdf-rate 10]
 
-Writes NAME.png and NAME.svg per chart; prints one line per chart saying what it shows.
+Writes NAME.png and NAME.svg per chart and captions.json (each chart's caption, computed from the
+same data as the chart); prints one line per chart.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -27,21 +32,29 @@ import hookbench_results as hr  # noqa: E402
 # File name (without extension) and title of each chart, in the order the report shows them.
 CHARTS = (
     ("latency_vs_rate", "Delivery latency vs event rate"),
+    ("requests_per_s", "Requests per second vs event rate"),
     ("requests_per_event", "Requests per delivered event vs event rate"),
-    ("cpu_per_event", "CPU time per delivered event vs event rate"),
+    ("latency_budget", "What a latency target costs: poll interval and requests per event"),
+    ("cpu_cores", "CPU used (cores) vs event rate, with the idle baseline"),
+    ("cpu_per_event", "CPU time per delivered event, net of the idle baseline"),
     ("bytes_per_event", "Bytes on the wire per delivered event vs event rate"),
     ("empty_poll_fraction", "Empty polls vs events per poll interval (λT)"),
     ("latency_cdf", "Latency distribution at one event rate"),
     ("timeline", "Where the latency comes from: a recorded timeline"),
 )
+TITLES = dict(CHARTS)
 
 # One colour family per mode; several poll intervals of a mode are shades of it.
 MODE_CMAPS = {"poll": "Blues", "poll-conditional": "Greens", "long-poll": "Purples",
               "sse": "RdPu", "webhook": "Oranges", "webhook-batch": "Reds"}
 SPARE_CMAPS = ("Greys", "YlGn", "BuPu", "YlOrBr", "PuBuGn")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-ZAPIER = (0.015, 0.985)  # DESIGN.md: 98.5% of 30 M polls empty <=> lambda*T ~ 0.015
-MODELLED_PULL = ("poll", "poll-conditional")  # fixed-schedule polling: the uniform-wait model
+# Zapier's REST Hooks material (resthooks.org): 30 million polls, 460 thousand with data.
+ZAPIER_EMPTY = 1 - 460e3 / 30e6
+ZAPIER_SOURCE = "Zapier via resthooks.org: 30 M polls, 460 k with data"
+SATURATED_COLOUR = "#d62728"
+THIN_ALPHA = 0.3
+MODEL_LABEL_MERGE = 1.15  # model labels whose values are closer than this ratio share one label
 
 plt.rcParams.update({
     "font.size": 11, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 10,
@@ -55,13 +68,15 @@ DPI = 130
 
 
 class Data:
-    """The folder's runs grouped into series, with one colour and marker per series."""
+    """The folder's runs grouped into series, with one colour and marker per series, and the
+    model's curves from model.csv (None when the sweep wrote none)."""
 
     def __init__(self, folder):
         self.folder = folder
         self.rows = hr.load_runs(folder)
         self.series = hr.group_series(self.rows)
         self.trace = hr.load_trace(folder)
+        self.model = hr.load_model(folder)
         self.style = {}
         by_mode = {}
         for s in self.series:
@@ -81,9 +96,18 @@ class Data:
     def marker(self, s):
         return self.style[id(s)][1]
 
-    def model_rates(self):
-        lo, hi = self.rate_range
-        return np.geomspace(lo / 1.6, hi * 1.6, 200)
+    def curve(self, s):
+        """The series' model curve from model.csv, or None."""
+        return (self.model or {}).get(s.model_key())
+
+    def model_note(self):
+        """Said in a caption that would have drawn a model line."""
+        if self.model is None:
+            return "No model line: the results folder has no model.csv."
+        missing = [s.label() for s in self.series if self.curve(s) is None]
+        if missing:
+            return "No model line for " + ", ".join(missing) + " (not in model.csv)."
+        return ""
 
     def subtitle(self, series=None):
         return hr.repeats_phrase(series if series is not None else self.series)
@@ -122,47 +146,174 @@ def titled(fig, title, subtitle):
     fig.suptitle(title + ("\n" + subtitle if subtitle else ""))
 
 
-def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, low_sample=None):
-    """Median over repeats per rate, min-max error bars; returns True if anything was drawn.
-    low_sample names a percentile (p50, p99): points where a run flagged it are drawn hollow."""
-    pts = [(rate, a) for rate, a in s.agg(column, scale) if not positive or a.median > 0]
+def finish(fig, caption):
+    """The caption travels with the figure: computed here from the data the chart drew."""
+    fig.caption = " ".join(part.strip() for part in caption if part and part.strip()) \
+        if isinstance(caption, (list, tuple)) else caption
+    return fig
+
+
+def caption_of(fig):
+    return getattr(fig, "caption", "")
+
+
+class Drawn:
+    """What plot_measured put on the axes, for captions and tests."""
+
+    def __init__(self):
+        self.x, self.y, self.lo, self.hi = [], [], [], []
+        # (series label, rate) of the points in each state; dropped counts non-positive medians
+        self.saturated, self.thin, self.no_spread, self.dropped = [], [], [], 0
+        self.err_kinds = set()
+
+
+def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_of=None,
+                  gid=None):
+    """Median over repeats per rate, a bar per point (min-max over repeats, or the run's 95% CI
+    when it has one repeat), saturated points hollow and red-edged, thin points faded. x_of maps
+    a rate to the x value (default: the rate). Returns a Drawn (empty when nothing was drawn).
+    Artists carry gids "<gid>" (the line), "err:<gid>", "saturated:<gid>", "thin:<gid>", where
+    gid defaults to "<series label>|<column>"."""
+    out = Drawn()
+    gid = gid or f"{s.label()}|{column}"
+    pts = []
+    for rate, a in s.agg(column, scale):
+        if positive and not a.median > 0:
+            out.dropped += 1
+            continue
+        pts.append((rate, a))
     if not pts:
-        return False
-    x = np.array([p[0] for p in pts])
-    y = np.array([p[1].median for p in pts])
-    lo = np.array([p[1].median - p[1].lo for p in pts])
-    hi = np.array([p[1].hi - p[1].median for p in pts])
+        return out
+    x = np.array([x_of(rate) if x_of else rate for rate, _ in pts], dtype=float)
+    y = np.array([a.median for _, a in pts])
+    lo = np.array([a.lo for _, a in pts])
+    hi = np.array([a.hi for _, a in pts])
     if positive:  # a log axis cannot show a bar reaching zero
-        lo = np.minimum(lo, y * 0.999)
-    yerr = np.vstack([lo, hi]) if any(p[1].k > 1 for p in pts) else None
-    ax.errorbar(x, y, yerr=yerr, fmt="-", marker=data.marker(s), color=data.colour(s),
-                markersize=7, capsize=3, linewidth=2, label=label or s.label())
-    if low_sample:
-        flagged = [i for i, (rate, _) in enumerate(pts)
-                   if any(low_sample in r["latency_low_sample"].split(";")
-                          for r in s.points[rate])]
-        if flagged:
-            ax.plot(x[flagged], y[flagged], linestyle="none", marker=data.marker(s),
-                    markersize=7, markerfacecolor="white", markeredgecolor=data.colour(s),
-                    markeredgewidth=1.8, zorder=4)
-    return True
+        lo = np.maximum(lo, y * 1e-3)
+    sat = [i for i, (_, a) in enumerate(pts) if a.saturated]
+    thin = [i for i, (_, a) in enumerate(pts) if a.thin and not a.saturated]
+    normal = [i for i in range(len(pts)) if i not in sat and i not in thin]
+    colour, marker = data.colour(s), data.marker(s)
+    ax.plot(x, y, "-", marker=marker, markevery=normal or None, color=colour, markersize=7,
+            linewidth=2, label=label or s.label(), gid=gid, zorder=3)
+    if not normal:  # markevery=None would draw every marker
+        ax.lines[-1].set_marker("")
+    spread = [i for i, (_, a) in enumerate(pts) if a.err]
+    if spread:
+        container = ax.errorbar(x[spread], y[spread],
+                                yerr=np.vstack([y[spread] - lo[spread], hi[spread] - y[spread]]),
+                                fmt="none", ecolor=colour, capsize=3, linewidth=1.3,
+                                label="_nolegend_", zorder=2)
+        for collection in container.lines[2]:
+            collection.set_gid("err:" + gid)
+    if thin:
+        ax.plot(x[thin], y[thin], linestyle="none", marker=marker, color=colour, markersize=7,
+                alpha=THIN_ALPHA, gid="thin:" + gid, zorder=3)
+    if sat:
+        ax.plot(x[sat], y[sat], linestyle="none", marker=marker, markersize=9,
+                markerfacecolor="none", markeredgecolor=SATURATED_COLOUR, markeredgewidth=2,
+                gid="saturated:" + gid, zorder=4)
+    out.x, out.y, out.lo, out.hi = list(x), list(y), list(lo), list(hi)
+    out.saturated = [(s.label(), pts[i][0]) for i in sat]
+    out.thin = [(s.label(), pts[i][0]) for i in thin]
+    out.no_spread = [(s.label(), rate) for rate, a in pts if not a.err]
+    out.err_kinds = {a.err for _, a in pts if a.err}
+    return out
 
 
-def low_sample_handle():
-    return Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
-                  markeredgecolor="0.3", markeredgewidth=1.8,
-                  label="hollow: < 10 samples at or beyond the percentile")
+def saturated_handle():
+    return Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="none",
+                  markeredgecolor=SATURATED_COLOUR, markeredgewidth=2,
+                  label="saturated (a repeat did not keep up)")
 
 
-def model_line(ax, x, y, colour, label=None, text=None):
-    ax.plot(x, y, "--", color=colour, linewidth=1.6, alpha=0.9, label=label)
-    if text:  # inside the axes, just above the line's right end
-        ax.annotate(text, (x[-1], y[-1]), xytext=(-2, 4), textcoords="offset points",
-                    va="bottom", ha="right", fontsize=10, color=colour)
+def thin_handle():
+    return Line2D([], [], linestyle="none", marker="o", color="0.3", alpha=THIN_ALPHA,
+                  label=f"thin: < {hr.THIN_LATENCY_COUNT} samples or < {hr.THIN_POLLS} polls")
 
 
-def model_handle():
-    return Line2D([], [], color="0.3", linestyle="--", linewidth=1.6, label="model (dashed)")
+def model_handle(label="model (dashed, from model.csv)"):
+    return Line2D([], [], color="0.3", linestyle="--", linewidth=1.6, label=label)
+
+
+def status_handles(drawn):
+    """Legend entries for what the drawn points actually contain."""
+    handles = []
+    if any(d.saturated for d in drawn):
+        handles.append(saturated_handle())
+    if any(d.thin for d in drawn):
+        handles.append(thin_handle())
+    return handles
+
+
+def medians_phrase(series):
+    """'medians over 3 repeats' with the real count, or 'one run per point'."""
+    counts = [c for s in series for c in s.repeats()]
+    if not counts or max(counts) == 1:
+        return "one run per point"
+    lo, hi = min(counts), max(counts)
+    return f"medians over {lo}–{hi} repeats" if lo != hi else f"medians over {hi} repeats"
+
+
+def counted(n, one, many):
+    return f"{n} {one if n == 1 else many}"
+
+
+def status_caption(drawn):
+    """'2 saturated points (hollow, red edge): ...; 3 thin points faded.' from what was drawn."""
+    # A point drawn in several panels is one point.
+    sat = len({p for d in drawn for p in d.saturated})
+    thin = len({p for d in drawn for p in d.thin})
+    bare = len({p for d in drawn for p in d.no_spread})
+    kinds = set().union(*(d.err_kinds for d in drawn)) if drawn else set()
+    parts = []
+    if kinds == {"min-max"}:
+        parts.append("Bars: min–max over the repeats.")
+    elif kinds == {"ci95"}:
+        parts.append("Bars: each run's 95% confidence interval (one run per point).")
+    elif kinds:
+        parts.append("Bars: min–max over the repeats, or the run's 95% CI where a point has "
+                     "one run.")
+    if bare:
+        parts.append(f"{counted(bare, 'point rests', 'points rest')} on one run with no interval, "
+                     "so no bar.")
+    if sat:
+        parts.append(f"{counted(sat, 'point is', 'points are')} saturated (hollow, red edge): at "
+                     "least one repeat did not keep up.")
+    if thin:
+        parts.append(f"{counted(thin, 'point is', 'points are')} thin (faded): fewer than "
+                     f"{hr.THIN_LATENCY_COUNT} latency samples or {hr.THIN_POLLS} polls in a "
+                     "repeat.")
+    return " ".join(parts)
+
+
+def model_line(ax, x, y, colour, gid, label=None):
+    ax.plot(x, y, "--", color=colour, linewidth=1.6, alpha=0.9, label=label, gid=gid, zorder=1)
+
+
+def place_model_labels(ax, entries, log=True):
+    """entries: [(x, y, text, colour)] at each model line's right end. Labels whose values are
+    within MODEL_LABEL_MERGE of each other are merged into one, so that no two overprint."""
+    entries = sorted((e for e in entries if e[1] is not None and e[1] > 0), key=lambda e: e[1])
+    groups = []
+    for e in entries:
+        if groups:
+            prev = groups[-1][-1]
+            close = (e[1] / prev[1] < MODEL_LABEL_MERGE) if log else \
+                abs(e[1] - prev[1]) <= 0.04 * max(abs(e[1]), abs(prev[1]), 1e-12)
+            if close:
+                groups[-1].append(e)
+                continue
+        groups.append([e])
+    texts = []
+    for g in groups:
+        x = max(e[0] for e in g)
+        colour = g[0][3] if len(g) == 1 else "0.2"
+        text = "; ".join(e[2] for e in g)
+        texts.append(ax.annotate(text, (x, g[0][1]), xytext=(-2, 4), textcoords="offset points",
+                                 va="bottom", ha="right", fontsize=10, color=colour,
+                                 gid="model-label"))
+    return texts
 
 
 def bottom_legend(legend_ax, axes, extra=()):
@@ -222,14 +373,14 @@ def pull_intervals(data):
 
 
 def mark_lambda_t_one(ax, data, strong=True):
-    """A vertical line at λ = 1/T for each poll interval: where λT = 1."""
+    """A vertical line at λ = 1/T for each poll interval: where one event arrives per interval."""
     lo, hi = data.rate_range
     for T in pull_intervals(data):
         rate = 1000.0 / T
-        if not lo / 1.6 <= rate <= hi * 1.6:
+        if not lo / 3 <= rate <= hi * 3:
             continue
         ax.axvline(rate, color="0.25", linestyle=":", linewidth=1.4 if strong else 1.0,
-                   alpha=0.9 if strong else 0.5)
+                   alpha=0.9 if strong else 0.5, gid=f"lambda_t_one:{hr.fmt_number(T)}")
         if strong:
             ax.annotate(f"λT = 1\nT = {hr.fmt_number(T)} ms", (rate, 1.0),
                         xycoords=("data", "axes fraction"), xytext=(4, -4),
@@ -237,183 +388,494 @@ def mark_lambda_t_one(ax, data, strong=True):
                         color="0.25")
 
 
-# --- the charts ---------------------------------------------------------------------------------
-
-def chart_latency(data):
-    """1: p50 and p99 latency vs rate, log-log; model T/2 + R/2 (poll), R/2 (webhook)."""
-    title = CHARTS[0][1]
-    if not any(s.agg("latency_p50_us") for s in data.series):
-        return no_data_figure(title, "no run in runs.csv has latency percentiles")
-    fig, (ax50, ax99), leg = new_figure(2, sharey=True)
-    x = data.model_rates()
-    flagged = False
-    for ax, column, q in ((ax50, "latency_p50_us", 0.5), (ax99, "latency_p99_us", 0.99)):
-        pct = "p50" if q == 0.5 else "p99"
-        for s in data.series:
-            plot_measured(ax, data, s, column, scale=1e-3, low_sample=pct)
-            flagged |= any(pct in r["latency_low_sample"].split(";") for r in s.runs())
-            rtt_ms = (s.median_of("rtt_us") or 0.0) / 1000.0
-            colour = data.colour(s)
-            if s.mode in MODELLED_PULL and s.pull:
-                # The wait for the next poll is uniform on (0, T): its q-quantile is qT.
-                y = q * s.interval_ms + rtt_ms / 2
-                name = "T/2 + R/2" if q == 0.5 else "0.99T + R/2"
-                model_line(ax, x, np.full_like(x, y), colour,
-                           text=f"model {name} = {hr.fmt_number(y)} ms")
-            elif s.mode == "webhook":
-                y = max(rtt_ms / 2, 1e-4)
-                model_line(ax, x, np.full_like(x, y), colour,
-                           text=f"model R/2 = {hr.fmt_number(y)} ms (no service time)")
-            elif q == 0.5:
-                pts = s.agg("model_latency_mean_us", 1e-3)
-                if pts:
-                    model_line(ax, [p[0] for p in pts], [p[1].median for p in pts], colour)
-        rate_axis(ax)
-        ax.set_title("median (p50)" if q == 0.5 else "p99")
-    ax50.set_ylabel("delivery latency (ms)")
-    titled(fig, title, data.subtitle() + "; dashed: model (R = measured round trip)")
-    bottom_legend(leg, [ax50], [model_handle()] + ([low_sample_handle()] if flagged else []))
-    return fig
+def lambda_t_handle():
+    return Line2D([], [], color="0.25", linestyle=":", label="λT = 1")
 
 
-def request_crossings(data):
-    """[(pull series, push series, measured crossing rate)] for the requests chart and report."""
+def draw_model_curve(ax, data, s, column, scale=1.0, x_column="rate"):
+    """The series' model curve from model.csv; returns (x, y) or None."""
+    curve = data.curve(s)
+    if curve is None:
+        return None
+    pts = [(r[x_column], r[column] * scale) for r in curve.rows
+           if hr.is_finite(r.get(column)) and hr.is_finite(r.get(x_column))]
+    pts = [p for p in pts if p[0] > 0 and p[1] > 0]
+    if not pts:
+        return None
+    x = [p[0] for p in pts]
+    y = [p[1] for p in pts]
+    model_line(ax, x, y, data.colour(s), gid=f"model:{s.label()}|{column}")
+    return x, y
+
+
+def pairs(data):
+    """[(pull series, its push baseline)]."""
     out = []
     for s in data.series:
-        if not s.pull:
-            continue
-        base = data.push_baseline(s)
-        if base is None:
-            continue
-        a = hr.medians(s, "requests_per_event")
-        b = hr.medians(base, "requests_per_event")
-        for rate, pull_cheaper_above in hr.crossings(a, b):
-            if pull_cheaper_above:
-                out.append((s, base, rate))
+        if s.pull:
+            base = data.push_baseline(s)
+            if base is not None:
+                out.append((s, base))
     return out
 
 
-def chart_requests(data):
-    """2: requests per delivered event vs rate; model 1/(λT) for polls, 1 for webhooks."""
-    title = CHARTS[1][1]
-    if not any(s.agg("requests_per_event") for s in data.series):
-        return no_data_figure(title, "no run in runs.csv has requests_per_event")
-    fig, (ax,), leg = new_figure()
-    x = data.model_rates()
-    for s in data.series:
-        plot_measured(ax, data, s, "requests_per_event")
-        colour = data.colour(s)
-        if s.mode in MODELLED_PULL and s.pull:
-            model_line(ax, x, 1000.0 / (x * s.interval_ms), colour)
-        elif s.mode == "webhook":
-            model_line(ax, x, np.ones_like(x), colour, text="model: 1 POST per event")
+def describe_crossings(data, column, noun, model_column=None):
+    """Caption sentences on where pull and push curves cross, measured (medians) and in the
+    model (model.csv), only where they do. Returns (sentences, [(pull, push, rate, source)])."""
+    said, found = [], []
+    for s, base in pairs(data):
+        where = f"{s.label()} vs {base.label()}"
+        measured = [rate for rate, _ in hr.crossings(hr.medians(s, column),
+                                                      hr.medians(base, column))]
+        modelled = []
+        cs, cb = data.curve(s), data.curve(base)
+        if model_column and cs is not None and cb is not None:
+            modelled = [rate for rate, _ in hr.crossings(cs.as_dict(model_column),
+                                                          cb.as_dict(model_column))]
+        parts = []
+        for rate in measured:
+            found.append((s, base, rate, "measured"))
+            parts.append(f"the measured medians cross at λ ≈ {hr.fmt_number(rate, 2)}/s "
+                         f"(λT ≈ {hr.fmt_number(rate * s.interval_ms / 1000, 2)})")
+        for rate in modelled:
+            found.append((s, base, rate, "model"))
+            parts.append(f"the model curves cross at λ ≈ {hr.fmt_number(rate, 2)}/s "
+                         f"(λT ≈ {hr.fmt_number(rate * s.interval_ms / 1000, 2)})")
+        if parts:
+            said.append(f"{where}: " + "; ".join(parts) + ".")
         else:
-            pts = s.agg("model_requests_per_event")
-            if pts:
-                model_line(ax, [p[0] for p in pts], [p[1].median for p in pts], colour)
-    mark_lambda_t_one(ax, data)
-    for s, base, rate in request_crossings(data):
-        lt = rate * s.interval_ms / 1000.0
-        y = hr.interp_loglog(hr.medians(base, "requests_per_event"), rate)
-        ax.plot([rate], [y], marker="*", markersize=18, color=data.colour(s),
-                markeredgecolor="black", zorder=5, linestyle="none")
-        ax.annotate(f"measured crossover\nλT ≈ {hr.fmt_number(lt, 2)} ({hr.fmt_number(rate, 2)}/s)",
-                    (rate, y), xytext=(10, -28), textcoords="offset points", fontsize=10,
-                    ha="left", va="top", color="black",
-                    arrowprops=dict(arrowstyle="-", color="0.4"))
-    rate_axis(ax)
-    if any(s.mode == "webhook" for s in data.series):
-        # Below one request per event, a poll mode beats one POST per event.
-        ylim = ax.get_ylim()
-        ax.axhspan(ylim[0], 1.0, color="#2ca02c", alpha=0.07, zorder=0)
-        ax.set_ylim(ylim)
-        ax.text(0.99, 0.03, "shaded: fewer requests per event than webhooks",
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=10, color="#1b6e1b")
-    ax.set_ylabel("requests per delivered event")
-    titled(fig, title, data.subtitle() + "; dashed: model 1/(λT) per poll, 1 per webhook")
-    bottom_legend(leg, [ax], [model_handle(),
-                              Line2D([], [], color="0.25", linestyle=":", label="λT = 1")])
-    return fig
+            common = [r for r in hr.medians(s, column) if r in hr.medians(base, column)]
+            if common:
+                more = hr.medians(s, column)[common[0]] > hr.medians(base, column)[common[0]]
+                said.append(f"{where}: the measured curves do not cross; {s.mode} has "
+                            f"{'more' if more else 'fewer'} {noun} at every common rate.")
+    return said, found
 
 
-def chart_cpu(data):
-    """3: CPU µs per delivered event, producer and consumer, vs rate."""
-    title = CHARTS[2][1]
-    columns = ("cpu_us_per_event_producer", "cpu_us_per_event_consumer")
-    if not any(s.agg(c) for s in data.series for c in columns):
-        return no_data_figure(title, "no run in runs.csv has CPU per event")
-    fig, axes, leg = new_figure(2, sharey=True)
-    for ax, column, side in zip(axes, columns, ("producer (the API server)",
-                                                "consumer (the client app)")):
+def mark_crossings(ax, data, found, column):
+    for s, base, rate, source in found:
+        if source == "measured":
+            y = hr.interp_loglog(hr.medians(base, column), rate)
+            ax.plot([rate], [y], marker="*", markersize=16, color=data.colour(s),
+                    markeredgecolor="black", zorder=5, linestyle="none",
+                    gid=f"crossing:measured:{s.label()}")
+        else:
+            cb = data.curve(base)
+            y = cb.at(column, rate) if cb else None
+            if y:
+                ax.plot([rate], [y], marker="X", markersize=10, color="white",
+                        markeredgecolor=data.colour(s), markeredgewidth=2, zorder=5,
+                        linestyle="none", gid=f"crossing:model:{s.label()}")
+
+
+# --- the charts ---------------------------------------------------------------------------------
+
+def chart_latency(data):
+    """Mean (with the model's mean from model.csv), p50 and p99 latency vs rate, log-log."""
+    title = TITLES["latency_vs_rate"]
+    if not any(s.agg("latency_p50_us") for s in data.series):
+        return finish(no_data_figure(title, "no run in runs.csv has latency percentiles"),
+                      "No latency was measured.")
+    fig, axes, leg = new_figure(3, sharey=True)
+    drawn = []
+    labels = []
+    for ax, column, name in zip(axes, ("latency_mean_us", "latency_p50_us", "latency_p99_us"),
+                                ("mean (model dashed)", "median (p50)", "p99")):
         for s in data.series:
-            plot_measured(ax, data, s, column)
+            drawn.append(plot_measured(ax, data, s, column, scale=1e-3))
+            if column == "latency_mean_us":
+                xy = draw_model_curve(ax, data, s, "latency_mean_us", scale=1e-3)
+                if xy:
+                    labels.append((xy[0][-1], xy[1][-1], f"{s.label()}: "
+                                   f"{hr.fmt_number(xy[1][-1])} ms", data.colour(s)))
+        rate_axis(ax)
+        ax.set_title(name)
+    place_model_labels(axes[0], labels)
+    axes[0].set_ylabel("delivery latency (ms)")
+    titled(fig, title, data.subtitle() + "; dashed: the model's mean (model.csv)")
+    extra = ([model_handle()] if labels else []) + status_handles(drawn)
+    bottom_legend(leg, [axes[0]], extra)
+    rtts = [r["model_rtt_us"] for s in data.series if not s.pull for r in s.runs()
+            if hr.is_finite(r.get("model_rtt_us"))]
+    caption = ["Mean, median and p99 delivery latency (consumer has the event parsed minus its "
+               f"scheduled creation), {medians_phrase(data.series)}."]
+    if labels:
+        caption.append("Dashed: the model's mean latency at each rate from model.csv (the "
+                       "model's claim, evaluated by hookbench at the in-run round trip).")
+        if rtts:
+            caption.append(f"The push model's round trip R is the in-run POST round trip "
+                           f"({hr.fmt_number(float(np.median(rtts)))} µs median).")
+    caption += [data.model_note(), status_caption(drawn)]
+    return finish(fig, caption)
+
+
+def chart_requests_per_s(data):
+    """Requests per second vs rate: polling flat at N/T, push rising with λN (model.csv)."""
+    title = TITLES["requests_per_s"]
+    if not any(s.agg("requests_per_s") for s in data.series):
+        return finish(no_data_figure(title, "no run in runs.csv has requests_per_s"),
+                      "No request rate was measured.")
+    fig, (ax,), leg = new_figure()
+    drawn, labels = [], []
+    for s in data.series:
+        drawn.append(plot_measured(ax, data, s, "requests_per_s"))
+        xy = draw_model_curve(ax, data, s, "requests_per_s")
+        if xy and s.pull:
+            labels.append((xy[0][-1], xy[1][-1], f"{s.label()}: "
+                           f"{hr.fmt_number(xy[1][-1])}/s", data.colour(s)))
+    place_model_labels(ax, labels)
+    said, found = describe_crossings(data, "requests_per_s", "requests per second",
+                                     "requests_per_s")
+    mark_crossings(ax, data, found, "requests_per_s")
+    mark_lambda_t_one(ax, data)
+    rate_axis(ax)
+    ax.set_ylabel("requests per second (all subscribers)")
+    titled(fig, title, data.subtitle())
+    extra = [model_handle()] if data.model else []
+    if any(f[3] == "measured" for f in found):
+        extra.append(Line2D([], [], marker="*", markersize=12, color="0.5",
+                            markeredgecolor="black", linestyle="none",
+                            label="measured curves cross"))
+    if any(f[3] == "model" for f in found):
+        extra.append(Line2D([], [], marker="X", markersize=9, color="white",
+                            markeredgecolor="0.3", markeredgewidth=2, linestyle="none",
+                            label="model curves cross"))
+    bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
+    caption = ["Requests per second against the event rate. In the model (model.csv) a poller "
+               "sends N/T requests per second whatever λ is (flat), a webhook λN (rising)."]
+    caption += said + [data.model_note(), status_caption(drawn)]
+    return finish(fig, caption)
+
+
+def chart_requests(data):
+    """Requests per delivered event vs rate; model lines from model.csv."""
+    title = TITLES["requests_per_event"]
+    if not any(s.agg("requests_per_event") for s in data.series):
+        return finish(no_data_figure(title, "no run in runs.csv has requests_per_event"),
+                      "No requests per event were measured.")
+    fig, (ax,), leg = new_figure()
+    drawn, labels = [], []
+    for s in data.series:
+        drawn.append(plot_measured(ax, data, s, "requests_per_event"))
+        xy = draw_model_curve(ax, data, s, "requests_per_event")
+        if xy and not s.pull:
+            labels.append((xy[0][-1], xy[1][-1], f"{s.label()}: "
+                           f"{hr.fmt_number(xy[1][-1])} per event", data.colour(s)))
+    place_model_labels(ax, labels)
+    said, found = describe_crossings(data, "requests_per_event", "requests per event",
+                                     "requests_per_event")
+    mark_crossings(ax, data, found, "requests_per_event")
+    mark_lambda_t_one(ax, data)
+    rate_axis(ax)
+    ax.set_ylabel("requests per delivered event")
+    titled(fig, title, data.subtitle())
+    extra = [model_handle()] if data.model else []
+    bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
+    caption = ["Requests per delivered event. A request counts for the window event it carried, "
+               "whenever it was sent. Dashed: the model from model.csv."]
+    caption += said + [data.model_note(), status_caption(drawn)]
+    return finish(fig, caption)
+
+
+def budget_steps(levels, costs, x_max):
+    """Step line for 'the largest interval whose latency meets the target': levels are the
+    latencies L_i (ascending), costs what each costs; returns (x, y) for drawstyle steps-post."""
+    x = list(levels) + [x_max]
+    y = list(costs) + [costs[-1]]
+    return x, y
+
+
+def chart_latency_budget(data):
+    """For a mean-latency target L: the longest swept poll interval whose mean latency meets it
+    (left) and the requests per event that interval costs at a few event rates, against push
+    (right). Steps, not curves: only the swept intervals are known."""
+    title = TITLES["latency_budget"]
+    pull = [s for s in data.series if s.pull and s.agg("latency_mean_us")]
+    if not pull:
+        return finish(no_data_figure(title, "needs poll runs with a mean latency"),
+                      "No poll runs: no latency budget to show.")
+    base = data.push_baseline(pull[0])
+    pull = [s for s in pull if s.matches(pull[0])]
+    pull.sort(key=lambda s: s.interval_ms)
+    fig, axes, leg = new_figure(2)
+    ax_t, ax_c = axes
+    rates = sorted({r for s in pull for r in s.rates})
+    shown_rates = sorted({rates[0], rates[len(rates) // 2], rates[-1]})
+    caption = ["For a target on the mean latency (x), left: the longest swept poll interval "
+               "whose mean latency meets it; right: the requests per delivered event that "
+               f"interval costs at λ = {', '.join(hr.fmt_number(r) for r in shown_rates)} "
+               "events/s, against push."]
+    # Measured: each interval's mean latency is the median over its points (it hardly depends
+    # on the rate); the model's is read from model.csv at the same rates.
+    measured_l = [hr.aggregate(s.runs(), "latency_mean_us").median / 1000 for s in pull]
+    model_l = []
+    for s in pull:
+        c = data.curve(s)
+        model_l.append(None if c is None else
+                       float(np.median([c.at("latency_mean_us", r) for r in s.rates])) / 1000)
+    push_l = None
+    if base is not None and base.agg("latency_mean_us"):
+        push_l = hr.aggregate(base.runs(), "latency_mean_us").median / 1000
+    all_l = [v for v in measured_l + model_l + [push_l] if v]
+    x_max = max(all_l) * 4
+    order = sorted(range(len(pull)), key=lambda i: measured_l[i])
+    x, y = budget_steps([measured_l[i] for i in order], [pull[i].interval_ms for i in order],
+                        x_max)
+    ax_t.plot(x, y, drawstyle="steps-post", color="0.15", linewidth=2, marker="o",
+              markevery=list(range(len(order))), label="measured: longest T that meets L",
+              gid="budget:measured")
+    for i in order:
+        ax_t.annotate(f"T = {hr.fmt_number(pull[i].interval_ms)} ms", (measured_l[i],
+                      pull[i].interval_ms), xytext=(4, 6), textcoords="offset points",
+                      fontsize=10)
+    have_model = all(v is not None for v in model_l)
+    if have_model:
+        mo = sorted(range(len(pull)), key=lambda i: model_l[i])
+        x, y = budget_steps([model_l[i] for i in mo], [pull[i].interval_ms for i in mo], x_max)
+        ax_t.plot(x, y, drawstyle="steps-post", color="0.45", linestyle="--", linewidth=1.6,
+                  label="the model's claim (model.csv)", gid="budget:model")
+    if push_l:
+        for ax in axes:
+            ax.axvline(push_l, color=data.colour(base), linestyle=":", linewidth=1.6,
+                       gid="budget:push_latency")
+        ax_t.annotate(f"{base.mode} meets any target\nabove {hr.fmt_number(push_l)} ms",
+                      (push_l, 0.02), xycoords=("data", "axes fraction"), xytext=(4, 4),
+                      textcoords="offset points", fontsize=10, color=data.colour(base))
+    plain_log(ax_t)
+    ax_t.set_xlabel("mean latency target L (ms)")
+    ax_t.set_ylabel("poll interval T that meets it (ms)")
+    ax_t.set_title("poll interval")
+    cmap = plt.get_cmap("viridis")
+    for j, rate in enumerate(shown_rates):
+        colour = cmap(0.15 + 0.7 * j / max(1, len(shown_rates) - 1))
+        cost = [hr.medians(pull[i], "requests_per_event").get(rate) for i in order]
+        known = [(measured_l[i], c) for i, c in zip(order, cost) if c]
+        if known:
+            x, y = budget_steps([k[0] for k in known], [k[1] for k in known], x_max)
+            ax_c.plot(x, y, drawstyle="steps-post", color=colour, linewidth=2, marker="o",
+                      markevery=list(range(len(known))),
+                      label=f"poll, measured, λ = {hr.fmt_number(rate)}/s",
+                      gid=f"budget:cost:measured:{hr.fmt_number(rate)}")
+        if have_model:
+            mo = sorted(range(len(pull)), key=lambda i: model_l[i])
+            mcost = [data.curve(pull[i]).at("requests_per_event", rate) for i in mo]
+            x, y = budget_steps([model_l[i] for i in mo], mcost, x_max)
+            ax_c.plot(x, y, drawstyle="steps-post", color=colour, linestyle="--", linewidth=1.4,
+                      gid=f"budget:cost:model:{hr.fmt_number(rate)}")
+    push_cost = None
+    if push_l:
+        costs = hr.medians(base, "requests_per_event")
+        push_cost = float(np.median(list(costs.values()))) if costs else None
+        if push_cost:
+            ax_c.plot([push_l, x_max], [push_cost, push_cost], color=data.colour(base),
+                      linewidth=2.5, label=f"{base.mode}, measured (median over rates)",
+                      gid="budget:cost:push")
+    plain_log(ax_c)
+    ax_c.set_xlabel("mean latency target L (ms)")
+    ax_c.set_ylabel("requests per delivered event")
+    ax_c.set_title("what that interval costs")
+    titled(fig, title, "steps: only the swept intervals are known; dashed: the model's claim")
+    bottom_legend(leg, axes)
+    tight = order[0]
+    sentence = (f"Measured: the tightest target polling met here is "
+                f"{hr.fmt_number(measured_l[tight])} ms, with T = "
+                f"{hr.fmt_number(pull[tight].interval_ms)} ms")
+    c0 = hr.medians(pull[tight], "requests_per_event").get(shown_rates[0])
+    if c0:
+        sentence += (f", costing {hr.fmt_number(c0)} requests per event at "
+                     f"λ = {hr.fmt_number(shown_rates[0])}/s")
+    sentence += "."
+    caption.append(sentence)
+    if push_l and push_cost:
+        caption.append(f"{base.mode} met any target above {hr.fmt_number(push_l)} ms at "
+                       f"{hr.fmt_number(push_cost)} requests per event (medians).")
+    if have_model:
+        caption.append("Dashed steps are the model's claim from model.csv at the same intervals.")
+    else:
+        caption.append(data.model_note() or "No model line: a poll series is not in model.csv.")
+    return finish(fig, caption)
+
+
+def chart_cpu_cores(data):
+    """CPU cores used by each side vs rate, with each side's idle baseline drawn."""
+    title = TITLES["cpu_cores"]
+    columns = (("cpu_cores_producer", "cpu_idle_cores_producer", "producer (the API server)"),
+               ("cpu_cores_consumer", "cpu_idle_cores_consumer", "consumer (the client app)"))
+    if not any(s.agg(c[0]) for s in data.series for c in columns):
+        return finish(no_data_figure(title, "no run in runs.csv has a CPU measurement"),
+                      "CPU was not measured in any run.")
+    fig, axes, leg = new_figure(2, sharey=True)
+    drawn, caption = [], ["CPU used over the measured window, in cores (CPU seconds per "
+                          f"second), {medians_phrase(data.series)}."]
+    ok = hr.ok_runs(data.rows)
+    for ax, (column, idle_column, side) in zip(axes, columns):
+        for s in data.series:
+            drawn.append(plot_measured(ax, data, s, column))
+        idle = hr.aggregate(ok, idle_column)
+        if idle is not None and idle.median > 0:
+            ax.axhspan(max(idle.lo, idle.median * 1e-3), idle.hi, color="0.5", alpha=0.15,
+                       zorder=0, gid=f"idle-band:{side.split()[0]}")
+            ax.axhline(idle.median, color="0.3", linestyle="-.", linewidth=1.5,
+                       label="idle baseline (median, band: min–max)",
+                       gid=f"idle:{side.split()[0]}")
+            caption.append(f"{side.split()[0].capitalize()} idle baseline, measured before "
+                           f"warm-up: {hr.fmt_number(idle.median)} cores (median of {idle.k} "
+                           "runs).")
         mark_lambda_t_one(ax, data, strong=False)
         rate_axis(ax)
         ax.set_title(side)
-    axes[0].set_ylabel("CPU user+sys per delivered event (µs)")
+    missing = [r for r in ok if not hr.is_finite(r.get("cpu_cores_producer"))
+               or not hr.is_finite(r.get("cpu_cores_consumer"))]
+    if missing:
+        caption.append(f"{len(missing)} runs have no CPU measurement for a side; they are left "
+                       "out, not drawn as 0.")
+    axes[0].set_ylabel("CPU used (cores = CPU s per s)")
+    titled(fig, title, data.subtitle())
+    bottom_legend(leg, axes, status_handles(drawn))
+    caption.append(status_caption(drawn))
+    return finish(fig, caption)
+
+
+def chart_cpu(data):
+    """CPU µs per delivered event net of the idle baseline, producer and consumer, vs rate."""
+    title = TITLES["cpu_per_event"]
+    columns = ("cpu_us_per_event_net_producer", "cpu_us_per_event_net_consumer")
+    if not any(s.agg(c) for s in data.series for c in columns):
+        return finish(no_data_figure(title, "no run in runs.csv has a net CPU per event"),
+                      "No net CPU per event was measured.")
+    fig, axes, leg = new_figure(2, sharey=True)
+    drawn = []
+    for ax, column, side in zip(axes, columns, ("producer (the API server)",
+                                                "consumer (the client app)")):
+        for s in data.series:
+            drawn.append(plot_measured(ax, data, s, column))
+        mark_lambda_t_one(ax, data, strong=False)
+        rate_axis(ax)
+        ax.set_title(side)
+    axes[0].set_ylabel("CPU per delivered event, net of idle (µs)")
     titled(fig, title, data.subtitle() + "; dotted: λT = 1 per poll interval")
-    bottom_legend(leg, axes)
-    return fig
+    bottom_legend(leg, axes, status_handles(drawn))
+    caption = ["CPU (user + sys) per delivered event after subtracting each side's idle "
+               "baseline: what delivering cost, not the process's fixed upkeep divided by λ. The "
+               "gross figure is in the tables."]
+    dropped = sum(d.dropped for d in drawn)
+    if dropped:
+        caption.append(f"{dropped} points whose net figure was zero or below (inside the idle "
+                       "baseline's noise) cannot be drawn on a log axis.")
+    caption.append(status_caption(drawn))
+    return finish(fig, caption)
 
 
 def chart_bytes(data):
-    """4: bytes (sent + received, headers included) per delivered event vs rate."""
-    title = CHARTS[3][1]
+    """Bytes (sent + received, headers included) per delivered event vs rate, model line."""
+    title = TITLES["bytes_per_event"]
     if not any(s.agg("bytes_per_event") for s in data.series):
-        return no_data_figure(title, "no run in runs.csv has bytes_per_event")
+        return finish(no_data_figure(title, "no run in runs.csv has bytes_per_event"),
+                      "No bytes were measured.")
     fig, (ax,), leg = new_figure()
+    drawn, modelled = [], False
     for s in data.series:
-        plot_measured(ax, data, s, "bytes_per_event")
+        drawn.append(plot_measured(ax, data, s, "bytes_per_event"))
+        modelled |= draw_model_curve(ax, data, s, "bytes_per_event") is not None
     mark_lambda_t_one(ax, data)
     rate_axis(ax)
     ax.set_ylabel("bytes per delivered event (requests + responses)")
     titled(fig, title, data.subtitle())
-    bottom_legend(leg, [ax], [Line2D([], [], color="0.25", linestyle=":", label="λT = 1")])
-    return fig
+    said, found = describe_crossings(data, "bytes_per_event", "bytes per event")
+    mark_crossings(ax, data, found, "bytes_per_event")
+    bottom_legend(leg, [ax], ([model_handle()] if modelled else []) + [lambda_t_handle()]
+                  + status_handles(drawn))
+    caption = ["Bytes on the wire per delivered event, requests and responses with their "
+               "headers, counted for the window event each request carried."]
+    if modelled:
+        caption.append("Dashed: the model's bytes per event from model.csv.")
+    caption += said + [data.model_note(), status_caption(drawn)]
+    return finish(fig, caption)
+
+
+def inverse_read(points, y):
+    """The x where a monotone curve {x: y} passes y, log-linear between its two nearest points;
+    None when y is outside the curve."""
+    xs = sorted(points)
+    for x0, x1 in zip(xs, xs[1:]):
+        y0, y1 = points[x0], points[x1]
+        if (y0 - y) * (y1 - y) <= 0 and y0 != y1 and x0 > 0:
+            f = (y - y0) / (y1 - y0)
+            return math.exp(math.log(x0) + f * math.log(x1 / x0))
+    return None
 
 
 def chart_empty(data):
-    """5: empty-poll fraction vs λT, the e^(-λT) curve and Zapier's 98.5%."""
-    title = CHARTS[4][1]
+    """Empty-poll fraction vs λT, the model's curve from model.csv and Zapier's 98.5%."""
+    title = TITLES["empty_poll_fraction"]
     pull = [s for s in data.series if s.pull and s.agg("empty_poll_fraction")]
     if not pull:
-        return no_data_figure(title, "no poll runs with an empty-poll fraction in runs.csv")
+        return finish(no_data_figure(title, "no poll runs with an empty-poll fraction in "
+                                     "runs.csv"), "No poll runs: no empty-poll fraction.")
     fig, (ax,), leg = new_figure()
-    lts = []
+    drawn, lts = [], []
     for s in pull:
-        pts = s.agg("empty_poll_fraction", 100.0)
-        x = np.array([rate * s.interval_ms / 1000.0 for rate, _ in pts])
-        y = np.array([a.median for _, a in pts])
-        lo = np.array([a.median - a.lo for _, a in pts])
-        hi = np.array([a.hi - a.median for _, a in pts])
-        yerr = np.vstack([lo, hi]) if any(a.k > 1 for _, a in pts) else None
-        ax.errorbar(x, y, yerr=yerr, fmt="none" if len(x) == 1 else "-", marker=data.marker(s),
-                    color=data.colour(s), markersize=8, capsize=3, linewidth=1.2,
-                    label=f"measured, {s.label()}")
-        lts.extend(x)
-    lo_x = min(min(lts), ZAPIER[0]) / 2.5
+        d = plot_measured(ax, data, s, "empty_poll_fraction", scale=100.0, positive=False,
+                          x_of=lambda rate, s=s: rate * s.interval_ms / 1000.0,
+                          label=f"measured, {s.label()}")
+        drawn.append(d)
+        lts += d.x
+    model = {}
+    for s in pull:
+        c = data.curve(s)
+        if c is None:
+            continue
+        for r in c.rows:
+            if hr.is_finite(r.get("lambda_t")) and hr.is_finite(r.get("empty_poll_fraction")) \
+                    and r["lambda_t"] > 0:
+                model[r["lambda_t"]] = r["empty_poll_fraction"]
+    caption = ["The share of polls that found nothing, against λT (events per poll interval), "
+               f"{medians_phrase(pull)}."]
+    lo_x = min(lts) / 2.5
     hi_x = max(max(lts), 3.0) * 2.5
-    xs = np.geomspace(lo_x, hi_x, 300)
-    ax.plot(xs, 100 * np.exp(-xs), "--", color="0.15", linewidth=2,
-            label="model: P(empty) = e^(−λT) (Poisson events)")
-    ax.plot([ZAPIER[0]], [100 * ZAPIER[1]], marker="*", markersize=20, color="#d62728",
-            markeredgecolor="black", linestyle="none", zorder=5,
-            label="Zapier: 98.5% of 30 M polls empty (λT ≈ 0.015)")
-    ax.annotate("Zapier's published figure:\n98.5% of polls found nothing",
-                (ZAPIER[0], 100 * ZAPIER[1]), xytext=(25, -55), textcoords="offset points",
-                fontsize=10, arrowprops=dict(arrowstyle="->", color="0.3"))
+    if model:
+        xs = sorted(model)
+        ax.plot(xs, [100 * model[x] for x in xs], "--", color="0.15", linewidth=2,
+                label="model (model.csv)", gid="model:empty_poll_fraction")
+        lo_x = min(lo_x, xs[0])
+        hi_x = max(hi_x, xs[-1])
+        at_one = hr.interp_loglog(model, 1.0) if xs[0] <= 1.0 <= xs[-1] else None
+        if at_one is not None:
+            ax.annotate(f"model at λT = 1: {hr.fmt_percent(at_one, 2)} empty",
+                        (1.0, 100 * at_one), xytext=(10, 20), textcoords="offset points",
+                        fontsize=10, arrowprops=dict(arrowstyle="->", color="0.3"))
+            caption.append(f"Dashed: the model from model.csv; it puts "
+                           f"{hr.fmt_percent(at_one, 2)} of polls empty at λT = 1.")
+    else:
+        caption.append(data.model_note())
+    ax.axhline(100 * ZAPIER_EMPTY, color=SATURATED_COLOUR, linestyle=(0, (5, 3)), linewidth=1.2,
+               label=f"{hr.fmt_percent(ZAPIER_EMPTY)} empty: {ZAPIER_SOURCE}",
+               gid="zapier")
+    zapier_lt = inverse_read(model, ZAPIER_EMPTY) if model else None
+    if zapier_lt is not None:
+        ax.plot([zapier_lt], [100 * ZAPIER_EMPTY], marker="*", markersize=18,
+                color=SATURATED_COLOUR, markeredgecolor="black", linestyle="none", zorder=5)
+        ax.annotate(f"the model reaches Zapier's {hr.fmt_percent(ZAPIER_EMPTY)}\n"
+                    f"at λT ≈ {hr.fmt_number(zapier_lt, 2)}", (zapier_lt, 100 * ZAPIER_EMPTY),
+                    xytext=(25, -55), textcoords="offset points", fontsize=10,
+                    arrowprops=dict(arrowstyle="->", color="0.3"))
+        caption.append(f"Zapier reported {hr.fmt_percent(ZAPIER_EMPTY)} of its polls empty "
+                       f"({ZAPIER_SOURCE}); the model reaches that at λT ≈ "
+                       f"{hr.fmt_number(zapier_lt, 2)}.")
+    else:
+        caption.append(f"Zapier reported {hr.fmt_percent(ZAPIER_EMPTY)} of its polls empty "
+                       f"({ZAPIER_SOURCE}).")
     ax.axvline(1.0, color="0.25", linestyle=":", linewidth=1.2)
-    ax.annotate("λT = 1: e^(−1) = 37% empty", (1.0, 100 * math.exp(-1)), xytext=(10, 20),
-                textcoords="offset points", fontsize=10,
-                arrowprops=dict(arrowstyle="->", color="0.3"))
     plain_log(ax, "x")
     ax.set_xlim(lo_x, hi_x)
     ax.set_ylim(-3, 103)
     ax.set_xlabel("λT: expected events per poll interval (rate × interval)")
     ax.set_ylabel("polls that found no new event (%)")
     titled(fig, title, hr.repeats_phrase(pull))
-    bottom_legend(leg, [ax])
-    return fig
+    bottom_legend(leg, [ax], status_handles(drawn))
+    caption.append(status_caption(drawn).replace("95% confidence interval",
+                                                 "95% Wilson interval"))
+    return finish(fig, caption)
 
 
 def choose_cdf_rate(data, requested=None):
@@ -437,10 +899,11 @@ def choose_cdf_rate(data, requested=None):
 
 
 def chart_cdf(data, rate, note):
-    """6: latency CDF per mode (and interval) at one rate, every repeat drawn."""
-    title = CHARTS[5][1]
+    """Latency CDF per mode (and interval) at one rate, every repeat drawn."""
+    title = TITLES["latency_cdf"]
     if rate is None:
-        return no_data_figure(title, "no successful runs in runs.csv")
+        return finish(no_data_figure(title, "no successful runs in runs.csv"),
+                      "No successful runs.")
     fig, (ax,), leg = new_figure()
     approximate = False
     drawn = 0
@@ -454,16 +917,14 @@ def chart_cdf(data, rate, note):
             label = s.label() + f" ({len(runs)} run{'s' if len(runs) > 1 else ''})"
             ax.plot(np.array(values) / 1000.0, qs, color=data.colour(s), linewidth=2,
                     alpha=0.9 if i == 0 else 0.6, linestyle="-" if exact else "-.",
-                    marker=None if exact else data.marker(s), label=label if i == 0 else "_")
+                    marker=None if exact else data.marker(s), label=label if i == 0 else "_",
+                    gid=f"cdf:{row['run_id']}")
             drawn += 1
-        if runs and s.pull and s.mode in MODELLED_PULL:
-            half_rtt = (s.median_of("rtt_us") or 0.0) / 2000.0
-            xs = np.linspace(half_rtt, s.interval_ms + half_rtt, 100)
-            model_line(ax, np.maximum(xs, 1e-3), (xs - half_rtt) / s.interval_ms, data.colour(s))
     if not drawn:
         plt.close(fig)
-        return no_data_figure(title, f"no latency samples at {note}")
-    annotate_median_gap(ax, data, rate)
+        return finish(no_data_figure(title, f"no latency samples at {note}"),
+                      f"No latency samples at {note}.")
+    gap = annotate_median_gap(ax, data, rate)
     plain_log(ax, "x")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("latency (ms, log scale)")
@@ -473,17 +934,21 @@ def chart_cdf(data, rate, note):
         sub += "; " + note.split(", ", 1)[1]
     if approximate:
         sub += "; dash-dot: approximate, from the percentiles only"
-    extra = [Line2D([], [], color="0.3", linestyle="--",
-                    label="model: wait for the next poll uniform on (0, T)")]
-    if not any(s.pull and s.mode in MODELLED_PULL and rate in s.points for s in data.series):
-        extra = []
     titled(fig, f"{title}: {hr.fmt_number(rate)} events/s", sub)
-    bottom_legend(leg, [ax], extra)
-    return fig
+    bottom_legend(leg, [ax])
+    caption = [f"The whole latency distribution at {hr.fmt_number(rate)} events/s, each of the "
+               f"{drawn} runs drawn separately."]
+    if gap:
+        caption.append(gap + ".")
+    if approximate:
+        caption.append("Dash-dot curves are approximate: those runs kept only their "
+                       "percentiles.")
+    return finish(fig, caption)
 
 
 def annotate_median_gap(ax, data, rate):
-    """An arrow at the median from push to the fastest poll: the gap the reader should see."""
+    """An arrow at the median from push to the fastest poll: the gap the reader should see.
+    Returns a sentence saying it, or None."""
     present = [s for s in data.series if rate in s.points and s.agg("latency_p50_us")]
     pull = sorted((s for s in present if s.pull), key=lambda s: s.interval_ms)
     if not pull:
@@ -497,10 +962,11 @@ def annotate_median_gap(ax, data, rate):
         return
     ax.annotate("", (slow / 1000, 0.5), xytext=(fast / 1000, 0.5),
                 arrowprops=dict(arrowstyle="<->", color="0.2", linewidth=1.5))
-    ax.text(math.sqrt(fast * slow) / 1000, 0.52,
-            f"median: {pull[0].label()} is {hr.fmt_number(slow / fast, 2)}× {push.mode}",
-            ha="center", va="bottom", fontsize=11, color="0.1",
-            bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+    text = f"median: {pull[0].label()} is {hr.fmt_number(slow / fast, 2)}× {push.mode}"
+    ax.text(math.sqrt(fast * slow) / 1000, 0.52, text, ha="center", va="bottom", fontsize=11,
+            color="0.1", bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+    return (f"At the median, {pull[0].label()} took {hr.fmt_number(slow / fast, 2)}× as long "
+            f"as {push.mode} ({medians_phrase([push, pull[0]])})")
 
 
 def trace_window_ms(parts):
@@ -585,13 +1051,13 @@ def draw_lane(ax, part, window_ms, colour):
 
 
 def chart_timeline(data):
-    """7: the flow diagram from trace.jsonl, one lane per traced mode."""
-    title = CHARTS[6][1]
+    """The flow diagram from trace.jsonl, one lane per traced mode."""
+    title = TITLES["timeline"]
     parts = [p for p in (data.trace or []) if p.records]
     if not parts:
         reason = ("no trace.jsonl in the results folder (a sweep records one when its scenario "
                   "has a \"trace\" block)" if data.trace is None else "trace.jsonl has no records")
-        return no_data_figure(title, reason)
+        return finish(no_data_figure(title, reason), "No timeline: " + reason + ".")
     window = trace_window_ms(parts)
     fig = plt.figure(figsize=(FIGSIZE[0], 2.0 + 2.4 * len(parts)), layout="constrained")
     grid = fig.add_gridspec(len(parts) + 1, 1, height_ratios=[2.4] * len(parts) + [0.7])
@@ -624,7 +1090,24 @@ def chart_timeline(data):
     legend_ax.legend(handles=legend, loc="center", ncol=3, frameon=False)
     fig.suptitle(f"{title}\nthe slant of each line is that event's latency "
                  f"(first {hr.fmt_number(window / 1000.0, 2)} s of the traced run)")
-    return fig
+    caption = [f"The first {hr.fmt_number(window / 1000.0, 2)} s of one short traced run per "
+               "mode. Each line joins an event's creation to the request that carried it and "
+               "its delivery."]
+    for p in parts:
+        polls = [r for r in p.of_kind("poll") if 0 <= r["t_ms"] <= window and r.get("sub", 0) == 0]
+        delivered = [r["latency_ms"] for r in p.of_kind("delivered")
+                     if 0 <= r["t_ms"] <= window and r.get("sub", 0) == 0]
+        desc = p.mode + (f" (T = {hr.fmt_number(p.interval_ms)} ms)" if p.interval_ms else "")
+        facts = []
+        if polls:
+            empty = sum(1 for r in polls if r["events"] == 0)
+            facts.append(f"{empty} of {len(polls)} polls came back empty")
+        if delivered:
+            facts.append(f"events waited {hr.fmt_number(float(np.median(delivered)))} ms "
+                         "(median)")
+        if facts:
+            caption.append(f"{desc}: " + ", ".join(facts) + ".")
+    return finish(fig, caption)
 
 
 # --- driver -------------------------------------------------------------------------------------
@@ -639,33 +1122,42 @@ def save(fig, output, name):
 
 
 def make_charts(folder, output=None, cdf_rate=None, log=None):
-    """Writes every chart; returns {name: png path}. Raises hr.ResultsError on bad input."""
+    """Writes every chart and OUTPUT/captions.json; returns {name: png path}. Raises
+    hr.ResultsError on bad input."""
     data = Data(folder)
     output = output or os.path.join(folder, "charts")
-    rate, note = choose_cdf_rate(data, cdf_rate)
-    builders = {
-        "latency_vs_rate": lambda: chart_latency(data),
-        "requests_per_event": lambda: chart_requests(data),
-        "cpu_per_event": lambda: chart_cpu(data),
-        "bytes_per_event": lambda: chart_bytes(data),
-        "empty_poll_fraction": lambda: chart_empty(data),
-        "latency_cdf": lambda: chart_cdf(data, rate, note),
-        "timeline": lambda: chart_timeline(data),
-    }
-    written = {}
+    _, note = choose_cdf_rate(data, cdf_rate)
+    written, captions = {}, {}
     for name, _ in CHARTS:
-        written[name] = save(builders[name](), output, name)
+        fig = build_chart(data, name, cdf_rate)
+        captions[name] = caption_of(fig)
+        written[name] = save(fig, output, name)
         if log:
             detail = f": {note}" if name == "latency_cdf" else ""
             log(f"plot.py: wrote {written[name]}{detail}")
+    with open(os.path.join(output, "captions.json"), "w", encoding="utf-8") as f:
+        json.dump(captions, f, indent=1, ensure_ascii=False)
     return written
+
+
+def build_chart(data, name, cdf_rate=None):
+    """One chart by name, as a figure with its caption (caption_of); figures are drawn and saved
+    one at a time to bound memory."""
+    if name == "latency_cdf":
+        return chart_cdf(data, *choose_cdf_rate(data, cdf_rate))
+    return {
+        "latency_vs_rate": chart_latency, "requests_per_s": chart_requests_per_s,
+        "requests_per_event": chart_requests, "latency_budget": chart_latency_budget,
+        "cpu_cores": chart_cpu_cores, "cpu_per_event": chart_cpu, "bytes_per_event": chart_bytes,
+        "empty_poll_fraction": chart_empty, "timeline": chart_timeline,
+    }[name](data)
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Draw the charts of a hookbench sweep results folder (PNG and SVG).")
-    p.add_argument("results", metavar="DIR", help="results folder with runs.csv (and runs/, "
-                   "trace.jsonl)")
+    p.add_argument("results", metavar="DIR", help="results folder with runs.csv (and model.csv, "
+                   "runs/, trace.jsonl)")
     p.add_argument("--output", metavar="DIR", help="where the charts go (default: DIR/charts)")
     p.add_argument("--cdf-rate", type=float, metavar="R",
                    help="event rate (events/s) of the latency CDF chart; the nearest measured "

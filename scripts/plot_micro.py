@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Turns hookbench_micro's Google Benchmark JSON into a chart and a Markdown table.
 
-Writes OUTPUT/micro.png and OUTPUT/micro.svg (real time per iteration, log scale, one colour per
-area, benchmarks of a family kept together) and OUTPUT/TABLE.md (time, items/s, bytes/s, cv).
-When the run has repetitions with aggregates, the median is used; otherwise the median of the
-plain runs of each benchmark.
+Writes OUTPUT/micro.png and OUTPUT/micro.svg (real time per iteration on a linear axis, one panel
+per area so that a 100 ns parse and a 50 µs round trip are each readable on their own scale, bars
+showing the spread over repetitions) and OUTPUT/TABLE.md (time, items/s, bytes/s, cv). When the run
+has repetitions, the median is used; the spread is the min-max of the repetitions when they are
+in the JSON, otherwise median ± the stddev aggregate.
 """
 
 import argparse
@@ -77,7 +78,8 @@ def summarize(doc):
 
     def row(name):
         return rows.setdefault(name, {"name": name, "runs": [], "median": None, "cv": None,
-                                      "error": None, "order": (math.inf, math.inf, len(rows))})
+                                      "stddev": None, "error": None,
+                                      "order": (math.inf, math.inf, len(rows))})
 
     for b in entries:
         name = display_name(b.get("run_name", b["name"]))
@@ -94,8 +96,10 @@ def summarize(doc):
             elif b.get("aggregate_name") == "cv":
                 # cv of the time is a ratio; the library reports it in the time fields.
                 r["cv"] = b.get("real_time")
+            elif b.get("aggregate_name") == "stddev":
+                r["stddev"] = b
             r["repetitions"] = b.get("repetitions", r.get("repetitions"))
-        elif not use_aggregates or b.get("run_type") is None:
+        elif not use_aggregates or b.get("run_type") in (None, "iteration"):
             r["runs"].append(b)
 
     out = []
@@ -112,8 +116,15 @@ def summarize(doc):
             r["repetitions"] = len(each)
         if figures is None and r["error"] is None:
             continue  # e.g. only mean/stddev aggregates were kept: nothing to show
+        spread = None
+        times = [figures_of(b)["time_ns"] for b in r["runs"]]
+        if len(times) > 1:
+            spread = (min(times), max(times), "min-max")
+        elif figures is not None and r["stddev"] is not None:
+            sd = figures_of(r["stddev"])["time_ns"]
+            spread = (max(0.0, figures["time_ns"] - sd), figures["time_ns"] + sd, "stddev")
         out.append({"name": r["name"], "figures": figures, "cv": r["cv"],
-                    "repetitions": r.get("repetitions"), "error": r["error"]})
+                    "repetitions": r.get("repetitions"), "error": r["error"], "spread": spread})
     if not any(r["figures"] for r in out):
         raise InputError("no benchmark finished without an error: nothing to plot")
     return out, use_aggregates
@@ -202,53 +213,56 @@ def write_table(rows, ctx, use_aggregates, path):
         out.write("\n".join(lines) + "\n")
 
 
-def plot_times(rows, ctx, path_stem):
-    """Horizontal bars of real time per iteration, families grouped, one colour per area."""
+def plot_times(rows, ctx, path_stem=None):
+    """Horizontal bars of real time per iteration, one panel per area, each on its own linear
+    axis (a log axis hides a 10% difference), with an error bar for the spread over repetitions.
+    Returns the figure (saved as PNG and SVG when path_stem is given)."""
     shown = [r for r in rows if r["figures"] is not None]
-    families = []
-    for r in shown:
-        if family_of(r["name"]) not in families:
-            families.append(family_of(r["name"]))
     areas = []
-    for fam in families:
-        if area_of(fam) not in areas:
-            areas.append(area_of(fam))
+    for r in shown:
+        if area_of(r["name"]) not in areas:
+            areas.append(area_of(r["name"]))
     colour = {a: AREA_COLOURS[i % len(AREA_COLOURS)] for i, a in enumerate(areas)}
-
-    # Top to bottom in family order, with a gap between families.
-    positions, labels, values, colours = [], [], [], []
-    y = 0.0
-    for fam in families:
-        for r in (r for r in shown if family_of(r["name"]) == fam):
-            positions.append(y)
-            labels.append(r["name"])
-            values.append(r["figures"]["time_ns"])
-            colours.append(colour[area_of(fam)])
-            y += 1
-        y += 0.6
-    height = max(3.0, 0.28 * y + 1.4)
-    fig, ax = plt.subplots(figsize=(10, height))
-    ax.barh(positions, values, color=colours, height=0.8)
-    ax.set_yticks(positions)
-    ax.set_yticklabels(labels, fontsize=8, family="monospace")
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    low = min(values)
-    high = max(values)
-    ax.set_xlim(10 ** math.floor(math.log10(low)), 10 ** (math.ceil(math.log10(high)) + 0.6))
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_time(v)))
-    for yy, v in zip(positions, values):
-        ax.text(v * 1.08, yy, format_time(v), va="center", fontsize=7)
-    ax.set_xlabel("real time per iteration (log scale)")
-    ax.grid(axis="x", which="major", alpha=0.3)
+    groups = {a: [r for r in shown if area_of(r["name"]) == a] for a in areas}
+    heights = [max(1.0, 0.32 * len(g) + 0.7) for g in groups.values()]
+    fig, axes = plt.subplots(len(areas), 1, figsize=(10, sum(heights) + 1.2),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    spreads = set()
+    for ax, area in zip(axes[:, 0], areas):
+        group = groups[area]
+        y = list(range(len(group)))
+        values = [r["figures"]["time_ns"] for r in group]
+        lo = [v - (r["spread"][0] if r["spread"] else v) for v, r in zip(values, group)]
+        hi = [(r["spread"][1] if r["spread"] else v) - v for v, r in zip(values, group)]
+        spreads |= {r["spread"][2] for r in group if r["spread"]}
+        ax.barh(y, values, color=colour[area], height=0.7, gid=f"bars:{area}")
+        bars = ax.errorbar(values, y, xerr=[lo, hi], fmt="none", ecolor="black", capsize=3,
+                           linewidth=1)
+        for collection in bars.lines[2]:
+            collection.set_gid(f"spread:{area}")
+        ax.set_yticks(y)
+        ax.set_yticklabels([r["name"] for r in group], fontsize=8, family="monospace")
+        ax.invert_yaxis()
+        top = max(v + h for v, h in zip(values, hi))
+        ax.set_xlim(0, top * 1.25)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: format_time(v) if v > 0 else "0"))
+        for yy, v, h in zip(y, values, hi):
+            ax.text(v + h + top * 0.01, yy, format_time(v), va="center", fontsize=7)
+        ax.set_title(area, fontsize=9, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    spread_text = {"min-max": "bars: min–max over repetitions",
+                   "stddev": "bars: median ± stddev"}
+    what = "; ".join(spread_text[k] for k in sorted(spreads)) or "one run each: no spread"
+    axes[-1, 0].set_xlabel(f"real time per iteration (linear, one scale per area; {what})")
     cpu = ctx.get("hookbench_cpu_model", "")
-    ax.set_title("hookbench microbenchmarks" + (f" — {cpu}" if cpu else ""), fontsize=10)
-    handles = [matplotlib.patches.Patch(color=colour[a], label=a) for a in areas]
-    ax.legend(handles=handles, loc="lower right", fontsize=8, title="area", title_fontsize=8)
+    fig.suptitle("hookbench microbenchmarks" + (f" — {cpu}" if cpu else ""), fontsize=10)
     fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(f"{path_stem}.{ext}", dpi=120)
-    plt.close(fig)
+    if path_stem:
+        for ext in ("png", "svg"):
+            fig.savefig(f"{path_stem}.{ext}", dpi=120)
+        plt.close(fig)
+    return fig
 
 
 def main(argv=None):

@@ -12,6 +12,7 @@ embedded). Draws the charts with scripts/plot.py first when they are missing or 
 import argparse
 import base64
 import html
+import json
 import math
 import os
 import re
@@ -24,26 +25,20 @@ import plot  # noqa: E402
 
 fmt = hr.fmt_number
 
-CHART_CAPTIONS = {
-    "latency_vs_rate": "Median and p99 delivery latency per mode and poll interval. Polling "
-    "waits for the next poll, so its latency follows T, not the event rate; push latency is the "
-    "round trip plus service time.",
-    "requests_per_event": "Requests per delivered event. A poller pays N/T requests per second "
-    "whatever happens, so per event it pays 1/(λT); a webhook pays one POST per event. The "
-    "dotted lines mark λT = 1 for each interval, the stars where the measured curves cross.",
-    "cpu_per_event": "CPU (user + sys) per delivered event on each side. Empty polls cost CPU "
-    "on both sides without delivering anything.",
-    "bytes_per_event": "Bytes on the wire per delivered event, requests and responses with "
-    "their headers.",
-    "empty_poll_fraction": "The share of polls that found nothing, against λT. With Poisson "
-    "events a poll is empty with probability e^(−λT); Zapier's published 98.5% sits at "
-    "λT ≈ 0.015.",
-    "latency_cdf": "The whole latency distribution at one event rate: polling spreads "
-    "latency evenly over the poll interval, push keeps it near the round trip.",
-    "timeline": "A few seconds of a recorded run. Each line joins an event's creation to the "
-    "request that carried it and its delivery: under polling events wait for the next poll "
-    "(slanted lines), a webhook carries each one at once (vertical lines).",
-}
+KEY_CHARTS = ("latency_vs_rate", "requests_per_s")  # shown with the answer, up front
+
+REFERENCES = (
+    ("zapier", "Zapier, *REST Hooks* (resthooks.org): of 30 million polls, 460 thousand "
+     "returned data, so 98.5% were empty. https://resthooks.org/"),
+    ("bozdag2007", "E. Bozdag, A. Mesbah, A. van Deursen, \"A Comparison of Push and Pull "
+     "Techniques for AJAX\", 9th IEEE International Workshop on Web Site Evolution (WSE 2007)."),
+    ("bozdag2009", "E. Bozdag, A. Mesbah, A. van Deursen, \"Performance Testing of Data "
+     "Delivery Techniques for AJAX Applications\", Journal of Web Engineering 8(4), 2009."),
+)
+
+
+def cite(key):
+    return f"[{[k for k, _ in REFERENCES].index(key) + 1}]"
 
 
 # --- a small document model rendered to Markdown and to HTML ----------------------------------
@@ -175,18 +170,6 @@ def fmt_ratio_range(ratios):
         f"{fmt(lo, 2)}–{fmt(hi, 2)}×"
 
 
-def rel_error(measured, model):
-    if measured is None or model is None or model == 0:
-        return None
-    return (measured - model) / model
-
-
-def fmt_error(err):
-    if err is None:
-        return "-"
-    return f"{'+' if err >= 0 else '−'}{fmt(abs(err) * 100, 2)}%"
-
-
 def series_name(s):
     """'poll (T = 100 ms)' in prose."""
     text = s.mode
@@ -201,19 +184,20 @@ def lambda_t(s, rate):
 # --- the sections -------------------------------------------------------------------------------
 
 def section_question(doc):
-    doc.h(2, "The question: polling or webhooks?")
+    doc.h(2, "The question and the model")
     doc.p("A consumer that wants to hear about new events can **poll** the producer's API every "
           "T seconds, or the producer can **push** each event to it (a webhook POST, or another "
-          "push mode). Polling costs N/T requests per second whatever the event rate and makes "
-          "every event wait for the next poll; a webhook costs one request per event per "
-          "subscriber and delivers in about one round trip, but needs a reachable receiver. "
-          "Which is cheaper therefore depends on λT, the expected number of events per poll "
-          "interval.")
-    doc.p("The analytical model drawn on every chart (Poisson events at rate λ, N subscribers, "
-          "poll interval T, round trip R): polling's mean latency ≈ T/2 + R/2, its requests per "
-          "event = 1/(λT), the chance that a poll is empty = e^(−λT); a webhook's latency ≈ R/2 "
-          "plus service time and its requests per event = 1. This report measures all of it "
-          "between two real processes over real HTTP and puts the model next to the data.")
+          "push mode). Which is cheaper depends on λT, the expected number of events per poll "
+          f"interval. Bozdag, Mesbah and van Deursen measured the same trade-off between push "
+          f"and pull for AJAX applications {cite('bozdag2007')} {cite('bozdag2009')}.")
+    doc.p("**The model's claim** (Poisson events at rate λ, N subscribers, poll interval T, round "
+          "trip R; hookbench evaluates it in C++ and writes it to runs.csv and model.csv, at the "
+          "realised rate and the in-run round trip): a poller sends N/T requests per second "
+          "whatever λ is, so 1/(λT) per event, and a poll finds nothing with probability "
+          "e^(−λT); its mean latency is T/2 + R/2. A webhook sends one POST per event per "
+          "subscriber (λN per second) and its latency is the in-run POST round trip. The "
+          "requests per second cross where λ = 1/T. The charts draw this model beside the "
+          "measurement; the sections below say where the measurement agrees with it.")
 
 
 def distinct(values):
@@ -265,6 +249,7 @@ def section_setup(doc, folder, rows, series, envs):
         ("points", (f"{len(points)}, one run each" if counts and max(counts) == 1 else
                     f"{len(points)}, {fmt_range(counts)} runs each (repeats with different seeds; "
                     "tables and charts show the median over them)") if counts else "0"),
+        ("network", network_text(envs)),
         ("measured window per run", f"{fmt_range(windows, ' s')} (total {fmt(sum(windows))} s)"
          if windows else "-"),
     ]
@@ -276,9 +261,7 @@ def section_setup(doc, folder, rows, series, envs):
     if envs:
         for key, name in (("cpu_model", "CPU"), ("cores", "cores"), ("kernel", "kernel"),
                           ("hostname", "host"), ("compiler", "compiler"),
-                          ("build_type", "build type"), ("cxx_flags", "C++ flags"),
-                          ("pinning", "core pinning"), ("git_revision", "git revision"),
-                          ("git_dirty", "uncommitted changes")):
+                          ("build_type", "build type"), ("cxx_flags", "C++ flags")):
             counter = distinct(env_text(e.get(key)) for _, e, _ in envs)
             items.append((name, describe_distinct(counter)))
         if len(envs) < len(ok):
@@ -289,67 +272,107 @@ def section_setup(doc, folder, rows, series, envs):
     doc.table(["", "value"], items, numeric_from=99)
 
 
-def section_warnings(doc, rows, series):
-    doc.h(2, "Warnings")
-    items = []
+def names(runs, limit=6):
+    shown = ", ".join(f"`{r['run_id']}`" for r in runs[:limit])
+    return shown + (f" and {len(runs) - limit} more" if len(runs) > limit else "")
+
+
+def collect_warnings(rows, series, envs, model_present):
+    """[(kind, count, unit, detail)]: every warning, grouped by kind, with how many runs or
+    points it concerns."""
+    out = []
     failed = [r for r in rows if r["failed_run"]]
     ok = hr.ok_runs(rows)
-    for r in failed:
-        items.append(f"**failed run** `{r['run_id']}`: {r['note'][len('failed:'):].strip()}")
-    for r in ok:
-        if (r["lost"] or 0) > 0:
-            items.append(f"**{int(r['lost'])} events lost** in `{r['run_id']}` "
-                         f"(delivered {int(r['delivered'] or 0)} of {int(r['expected'] or 0)})")
+    if failed:
+        out.append(("failed runs", len(failed), "run", "; ".join(
+            f"`{r['run_id']}`: {r['note'][len('failed:'):].strip()}" for r in failed[:6])))
+    lossy = [r for r in ok if (r["lost"] or 0) > 0]
+    if lossy:
+        out.append(("lost events", len(lossy), "run", "; ".join(
+            f"**{int(r['lost'])} events lost** in `{r['run_id']}` (delivered "
+            f"{int(r['delivered'] or 0)} of {int(r['expected'] or 0)})" for r in lossy[:6])))
     for column, what in (("duplicates", "duplicate deliveries"),
                          ("reordered", "out-of-order deliveries"),
                          ("failed", "failed requests")):
         bad = [r for r in ok if (r.get(column) or 0) > 0]
         if bad:
-            total = int(sum(r[column] for r in bad))
-            names = ", ".join(f"`{r['run_id']}`" for r in bad[:5])
-            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-            items.append(f"{total} {what} in {plural(len(bad), 'run')}: {names}{more}")
+            out.append((what, len(bad), "run", f"{int(sum(r[column] for r in bad))} in "
+                        + names(bad)))
+    saturated = [r for r in ok if r["saturated"]]
+    if saturated:
+        out.append(("saturated runs (did not keep up)", len(saturated), "run", "; ".join(
+            f"`{r['run_id']}`: {r['saturated_reason'] or 'no reason given'}"
+            for r in saturated[:6])))
     seen = distinct(r["run_id"] for r in rows)
-    for run_id, n in seen.items():
-        if n > 1:
-            items.append(f"`{run_id}` appears {n} times in runs.csv (each row counts as a run)")
+    dup = [k for k, n in seen.items() if n > 1]
+    if dup:
+        out.append(("run ids repeated in runs.csv", len(dup), "id",
+                    ", ".join(f"`{k}` ({seen[k]} rows)" for k in dup[:6])))
     short = [r for r in rows if r["min_reached"].lower() == "false"]
-    for r in short:
-        note = r["note"] if r["note"] and not r["failed_run"] else "minimums not reached"
-        items.append(f"`{r['run_id']}` did not reach the scenario's minimum deliveries/polls "
-                     f"(min_reached = false): {note}")
+    if short:
+        out.append(("minimums not reached (min_reached = false)", len(short), "run", "; ".join(
+            f"`{r['run_id']}`: {r['note'] if r['note'] and not r['failed_run'] else 'minimums not reached'}"
+            for r in short[:6])))
     expected_k = max((len(v) for s in series for v in s.points.values()), default=0)
+    missing = [f"{series_name(s)} at {fmt(rate)} events/s: only {len(s.points[rate])} of "
+               f"{expected_k} repeats measured"
+               for s in series for rate in s.rates if len(s.points[rate]) < expected_k]
+    if missing:
+        out.append(("points missing repeats", len(missing), "point", "; ".join(missing[:6])))
+    thin = []
     for s in series:
         for rate in s.rates:
-            k = len(s.points[rate])
-            if k < expected_k:
-                items.append(f"{series_name(s)} at {fmt(rate)} events/s: only {k} of "
-                             f"{expected_k} repeats measured")
-    flagged = {}
-    for r in ok:
-        for name in filter(None, r["latency_low_sample"].split(";")):
-            flagged.setdefault(name, []).append(r)
+            runs = s.points[rate]
+            why = [w for w, bad in (
+                (f"{int(min(r['latency_count'] or 0 for r in runs))} latency samples",
+                 hr.latency_thin(runs)),
+                (f"{int(min(r['polls'] or 0 for r in runs))} polls", hr.polls_thin(runs))) if bad]
+            if why:
+                thin.append(f"{series_name(s)} at {fmt(rate)} events/s ({', '.join(why)})")
+    if thin:
+        out.append(("thin points", len(thin), "point",
+                    f"fewer than {hr.THIN_LATENCY_COUNT} latency samples or "
+                    f"{hr.THIN_POLLS} polls in a repeat (drawn faded): " + "; ".join(thin[:6])
+                    + (f" and {len(thin) - 6} more" if len(thin) > 6 else "")))
     for name in ("p50", "p99"):
-        runs = flagged.get(name, [])
-        if runs:
-            items.append(f"{hr.PERCENTILE_NAMES[name]} has fewer than 10 samples at or beyond it "
-                         f"in {len(runs)} of {len(ok)} runs (marked * in the tables): "
-                         + ", ".join(f"`{r['run_id']}`" for r in runs[:6])
-                         + (f" and {len(runs) - 6} more" if len(runs) > 6 else ""))
-    others = [f"{hr.PERCENTILE_NAMES.get(n, n)} in {len(v)}" for n, v in flagged.items()
-              if n not in ("p50", "p99")]
-    if others:
-        items.append("other percentiles with fewer than 10 samples beyond them (runs): "
-                     + ", ".join(others))
+        flagged = [r for r in ok if name in r["latency_low_sample"].split(";")]
+        if flagged:
+            out.append((f"{hr.PERCENTILE_NAMES[name]} on fewer than 10 samples", len(flagged),
+                        "run", f"marked * in the tables: {names(flagged)}"))
+    no_cpu = [r for r in ok if not hr.is_finite(r.get("cpu_cores_producer"))
+              or not hr.is_finite(r.get("cpu_cores_consumer"))]
+    if no_cpu:
+        out.append(("CPU not measured", len(no_cpu), "run",
+                    "left empty, never counted as 0: " + names(no_cpu)))
+    revisions = distinct(env_text(e.get("git_revision")) for _, e, _ in envs)
+    if len(revisions) > 1:
+        out.append(("runs from different git revisions", len(revisions), "revision",
+                    describe_distinct(revisions).replace("**differs between runs:** ", "")))
+    dirty = [run_id for run_id, e, _ in envs if e.get("git_dirty") is True]
+    if dirty:
+        out.append(("built from a modified tree (git_dirty)", len(dirty), "run",
+                    ", ".join(f"`{d}`" for d in dirty[:6])
+                    + (f" and {len(dirty) - 6} more" if len(dirty) > 6 else "")))
+    if not model_present:
+        out.append(("no model.csv", 1, "folder", "no model line is drawn on the charts"))
+    return out
+
+
+def section_warnings(doc, rows, series, envs, model_present):
+    items = collect_warnings(rows, series, envs, model_present)
+    total = sum(n for _, n, _, _ in items)
+    doc.h(2, f"Warnings ({plural(len(items), 'kind')})" if items else "Warnings")
     if items:
-        doc.ul(items)
+        doc.p("Grouped by kind; the count says how many runs, points or revisions each concerns.")
+        doc.ul(f"**{kind}** ({plural(n, unit)}): {detail}" for kind, n, unit, detail in items)
     else:
-        doc.p(f"None: all {len(ok)} runs delivered every event exactly once, reached the "
+        ok = hr.ok_runs(rows)
+        doc.p(f"None: all {len(ok)} runs delivered every event exactly once, kept up, reached the "
               "scenario's minimums and had enough samples for p50 and p99.")
-    return items
+    return items, total
 
 
-def crossing_sentence(s, base, column, verb, what):
+def crossing_sentence(s, base, column, verb, what, model=None):
     """'At T = 100 ms, poll sent fewer requests ... above λT ≈ 0.92 measured (1 predicted)'."""
     a, b = hr.medians(s, column), hr.medians(base, column)
     common = sorted(r for r in a if r in b)
@@ -359,9 +382,10 @@ def crossing_sentence(s, base, column, verb, what):
                 f"where their {what} cross cannot be told.")
     found = hr.crossings(a, b)
     predicted = ""
-    if column == "requests_per_event":
-        ma, mb = hr.medians(s, "model_requests_per_event"), hr.medians(base,
-                                                                        "model_requests_per_event")
+    cs, cb = (model or {}).get(s.model_key()), (model or {}).get(base.model_key())
+    if column == "requests_per_event" and cs is not None and cb is not None:
+        # The model's own curves (model.csv), not its values at the runs' realised rates.
+        ma, mb = cs.as_dict("requests_per_event"), cb.as_dict("requests_per_event")
         pred = [rate for rate, down in hr.crossings(ma, mb) if down]
         if pred:
             predicted = f" ({fmt(lambda_t(s, pred[0]), 2, True)} predicted)"
@@ -408,80 +432,163 @@ def ratio_sentence(s, base, column, name):
             f"{fmt(min(ratios), 2)}× to {fmt(max(ratios), 2)}× {where}: neither was always lower.")
 
 
-def empty_poll_sentence(series):
+def empty_poll_sentence(series, model):
     pts = []
     for s in series:
         if not s.pull:
             continue
         for rate, a in s.agg("empty_poll_fraction"):
-            pts.append((lambda_t(s, rate), rate, s, a.median))
+            pts.append((lambda_t(s, rate), rate, s, a))
     if not pts:
         return None
-    lt, rate, s, frac = min(pts, key=lambda p: p[0])
-    zapier_lt = -math.log(plot.ZAPIER[1])
-    return (f"At the sparsest poll point (λT = {fmt(lt, 2)}: T = {fmt(s.interval_ms)} ms, "
-            f"{fmt(rate)} events/s) {hr.fmt_percent(frac)} of polls came back empty; the model "
-            f"e^(−λT) says {hr.fmt_percent(math.exp(-lt))}. Zapier's published 98.5% empty polls "
-            f"corresponds to λT ≈ {fmt(zapier_lt, 2)}: one event per "
-            f"{fmt(1 / zapier_lt, 2)} polls.")
+    lt, rate, s, a = min(pts, key=lambda p: p[0])
+    predicted = hr.aggregate(s.points[rate], "model_empty_poll_fraction")
+    text = (f"At the sparsest poll point (λT = {fmt(lt, 2)}: T = {fmt(s.interval_ms)} ms, "
+            f"{fmt(rate)} events/s) {hr.fmt_percent(a.median)} of polls came back empty "
+            f"(median of {plural(a.k, 'run')}, {int(sum(r['polls'] or 0 for r in a.rows))} polls)")
+    if predicted:
+        text += f"; the model's claim at the realised rate is {hr.fmt_percent(predicted.median)}"
+    text += (f". Zapier reported {hr.fmt_percent(plot.ZAPIER_EMPTY)} of its polls empty "
+             f"{cite('zapier')}")
+    curves = [c for c in (model or {}).values() if c.key[1] is not None]
+    zapier_lt = None
+    for c in curves:
+        zapier_lt = zapier_lt or plot.inverse_read(
+            {r["lambda_t"]: r["empty_poll_fraction"] for r in c.rows
+             if hr.is_finite(r.get("lambda_t")) and hr.is_finite(r.get("empty_poll_fraction"))
+             and r["lambda_t"] > 0}, plot.ZAPIER_EMPTY)
+    if zapier_lt:
+        text += f", which the model reaches at λT ≈ {fmt(zapier_lt, 2)}"
+    return text + "."
 
 
-def model_rows(series):
-    """Per point: measured and model medians for mean latency, requests/event, empty fraction."""
+def point_agreement(runs, column, ratio_of):
+    """(judged, within, median signed error) of one point's repeats for an agreement column;
+    ratio_of(row) is measured/model - 1 (or a difference) for the error."""
+    judged = [r for r in runs if r.get(column) in ("within", "above", "below")]
+    within = [r for r in judged if r[column] == "within"]
+    errors = [e for e in (ratio_of(r) for r in judged) if e is not None]
+    return len(judged), len(within), (statistics.median(errors) if errors else None)
+
+
+def latency_error(r):
+    x = r.get("model_latency_ratio")
+    return x - 1 if hr.is_finite(x) else None
+
+
+def empty_error_pp(r):
+    a, b = r.get("empty_poll_fraction"), r.get("model_empty_poll_fraction")
+    return (a - b) * 100 if hr.is_finite(a) and hr.is_finite(b) else None
+
+
+def agreement_rows(series):
+    """Per point and quantity: (series, rate, what, judged, within, error, unit)."""
     out = []
     for s in series:
         for rate in s.rates:
             runs = s.points[rate]
-
-            def get(column, runs=runs):
-                a = hr.aggregate(runs, column)
-                return a.median if a else None
-
-            out.append(dict(series=s, rate=rate,
-                            lat=get("latency_mean_us"), lat_model=get("model_latency_mean_us"),
-                            rpe=get("requests_per_event"),
-                            rpe_model=get("model_requests_per_event"),
-                            empty=get("empty_poll_fraction") if s.pull else None,
-                            empty_model=get("model_empty_poll_fraction") if s.pull else None))
+            for column, what, err, unit in (
+                    ("model_latency_agreement", "mean latency", latency_error, "%"),
+                    ("model_empty_agreement", "empty-poll fraction", empty_error_pp, "pp")):
+                judged, within, error = point_agreement(runs, column, err)
+                if judged:
+                    out.append((s, rate, what, judged, within, error, unit))
     return out
 
 
-EMPTY_REL_MIN = 0.05  # below this a model fraction is compared in percentage points
+def holds(judged, within):
+    """A point's agreement holds when most of its judged repeats are within their CI."""
+    return 2 * within > judged
 
 
-def empty_error(measured, model):
-    if measured is None or model is None:
-        return None, "-"
-    if model >= EMPTY_REL_MIN:
-        err = rel_error(measured, model)
-        return err, fmt_error(err)
-    diff = (measured - model) * 100
-    if abs(diff) < 0.01:
-        return None, "<0.01 pp"
-    return None, f"{'+' if diff >= 0 else '−'}{fmt(abs(diff), 2)} pp"
+def fmt_off(error, unit):
+    if error is None:
+        return "off"
+    if unit == "%":
+        return f"off by {'+' if error >= 0 else '−'}{fmt(abs(error) * 100, 2)}%"
+    return f"off by {'+' if error >= 0 else '−'}{fmt(abs(error), 2)} pp"
 
 
-def agreement_sentences(rows):
+def agreement_phrase(judged, within, error, unit):
+    if holds(judged, within):
+        return f"within its CI ({within} of {judged} repeats)"
+    return f"{fmt_off(error, unit)} outside its CI ({judged - within} of {judged} repeats)"
+
+
+def agreement_sentences(series):
+    """The fraction of points whose model agreement holds, per quantity, then the points where
+    it does not."""
+    rows = agreement_rows(series)
     out = []
-    by_mode = {}
-    for r in rows:
-        by_mode.setdefault(r["series"].mode, []).append(r)
-    for mode, rs in by_mode.items():
-        for key, model, what in (("lat", "lat_model", "mean latency"),
-                                 ("rpe", "rpe_model", "requests per event")):
-            errs = [abs(e) for e in (rel_error(r[key], r[model]) for r in rs) if e is not None]
-            if not errs:
-                continue
-            text = (f"{mode}: measured {what} vs the model: median error "
-                    f"{fmt(statistics.median(errs) * 100, 2)}%, worst {fmt(max(errs) * 100, 2)}% "
-                    f"over {len(errs)} points.")
-            if key == "lat" and mode == "webhook":
-                sign = [rel_error(r[key], r[model]) for r in rs]
-                if all(e is not None and e > 1 for e in sign):
-                    text += (" The webhook model R/2 leaves out service time (HTTP parsing, "
-                             "signature, dispatch), which is what the measured latency mostly is.")
-            out.append(text)
+    for what in ("mean latency", "empty-poll fraction"):
+        rs = [r for r in rows if r[2] == what]
+        if not rs:
+            continue
+        ok = [r for r in rs if holds(r[3], r[4])]
+        text = (f"**{what.capitalize()}**: the model holds within the measurement's 95% CI at "
+                f"{len(ok)} of {plural(len(rs), 'point')} ({fmt(100 * len(ok) / len(rs), 2)}%).")
+        bad = [r for r in rs if not holds(r[3], r[4])]
+        if bad:
+            text += " Elsewhere: " + "; ".join(
+                f"{series_name(s)} at {fmt(rate)} events/s {agreement_phrase(j, w, e, u)}"
+                for s, rate, _, j, w, e, u in bad[:8]) + (
+                f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
+        out.append(text)
+    if rows:
+        out.append("A point holds when most of its repeats have the model inside their 95% CI; "
+                   "the model is evaluated at each run's realised rate and in-run round trip.")
     return out
+
+
+def saturated_sentences(series):
+    out = []
+    for s in series:
+        for rate, bad in s.saturated_points():
+            reasons = sorted({r["saturated_reason"] for r in bad if r["saturated_reason"]})
+            out.append(f"{series_name(s)} at {fmt(rate)} events/s: {len(bad)} of "
+                       f"{len(s.points[rate])} repeats did not keep up"
+                       + (f" ({'; '.join(reasons)})" if reasons else "") + ".")
+    return out
+
+
+def capacity_section(doc, searches):
+    if not searches:
+        return []
+    doc.h(3, "Highest sustained rate (capacity search)")
+    said = []
+    for max_rate in searches:
+        said += capacity_one(doc, max_rate)
+    return said
+
+
+def capacity_one(doc, max_rate):
+    what = str(max_rate.get("mode", "?"))
+    if max_rate.get("interval_ms"):
+        what += f" T = {fmt(float(max_rate['interval_ms']))} ms"
+    if max_rate.get("subscribers"):
+        what += f", N = {max_rate['subscribers']}"
+    bound = max_rate.get("p99_bound_us")
+    bound_text = f"p99 ≤ {hr.fmt_ms(float(bound))} ms and no loss" if isinstance(
+        bound, (int, float)) else "no loss"
+    best = max_rate.get("max_sustained_rate")
+    if isinstance(best, (int, float)):
+        text = (f"The search found {what} sustained {fmt(float(best))} events/s at most "
+                f"({bound_text}, not saturated).")
+    else:
+        text = f"The search found no rate that {what} sustained ({bound_text}, not saturated)."
+    doc.p(text)
+    rows = []
+    for t in max_rate.get("tried") or []:
+        if not isinstance(t, dict):
+            continue
+        rows.append([fmt(t.get("rate")) if isinstance(t.get("rate"), (int, float)) else "-",
+                     "yes" if t.get("saturated") else "no", str(t.get("reason") or "-"),
+                     hr.fmt_ms(t.get("p99_us")) if isinstance(t.get("p99_us"), (int, float))
+                     else "-", str(t.get("lost", "-"))])
+    if rows:
+        doc.table(["rate tried (events/s)", "saturated", "reason", "p99 (ms)", "lost"], rows,
+                  numeric_from=99)
+    return [text]
 
 
 def winners_table(doc, series):
@@ -489,7 +596,7 @@ def winners_table(doc, series):
     columns = (("latency_p50_us", "lowest p50 latency", lambda v: fmt(v / 1000) + " ms"),
                ("requests_per_event", "fewest requests/event", lambda v: fmt(v)),
                ("bytes_per_event", "fewest bytes/event", lambda v: fmt(v)),
-               ("cpu_us_per_event_total", "least CPU/event (both sides)",
+               ("cpu_us_per_event_net_total", "least CPU/event net of idle (both sides)",
                 lambda v: fmt(v) + " µs"))
     rows = []
     for rate in rates:
@@ -511,13 +618,45 @@ def winners_table(doc, series):
         doc.table(["rate (events/s)"] + [c[1] for c in columns], rows, numeric_from=99)
 
 
-def headline(series):
-    """One computed sentence for the top of the report (and for slides)."""
-    parts = []
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def network_text(envs):
+    """Where the runs' traffic went, from the run JSONs' config.host."""
+    hosts = sorted({str(c.get("host")) for _, _, c in envs if c.get("host")})
+    if not hosts:
+        return "unknown (no run JSON records config.host)"
+    if all(h.startswith(LOOPBACK) for h in hosts):
+        return f"loopback ({', '.join(hosts)}): both processes on one host"
+    return ", ".join(hosts)
+
+
+def round_trip(series):
+    """(median, lo, hi, what) of the round trip the model used in the push runs (the in-run POST
+    round trip), else the back-to-back ping of any run."""
+    push = [r for s in series if not s.pull for r in s.runs()]
+    a = hr.aggregate(push, "model_rtt_us")
+    if a:
+        return a.median, a.lo, a.hi, "in-run webhook POST round trip"
+    a = hr.aggregate([r for s in series for r in s.runs()], "rtt_us")
+    if a:
+        return a.median, a.lo, a.hi, "idle back-to-back round trip (measured before the runs)"
+    return None
+
+
+def headline(series, envs):
+    """The answer in one computed paragraph: the network first, then what was measured there."""
     pairs = [(s, hr.push_baseline(series, s)) for s in series if s.pull]
     pairs = [(s, b) for s, b in pairs if b is not None]
     if not pairs:
         return None
+    net = network_text(envs)
+    rtt = round_trip(series)
+    where = f"On this network, {net}"
+    if rtt:
+        spread = "" if fmt(rtt[1]) == fmt(rtt[2]) else f"; {fmt(rtt[1])}–{fmt(rtt[2])} µs"
+        where += f", with an {rtt[3]} of {fmt(rtt[0])} µs (median{spread})"
+    parts = []
     ratios, all_lower = [], True
     for s, b in pairs:
         a, c = hr.medians(s, "latency_p50_us"), hr.medians(b, "latency_p50_us")
@@ -525,10 +664,12 @@ def headline(series):
         ratios += [a[r] / c[r] for r in common]
         all_lower &= all(a[r] > c[r] for r in common)
     push_modes = sorted({b.mode for _, b in pairs}, key=hr.mode_order)
+    intervals = ", ".join(fmt(s.interval_ms) for s, _ in pairs)
     if ratios and all_lower:
-        parts.append(f"{' and '.join(push_modes)} delivered with a lower median latency than "
-                     f"polling at every measured rate and interval "
-                     f"({fmt_ratio_range(ratios)} lower)")
+        parts.append(f"{' and '.join(push_modes)} delivered with a median latency "
+                     f"{fmt_ratio_range(ratios)} lower than polling at T = {intervals} ms, at "
+                     "every measured rate. That ratio holds on this network only: the model "
+                     "claims push latency grows with the round trip while polling's is set by T")
     elif ratios:
         parts.append("neither polling nor push had the lower median latency everywhere "
                      "(see below)")
@@ -546,31 +687,40 @@ def headline(series):
         parts.append("the request crossover was not inside the measured range")
     if not parts:
         return None
-    text = "; ".join(parts) + "."
-    return "**In one sentence:** " + text[0].upper() + text[1:]
+    counts = sorted({len(v) for s in series for v in s.points.values()})
+    med = (f"medians over {fmt_range(counts)} repeats per point" if counts[-1] > 1
+           else "one run per point")
+    return f"**The answer.** {where}: " + "; ".join(parts) + f" ({med})."
 
 
-def section_conclusions(doc, series, model):
-    doc.h(2, "What the data says")
+def section_answer(doc, series, envs, charts, captions):
+    doc.h(2, "The answer")
     pull = [s for s in series if s.pull]
     push = [s for s in series if not s.pull]
     said = []
     if not series:
         text = "No run in this folder produced measurements, so there is nothing to conclude."
-        doc.p(text)
-        return [text]
-    if not pull or not push:
+    elif not pull or not push:
         have = ", ".join(sorted({s.mode for s in series}, key=hr.mode_order)) or "no"
         text = (f"This folder has only {have} runs, so polling and push cannot be compared "
                 "here: the crossover needs a sweep with at least one poll mode and one push mode "
                 "at the same rates.")
+    else:
+        text = headline(series, envs)
+    if text:
         doc.p(text)
         said.append(text)
-    else:
-        top = headline(series)
-        if top:
-            doc.p(top)
-            said.append(top)
+    for name in KEY_CHARTS:
+        if name in charts:
+            doc.img(charts[name], plot.TITLES[name], captions.get(name, ""))
+    return said
+
+
+def section_conclusions(doc, series, model, max_rate):
+    doc.h(2, "What the data says")
+    pull = [s for s in series if s.pull]
+    push = [s for s in series if not s.pull]
+    said = []
     for s in pull:
         base = hr.push_baseline(series, s)
         if base is None:
@@ -582,39 +732,51 @@ def section_conclusions(doc, series, model):
             continue
         doc.h(3, f"{series_name(s)} vs {base.mode}")
         items = [crossing_sentence(s, base, "requests_per_event", "sent",
-                                   "requests per delivered event")]
+                                   "requests per delivered event", model)]
         for column, name in (("latency_p50_us", "p50"), ("latency_p99_us", "p99")):
             sentence = ratio_sentence(s, base, column, name)
             if sentence:
                 items.append(sentence[0].upper() + sentence[1:])
         items.append(crossing_sentence(s, base, "bytes_per_event", "moved",
                                        "bytes per delivered event"))
-        items.append(crossing_sentence(s, base, "cpu_us_per_event_total", "spent",
-                                       "CPU µs per delivered event (producer + consumer)"))
+        items.append(crossing_sentence(s, base, "cpu_us_per_event_net_total", "spent",
+                                       "CPU µs per delivered event net of idle (producer + "
+                                       "consumer)"))
         doc.ul(items)
         said += items
-    sentence = empty_poll_sentence(series)
+    sentence = empty_poll_sentence(series, model)
     if sentence:
         doc.h(3, "Empty polls")
         doc.p(sentence)
         said.append(sentence)
-    agreement = agreement_sentences(model)
+    agreement = agreement_sentences(series)
     if agreement:
         doc.h(3, "How well the model predicts")
         doc.ul(agreement)
         said += agreement
+    saturated = saturated_sentences(series)
+    doc.h(3, "Saturated points")
+    if saturated:
+        doc.p("These points did not keep up in at least one repeat (drawn hollow with a red "
+              "edge on every chart); their latency and cost describe an overloaded system:")
+        doc.ul(saturated)
+        said += saturated
+    else:
+        doc.p("None: every run kept up (generator lag, queue depth at the window's end and "
+              "drain time within bounds).")
+    said += capacity_section(doc, max_rate)
     if len(series) > 1:
         doc.h(3, "Best at each rate")
         winners_table(doc, series)
     return said
 
 
-def section_charts(doc, charts):
-    doc.h(2, "Charts")
+def section_charts(doc, charts, captions):
+    doc.h(2, "More charts")
     for name, title in plot.CHARTS:
-        if name in charts:
+        if name in charts and name not in KEY_CHARTS:
             doc.h(3, title)
-            doc.img(charts[name], title, CHART_CAPTIONS[name])
+            doc.img(charts[name], title, captions.get(name, ""))
 
 
 def low_mark(runs, name):
@@ -625,7 +787,9 @@ def section_tables(doc, series):
     doc.h(2, "Results per mode")
     doc.p("Medians over the repeats of each point; delivered and lost are totals over them. "
           "Latency = consumer parsed − scheduled creation. * = fewer than 10 samples at or "
-          "beyond that percentile in at least one run.")
+          "beyond that percentile in at least one run. CPU µs/event is gross (the idle "
+          "baseline included); the charts also show it net of idle. A point marked "
+          "\"saturated\" did not keep up in at least one repeat.")
     varying = sorted(series[0].varying) if series else []
     by_mode = {}
     for s in series:
@@ -637,7 +801,7 @@ def section_tables(doc, series):
             [{"subscribers": "N", "payload_bytes": "payload (B)", "arrivals": "arrivals",
               "scenario": "scenario"}[v] for v in varying] + \
             ["runs", "delivered", "lost", "p50 (ms)", "p99 (ms)", "requests/event",
-             "bytes/event", "CPU µs/event producer", "CPU µs/event consumer"]
+             "bytes/event", "CPU µs/event producer", "CPU µs/event consumer", "state"]
         rows = []
         for s in group:
             for rate in s.rates:
@@ -659,40 +823,110 @@ def section_tables(doc, series):
                         show("latency_p99_us", 1e-3) + low_mark(runs, "p99"),
                         show("requests_per_event"), show("bytes_per_event"),
                         show("cpu_us_per_event_producer"), show("cpu_us_per_event_consumer")]
+                state = []
+                if any(r["saturated"] for r in runs):
+                    state.append("saturated")
+                if hr.latency_thin(runs) or hr.polls_thin(runs):
+                    state.append("thin")
+                row.append(", ".join(state) or "ok")
                 rows.append(row)
         doc.table(headers, rows, numeric_from=0)
 
 
-def section_model(doc, model):
+def section_model(doc, series):
     doc.h(2, "Model vs measurement")
-    doc.p("Medians over repeats. Error = (measured − model) / model. The empty-poll fraction is "
-          f"compared in percentage points (pp) where the model's is below "
-          f"{fmt(EMPTY_REL_MIN * 100)}%, since a relative error of a near-zero fraction means "
-          "nothing. The model: poll mean latency T/2 + R/2, requests per event 1/(λT), empty "
-          "polls e^(−λT); webhook latency R/2, one request per event; R = the measured round "
-          "trip.")
+    doc.p("Medians over repeats. The model's values are those hookbench wrote into runs.csv, "
+          "computed at each run's realised rate and in-run round trip. Agreement: how many "
+          "repeats have the model inside their 95% CI (mean latency: a t interval; empty polls: "
+          "a Wilson interval); \"off by\" is the median of measured/model − 1 (latency) or "
+          "measured − model in percentage points (empty polls).")
     rows = []
-    for r in model:
-        s = r["series"]
-        _, empty_err = empty_error(r["empty"], r["empty_model"])
-        rows.append([
-            s.label(), fmt(r["rate"]), fmt(lambda_t(s, r["rate"])) if s.pull else "-",
-            hr.fmt_ms(r["lat"]), hr.fmt_ms(r["lat_model"]),
-            fmt_error(rel_error(r["lat"], r["lat_model"])),
-            fmt(r["rpe"]), fmt(r["rpe_model"]), fmt_error(rel_error(r["rpe"], r["rpe_model"])),
-            hr.fmt_percent(r["empty"]) if s.pull else "-",
-            hr.fmt_percent(r["empty_model"]) if s.pull else "-",
-            empty_err if s.pull else "-",
-        ])
-    doc.table(["series", "rate (events/s)", "λT", "mean latency (ms)", "model", "error",
-               "requests/event", "model", "error", "empty polls", "model", "error"], rows)
+    for s in series:
+        for rate in s.rates:
+            runs = s.points[rate]
+
+            def med(column, runs=runs):
+                a = hr.aggregate(runs, column)
+                return a.median if a else None
+
+            cells = [s.label(), fmt(rate), fmt(med("realised_rate")),
+                     fmt(med("model_lambda_t")) if s.pull else "-",
+                     hr.fmt_ms(med("latency_mean_us")), hr.fmt_ms(med("model_latency_mean_us"))]
+            j, w, e = point_agreement(runs, "model_latency_agreement", latency_error)
+            cells.append(agreement_phrase(j, w, e, "%") if j else "not judged")
+            cells += [fmt(med("requests_per_event")), fmt(med("model_requests_per_event"))]
+            if s.pull:
+                cells += [hr.fmt_percent(med("empty_poll_fraction")),
+                          hr.fmt_percent(med("model_empty_poll_fraction"))]
+                j, w, e = point_agreement(runs, "model_empty_agreement", empty_error_pp)
+                cells.append(agreement_phrase(j, w, e, "pp") if j else "not judged")
+            else:
+                cells += ["-", "-", "-"]
+            rows.append(cells)
+    doc.table(["series", "rate (events/s)", "realised rate", "λT (model)", "mean latency (ms)",
+               "model", "latency agreement", "requests/event", "model", "empty polls", "model",
+               "empty agreement"], rows)
+
+
+def section_environment(doc, envs):
+    """Every revision the runs came from, whether the tree was modified, and the pinning."""
+    doc.h(2, "Environment")
+    if not envs:
+        doc.p("Unknown: no run JSON was found in runs/.")
+        return []
+    warnings = []
+    revisions = distinct(env_text(e.get("git_revision")) for _, e, _ in envs)
+    dirty = [run_id for run_id, e, _ in envs if e.get("git_dirty") is True]
+    items = [f"git revision `{rev}`: {plural(n, 'run')}" for rev, n in
+             sorted(revisions.items(), key=lambda kv: -kv[1])]
+    pins = distinct(pin_text(c) for _, _, c in envs)
+    pinning = distinct(env_text(e.get("pinning")) for _, e, _ in envs)
+    items.append("core pinning requested (config.pin): " + describe_distinct(pins))
+    items.append("core pinning applied (environment.pinning): " + describe_distinct(pinning))
+    items.append(f"built from a modified tree (git_dirty): {len(dirty)} of "
+                 f"{plural(len(envs), 'run')}")
+    doc.ul(items)
+    if len(revisions) > 1:
+        warnings.append(f"**Warning:** the runs come from {len(revisions)} different git "
+                        "revisions; their numbers may not be comparable.")
+    if dirty:
+        warnings.append(f"**Warning:** {plural(len(dirty), 'run')} were built from a tree with "
+                        "uncommitted changes (git_dirty), so no revision describes that code.")
+    for w in warnings:
+        doc.p(w)
+    return warnings
+
+
+def pin_text(config):
+    pin = config.get("pin")
+    if isinstance(pin, list) and pin:
+        return "producer " + str(pin[0]) + (f", consumer {pin[1]}" if len(pin) > 1 else "")
+    return "none"
+
+
+def section_references(doc):
+    doc.h(2, "References")
+    doc.ul(f"[{i}] {text}" for i, (_, text) in enumerate(REFERENCES, 1))
+
+
+def load_captions(charts_dir):
+    path = os.path.join(charts_dir, "captions.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 # --- driver -------------------------------------------------------------------------------------
 
 def charts_stale(folder, charts_dir):
-    inputs = [os.path.join(folder, n) for n in ("runs.csv", "trace.jsonl")]
+    inputs = [os.path.join(folder, n) for n in ("runs.csv", "trace.jsonl", "model.csv")]
     newest = max((os.path.getmtime(p) for p in inputs if os.path.exists(p)), default=0)
+    captions = os.path.join(charts_dir, "captions.json")
+    if not os.path.isfile(captions) or os.path.getmtime(captions) < newest:
+        return True
     for name, _ in plot.CHARTS:
         png = os.path.join(charts_dir, name + ".png")
         if not os.path.isfile(png) or os.path.getmtime(png) < newest:
@@ -707,23 +941,29 @@ def build(folder, charts_dir=None, log=None):
     if charts_stale(folder, charts_dir):
         plot.make_charts(folder, charts_dir, log=log)
     charts = {name: os.path.join(charts_dir, name + ".png") for name, _ in plot.CHARTS}
+    captions = load_captions(charts_dir)
     series = hr.group_series(rows)
     envs = hr.environments(folder, rows)
-    model = model_rows(series)
+    model = hr.load_model(folder)
+    max_rate = hr.load_max_rate(folder)
 
     scenarios = sorted({r["scenario"] for r in rows if r["scenario"]})
     title = "hookbench report" + (f": {', '.join(scenarios)}" if scenarios else "")
     doc = Doc()
     doc.h(1, title)
     doc.p(f"Generated by `scripts/report.py` from `runs.csv` ({plural(len(rows), 'run')}). "
-          "Every number and every sentence about numbers below is computed from those runs.")
+          "Every number below is computed from those runs; what only the model says is marked "
+          "as the model's claim.")
+    section_answer(doc, series, envs, charts, captions)
+    section_conclusions(doc, series, model, max_rate)
+    section_warnings(doc, rows, series, envs, model is not None)
+    section_charts(doc, charts, captions)
     section_question(doc)
     section_setup(doc, folder, rows, series, envs)
-    section_warnings(doc, rows, series)
-    section_conclusions(doc, series, model)
-    section_charts(doc, charts)
+    section_environment(doc, envs)
     section_tables(doc, series)
-    section_model(doc, model)
+    section_model(doc, series)
+    section_references(doc)
 
     md_path = os.path.join(folder, "REPORT.md")
     html_path = os.path.join(folder, "REPORT.html")

@@ -3,7 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "core/parse.hpp"
+#include "model/model.hpp"
 #include "producer/arrivals.hpp"
 
 namespace hookbench {
@@ -245,6 +250,64 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
   }
   row += '\n';
   return row;
+}
+
+std::string model_csv(const scenario& s,
+                      const std::vector<std::pair<sweep_point, json>>& results, int points) {
+  std::string out =
+      "mode,interval_ms,subscribers,payload_bytes,rtt_us,rate,lambda_t,latency_mean_us,"
+      "requests_per_s,requests_per_event,empty_poll_fraction,bytes_per_event\n";
+  if (s.rates.empty()) return out;
+  const double lo = *std::min_element(s.rates.begin(), s.rates.end()) / 3;
+  const double hi = *std::max_element(s.rates.begin(), s.rates.end()) * 3;
+  auto median = [](std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const auto n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  // Series in the scenario's own order of modes, then by interval, subscribers, payload.
+  using key = std::tuple<std::size_t, double, std::size_t, std::size_t>;
+  struct inputs {
+    std::string mode;
+    bool pull = false;
+    std::vector<double> rtt, lag, overhead, event;
+  };
+  std::map<key, inputs> series;
+  for (const auto& [p, r] : results) {
+    const auto mode_at = static_cast<std::size_t>(
+        std::find(s.modes.begin(), s.modes.end(), p.mode) - s.modes.begin());
+    auto& in = series[{mode_at, p.pull ? p.interval_ms : 0.0, p.subscribers, p.payload_bytes}];
+    in.mode = p.mode;
+    in.pull = p.pull;
+    const json& mo = r.at("metrics").at("model");
+    in.rtt.push_back(mo.value("rtt_us", 0.0));
+    in.lag.push_back(mo.value("lag_us", 0.0));
+    if (mo.value("overhead_bytes", 0.0) > 0) {
+      in.overhead.push_back(mo.at("overhead_bytes").get<double>());
+      in.event.push_back(mo.value("event_bytes", 0.0));
+    }
+  }
+  for (const auto& [k, in] : series) {
+    model_input mi;
+    mi.mode = in.mode;
+    mi.arrivals = to_string(s.arrivals);
+    mi.interval_s = std::get<1>(k) / 1e3;
+    mi.subscribers = static_cast<double>(std::get<2>(k));
+    mi.rtt_s = median(in.rtt) / 1e6;
+    mi.lag_s = median(in.lag) / 1e6;
+    mi.overhead_bytes = median(in.overhead);
+    mi.event_bytes = median(in.event);
+    for (const auto& [rate, p] : model_curve(mi, lo, hi, points)) {
+      out += in.mode + "," + (in.pull ? num(std::get<1>(k)) : "") + "," +
+             std::to_string(std::get<2>(k)) + "," + std::to_string(std::get<3>(k)) + "," +
+             num(mi.rtt_s * 1e6) + "," + num(rate) + "," + num(p.lambda_t) + "," +
+             num(p.latency_mean_us) + "," + num(p.requests_per_s) + "," +
+             num(p.requests_per_event) + "," + (in.pull ? num(p.empty_poll_fraction) : "") + "," +
+             (p.bytes_per_event > 0 ? num(p.bytes_per_event) : "") + "\n";
+    }
+  }
+  return out;
 }
 
 std::set<std::string> completed_run_ids(const std::string& csv_text) {

@@ -25,6 +25,16 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
 // A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
 std::string csv_field(const std::string& text);
 
+// DIR/model.csv: the model's curves for every series of the sweep (mode, interval, subscribers,
+// payload), over `points` log-spaced rates from the lowest swept rate / 3 to the highest x 3 (the
+// same rates for every series), so that the scripts draw the model without evaluating a formula.
+// Each series uses the medians, over its runs, of what the model takes from a run (round trip,
+// generator lag, per-exchange overhead and event bytes). `results` pairs each point with its
+// result JSON (points without a result are skipped).
+std::string model_csv(const scenario& s,
+                      const std::vector<std::pair<sweep_point, nlohmann::json>>& results,
+                      int points = 61);
+
 // The run_ids of the complete rows of an existing runs.csv text. Throws usage_error when the
 // header is not runs_csv_header()'s (another tool's file, or an incompatible older one).
 std::set<std::string> completed_run_ids(const std::string& csv_text);

@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "core/cli.hpp"
+#include "orchestrator/capacity_search.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
 #include "orchestrator/runner.hpp"
@@ -142,7 +143,8 @@ point_plan trace_plan(const scenario& sc, const sweep_point& tp) {
 
 int sweep_main(int argc, char** argv) {
   std::string scenario_path, out_dir;
-  bool resume = false, overwrite = false, quiet = false, dry_run = false;
+  bool resume = false, overwrite = false, quiet = false, dry_run = false, find_max = false;
+  capacity_options capacity;
   // The scenario file is the one positional argument; the rest are options.
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
@@ -173,7 +175,24 @@ int sweep_main(int argc, char** argv) {
       .add_switch("--quiet", "no progress on stderr (errors and the final line are still printed)",
                   [&] { quiet = true; })
       .add_switch("--dry-run", "print each point's window and the estimated time; run nothing",
-                  [&] { dry_run = true; });
+                  [&] { dry_run = true; })
+      .add_section("Capacity search:")
+      .add_switch("--find-max-rate",
+                  "instead of the points: find the highest rate each of the scenario's modes\n"
+                  "                            sustains (not saturated, nothing lost, p99 within\n"
+                  "                            --p99-bound), at its first interval, subscriber count\n"
+                  "                            and payload; writes DIR/max_rate.json",
+                  [&] { find_max = true; })
+      .add("--p99-bound", "DURATION", "latency bound of a sustained rate", "10ms",
+           [&](std::string_view v) {
+             capacity.p99_bound_us = to_us(parse_duration(v));
+             if (capacity.p99_bound_us <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--search-window", "DURATION", "measured window of each probe", "2s",
+           [&](std::string_view v) {
+             capacity.window_s = to_s(parse_duration(v));
+             if (capacity.window_s < 0.5) throw usage_error("must be at least 500ms");
+           });
   if (!p.parse(static_cast<int>(rest.size()), rest.data())) return 0;
   if (scenario_path.empty()) {
     throw usage_error("SCENARIO.json: required (e.g. hookbench sweep bench/scenarios/quick.json)");
@@ -207,6 +226,34 @@ int sweep_main(int argc, char** argv) {
   }
   if (out_dir.empty()) out_dir = "results/" + sc.name;
 
+  if (find_max) {
+    if (resume || overwrite || dry_run) {
+      throw usage_error("--find-max-rate: runs on its own (not with --resume, --overwrite, --dry-run)");
+    }
+    fs::create_directories(out_dir);
+    install_interrupt_handlers();
+    json searches = json::array();
+    for (const auto& mode : sc.modes) {
+      try {
+        searches.push_back(find_max_rate(sc, mode, capacity, [&](const std::string& line) {
+          if (!quiet) std::cerr << "hookbench sweep: " << line << "\n";
+        }));
+      } catch (const run_failure& e) {
+        std::cerr << "hookbench sweep: capacity search interrupted; nothing written\n";
+        return e.code;
+      }
+      const auto& best = searches.back().at("max_sustained_rate");
+      std::cerr << "hookbench sweep: " << mode << ": highest sustained rate "
+                << (best.is_null() ? std::string("none found")
+                                   : compact_number(best.get<double>()) + " events/s")
+                << " (p99 <= " << compact_number(capacity.p99_bound_us / 1e3)
+                << " ms, nothing lost, not saturated)\n";
+    }
+    write_file(fs::path(out_dir) / "max_rate.json", searches.dump(2) + "\n");
+    std::cerr << "hookbench sweep: wrote " << (fs::path(out_dir) / "max_rate.json").string() << "\n";
+    return 0;
+  }
+
   if (dry_run) {
     const auto points = expand_points(sc);
     double total = 0;
@@ -238,6 +285,7 @@ int sweep_main(int argc, char** argv) {
       fs::remove(csv);
       fs::remove_all(runs_dir);
       fs::remove(trace_file);
+      fs::remove(dir / "model.csv");
     } else if (!resume) {
       throw usage_error("--out: " + csv.string() +
                         " exists; --resume continues that sweep, --overwrite starts it again");
@@ -357,6 +405,18 @@ int sweep_main(int argc, char** argv) {
     if (!plan.min_reached) ++short_points;
     planned_done += estimate;
     planned_left = std::max(0.0, planned_left - estimate);
+  }
+
+  // --- the model's curves, from every result in the folder (this run's and resumed ones) ------
+  {
+    std::vector<std::pair<sweep_point, json>> results;
+    for (const auto& pt : points) {
+      std::ifstream f(runs_dir / (pt.run_id() + ".json"));
+      if (!f) continue;
+      auto j = json::parse(f, nullptr, false);
+      if (j.is_object() && j.contains("metrics")) results.emplace_back(pt, std::move(j));
+    }
+    if (!results.empty()) write_file(dir / "model.csv", model_csv(sc, results));
   }
 
   // --- the traced runs: both modes into one file, each part opened by its header line --------

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """scripts/plot.py on a results folder synthesised here from the analytical model with noise
-(make_fixture, also used by test_report.py): every chart is a real PNG of sensible size, the CSV
+(make_fixture, also used by test_report.py): every chart is a real PNG of sensible size, the
+plotted data are the fixture's (error bars = min-max over repeats or the run's CI, saturated points
+in their own artist, model lines from model.csv), captions say only what the data show, the CSV
 schema is enforced, and bad input fails with one clear line."""
 
 import csv
 import json
 import math
 import os
+import statistics
 import struct
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -18,10 +22,11 @@ ROOT = os.environ.get("HOOKBENCH_ROOT") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PLOT = os.path.join(ROOT, "scripts", "plot.py")
 PYTHON = "/usr/bin/python3"
-CHART_NAMES = ("latency_vs_rate", "requests_per_event", "cpu_per_event", "bytes_per_event",
-               "empty_poll_fraction", "latency_cdf", "timeline")
+CHART_NAMES = ("latency_vs_rate", "requests_per_s", "requests_per_event", "latency_budget",
+               "cpu_cores", "cpu_per_event", "bytes_per_event", "empty_poll_fraction",
+               "latency_cdf", "timeline")
 
-COLUMNS = (
+LEGACY_COLUMNS = (
     "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
     "arrivals", "repeat", "seed", "duration_s", "lambda_t", "produced", "expected", "delivered",
     "lost", "duplicates", "reordered", "latency_count", "latency_p50_us", "latency_p90_us",
@@ -32,18 +37,64 @@ COLUMNS = (
     "cpu_us_per_event_producer", "cpu_us_per_event_consumer", "rtt_us",
     "model_latency_mean_us", "model_requests_per_event", "model_empty_poll_fraction",
     "min_reached", "note", "result_file")
+# Appended by issue 7, in this order (docs/RESULTS.md).
+NEW_COLUMNS = (
+    "realised_rate", "latency_mean_ci95_lo_us", "latency_mean_ci95_hi_us",
+    "empty_poll_fraction_ci95_lo", "empty_poll_fraction_ci95_hi", "requests_per_s",
+    "cpu_cores_producer", "cpu_cores_consumer", "cpu_idle_cores_producer",
+    "cpu_idle_cores_consumer", "cpu_us_per_event_net_producer", "cpu_us_per_event_net_consumer",
+    "generator_lag_p99_us", "queue_depth_end", "drain_time_s", "saturated", "saturated_reason",
+    "model_rtt_us", "model_lambda_t", "model_requests_per_s", "model_bytes_per_event",
+    "model_latency_agreement", "model_latency_ratio", "model_empty_agreement",
+    "clock_offset_us", "clock_error_bound_us")
+COLUMNS = LEGACY_COLUMNS + NEW_COLUMNS
+MODEL_COLUMNS = ("mode", "interval_ms", "subscribers", "payload_bytes", "rtt_us", "rate",
+                 "lambda_t", "latency_mean_us", "requests_per_s", "requests_per_event",
+                 "empty_poll_fraction", "bytes_per_event")
 
-RTT_US = 45.0
+RTT_US = 45.0          # the back-to-back ping
+POST_RTT_US = 320.0    # the in-run webhook POST round trip: the webhook model's latency
+IDLE_CORES = (0.002, 0.001)  # producer, consumer
 FIXTURE_RATES = (0.5, 2.0, 8.0, 32.0, 128.0)
 FIXTURE_INTERVALS = (100.0, 1000.0)
 FAILED_RUN = "webhook-r128-N1-p256-k1"
 LOSSY_RUN = "poll-r32-T100-N1-p256-k1"
 SHORT_RUN = "poll-r0.5-T1000-N1-p256-k0"
+SATURATED_RUN = "webhook-r128-N1-p256-k2"
+SATURATED_REASON = "queue depth 41 at window end; drain took 2.3 s"
+REVISION = "abc123def456"
 QUANTILE_QS = [0.001] + [i / 100 for i in range(1, 100)] + [0.995, 0.999, 1.0]
 
 
 def _num(x):
     return f"{x:g}" if isinstance(x, float) and x == int(x) and abs(x) < 1e15 else str(x)
+
+
+def wilson(k, n, z=1.959964):
+    """The Wilson 95% interval of k successes in n trials (what the C++ side writes)."""
+    if n == 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def model_values(mode, rate, interval_ms, rtt_us):
+    """The model as the C++ side evaluates it; only the fixture computes it in Python."""
+    if interval_ms is not None:
+        lt = rate * interval_ms / 1000.0
+        return dict(lambda_t=lt, latency_mean_us=interval_ms * 500 + rtt_us / 2,
+                    requests_per_s=1000.0 / interval_ms, requests_per_event=1 / lt,
+                    empty_poll_fraction=math.exp(-lt), bytes_per_event=270 / lt + 300)
+    return dict(lambda_t=0.0, latency_mean_us=rtt_us, requests_per_s=rate,
+                requests_per_event=1.0, empty_poll_fraction=None, bytes_per_event=520.0)
+
+
+def _agreement(lo, hi, model):
+    if lo is None or hi is None:
+        return ""
+    return "within" if lo <= model <= hi else ("above" if lo > model else "below")
 
 
 def _run(rng, mode, rate, interval_ms, repeat):
@@ -55,6 +106,9 @@ def _run(rng, mode, rate, interval_ms, repeat):
     produced = max(1, int(rng.poisson(rate * duration)))
     lost = 2 if run_id == LOSSY_RUN else 0
     delivered = produced - lost
+    realised = produced / duration
+    rtt_in_run = RTT_US if pull else POST_RTT_US
+    model = model_values(mode, realised, interval_ms, rtt_in_run)
     if pull:
         T = interval_ms / 1000.0
         wait = rng.uniform(0, interval_ms * 1000, delivered)
@@ -66,29 +120,37 @@ def _run(rng, mode, rate, interval_ms, repeat):
         bytes_total = polls * 270 + delivered * 300
         cpu_p = polls * 40 + delivered * 10
         cpu_c = polls * 30 + delivered * 5
-        model_mean = interval_ms * 500 + RTT_US / 2
-        model_rpe = 1 / lt
-        model_empty = math.exp(-lt)
     else:
-        samples = rng.lognormal(math.log(300), 0.4, delivered)
+        samples = rng.lognormal(math.log(POST_RTT_US), 0.3, delivered)
         polls, empty, lt = 0, 0, None
         requests = delivered
         bytes_total = delivered * 520
         cpu_p = delivered * 60
         cpu_c = delivered * 50
-        model_mean = RTT_US / 2
-        model_rpe = 1.0
-        model_empty = None
-    cpu_p *= rng.uniform(0.9, 1.1)
-    cpu_c *= rng.uniform(0.9, 1.1)
+    cpu_p = cpu_p * rng.uniform(0.9, 1.1) + IDLE_CORES[0] * duration * 1e6
+    cpu_c = cpu_c * rng.uniform(0.9, 1.1) + IDLE_CORES[1] * duration * 1e6
     pct = {name: float(np.percentile(samples, q * 100)) for name, q in
            (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))}
     low = [name for name, q in (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))
            if delivered * (1 - q) < 10]
-    lat = dict(count=delivered, mean=float(samples.mean()), min=float(samples.min()),
+    mean = float(samples.mean())
+    ci = None
+    if delivered >= 2:
+        half = 1.96 * float(samples.std(ddof=1)) / math.sqrt(delivered)
+        ci = (mean - half, mean + half)
+    empty_ci = wilson(empty, polls) if pull else None
+    lat = dict(count=delivered, mean=mean, min=float(samples.min()),
                max=float(samples.max()), low_sample=low, **pct)
-    if repeat == 0:  # repeat 1 leaves them out: the charts fall back to the percentiles
+    if ci:
+        lat["mean_ci95"] = list(ci)
+    if repeat == 0:  # later repeats leave them out: the charts fall back to the percentiles
         lat["quantiles"] = [[q, float(np.percentile(samples, q * 100))] for q in QUANTILE_QS]
+    saturated = run_id == SATURATED_RUN
+
+    def num(x):
+        return "" if x is None else repr(float(x))
+
+    cores = (cpu_p / 1e6 / duration, cpu_c / 1e6 / duration)
     row = dict(
         run_id=run_id, scenario="fixture", mode=mode, rate=_num(rate),
         interval_ms=_num(interval_ms) if pull else "", subscribers=1, payload_bytes=256,
@@ -97,33 +159,76 @@ def _run(rng, mode, rate, interval_ms, repeat):
         delivered=delivered, lost=lost, duplicates=0, reordered=0, latency_count=delivered,
         latency_p50_us=repr(pct["p50"]), latency_p90_us=repr(pct["p90"]),
         latency_p99_us=repr(pct["p99"]), latency_p999_us=repr(pct["p999"]),
-        latency_max_us=repr(lat["max"]), latency_mean_us=repr(lat["mean"]),
+        latency_max_us=repr(lat["max"]), latency_mean_us=repr(mean),
         latency_low_sample=";".join(low), requests_total=requests, polls=polls,
         empty_polls=empty, late_polls=0, webhook_posts=0 if pull else delivered, failed=0,
         requests_per_event=repr(requests / delivered),
-        empty_poll_fraction=repr(empty / polls) if pull else "0",
+        empty_poll_fraction=repr(empty / polls) if pull else "",
         bytes_sent=bytes_total // 2, bytes_received=bytes_total - bytes_total // 2,
         bytes_per_event=repr(bytes_total / delivered), cpu_s_producer=repr(cpu_p / 1e6),
         cpu_s_consumer=repr(cpu_c / 1e6), cpu_us_per_event_producer=repr(cpu_p / delivered),
         cpu_us_per_event_consumer=repr(cpu_c / delivered), rtt_us=repr(RTT_US),
-        model_latency_mean_us=repr(model_mean), model_requests_per_event=repr(model_rpe),
-        model_empty_poll_fraction=repr(model_empty) if pull else "",
+        model_latency_mean_us=repr(model["latency_mean_us"]),
+        model_requests_per_event=repr(model["requests_per_event"]),
+        model_empty_poll_fraction=num(model["empty_poll_fraction"]),
         min_reached="false" if run_id == SHORT_RUN else "true",
         note="min_delivered not reached within max_point_s" if run_id == SHORT_RUN else "",
-        result_file=f"runs/{run_id}.json")
+        result_file=f"runs/{run_id}.json",
+        realised_rate=repr(realised),
+        latency_mean_ci95_lo_us=num(ci and ci[0]), latency_mean_ci95_hi_us=num(ci and ci[1]),
+        empty_poll_fraction_ci95_lo=num(empty_ci and empty_ci[0]),
+        empty_poll_fraction_ci95_hi=num(empty_ci and empty_ci[1]),
+        requests_per_s=repr(requests / duration),
+        cpu_cores_producer=repr(cores[0]), cpu_cores_consumer=repr(cores[1]),
+        cpu_idle_cores_producer=repr(IDLE_CORES[0]), cpu_idle_cores_consumer=repr(IDLE_CORES[1]),
+        cpu_us_per_event_net_producer=repr((cores[0] - IDLE_CORES[0]) * duration * 1e6
+                                           / delivered),
+        cpu_us_per_event_net_consumer=repr((cores[1] - IDLE_CORES[1]) * duration * 1e6
+                                           / delivered),
+        generator_lag_p99_us=repr(5000.0 if saturated else 60.0),
+        queue_depth_end=41 if saturated else 0, drain_time_s=repr(2.3 if saturated else 0.01),
+        saturated="true" if saturated else "false",
+        saturated_reason=SATURATED_REASON if saturated else "",
+        model_rtt_us=repr(rtt_in_run), model_lambda_t=repr(model["lambda_t"]),
+        model_requests_per_s=repr(model["requests_per_s"]),
+        model_bytes_per_event=repr(model["bytes_per_event"]),
+        model_latency_agreement=_agreement(*(ci or (None, None)), model["latency_mean_us"]),
+        model_latency_ratio=repr(mean / model["latency_mean_us"]),
+        model_empty_agreement=_agreement(*(empty_ci or (None, None)),
+                                         model["empty_poll_fraction"]) if pull else "",
+        clock_offset_us="0", clock_error_bound_us="0")
     result = {
         "schema_version": 1, "tool": "hookbench",
         "config": {"mode": mode, "rate": rate, "interval_ms": interval_ms or 0,
                    "duration_s": duration, "warmup_s": 1.0, "drain_s": 5.0, "seed": 1 + repeat,
-                   "subscribers": 1, "payload_bytes": 256, "arrivals": "poisson"},
-        "environment": {"git_revision": "abc123def456", "compiler": "g++ 12.2.0",
+                   "subscribers": 1, "payload_bytes": 256, "arrivals": "poisson",
+                   "host": "127.0.0.1", "pin": [0, 1]},
+        "environment": {"git_revision": REVISION, "git_dirty": False, "compiler": "g++ 12.2.0",
                         "build_type": "Release", "cxx_flags": "-O3 -DNDEBUG",
                         "cpu_model": "Fixture CPU @ 2.0GHz", "cores": 2,
-                        "kernel": "Linux 6.1.0", "hostname": "fixture-host", "pinning": "none"},
+                        "kernel": "Linux 6.1.0", "hostname": "fixture-host",
+                        "pinning": "producer 0, consumer 1"},
         "metrics": {"delivered": delivered, "lost": lost, "latency_us": lat,
                     "requests_per_event": requests / delivered},
     }
     return row, result
+
+
+def write_model(folder, modes, rates, intervals):
+    """DIR/model.csv as the sweep writes it: 61 log-spaced rates from min/3 to max*3 per series."""
+    dense = np.geomspace(min(rates) / 3, max(rates) * 3, 61)
+    rows = []
+    for mode in modes:
+        for interval in (intervals if mode == "poll" else (None,)):
+            rtt = RTT_US if interval is not None else POST_RTT_US
+            for rate in dense:
+                m = model_values(mode, float(rate), interval, rtt)
+                rows.append(dict(mode=mode, interval_ms="" if interval is None else _num(interval),
+                                 subscribers=1, payload_bytes=256, rtt_us=repr(rtt),
+                                 rate=repr(float(rate)),
+                                 **{k: "" if v is None else repr(v) for k, v in m.items()}))
+    write_csv(os.path.join(folder, "model.csv"), rows, MODEL_COLUMNS)
+    return rows
 
 
 def _trace_part(rng, mode, rate, interval_ms, duration_s=3.0):
@@ -160,9 +265,11 @@ def _trace_part(rng, mode, rate, interval_ms, duration_s=3.0):
 
 
 def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
-                 intervals=FIXTURE_INTERVALS, repeats=2, failed=True, trace=True, seed=7):
-    """Writes runs.csv, runs/*.json and trace.jsonl into folder; returns the CSV rows (dicts
-    of strings, failed row included) in file order."""
+                 intervals=FIXTURE_INTERVALS, repeats=3, failed=True, trace=True, seed=7,
+                 model=True, saturated=True, revisions=None, dirty=()):
+    """Writes runs.csv, runs/*.json, model.csv and trace.jsonl into folder; returns the CSV rows
+    (dicts of strings, failed row included) in file order. revisions maps a run_id to another
+    git revision than REVISION; dirty lists run_ids built from a modified tree."""
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(folder, "runs"), exist_ok=True)
     rows = []
@@ -171,6 +278,11 @@ def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
             for interval in (intervals if mode == "poll" else (None,)):
                 for rate in rates:
                     row, result = _run(rng, mode, rate, interval, repeat)
+                    if not saturated and row["saturated"] == "true":
+                        row.update(saturated="false", saturated_reason="", queue_depth_end=0)
+                    env = result["environment"]
+                    env["git_revision"] = (revisions or {}).get(row["run_id"], REVISION)
+                    env["git_dirty"] = row["run_id"] in dirty
                     if failed and row["run_id"] == FAILED_RUN:
                         row = {c: row[c] if c in ("run_id", "scenario", "mode", "rate",
                                                   "interval_ms", "subscribers", "payload_bytes",
@@ -178,11 +290,14 @@ def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
                                                   "lambda_t") else "" for c in COLUMNS}
                         row["note"] = "failed: producer did not become ready within 10 s"
                         row["min_reached"] = "true"
+                        row["saturated"] = "false"
                     else:
                         with open(os.path.join(folder, row["result_file"]), "w") as f:
                             json.dump(result, f)
                     rows.append({c: str(row[c]) for c in COLUMNS})
     write_csv(os.path.join(folder, "runs.csv"), rows)
+    if model:
+        write_model(folder, modes, rates, intervals)
     if trace:
         lines = []
         if "poll" in modes:
@@ -258,6 +373,186 @@ class ChartsOnFixture(unittest.TestCase):
             with self.subTest(chart=name):
                 real = os.path.getsize(os.path.join(self.dir, "charts", name + ".png"))
                 self.assertGreater(real, 1.5 * placeholder)
+
+
+def load_plot():
+    """scripts/plot.py as a module, for the figure-level tests."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import plot  # noqa: E402
+    return plot
+
+
+def fixture_points(rows, mode, interval, column, scale=1.0):
+    """{rate: [values over repeats]} of the fixture's measured rows of one series."""
+    out = {}
+    for r in rows:
+        if r["mode"] == mode and r["interval_ms"] == interval and r[column] != "":
+            out.setdefault(float(r["rate"]), []).append(float(r[column]) * scale)
+    return out
+
+
+def artists(fig, gid):
+    return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+
+
+class PlottedData(unittest.TestCase):
+    """The figures the chart functions return carry exactly the fixture's numbers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.plot = load_plot()
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hookbench-plotdata-")
+        cls.rows = make_fixture(cls.tmp.name, trace=False)
+        cls.data = cls.plot.Data(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+        import matplotlib.pyplot as plt
+        plt.close("all")
+
+    def chart(self, name):
+        fig = self.plot.build_chart(self.data, name)
+        self.addCleanup(__import__("matplotlib.pyplot").pyplot.close, fig)
+        return fig
+
+    def test_error_bars_are_the_min_max_over_repeats(self):
+        fig = self.chart("latency_vs_rate")
+        expected = fixture_points(self.rows, "poll", "100", "latency_p99_us", 1e-3)
+        (bars,) = artists(fig, "err:poll T=100 ms|latency_p99_us")
+        segments = {round(seg[0][0], 9): (seg[0][1], seg[1][1]) for seg in bars.get_segments()}
+        self.assertEqual(sorted(segments), sorted(expected))
+        for rate, values in expected.items():
+            self.assertEqual(len(values), 3)
+            lo, hi = segments[rate]
+            self.assertAlmostEqual(lo, min(values), places=9)
+            self.assertAlmostEqual(hi, max(values), places=9)
+        (line,) = artists(fig, "poll T=100 ms|latency_p99_us")
+        self.assertEqual(list(line.get_ydata()),
+                         [statistics.median(expected[r]) for r in sorted(expected)])
+
+    def test_one_repeat_uses_the_runs_confidence_interval(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, rates=(8.0, 32.0), intervals=(100.0,), repeats=1,
+                                trace=False, failed=False)
+            fig = self.plot.build_chart(self.plot.Data(d), "latency_vs_rate")
+            (bars,) = artists(fig, "err:webhook|latency_mean_us")
+            got = sorted((seg[0][1], seg[1][1]) for seg in bars.get_segments())
+            want = sorted((float(r["latency_mean_ci95_lo_us"]) / 1000,
+                           float(r["latency_mean_ci95_hi_us"]) / 1000)
+                          for r in rows if r["mode"] == "webhook")
+            for (a, b), (c, e) in zip(got, want):
+                self.assertAlmostEqual(a, c, places=9)
+                self.assertAlmostEqual(b, e, places=9)
+            self.assertIn("95% confidence interval", self.plot.caption_of(fig))
+
+    def test_saturated_point_is_in_the_saturated_artist(self):
+        fig = self.chart("requests_per_event")
+        (sat,) = artists(fig, "saturated:webhook|requests_per_event")
+        self.assertEqual(list(sat.get_xdata()), [128.0])
+        self.assertEqual(sat.get_markerfacecolor(), "none")
+        (line,) = artists(fig, "webhook|requests_per_event")
+        self.assertNotIn(4, line.get_markevery())  # 128/s is the 5th point: not drawn as normal
+        self.assertIn("1 point is saturated", self.plot.caption_of(fig))
+        labels = [t.get_text() for ax in fig.axes if ax.get_legend()
+                  for t in ax.get_legend().get_texts()]
+        self.assertTrue(any(t.startswith("saturated") for t in labels), labels)
+        for name in ("latency_vs_rate", "cpu_cores", "bytes_per_event", "requests_per_s"):
+            with self.subTest(chart=name):
+                fig = self.chart(name)
+                self.assertTrue(any(a.get_gid() and a.get_gid().startswith("saturated:webhook")
+                                    for ax in fig.axes for a in ax.get_children()))
+
+    def test_thin_points_are_faded(self):
+        fig = self.chart("latency_vs_rate")
+        (thin,) = artists(fig, "thin:poll T=100 ms|latency_mean_us")
+        self.assertEqual(list(thin.get_xdata()), [0.5])  # 0.5/s x 10 s: < 10 events a run
+        self.assertLess(thin.get_alpha(), 1)
+
+    def test_requests_per_s_model_lines_come_from_model_csv(self):
+        fig = self.chart("requests_per_s")
+        with open(os.path.join(self.tmp.name, "model.csv"), newline="") as f:
+            model = [r for r in csv.DictReader(f)]
+        for mode, interval, label in (("poll", "100", "poll T=100 ms"),
+                                      ("poll", "1000", "poll T=1000 ms"),
+                                      ("webhook", "", "webhook")):
+            with self.subTest(series=label):
+                want = [(float(r["rate"]), float(r["requests_per_s"])) for r in model
+                        if r["mode"] == mode and r["interval_ms"] == interval]
+                (line,) = artists(fig, f"model:{label}|requests_per_s")
+                self.assertEqual(len(want), 61)
+                self.assertEqual(list(zip(line.get_xdata(), line.get_ydata())), want)
+
+    def test_caption_mentions_a_crossing_only_when_curves_cross(self):
+        caption = self.plot.caption_of(self.chart("requests_per_s"))
+        self.assertIn("poll T=100 ms vs webhook: the measured medians cross at λ ≈", caption)
+        self.assertIn("the model curves cross at λ ≈ 10/s (λT ≈ 1)", caption)
+        with tempfile.TemporaryDirectory() as d:
+            # λ ≤ 2/s and T = 100 ms: polling's 10 requests/s stay above the webhook's λ.
+            make_fixture(d, rates=(0.5, 1.0, 2.0), intervals=(100.0,), trace=False)
+            fig = self.plot.build_chart(self.plot.Data(d), "requests_per_s")
+            caption = self.plot.caption_of(fig)
+            self.assertNotIn("cross at", caption)
+            self.assertIn("do not cross", caption)
+            self.assertEqual(artists(fig, "crossing:measured:poll T=100 ms"), [])
+
+    def test_no_model_csv_draws_no_model_line_and_says_so(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, rates=(1.0, 10.0), intervals=(100.0,), trace=False, model=False)
+            data = self.plot.Data(d)
+            for name in ("latency_vs_rate", "requests_per_s", "bytes_per_event",
+                         "empty_poll_fraction"):
+                with self.subTest(chart=name):
+                    fig = self.plot.build_chart(data, name)
+                    self.assertFalse(any((a.get_gid() or "").startswith("model")
+                                         for ax in fig.axes for a in ax.get_children()))
+                    self.assertIn("no model.csv", self.plot.caption_of(fig))
+
+    def test_bytes_chart_has_a_model_line(self):
+        fig = self.chart("bytes_per_event")
+        (line,) = artists(fig, "model:webhook|bytes_per_event")
+        self.assertEqual(set(line.get_ydata()), {520.0})
+
+    def test_cpu_cores_draws_the_idle_baseline(self):
+        fig = self.chart("cpu_cores")
+        (producer,) = artists(fig, "idle:producer")
+        (consumer,) = artists(fig, "idle:consumer")
+        self.assertEqual(list(producer.get_ydata()), [IDLE_CORES[0]] * 2)
+        self.assertEqual(list(consumer.get_ydata()), [IDLE_CORES[1]] * 2)
+        expected = fixture_points(self.rows, "poll", "100", "cpu_cores_producer")
+        (line,) = artists(fig, "poll T=100 ms|cpu_cores_producer")
+        self.assertEqual(list(line.get_ydata()),
+                         [statistics.median(expected[r]) for r in sorted(expected)])
+
+    def test_latency_budget_steps_use_the_swept_intervals(self):
+        fig = self.chart("latency_budget")
+        (measured,) = artists(fig, "budget:measured")
+        self.assertEqual(list(measured.get_ydata()), [100.0, 1000.0, 1000.0])
+        (model,) = artists(fig, "budget:model")
+        # The model's mean latency of each interval, from model.csv (T/2 + R/2 in the fixture).
+        self.assertAlmostEqual(model.get_xdata()[0], (50_000 + RTT_US / 2) / 1000, places=6)
+        self.assertAlmostEqual(model.get_xdata()[1], (500_000 + RTT_US / 2) / 1000, places=6)
+        self.assertIn("the tightest target polling met here", self.plot.caption_of(fig))
+
+    def test_model_labels_that_share_a_value_are_merged(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_fixture(d, modes=("poll",), rates=(1.0, 10.0), intervals=(100.0, 101.0),
+                         trace=False)
+            fig = self.plot.build_chart(self.plot.Data(d), "latency_vs_rate")
+            labels = [a.get_text() for a in artists(fig, "model-label")]
+            self.assertEqual(len(labels), 1, labels)
+            self.assertIn("T=100 ms", labels[0])
+            self.assertIn("T=101 ms", labels[0])
+
+    def test_empty_poll_model_curve_and_zapier_source(self):
+        fig = self.chart("empty_poll_fraction")
+        (curve,) = artists(fig, "model:empty_poll_fraction")
+        xs, ys = curve.get_xdata(), curve.get_ydata()
+        self.assertTrue(all(math.isclose(y, 100 * math.exp(-x), rel_tol=1e-9)
+                            for x, y in zip(xs, ys)))
+        (zapier,) = artists(fig, "zapier")
+        self.assertAlmostEqual(zapier.get_ydata()[0], 100 * (1 - 460e3 / 30e6))
+        self.assertIn("resthooks.org", self.plot.caption_of(fig))
 
 
 class NoDataCharts(unittest.TestCase):

@@ -157,6 +157,36 @@ class PlotMicroTest(unittest.TestCase):
         positions = [table.index(f"`{n}`") for n in ("a_first/z", "b_second/x", "c_third/y")]
         self.assertEqual(positions, sorted(positions))
 
+    def figure(self, doc):
+        sys.path.insert(0, os.path.join(ROOT, "scripts"))
+        import plot_micro
+        rows, _ = plot_micro.summarize(doc)
+        fig = plot_micro.plot_times(rows, doc["context"])
+        self.addCleanup(__import__("matplotlib.pyplot").pyplot.close, fig)
+        return fig
+
+    def by_gid(self, fig, gid):
+        return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+
+    def test_linear_axis_per_area_with_min_max_spread(self):
+        fig = self.figure(fixture_plain_runs())
+        self.assertEqual([ax.get_title(loc="left") for ax in fig.axes], ["log", "tracker"])
+        self.assertTrue(all(ax.get_xscale() == "linear" for ax in fig.axes))
+        (spread,) = self.by_gid(fig, "spread:log")
+        (segment,) = spread.get_segments()
+        self.assertEqual((segment[0][0], segment[1][0]), (50.0, 70.0))  # min-max of 50, 70, 60
+        self.assertEqual(fig.axes[0].patches[0].get_width(), 60.0)  # the median
+        self.assertIn("min–max over repetitions", fig.axes[-1].get_xlabel())
+
+    def test_aggregates_only_spread_is_the_stddev(self):
+        doc = {"context": CONTEXT, "benchmarks": aggregates("json_event_encode/payload:256", 123.0)}
+        fig = self.figure(doc)
+        (spread,) = self.by_gid(fig, "spread:json")
+        (segment,) = spread.get_segments()
+        self.assertAlmostEqual(segment[0][0], 123.0 - 12.3)
+        self.assertAlmostEqual(segment[1][0], 123.0 + 12.3)
+        self.assertIn("median ± stddev", fig.axes[-1].get_xlabel())
+
     def assert_clear_error(self, res, fragment):
         self.assertNotEqual(res.returncode, 0)
         message = res.stderr.strip()

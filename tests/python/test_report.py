@@ -146,35 +146,114 @@ class ReportOnFixture(unittest.TestCase):
         self.assertAlmostEqual(lo / min(ratios), 1.0, delta=0.06)
         self.assertAlmostEqual(hi / max(ratios), 1.0, delta=0.06)
 
-    def test_model_table_reports_relative_errors(self):
-        # Columns: series, rate, λT, latency, model, error, requests/event, model, error, ...
-        # ("model" and "error" repeat, so read the row by position).
-        cells = [c.strip() for c in next(
-            ln for ln in section(self.md, "## Model vs measurement").splitlines()
-            if ln.startswith("| poll T=100 ms | 8 |")).strip("|").split("|")]
-        measured = statistics.median(
-            float(r["requests_per_event"]) for r in self.rows
-            if r["run_id"] in ("poll-r8-T100-N1-p256-k0", "poll-r8-T100-N1-p256-k1"))
-        model = 1 / 0.8  # 1/(λT) at 8 events/s, T = 100 ms
-        self.assertAlmostEqual(number(cells[6]), measured, delta=0.01 * measured)
-        self.assertAlmostEqual(number(cells[7]), model, delta=0.01)
-        self.assertAlmostEqual(number(cells[8].rstrip("%")), (measured - model) / model * 100,
-                               delta=0.5)
+    def test_model_table_reports_agreement_within_the_ci(self):
+        table = md_table(section(self.md, "## Model vs measurement"))
+        by_point = {(t["series"], number(t["rate (events/s)"])): t for t in table}
+        for (mode, interval, rate), runs in self.points().items():
+            label = "webhook" if not interval else f"poll T={interval} ms"
+            judged = [r for r in runs if r["model_latency_agreement"]]
+            within = [r for r in judged if r["model_latency_agreement"] == "within"]
+            cell = by_point[(label, rate)]["latency agreement"]
+            with self.subTest(point=(label, rate)):
+                if 2 * len(within) > len(judged):
+                    self.assertEqual(cell, f"within its CI ({len(within)} of {len(judged)} "
+                                     "repeats)")
+                else:
+                    ratio = statistics.median(float(r["model_latency_ratio"]) for r in judged)
+                    m = re.fullmatch(r"off by ([+−])([\d.]+)% outside its CI \((\d+) of (\d+) "
+                                     r"repeats\)", cell)
+                    self.assertIsNotNone(m, cell)
+                    sign = 1 if m.group(1) == "+" else -1
+                    self.assertAlmostEqual(sign * float(m.group(2)), (ratio - 1) * 100, delta=0.06)
+                    self.assertEqual(int(m.group(3)), len(judged) - len(within))
 
-    def test_warnings_name_failed_lost_and_short_runs(self):
-        warnings = section(self.md, "## Warnings")
-        self.assertIn(fixture.FAILED_RUN, warnings)
-        self.assertIn("producer did not become ready", warnings)
-        self.assertIn(f"**2 events lost** in `{fixture.LOSSY_RUN}`", warnings)
-        self.assertIn(fixture.SHORT_RUN, warnings)
-        self.assertIn("min_reached = false", warnings)
-        self.assertIn("webhook at 128 events/s: only 1 of 2 repeats", warnings)
+    def points(self):
+        out = {}
+        for r in self.rows:
+            if not r["note"].startswith("failed"):
+                out.setdefault((r["mode"], r["interval_ms"], float(r["rate"])), []).append(r)
+        return out
+
+    def test_fraction_of_points_whose_agreement_holds(self):
+        holds = total = 0
+        for runs in self.points().values():
+            judged = [r for r in runs if r["model_latency_agreement"]]
+            if judged:
+                total += 1
+                holds += 2 * sum(r["model_latency_agreement"] == "within" for r in judged) \
+                    > len(judged)
+        self.assertIn(f"**Mean latency**: the model holds within the measurement's 95% CI at "
+                      f"{holds} of {total} points", self.md)
+
+    def test_warnings_are_grouped_with_counts_below_the_findings(self):
+        heading = re.search(r"^## Warnings \((\d+) kinds\)$", self.md, re.M)
+        self.assertIsNotNone(heading)
+        self.assertLess(self.md.index("## What the data says"), heading.start())
+        self.assertLess(self.md.index("## The answer"), heading.start())
+        warnings = section(self.md, heading.group(0))
+        kinds = [ln for ln in warnings.splitlines() if ln.startswith("- **")]
+        self.assertEqual(len(kinds), int(heading.group(1)))
+        self.assertEqual(len(set(k.split("**")[1] for k in kinds)), len(kinds))
+        self.assertIn("- **failed runs** (1 run): `webhook-r128-N1-p256-k1`: producer did not "
+                      "become ready", warnings)
+        self.assertIn(f"- **lost events** (1 run): **2 events lost** in `{fixture.LOSSY_RUN}`",
+                      warnings)
+        self.assertIn(f"- **saturated runs (did not keep up)** (1 run): "
+                      f"`{fixture.SATURATED_RUN}`: {fixture.SATURATED_REASON}", warnings)
+        self.assertIn(f"- **minimums not reached (min_reached = false)** (1 run): "
+                      f"`{fixture.SHORT_RUN}`", warnings)
+        self.assertIn("- **points missing repeats** (1 point): webhook at 128 events/s: only 2 "
+                      "of 3 repeats", warnings)
+        low = sum("p50" in r["latency_low_sample"].split(";") for r in self.rows
+                  if not r["note"].startswith("failed"))
+        self.assertIn(f"- **p50 on fewer than 10 samples** ({low} runs)", warnings)
         self.assertNotIn(fixture.FAILED_RUN, section(self.md, "### webhook"))
+
+    def test_saturated_point_is_named(self):
+        sat = section(self.md, "### Saturated points")
+        self.assertIn(f"webhook at 128 events/s: 1 of 2 repeats did not keep up "
+                      f"({fixture.SATURATED_REASON})", sat)
+
+    def test_answer_leads_with_the_network_and_real_repeat_count(self):
+        answer = section(self.md, "## The answer")
+        self.assertLess(self.md.index("## The answer"), self.md.index("## What the data says"))
+        self.assertIn("loopback (127.0.0.1)", answer)
+        self.assertIn(f"in-run webhook POST round trip of {fixture.POST_RTT_US:g} µs", answer)
+        self.assertIn("That ratio holds on this network only", answer)
+        self.assertIn("(medians over 2–3 repeats per point)", answer)  # the failed run: 2
+        self.assertIn("](charts/latency_vs_rate.png)", answer)
+        self.assertIn("](charts/requests_per_s.png)", answer)
+
+    def test_no_signature_and_sources_cited(self):
+        self.assertNotIn("signature", self.md.lower())
+        refs = section(self.md, "## References")
+        self.assertIn("resthooks.org", refs)
+        self.assertIn("30 million polls, 460 thousand", refs)
+        self.assertIn("A Comparison of Push and Pull Techniques for AJAX", refs)
+        self.assertIn("WSE 2007", refs)
+        self.assertIn("Performance Testing of Data Delivery Techniques for AJAX Applications", refs)
+        self.assertIn("Journal of Web Engineering 8(4), 2009", refs)
+        self.assertIn("98.5% of its polls empty [1]", self.md)
+
+    def test_captions_come_from_the_charts(self):
+        with open(os.path.join(self.dir, "charts", "captions.json"), encoding="utf-8") as f:
+            captions = json.load(f)
+        for name in fixture.CHART_NAMES:
+            with self.subTest(chart=name):
+                self.assertIn(f"*{captions[name]}*", self.md)
+        self.assertNotIn("stars where", self.md)
+
+    def test_environment_lists_revisions_and_pinning(self):
+        env = section(self.md, "## Environment")
+        self.assertIn("git revision `abc123def456`: 44 runs", env)
+        self.assertIn("core pinning requested (config.pin): producer 0, consumer 1", env)
+        self.assertIn("built from a modified tree (git_dirty): 0 of 44 runs", env)
+        self.assertNotIn("Warning", env)
 
     def test_setup_comes_from_the_run_jsons(self):
         setup = section(self.md, "## Setup")
-        for text in ("Fixture CPU @ 2.0GHz", "g++ 12.2.0", "abc123def456", "30 (29 measured, "
-                     "1 failed)", "0.5, 2, 8, 32, 128", "100, 1000"):
+        for text in ("Fixture CPU @ 2.0GHz", "g++ 12.2.0", "45 (44 measured, 1 failed)",
+                     "0.5, 2, 8, 32, 128", "100, 1000", "loopback (127.0.0.1)"):
             self.assertIn(text, setup)
 
     def test_html_is_self_contained(self):
@@ -187,7 +266,7 @@ class ReportOnFixture(unittest.TestCase):
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
         self.assertGreater(len(png), 20_000)
         self.assertEqual(page.count("<table>"), self.md.count("\n|---"))
-        self.assertIn("polling or webhooks?", page)
+        self.assertIn("<h2>The answer</h2>", page)
 
 
 class ComputedConclusions(unittest.TestCase):
@@ -218,8 +297,46 @@ class ComputedConclusions(unittest.TestCase):
 
     def test_no_warnings_when_nothing_went_wrong(self):
         # Enough events per run (12000+) that no percentile up to p99.9 is short of samples.
-        md = self.report(rates=(6000.0, 8000.0), intervals=(100.0,), repeats=1, failed=False)
+        md = self.report(rates=(6000.0, 8000.0), intervals=(100.0,), repeats=1, failed=False,
+                         saturated=False)
         self.assertIn("None: all 4 runs delivered every event", section(md, "## Warnings"))
+        self.assertIn("(one run per point)", section(md, "## The answer"))
+        self.assertNotIn("medians over", section(md, "## The answer"))
+
+    def test_revision_mismatch_and_dirty_tree_are_warned(self):
+        md = self.report(rates=(1.0, 10.0), intervals=(100.0,), failed=False,
+                         revisions={"poll-r1-T100-N1-p256-k0": "0123456789ab"},
+                         dirty=("webhook-r10-N1-p256-k1", "webhook-r1-N1-p256-k2"))
+        env = section(md, "## Environment")
+        self.assertIn("git revision `abc123def456`: 11 runs", env)
+        self.assertIn("git revision `0123456789ab`: 1 run", env)
+        self.assertIn("**Warning:** the runs come from 2 different git revisions", env)
+        self.assertIn("**Warning:** 2 runs were built from a tree with uncommitted changes", env)
+        warnings = md[md.index("## Warnings"):]
+        self.assertIn("- **runs from different git revisions** (2 revisions)", warnings)
+        self.assertIn("- **built from a modified tree (git_dirty)** (2 runs)", warnings)
+
+    def test_capacity_search_is_shown_when_present(self):
+        d = tempfile.mkdtemp(prefix="hookbench-report-")
+        self.addCleanup(shutil.rmtree, d, True)
+        fixture.make_fixture(d, rates=(1.0, 10.0), intervals=(100.0,), trace=False)
+        with open(os.path.join(d, "max_rate.json"), "w") as f:
+            json.dump({"mode": "webhook", "interval_ms": None, "subscribers": 1,
+                       "p99_bound_us": 5000, "max_sustained_rate": 20000,
+                       "tried": [{"rate": 20000, "saturated": False, "reason": "",
+                                  "p99_us": 900, "lost": 0},
+                                 {"rate": 40000, "saturated": True,
+                                  "reason": "queue depth 900 at window end", "p99_us": 80000,
+                                  "lost": 0}]}, f)
+        proc = fixture.run_script(REPORT, d)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        cap = section(read(os.path.join(d, "REPORT.md")),
+                      "### Highest sustained rate (capacity search)")
+        self.assertIn("webhook, N = 1 sustained 20000 events/s at most (p99 ≤ 5 ms and no loss",
+                      cap)
+        rows = md_table(cap)
+        self.assertEqual([r["rate tried (events/s)"] for r in rows], ["20000", "40000"])
+        self.assertEqual(rows[1]["reason"], "queue depth 900 at window end")
 
 
 class BadInput(unittest.TestCase):
@@ -303,11 +420,31 @@ class EndToEndQuickSweep(unittest.TestCase):
         with open(os.path.join(self.dir, "runs.csv"), newline="") as f:
             rows = list(csv.DictReader(f))
         self.assertEqual(len(rows), expected)
+        with open(os.path.join(self.dir, "runs.csv"), newline="") as f:
+            header = next(csv.reader(f))
+        self.assertEqual(tuple(header[:len(fixture.COLUMNS)]), fixture.COLUMNS)
+        self.assertGreaterEqual(s.get("repeats", 1), 1)
         for r in rows:
             with self.subTest(run=r["run_id"]):
                 self.assertFalse(r["note"].startswith("failed"), r["note"])
                 self.assertEqual(int(r["lost"]), 0)
                 self.assertGreater(int(r["delivered"]), 0)
+                self.assertIn(r["saturated"], ("true", "false"))
+                self.assertGreater(float(r["realised_rate"]), 0)
+                self.assertIn(r["model_latency_agreement"], ("within", "above", "below", ""))
+                for column in ("cpu_cores_producer", "cpu_cores_consumer"):
+                    self.assertNotEqual(r[column], "0", f"{column}: unmeasured must be empty")
+
+    def test_model_csv_has_a_dense_curve_per_series(self):
+        with open(os.path.join(self.dir, "model.csv"), newline="") as f:
+            reader = csv.DictReader(f)
+            self.assertEqual(tuple(reader.fieldnames), fixture.MODEL_COLUMNS)
+            model = list(reader)
+        s = self.scenario
+        series = sum(len(s.get("intervals_ms", [1])) if m.startswith("poll") else 1
+                     for m in s["modes"]) * len(s.get("subscribers", [1])) * \
+            len(s.get("payload_bytes", [1]))
+        self.assertEqual(len(model), 61 * series)
 
     def test_charts_and_report(self):
         for name in fixture.CHART_NAMES:
