@@ -194,8 +194,9 @@ def section_question(doc):
           "trip R; hookbench evaluates it in C++ and writes it to runs.csv and model.csv, at the "
           "realised rate and the in-run round trip): a poller sends N/T requests per second "
           "whatever λ is, so 1/(λT) per event, and a poll finds nothing with probability "
-          "e^(−λT); its mean latency is T/2 + R/2. A webhook sends one POST per event per "
-          "subscriber (λN per second) and its latency is the in-run POST round trip. The "
+          "e^(−λT); its mean latency is T/2 + R/2 plus the generator's lag. A webhook sends one "
+          "POST per event per subscriber (λN per second) and its latency is the in-run POST "
+          "round trip (median), an empirical claim. The "
           "requests per second cross where λ = 1/T. The charts draw this model beside the "
           "measurement; the sections below say where the measurement agrees with it.")
 

@@ -70,7 +70,7 @@ TEST(model, webhook_is_one_request_per_event) {
   const auto p = predict(in);
   EXPECT_DOUBLE_EQ(p.requests_per_event, 1.0);
   EXPECT_DOUBLE_EQ(p.requests_per_s, 400.0);    // lambda N
-  EXPECT_NEAR(p.latency_mean_us, 500.0, 1e-9);  // R/2
+  EXPECT_NEAR(p.latency_mean_us, 1000.0, 1e-9);  // R_post, the in-run POST round trip
   EXPECT_DOUBLE_EQ(p.empty_poll_fraction, 0.0);
   EXPECT_DOUBLE_EQ(p.lambda_t, 0.0);
 }
@@ -104,7 +104,7 @@ TEST(model, json_names) {
   }
 }
 
-TEST(model, generator_lag_adds_to_both_latencies) {
+TEST(model, generator_lag_adds_to_poll_latency) {
   auto poll = poll_input(10, 0.1, 1, 0.002);
   poll.lag_s = 0.0003;
   EXPECT_NEAR(predict(poll).latency_mean_us, 300 + 50'000 + 1'000, 1e-6);  // G + T/2 + R/2
@@ -112,8 +112,8 @@ TEST(model, generator_lag_adds_to_both_latencies) {
   hook.mode = "webhook";
   hook.rate = 10;
   hook.rtt_s = 0.0002;
-  hook.lag_s = 0.00005;
-  EXPECT_NEAR(predict(hook).latency_mean_us, 50 + 100, 1e-9);  // G + R/2
+  hook.lag_s = 0.00005;  // inside the in-run round trip already: not added again
+  EXPECT_NEAR(predict(hook).latency_mean_us, 200, 1e-9);
 }
 
 TEST(model, bytes_per_event_is_overhead_per_request_plus_the_event) {

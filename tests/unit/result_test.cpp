@@ -251,7 +251,25 @@ TEST(build_result, webhook_counts_and_ratios) {
   EXPECT_NEAR(m["cpu_us_per_event"]["producer"].get<double>(), 100.0, 1e-9);
   EXPECT_NEAR(m["cpu_us_per_event"]["consumer"].get<double>(), 50.0, 1e-9);
   EXPECT_DOUBLE_EQ(m["model"]["requests_per_event"].get<double>(), 1.0);
-  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(), 50.0, 1e-9);  // R/2
+  // No POST round trip recorded in this report: the model falls back to the ping's p50.
+  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(), 100.0, 1e-9);
+  EXPECT_EQ(m["model"]["rtt_source"], "back-to-back ping before the run (p50)");
+}
+
+TEST(build_result, webhook_model_uses_the_in_run_post_round_trip) {
+  run_config cfg;
+  cfg.mode = "webhook";
+  cfg.duration = kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 100;
+  producer["webhooks"]["round_trip_us"] = {{"count", 100}, {"p50", 180.0}, {"mean", 500.0}};
+  json consumer = real_consumer_report("webhook");
+  consumer["delivered"] = 100;
+  consumer["latency_us"] = latency_of(100);  // 1..100 ms: mean 50.5 ms, far above 180 us
+  const json m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
+  EXPECT_DOUBLE_EQ(m["model"]["latency_mean_us"].get<double>(), 180.0);  // the median, not 500
+  EXPECT_EQ(m["model"]["latency_agreement"], "above");
+  EXPECT_NEAR(m["model"]["latency_ratio"].get<double>(), 50'500.0 / 180, 1e-6);
 }
 
 TEST(build_result, lost_never_wraps_below_zero) {
