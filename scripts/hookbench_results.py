@@ -450,17 +450,22 @@ def load_model(folder):
     return curves
 
 
+def read_json(path):
+    """A JSON file's value; ResultsError naming the file when it is not JSON."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ResultsError(f"{path}: malformed JSON: {str(e).splitlines()[0]}")
+
+
 def load_max_rate(folder):
     """DIR/max_rate.json (`hookbench sweep --find-max-rate`: one search per mode, as a list; a
     single object is read as a list of one), or None when absent."""
     path = os.path.join(folder, "max_rate.json")
     if not os.path.isfile(path):
         return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{path}: malformed JSON: {str(e).splitlines()[0]}")
+    data = read_json(path)
     searches = data if isinstance(data, list) else [data]
     for one in searches:
         if not isinstance(one, dict) or "max_sustained_rate" not in one or \
@@ -487,11 +492,7 @@ def load_result(folder, row):
     path = result_path(folder, row)
     if path is None:
         return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{path}: malformed JSON: {str(e).splitlines()[0]}")
+    data = read_json(path)
     if not isinstance(data, dict) or "metrics" not in data:
         raise ResultsError(f"{path}: not a hookbench run result (no metrics)")
     return data

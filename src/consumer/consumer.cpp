@@ -131,16 +131,7 @@ void consumer::fetch_plan() {
 
 // The mode is set up (a receiver bound) but nothing is flowing: the fixed cost of being up.
 void consumer::measure_idle(nanos d) {
-  const cpu_sample before = process_cpu();
-  const nanos t0 = now_ns();
-  // A timer keeps the context running for the whole stretch even when nothing else is queued.
-  boost::asio::steady_timer until(ioc_, std::chrono::nanoseconds(d));
-  bool over = false;
-  until.async_wait([&](const boost::system::error_code&) { over = true; });
-  while (!over && !ioc_.stopped()) ioc_.run_one_for(std::chrono::nanoseconds(d));
-  if (ioc_.stopped()) ioc_.restart();
-  const double elapsed = to_s(now_ns() - t0);
-  if (elapsed > 0) idle_cores_ = (process_cpu().total() - before.total()) / elapsed;
+  idle_cores_ = measure_idle_cores(ioc_, d);
 }
 
 void consumer::start() {

@@ -50,7 +50,10 @@ int run_main(int argc, char** argv) {
            })
       .add("--warmup", "DURATION", "generation before the window (not measured)", "1s",
            [&](std::string_view v) { cfg.warmup = parse_duration(v); })
-      .add("--drain", "DURATION", "after the window, wait at most this long for deliveries", "5s",
+      .add("--drain", "DURATION",
+           "after the window, wait at most this long for deliveries (load goes\n"
+           "                            on meanwhile; poll modes: at least 2T + 0.5s)",
+           "5s",
            [&](std::string_view v) { cfg.drain = parse_duration(v); })
       .add("--payload", "BYTES", "event payload size", "256",
            [&](std::string_view v) { cfg.payload = static_cast<std::size_t>(parse_int(v, 0, 1 << 20)); })
@@ -77,6 +80,16 @@ int run_main(int argc, char** argv) {
            "                            deliveries) as JSON lines in FILE; keep such runs short",
            "", [&](std::string_view v) { cfg.trace = std::string(v); })
       .add_section("Advanced:")
+      .add("--timer", "KIND",
+           "sleep, or spin: the generator wakes early and spins to each event's\n"
+           "                            time (lower push latency floor, one core busy)",
+           "sleep",
+           [&](std::string_view v) {
+             if (v != "sleep" && v != "spin") {
+               throw usage_error("expected sleep or spin, got '" + std::string(v) + "'");
+             }
+             cfg.spin_timer = v == "spin";
+           })
       .add("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0",
            [&](std::string_view v) { cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535)); })
       .add("--retention", "EVENTS", "events the producer keeps for pollers", "100000",

@@ -33,6 +33,7 @@ nlohmann::json run_config::to_json(bool pull) const {
               {"arrivals", to_string(arrivals)},
               {"pin", pin},
               {"retention", retention},
+              {"timer", spin_timer ? "spin" : "sleep"},
               {"transport", "http"},
               {"host", "127.0.0.1"}};
     if (pull) {
@@ -108,6 +109,7 @@ json run_once(const run_config& cfg) {
       "--retention", std::to_string(cfg.retention),
       "--webhook-connection", to_string(cfg.webhook_connection),
       "--webhook-concurrency", std::to_string(cfg.webhook_concurrency),
+      "--timer", cfg.spin_timer ? "spin" : "sleep",
       "--quiet"};
   // --trace: each side writes its part beside the file; both are merged into it at the end.
   const std::string trace_parts[2] = {cfg.trace + ".producer.part", cfg.trace + ".consumer.part"};

@@ -56,13 +56,20 @@ void generator::arm() {
     stopped_ = true;
     return;
   }
-  timer_.expires_at(steady_time_of(next_ns_));
+  timer_.expires_at(steady_time_of(next_ns_ - config_.spin));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) on_tick();
   });
 }
 
 void generator::on_tick() {
+  if (config_.spin > 0) {
+    // Woken early on purpose: spin (bounded by the margin plus one tick's overrun) to the
+    // scheduled time, so the event leaves when it is due.
+    const nanos due = std::min(next_ns_, now_ns() + config_.spin);
+    while (now_ns() < due) {
+    }
+  }
   const nanos now = now_ns();
   const nanos stop_ns = window_.end_ns + std::max<nanos>(0, config_.tail);
   while (next_ns_ <= now && next_ns_ < stop_ns) {

@@ -23,7 +23,12 @@ struct generator_config {
   nanos warmup = kNanosPerSecond;
   nanos duration = 10 * kNanosPerSecond;
   nanos tail = 5 * kNanosPerSecond;  // unmeasured generation after the window (the drain)
+  // > 0: wake this much before each scheduled event and spin the rest (--timer spin), so an
+  // event leaves on time instead of one timer wake-up late, at the cost of a busy core.
+  nanos spin = 0;
 };
+// How far ahead of an event `--timer spin` wakes: above this machine's timer wake-up lag.
+constexpr nanos kSpinAhead = 300 * kNanosPerMicro;
 
 // The sequence numbers a schedule gives, known before it starts: the schedule is a function of
 // (kind, rate, seed) alone, so the consumer can size its bookkeeping and reject ids that the

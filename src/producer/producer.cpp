@@ -32,6 +32,7 @@ nlohmann::json producer_config::to_json() const {
           {"warmup_s", to_s(generation.warmup)},
           {"duration_s", to_s(generation.duration)},
           {"tail_s", to_s(generation.tail)},
+          {"timer", generation.spin > 0 ? "spin" : "sleep"},
           {"retention", retention},
           {"webhook_connection", to_string(webhooks.connections)},
           {"webhook_concurrency", webhooks.concurrency},
@@ -69,16 +70,7 @@ void producer::start() {
 }
 
 void producer::measure_idle(nanos d) {
-  const cpu_sample before = process_cpu();
-  const nanos t0 = now_ns();
-  // A timer keeps the context running for the whole stretch even when nothing else is queued.
-  boost::asio::steady_timer until(ioc_, std::chrono::nanoseconds(d));
-  bool over = false;
-  until.async_wait([&](const boost::system::error_code&) { over = true; });
-  while (!over && !ioc_.stopped()) ioc_.run_one_for(std::chrono::nanoseconds(d));
-  if (ioc_.stopped()) ioc_.restart();
-  const double elapsed = to_s(now_ns() - t0);
-  if (elapsed > 0) idle_cores_ = (process_cpu().total() - before.total()) / elapsed;
+  idle_cores_ = measure_idle_cores(ioc_, d);
 }
 
 bool producer::start_generation() {

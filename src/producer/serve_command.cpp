@@ -48,6 +48,17 @@ int serve_main(int argc, char** argv) {
              cfg.generation.tail = parse_duration(v);
              if (cfg.generation.tail < 0) throw usage_error("must be at least 0");
            })
+      .add("--timer", "KIND",
+           "sleep (a timer per event) or spin (wake early, spin to the scheduled\n"
+           "                            time: events leave on time, one core busy)",
+           "sleep",
+           [&](std::string_view v) {
+             if (v == "spin") {
+               cfg.generation.spin = kSpinAhead;
+             } else if (v != "sleep") {
+               throw usage_error("expected sleep or spin, got '" + std::string(v) + "'");
+             }
+           })
       .add("--retention", "EVENTS", "events kept for pollers; older cursors get 410", "100000",
            [&](std::string_view v) { cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
       .add("--webhook-connection", "POLICY", "keepalive (pooled) or new (a connection per POST)",
