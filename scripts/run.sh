@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
-# (polling vs webhooks across event rates, ~7 minutes), draws the charts and writes the report.
+# (polling vs webhooks across event rates, 3 repeats per point, under 10 minutes), draws the
+# charts and writes the report.
 #   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
+#   HOOKBENCH_FIND_MAX_RATE=1                     also search each mode's highest sustained rate
+#                                                 (DIR/max_rate.json, a few minutes more)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -13,6 +16,9 @@ if [ -f "$out/runs.csv" ]; then
   build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out" --resume
 else
   build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out"
+fi
+if [ "${HOOKBENCH_FIND_MAX_RATE:-0}" = "1" ]; then
+  build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out" --find-max-rate
 fi
 /usr/bin/python3 scripts/report.py "$out"
 echo "run.sh: runs $out/runs.csv, charts $out/charts/, report $out/REPORT.md and $out/REPORT.html"
