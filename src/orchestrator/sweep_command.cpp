@@ -178,10 +178,10 @@ int sweep_main(int argc, char** argv) {
                   [&] { dry_run = true; })
       .add_section("Capacity search:")
       .add_switch("--find-max-rate",
-                  "instead of the points: find the highest rate each of the scenario's modes\n"
-                  "                            sustains (not saturated, nothing lost, p99 within\n"
-                  "                            --p99-bound), at its first interval, subscriber count\n"
-                  "                            and payload; writes DIR/max_rate.json",
+                  "instead of the points: find the highest rate each of the\n"
+                  "                            scenario's modes sustains (not saturated, nothing\n"
+                  "                            lost, p99 within --p99-bound), at its first interval,\n"
+                  "                            subscriber count and payload; writes DIR/max_rate.json",
                   [&] { find_max = true; })
       .add("--p99-bound", "DURATION", "latency bound of a sustained rate", "10ms",
            [&](std::string_view v) {
