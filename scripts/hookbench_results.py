@@ -356,6 +356,35 @@ def crossings(a, b):
     return out
 
 
+def realised_medians(series, column):
+    """{median realised rate: median over repeats} of a column: each point placed at the rate
+    its runs actually got (events produced / window), not the one asked for. A Poisson window
+    gets more or fewer events than asked, and a crossing read at the asked rates would report
+    that luck as a shift of the crossover."""
+    out = {}
+    for rate, a in series.agg(column):
+        got = [r["realised_rate"] for r in series.points[rate] if is_finite(r.get("realised_rate"))]
+        x = statistics.median(got) if got else rate
+        if x > 0:
+            out[x] = a.median
+    return out
+
+
+def measured_crossings(series, base, column):
+    """Where two series' measured medians cross, each point at its realised rate: the curves are
+    read in log-log at every x of either (within their common span). [(rate, a_cheaper_above)]."""
+    a, b = realised_medians(series, column), realised_medians(base, column)
+    a = {x: v for x, v in a.items() if v > 0}
+    b = {x: v for x, v in b.items() if v > 0}
+    if len(a) < 2 or len(b) < 2:
+        return []
+    lo, hi = max(min(a), min(b)), min(max(a), max(b))
+    xs = sorted(x for x in set(a) | set(b) if lo <= x <= hi)
+    ya = {x: interp_loglog(a, x) for x in xs}
+    yb = {x: interp_loglog(b, x) for x in xs}
+    return crossings(ya, yb)
+
+
 def interp_loglog(points, x):
     """points {x: y > 0} read at x, linearly in log-log between the nearest two (clamped)."""
     xs = sorted(k for k in points if k > 0 and points[k] > 0)

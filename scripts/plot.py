@@ -425,8 +425,7 @@ def describe_crossings(data, column, noun, model_column=None):
     said, found = [], []
     for s, base in pairs(data):
         where = f"{s.label()} vs {base.label()}"
-        measured = [rate for rate, _ in hr.crossings(hr.medians(s, column),
-                                                      hr.medians(base, column))]
+        measured = [rate for rate, _ in hr.measured_crossings(s, base, column)]
         modelled = []
         cs, cb = data.curve(s), data.curve(base)
         if model_column and cs is not None and cb is not None:
@@ -435,7 +434,7 @@ def describe_crossings(data, column, noun, model_column=None):
         parts = []
         for rate in measured:
             found.append((s, base, rate, "measured"))
-            parts.append(f"the measured medians cross at λ ≈ {hr.fmt_number(rate, 2)}/s "
+            parts.append(f"the measured medians cross at a realised λ ≈ {hr.fmt_number(rate, 2)}/s "
                          f"(λT ≈ {hr.fmt_number(rate * s.interval_ms / 1000, 2)})")
         for rate in modelled:
             found.append((s, base, rate, "model"))
@@ -455,7 +454,7 @@ def describe_crossings(data, column, noun, model_column=None):
 def mark_crossings(ax, data, found, column):
     for s, base, rate, source in found:
         if source == "measured":
-            y = hr.interp_loglog(hr.medians(base, column), rate)
+            y = hr.interp_loglog(hr.realised_medians(base, column), rate)
             ax.plot([rate], [y], marker="*", markersize=16, color=data.colour(s),
                     markeredgecolor="black", zorder=5, linestyle="none",
                     gid=f"crossing:measured:{s.label()}")

@@ -195,8 +195,8 @@ def section_question(doc):
           "realised rate and the in-run round trip): a poller sends N/T requests per second "
           "whatever λ is, so 1/(λT) per event, and a poll finds nothing with probability "
           "e^(−λT); its mean latency is T/2 + R/2 plus the generator's lag. A webhook sends one "
-          "POST per event per subscriber (λN per second) and its latency is the in-run POST "
-          "round trip (median), an empirical claim. The "
+          "POST per event per subscriber (λN per second) and its latency is the generator's lag "
+          "plus the in-run POST round trip (median), an empirical claim. The "
           "requests per second cross where λ = 1/T. The charts draw this model beside the "
           "measurement; the sections below say where the measurement agrees with it.")
 
@@ -381,7 +381,7 @@ def crossing_sentence(s, base, column, verb, what, model=None):
     if len(common) < 2:
         return (f"{where}, {s.mode} and {base.mode} share fewer than two measured rates, so "
                 f"where their {what} cross cannot be told.")
-    found = hr.crossings(a, b)
+    found = hr.measured_crossings(s, base, column)  # at the realised rates
     predicted = ""
     cs, cb = (model or {}).get(s.model_key()), (model or {}).get(base.model_key())
     if column == "requests_per_event" and cs is not None and cb is not None:
@@ -398,7 +398,7 @@ def crossing_sentence(s, base, column, verb, what, model=None):
     if downs:
         rate = downs[0]
         text = (f"{where}, {s.mode} {verb} fewer {what} than {base.mode} above "
-                f"λT ≈ {fmt(lambda_t(s, rate), 2, True)} measured{predicted}, i.e. above "
+                f"λT ≈ {fmt(lambda_t(s, rate), 2, True)} measured (at the realised rates){predicted}, i.e. above "
                 f"≈ {fmt(rate, 2)} events/s.")
         if len(found) > 1:
             text += (f" The measured curves cross {len(found)} times: near the crossing the "
@@ -676,8 +676,8 @@ def headline(series, envs):
                      "(see below)")
     crossed = []
     for s, b in pairs:
-        downs = [rate for rate, down in hr.crossings(hr.medians(s, "requests_per_event"),
-                                                     hr.medians(b, "requests_per_event")) if down]
+        downs = [rate for rate, down in hr.measured_crossings(s, b, "requests_per_event")
+                 if down]
         if downs:
             crossed.append(f"T = {fmt(s.interval_ms)} ms: above λT ≈ "
                            f"{fmt(lambda_t(s, downs[0]), 2, True)}, {fmt(downs[0], 2)} events/s")

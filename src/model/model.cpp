@@ -18,7 +18,7 @@ model_prediction predict(const model_input& in) {
     p.events_per_nonempty_poll =
         in.arrivals == "constant" ? std::max(1.0, lt) : (lt > 0 ? lt / -std::expm1(-lt) : 1.0);
   } else {
-    p.latency_mean_us = in.rtt_s * 1e6;
+    p.latency_mean_us = (in.lag_s + in.rtt_s) * 1e6;
     p.requests_per_s = in.rate * in.subscribers;
     p.requests_per_event = 1;
   }

@@ -3,10 +3,11 @@
 // N subscribers, poll interval T, in-run round trip R, generator lag G (scheduled -> sent):
 //   poll:    mean latency ~ G + T/2 + R/2; polls/s = N/T; P(empty poll) = e^(-lambda T);
 //            events per non-empty poll = lambda T / (1 - e^(-lambda T)); requests/event = 1/(lambda T)
-//   webhook: POSTs/s = lambda N; latency ~ R_post, the POST round trip measured in the same run
-//            (its median); requests/event = 1. Not R/2: an event's delivery pays the generator's
-//            and the receiver's wake-ups, which on a real machine cost about the return half, so
-//            measured push latency tracks the whole in-run exchange (an empirical model, said so).
+//   webhook: POSTs/s = lambda N; latency ~ G + R_post: the event leaves G late, then rides one
+//            POST exchange, R_post being the POST round trip measured in the same run (its
+//            median); requests/event = 1. Not R/2 of an idle ping: the delivery pays the
+//            receiver's wake-up and the fan-out's writes, which on a real machine cost about the
+//            return half, so push latency tracks the whole in-run exchange (an empirical model).
 //   bytes/event = requests/event x per-exchange overhead (headers, framing) + the event's bytes
 // Constant-rate arrivals change the empty-poll fraction to max(0, 1 - lambda T).
 #pragma once
@@ -24,7 +25,7 @@ struct model_input {
   double interval_s = 0;   // T (poll modes)
   double subscribers = 1;  // N
   double rtt_s = 0;        // R: for webhooks the POST round trip measured in the run (median)
-  double lag_s = 0;        // G: mean generator lag measured in the run (poll modes)
+  double lag_s = 0;        // G: mean generator lag measured in the run
   double overhead_bytes = 0;  // bytes of one exchange that are not event data (request + response)
   double event_bytes = 0;     // bytes of one event on the wire
 };

@@ -2,7 +2,7 @@
 // sustains on this machine, found by doubling from the scenario's top rate until a run fails the
 // bound, then bisecting (geometrically) between the last rate that held and the first that did not.
 // A rate is sustained when its run is not saturated (result.hpp's rules), loses nothing, and keeps
-// p99 latency within the bound. One run per probed rate: the answer is a figure for this machine
+// p99 latency within the bound (for pull modes T + the bound: a poll waits up to T by design). One run per probed rate: the answer is a figure for this machine
 // and this load, to be quoted with its bound, not a constant of the mode.
 #pragma once
 

@@ -183,7 +183,8 @@ int sweep_main(int argc, char** argv) {
                   "                            lost, p99 within --p99-bound), at its first interval,\n"
                   "                            subscriber count and payload; writes DIR/max_rate.json",
                   [&] { find_max = true; })
-      .add("--p99-bound", "DURATION", "latency bound of a sustained rate", "10ms",
+      .add("--p99-bound", "DURATION", "latency bound of a sustained rate (pull modes: T + this)",
+           "10ms",
            [&](std::string_view v) {
              capacity.p99_bound_us = to_us(parse_duration(v));
              if (capacity.p99_bound_us <= 0) throw usage_error("must be greater than 0");
@@ -246,7 +247,8 @@ int sweep_main(int argc, char** argv) {
       std::cerr << "hookbench sweep: " << mode << ": highest sustained rate "
                 << (best.is_null() ? std::string("none found")
                                    : compact_number(best.get<double>()) + " events/s")
-                << " (p99 <= " << compact_number(capacity.p99_bound_us / 1e3)
+                << " (p99 <= "
+                << compact_number(searches.back().at("p99_bound_us").get<double>() / 1e3)
                 << " ms, nothing lost, not saturated)\n";
     }
     write_file(fs::path(out_dir) / "max_rate.json", searches.dump(2) + "\n");

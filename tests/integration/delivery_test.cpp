@@ -87,13 +87,13 @@ TEST(delivery, webhook_new_connection_per_post) {
   expect_clean_run(r);
   const auto& m = r.metrics();
   expect_exactly_once(m, 1);
-  // Every completed POST of the run (warm-up and drain-time load included) opened its own
-  // connection. (posts_total may also hold one still in flight when the report was taken.)
+  // Every POST the receiver answered (warm-up and drain-time load included) opened its own
+  // connection. The run's tail may also hold POSTs refused after the consumer left, or one in
+  // flight when the report was taken: those opened none.
   const auto& hooks = r.result.at("sides").at("producer").at("webhooks");
-  const auto completed = hooks.at("delivered_total").get<int>() + hooks.at("non_2xx").get<int>() +
-                         hooks.at("timeouts").get<int>() + hooks.at("errors").get<int>();
-  EXPECT_EQ(hooks.at("connections_opened").get<int>(), completed);
-  EXPECT_GE(hooks.at("posts_total").get<int>(), completed);
+  EXPECT_GE(hooks.at("connections_opened").get<int>(), hooks.at("delivered_total").get<int>());
+  EXPECT_LE(hooks.at("connections_opened").get<int>(), hooks.at("posts_total").get<int>());
+  EXPECT_GT(hooks.at("delivered_total").get<int>(), 100);  // well past keep-alive's pool of 4
   EXPECT_EQ(r.result.at("config").at("webhook_connection"), "new");
 }
 

@@ -485,7 +485,8 @@ class PlottedData(unittest.TestCase):
 
     def test_caption_mentions_a_crossing_only_when_curves_cross(self):
         caption = self.plot.caption_of(self.chart("requests_per_s"))
-        self.assertIn("poll T=100 ms vs webhook: the measured medians cross at λ ≈", caption)
+        self.assertIn("poll T=100 ms vs webhook: the measured medians cross at a realised λ ≈",
+                      caption)
         self.assertIn("the model curves cross at λ ≈ 10/s (λT ≈ 1)", caption)
         with tempfile.TemporaryDirectory() as d:
             # λ ≤ 2/s and T = 100 ms: polling's 10 requests/s stay above the webhook's λ.

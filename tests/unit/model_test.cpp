@@ -104,7 +104,7 @@ TEST(model, json_names) {
   }
 }
 
-TEST(model, generator_lag_adds_to_poll_latency) {
+TEST(model, generator_lag_adds_to_both_latencies) {
   auto poll = poll_input(10, 0.1, 1, 0.002);
   poll.lag_s = 0.0003;
   EXPECT_NEAR(predict(poll).latency_mean_us, 300 + 50'000 + 1'000, 1e-6);  // G + T/2 + R/2
@@ -112,8 +112,8 @@ TEST(model, generator_lag_adds_to_poll_latency) {
   hook.mode = "webhook";
   hook.rate = 10;
   hook.rtt_s = 0.0002;
-  hook.lag_s = 0.00005;  // inside the in-run round trip already: not added again
-  EXPECT_NEAR(predict(hook).latency_mean_us, 200, 1e-9);
+  hook.lag_s = 0.00005;
+  EXPECT_NEAR(predict(hook).latency_mean_us, 50 + 200, 1e-9);  // G + R_post
 }
 
 TEST(model, bytes_per_event_is_overhead_per_request_plus_the_event) {

@@ -263,13 +263,15 @@ TEST(build_result, webhook_model_uses_the_in_run_post_round_trip) {
   json producer = real_producer_report();
   producer["produced"] = 100;
   producer["webhooks"]["round_trip_us"] = {{"count", 100}, {"p50", 180.0}, {"mean", 500.0}};
+  producer["generator_lag_us"] = {{"count", 100}, {"mean", 40.0}, {"p90", 60.0}, {"p99", 90.0}};
   json consumer = real_consumer_report("webhook");
   consumer["delivered"] = 100;
   consumer["latency_us"] = latency_of(100);  // 1..100 ms: mean 50.5 ms, far above 180 us
   const json m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
-  EXPECT_DOUBLE_EQ(m["model"]["latency_mean_us"].get<double>(), 180.0);  // the median, not 500
+  // G + R_post: the mean generator lag plus the median POST round trip (not its mean, 500).
+  EXPECT_DOUBLE_EQ(m["model"]["latency_mean_us"].get<double>(), 40.0 + 180.0);
   EXPECT_EQ(m["model"]["latency_agreement"], "above");
-  EXPECT_NEAR(m["model"]["latency_ratio"].get<double>(), 50'500.0 / 180, 1e-6);
+  EXPECT_NEAR(m["model"]["latency_ratio"].get<double>(), 50'500.0 / 220, 1e-6);
 }
 
 TEST(build_result, lost_never_wraps_below_zero) {
