@@ -253,6 +253,13 @@ class Series:
                 out.append((rate, a))
         return out
 
+    def realised(self, rate):
+        """The median realised rate (events produced / window) of the point asked at `rate`:
+        where measured points are drawn and read, since the model is judged there too."""
+        got = [r["realised_rate"] for r in self.points.get(rate, [])
+               if is_finite(r.get("realised_rate")) and r["realised_rate"] > 0]
+        return statistics.median(got) if got else rate
+
     def median_of(self, column):
         a = aggregate(self.runs(), column)
         return a.median if a else None
@@ -334,9 +341,11 @@ def repeats_phrase(series_list):
         return ""
     lo, hi = min(counts), max(counts)
     if hi == 1:
-        return "one run per point; bars: the run's 95% CI where it has one"
+        return ("one run per point, at its realised rate; bars: the run's 95% CI where it has "
+                "one")
     runs = f"{lo}-{hi}" if lo != hi else f"{hi}"
-    return f"median of {runs} runs per point; bars: min-max over the repeats"
+    return (f"median of {runs} runs per point, at their realised rate; bars: min-max over the "
+            "repeats")
 
 
 def crossings(a, b):
@@ -361,13 +370,7 @@ def realised_medians(series, column):
     its runs actually got (events produced / window), not the one asked for. A Poisson window
     gets more or fewer events than asked, and a crossing read at the asked rates would report
     that luck as a shift of the crossover."""
-    out = {}
-    for rate, a in series.agg(column):
-        got = [r["realised_rate"] for r in series.points[rate] if is_finite(r.get("realised_rate"))]
-        x = statistics.median(got) if got else rate
-        if x > 0:
-            out[x] = a.median
-    return out
+    return {series.realised(rate): a.median for rate, a in series.agg(column)}
 
 
 def measured_crossings(series, base, column):

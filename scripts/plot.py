@@ -170,8 +170,8 @@ class Drawn:
 def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_of=None,
                   gid=None):
     """Median over repeats per rate, a bar per point (min-max over repeats, or the run's 95% CI
-    when it has one repeat), saturated points hollow and red-edged, thin points faded. x_of maps
-    a rate to the x value (default: the rate). Returns a Drawn (empty when nothing was drawn).
+    when it has one repeat), saturated points hollow and red-edged, thin points faded. Points sit
+    at their median realised rate; x_of maps that rate to the x value (default: the rate). Returns a Drawn (empty when nothing was drawn).
     Artists carry gids "<gid>" (the line), "err:<gid>", "saturated:<gid>", "thin:<gid>", where
     gid defaults to "<series label>|<column>"."""
     out = Drawn()
@@ -184,7 +184,9 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
         pts.append((rate, a))
     if not pts:
         return out
-    x = np.array([x_of(rate) if x_of else rate for rate, _ in pts], dtype=float)
+    # Each point where its runs were: at the realised rate (the asked one is the point's name).
+    x = np.array([x_of(s.realised(rate)) if x_of else s.realised(rate) for rate, _ in pts],
+                 dtype=float)
     y = np.array([a.median for _, a in pts])
     lo = np.array([a.lo for _, a in pts])
     hi = np.array([a.hi for _, a in pts])

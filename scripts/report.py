@@ -213,6 +213,8 @@ def env_text(value):
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict):  # {"producer": 0, "consumer": 1}: say it as words
+        return ", ".join(f"{k} {env_text(v)}" for k, v in sorted(value.items(), reverse=True))
     return str(value).strip() or "-"
 
 

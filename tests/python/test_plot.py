@@ -391,6 +391,13 @@ def fixture_points(rows, mode, interval, column, scale=1.0):
     return out
 
 
+def realised_of(rows, mode, interval, rate):
+    """Where a point is drawn: the median realised rate of its measured runs."""
+    got = [float(r["realised_rate"]) for r in rows if r["mode"] == mode and
+           r["interval_ms"] == interval and float(r["rate"]) == rate and r["realised_rate"] != ""]
+    return statistics.median(got)
+
+
 def artists(fig, gid):
     return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
 
@@ -421,10 +428,13 @@ class PlottedData(unittest.TestCase):
         expected = fixture_points(self.rows, "poll", "100", "latency_p99_us", 1e-3)
         (bars,) = artists(fig, "err:poll T=100 ms|latency_p99_us")
         segments = {round(seg[0][0], 9): (seg[0][1], seg[1][1]) for seg in bars.get_segments()}
-        self.assertEqual(sorted(segments), sorted(expected))
+        # Each point at its median realised rate, not the asked one.
+        x_of = {rate: round(realised_of(self.rows, "poll", "100", rate), 9) for rate in expected}
+        self.assertEqual(sorted(segments), sorted(x_of.values()))
+        self.assertNotEqual(sorted(segments), sorted(expected))  # the fixture's rates differ
         for rate, values in expected.items():
             self.assertEqual(len(values), 3)
-            lo, hi = segments[rate]
+            lo, hi = segments[x_of[rate]]
             self.assertAlmostEqual(lo, min(values), places=9)
             self.assertAlmostEqual(hi, max(values), places=9)
         (line,) = artists(fig, "poll T=100 ms|latency_p99_us")
@@ -449,7 +459,7 @@ class PlottedData(unittest.TestCase):
     def test_saturated_point_is_in_the_saturated_artist(self):
         fig = self.chart("requests_per_event")
         (sat,) = artists(fig, "saturated:webhook|requests_per_event")
-        self.assertEqual(list(sat.get_xdata()), [128.0])
+        self.assertEqual(list(sat.get_xdata()), [realised_of(self.rows, "webhook", "", 128.0)])
         self.assertEqual(sat.get_markerfacecolor(), "none")
         (line,) = artists(fig, "webhook|requests_per_event")
         self.assertNotIn(4, line.get_markevery())  # 128/s is the 5th point: not drawn as normal
@@ -466,7 +476,8 @@ class PlottedData(unittest.TestCase):
     def test_thin_points_are_faded(self):
         fig = self.chart("latency_vs_rate")
         (thin,) = artists(fig, "thin:poll T=100 ms|latency_mean_us")
-        self.assertEqual(list(thin.get_xdata()), [0.5])  # 0.5/s x 10 s: < 10 events a run
+        # 0.5/s x 10 s: < 10 events a run; drawn at the rate its runs got.
+        self.assertEqual(list(thin.get_xdata()), [realised_of(self.rows, "poll", "100", 0.5)])
         self.assertLess(thin.get_alpha(), 1)
 
     def test_requests_per_s_model_lines_come_from_model_csv(self):
