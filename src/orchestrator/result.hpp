@@ -14,7 +14,7 @@ constexpr int kSchemaVersion = 2;
 // when any of these shows that it did not keep up: the generator's lag p90 above kSaturationLagUs;
 // more webhook deliveries queued at the window's end than kSaturationBacklogS seconds of load
 // (at least 10); a drain longer than kSaturationDrainS (push) or 1.5 T + 0.1 s (pull); a delivery
-// still missing after the drain; more than 1% late or any missed polls.
+// still missing after the drain; more than 1% (and more than 2) late polls, or any missed.
 constexpr double kSaturationLagUs = 5'000;
 constexpr double kSaturationBacklogS = 0.1;
 constexpr double kSaturationDrainS = 0.5;
