@@ -2,56 +2,16 @@
 // answered 422, counted, and never stored: the consumer allocates nothing for it, and the run
 // still delivers every real event exactly once. Producer and consumer run by hand, as a user
 // deploys them, so the test can reach the receiver's port.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include "hookbench_process.hpp"
 
 namespace hookbench_test {
 namespace {
 
-// One HTTP/1.1 request on a fresh loopback connection; returns the status line's code (0 on
-// failure). Every wait is bounded by the socket timeouts.
 unsigned http_status(std::uint16_t port, const std::string& method, const std::string& path,
                      const std::string& body) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  std::string raw;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req = method + " " + path +
-                            " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                            "Content-Length: " + std::to_string(body.size()) +
-                            "\r\nConnection: close\r\n\r\n" + body;
-    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  close(fd);
-  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return 0;
-  return static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
-}
-
-std::optional<nlohmann::json> json_line(process& p, const std::string& event, milliseconds bound) {
-  const auto deadline = steady::now() + bound;
-  while (steady::now() < deadline) {
-    auto line = p.stdout_line(std::chrono::duration_cast<milliseconds>(deadline - steady::now()));
-    if (!line) break;
-    auto j = nlohmann::json::parse(*line, nullptr, false);
-    if (j.is_object() && j.value("event", "") == event) return j;
-  }
-  return std::nullopt;
+  return raw_http_status("127.0.0.1", port, method, path, body);
 }
 
 TEST(forged_id, is_rejected_and_the_run_still_delivers_every_real_event) {

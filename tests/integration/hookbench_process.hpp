@@ -3,10 +3,14 @@
 // find its child processes through /proc, and give each test a private temp directory.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,6 +205,51 @@ inline run_output run_hookbench(const std::vector<std::string>& args, millisecon
   r.out = p.out();
   r.err = p.err();
   return r;
+}
+
+// The first JSON line on `p`'s stdout whose "event" is `event` (a side's ready or report line),
+// waiting at most `bound`; nullopt when none came.
+inline std::optional<nlohmann::json> json_line(process& p, const std::string& event,
+                                               milliseconds bound) {
+  const auto deadline = steady::now() + bound;
+  while (steady::now() < deadline) {
+    auto line = p.stdout_line(std::chrono::duration_cast<milliseconds>(deadline - steady::now()));
+    if (!line) break;
+    auto j = nlohmann::json::parse(*line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == event) return j;
+  }
+  return std::nullopt;
+}
+
+// One HTTP/1.1 request on a fresh IPv4 connection (5 s send and receive timeouts); returns the
+// status code, 0 when there was no answer.
+inline unsigned raw_http_status(const std::string& host, std::uint16_t port,
+                                const std::string& method, const std::string& path,
+                                const std::string& body = "") {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  std::string raw;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host +
+                            "\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
+        raw.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  close(fd);
+  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return 0;
+  return static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {

@@ -42,36 +42,12 @@ std::string in_netns(const std::string& netns, Fn fn) {
   return error;
 }
 
-// One HTTP/1.1 request without a body on a fresh connection; returns the status (0 on failure).
+// One HTTP/1.1 request without a body, from network namespace `netns` (empty: this one).
 unsigned http_status(const std::string& host, std::uint16_t port, const std::string& method,
                      const std::string& path, const std::string& netns = "") {
   unsigned status = 0;
-  const auto error = in_netns(netns, [&] {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return;
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-    std::string raw;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-      const std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host +
-                              "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-        char buf[4096];
-        for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
-          raw.append(buf, static_cast<std::size_t>(n));
-        }
-      }
-    }
-    close(fd);
-    if (raw.rfind("HTTP/1.", 0) == 0 && raw.size() >= 12) {
-      status = static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
-    }
-  });
+  const auto error =
+      in_netns(netns, [&] { status = raw_http_status(host, port, method, path); });
   EXPECT_EQ(error, "");
   return status;
 }
@@ -94,17 +70,6 @@ std::vector<std::string> command(const side& s, const std::vector<std::string>& 
   argv.push_back(HOOKBENCH_BIN);
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
-}
-
-std::optional<nlohmann::json> json_line(process& p, const std::string& event, milliseconds bound) {
-  const auto deadline = steady::now() + bound;
-  while (steady::now() < deadline) {
-    auto line = p.stdout_line(std::chrono::duration_cast<milliseconds>(deadline - steady::now()));
-    if (!line) break;
-    auto j = nlohmann::json::parse(*line, nullptr, false);
-    if (j.is_object() && j.value("event", "") == event) return j;
-  }
-  return std::nullopt;
 }
 
 // Runs a producer (clock shifted) and a consumer by hand, as on two hosts, and returns the
