@@ -2,13 +2,9 @@
 // moves the producer's clock by a known amount, and the consumer must recover it within its
 // error bound, follow the window on its own clock, and report sane latencies. First on loopback,
 // then in two network namespaces joined by a veth pair (198.18.0.0/15, set aside for benchmarks).
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sched.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmath>
