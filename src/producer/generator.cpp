@@ -44,18 +44,9 @@ void generator::start(nanos t0) {
   arm();
 }
 
-void generator::stop() {
-  stopped_ = true;
-  timer_.cancel();
-}
-
 void generator::arm() {
   if (next_ns_ >= window_.end_ns) finished_ = true;
-  if (stopped_ || next_ns_ >= window_.end_ns + std::max<nanos>(0, config_.tail)) {
-    finished_ = true;
-    stopped_ = true;
-    return;
-  }
+  if (next_ns_ >= window_.end_ns + std::max<nanos>(0, config_.tail)) return;  // tail over
   timer_.expires_at(steady_time_of(next_ns_ - config_.spin));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) on_tick();

@@ -49,12 +49,9 @@ class generator {
 
   // Generates from t0 for warmup + duration + tail; the window is [warmup, warmup + duration).
   void start(nanos t0);
-  // Stops generating now (the drain ended early); the window's events are unaffected if it ended.
-  void stop();
   bool started() const { return started_; }
   // Every window event has been generated (generation may go on through the tail).
   bool finished() const { return finished_; }
-  bool generating() const { return started_ && !stopped_; }
   const planned_sequence& plan() const { return plan_; }
   const measurement_window& window() const { return window_; }
   nanos t0() const { return t0_; }
@@ -82,7 +79,7 @@ class generator {
   nanos t0_ = 0;
   nanos next_ns_ = 0;  // scheduled time of the next event
   planned_sequence plan_;
-  bool started_ = false, finished_ = false, stopped_ = false;
+  bool started_ = false, finished_ = false;
   seq_t window_first_ = 1, window_last_ = 0;
   std::uint64_t total_ = 0;
   std::vector<nanos> lag_;
