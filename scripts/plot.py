@@ -453,6 +453,20 @@ def describe_crossings(data, column, noun, model_column=None):
     return said, found
 
 
+def crossing_handles(found):
+    """Legend entries for the crossing markers mark_crossings drew (only the kinds present)."""
+    out = []
+    if any(f[3] == "measured" for f in found):
+        out.append(Line2D([], [], marker="*", markersize=12, color="0.5",
+                          markeredgecolor="black", linestyle="none",
+                          label="measured curves cross"))
+    if any(f[3] == "model" for f in found):
+        out.append(Line2D([], [], marker="X", markersize=9, color="white",
+                          markeredgecolor="0.3", markeredgewidth=2, linestyle="none",
+                          label="model curves cross"))
+    return out
+
+
 def mark_crossings(ax, data, found, column):
     for s, base, rate, source in found:
         if source == "measured":
@@ -532,15 +546,7 @@ def chart_requests_per_s(data):
     rate_axis(ax)
     ax.set_ylabel("requests per second (all subscribers)")
     titled(fig, title, data.subtitle())
-    extra = [model_handle()] if data.model else []
-    if any(f[3] == "measured" for f in found):
-        extra.append(Line2D([], [], marker="*", markersize=12, color="0.5",
-                            markeredgecolor="black", linestyle="none",
-                            label="measured curves cross"))
-    if any(f[3] == "model" for f in found):
-        extra.append(Line2D([], [], marker="X", markersize=9, color="white",
-                            markeredgecolor="0.3", markeredgewidth=2, linestyle="none",
-                            label="model curves cross"))
+    extra = ([model_handle()] if data.model else []) + crossing_handles(found)
     bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
     caption = ["Requests per second against the event rate. In the model (model.csv) a poller "
                "sends N/T requests per second whatever λ is (flat), a webhook λN (rising)."]
@@ -570,7 +576,7 @@ def chart_requests(data):
     rate_axis(ax)
     ax.set_ylabel("requests per delivered event")
     titled(fig, title, data.subtitle())
-    extra = [model_handle()] if data.model else []
+    extra = ([model_handle()] if data.model else []) + crossing_handles(found)
     bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
     caption = ["Requests per delivered event. A request counts for the window event it carried, "
                "whenever it was sent. Dashed: the model from model.csv."]

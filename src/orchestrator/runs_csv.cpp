@@ -19,15 +19,22 @@ using json = nlohmann::json;
 // Shortest text that reads back as the same double (nlohmann's round-trip formatting).
 std::string num(double v) { return json(v).dump(); }
 
-// A JSON value as a cell: numbers as numbers, null or absent as an empty cell.
-std::string cell(const json& j, std::initializer_list<const char*> path) {
+// The value at a path of keys, or nullptr when any step is missing.
+const json* at_path(const json& j, std::initializer_list<const char*> path) {
   const json* v = &j;
   for (const char* key : path) {
-    if (!v->is_object()) return "";
+    if (!v->is_object()) return nullptr;
     auto it = v->find(key);
-    if (it == v->end()) return "";
+    if (it == v->end()) return nullptr;
     v = &*it;
   }
+  return v;
+}
+
+// A JSON value as a cell: numbers as numbers, null or absent as an empty cell.
+std::string cell(const json& j, std::initializer_list<const char*> path) {
+  const json* v = at_path(j, path);
+  if (!v) return "";
   if (v->is_number_integer()) return v->dump();
   if (v->is_number()) return num(v->get<double>());
   if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
@@ -37,12 +44,8 @@ std::string cell(const json& j, std::initializer_list<const char*> path) {
 
 // One end of a [lo, hi] interval, or an empty cell.
 std::string ci(const json& j, std::initializer_list<const char*> path, int end) {
-  const json* v = &j;
-  for (const char* key : path) {
-    if (!v->is_object() || !v->contains(key)) return "";
-    v = &v->at(key);
-  }
-  return v->is_array() && v->size() == 2 ? num(v->at(end).get<double>()) : "";
+  const json* v = at_path(j, path);
+  return v && v->is_array() && v->size() == 2 ? num(v->at(end).get<double>()) : "";
 }
 
 }  // namespace

@@ -221,13 +221,19 @@ inline std::optional<nlohmann::json> json_line(process& p, const std::string& ev
   return std::nullopt;
 }
 
-// One HTTP/1.1 request on a fresh IPv4 connection (5 s send and receive timeouts); returns the
-// status code, 0 when there was no answer.
-inline unsigned raw_http_status(const std::string& host, std::uint16_t port,
-                                const std::string& method, const std::string& path,
-                                const std::string& body = "") {
+// A reply read off the wire: status (0 when there was none), head and body.
+struct http_reply {
+  unsigned status = 0;
+  std::string headers, body;
+  std::string raw;
+};
+
+// Sends `raw` (a whole request, as bytes) on a fresh IPv4 connection and reads until the server
+// closes; every send and receive is bounded by a 5 s socket timeout.
+inline http_reply raw_exchange(const std::string& host, std::uint16_t port, const std::string& raw) {
+  http_reply r;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
+  if (fd < 0) return r;
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -235,21 +241,39 @@ inline unsigned raw_http_status(const std::string& host, std::uint16_t port,
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-  std::string raw;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host +
-                            "\r\nContent-Type: application/json\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
-        raw.append(buf, static_cast<std::size_t>(n));
-      }
+    std::size_t sent = 0;
+    while (sent < raw.size()) {
+      const ssize_t n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;  // an oversized body may be refused before it is all sent
+      sent += static_cast<std::size_t>(n);
+    }
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
+      r.raw.append(buf, static_cast<std::size_t>(n));
     }
   }
   close(fd);
-  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return 0;
-  return static_cast<unsigned>(std::stoul(raw.substr(9, 3)));
+  if (r.raw.rfind("HTTP/1.", 0) == 0 && r.raw.size() >= 12) {
+    r.status = static_cast<unsigned>(std::stoul(r.raw.substr(9, 3)));
+  }
+  const auto end = r.raw.find("\r\n\r\n");
+  if (end != std::string::npos) {
+    r.headers = r.raw.substr(0, end);
+    r.body = r.raw.substr(end + 4);
+  }
+  return r;
+}
+
+// The status of one HTTP/1.1 request with a JSON body (0 when there was no answer).
+inline unsigned raw_http_status(const std::string& host, std::uint16_t port,
+                                const std::string& method, const std::string& path,
+                                const std::string& body = "") {
+  return raw_exchange(host, port,
+                      method + " " + path + " HTTP/1.1\r\nHost: " + host +
+                          "\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body)
+      .status;
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {

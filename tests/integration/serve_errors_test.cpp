@@ -2,12 +2,7 @@
 // request (malformed HTTP, bad JSON, unknown path, oversized body, wrong method, expired or
 // impossible cursor) gets its status with a reason in the body, is counted, and the server
 // still answers GET /control/ping afterwards. SIGTERM ends it cleanly.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <thread>
 
@@ -16,48 +11,9 @@
 namespace hookbench_test {
 namespace {
 
-struct http_reply {
-  unsigned status = 0;
-  std::string headers, body;
-  std::string raw;
-};
-
 // One request on a fresh loopback connection; reads until the server closes (5 s bound).
 http_reply send_raw(std::uint16_t port, const std::string& raw) {
-  http_reply r;
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return r;
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::size_t sent = 0;
-    while (sent < raw.size()) {
-      const ssize_t n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;  // an oversized body may be refused before it is all sent
-      sent += static_cast<std::size_t>(n);
-    }
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      r.raw.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  close(fd);
-  if (r.raw.rfind("HTTP/1.", 0) == 0 && r.raw.size() >= 12) {
-    r.status = static_cast<unsigned>(std::stoul(r.raw.substr(9, 3)));
-  }
-  const auto end = r.raw.find("\r\n\r\n");
-  if (end != std::string::npos) {
-    r.headers = r.raw.substr(0, end);
-    r.body = r.raw.substr(end + 4);
-  }
-  return r;
+  return raw_exchange("127.0.0.1", port, raw);
 }
 
 std::string request(const std::string& method, const std::string& target,
