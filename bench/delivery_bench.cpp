@@ -196,13 +196,14 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
       state.SkipWithError("receiver recorded fewer webhooks than the dispatcher delivered");
     } else if (opened != expected_opened) {
       state.SkipWithError(("opened " + std::to_string(opened) + " connections, expected " +
-                           std::to_string(expected_opened)).c_str());
+                           std::to_string(expected_opened))
+                              .c_str());
     }
   }
   state.SetItemsProcessed(state.iterations());  // webhooks
-  state.SetBytesProcessed(static_cast<std::int64_t>(
-      s.window.bytes_sent + s.window.bytes_received - before.window.bytes_sent -
-      before.window.bytes_received));
+  state.SetBytesProcessed(static_cast<std::int64_t>(s.window.bytes_sent + s.window.bytes_received -
+                                                    before.window.bytes_sent -
+                                                    before.window.bytes_received));
 }
 BENCHMARK_CAPTURE(delivery_webhook, keepalive, connection_policy::keepalive)
     ->ArgName("payload")

@@ -26,7 +26,9 @@ const std::string kPingBody = "{\"ok\":true}";
 void http_beast_roundtrip(benchmark::State& state, bool keep_alive) {
   bench::io_thread server_thread;
   http::server srv(server_thread.ioc(), host_port{"127.0.0.1", 0}, http::server_options{},
-                   [](http::request&&, http::reply_fn reply) { reply({200, kPingBody}); });
+                   [](http::request&&, http::reply_fn reply) {
+                     reply({200, kPingBody});
+                   });
   srv.start();  // listening on return; its accepts run on server_thread
   server_thread.start();
   bench::scope_exit stop([&] { server_thread.stop(); });
@@ -60,8 +62,9 @@ void http_beast_roundtrip(benchmark::State& state, bool keep_alive) {
   const auto opened = conn.connections_opened() - opened_before;
   const auto expected = keep_alive ? 0 : static_cast<std::uint64_t>(state.iterations());
   if (!state.error_occurred() && opened != expected) {
-    state.SkipWithError(("opened " + std::to_string(opened) + " connections, expected " +
-                         std::to_string(expected)).c_str());
+    state.SkipWithError(
+        ("opened " + std::to_string(opened) + " connections, expected " + std::to_string(expected))
+            .c_str());
   }
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));

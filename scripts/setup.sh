@@ -3,7 +3,8 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkgconf libboost-dev libcpp-httplib-dev libbenchmark-dev
-          libgtest-dev nlohmann-json3-dev libssl-dev python3-matplotlib python3-numpy)
+          libgtest-dev nlohmann-json3-dev libssl-dev python3-matplotlib python3-numpy
+          clang-format git)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/check_format.sh
 ./scripts/build.sh release
 if [ "${HOOKBENCH_ASAN:-0}" = "1" ]; then
   ./scripts/build.sh asan

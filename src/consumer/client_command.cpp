@@ -1,9 +1,10 @@
 // `hookbench client`: run the consumer alone against a producer given by URL.
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "consumer/consumer.hpp"
@@ -14,14 +15,15 @@ namespace hookbench {
 int client_main(int argc, char** argv) {
   consumer_config cfg;
   std::string out_path;
-  option_parser p("hookbench client",
-                  "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
-                  "by one delivery mode. It waits for the producer to start generating, follows its\n"
-                  "measured window, drains, then prints {\"event\":\"report\",...} on stdout and exits.\n"
-                  "Prints {\"event\":\"ready\",...} once its subscribers are set up.\n"
-                  "The producer may be on another host: the consumer measures its clock offset\n"
-                  "to it (NTP-style pings before and after the run), converts the producer's\n"
-                  "times to its own clock and reports the offset and its bound under \"clock\".");
+  option_parser p(
+      "hookbench client",
+      "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
+      "by one delivery mode. It waits for the producer to start generating, follows its\n"
+      "measured window, drains, then prints {\"event\":\"report\",...} on stdout and exits.\n"
+      "Prints {\"event\":\"ready\",...} once its subscribers are set up.\n"
+      "The producer may be on another host: the consumer measures its clock offset\n"
+      "to it (NTP-style pings before and after the run), converts the producer's\n"
+      "times to its own clock and reports the offset and its bound under \"clock\".");
   p.add("--producer", "URL", "the producer, e.g. http://127.0.0.1:8080 (required)", "",
         [&](std::string_view v) { cfg.producer = parse_http_url(v); })
       .add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
@@ -32,14 +34,19 @@ int client_main(int argc, char** argv) {
              cfg.mode = std::string(v);
            })
       .add("--subscribers", "N", "number of subscribers", "1",
-           [&](std::string_view v) { cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000)); })
+           [&](std::string_view v) {
+             cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
+           })
       .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
            [&](std::string_view v) {
              cfg.interval = parse_duration(v);
              if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
            })
       .add("--poll-limit", "N", "events per poll response at most (more: poll again at once)",
-           "1000", [&](std::string_view v) { cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000)); })
+           "1000",
+           [&](std::string_view v) {
+             cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000));
+           })
       .add("--listen", "HOST:PORT", "where the webhook receiver listens (webhook mode)",
            "127.0.0.1:0", [&](std::string_view v) { cfg.listen = parse_host_port(v); })
       .add("--advertise", "HOST", "host put in the webhook URL given to the producer",
@@ -60,7 +67,8 @@ int client_main(int argc, char** argv) {
            "                            (JSON lines), written before the report (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
   if (!p.parse(argc, argv)) return 0;
-  if (!p.given("--producer")) throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
+  if (!p.given("--producer"))
+    throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
   const mode_info* info = find_mode(cfg.mode);
   if (info->pull && (p.given("--listen") || p.given("--advertise"))) {
     throw usage_error("--listen/--advertise: only for push modes, not --mode " + cfg.mode);

@@ -62,7 +62,8 @@ consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
       control_timer_(ioc),
       cpu_timer_(ioc),
       drain_timer_(ioc) {
-  if (!info_) throw usage_error("--mode: expected " + mode_names() + ", got '" + config_.mode + "'");
+  if (!info_)
+    throw usage_error("--mode: expected " + mode_names() + ", got '" + config_.mode + "'");
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<trace_recorder>(window_);
     ctx_.trace = trace_.get();
@@ -130,9 +131,7 @@ void consumer::fetch_plan() {
 }
 
 // The mode is set up (a receiver bound) but nothing is flowing: the fixed cost of being up.
-void consumer::measure_idle(nanos d) {
-  idle_cores_ = measure_idle_cores(ioc_, d);
-}
+void consumer::measure_idle(nanos d) { idle_cores_ = measure_idle_cores(ioc_, d); }
 
 void consumer::start() {
   http::client_options co;
@@ -151,23 +150,22 @@ void consumer::arm_at(boost::asio::steady_timer& t, nanos at, std::function<void
 }
 
 void consumer::control_get(const char* target, std::function<void(const nlohmann::json&)> next) {
-  control_->async_send({"GET", target, {}, {}, {}},
-                       [this, target, next = std::move(next)](boost::system::error_code ec,
-                                                              http::client_response&& r) {
-                         if (done_) return;
-                         if (ec || r.status != 200) {
-                           done_ = true;
-                           mode_->stop();
-                           if (on_error) {
-                             on_error(std::string("producer control request ") + target +
-                                      " failed: " +
-                                      (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status)));
-                           }
-                           return;
-                         }
-                         auto j = nlohmann::json::parse(r.body, nullptr, false);
-                         next(j.is_object() ? j : nlohmann::json::object());
-                       });
+  control_->async_send(
+      {"GET", target, {}, {}, {}}, [this, target, next = std::move(next)](
+                                       boost::system::error_code ec, http::client_response&& r) {
+        if (done_) return;
+        if (ec || r.status != 200) {
+          done_ = true;
+          mode_->stop();
+          if (on_error) {
+            on_error(std::string("producer control request ") + target +
+                     " failed: " + (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status)));
+          }
+          return;
+        }
+        auto j = nlohmann::json::parse(r.body, nullptr, false);
+        next(j.is_object() ? j : nlohmann::json::object());
+      });
 }
 
 void consumer::wait_for_start() {

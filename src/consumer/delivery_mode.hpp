@@ -22,8 +22,8 @@ struct consumer_config {
   std::size_t subscribers = 1;
   nanos interval = 100 * kNanosPerMilli;  // poll modes
   std::size_t poll_limit = 1000;
-  host_port listen{"127.0.0.1", 0};       // push modes: where the receiver listens
-  std::string advertise_host;             // host put in webhook URLs (default: listen host)
+  host_port listen{"127.0.0.1", 0};  // push modes: where the receiver listens
+  std::string advertise_host;        // host put in webhook URLs (default: listen host)
   nanos request_timeout = 5 * kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
   nanos start_timeout = 60 * kNanosPerSecond;

@@ -9,9 +9,9 @@ namespace hookbench {
 struct poll_mode::poller {
   std::size_t id = 0;
   nanos phase = 0;
-  std::uint64_t slot = 0;       // index of the next scheduled poll
-  seq_t cursor = 0;             // last event seen
-  nanos pending_slot_ns = 0;    // a slot that came while a poll was in flight (0 = none)
+  std::uint64_t slot = 0;     // index of the next scheduled poll
+  seq_t cursor = 0;           // last event seen
+  nanos pending_slot_ns = 0;  // a slot that came while a poll was in flight (0 = none)
   std::unique_ptr<http::client_connection> conn;
   std::unique_ptr<boost::asio::steady_timer> timer;
 };
@@ -84,8 +84,8 @@ void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
   http::client_request req;
   req.target = ctx_.config.producer.target;
   if (req.target.empty() || req.target == "/") req.target = "/events";
-  req.target += "?after=" + std::to_string(p.cursor) + "&limit=" +
-                std::to_string(ctx_.config.poll_limit);
+  req.target +=
+      "?after=" + std::to_string(p.cursor) + "&limit=" + std::to_string(ctx_.config.poll_limit);
   p.conn->async_send(std::move(req), [this, &p, counted, now](boost::system::error_code ec,
                                                               http::client_response&& r) {
     on_response(p, counted, now, ec, std::move(r));

@@ -91,8 +91,7 @@ std::optional<event_batch> parse_batch_json(std::string_view body, std::string& 
   }
   auto events = j.find("events");
   auto next = j.find("next");
-  if (events == j.end() || !events->is_array() || next == j.end() ||
-      !next->is_number_unsigned()) {
+  if (events == j.end() || !events->is_array() || next == j.end() || !next->is_number_unsigned()) {
     error = "poll response needs an \"events\" array and an integer \"next\"";
     return std::nullopt;
   }

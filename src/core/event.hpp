@@ -15,8 +15,8 @@ namespace hookbench {
 using seq_t = std::uint64_t;
 
 struct event {
-  seq_t seq = 0;          // 1, 2, 3, ... without gaps; also the event id
-  nanos created_ns = 0;   // *scheduled* creation time (open loop), CLOCK_MONOTONIC
+  seq_t seq = 0;         // 1, 2, 3, ... without gaps; also the event id
+  nanos created_ns = 0;  // *scheduled* creation time (open loop), CLOCK_MONOTONIC
   std::string payload;
 };
 

@@ -69,7 +69,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
       endpoint = tcp::endpoint(address, target.port);
     }
     stream->expires_after(timeout());
-    stream->async_connect(*endpoint, beast::bind_front_handler(&impl::on_connect, shared_from_this()));
+    stream->async_connect(*endpoint,
+                          beast::bind_front_handler(&impl::on_connect, shared_from_this()));
   }
 
   void reset_stream() {
@@ -93,7 +94,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
 
   void do_write() {
     stream->expires_after(timeout());
-    bhttp::async_write(*stream, req, beast::bind_front_handler(&impl::on_write, shared_from_this()));
+    bhttp::async_write(*stream, req,
+                       beast::bind_front_handler(&impl::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
@@ -160,8 +162,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   }
 };
 
-client_connection::client_connection(net::io_context& ioc, host_port target,
-                                     client_options options)
+client_connection::client_connection(net::io_context& ioc, host_port target, client_options options)
     : impl_(std::make_shared<impl>(ioc, std::move(target), options)) {}
 
 client_connection::~client_connection() { close(); }

@@ -36,7 +36,7 @@ struct client_response {
 };
 
 struct client_options {
-  bool keep_alive = true;  // false: a new TCP connection for every request
+  bool keep_alive = true;               // false: a new TCP connection for every request
   nanos timeout = 5 * kNanosPerSecond;  // connect + write + read, per request
   std::size_t body_limit = 64 * 1024 * 1024;
 };

@@ -117,11 +117,12 @@ class session : public std::enable_shared_from_this<session> {
     const nanos now = now_ns();
     if (ec == bhttp::error::end_of_stream) return do_close();
     if (ec == bhttp::error::body_limit) {
-      return reject(now, bytes, 413,
-                    "request body exceeds " + std::to_string(owner_->options.body_limit) +
-                        " bytes");
+      return reject(
+          now, bytes, 413,
+          "request body exceeds " + std::to_string(owner_->options.body_limit) + " bytes");
     }
-    if (ec == bhttp::error::header_limit) return reject(now, bytes, 431, "request headers too large");
+    if (ec == bhttp::error::header_limit)
+      return reject(now, bytes, 431, "request headers too large");
     if (ec && is_parse_error(ec)) return reject(now, bytes, 400, "malformed HTTP: " + ec.message());
     if (ec) return fail(ec, "read");
 
@@ -145,9 +146,8 @@ class session : public std::enable_shared_from_this<session> {
     version_ = msg.version();
     // While the handler holds the request (a long-poll), a closed peer is noticed at write.
     stream_.expires_never();
-    owner_->handler(std::move(req), [self = shared_from_this()](response r) {
-      self->write(std::move(r));
-    });
+    owner_->handler(std::move(req),
+                    [self = shared_from_this()](response r) { self->write(std::move(r)); });
   }
 
   void reject(nanos now, std::size_t bytes, unsigned status, std::string reason) {
@@ -243,16 +243,16 @@ void server::start() {
     tcp::resolver resolver(impl_->ioc);
     auto results = resolver.resolve(impl_->listen.host, std::to_string(impl_->listen.port), ec);
     if (ec || results.empty()) {
-      throw std::runtime_error("cannot resolve listen address " + impl_->listen.to_string() +
-                               ": " + ec.message());
+      throw std::runtime_error("cannot resolve listen address " + impl_->listen.to_string() + ": " +
+                               ec.message());
     }
     address = results.begin()->endpoint().address();
   }
   tcp::endpoint ep(address, impl_->listen.port);
   auto check = [&](const char* what) {
     if (ec) {
-      throw std::runtime_error(std::string("cannot ") + what + " on " +
-                               impl_->listen.to_string() + ": " + ec.message());
+      throw std::runtime_error(std::string("cannot ") + what + " on " + impl_->listen.to_string() +
+                               ": " + ec.message());
     }
   };
   a.open(ep.protocol(), ec);

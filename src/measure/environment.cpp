@@ -54,8 +54,9 @@ nlohmann::json describe_environment() {
   const std::string src = HOOKBENCH_SOURCE_DIR;
   std::string rev = run_command("git -C '" + src + "' rev-parse --short=12 HEAD 2>/dev/null");
   if (rev.empty()) rev = "unknown";
-  bool dirty = !run_command("git -C '" + src + "' status --porcelain --untracked-files=no 2>/dev/null")
-                    .empty();
+  bool dirty =
+      !run_command("git -C '" + src + "' status --porcelain --untracked-files=no 2>/dev/null")
+           .empty();
   return {
       {"git_revision", rev},
       {"git_dirty", dirty},

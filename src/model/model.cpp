@@ -35,8 +35,8 @@ void to_json(nlohmann::json& j, const model_prediction& p) {
        {"requests_per_event", p.requests_per_event},
        {"empty_poll_fraction", p.empty_poll_fraction},
        {"events_per_nonempty_poll", p.events_per_nonempty_poll},
-       {"bytes_per_event", p.bytes_per_event > 0 ? nlohmann::json(p.bytes_per_event)
-                                                 : nlohmann::json(nullptr)}};
+       {"bytes_per_event",
+        p.bytes_per_event > 0 ? nlohmann::json(p.bytes_per_event) : nlohmann::json(nullptr)}};
 }
 
 std::string agreement(double model_value, double lo, double hi) {

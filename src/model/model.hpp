@@ -2,7 +2,8 @@
 // scripts read its columns and curves, never recompute them). Poisson arrivals at rate lambda,
 // N subscribers, poll interval T, in-run round trip R, generator lag G (scheduled -> sent):
 //   poll:    mean latency ~ G + T/2 + R/2; polls/s = N/T; P(empty poll) = e^(-lambda T);
-//            events per non-empty poll = lambda T / (1 - e^(-lambda T)); requests/event = 1/(lambda T)
+//            events per non-empty poll = lambda T / (1 - e^(-lambda T)); requests/event = 1/(lambda
+//            T)
 //   webhook: POSTs/s = lambda N; latency ~ G + R_post: the event leaves G late, then rides one
 //            POST exchange, R_post being the POST round trip measured in the same run (its
 //            median); requests/event = 1. Not R/2 of an idle ping: the delivery pays the
@@ -19,25 +20,25 @@
 namespace hookbench {
 
 struct model_input {
-  std::string mode;        // "poll", "webhook"
-  std::string arrivals;    // "poisson", "constant"
-  double rate = 0;         // lambda, events/s (the realised rate when judging a run)
-  double interval_s = 0;   // T (poll modes)
-  double subscribers = 1;  // N
-  double rtt_s = 0;        // R: for webhooks the POST round trip measured in the run (median)
-  double lag_s = 0;        // G: mean generator lag measured in the run
+  std::string mode;           // "poll", "webhook"
+  std::string arrivals;       // "poisson", "constant"
+  double rate = 0;            // lambda, events/s (the realised rate when judging a run)
+  double interval_s = 0;      // T (poll modes)
+  double subscribers = 1;     // N
+  double rtt_s = 0;           // R: for webhooks the POST round trip measured in the run (median)
+  double lag_s = 0;           // G: mean generator lag measured in the run
   double overhead_bytes = 0;  // bytes of one exchange that are not event data (request + response)
   double event_bytes = 0;     // bytes of one event on the wire
 };
 
 struct model_prediction {
-  double lambda_t = 0;              // events per poll interval (0 for push modes)
+  double lambda_t = 0;  // events per poll interval (0 for push modes)
   double latency_mean_us = 0;
-  double requests_per_s = 0;        // N/T or lambda N
-  double requests_per_event = 0;    // per delivered event-subscriber pair
-  double empty_poll_fraction = 0;   // poll modes
+  double requests_per_s = 0;       // N/T or lambda N
+  double requests_per_event = 0;   // per delivered event-subscriber pair
+  double empty_poll_fraction = 0;  // poll modes
   double events_per_nonempty_poll = 0;
-  double bytes_per_event = 0;       // 0 when the overhead is unknown
+  double bytes_per_event = 0;  // 0 when the overhead is unknown
 };
 
 model_prediction predict(const model_input& in);

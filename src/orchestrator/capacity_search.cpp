@@ -61,8 +61,10 @@ json find_max_rate(const scenario& s, const std::string& mode, const capacity_op
                     {"realised_rate", m.at("realised_rate")}});
     } catch (const run_failure& e) {
       if (e.code == kExitInterrupted) throw;
-      probe.update({{"saturated", true}, {"reason", std::string("run failed: ") + e.what()},
-                    {"p99_us", nullptr}, {"lost", nullptr}});
+      probe.update({{"saturated", true},
+                    {"reason", std::string("run failed: ") + e.what()},
+                    {"p99_us", nullptr},
+                    {"lost", nullptr}});
     }
     probe["sustained"] = ok;
     tried.push_back(probe);
@@ -77,19 +79,28 @@ json find_max_rate(const scenario& s, const std::string& mode, const capacity_op
     lo = r;
     while (!hi && r * 2 <= options.max_rate) {
       r = round3(r * 2);
-      if (sustained(r)) lo = r; else hi = r;
+      if (sustained(r))
+        lo = r;
+      else
+        hi = r;
     }
   } else {
     hi = r;
     while (!lo && r / 2 >= options.min_rate) {
       r = round3(r / 2);
-      if (sustained(r)) lo = r; else hi = r;
+      if (sustained(r))
+        lo = r;
+      else
+        hi = r;
     }
   }
   for (int i = 0; lo && hi && i < options.bisect_steps; ++i) {
     const double mid = round3(std::sqrt(*lo * *hi));
     if (mid <= *lo || mid >= *hi) break;
-    if (sustained(mid)) lo = mid; else hi = mid;
+    if (sustained(mid))
+      lo = mid;
+    else
+      hi = mid;
   }
   return {{"mode", mode},
           {"interval_ms", base.pull ? json(base.interval_ms) : json(nullptr)},

@@ -25,7 +25,8 @@ void on_signal(int) { g_interrupted = 1; }
 std::string self_exe() {
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw std::runtime_error("cannot find own executable: " + std::string(strerror(errno)));
+  if (n <= 0)
+    throw std::runtime_error("cannot find own executable: " + std::string(strerror(errno)));
   return std::string(buf, static_cast<std::size_t>(n));
 }
 

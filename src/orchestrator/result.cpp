@@ -35,7 +35,7 @@ json side_cpu(const json& report, double window_s, double delivered,
               std::vector<std::string>& unmeasured, const std::string& side) {
   const json cpu_s = number_or_null(report, "cpu_s");
   const json idle = number_or_null(report, "cpu_idle_cores");
-  json out = {{"cpu_s", cpu_s}, {"cores", nullptr}, {"idle_cores", idle},
+  json out = {{"cpu_s", cpu_s},       {"cores", nullptr},        {"idle_cores", idle},
               {"net_cores", nullptr}, {"us_per_event", nullptr}, {"net_us_per_event", nullptr}};
   if (cpu_s.is_null()) unmeasured.push_back(side + " CPU over the window");
   if (idle.is_null()) unmeasured.push_back(side + " idle CPU baseline");
@@ -129,13 +129,15 @@ json build_result(const json& config, const json& environment, const json& produ
     const auto evb = polls.value("event_bytes", std::uint64_t{0});
     const auto all = polls.at("bytes_sent").get<std::uint64_t>() +
                      polls.at("bytes_received").get<std::uint64_t>();
-    if (pr > 0 && all >= evb) mi.overhead_bytes = static_cast<double>(all - evb) / static_cast<double>(pr);
+    if (pr > 0 && all >= evb)
+      mi.overhead_bytes = static_cast<double>(all - evb) / static_cast<double>(pr);
     if (ev > 0) mi.event_bytes = static_cast<double>(evb) / static_cast<double>(ev);
   } else if (n_posts > 0) {
     const auto body = hooks.value("body_bytes", std::uint64_t{0});
     const auto all = hooks.at("bytes_sent").get<std::uint64_t>() +
                      hooks.at("bytes_received").get<std::uint64_t>();
-    if (all >= body) mi.overhead_bytes = static_cast<double>(all - body) / static_cast<double>(n_posts);
+    if (all >= body)
+      mi.overhead_bytes = static_cast<double>(all - body) / static_cast<double>(n_posts);
     mi.event_bytes = static_cast<double>(body) / static_cast<double>(n_posts);
   }
   if (mi.event_bytes <= 0) mi.overhead_bytes = 0;  // no event seen: no bytes line
@@ -224,8 +226,8 @@ json build_result(const json& config, const json& environment, const json& produ
         {"webhook_posts", n_posts},
         {"failed", failed}}},
       {"requests_per_event", per_event(static_cast<double>(total_requests), delivered)},
-      {"requests_per_s", window_s > 0 ? json(static_cast<double>(total_requests) / window_s)
-                                      : json(nullptr)},
+      {"requests_per_s",
+       window_s > 0 ? json(static_cast<double>(total_requests) / window_s) : json(nullptr)},
       {"empty_poll_fraction", empty_fraction},
       {"empty_poll_fraction_ci95", empty_ci},
       {"bytes",
@@ -300,7 +302,8 @@ void validate_result(const json& r) {
     need(m.at("requests"), key, t::number_unsigned, "metrics.requests.");
   }
   need(m, "bytes", t::object, "metrics.");
-  for (auto key : {"sent", "received"}) need(m.at("bytes"), key, t::number_unsigned, "metrics.bytes.");
+  for (auto key : {"sent", "received"})
+    need(m.at("bytes"), key, t::number_unsigned, "metrics.bytes.");
   need(m, "cpu_s", t::object, "metrics.");
   for (auto key : {"producer", "consumer"}) {
     // null = not measured (said in metrics.unmeasured), never a made-up 0
@@ -308,8 +311,7 @@ void validate_result(const json& r) {
       throw std::runtime_error(std::string("result: missing metrics.cpu_s.") + key);
     }
     if (!(m.at("cpu_s").at(key).is_number() || m.at("cpu_s").at(key).is_null())) {
-      throw std::runtime_error(std::string("result: metrics.cpu_s.") + key +
-                               " has the wrong type");
+      throw std::runtime_error(std::string("result: metrics.cpu_s.") + key + " has the wrong type");
     }
   }
   need(m, "realised_rate", t::number_float, "metrics.");
@@ -368,9 +370,11 @@ std::string fmt_opt(const json& v, int decimals) {
 
 std::string header_of(const json& r) {
   const auto& c = r.at("config");
-  std::string h = c.at("mode").get<std::string>() + " " + fmt_num(c.at("rate").get<double>(), 0) + "/s";
+  std::string h =
+      c.at("mode").get<std::string>() + " " + fmt_num(c.at("rate").get<double>(), 0) + "/s";
   if (c.at("mode") == "poll") h += " T=" + fmt_num(c.at("interval_ms").get<double>(), 0) + "ms";
-  if (c.at("subscribers").get<int>() != 1) h += " N=" + std::to_string(c.at("subscribers").get<int>());
+  if (c.at("subscribers").get<int>() != 1)
+    h += " N=" + std::to_string(c.at("subscribers").get<int>());
   return h;
 }
 
@@ -379,7 +383,8 @@ std::string header_of(const json& r) {
 void print_table(std::ostream& out, const std::vector<json>& results) {
   constexpr int label_w = 28;
   int col_w = 14;
-  for (const auto& r : results) col_w = std::max<int>(col_w, static_cast<int>(header_of(r).size()) + 2);
+  for (const auto& r : results)
+    col_w = std::max<int>(col_w, static_cast<int>(header_of(r).size()) + 2);
   auto row = [&](const std::string& label, auto&& cell) {
     out << std::left << std::setw(label_w) << label;
     for (const auto& r : results) out << std::right << std::setw(col_w) << cell(r);
@@ -425,7 +430,8 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
     }
     return s;
   });
-  row("requests (window)", [&](const json& r) { return fmt_opt(m(r).at("requests").at("total"), 0); });
+  row("requests (window)",
+      [&](const json& r) { return fmt_opt(m(r).at("requests").at("total"), 0); });
   row("  polls / empty", [&](const json& r) {
     const auto& q = m(r).at("requests");
     if (q.at("polls") == 0) return std::string("-");
@@ -446,12 +452,10 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
            fmt_opt(m(r).at("model").at("requests_per_event"), 3) + ")";
   });
   row("bytes/event", [&](const json& r) { return fmt_opt(m(r).at("bytes_per_event"), 0); });
-  row("CPU us/event producer", [&](const json& r) {
-    return fmt_opt(m(r).at("cpu_us_per_event").at("producer"), 1);
-  });
-  row("CPU us/event consumer", [&](const json& r) {
-    return fmt_opt(m(r).at("cpu_us_per_event").at("consumer"), 1);
-  });
+  row("CPU us/event producer",
+      [&](const json& r) { return fmt_opt(m(r).at("cpu_us_per_event").at("producer"), 1); });
+  row("CPU us/event consumer",
+      [&](const json& r) { return fmt_opt(m(r).at("cpu_us_per_event").at("consumer"), 1); });
   row("CPU cores producer/consumer", [&](const json& r) {
     return fmt_opt(m(r).at("cpu").at("producer").at("cores"), 3) + "/" +
            fmt_opt(m(r).at("cpu").at("consumer").at("cores"), 3);
@@ -460,13 +464,12 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
     return fmt_opt(m(r).at("cpu").at("producer").at("idle_cores"), 3) + "/" +
            fmt_opt(m(r).at("cpu").at("consumer").at("idle_cores"), 3);
   });
-  row("saturated", [&](const json& r) {
-    return std::string(m(r).at("saturated").get<bool>() ? "YES" : "no");
-  });
-  row("generator lag p50", [&](const json& r) {
-    return fmt_us(m(r).at("generator_lag_us").value("p50", 0.0));
-  });
-  row("RTT p50 (back-to-back)", [&](const json& r) { return fmt_us(m(r).at("rtt_us").at("p50").get<double>()); });
+  row("saturated",
+      [&](const json& r) { return std::string(m(r).at("saturated").get<bool>() ? "YES" : "no"); });
+  row("generator lag p50",
+      [&](const json& r) { return fmt_us(m(r).at("generator_lag_us").value("p50", 0.0)); });
+  row("RTT p50 (back-to-back)",
+      [&](const json& r) { return fmt_us(m(r).at("rtt_us").at("p50").get<double>()); });
   row("webhook POST RTT p50", [&](const json& r) {
     const auto& w = m(r).value("webhook_round_trip_us", json::object());
     return w.value("count", 0) ? fmt_us(w.at("p50").get<double>()) : std::string("-");

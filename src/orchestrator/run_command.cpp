@@ -31,7 +31,8 @@ int run_main(int argc, char** argv) {
       "event's scheduled creation time (open loop) to the moment the consumer has it parsed.");
   p.add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
         [&](std::string_view v) {
-          if (!find_mode(v)) throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
+          if (!find_mode(v))
+            throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
           cfg.mode = std::string(v);
         })
       .add("--rate", "EVENTS/S", "mean event rate lambda", "100",
@@ -42,7 +43,9 @@ int run_main(int argc, char** argv) {
              if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
            })
       .add("--subscribers", "N", "subscribers N (pollers, or webhook subscriptions)", "1",
-           [&](std::string_view v) { cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000)); })
+           [&](std::string_view v) {
+             cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
+           })
       .add("--duration", "DURATION", "measured window", "10s",
            [&](std::string_view v) {
              cfg.duration = parse_duration(v);
@@ -53,23 +56,28 @@ int run_main(int argc, char** argv) {
       .add("--drain", "DURATION",
            "after the window, wait at most this long for deliveries (load goes\n"
            "                            on meanwhile; poll modes: at least 2T + 0.5s)",
-           "5s",
-           [&](std::string_view v) { cfg.drain = parse_duration(v); })
+           "5s", [&](std::string_view v) { cfg.drain = parse_duration(v); })
       .add("--payload", "BYTES", "event payload size", "256",
-           [&](std::string_view v) { cfg.payload = static_cast<std::size_t>(parse_int(v, 0, 1 << 20)); })
+           [&](std::string_view v) {
+             cfg.payload = static_cast<std::size_t>(parse_int(v, 0, 1 << 20));
+           })
       .add("--seed", "N", "seed of the arrival schedule", "1",
-           [&](std::string_view v) { cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX)); })
+           [&](std::string_view v) {
+             cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+           })
       .add("--arrivals", "KIND", "poisson or constant", "poisson",
            [&](std::string_view v) { cfg.arrivals = parse_arrival_kind(v); })
       .add("--pin", "P,C", "pin the producer to core P and the consumer to core C", "no pinning",
            [&](std::string_view v) {
              cfg.pin = parse_int_list(v);
-             if (cfg.pin.size() != 2) throw usage_error("expected two cores P,C, got '" + std::string(v) + "'");
+             if (cfg.pin.size() != 2)
+               throw usage_error("expected two cores P,C, got '" + std::string(v) + "'");
              const long cores = sysconf(_SC_NPROCESSORS_ONLN);
              for (int c : cfg.pin) {
                if (c >= cores) {
-                 throw usage_error("core " + std::to_string(c) + " does not exist (this machine has " +
-                                   std::to_string(cores) + ")");
+                 throw usage_error("core " + std::to_string(c) +
+                                   " does not exist (this machine has " + std::to_string(cores) +
+                                   ")");
                }
              }
            })
@@ -91,15 +99,23 @@ int run_main(int argc, char** argv) {
              cfg.spin_timer = v == "spin";
            })
       .add("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0",
-           [&](std::string_view v) { cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535)); })
+           [&](std::string_view v) {
+             cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535));
+           })
       .add("--retention", "EVENTS", "events the producer keeps for pollers", "100000",
-           [&](std::string_view v) { cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+           [&](std::string_view v) {
+             cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
+           })
       .add("--poll-limit", "N", "events per poll response at most (poll mode)", "1000",
-           [&](std::string_view v) { cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000)); })
+           [&](std::string_view v) {
+             cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000));
+           })
       .add("--webhook-connection", "POLICY", "keepalive or new (webhook mode)", "keepalive",
            [&](std::string_view v) { cfg.webhook_connection = parse_connection_policy(v); })
       .add("--webhook-concurrency", "N", "POSTs in flight per subscriber (webhook mode)", "4",
-           [&](std::string_view v) { cfg.webhook_concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024)); })
+           [&](std::string_view v) {
+             cfg.webhook_concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024));
+           })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
@@ -107,11 +123,13 @@ int run_main(int argc, char** argv) {
   const mode_info& info = *find_mode(cfg.mode);
   if (!info.pull) {
     for (auto flag : {"--interval", "--poll-limit"}) {
-      if (p.given(flag)) throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
+      if (p.given(flag))
+        throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
     }
   } else {
     for (auto flag : {"--webhook-connection", "--webhook-concurrency"}) {
-      if (p.given(flag)) throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " + cfg.mode);
+      if (p.given(flag))
+        throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " + cfg.mode);
     }
   }
   if (!cfg.pin.empty() && cfg.pin[0] == cfg.pin[1]) {
@@ -130,7 +148,8 @@ int run_main(int argc, char** argv) {
     return kExitFailure;
   }
   print_table(std::cout, {result});
-  for (const auto& w : result_warnings(result)) std::cerr << "hookbench run: WARNING: " << w << "\n";
+  for (const auto& w : result_warnings(result))
+    std::cerr << "hookbench run: WARNING: " << w << "\n";
   if (!cfg.out.empty()) {
     std::error_code ec;
     auto parent = std::filesystem::path(cfg.out).parent_path();

@@ -22,29 +22,29 @@ nanos effective_drain(nanos drain, bool pull, nanos interval) {
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
-    json j = {{"mode", mode},
-              {"rate", rate},
-              {"subscribers", subscribers},
-              {"duration_s", to_s(duration)},
-              {"warmup_s", to_s(warmup)},
-              {"drain_s", to_s(effective_drain(drain, pull, interval))},
-              {"payload_bytes", payload},
-              {"seed", seed},
-              {"arrivals", to_string(arrivals)},
-              {"pin", pin},
-              {"retention", retention},
-              {"timer", spin_timer ? "spin" : "sleep"},
-              {"transport", "http"},
-              {"host", "127.0.0.1"}};
-    if (pull) {
-      j["interval_ms"] = to_ms(interval);
-      j["poll_limit"] = poll_limit;
-    } else {
-      j["webhook_connection"] = to_string(webhook_connection);
-      j["webhook_concurrency"] = webhook_concurrency;
-    }
-    return j;
+  json j = {{"mode", mode},
+            {"rate", rate},
+            {"subscribers", subscribers},
+            {"duration_s", to_s(duration)},
+            {"warmup_s", to_s(warmup)},
+            {"drain_s", to_s(effective_drain(drain, pull, interval))},
+            {"payload_bytes", payload},
+            {"seed", seed},
+            {"arrivals", to_string(arrivals)},
+            {"pin", pin},
+            {"retention", retention},
+            {"timer", spin_timer ? "spin" : "sleep"},
+            {"transport", "http"},
+            {"host", "127.0.0.1"}};
+  if (pull) {
+    j["interval_ms"] = to_ms(interval);
+    j["poll_limit"] = poll_limit;
+  } else {
+    j["webhook_connection"] = to_string(webhook_connection);
+    j["webhook_concurrency"] = webhook_concurrency;
   }
+  return j;
+}
 
 namespace {
 
@@ -96,21 +96,32 @@ json run_once(const run_config& cfg) {
   auto say = [&](const std::string& s) {
     if (!cfg.quiet) std::cerr << (tty ? "\r\033[K" : "") << "hookbench run: " << s << "\n";
   };
-  std::vector<std::string> serve_args = {
-      "serve",
-      "--listen", "127.0.0.1:" + std::to_string(cfg.port),
-      "--rate", std::to_string(cfg.rate),
-      "--arrivals", to_string(cfg.arrivals),
-      "--seed", std::to_string(cfg.seed),
-      "--payload", std::to_string(cfg.payload),
-      "--warmup", std::to_string(cfg.warmup / kNanosPerMicro) + "us",
-      "--duration", std::to_string(cfg.duration / kNanosPerMicro) + "us",
-      "--tail", std::to_string(tail / kNanosPerMicro) + "us",
-      "--retention", std::to_string(cfg.retention),
-      "--webhook-connection", to_string(cfg.webhook_connection),
-      "--webhook-concurrency", std::to_string(cfg.webhook_concurrency),
-      "--timer", cfg.spin_timer ? "spin" : "sleep",
-      "--quiet"};
+  std::vector<std::string> serve_args = {"serve",
+                                         "--listen",
+                                         "127.0.0.1:" + std::to_string(cfg.port),
+                                         "--rate",
+                                         std::to_string(cfg.rate),
+                                         "--arrivals",
+                                         to_string(cfg.arrivals),
+                                         "--seed",
+                                         std::to_string(cfg.seed),
+                                         "--payload",
+                                         std::to_string(cfg.payload),
+                                         "--warmup",
+                                         std::to_string(cfg.warmup / kNanosPerMicro) + "us",
+                                         "--duration",
+                                         std::to_string(cfg.duration / kNanosPerMicro) + "us",
+                                         "--tail",
+                                         std::to_string(tail / kNanosPerMicro) + "us",
+                                         "--retention",
+                                         std::to_string(cfg.retention),
+                                         "--webhook-connection",
+                                         to_string(cfg.webhook_connection),
+                                         "--webhook-concurrency",
+                                         std::to_string(cfg.webhook_concurrency),
+                                         "--timer",
+                                         cfg.spin_timer ? "spin" : "sleep",
+                                         "--quiet"};
   // --trace: each side writes its part beside the file; both are merged into it at the end.
   const std::string trace_parts[2] = {cfg.trace + ".producer.part", cfg.trace + ".consumer.part"};
   // The parts are scratch files: gone after the merge, and after a failed run too.
@@ -134,10 +145,15 @@ json run_once(const run_config& cfg) {
   auto ready = read_json_line(producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
   const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
 
-  std::vector<std::string> client_args = {
-      "client", "--producer", "http://" + producer_addr.to_string(), "--mode", cfg.mode,
-      "--subscribers", std::to_string(cfg.subscribers),
-      "--drain", std::to_string(drain / kNanosPerMicro) + "us"};
+  std::vector<std::string> client_args = {"client",
+                                          "--producer",
+                                          "http://" + producer_addr.to_string(),
+                                          "--mode",
+                                          cfg.mode,
+                                          "--subscribers",
+                                          std::to_string(cfg.subscribers),
+                                          "--drain",
+                                          std::to_string(drain / kNanosPerMicro) + "us"};
   if (info.pull) {
     client_args.insert(client_args.end(),
                        {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",
@@ -147,9 +163,10 @@ json run_once(const run_config& cfg) {
   }
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
   child_process client("consumer", client_args, pin_c);
-  read_json_line(client, "ready",
-                 now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
-                 "become ready");
+  read_json_line(
+      client, "ready",
+      now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
+      "become ready");
 
   control(producer_addr, "POST", "/control/start");
   const nanos started = now_ns();
@@ -180,11 +197,12 @@ json run_once(const run_config& cfg) {
         next_progress = now + kNanosPerSecond;
         if (tty && !cfg.quiet) {
           const nanos t = now - started;
-          std::string phase = t < cfg.warmup ? "warm-up"
+          std::string phase = t < cfg.warmup     ? "warm-up"
                               : now < window_end ? "measuring"
                                                  : "draining";
-          std::cerr << "\r\033[K  " << phase << " " << format_duration(t / 100'000'000 * 100'000'000)
-                    << " / " << format_duration(cfg.warmup + cfg.duration) << std::flush;
+          std::cerr << "\r\033[K  " << phase << " "
+                    << format_duration(t / 100'000'000 * 100'000'000) << " / "
+                    << format_duration(cfg.warmup + cfg.duration) << std::flush;
         }
         break;
       }
@@ -212,8 +230,8 @@ json run_once(const run_config& cfg) {
     if (consumer_report->contains("trace_error")) {
       throw run_failure("the consumer: " + consumer_report->at("trace_error").get<std::string>());
     }
-    trace_header h{cfg.mode, cfg.rate, to_ms(cfg.interval), info.pull, cfg.subscribers,
-                   to_s(cfg.duration)};
+    trace_header h{cfg.mode,  cfg.rate,        to_ms(cfg.interval),
+                   info.pull, cfg.subscribers, to_s(cfg.duration)};
     try {
       merge_trace(h, {trace_parts[0], trace_parts[1]}, cfg.trace);
     } catch (const std::exception& e) {
@@ -222,12 +240,11 @@ json run_once(const run_config& cfg) {
   }
 
   json env = describe_environment();
-  env["pinning"] = cfg.pin.empty() ? json("none")
-                                   : json({{"producer", cfg.pin[0]}, {"consumer", cfg.pin[1]}});
+  env["pinning"] =
+      cfg.pin.empty() ? json("none") : json({{"producer", cfg.pin[0]}, {"consumer", cfg.pin[1]}});
   auto result = build_result(cfg.to_json(info.pull), env, producer_report, *consumer_report);
   validate_result(result);
   return result;
 }
-
 
 }  // namespace hookbench

@@ -36,7 +36,7 @@ struct run_config {
   std::size_t poll_limit = 1000;
   nanos ready_timeout = 30 * kNanosPerSecond;
   bool quiet = false;
-  std::string trace;  // --trace FILE: record the run's timeline (measure/trace.hpp)
+  std::string trace;        // --trace FILE: record the run's timeline (measure/trace.hpp)
   bool spin_timer = false;  // --timer spin: the generator spins to each scheduled time
 
   nlohmann::json to_json(bool pull) const;

@@ -1,10 +1,9 @@
 // Flattening a run's result JSON into one runs.csv row.
 #include "orchestrator/runs_csv.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "core/parse.hpp"
@@ -51,81 +50,25 @@ std::string ci(const json& j, std::initializer_list<const char*> path, int end) 
 }  // namespace
 
 const std::vector<std::string>& runs_csv_columns() {
-  static const std::vector<std::string> columns = {"run_id",
-                                                   "scenario",
-                                                   "mode",
-                                                   "rate",
-                                                   "interval_ms",
-                                                   "subscribers",
-                                                   "payload_bytes",
-                                                   "arrivals",
-                                                   "repeat",
-                                                   "seed",
-                                                   "duration_s",
-                                                   "lambda_t",
-                                                   "produced",
-                                                   "expected",
-                                                   "delivered",
-                                                   "lost",
-                                                   "duplicates",
-                                                   "reordered",
-                                                   "latency_count",
-                                                   "latency_p50_us",
-                                                   "latency_p90_us",
-                                                   "latency_p99_us",
-                                                   "latency_p999_us",
-                                                   "latency_max_us",
-                                                   "latency_mean_us",
-                                                   "latency_low_sample",
-                                                   "requests_total",
-                                                   "polls",
-                                                   "empty_polls",
-                                                   "late_polls",
-                                                   "webhook_posts",
-                                                   "failed",
-                                                   "requests_per_event",
-                                                   "empty_poll_fraction",
-                                                   "bytes_sent",
-                                                   "bytes_received",
-                                                   "bytes_per_event",
-                                                   "cpu_s_producer",
-                                                   "cpu_s_consumer",
-                                                   "cpu_us_per_event_producer",
-                                                   "cpu_us_per_event_consumer",
-                                                   "rtt_us",
-                                                   "model_latency_mean_us",
-                                                   "model_requests_per_event",
-                                                   "model_empty_poll_fraction",
-                                                   "min_reached",
-                                                   "note",
-                                                   "result_file",
-                                                   // schema 2: statistics, saturation, CPU cores
-                                                   "realised_rate",
-                                                   "latency_mean_ci95_lo_us",
-                                                   "latency_mean_ci95_hi_us",
-                                                   "empty_poll_fraction_ci95_lo",
-                                                   "empty_poll_fraction_ci95_hi",
-                                                   "requests_per_s",
-                                                   "cpu_cores_producer",
-                                                   "cpu_cores_consumer",
-                                                   "cpu_idle_cores_producer",
-                                                   "cpu_idle_cores_consumer",
-                                                   "cpu_us_per_event_net_producer",
-                                                   "cpu_us_per_event_net_consumer",
-                                                   "generator_lag_p99_us",
-                                                   "queue_depth_end",
-                                                   "drain_time_s",
-                                                   "saturated",
-                                                   "saturated_reason",
-                                                   "model_rtt_us",
-                                                   "model_lambda_t",
-                                                   "model_requests_per_s",
-                                                   "model_bytes_per_event",
-                                                   "model_latency_agreement",
-                                                   "model_latency_ratio",
-                                                   "model_empty_agreement",
-                                                   "clock_offset_us",
-                                                   "clock_error_bound_us"};
+  static const std::vector<std::string> columns = {
+      "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
+      "arrivals", "repeat", "seed", "duration_s", "lambda_t", "produced", "expected", "delivered",
+      "lost", "duplicates", "reordered", "latency_count", "latency_p50_us", "latency_p90_us",
+      "latency_p99_us", "latency_p999_us", "latency_max_us", "latency_mean_us",
+      "latency_low_sample", "requests_total", "polls", "empty_polls", "late_polls", "webhook_posts",
+      "failed", "requests_per_event", "empty_poll_fraction", "bytes_sent", "bytes_received",
+      "bytes_per_event", "cpu_s_producer", "cpu_s_consumer", "cpu_us_per_event_producer",
+      "cpu_us_per_event_consumer", "rtt_us", "model_latency_mean_us", "model_requests_per_event",
+      "model_empty_poll_fraction", "min_reached", "note", "result_file",
+      // schema 2: statistics, saturation, CPU cores
+      "realised_rate", "latency_mean_ci95_lo_us", "latency_mean_ci95_hi_us",
+      "empty_poll_fraction_ci95_lo", "empty_poll_fraction_ci95_hi", "requests_per_s",
+      "cpu_cores_producer", "cpu_cores_consumer", "cpu_idle_cores_producer",
+      "cpu_idle_cores_consumer", "cpu_us_per_event_net_producer", "cpu_us_per_event_net_consumer",
+      "generator_lag_p99_us", "queue_depth_end", "drain_time_s", "saturated", "saturated_reason",
+      "model_rtt_us", "model_lambda_t", "model_requests_per_s", "model_bytes_per_event",
+      "model_latency_agreement", "model_latency_ratio", "model_empty_agreement", "clock_offset_us",
+      "clock_error_bound_us"};
   return columns;
 }
 
@@ -255,8 +198,8 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
   return row;
 }
 
-std::string model_csv(const scenario& s,
-                      const std::vector<std::pair<sweep_point, json>>& results, int points) {
+std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point, json>>& results,
+                      int points) {
   std::string out =
       "mode,interval_ms,subscribers,payload_bytes,rtt_us,rate,lambda_t,latency_mean_us,"
       "requests_per_s,requests_per_event,empty_poll_fraction,bytes_per_event\n";

@@ -177,12 +177,13 @@ int sweep_main(int argc, char** argv) {
       .add_switch("--dry-run", "print each point's window and the estimated time; run nothing",
                   [&] { dry_run = true; })
       .add_section("Capacity search:")
-      .add_switch("--find-max-rate",
-                  "instead of the points: find the highest rate each of the\n"
-                  "                            scenario's modes sustains (not saturated, nothing\n"
-                  "                            lost, p99 within --p99-bound), at its first interval,\n"
-                  "                            subscriber count and payload; writes DIR/max_rate.json",
-                  [&] { find_max = true; })
+      .add_switch(
+          "--find-max-rate",
+          "instead of the points: find the highest rate each of the\n"
+          "                            scenario's modes sustains (not saturated, nothing\n"
+          "                            lost, p99 within --p99-bound), at its first interval,\n"
+          "                            subscriber count and payload; writes DIR/max_rate.json",
+          [&] { find_max = true; })
       .add("--p99-bound", "DURATION", "latency bound of a sustained rate (pull modes: T + this)",
            "10ms",
            [&](std::string_view v) {
@@ -229,7 +230,8 @@ int sweep_main(int argc, char** argv) {
 
   if (find_max) {
     if (resume || overwrite || dry_run) {
-      throw usage_error("--find-max-rate: runs on its own (not with --resume, --overwrite, --dry-run)");
+      throw usage_error(
+          "--find-max-rate: runs on its own (not with --resume, --overwrite, --dry-run)");
     }
     fs::create_directories(out_dir);
     install_interrupt_handlers();
@@ -252,7 +254,8 @@ int sweep_main(int argc, char** argv) {
                 << " ms, nothing lost, not saturated)\n";
     }
     write_file(fs::path(out_dir) / "max_rate.json", searches.dump(2) + "\n");
-    std::cerr << "hookbench sweep: wrote " << (fs::path(out_dir) / "max_rate.json").string() << "\n";
+    std::cerr << "hookbench sweep: wrote " << (fs::path(out_dir) / "max_rate.json").string()
+              << "\n";
     return 0;
   }
 

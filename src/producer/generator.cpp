@@ -64,7 +64,8 @@ void generator::on_tick() {
   const nanos now = now_ns();
   const nanos stop_ns = window_.end_ns + std::max<nanos>(0, config_.tail);
   while (next_ns_ <= now && next_ns_ < stop_ns) {
-    const event& e = log_.append(next_ns_, make_payload(config_.payload_bytes, log_.last_seq() + 1));
+    const event& e =
+        log_.append(next_ns_, make_payload(config_.payload_bytes, log_.last_seq() + 1));
     ++total_;
     if (window_.contains(e.created_ns)) {
       if (window_last_ < window_first_) window_first_ = e.seq;

@@ -51,8 +51,12 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
       dispatcher_(ioc, config_.webhooks, generator_.plan().window_first,
                   generator_.plan().window_last),
       server_(
-          ioc, config_.listen, http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond, "hookbench-producer"},
-          [this](http::request&& req, http::reply_fn reply) { handle(std::move(req), std::move(reply)); },
+          ioc, config_.listen,
+          http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond,
+                               "hookbench-producer"},
+          [this](http::request&& req, http::reply_fn reply) {
+            handle(std::move(req), std::move(reply));
+          },
           [this](const http::exchange& x) { observe(x); }),
       sampler_(ioc),
       window_timer_(ioc) {
@@ -69,9 +73,7 @@ void producer::start() {
   if (config_.autostart) start_generation();
 }
 
-void producer::measure_idle(nanos d) {
-  idle_cores_ = measure_idle_cores(ioc_, d);
-}
+void producer::measure_idle(nanos d) { idle_cores_ = measure_idle_cores(ioc_, d); }
 
 bool producer::start_generation() {
   if (generator_.started()) return false;
@@ -170,10 +172,9 @@ http::response producer::handle_events(const http::request& req) {
   switch (r.status) {
     case event_log::read_status::expired: {
       ++expired_cursors_;
-      auto resp = http::json_error(410, "cursor " + std::to_string(after) +
-                                            " expired: events " + std::to_string(after + 1) +
-                                            ".." + std::to_string(log_.oldest_seq() - 1) +
-                                            " are no longer retained");
+      auto resp = http::json_error(
+          410, "cursor " + std::to_string(after) + " expired: events " + std::to_string(after + 1) +
+                   ".." + std::to_string(log_.oldest_seq() - 1) + " are no longer retained");
       resp.body.pop_back();
       resp.body += ",\"oldest\":" + std::to_string(log_.oldest_seq()) + "}";
       return resp;
@@ -213,9 +214,8 @@ http::response producer::handle_subscribe(const http::request& req) {
 
 http::response producer::handle_window() {
   const auto& w = generator_.window();
-  nlohmann::json j{{"started", generator_.started()},
-                   {"finished", generator_.finished()},
-                   {"now_ns", now_ns()}};
+  nlohmann::json j{
+      {"started", generator_.started()}, {"finished", generator_.finished()}, {"now_ns", now_ns()}};
   const auto& plan = generator_.plan();
   j["planned"] = {{"first_seq", plan.window_first},
                   {"last_seq", plan.window_last},
@@ -256,38 +256,40 @@ nlohmann::json producer::report() {
       {"planned_first_seq", generator_.plan().window_first},
       {"planned_last_seq", generator_.plan().window_last},
       {"seq_limit", generator_.plan().limit},
-      {"generated_after_window", generator_.total_events() -
-                                     std::min<std::uint64_t>(generator_.total_events(),
-                                                             generator_.window_last())},
+      {"generated_after_window",
+       generator_.total_events() -
+           std::min<std::uint64_t>(generator_.total_events(), generator_.window_last())},
       {"generator_lag_us", lag},
-      {"polls", {{"requests", polls_.requests},
-                 {"empty", empty_polls_},
-                 {"events", poll_events_},
-                 {"event_bytes", poll_event_bytes_},
-                 {"expired_cursors", expired_cursors_},
-                 {"bytes_received", polls_.bytes_received},
-                 {"bytes_sent", polls_.bytes_sent}}},
-      {"webhooks", {{"subscribers", dispatcher_.subscribers()},
-                    {"posts", d.window.requests},
-                    {"failed", d.failed_window},
-                    {"bytes_sent", d.window.bytes_sent},
-                    {"bytes_received", d.window.bytes_received},
-                    {"body_bytes", d.window_body_bytes},
-                    {"round_trip_us", post_rtt},
-                    {"posts_total", d.posts_total},
-                    {"delivered_total", d.delivered_total},
-                    {"non_2xx", d.non_2xx},
-                    {"timeouts", d.timeouts},
-                    {"errors", d.errors},
-                    {"queue_overflow", d.queue_overflow},
-                    {"connections_opened", d.connections_opened},
-                    {"pending", dispatcher_.pending()}}},
+      {"polls",
+       {{"requests", polls_.requests},
+        {"empty", empty_polls_},
+        {"events", poll_events_},
+        {"event_bytes", poll_event_bytes_},
+        {"expired_cursors", expired_cursors_},
+        {"bytes_received", polls_.bytes_received},
+        {"bytes_sent", polls_.bytes_sent}}},
+      {"webhooks",
+       {{"subscribers", dispatcher_.subscribers()},
+        {"posts", d.window.requests},
+        {"failed", d.failed_window},
+        {"bytes_sent", d.window.bytes_sent},
+        {"bytes_received", d.window.bytes_received},
+        {"body_bytes", d.window_body_bytes},
+        {"round_trip_us", post_rtt},
+        {"posts_total", d.posts_total},
+        {"delivered_total", d.delivered_total},
+        {"non_2xx", d.non_2xx},
+        {"timeouts", d.timeouts},
+        {"errors", d.errors},
+        {"queue_overflow", d.queue_overflow},
+        {"connections_opened", d.connections_opened},
+        {"pending", dispatcher_.pending()}}},
       {"rejected", rejected},
       {"cpu_s", cpu},
       {"cpu_measured", cpu_measured},
       {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},
-      {"queue_depth_end", queue_depth_taken_ ? nlohmann::json(queue_depth_end_)
-                                             : nlohmann::json(nullptr)},
+      {"queue_depth_end",
+       queue_depth_taken_ ? nlohmann::json(queue_depth_end_) : nlohmann::json(nullptr)},
       {"rss_bytes", {{"window_start", rss_start_}, {"window_end", rss_end_}, {"max", rss_max_}}},
   };
 }

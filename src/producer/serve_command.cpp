@@ -1,8 +1,9 @@
 // `hookbench serve`: run the producer alone, driven over its /control API (or --autostart).
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "core/cli.hpp"
@@ -14,12 +15,13 @@ int serve_main(int argc, char** argv) {
   producer_config cfg;
   bool quiet = false;
   nanos clock_shift = 0;
-  option_parser p("hookbench serve",
-                  "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
-                  "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
-                  "Generation starts on POST /control/start (or at once with --autostart); the first\n"
-                  "--warmup is not measured, the next --duration is. Prints one JSON line\n"
-                  "{\"event\":\"ready\",...} on stdout when listening.");
+  option_parser p(
+      "hookbench serve",
+      "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
+      "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
+      "Generation starts on POST /control/start (or at once with --autostart); the first\n"
+      "--warmup is not measured, the next --duration is. Prints one JSON line\n"
+      "{\"event\":\"ready\",...} on stdout when listening.");
   p.add("--listen", "HOST:PORT", "address to serve on (port 0 = any free port)", "127.0.0.1:8080",
         [&](std::string_view v) { cfg.listen = parse_host_port(v); })
       .add("--rate", "EVENTS/S", "mean event rate", "100",
@@ -42,8 +44,7 @@ int serve_main(int argc, char** argv) {
              if (cfg.generation.duration <= 0) throw usage_error("must be greater than 0");
            })
       .add("--tail", "DURATION",
-           "keep generating, unmeasured, this long after the window (load during the drain)",
-           "5s",
+           "keep generating, unmeasured, this long after the window (load during the drain)", "5s",
            [&](std::string_view v) {
              cfg.generation.tail = parse_duration(v);
              if (cfg.generation.tail < 0) throw usage_error("must be at least 0");
@@ -60,12 +61,16 @@ int serve_main(int argc, char** argv) {
              }
            })
       .add("--retention", "EVENTS", "events kept for pollers; older cursors get 410", "100000",
-           [&](std::string_view v) { cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+           [&](std::string_view v) {
+             cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
+           })
       .add("--webhook-connection", "POLICY", "keepalive (pooled) or new (a connection per POST)",
            "keepalive",
            [&](std::string_view v) { cfg.webhooks.connections = parse_connection_policy(v); })
       .add("--webhook-concurrency", "N", "connections (POSTs in flight) per subscriber", "4",
-           [&](std::string_view v) { cfg.webhooks.concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024)); })
+           [&](std::string_view v) {
+             cfg.webhooks.concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024));
+           })
       .add("--webhook-timeout", "DURATION", "timeout of one webhook POST", "5s",
            [&](std::string_view v) {
              cfg.webhooks.timeout = parse_duration(v);
@@ -73,14 +78,17 @@ int serve_main(int argc, char** argv) {
            })
       .add("--webhook-queue", "EVENTS", "pending deliveries per subscriber before counting drops",
            "1000000",
-           [&](std::string_view v) { cfg.webhooks.queue_limit = static_cast<std::size_t>(parse_int(v, 1, 100'000'000)); })
+           [&](std::string_view v) {
+             cfg.webhooks.queue_limit = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
+           })
       .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
                   [&] { quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
                   [&] { cfg.autostart = true; })
       .add("--trace", "FILE",
            "record events created and webhook POSTs sent in the window into\n"
-           "                            FILE (JSON lines) when /control/report is fetched (run --trace)",
+           "                            FILE (JSON lines) when /control/report is fetched (run "
+           "--trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); })
       .add("--test-clock-shift", "DURATION",
            "(testing) read the clock as CLOCK_MONOTONIC + DURATION (may be\n"
@@ -110,18 +118,22 @@ int serve_main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) ioc.stop();
   });
-  std::cout << nlohmann::json{{"event", "ready"}, {"role", "producer"}, {"port", prod.port()},
+  std::cout << nlohmann::json{{"event", "ready"},
+                              {"role", "producer"},
+                              {"port", prod.port()},
                               {"pid", getpid()}}
                    .dump()
             << std::endl;
   const std::string shift_note =
-      clock_shift == 0 ? ""
-                       : std::string(", clock shifted by ") + (clock_shift < 0 ? "-" : "+") +
-                             format_duration(clock_shift < 0 ? -clock_shift : clock_shift) +
-                             " (testing)";
-  if (!quiet) std::cerr << "hookbench serve: listening on " << host_port{cfg.listen.host, prod.port()}.to_string()
-            << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)")
-            << shift_note << "\n";
+      clock_shift == 0
+          ? ""
+          : std::string(", clock shifted by ") + (clock_shift < 0 ? "-" : "+") +
+                format_duration(clock_shift < 0 ? -clock_shift : clock_shift) + " (testing)";
+  if (!quiet)
+    std::cerr << "hookbench serve: listening on "
+              << host_port{cfg.listen.host, prod.port()}.to_string()
+              << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)")
+              << shift_note << "\n";
   ioc.run();
   return 0;
 }

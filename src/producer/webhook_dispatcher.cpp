@@ -108,8 +108,8 @@ void webhook_dispatcher::pump(subscriber& s) {
         // Tail load (after the window) meets a receiver that already finished: not news.
         if (counted && !first_failure_logged_) {
           first_failure_logged_ = true;
-          std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string() << " failed: "
-                    << (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status))
+          std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string()
+                    << " failed: " << (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status))
                     << " (counted; further failures are counted silently)\n";
         }
       }

@@ -26,17 +26,17 @@ std::string to_string(connection_policy policy);
 
 struct dispatcher_options {
   connection_policy connections = connection_policy::keepalive;
-  std::size_t concurrency = 4;        // connections per subscriber
+  std::size_t concurrency = 4;          // connections per subscriber
   nanos timeout = 5 * kNanosPerSecond;  // per delivery
   std::size_t queue_limit = 1'000'000;  // pending deliveries per subscriber
 };
 
 struct dispatcher_stats {
-  traffic_counter window;              // POSTs carrying window events, with their bytes
-  std::uint64_t window_body_bytes = 0; // of which request bodies (the events themselves)
+  traffic_counter window;               // POSTs carrying window events, with their bytes
+  std::uint64_t window_body_bytes = 0;  // of which request bodies (the events themselves)
   std::uint64_t posts_total = 0;
-  std::uint64_t delivered_total = 0;   // 2xx answers
-  std::uint64_t failed_window = 0;     // failures among POSTs carrying window events
+  std::uint64_t delivered_total = 0;  // 2xx answers
+  std::uint64_t failed_window = 0;    // failures among POSTs carrying window events
   std::uint64_t non_2xx = 0, timeouts = 0, errors = 0, queue_overflow = 0;
   std::uint64_t connections_opened = 0;
 };

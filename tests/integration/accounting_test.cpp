@@ -16,7 +16,7 @@ using nlohmann::json;
 // Constant arrivals at 64/s: event i (from 0) is scheduled at i/64 s. A 250 ms warm-up holds
 // events 0..15 (seqs 1..16); a 2 s window holds the next 128 (seqs 17..144).
 constexpr int kWarmupEvents = 16, kWindowEvents = 128;
-const std::vector<std::string> kExactSchedule = {"--arrivals", "constant", "--rate",  "64",
+const std::vector<std::string> kExactSchedule = {"--arrivals", "constant", "--rate",     "64",
                                                  "--warmup",   "250ms",    "--duration", "2s"};
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -94,8 +94,8 @@ std::vector<std::string> registered_modes() {
 class every_mode : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(every_mode, delivers_every_window_event_exactly_once_with_exact_counts) {
-  const auto r = hookbench_run(with(kExactSchedule, {"--mode", GetParam(), "--subscribers", "2",
-                                                     "--drain", "2s"}));
+  const auto r = hookbench_run(
+      with(kExactSchedule, {"--mode", GetParam(), "--subscribers", "2", "--drain", "2s"}));
   expect_ok(r);
   const auto& m = r.metrics();
   EXPECT_EQ(m.at("produced"), kWindowEvents);
@@ -115,7 +115,8 @@ TEST_P(every_mode, delivers_every_window_event_exactly_once_with_exact_counts) {
 INSTANTIATE_TEST_SUITE_P(registry, every_mode, ::testing::ValuesIn(registered_modes()),
                          [](const auto& p) {
                            std::string n = p.param;
-                           for (char& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           for (char& c : n)
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return n;
                          });
 
@@ -125,10 +126,10 @@ TEST(accounting, a_saturated_dispatcher_is_flagged_and_still_counts_one_post_per
   // what one producer thread sends (about 20 000/s measured), so a backlog builds in the window.
   // It must be flagged, requests per event must stay 1, and the drain (under continuing load,
   // which queues behind the window's events) must deliver everything.
-  const auto r = hookbench_run({"--mode", "webhook", "--rate", "2000", "--subscribers", "40",
-                                "--webhook-concurrency", "1", "--warmup", "200ms", "--duration",
-                                "1s", "--drain", "40s"},
-                               milliseconds(85'000));
+  const auto r = hookbench_run(
+      {"--mode", "webhook", "--rate", "2000", "--subscribers", "40", "--webhook-concurrency", "1",
+       "--warmup", "200ms", "--duration", "1s", "--drain", "40s"},
+      milliseconds(85'000));
   expect_ok(r);
   const auto& m = r.metrics();
   EXPECT_TRUE(m.at("saturated").get<bool>())

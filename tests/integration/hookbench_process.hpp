@@ -230,7 +230,8 @@ struct http_reply {
 
 // Sends `raw` (a whole request, as bytes) on a fresh IPv4 connection and reads until the server
 // closes; every send and receive is bounded by a 5 s socket timeout.
-inline http_reply raw_exchange(const std::string& host, std::uint16_t port, const std::string& raw) {
+inline http_reply raw_exchange(const std::string& host, std::uint16_t port,
+                               const std::string& raw) {
   http_reply r;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return r;

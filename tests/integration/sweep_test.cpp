@@ -41,7 +41,8 @@ TEST(sweep, interrupted_then_resumed_runs_every_point_exactly_once) {
   process first({"sweep", scenario, "--out", out, "--quiet"});
   // Interrupt as soon as two rows are complete: header + 2 lines.
   ASSERT_TRUE(first.pump_until([&] { return read_lines(csv).size() >= 3; }, milliseconds(60'000)))
-      << "no rows appeared; stderr:\n" << first.err();
+      << "no rows appeared; stderr:\n"
+      << first.err();
   kill(first.pid(), SIGINT);
   const auto e = first.wait(milliseconds(30'000));
   ASSERT_TRUE(e.exited) << first.err();
@@ -54,8 +55,8 @@ TEST(sweep, interrupted_then_resumed_runs_every_point_exactly_once) {
   for (std::size_t i = 1; i < partial.size(); ++i) before.insert(first_cell(partial[i]));
   EXPECT_EQ(before.size(), partial.size() - 1) << "a point ran twice";
 
-  const auto second = run_hookbench({"sweep", scenario, "--out", out, "--resume", "--quiet"},
-                                    milliseconds(80'000));
+  const auto second =
+      run_hookbench({"sweep", scenario, "--out", out, "--resume", "--quiet"}, milliseconds(80'000));
   ASSERT_TRUE(second.exit.exited) << second.err;
   ASSERT_EQ(second.exit.code, 0) << second.err;
   const auto all = read_lines(csv);

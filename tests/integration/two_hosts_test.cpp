@@ -42,8 +42,7 @@ std::string in_netns(const std::string& netns, Fn fn) {
 unsigned http_status(const std::string& host, std::uint16_t port, const std::string& method,
                      const std::string& path, const std::string& netns = "") {
   unsigned status = 0;
-  const auto error =
-      in_netns(netns, [&] { status = raw_http_status(host, port, method, path); });
+  const auto error = in_netns(netns, [&] { status = raw_http_status(host, port, method, path); });
   EXPECT_EQ(error, "");
   return status;
 }

@@ -69,7 +69,7 @@ TEST(model, webhook_is_one_request_per_event) {
   in.rtt_s = 0.001;
   const auto p = predict(in);
   EXPECT_DOUBLE_EQ(p.requests_per_event, 1.0);
-  EXPECT_DOUBLE_EQ(p.requests_per_s, 400.0);    // lambda N
+  EXPECT_DOUBLE_EQ(p.requests_per_s, 400.0);     // lambda N
   EXPECT_NEAR(p.latency_mean_us, 1000.0, 1e-9);  // R_post, the in-run POST round trip
   EXPECT_DOUBLE_EQ(p.empty_poll_fraction, 0.0);
   EXPECT_DOUBLE_EQ(p.lambda_t, 0.0);

@@ -181,15 +181,18 @@ TEST(build_result, one_late_poll_is_a_hiccup_not_saturation) {
   json consumer = real_consumer_report("poll");
   consumer["traffic"]["polls"] = 80;
   consumer["traffic"]["late_polls"] = 1;  // 1.25%, but one
-  EXPECT_FALSE(build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]
-                   ["saturated"].get<bool>());
+  EXPECT_FALSE(
+      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
+          .get<bool>());
   consumer["traffic"]["late_polls"] = 3;  // 3.75% and more than two: the schedule slipped
-  EXPECT_TRUE(build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]
-                  ["saturated"].get<bool>());
+  EXPECT_TRUE(
+      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
+          .get<bool>());
   consumer["traffic"]["late_polls"] = 0;
   consumer["traffic"]["missed_polls"] = 1;  // a whole interval skipped always counts
-  EXPECT_TRUE(build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]
-                  ["saturated"].get<bool>());
+  EXPECT_TRUE(
+      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
+          .get<bool>());
 }
 
 TEST(build_result, the_model_uses_the_realised_rate) {
