@@ -157,7 +157,12 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
   options.connections = policy;
   options.concurrency = 1;
   options.timeout = bench::kRequestTimeout;
-  webhook_dispatcher dispatcher(ioc, options, 1, kWindowIds);
+  event_log log(1);
+  const measurement_window window;
+  planned_sequence plan;
+  plan.window_first = 1;
+  plan.window_last = plan.limit = kWindowIds;
+  webhook_dispatcher dispatcher({ioc, log, window, plan, nullptr}, options);
   dispatcher.add_subscriber(http_url{host_port{"127.0.0.1", receiver_port}, "/hook/0"});
 
   event e{0, 0, make_payload(payload_bytes, 1)};

@@ -81,6 +81,12 @@ std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max
   return value;
 }
 
+bool try_parse_u64(std::string_view text, std::uint64_t& out) {
+  if (text.empty() || text.front() < '0' || text.front() > '9') return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
 std::string host_port::to_string() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);

@@ -26,6 +26,9 @@ std::string format_duration(nanos ns);
 double parse_positive_double(std::string_view text);
 double parse_non_negative_double(std::string_view text);
 std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max);
+// Decimal digits only (no sign, no spaces) that fit 64 bits: for values in requests, where a
+// bad one is answered with 400 rather than thrown.
+bool try_parse_u64(std::string_view text, std::uint64_t& out);
 
 struct host_port {
   std::string host;

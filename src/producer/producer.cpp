@@ -11,16 +11,6 @@ namespace {
 
 constexpr nanos kSamplePeriod = 100 * kNanosPerMilli;
 
-bool parse_u64(const std::string& text, std::uint64_t& out) {
-  if (text.empty() || text.size() > 19) return false;
-  out = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return true;
-}
-
 }  // namespace
 
 nlohmann::json producer_config::to_json() const {
@@ -46,10 +36,8 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
       generator_(ioc, config_.generation, log_,
                  [this](const event& e) {
                    if (trace_) trace_->created(e.created_ns, e.seq);
-                   dispatcher_.publish(e);
+                   for (auto& d : deliveries_) d->on_event(e);
                  }),
-      dispatcher_(ioc, config_.webhooks, generator_.plan().window_first,
-                  generator_.plan().window_last),
       server_(
           ioc, config_.listen,
           http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond,
@@ -62,8 +50,10 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
       window_timer_(ioc) {
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<trace_recorder>(generator_.window());
-    dispatcher_.set_trace(trace_.get());
   }
+  const delivery_context ctx{ioc_, log_, generator_.window(), generator_.plan(), trace_.get()};
+  deliveries_.push_back(std::make_unique<poll_endpoint>(ctx, config_.polls));
+  deliveries_.push_back(std::make_unique<webhook_dispatcher>(ctx, config_.webhooks));
 }
 
 void producer::start() {
@@ -96,8 +86,9 @@ void producer::arm_window_timer(nanos at) {
       cpu_end_ = process_cpu();
       rss_end_ = current_rss_bytes();
       cpu_end_taken_ = true;
-      // What the window left behind: deliveries the dispatcher has not finished.
-      queue_depth_end_ = dispatcher_.pending();
+      // What the window left behind: deliveries not finished.
+      queue_depth_end_ = 0;
+      for (const auto& d : deliveries_) queue_depth_end_ += d->pending();
       queue_depth_taken_ = true;
     }
   });
@@ -114,9 +105,7 @@ void producer::arm_sampler() {
 
 void producer::observe(const http::exchange& x) {
   if (x.status >= 400) ++rejected_[x.status];
-  if (x.path == "/events" && generator_.window().contains(x.received_ns)) {
-    polls_.add(x.bytes_out, x.bytes_in);
-  }
+  for (auto& d : deliveries_) d->observe(x);
 }
 
 void producer::handle(http::request&& req, http::reply_fn reply) {
@@ -127,11 +116,8 @@ void producer::handle(http::request&& req, http::reply_fn reply) {
     r.headers.emplace_back("Allow", allowed);
     return r;
   };
-  if (path == "/events") {
-    return reply(method_is("GET") ? handle_events(req) : wrong_method("GET"));
-  }
-  if (path == "/subscriptions") {
-    return reply(method_is("POST") ? handle_subscribe(req) : wrong_method("POST"));
+  for (auto& d : deliveries_) {
+    if (d->handle(req, reply)) return;
   }
   if (path == "/control/ping") {
     return reply({200, "{\"now_ns\":" + std::to_string(now_ns()) + "}"});
@@ -155,61 +141,6 @@ void producer::handle(http::request&& req, http::reply_fn reply) {
     return;
   }
   reply(http::json_error(404, "no route for " + req.method + " " + path));
-}
-
-http::response producer::handle_events(const http::request& req) {
-  std::uint64_t after = 0, limit = config_.default_poll_limit;
-  if (auto a = req.query("after", "0"); !parse_u64(a, after)) {
-    return http::json_error(400, "after must be a non-negative integer, got '" + a + "'");
-  }
-  if (auto l = req.query("limit", std::to_string(config_.default_poll_limit));
-      !parse_u64(l, limit) || limit < 1 || limit > config_.max_poll_limit) {
-    return http::json_error(400, "limit must be an integer from 1 to " +
-                                     std::to_string(config_.max_poll_limit) + ", got '" + l + "'");
-  }
-  auto r = log_.read_after(after, limit);
-  const bool in_window = generator_.window().contains(req.received_ns);
-  switch (r.status) {
-    case event_log::read_status::expired: {
-      ++expired_cursors_;
-      auto resp = http::json_error(
-          410, "cursor " + std::to_string(after) + " expired: events " + std::to_string(after + 1) +
-                   ".." + std::to_string(log_.oldest_seq() - 1) + " are no longer retained");
-      resp.body.pop_back();
-      resp.body += ",\"oldest\":" + std::to_string(log_.oldest_seq()) + "}";
-      return resp;
-    }
-    case event_log::read_status::ahead:
-      return http::json_error(400, "cursor " + std::to_string(after) +
-                                       " is ahead of the newest event " +
-                                       std::to_string(log_.last_seq()));
-    case event_log::read_status::ok:
-      break;
-  }
-  if (in_window && r.events.empty()) ++empty_polls_;
-  std::string body = batch_json(r.events, r.next);
-  if (in_window && !r.events.empty()) {
-    // The events' share of the body, so the rest is known as the per-poll overhead.
-    poll_events_ += r.events.size();
-    poll_event_bytes_ += body.size() - batch_json({}, r.next).size();
-  }
-  return {200, std::move(body)};
-}
-
-http::response producer::handle_subscribe(const http::request& req) {
-  auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
-  auto url = j.find("url");
-  if (url == j.end() || !url->is_string()) {
-    return http::json_error(400, "body needs a string \"url\"");
-  }
-  try {
-    auto parsed = parse_http_url(url->get<std::string>());
-    auto id = dispatcher_.add_subscriber(parsed);
-    return {201, nlohmann::json{{"id", id}, {"url", parsed.to_string()}}.dump()};
-  } catch (const usage_error& e) {
-    return http::json_error(400, std::string("url: ") + e.what());
-  }
 }
 
 http::response producer::handle_window() {
@@ -238,14 +169,25 @@ http::response producer::handle_window() {
 
 nlohmann::json producer::report() {
   auto lag = summarize_latency(generator_.window_lag());
-  auto post_rtt = summarize_latency(dispatcher_.window_round_trips());
-  const auto d = dispatcher_.stats();
   const bool cpu_measured = cpu_start_taken_ && cpu_end_taken_;
   const nlohmann::json cpu = cpu_measured ? nlohmann::json(cpu_end_.total() - cpu_start_.total())
                                           : nlohmann::json(nullptr);
   nlohmann::json rejected = nlohmann::json::object();
   for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
-  return {
+  traffic_by_kind requests;
+  traffic_counter bytes;
+  for (const auto& d : deliveries_) {
+    for (const auto& [kind, t] : d->requests()) {
+      auto& sum = requests[kind];
+      sum.requests += t.requests;
+      sum.bytes_sent += t.bytes_sent;
+      sum.bytes_received += t.bytes_received;
+    }
+    const auto b = d->bytes();
+    bytes.bytes_sent += b.bytes_sent;
+    bytes.bytes_received += b.bytes_received;
+  }
+  nlohmann::json j = {
       {"role", "producer"},
       {"config", config_.to_json()},
       {"finished", generator_.finished()},
@@ -260,30 +202,8 @@ nlohmann::json producer::report() {
        generator_.total_events() -
            std::min<std::uint64_t>(generator_.total_events(), generator_.window_last())},
       {"generator_lag_us", lag},
-      {"polls",
-       {{"requests", polls_.requests},
-        {"empty", empty_polls_},
-        {"events", poll_events_},
-        {"event_bytes", poll_event_bytes_},
-        {"expired_cursors", expired_cursors_},
-        {"bytes_received", polls_.bytes_received},
-        {"bytes_sent", polls_.bytes_sent}}},
-      {"webhooks",
-       {{"subscribers", dispatcher_.subscribers()},
-        {"posts", d.window.requests},
-        {"failed", d.failed_window},
-        {"bytes_sent", d.window.bytes_sent},
-        {"bytes_received", d.window.bytes_received},
-        {"body_bytes", d.window_body_bytes},
-        {"round_trip_us", post_rtt},
-        {"posts_total", d.posts_total},
-        {"delivered_total", d.delivered_total},
-        {"non_2xx", d.non_2xx},
-        {"timeouts", d.timeouts},
-        {"errors", d.errors},
-        {"queue_overflow", d.queue_overflow},
-        {"connections_opened", d.connections_opened},
-        {"pending", dispatcher_.pending()}}},
+      {"requests", to_json(requests)},
+      {"bytes", {{"sent", bytes.bytes_sent}, {"received", bytes.bytes_received}}},
       {"rejected", rejected},
       {"cpu_s", cpu},
       {"cpu_measured", cpu_measured},
@@ -292,6 +212,8 @@ nlohmann::json producer::report() {
        queue_depth_taken_ ? nlohmann::json(queue_depth_end_) : nlohmann::json(nullptr)},
       {"rss_bytes", {{"window_start", rss_start_}, {"window_end", rss_end_}, {"max", rss_max_}}},
   };
+  for (const auto& d : deliveries_) j[std::string(d->name())] = d->report();
+  return j;
 }
 
 }  // namespace hookbench

@@ -1,5 +1,7 @@
-// The producer ("the server app"): generator -> event log -> HTTP API for pullers and webhook
-// dispatcher for pushes, plus a small /control API the orchestrator (or a user) drives.
+// The producer ("the server app"): generator -> event log -> its deliveries (producer/
+// delivery.hpp: the poll endpoint, the webhook dispatcher, ...), plus a small /control API the
+// orchestrator (or a user) drives. Every delivery is up in every run, so one `serve` answers a
+// consumer of any mode.
 //
 //   GET  /events?after=SEQ&limit=N   poll: events after the cursor, {"events":[...],"next":SEQ}
 //   POST /subscriptions {"url":...}  register a webhook receiver
@@ -19,8 +21,10 @@
 #include "http/server.hpp"
 #include "measure/resources.hpp"
 #include "measure/trace.hpp"
+#include "producer/delivery.hpp"
 #include "producer/event_log.hpp"
 #include "producer/generator.hpp"
+#include "producer/poll_endpoint.hpp"
 #include "producer/webhook_dispatcher.hpp"
 
 namespace hookbench {
@@ -29,8 +33,7 @@ struct producer_config {
   host_port listen{"127.0.0.1", 8080};
   generator_config generation;
   std::size_t retention = 100'000;  // events kept for pollers
-  std::size_t default_poll_limit = 1000;
-  std::size_t max_poll_limit = 10'000;
+  poll_options polls;
   std::size_t body_limit = 64 * 1024;
   dispatcher_options webhooks;
   bool autostart = false;
@@ -56,8 +59,6 @@ class producer {
 
  private:
   void handle(http::request&& req, http::reply_fn reply);
-  http::response handle_events(const http::request& req);
-  http::response handle_subscribe(const http::request& req);
   http::response handle_window();
   void observe(const http::exchange& x);
   void arm_sampler();
@@ -68,7 +69,7 @@ class producer {
   std::unique_ptr<trace_recorder> trace_;  // only when tracing; outlives its users
   event_log log_;
   generator generator_;
-  webhook_dispatcher dispatcher_;
+  std::vector<std::unique_ptr<producer_delivery>> deliveries_;
   http::server server_;
   boost::asio::steady_timer sampler_;       // RSS high-water mark
   boost::asio::steady_timer window_timer_;  // CPU at the window's edges

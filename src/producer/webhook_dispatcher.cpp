@@ -3,6 +3,8 @@
 
 #include <iostream>
 
+#include "measure/latency.hpp"
+
 namespace hookbench {
 
 connection_policy parse_connection_policy(std::string_view text) {
@@ -26,11 +28,38 @@ struct webhook_dispatcher::subscriber {
   std::vector<std::unique_ptr<http::client_connection>> pool;
 };
 
-webhook_dispatcher::webhook_dispatcher(boost::asio::io_context& ioc, dispatcher_options options,
-                                       seq_t window_first, seq_t window_last)
-    : ioc_(ioc), options_(options), window_first_(window_first), window_last_(window_last) {}
+webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options options)
+    : ctx_(ctx), options_(options) {}
 
 webhook_dispatcher::~webhook_dispatcher() = default;
+
+bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
+  if (req.path() != "/subscriptions") return false;
+  if (req.method != "POST") {
+    auto r = http::json_error(405, req.method + " not allowed on /subscriptions; use POST");
+    r.headers.emplace_back("Allow", "POST");
+    reply(std::move(r));
+  } else {
+    reply(subscribe(req));
+  }
+  return true;
+}
+
+http::response webhook_dispatcher::subscribe(const http::request& req) {
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
+  auto url = j.find("url");
+  if (url == j.end() || !url->is_string()) {
+    return http::json_error(400, "body needs a string \"url\"");
+  }
+  try {
+    auto parsed = parse_http_url(url->get<std::string>());
+    auto id = add_subscriber(parsed);
+    return {201, nlohmann::json{{"id", id}, {"url", parsed.to_string()}}.dump()};
+  } catch (const usage_error& e) {
+    return http::json_error(400, std::string("url: ") + e.what());
+  }
+}
 
 std::size_t webhook_dispatcher::add_subscriber(http_url url) {
   auto s = std::make_unique<subscriber>();
@@ -47,7 +76,7 @@ void webhook_dispatcher::publish(const event& e) {
   for (auto& s : subs_) {
     if (s->queue.size() >= options_.queue_limit) {
       ++stats_.queue_overflow;
-      if (counts(e.seq)) ++stats_.failed_window;
+      if (ctx_.counts(e.seq)) ++stats_.failed_window;
       continue;
     }
     s->queue.push_back({e.seq, body});
@@ -70,7 +99,7 @@ void webhook_dispatcher::pump(subscriber& s) {
       co.keep_alive = options_.connections == connection_policy::keepalive;
       co.timeout = options_.timeout;
       co.body_limit = 64 * 1024;
-      s.pool.push_back(std::make_unique<http::client_connection>(ioc_, s.url.address, co));
+      s.pool.push_back(std::make_unique<http::client_connection>(ctx_.ioc, s.url.address, co));
       idle = s.pool.back().get();
     }
     http::client_request req;
@@ -80,8 +109,8 @@ void webhook_dispatcher::pump(subscriber& s) {
     const seq_t seq = s.queue.front().seq;
     s.queue.pop_front();
     const nanos started = now_ns();
-    if (trace_) trace_->webhook_post(started, seq, s.id);
-    const bool counted = counts(seq);
+    if (ctx_.trace) ctx_.trace->webhook_post(started, seq, s.id);
+    const bool counted = ctx_.counts(seq);
     ++stats_.posts_total;
     const std::uint64_t opened_before = idle->connections_opened();
     const std::size_t body_bytes = req.body.size();
@@ -128,5 +157,30 @@ std::size_t webhook_dispatcher::pending() const {
 }
 
 dispatcher_stats webhook_dispatcher::stats() const { return stats_; }
+
+traffic_by_kind webhook_dispatcher::requests() const {
+  if (stats_.window.requests == 0) return {};
+  return {{"webhook_post", stats_.window}};
+}
+
+nlohmann::json webhook_dispatcher::report() const {
+  const auto& d = stats_;
+  auto rtts = round_trips_;  // summarize_latency sorts
+  return {{"subscribers", subscribers()},
+          {"posts", d.window.requests},
+          {"failed", d.failed_window},
+          {"bytes_sent", d.window.bytes_sent},
+          {"bytes_received", d.window.bytes_received},
+          {"body_bytes", d.window_body_bytes},
+          {"round_trip_us", summarize_latency(rtts)},
+          {"posts_total", d.posts_total},
+          {"delivered_total", d.delivered_total},
+          {"non_2xx", d.non_2xx},
+          {"timeouts", d.timeouts},
+          {"errors", d.errors},
+          {"queue_overflow", d.queue_overflow},
+          {"connections_opened", d.connections_opened},
+          {"pending", pending()}};
+}
 
 }  // namespace hookbench

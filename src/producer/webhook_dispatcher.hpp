@@ -15,8 +15,7 @@
 #include "core/event.hpp"
 #include "core/parse.hpp"
 #include "http/client.hpp"
-#include "measure/trace.hpp"
-#include "measure/window.hpp"
+#include "producer/delivery.hpp"
 
 namespace hookbench {
 
@@ -41,37 +40,38 @@ struct dispatcher_stats {
   std::uint64_t connections_opened = 0;
 };
 
-class webhook_dispatcher {
+// POST /subscriptions {"url": ...} registers a receiver; every event is then POSTed to it.
+class webhook_dispatcher : public producer_delivery {
  public:
-  // A POST counts for the window when its event's seq is in [first, last].
-  webhook_dispatcher(boost::asio::io_context& ioc, dispatcher_options options, seq_t window_first,
-                     seq_t window_last);
-  ~webhook_dispatcher();
+  webhook_dispatcher(delivery_context ctx, dispatcher_options options);
+  ~webhook_dispatcher() override;
+
+  std::string_view name() const override { return "webhooks"; }
+  bool handle(http::request& req, http::reply_fn& reply) override;
+  void on_event(const event& e) override { publish(e); }
+  std::size_t pending() const override;
+  traffic_by_kind requests() const override;
+  traffic_counter bytes() const override { return stats_.window; }
+  nlohmann::json report() const override;
 
   // Returns the subscription id.
   std::size_t add_subscriber(http_url url);
   std::size_t subscribers() const { return subs_.size(); }
   void publish(const event& e);
-  std::size_t pending() const;
   dispatcher_stats stats() const;
-  // Round trip (request written -> 2xx parsed) of every successful POST of a window event:
-  // the plain HTTP exchange cost against this receiver, at the run's own pace.
-  std::vector<nanos>& window_round_trips() { return round_trips_; }
-  // Records each POST as it is sent (tracing only; nullptr = off).
-  void set_trace(trace_recorder* trace) { trace_ = trace; }
 
  private:
   struct subscriber;
   void pump(subscriber& s);
+  http::response subscribe(const http::request& req);
 
-  boost::asio::io_context& ioc_;
+  delivery_context ctx_;
   dispatcher_options options_;
-  bool counts(seq_t seq) const { return seq >= window_first_ && seq <= window_last_; }
-  seq_t window_first_, window_last_;
   std::vector<std::unique_ptr<subscriber>> subs_;
   dispatcher_stats stats_;
+  // Round trip (request written -> 2xx parsed) of every successful POST of a window event:
+  // the plain HTTP exchange cost against this receiver, at the run's own pace.
   std::vector<nanos> round_trips_;
-  trace_recorder* trace_ = nullptr;
   bool first_failure_logged_ = false;
 };
 
