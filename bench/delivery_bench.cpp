@@ -145,7 +145,7 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
     producer_thread.stop();
     return state.SkipWithError(e.what());
   }
-  const std::uint16_t receiver_port = receiver.port();
+  const std::uint16_t receiver_port = receiver.receiver_port();
   receiver_thread.start();
   bench::scope_exit stop([&] {
     receiver_thread.stop();

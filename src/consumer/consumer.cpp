@@ -5,7 +5,6 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "consumer/webhook_mode.hpp"
 #include "measure/latency.hpp"
 
 namespace hookbench {
@@ -74,10 +73,7 @@ consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
 
 consumer::~consumer() = default;
 
-std::uint16_t consumer::receiver_port() const {
-  if (auto* w = dynamic_cast<webhook_mode*>(mode_.get())) return w->port();
-  return 0;
-}
+std::uint16_t consumer::receiver_port() const { return mode_->receiver_port(); }
 
 void consumer::setup() {
   // RTT probe on one keep-alive connection: the first exchange pays the connect. The same
@@ -298,6 +294,8 @@ nlohmann::json consumer::report() {
       {"tracker_bytes_per_subscriber", tracker_.bytes_per_subscriber()},
       {"latency_us", latency},
       {"traffic", mode_->stats()},
+      {"requests", to_json(mode_->requests())},
+      {"bytes", {{"sent", mode_->bytes().bytes_sent}, {"received", mode_->bytes().bytes_received}}},
       {"cpu_s", cpu},
       {"cpu_measured", cpu_measured},
       {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},

@@ -24,9 +24,10 @@ static std::unique_ptr<delivery_mode> make(mode_context& ctx) {
 
 const std::vector<mode_info>& delivery_modes() {
   static const std::vector<mode_info> modes = {
-      {"poll", "subscribers poll GET /events every --interval", true, make<poll_mode>},
-      {"webhook", "the producer POSTs each event to each subscriber's receiver", false,
-       make<webhook_mode>},
+      {"poll", "subscribers poll GET /events every --interval", true, "polls", make<poll_mode>,
+       model_poll},
+      {"webhook", "the producer POSTs each event to each subscriber's receiver", false, "webhooks",
+       make<webhook_mode>, model_webhook},
   };
   return modes;
 }

@@ -1,5 +1,7 @@
-// A delivery mode is a strategy plugged into the consumer's shared machinery (tracker, window,
-// report). Adding a mode = one new file pair + one line in delivery_mode.cpp's registry.
+// A delivery mode, as one unit: the consumer's strategy (plugged into its shared machinery:
+// tracker, window, report), the producer delivery that serves it (producer/delivery.hpp) and its
+// model function (model/model.hpp). Adding a mode = one new file pair per side + one line in
+// delivery_mode.cpp's registry (and one in producer.cpp when it needs a new producer delivery).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,7 +14,9 @@
 #include "core/parse.hpp"
 #include "measure/delivery_tracker.hpp"
 #include "measure/trace.hpp"
+#include "measure/traffic.hpp"
 #include "measure/window.hpp"
+#include "model/model.hpp"
 
 namespace hookbench {
 
@@ -50,8 +54,14 @@ class delivery_mode {
   // Begin receiving (asynchronously, on ctx.ioc).
   virtual void start() = 0;
   virtual void stop() = 0;
-  // Requests and bytes this side sent/received inside the window, and mode-specific counters:
-  // at least "requests", "bytes_sent", "bytes_received".
+  // Port of its push receiver (0: it has none).
+  virtual std::uint16_t receiver_port() const { return 0; }
+  // The requests this side sent in the window, by kind (result totals sum both sides' maps).
+  virtual traffic_by_kind requests() const = 0;
+  // Bytes this side put on / took off the wire for the window, all its exchanges.
+  virtual traffic_counter bytes() const = 0;
+  // Mode-specific counters. Poll-like modes report "polls", "empty_polls", "late_polls",
+  // "missed_polls"; every mode reports "failed".
   virtual nlohmann::json stats() const = 0;
 };
 
@@ -60,8 +70,10 @@ using mode_factory = std::function<std::unique_ptr<delivery_mode>(mode_context&)
 struct mode_info {
   std::string name;
   std::string summary;
-  bool pull;  // the consumer sends the requests (needs --interval)
+  bool pull;                  // paced by the consumer's --interval (drain at least 2T + 0.5 s)
+  std::string producer_side;  // the producer delivery serving it: its key in the producer report
   mode_factory make;
+  model_fn model;
 };
 const std::vector<mode_info>& delivery_modes();
 const mode_info* find_mode(std::string_view name);

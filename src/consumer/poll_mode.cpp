@@ -144,11 +144,13 @@ void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::syste
   }
 }
 
+traffic_by_kind poll_mode::requests() const {
+  if (traffic_.requests == 0) return {};
+  return {{"poll", traffic_}};
+}
+
 nlohmann::json poll_mode::stats() const {
-  return {{"requests", traffic_.requests},
-          {"bytes_sent", traffic_.bytes_sent},
-          {"bytes_received", traffic_.bytes_received},
-          {"polls", traffic_.requests},
+  return {{"polls", traffic_.requests},
           {"empty_polls", empty_},
           {"late_polls", late_},
           {"missed_polls", missed_},

@@ -19,6 +19,8 @@ class poll_mode : public delivery_mode {
   void setup() override {}
   void start() override;
   void stop() override;
+  traffic_by_kind requests() const override;
+  traffic_counter bytes() const override { return traffic_; }
   nlohmann::json stats() const override;
 
  private:

@@ -16,8 +16,10 @@ class webhook_mode : public delivery_mode {
   void setup() override;
   void start() override {}
   void stop() override;
+  std::uint16_t receiver_port() const override { return server_.port(); }
+  traffic_by_kind requests() const override { return {}; }  // it only answers
+  traffic_counter bytes() const override { return traffic_; }
   nlohmann::json stats() const override;
-  std::uint16_t port() const { return server_.port(); }
 
  private:
   void handle(http::request&& req, http::reply_fn reply);

@@ -16,9 +16,8 @@ using traffic_by_kind = std::map<std::string, traffic_counter, std::less<>>;
 inline nlohmann::json to_json(const traffic_by_kind& kinds) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [kind, t] : kinds) {
-    j[kind] = {{"count", t.requests},
-               {"bytes_sent", t.bytes_sent},
-               {"bytes_received", t.bytes_received}};
+    j[kind] = {
+        {"count", t.requests}, {"bytes_sent", t.bytes_sent}, {"bytes_received", t.bytes_received}};
   }
   return j;
 }

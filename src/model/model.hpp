@@ -41,7 +41,11 @@ struct model_prediction {
   double bytes_per_event = 0;  // 0 when the overhead is unknown
 };
 
-model_prediction predict(const model_input& in);
+// One function per delivery design; the mode registry (consumer/delivery_mode.cpp) names each
+// mode's function, so nothing here branches on a mode's name.
+using model_fn = model_prediction (*)(const model_input&);
+model_prediction model_poll(const model_input& in);
+model_prediction model_webhook(const model_input& in);
 void to_json(nlohmann::json& j, const model_prediction& p);
 
 // How a measured mean with its 95% CI [lo, hi] stands against the model's value:
@@ -49,7 +53,8 @@ void to_json(nlohmann::json& j, const model_prediction& p);
 std::string agreement(double model_value, double lo, double hi);
 
 // The model's curve over `points` log-spaced rates from rate_lo to rate_hi (inclusive).
-std::vector<std::pair<double, model_prediction>> model_curve(model_input in, double rate_lo,
-                                                             double rate_hi, int points);
+std::vector<std::pair<double, model_prediction>> model_curve(model_fn model, model_input in,
+                                                             double rate_lo, double rate_hi,
+                                                             int points);
 
 }  // namespace hookbench

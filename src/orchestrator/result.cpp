@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "consumer/delivery_mode.hpp"
 #include "measure/stats.hpp"
 #include "model/model.hpp"
 
@@ -61,36 +62,49 @@ std::string fmt_g(double v) {
 
 json build_result(const json& config, const json& environment, const json& producer,
                   const json& consumer) {
+  const std::string mode = config.at("mode");
+  const mode_info* info = find_mode(mode);
+  if (!info) throw std::runtime_error("result: unknown mode '" + mode + "'");
   const auto& traffic = consumer.at("traffic");
-  const auto& hooks = producer.at("webhooks");
-  const auto& polls = producer.at("polls");
+  // The producer delivery that served this mode.
+  const json& served = producer.value(info->producer_side, json::object());
   const double window_s = config.at("duration_s").get<double>();
   const std::uint64_t produced = producer.at("produced").get<std::uint64_t>();
   const double subscribers = config.at("subscribers").get<double>();
   const std::uint64_t expected = produced * static_cast<std::uint64_t>(subscribers);
   const std::uint64_t delivered_u = consumer.at("delivered").get<std::uint64_t>();
   const double delivered = static_cast<double>(delivered_u);
-  const std::string mode = config.at("mode");
-  const bool pull = config.contains("interval_ms");
+  const bool pull = info->pull;
   const double interval_s = config.value("interval_ms", 0.0) / 1e3;
   const double realised_rate = window_s > 0 ? static_cast<double>(produced) / window_s : 0;
 
+  // Requests by kind: each side reports the kinds it sent, so the total sums both maps.
+  json by_kind = json::object();
+  std::uint64_t total_requests = 0;
+  for (const json* side : {&producer, &consumer}) {
+    const json kinds = side->value("requests", json::object());
+    for (const auto& [kind, t] : kinds.items()) {
+      const auto count = t.at("count").get<std::uint64_t>();
+      by_kind[kind] = by_kind.value(kind, std::uint64_t{0}) + count;
+      total_requests += count;
+    }
+  }
   const std::uint64_t n_polls = traffic.value("polls", std::uint64_t{0});
   const std::uint64_t n_empty = traffic.value("empty_polls", std::uint64_t{0});
   const std::uint64_t n_late = traffic.value("late_polls", std::uint64_t{0});
   const std::uint64_t n_missed = traffic.value("missed_polls", std::uint64_t{0});
-  const std::uint64_t n_posts = hooks.at("posts").get<std::uint64_t>();
+  const std::uint64_t n_posts = by_kind.value("webhook_post", std::uint64_t{0});
   const std::uint64_t failed =
-      traffic.value("failed", std::uint64_t{0}) + hooks.at("failed").get<std::uint64_t>();
-  const std::uint64_t total_requests = n_polls + n_posts;
+      traffic.value("failed", std::uint64_t{0}) + served.value("failed", std::uint64_t{0});
 
   // Bytes each side put on / took off the wire for the window, headers included.
-  const std::uint64_t producer_sent =
-      polls.at("bytes_sent").get<std::uint64_t>() + hooks.at("bytes_sent").get<std::uint64_t>();
-  const std::uint64_t producer_received = polls.at("bytes_received").get<std::uint64_t>() +
-                                          hooks.at("bytes_received").get<std::uint64_t>();
-  const std::uint64_t consumer_sent = traffic.at("bytes_sent").get<std::uint64_t>();
-  const std::uint64_t consumer_received = traffic.at("bytes_received").get<std::uint64_t>();
+  const auto side_bytes = [](const json& side, const char* key) {
+    return side.at("bytes").at(key).get<std::uint64_t>();
+  };
+  const std::uint64_t producer_sent = side_bytes(producer, "sent");
+  const std::uint64_t producer_received = side_bytes(producer, "received");
+  const std::uint64_t consumer_sent = side_bytes(consumer, "sent");
+  const std::uint64_t consumer_received = side_bytes(consumer, "received");
   const double bytes_sent = static_cast<double>(producer_sent + consumer_sent);
 
   std::vector<std::string> unmeasured;
@@ -108,9 +122,8 @@ json build_result(const json& config, const json& environment, const json& produ
 
   // --- the model, at the realised rate and the in-run round trip --------------------------------
   const json& lag = producer.at("generator_lag_us");
-  const json& post_rtt = hooks.value("round_trip_us", json::object());
+  const json& push_rtt = served.value("round_trip_us", json::object());
   model_input mi;
-  mi.mode = mode;
   mi.arrivals = config.at("arrivals");
   mi.rate = realised_rate > 0 ? realised_rate : config.at("rate").get<double>();
   mi.interval_s = interval_s;
@@ -118,30 +131,26 @@ json build_result(const json& config, const json& environment, const json& produ
   mi.lag_s = lag.value("count", 0) > 0 ? lag.value("mean", 0.0) / 1e6 : 0.0;
   std::string rtt_source = "back-to-back ping before the run (p50)";
   mi.rtt_s = consumer.at("rtt_us").at("p50").get<double>() / 1e6;
-  if (!pull && post_rtt.value("count", 0) > 0) {
+  if (!pull && push_rtt.value("count", 0) > 0) {
     // The median: a few slow responses (which delay no delivery) would drag a mean far off.
-    mi.rtt_s = post_rtt.value("p50", 0.0) / 1e6;
-    rtt_source = "webhook POST round trip in the run (p50)";
+    mi.rtt_s = push_rtt.value("p50", 0.0) / 1e6;
+    rtt_source = "push exchange round trip in the run (p50)";
   }
-  if (pull) {
-    const auto pr = polls.at("requests").get<std::uint64_t>();
-    const auto ev = polls.value("events", std::uint64_t{0});
-    const auto evb = polls.value("event_bytes", std::uint64_t{0});
-    const auto all = polls.at("bytes_sent").get<std::uint64_t>() +
-                     polls.at("bytes_received").get<std::uint64_t>();
-    if (pr > 0 && all >= evb)
-      mi.overhead_bytes = static_cast<double>(all - evb) / static_cast<double>(pr);
-    if (ev > 0) mi.event_bytes = static_cast<double>(evb) / static_cast<double>(ev);
-  } else if (n_posts > 0) {
-    const auto body = hooks.value("body_bytes", std::uint64_t{0});
-    const auto all = hooks.at("bytes_sent").get<std::uint64_t>() +
-                     hooks.at("bytes_received").get<std::uint64_t>();
-    if (all >= body)
-      mi.overhead_bytes = static_cast<double>(all - body) / static_cast<double>(n_posts);
-    mi.event_bytes = static_cast<double>(body) / static_cast<double>(n_posts);
+  // Per-exchange overhead and bytes per event, from the serving delivery's window exchanges.
+  const json& wire = served.value("wire", json::object());
+  const auto exchanges = wire.value("exchanges", std::uint64_t{0});
+  const auto wire_bytes = wire.value("bytes", std::uint64_t{0});
+  const auto wire_events = wire.value("events", std::uint64_t{0});
+  const auto event_bytes = wire.value("event_bytes", std::uint64_t{0});
+  if (exchanges > 0 && wire_bytes >= event_bytes) {
+    mi.overhead_bytes =
+        static_cast<double>(wire_bytes - event_bytes) / static_cast<double>(exchanges);
+  }
+  if (wire_events > 0) {
+    mi.event_bytes = static_cast<double>(event_bytes) / static_cast<double>(wire_events);
   }
   if (mi.event_bytes <= 0) mi.overhead_bytes = 0;  // no event seen: no bytes line
-  json model = predict(mi);
+  json model = info->model(mi);
   model["rate"] = mi.rate;
   model["rtt_us"] = mi.rtt_s * 1e6;
   model["rtt_source"] = rtt_source;
@@ -224,7 +233,8 @@ json build_result(const json& config, const json& environment, const json& produ
         {"late_polls", n_late},
         {"missed_polls", n_missed},
         {"webhook_posts", n_posts},
-        {"failed", failed}}},
+        {"failed", failed},
+        {"by_kind", by_kind}}},
       {"requests_per_event", per_event(static_cast<double>(total_requests), delivered)},
       {"requests_per_s",
        window_s > 0 ? json(static_cast<double>(total_requests) / window_s) : json(nullptr)},
@@ -244,7 +254,7 @@ json build_result(const json& config, const json& environment, const json& produ
        {{"producer", cpu_p.at("us_per_event")}, {"consumer", cpu_c.at("us_per_event")}}},
       {"unmeasured", unmeasured},
       {"rtt_us", consumer.at("rtt_us")},
-      {"webhook_round_trip_us", post_rtt},
+      {"webhook_round_trip_us", push_rtt},
       {"producer_rss_bytes", producer.at("rss_bytes")},
       {"drained", consumer.at("drained")},
       {"drain_s", consumer.at("drain_s")},
@@ -372,7 +382,7 @@ std::string header_of(const json& r) {
   const auto& c = r.at("config");
   std::string h =
       c.at("mode").get<std::string>() + " " + fmt_num(c.at("rate").get<double>(), 0) + "/s";
-  if (c.at("mode") == "poll") h += " T=" + fmt_num(c.at("interval_ms").get<double>(), 0) + "ms";
+  if (c.contains("interval_ms")) h += " T=" + fmt_num(c.at("interval_ms").get<double>(), 0) + "ms";
   if (c.at("subscribers").get<int>() != 1)
     h += " N=" + std::to_string(c.at("subscribers").get<int>());
   return h;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "consumer/delivery_mode.hpp"
 #include "core/parse.hpp"
 #include "model/model.hpp"
 #include "producer/arrivals.hpp"
@@ -236,7 +237,6 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
   }
   for (const auto& [k, in] : series) {
     model_input mi;
-    mi.mode = in.mode;
     mi.arrivals = to_string(s.arrivals);
     mi.interval_s = std::get<1>(k) / 1e3;
     mi.subscribers = static_cast<double>(std::get<2>(k));
@@ -244,7 +244,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
     mi.lag_s = median(in.lag) / 1e6;
     mi.overhead_bytes = median(in.overhead);
     mi.event_bytes = median(in.event);
-    for (const auto& [rate, p] : model_curve(mi, lo, hi, points)) {
+    for (const auto& [rate, p] : model_curve(find_mode(in.mode)->model, mi, lo, hi, points)) {
       out += in.mode + "," + (in.pull ? num(std::get<1>(k)) : "") + "," +
              std::to_string(std::get<2>(k)) + "," + std::to_string(std::get<3>(k)) + "," +
              num(mi.rtt_s * 1e6) + "," + num(rate) + "," + num(p.lambda_t) + "," +

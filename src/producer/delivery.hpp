@@ -31,6 +31,14 @@ struct delivery_context {
   bool counts(seq_t seq) const { return seq >= plan.window_first && seq <= plan.window_last; }
 };
 
+// The window's exchanges, all their bytes (both directions) and the events they carried with
+// those events' bytes: what the bytes model needs ("wire" in a delivery's report).
+inline nlohmann::json wire_json(std::uint64_t exchanges, std::uint64_t bytes, std::uint64_t events,
+                                std::uint64_t event_bytes) {
+  return {
+      {"exchanges", exchanges}, {"bytes", bytes}, {"events", events}, {"event_bytes", event_bytes}};
+}
+
 class producer_delivery {
  public:
   virtual ~producer_delivery() = default;

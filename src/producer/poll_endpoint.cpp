@@ -40,10 +40,9 @@ http::response poll_endpoint::answer(const http::request& req) {
   switch (r.status) {
     case event_log::read_status::expired: {
       ++expired_cursors_;
-      auto resp = http::json_error(410, "cursor " + std::to_string(after) + " expired: events " +
-                                            std::to_string(after + 1) + ".." +
-                                            std::to_string(log.oldest_seq() - 1) +
-                                            " are no longer retained");
+      auto resp = http::json_error(
+          410, "cursor " + std::to_string(after) + " expired: events " + std::to_string(after + 1) +
+                   ".." + std::to_string(log.oldest_seq() - 1) + " are no longer retained");
       resp.body.pop_back();
       resp.body += ",\"oldest\":" + std::to_string(log.oldest_seq()) + "}";
       return resp;
@@ -74,7 +73,9 @@ nlohmann::json poll_endpoint::report() const {
           {"event_bytes", event_bytes_},
           {"expired_cursors", expired_cursors_},
           {"bytes_received", polls_.bytes_received},
-          {"bytes_sent", polls_.bytes_sent}};
+          {"bytes_sent", polls_.bytes_sent},
+          {"wire", wire_json(polls_.requests, polls_.bytes_sent + polls_.bytes_received, events_,
+                             event_bytes_)}};
 }
 
 }  // namespace hookbench

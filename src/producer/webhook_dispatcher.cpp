@@ -180,7 +180,9 @@ nlohmann::json webhook_dispatcher::report() const {
           {"errors", d.errors},
           {"queue_overflow", d.queue_overflow},
           {"connections_opened", d.connections_opened},
-          {"pending", pending()}};
+          {"pending", pending()},
+          {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,
+                             d.window.requests, d.window_body_bytes)}};
 }
 
 }  // namespace hookbench

@@ -14,7 +14,6 @@ namespace {
 model_input poll_input(double rate, double interval_s, double subscribers = 1, double rtt_s = 0,
                        const char* arrivals = "poisson") {
   model_input in;
-  in.mode = "poll";
   in.arrivals = arrivals;
   in.rate = rate;
   in.interval_s = interval_s;
@@ -24,7 +23,7 @@ model_input poll_input(double rate, double interval_s, double subscribers = 1, d
 }
 
 TEST(model, poll_at_lambda_t_one) {
-  const auto p = predict(poll_input(10, 0.1, 3, 0.002));
+  const auto p = model_poll(poll_input(10, 0.1, 3, 0.002));
   EXPECT_DOUBLE_EQ(p.lambda_t, 1.0);
   EXPECT_NEAR(p.latency_mean_us, (0.1 / 2 + 0.002 / 2) * 1e6, 1e-6);  // T/2 + R/2 = 51 ms
   EXPECT_DOUBLE_EQ(p.requests_per_s, 30.0);                           // N/T
@@ -36,7 +35,7 @@ TEST(model, poll_at_lambda_t_one) {
 TEST(model, poll_formulas_over_a_range_of_lambda_t) {
   for (double lt : {0.001, 0.015, 0.3, 1.0, 2.5, 10.0, 100.0}) {
     const double interval = 0.25;
-    const auto p = predict(poll_input(lt / interval, interval, 7));
+    const auto p = model_poll(poll_input(lt / interval, interval, 7));
     EXPECT_NEAR(p.lambda_t, lt, 1e-12 * lt);
     EXPECT_NEAR(p.empty_poll_fraction, std::exp(-lt), 1e-12);
     EXPECT_NEAR(p.events_per_nonempty_poll, lt / (1 - std::exp(-lt)), 1e-9 * (1 + lt));
@@ -50,24 +49,23 @@ TEST(model, poll_formulas_over_a_range_of_lambda_t) {
 
 TEST(model, zapier_figure_at_lambda_t_0_015) {
   // DESIGN.md: 98.5% of polls found nothing; the model gives that at lambda T ~ 0.015.
-  const auto p = predict(poll_input(0.015, 1.0));
+  const auto p = model_poll(poll_input(0.015, 1.0));
   EXPECT_NEAR(p.empty_poll_fraction, 0.985, 0.001);
 }
 
 TEST(model, tiny_lambda_t_is_numerically_stable) {
-  const auto p = predict(poll_input(1e-9, 1.0));
+  const auto p = model_poll(poll_input(1e-9, 1.0));
   EXPECT_NEAR(p.events_per_nonempty_poll, 1.0, 1e-6);  // lambda T / (1 - e^-lambda T) -> 1
   EXPECT_NEAR(p.empty_poll_fraction, 1.0, 1e-6);
 }
 
 TEST(model, webhook_is_one_request_per_event) {
   model_input in;
-  in.mode = "webhook";
   in.arrivals = "poisson";
   in.rate = 100;
   in.subscribers = 4;
   in.rtt_s = 0.001;
-  const auto p = predict(in);
+  const auto p = model_webhook(in);
   EXPECT_DOUBLE_EQ(p.requests_per_event, 1.0);
   EXPECT_DOUBLE_EQ(p.requests_per_s, 400.0);     // lambda N
   EXPECT_NEAR(p.latency_mean_us, 1000.0, 1e-9);  // R_post, the in-run POST round trip
@@ -78,7 +76,7 @@ TEST(model, webhook_is_one_request_per_event) {
 TEST(model, requests_crossover_at_lambda_t_one) {
   // Polling sends fewer requests per event than webhooks exactly when lambda T > 1.
   for (double lt : {0.5, 0.99, 1.01, 4.0}) {
-    const auto poll = predict(poll_input(lt / 0.1, 0.1));
+    const auto poll = model_poll(poll_input(lt / 0.1, 0.1));
     EXPECT_EQ(poll.requests_per_event<1.0, lt> 1.0) << "lambda T = " << lt;
   }
 }
@@ -86,17 +84,17 @@ TEST(model, requests_crossover_at_lambda_t_one) {
 TEST(model, constant_arrivals_variant) {
   // Evenly spaced events: a poll interval is empty with probability max(0, 1 - lambda T) and
   // a non-empty one carries max(1, lambda T) events.
-  const auto sparse = predict(poll_input(5, 0.1, 1, 0, "constant"));  // lambda T = 0.5
+  const auto sparse = model_poll(poll_input(5, 0.1, 1, 0, "constant"));  // lambda T = 0.5
   EXPECT_NEAR(sparse.empty_poll_fraction, 0.5, 1e-12);
   EXPECT_NEAR(sparse.events_per_nonempty_poll, 1.0, 1e-12);
-  const auto dense = predict(poll_input(20, 0.1, 1, 0, "constant"));  // lambda T = 2
+  const auto dense = model_poll(poll_input(20, 0.1, 1, 0, "constant"));  // lambda T = 2
   EXPECT_NEAR(dense.empty_poll_fraction, 0.0, 1e-12);
   EXPECT_NEAR(dense.events_per_nonempty_poll, 2.0, 1e-12);
   EXPECT_NEAR(dense.latency_mean_us, 50'000, 1e-6);  // still T/2
 }
 
 TEST(model, json_names) {
-  const nlohmann::json j = predict(poll_input(10, 0.1));
+  const nlohmann::json j = model_poll(poll_input(10, 0.1));
   for (const char* key : {"lambda_t", "latency_mean_us", "requests_per_s", "requests_per_event",
                           "empty_poll_fraction", "events_per_nonempty_poll"}) {
     ASSERT_TRUE(j.contains(key)) << key;
@@ -107,29 +105,27 @@ TEST(model, json_names) {
 TEST(model, generator_lag_adds_to_both_latencies) {
   auto poll = poll_input(10, 0.1, 1, 0.002);
   poll.lag_s = 0.0003;
-  EXPECT_NEAR(predict(poll).latency_mean_us, 300 + 50'000 + 1'000, 1e-6);  // G + T/2 + R/2
+  EXPECT_NEAR(model_poll(poll).latency_mean_us, 300 + 50'000 + 1'000, 1e-6);  // G + T/2 + R/2
   model_input hook;
-  hook.mode = "webhook";
   hook.rate = 10;
   hook.rtt_s = 0.0002;
   hook.lag_s = 0.00005;
-  EXPECT_NEAR(predict(hook).latency_mean_us, 50 + 200, 1e-9);  // G + R_post
+  EXPECT_NEAR(model_webhook(hook).latency_mean_us, 50 + 200, 1e-9);  // G + R_post
 }
 
 TEST(model, bytes_per_event_is_overhead_per_request_plus_the_event) {
   auto poll = poll_input(5, 0.1);  // lambda T = 0.5: two polls per event
   poll.overhead_bytes = 300;
   poll.event_bytes = 350;
-  EXPECT_NEAR(predict(poll).bytes_per_event, 2 * 300 + 350, 1e-9);
+  EXPECT_NEAR(model_poll(poll).bytes_per_event, 2 * 300 + 350, 1e-9);
   model_input hook;
-  hook.mode = "webhook";
   hook.rate = 5;
   hook.overhead_bytes = 250;
   hook.event_bytes = 350;
-  EXPECT_NEAR(predict(hook).bytes_per_event, 600, 1e-9);
+  EXPECT_NEAR(model_webhook(hook).bytes_per_event, 600, 1e-9);
   hook.overhead_bytes = 0;  // unknown overhead: no bytes line rather than a wrong one
-  EXPECT_EQ(predict(hook).bytes_per_event, 0);
-  EXPECT_TRUE(nlohmann::json(predict(hook)).at("bytes_per_event").is_null());
+  EXPECT_EQ(model_webhook(hook).bytes_per_event, 0);
+  EXPECT_TRUE(nlohmann::json(model_webhook(hook)).at("bytes_per_event").is_null());
 }
 
 TEST(model, agreement_of_a_confidence_interval) {
@@ -140,15 +136,15 @@ TEST(model, agreement_of_a_confidence_interval) {
 }
 
 TEST(model, curve_is_log_spaced_and_inclusive) {
-  const auto c = model_curve(poll_input(1, 0.1), 0.1, 1000, 5);
+  const auto c = model_curve(model_poll, poll_input(1, 0.1), 0.1, 1000, 5);
   ASSERT_EQ(c.size(), 5u);
   const double expect[] = {0.1, 1, 10, 100, 1000};
   for (int i = 0; i < 5; ++i) {
     EXPECT_NEAR(c[i].first, expect[i], 1e-9 * expect[i]);
     EXPECT_NEAR(c[i].second.lambda_t, expect[i] * 0.1, 1e-9 * expect[i]);
   }
-  EXPECT_TRUE(model_curve(poll_input(1, 0.1), 0, 10, 5).empty());
-  EXPECT_TRUE(model_curve(poll_input(1, 0.1), 1, 10, 1).empty());
+  EXPECT_TRUE(model_curve(model_poll, poll_input(1, 0.1), 0, 10, 5).empty());
+  EXPECT_TRUE(model_curve(model_poll, poll_input(1, 0.1), 1, 10, 1).empty());
 }
 
 }  // namespace

@@ -64,8 +64,7 @@ json poll_result() {
   cfg.duration = 2 * kNanosPerSecond;  // 100 events in 2 s: realised 50/s as configured
   json producer = real_producer_report();
   producer["produced"] = 100;
-  producer["polls"]["bytes_sent"] = 10'000;
-  producer["polls"]["bytes_received"] = 4'000;
+  producer["bytes"] = {{"sent", 10'000}, {"received", 4'000}};
   producer["cpu_s"] = 0.019;
   json consumer = real_consumer_report("poll");
   consumer["delivered"] = 190;
@@ -76,8 +75,9 @@ json poll_result() {
   consumer["traffic"]["empty_polls"] = 20;
   consumer["traffic"]["late_polls"] = 3;
   consumer["traffic"]["failed"] = 1;
-  consumer["traffic"]["bytes_sent"] = 4'000;
-  consumer["traffic"]["bytes_received"] = 10'000;
+  consumer["requests"] = {
+      {"poll", {{"count", 50}, {"bytes_sent", 4'000}, {"bytes_received", 10'000}}}};
+  consumer["bytes"] = {{"sent", 4'000}, {"received", 10'000}};
   consumer["cpu_s"] = 0.038;
   consumer["rtt_us"]["p50"] = 200.0;
   consumer["drained"] = false;
@@ -95,15 +95,14 @@ json webhook_result() {
   producer["produced"] = 300;
   producer["webhooks"]["posts"] = 900;
   producer["webhooks"]["failed"] = 2;
-  producer["webhooks"]["bytes_sent"] = 900 * 400;
-  producer["webhooks"]["bytes_received"] = 900 * 100;
+  producer["requests"] = {
+      {"webhook_post", {{"count", 900}, {"bytes_sent", 900 * 400}, {"bytes_received", 900 * 100}}}};
+  producer["bytes"] = {{"sent", 900 * 400}, {"received", 900 * 100}};
   producer["cpu_s"] = 0.0898;
   json consumer = real_consumer_report("webhook");
   consumer["delivered"] = 898;
   consumer["latency_us"] = latency_of(898);
-  consumer["traffic"]["requests"] = 898;
-  consumer["traffic"]["bytes_sent"] = 898 * 100;
-  consumer["traffic"]["bytes_received"] = 898 * 400;
+  consumer["bytes"] = {{"sent", 898 * 100}, {"received", 898 * 400}};
   consumer["cpu_s"] = 0.0449;
   consumer["rtt_us"]["p50"] = 100.0;
   consumer["drained"] = false;
