@@ -66,10 +66,13 @@ int client_main(int argc, char** argv) {
            "record polls answered and events delivered in the window into FILE\n"
            "                            (JSON lines), written before the report (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
+  p.add_section("Mode knobs (used by the modes named):");
+  add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
   if (!p.given("--producer"))
     throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
   const mode_info* info = find_mode(cfg.mode);
+  check_tuning_options(p, cfg.mode);
   if (info->pull && (p.given("--listen") || p.given("--advertise"))) {
     throw usage_error("--listen/--advertise: only for push modes, not --mode " + cfg.mode);
   }

@@ -3,8 +3,90 @@
 
 #include "consumer/poll_mode.hpp"
 #include "consumer/webhook_mode.hpp"
+#include "core/cli.hpp"
 
 namespace hookbench {
+
+std::vector<std::string> mode_tuning::to_args() const {
+  auto us = [](nanos d) { return std::to_string(d / kNanosPerMicro) + "us"; };
+  std::vector<std::string> args = {"--backoff",   std::to_string(backoff),  "--wait",
+                                   us(wait),      "--batch-window",         us(batch_window),
+                                   "--batch-max", std::to_string(batch_max)};
+  if (max_interval > 0) args.insert(args.end(), {"--max-interval", us(max_interval)});
+  return args;
+}
+
+nanos mode_tuning::longest_gap(std::string_view mode, bool pull, nanos interval) const {
+  if (mode == "poll-adaptive") return cap(interval);
+  if (mode == "webhook-batch") return batch_window;
+  return pull ? interval : 0;
+}
+
+nlohmann::json mode_tuning::to_json(std::string_view mode, nanos interval) const {
+  if (mode == "poll-adaptive") {
+    return {{"backoff", backoff}, {"max_interval_ms", to_ms(cap(interval))}};
+  }
+  if (mode == "long-poll") return {{"wait_ms", to_ms(wait)}};
+  if (mode == "webhook-batch") {
+    return {{"batch_window_ms", to_ms(batch_window)}, {"batch_max", batch_max}};
+  }
+  return nlohmann::json::object();
+}
+
+void apply_tuning(const nlohmann::json& tuning, model_input& in) {
+  if (!tuning.is_object()) return;
+  in.backoff = tuning.value("backoff", in.backoff);
+  in.max_interval_s = tuning.value("max_interval_ms", 0.0) / 1e3;
+  in.batch_window_s = tuning.value("batch_window_ms", 0.0) / 1e3;
+  in.batch_max = tuning.value("batch_max", 0.0);
+}
+
+void add_tuning_options(option_parser& p, mode_tuning& t) {
+  p.add("--backoff", "FACTOR", "poll-adaptive: the interval grows by FACTOR after an empty poll",
+        "2",
+        [&t](std::string_view v) {
+          t.backoff = parse_positive_double(v);
+          if (t.backoff < 1) throw usage_error("must be at least 1");
+        })
+      .add("--max-interval", "DURATION", "poll-adaptive: the interval's cap", "8 x --interval",
+           [&t](std::string_view v) {
+             t.max_interval = parse_duration(v);
+             if (t.max_interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
+           })
+      .add("--wait", "DURATION", "long-poll: how long the producer holds a request", "30s",
+           [&t](std::string_view v) {
+             t.wait = parse_duration(v);
+             if (t.wait < kNanosPerMilli || t.wait > 300 * kNanosPerSecond) {
+               throw usage_error("must be from 1ms to 300s");
+             }
+           })
+      .add("--batch-window", "DURATION",
+           "webhook-batch: a batch is sent at most this long after "
+           "its first event",
+           "50ms",
+           [&t](std::string_view v) {
+             t.batch_window = parse_duration(v);
+             if (t.batch_window < kNanosPerMilli) throw usage_error("must be at least 1ms");
+           })
+      .add("--batch-max", "EVENTS", "webhook-batch: events per POST at most", "100",
+           [&t](std::string_view v) {
+             t.batch_max = static_cast<std::size_t>(parse_int(v, 1, 10'000));
+           });
+}
+
+void check_tuning_options(const option_parser& p, std::string_view mode) {
+  static const std::pair<const char*, const char*> owners[] = {{"--backoff", "poll-adaptive"},
+                                                               {"--max-interval", "poll-adaptive"},
+                                                               {"--wait", "long-poll"},
+                                                               {"--batch-window", "webhook-batch"},
+                                                               {"--batch-max", "webhook-batch"}};
+  for (const auto& [flag, owner] : owners) {
+    if (p.given(flag) && mode != owner) {
+      throw usage_error(std::string(flag) + ": applies to --mode " + owner + ", not " +
+                        std::string(mode));
+    }
+  }
+}
 
 nlohmann::json consumer_config::to_json() const {
   return {{"producer", producer.to_string()},
@@ -12,6 +94,7 @@ nlohmann::json consumer_config::to_json() const {
           {"subscribers", subscribers},
           {"interval_ms", to_ms(interval)},
           {"poll_limit", poll_limit},
+          {"tuning", tuning.to_json(mode, interval)},
           {"listen", listen.to_string()},
           {"request_timeout_s", to_s(request_timeout)},
           {"drain_s", to_s(drain)}};
@@ -22,12 +105,32 @@ static std::unique_ptr<delivery_mode> make(mode_context& ctx) {
   return std::make_unique<Mode>(ctx);
 }
 
+template <bool Conditional, bool Adaptive>
+static std::unique_ptr<delivery_mode> make_poll(mode_context& ctx) {
+  return std::make_unique<poll_mode>(ctx, poll_flavour{Conditional, Adaptive});
+}
+
+static std::unique_ptr<delivery_mode> make_batch(mode_context& ctx) {
+  return std::make_unique<webhook_mode>(ctx, true);
+}
+
 const std::vector<mode_info>& delivery_modes() {
   static const std::vector<mode_info> modes = {
-      {"poll", "subscribers poll GET /events every --interval", true, "polls", make<poll_mode>,
-       model_poll},
+      {"poll", "subscribers poll GET /events every --interval", true, "polls",
+       make_poll<false, false>, model_poll},
+      {"poll-conditional",
+       "polls carry If-None-Match: nothing new is 304 Not Modified with no body", true, "polls",
+       make_poll<true, false>, model_poll},
+      {"poll-adaptive",
+       "the interval grows by --backoff after each empty poll (to --max-interval) and resets "
+       "to --interval when events come",
+       true, "polls", make_poll<false, true>, model_poll_adaptive},
       {"webhook", "the producer POSTs each event to each subscriber's receiver", false, "webhooks",
        make<webhook_mode>, model_webhook},
+      {"webhook-batch",
+       "the producer POSTs each subscriber its events in batches: at most --batch-window after "
+       "a batch's first event, at most --batch-max events",
+       false, "webhooks", make_batch, model_webhook_batch},
   };
   return modes;
 }

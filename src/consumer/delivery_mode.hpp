@@ -20,12 +20,40 @@
 
 namespace hookbench {
 
+class option_parser;
+
+// The knobs of the modes that have them, one place for `client`, `run` and `sweep`.
+struct mode_tuning {
+  double backoff = 2;                        // poll-adaptive: interval x this per empty poll
+  nanos max_interval = 0;                    // poll-adaptive: the cap (0 = 8T)
+  nanos wait = 30 * kNanosPerSecond;         // long-poll: how long a request may park
+  nanos batch_window = 50 * kNanosPerMilli;  // webhook-batch: a batch waits at most this
+  std::size_t batch_max = 100;               // webhook-batch: events per POST at most
+
+  nanos cap(nanos interval) const { return max_interval > 0 ? max_interval : 8 * interval; }
+  // The longest an event can wait by design before it is fetched or sent: T for polling, the
+  // cap for poll-adaptive, the batch window for webhook-batch, 0 otherwise.
+  nanos longest_gap(std::string_view mode, bool pull, nanos interval) const;
+  // The options for `hookbench client`, as `run` passes them on.
+  std::vector<std::string> to_args() const;
+  // Only the knobs `mode` uses.
+  nlohmann::json to_json(std::string_view mode, nanos interval) const;
+};
+// The model's knobs from a run's "tuning" JSON (mode_tuning::to_json): one reading for results
+// and for the sweep's model curves.
+void apply_tuning(const nlohmann::json& tuning, model_input& in);
+// Adds --backoff, --max-interval, --wait, --batch-window, --batch-max to a command's options.
+void add_tuning_options(option_parser& p, mode_tuning& t);
+// A knob given for a mode that does not use it is a usage_error naming both.
+void check_tuning_options(const option_parser& p, std::string_view mode);
+
 struct consumer_config {
   http_url producer;
   std::string mode = "poll";
   std::size_t subscribers = 1;
   nanos interval = 100 * kNanosPerMilli;  // poll modes
   std::size_t poll_limit = 1000;
+  mode_tuning tuning;
   host_port listen{"127.0.0.1", 0};  // push modes: where the receiver listens
   std::string advertise_host;        // host put in webhook URLs (default: listen host)
   nanos request_timeout = 5 * kNanosPerSecond;

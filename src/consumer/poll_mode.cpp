@@ -11,12 +11,15 @@ struct poll_mode::poller {
   nanos phase = 0;
   std::uint64_t slot = 0;     // index of the next scheduled poll
   seq_t cursor = 0;           // last event seen
+  std::string etag;           // poll-conditional: of the last 200 answer
+  nanos interval = 0;         // poll-adaptive: the current interval
+  nanos slot_ns = 0;          // poll-adaptive: the slot of the poll in flight
   nanos pending_slot_ns = 0;  // a slot that came while a poll was in flight (0 = none)
   std::unique_ptr<http::client_connection> conn;
   std::unique_ptr<boost::asio::steady_timer> timer;
 };
 
-poll_mode::poll_mode(mode_context& ctx) : ctx_(ctx) {}
+poll_mode::poll_mode(mode_context& ctx, poll_flavour flavour) : ctx_(ctx), flavour_(flavour) {}
 poll_mode::~poll_mode() { stop(); }
 
 void poll_mode::start() {
@@ -33,6 +36,7 @@ void poll_mode::start() {
     p->phase = static_cast<nanos>(static_cast<long double>(interval) * k / cfg.subscribers);
     p->conn = std::make_unique<http::client_connection>(ctx_.ioc, cfg.producer.address, co);
     p->timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+    p->interval = interval;
     pollers_.push_back(std::move(p));
   }
   for (auto& p : pollers_) arm(*p);
@@ -46,7 +50,10 @@ void poll_mode::stop() {
 }
 
 void poll_mode::arm(poller& p) {
-  const nanos slot_ns = base_ns_ + p.phase + static_cast<nanos>(p.slot) * ctx_.config.interval;
+  arm_at(p, base_ns_ + p.phase + static_cast<nanos>(p.slot) * ctx_.config.interval);
+}
+
+void poll_mode::arm_at(poller& p, nanos slot_ns) {
   p.timer->expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(slot_ns)));
   p.timer->async_wait([this, &p, slot_ns](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
@@ -55,6 +62,12 @@ void poll_mode::arm(poller& p) {
 }
 
 void poll_mode::on_slot(poller& p, nanos slot_ns) {
+  if (flavour_.adaptive) {
+    // One poll at a time: the next slot is set when this one's answer tells the interval.
+    ++scheduled_;
+    p.slot_ns = slot_ns;
+    return send(p, slot_ns, false);
+  }
   ++scheduled_;
   // Whole intervals that passed while we were blocked are skipped (and counted), never queued.
   const nanos now = now_ns();
@@ -86,6 +99,8 @@ void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
   if (req.target.empty() || req.target == "/") req.target = "/events";
   req.target +=
       "?after=" + std::to_string(p.cursor) + "&limit=" + std::to_string(ctx_.config.poll_limit);
+  if (flavour_.conditional && !p.etag.empty()) req.headers.emplace_back("If-None-Match", p.etag);
+  if (flavour_.adaptive && counted && !follow_up) interval_sum_ms_ += to_ms(p.interval);
   p.conn->async_send(std::move(req), [this, &p, counted, now](boost::system::error_code ec,
                                                               http::client_response&& r) {
     on_response(p, counted, now, ec, std::move(r));
@@ -115,7 +130,17 @@ void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::syste
       if (batch->events.empty() && counted) ++empty_;
       p.cursor = std::max(p.cursor, batch->next);
       more = batch->events.size() >= ctx_.config.poll_limit;
+      if (flavour_.conditional) p.etag = r.header("etag");
+      adapt(p, !batch->events.empty());
     }
+  } else if (r.status == 304 && flavour_.conditional) {
+    // Nothing new since the ETag: an empty poll that carried no body.
+    if (counted) {
+      ++empty_;
+      ++not_modified_;
+      bytes_saved_ += batch_json({}, p.cursor).size();
+    }
+    adapt(p, false);
   } else if (r.status == 410) {
     // Events after our cursor were evicted: they are lost for this subscriber, and the loss
     // shows in the report (expected - delivered). Resume from the oldest retained event.
@@ -137,6 +162,11 @@ void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::syste
   }
   if (stopped_) return;
   if (more) return send(p, now_ns(), true);
+  if (flavour_.adaptive) {
+    // The next slot counts from this one's, never from the answer: the schedule stays open-loop
+    // (a slow answer makes the next poll late, counted, rather than shifting every later one).
+    return arm_at(p, std::max(p.slot_ns + p.interval, now_ns()));
+  }
   if (p.pending_slot_ns != 0) {
     const nanos slot = p.pending_slot_ns;
     p.pending_slot_ns = 0;
@@ -149,8 +179,27 @@ traffic_by_kind poll_mode::requests() const {
   return {{"poll", traffic_}};
 }
 
+void poll_mode::adapt(poller& p, bool had_events) {
+  if (!flavour_.adaptive) return;
+  const nanos cap = ctx_.config.tuning.cap(ctx_.config.interval);
+  p.interval = had_events ? ctx_.config.interval
+                          : std::min(cap, static_cast<nanos>(static_cast<double>(p.interval) *
+                                                             ctx_.config.tuning.backoff));
+}
+
 nlohmann::json poll_mode::stats() const {
+  nlohmann::json flavour = nlohmann::json::object();
+  if (flavour_.conditional) {
+    flavour = {{"not_modified", not_modified_}, {"body_bytes_saved", bytes_saved_}};
+  }
+  if (flavour_.adaptive) {
+    const auto n = traffic_.requests - follow_ups_;
+    flavour = {{"mean_interval_ms", n > 0
+                                        ? nlohmann::json(static_cast<double>(interval_sum_ms_ / n))
+                                        : nlohmann::json(nullptr)}};
+  }
   return {{"polls", traffic_.requests},
+          {"flavour", flavour},
           {"empty_polls", empty_},
           {"late_polls", late_},
           {"missed_polls", missed_},

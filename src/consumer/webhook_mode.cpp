@@ -7,8 +7,9 @@
 
 namespace hookbench {
 
-webhook_mode::webhook_mode(mode_context& ctx)
+webhook_mode::webhook_mode(mode_context& ctx, bool batch)
     : ctx_(ctx),
+      batch_(batch),
       server_(
           ctx.ioc, ctx.config.listen,
           http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver"},
@@ -32,7 +33,12 @@ void webhook_mode::setup() {
     http::client_request req;
     req.method = "POST";
     req.target = "/subscriptions";
-    req.body = nlohmann::json{{"url", url.to_string()}}.dump();
+    nlohmann::json sub{{"url", url.to_string()}};
+    if (batch_) {
+      sub["batch_window_ms"] = to_ms(cfg.tuning.batch_window);
+      sub["batch_max"] = cfg.tuning.batch_max;
+    }
+    req.body = sub.dump();
     http::client_response res;
     auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout);
     if (ec) {
@@ -64,21 +70,45 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     r.headers.emplace_back("Allow", "POST");
     return reply(std::move(r));
   }
+  // One event, or a batch {"events":[...],"next":SEQ} (webhook-batch).
   std::string error;
-  auto stamp = parse_event_json(req.body, error);
-  if (!stamp) {
-    ++malformed_;
-    return reply(http::json_error(400, error));
+  std::vector<event_stamp> stamps;
+  if (req.body.starts_with("{\"events\"")) {
+    if (auto b = parse_batch_json(req.body, error)) stamps = std::move(b->events);
+  } else if (auto one = parse_event_json(req.body, error)) {
+    stamps.push_back(*one);
   }
-  switch (ctx_.tracker.record(k, *stamp, now_ns())) {
-    case delivery_tracker::outcome::out_of_range: {
-      // An id the producer can never generate: refused, counted, never stored or delivered.
+  if (!error.empty() || stamps.empty()) {
+    ++malformed_;
+    return reply(http::json_error(400, error.empty() ? "a batch with no events" : error));
+  }
+  // An id the producer can never generate: the whole POST is refused, counted, and nothing of
+  // it is stored or delivered.
+  const seq_t limit = ctx_.tracker.seq_limit();
+  for (const auto& stamp : stamps) {
+    if (stamp.seq == 0 || (ctx_.tracker.window_known() && stamp.seq > limit)) {
       ++out_of_range_;
-      const seq_t limit = ctx_.tracker.seq_limit();
-      return reply(http::json_error(
-          422, "event id " + std::to_string(stamp->seq) + " outside the producer's range 1.." +
-                   (ctx_.tracker.window_known() ? std::to_string(limit) : std::string("N"))));
+      return reply(http::json_error(422, "event id " + std::to_string(stamp.seq) +
+                                             " outside the producer's range 1.." +
+                                             std::to_string(limit)));
     }
+  }
+  const nanos at = now_ns();
+  for (const auto& stamp : stamps) {
+    if (!record(k, stamp, at)) {
+      ++out_of_range_;
+      return reply(http::json_error(
+          422, "event id " + std::to_string(stamp.seq) + " outside the producer's range"));
+    }
+  }
+  ++received_;
+  reply(http::response(204));
+}
+
+bool webhook_mode::record(std::size_t k, const event_stamp& stamp, nanos at) {
+  switch (ctx_.tracker.record(k, stamp, at)) {
+    case delivery_tracker::outcome::out_of_range:
+      return false;
     case delivery_tracker::outcome::duplicate:
       ++duplicates_;
       break;
@@ -91,17 +121,22 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     case delivery_tracker::outcome::first:
       break;
   }
-  ++received_;
-  reply(http::response(204));
+  ++events_received_;
+  return true;
 }
 
 nlohmann::json webhook_mode::stats() const {
   nlohmann::json rejected = nlohmann::json::object();
   for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
-  return {{"webhooks_received", received_},    {"failed", 0},
-          {"malformed", malformed_},           {"out_of_range", out_of_range_},
-          {"outside_window", outside_window_}, {"before_window", before_window_},
-          {"duplicates", duplicates_},         {"rejected", rejected}};
+  return {{"webhooks_received", received_},
+          {"events_received", events_received_},
+          {"failed", 0},
+          {"malformed", malformed_},
+          {"out_of_range", out_of_range_},
+          {"outside_window", outside_window_},
+          {"before_window", before_window_},
+          {"duplicates", duplicates_},
+          {"rejected", rejected}};
 }
 
 }  // namespace hookbench

@@ -12,7 +12,8 @@ namespace hookbench {
 
 class webhook_mode : public delivery_mode {
  public:
-  explicit webhook_mode(mode_context& ctx);
+  // batch: subscribe with --batch-window/--batch-max, so POSTs carry {"events":[...]}.
+  explicit webhook_mode(mode_context& ctx, bool batch = false);
   void setup() override;
   void start() override {}
   void stop() override;
@@ -23,12 +24,16 @@ class webhook_mode : public delivery_mode {
 
  private:
   void handle(http::request&& req, http::reply_fn reply);
+  // Records one delivered event; false when its id is outside the producer's range.
+  bool record(std::size_t k, const event_stamp& stamp, nanos at);
 
   mode_context& ctx_;
+  bool batch_;
   http::server server_;
   traffic_counter traffic_;  // receiver side, requests received inside the window
   // received_: POSTs answered 204. The rest break them down by the tracker's outcome, except
   // out_of_range_, which are answered 422 and not in received_.
+  std::uint64_t events_received_ = 0;  // events in them (more than one per batch POST)
   std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0, out_of_range_ = 0;
   std::uint64_t outside_window_ = 0, before_window_ = 0;
   std::map<unsigned, std::uint64_t> rejected_;

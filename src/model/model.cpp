@@ -1,8 +1,10 @@
 // Closed-form predictions.
 #include "model/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace hookbench {
 
@@ -36,6 +38,52 @@ model_prediction model_webhook(const model_input& in) {
   p.latency_mean_us = (in.lag_s + in.rtt_s) * 1e6;
   p.requests_per_s = in.rate * in.subscribers;
   p.requests_per_event = 1;
+  return with_bytes(p, in);
+}
+
+model_prediction model_poll_adaptive(const model_input& in) {
+  // The chain's states: I_0 = T, I_k = min(T b^k, cap) until the cap is reached.
+  std::vector<double> intervals{in.interval_s};
+  const double cap = in.max_interval_s > 0 ? in.max_interval_s : 8 * in.interval_s;
+  while (in.backoff > 1 && intervals.back() < cap && intervals.size() < 64) {
+    intervals.push_back(std::min(cap, intervals.back() * in.backoff));
+  }
+  const auto empty = [&](double i) {
+    return in.arrivals == "constant" ? std::max(0.0, 1.0 - in.rate * i) : std::exp(-in.rate * i);
+  };
+  // Unnormalised stationary weights: each step up is an empty poll; the last state holds.
+  std::vector<double> pi(intervals.size(), 1.0);
+  for (std::size_t k = 1; k < intervals.size(); ++k) pi[k] = pi[k - 1] * empty(intervals[k - 1]);
+  const double stay = empty(intervals.back());
+  if (intervals.size() > 1) pi.back() = stay < 1 ? pi.back() / (1 - stay) : pi.back() * 1e9;
+  double sum_pi = 0, sum_i = 0, sum_i2 = 0, sum_empty = 0;
+  for (std::size_t k = 0; k < pi.size(); ++k) {
+    sum_pi += pi[k];
+    sum_i += pi[k] * intervals[k];
+    sum_i2 += pi[k] * intervals[k] * intervals[k];
+    sum_empty += pi[k] * empty(intervals[k]);
+  }
+  const double mean_interval = sum_i / sum_pi;
+  model_prediction p;
+  p.lambda_t = in.rate * in.interval_s;
+  p.latency_mean_us = (in.lag_s + in.rtt_s / 2 + sum_i2 / (2 * sum_i)) * 1e6;
+  p.requests_per_s = in.subscribers / mean_interval;
+  p.requests_per_event = in.rate > 0 ? 1.0 / (in.rate * mean_interval) : 0;
+  p.empty_poll_fraction = sum_empty / sum_pi;
+  const double nonempty = 1 - p.empty_poll_fraction;
+  p.events_per_nonempty_poll = nonempty > 0 ? in.rate * mean_interval / nonempty : 1.0;
+  return with_bytes(p, in);
+}
+
+model_prediction model_webhook_batch(const model_input& in) {
+  double w = in.batch_window_s;
+  if (in.batch_max > 1 && in.rate > 0) w = std::min(w, (in.batch_max - 1) / in.rate);
+  if (in.batch_max == 1) w = 0;
+  const double others = in.rate * w;  // events joining a batch after the one that opened it
+  model_prediction p;
+  p.latency_mean_us = (in.lag_s + in.rtt_s + w * (1 + others / 2) / (1 + others)) * 1e6;
+  p.requests_per_event = 1 / (1 + others);
+  p.requests_per_s = in.rate * in.subscribers * p.requests_per_event;
   return with_bytes(p, in);
 }
 

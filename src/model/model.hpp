@@ -10,6 +10,15 @@
 //            receiver's wake-up and the fan-out's writes, which on a real machine cost about the
 //            return half, so push latency tracks the whole in-run exchange (an empirical model).
 //   bytes/event = requests/event x per-exchange overhead (headers, framing) + the event's bytes
+//   poll-adaptive: a Markov chain over the intervals T, Tb, Tb^2, ..., cap: an empty poll (prob
+//            e^(-lambda I_k)) moves up a step, a poll with events back to T. With its stationary
+//            pi_k: polls/s = N / sum(pi I), latency ~ G + R/2 + sum(pi I^2) / (2 sum(pi I))
+//            (events land in intervals in proportion to their length and wait half of one).
+//   webhook-batch: a batch opens at its first event and is sent W later (or when batch_max
+//            events are in it: W_eff = min(W, (max - 1)/lambda)); the first event waits W_eff,
+//            the lambda W_eff others W_eff/2 on average: latency ~ G + R_post +
+//            W_eff (1 + lambda W_eff / 2) / (1 + lambda W_eff); requests/event = 1/(1 + lambda
+//            W_eff).
 // Constant-rate arrivals change the empty-poll fraction to max(0, 1 - lambda T).
 #pragma once
 
@@ -24,6 +33,10 @@ struct model_input {
   std::string arrivals;       // "poisson", "constant"
   double rate = 0;            // lambda, events/s (the realised rate when judging a run)
   double interval_s = 0;      // T (poll modes)
+  double backoff = 2;         // poll-adaptive: interval x this after an empty poll
+  double max_interval_s = 0;  // poll-adaptive: the cap (0 = 8T)
+  double batch_window_s = 0;  // webhook-batch: W
+  double batch_max = 0;       // webhook-batch: events per POST at most (0 = no cap)
   double subscribers = 1;     // N
   double rtt_s = 0;           // R: for webhooks the POST round trip measured in the run (median)
   double lag_s = 0;           // G: mean generator lag measured in the run
@@ -46,6 +59,8 @@ struct model_prediction {
 using model_fn = model_prediction (*)(const model_input&);
 model_prediction model_poll(const model_input& in);
 model_prediction model_webhook(const model_input& in);
+model_prediction model_poll_adaptive(const model_input& in);
+model_prediction model_webhook_batch(const model_input& in);
 void to_json(nlohmann::json& j, const model_prediction& p);
 
 // How a measured mean with its 95% CI [lo, hi] stands against the model's value:

@@ -119,8 +119,11 @@ int run_main(int argc, char** argv) {
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
+  p.add_section("Mode knobs (used by the modes named):");
+  add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
   const mode_info& info = *find_mode(cfg.mode);
+  check_tuning_options(p, cfg.mode);
   if (!info.pull) {
     for (auto flag : {"--interval", "--poll-limit"}) {
       if (p.given(flag))
@@ -178,7 +181,7 @@ int modes_main(int argc, char** argv) {
   for (const auto& m : delivery_modes()) {
     list.push_back({{"name", m.name}, {"pull", m.pull}, {"summary", m.summary}});
     if (!as_json) {
-      std::cout << std::left << std::setw(12) << m.name << (m.pull ? "pull  " : "push  ")
+      std::cout << std::left << std::setw(18) << m.name << (m.pull ? "pull  " : "push  ")
                 << m.summary << "\n";
     }
   }

@@ -17,8 +17,8 @@ namespace hookbench {
 
 using json = nlohmann::json;
 
-nanos effective_drain(nanos drain, bool pull, nanos interval) {
-  return pull ? std::max(drain, 2 * interval + kNanosPerSecond / 2) : drain;
+nanos effective_drain(nanos drain, nanos longest_gap) {
+  return longest_gap > 0 ? std::max(drain, 2 * longest_gap + kNanosPerSecond / 2) : drain;
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
@@ -27,7 +27,7 @@ nlohmann::json run_config::to_json(bool pull) const {
             {"subscribers", subscribers},
             {"duration_s", to_s(duration)},
             {"warmup_s", to_s(warmup)},
-            {"drain_s", to_s(effective_drain(drain, pull, interval))},
+            {"drain_s", to_s(effective_drain(drain, tuning.longest_gap(mode, pull, interval)))},
             {"payload_bytes", payload},
             {"seed", seed},
             {"arrivals", to_string(arrivals)},
@@ -36,6 +36,7 @@ nlohmann::json run_config::to_json(bool pull) const {
             {"timer", spin_timer ? "spin" : "sleep"},
             {"transport", "http"},
             {"host", "127.0.0.1"}};
+  if (auto t = tuning.to_json(mode, interval); !t.empty()) j["tuning"] = t;
   if (pull) {
     j["interval_ms"] = to_ms(interval);
     j["poll_limit"] = poll_limit;
@@ -89,7 +90,8 @@ json control(const host_port& producer, const char* method, const char* target) 
 
 json run_once(const run_config& cfg) {
   const mode_info& info = *find_mode(cfg.mode);
-  const nanos drain = effective_drain(cfg.drain, info.pull, cfg.interval);
+  const nanos drain =
+      effective_drain(cfg.drain, cfg.tuning.longest_gap(cfg.mode, info.pull, cfg.interval));
   // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
   const nanos tail = drain + kNanosPerSecond;
   const bool tty = isatty(STDERR_FILENO);
@@ -161,6 +163,8 @@ json run_once(const run_config& cfg) {
   } else {
     client_args.insert(client_args.end(), {"--listen", "127.0.0.1:0"});
   }
+  const auto tuning_args = cfg.tuning.to_args();
+  client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
   child_process client("consumer", client_args, pin_c);
   read_json_line(

@@ -34,6 +34,7 @@ struct run_config {
   connection_policy webhook_connection = connection_policy::keepalive;
   std::size_t webhook_concurrency = 4;
   std::size_t poll_limit = 1000;
+  mode_tuning tuning;
   nanos ready_timeout = 30 * kNanosPerSecond;
   bool quiet = false;
   std::string trace;        // --trace FILE: record the run's timeline (measure/trace.hpp)
@@ -49,9 +50,10 @@ struct run_failure : std::runtime_error {
       : std::runtime_error(what), code(c) {}
 };
 
-// The drain after the window, the one rule of `run` and `sweep`: as asked, but for pull modes at
-// least 2T + 0.5 s, since the window's last events are fetched by a poll up to T after its end.
-nanos effective_drain(nanos drain, bool pull, nanos interval);
+// The drain after the window, the one rule of `run` and `sweep`: as asked, but where a design holds
+// events by up to `longest_gap` (T for polling, mode_tuning::longest_gap) at least twice that
+// + 0.5 s, since the window's last events are fetched or sent up to that long after its end.
+nanos effective_drain(nanos drain, nanos longest_gap);
 
 // Carries out one run and returns its validated result JSON. Throws run_failure.
 nlohmann::json run_once(const run_config& cfg);

@@ -197,6 +197,26 @@ scenario parse_scenario(const json& j) {
           static_cast<int>(integer((*v)[i], "pin[" + std::to_string(i) + "]", 0, 4095)));
     }
   }
+  if (const json* v = f.optional("tuning")) {
+    fields t(*v, "tuning");
+    auto ms = [](double m) { return static_cast<nanos>(std::llround(m * 1e6)); };
+    if (const json* x = t.optional("backoff")) {
+      s.tuning.backoff = number(*x, "tuning.backoff", 1, "a factor >= 1");
+    }
+    if (const json* x = t.optional("max_interval_ms")) {
+      s.tuning.max_interval = ms(number(*x, "tuning.max_interval_ms", 1, "milliseconds >= 1"));
+    }
+    if (const json* x = t.optional("wait_ms")) {
+      s.tuning.wait = ms(number(*x, "tuning.wait_ms", 1, "milliseconds >= 1"));
+    }
+    if (const json* x = t.optional("batch_window_ms")) {
+      s.tuning.batch_window = ms(number(*x, "tuning.batch_window_ms", 1, "milliseconds >= 1"));
+    }
+    if (const json* x = t.optional("batch_max")) {
+      s.tuning.batch_max = static_cast<std::size_t>(integer(*x, "tuning.batch_max", 1, 10'000));
+    }
+    t.reject_unknown();
+  }
   if (const json* v = f.optional("trace")) {
     fields t(*v, "trace");
     trace_spec ts;
@@ -278,7 +298,8 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   // The last poll of the window answers within T of its end; a drain shorter than that would
   // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
   plan.drain_s =
-      to_s(effective_drain(std::llround(s.drain_s * 1e9), p.pull, std::llround(t_s * 1e9)));
+      to_s(effective_drain(std::llround(s.drain_s * 1e9),
+                           s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;
@@ -313,6 +334,7 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   cfg.seed = p.seed;
   cfg.arrivals = p.arrivals;
   cfg.pin = s.pin;
+  cfg.tuning = s.tuning;
   cfg.quiet = true;
   return cfg;
 }

@@ -40,6 +40,7 @@ struct scenario {
   double min_duration_s = 1;          // the window d is clamped to [min, max]
   double max_point_s = 10;
   std::vector<int> pin;  // empty, or {producer core, consumer core}
+  mode_tuning tuning;    // "tuning": the knobs of poll-adaptive, long-poll, webhook-batch
   std::optional<trace_spec> trace;
 };
 

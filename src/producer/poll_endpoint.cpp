@@ -54,6 +54,18 @@ http::response poll_endpoint::answer(const http::request& req) {
     case event_log::read_status::ok:
       break;
   }
+  // The log's head names what any cursor can see: a poller that already had this head and has
+  // nothing after its cursor gets 304 and no body (poll-conditional).
+  const std::string etag = "\"" + std::to_string(log.last_seq()) + "\"";
+  if (r.events.empty() && req.header("if-none-match") == etag) {
+    if (in_window) {
+      ++empty_;
+      ++not_modified_;
+    }
+    http::response resp(304);
+    resp.headers.emplace_back("ETag", etag);
+    return resp;
+  }
   if (in_window && r.events.empty()) ++empty_;
   std::string body = batch_json(r.events, r.next);
   if (in_window && !r.events.empty()) {
@@ -61,7 +73,9 @@ http::response poll_endpoint::answer(const http::request& req) {
     events_ += r.events.size();
     event_bytes_ += body.size() - batch_json({}, r.next).size();
   }
-  return {200, std::move(body)};
+  http::response resp(200, std::move(body));
+  resp.headers.emplace_back("ETag", etag);
+  return resp;
 }
 
 traffic_counter poll_endpoint::bytes() const { return polls_; }
@@ -69,6 +83,7 @@ traffic_counter poll_endpoint::bytes() const { return polls_; }
 nlohmann::json poll_endpoint::report() const {
   return {{"requests", polls_.requests},
           {"empty", empty_},
+          {"not_modified", not_modified_},
           {"events", events_},
           {"event_bytes", event_bytes_},
           {"expired_cursors", expired_cursors_},

@@ -1,6 +1,7 @@
 // Per-subscriber queues drained by a bounded pool of HTTP client connections.
 #include "producer/webhook_dispatcher.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <iostream>
 
 #include "measure/latency.hpp"
@@ -21,10 +22,17 @@ struct webhook_dispatcher::subscriber {
   std::size_t id = 0;
   http_url url;
   struct queued {
-    seq_t seq;
+    seq_t seq;  // the (first) event it carries: the POST counts for that event's window
     std::shared_ptr<const std::string> body;
+    std::size_t events = 1;
+    std::size_t event_bytes = 0;
   };
   std::deque<queued> queue;
+  batch_policy batch;
+  std::string open_batch;  // the open batch's events, comma-separated JSON
+  seq_t open_first = 0, open_last = 0;
+  std::size_t open_events = 0, open_event_bytes = 0;
+  std::unique_ptr<boost::asio::steady_timer> batch_timer;
   std::vector<std::unique_ptr<http::client_connection>> pool;
 };
 
@@ -52,19 +60,41 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
   if (url == j.end() || !url->is_string()) {
     return http::json_error(400, "body needs a string \"url\"");
   }
+  batch_policy batch;
+  if (auto w = j.find("batch_window_ms"); w != j.end()) {
+    if (!w->is_number() || w->get<double>() < 1 || w->get<double>() > 60'000) {
+      return http::json_error(400, "batch_window_ms must be a number from 1 to 60000");
+    }
+    batch.window = static_cast<nanos>(w->get<double>() * kNanosPerMilli);
+    batch.max = 100;
+  }
+  if (auto m = j.find("batch_max"); m != j.end()) {
+    if (!m->is_number_unsigned() || m->get<std::uint64_t>() < 1 ||
+        m->get<std::uint64_t>() > 10'000) {
+      return http::json_error(400, "batch_max must be an integer from 1 to 10000");
+    }
+    batch.max = m->get<std::size_t>();
+  }
   try {
     auto parsed = parse_http_url(url->get<std::string>());
-    auto id = add_subscriber(parsed);
-    return {201, nlohmann::json{{"id", id}, {"url", parsed.to_string()}}.dump()};
+    auto id = add_subscriber(parsed, batch);
+    nlohmann::json body{{"id", id}, {"url", parsed.to_string()}};
+    if (batch.window > 0) {
+      body["batch_window_ms"] = to_ms(batch.window);
+      body["batch_max"] = batch.max;
+    }
+    return {201, body.dump()};
   } catch (const usage_error& e) {
     return http::json_error(400, std::string("url: ") + e.what());
   }
 }
 
-std::size_t webhook_dispatcher::add_subscriber(http_url url) {
+std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch) {
   auto s = std::make_unique<subscriber>();
   s->id = subs_.size();
   s->url = std::move(url);
+  s->batch = batch;
+  if (batch.window > 0) s->batch_timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
   subs_.push_back(std::move(s));
   return subs_.back()->id;
 }
@@ -74,14 +104,48 @@ void webhook_dispatcher::publish(const event& e) {
   // Encoded once, shared by every subscriber's queue.
   auto body = std::make_shared<const std::string>(event_json(e));
   for (auto& s : subs_) {
+    if (s->batch.window > 0) {
+      if (s->open_events > 0) s->open_batch += ',';
+      s->open_batch += *body;
+      if (s->open_events++ == 0) {
+        s->open_first = e.seq;
+        s->batch_timer->expires_after(std::chrono::nanoseconds(s->batch.window));
+        s->batch_timer->async_wait([this, sub = s.get()](const boost::system::error_code& ec) {
+          if (!ec && sub->open_events > 0) flush(*sub);
+        });
+      }
+      s->open_last = e.seq;
+      s->open_event_bytes += body->size();
+      if (s->open_events >= s->batch.max) flush(*s);
+      continue;
+    }
     if (s->queue.size() >= options_.queue_limit) {
       ++stats_.queue_overflow;
       if (ctx_.counts(e.seq)) ++stats_.failed_window;
       continue;
     }
-    s->queue.push_back({e.seq, body});
+    s->queue.push_back({e.seq, body, 1, body->size()});
     pump(*s);
   }
+}
+
+void webhook_dispatcher::flush(subscriber& s) {
+  s.batch_timer->cancel();
+  auto body = std::make_shared<std::string>();
+  body->reserve(s.open_batch.size() + 48);
+  *body += "{\"events\":[";
+  *body += s.open_batch;
+  *body += "],\"next\":" + std::to_string(s.open_last) + "}";
+  subscriber::queued q{s.open_first, std::move(body), s.open_events, s.open_event_bytes};
+  s.open_batch.clear();
+  s.open_events = s.open_event_bytes = 0;
+  if (s.queue.size() >= options_.queue_limit) {
+    ++stats_.queue_overflow;
+    if (ctx_.counts(q.seq)) ++stats_.failed_window;
+    return;
+  }
+  s.queue.push_back(std::move(q));
+  pump(s);
 }
 
 void webhook_dispatcher::pump(subscriber& s) {
@@ -107,6 +171,8 @@ void webhook_dispatcher::pump(subscriber& s) {
     req.target = s.url.target;
     req.body = *s.queue.front().body;
     const seq_t seq = s.queue.front().seq;
+    const std::size_t events = s.queue.front().events;
+    const std::size_t event_bytes = s.queue.front().event_bytes;
     s.queue.pop_front();
     const nanos started = now_ns();
     if (ctx_.trace) ctx_.trace->webhook_post(started, seq, s.id);
@@ -114,12 +180,17 @@ void webhook_dispatcher::pump(subscriber& s) {
     ++stats_.posts_total;
     const std::uint64_t opened_before = idle->connections_opened();
     const std::size_t body_bytes = req.body.size();
-    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before, started, body_bytes](
-                                         boost::system::error_code ec, http::client_response&& r) {
+    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before, started, body_bytes,
+                                      events, event_bytes](boost::system::error_code ec,
+                                                           http::client_response&& r) {
       stats_.connections_opened += idle->connections_opened() - opened_before;
       if (counted) {
         stats_.window.add(r.bytes_sent, r.bytes_received);
-        if (r.bytes_sent > 0) stats_.window_body_bytes += body_bytes;
+        if (r.bytes_sent > 0) {
+          stats_.window_body_bytes += body_bytes;
+          stats_.window_events += events;
+          stats_.window_event_bytes += event_bytes;
+        }
       }
       const bool ok = !ec && r.status >= 200 && r.status < 300;
       if (ok) {
@@ -150,7 +221,7 @@ void webhook_dispatcher::pump(subscriber& s) {
 std::size_t webhook_dispatcher::pending() const {
   std::size_t n = 0;
   for (const auto& s : subs_) {
-    n += s->queue.size();
+    n += s->queue.size() + s->open_events;
     for (const auto& c : s->pool) n += c->busy() ? 1 : 0;
   }
   return n;
@@ -181,8 +252,9 @@ nlohmann::json webhook_dispatcher::report() const {
           {"queue_overflow", d.queue_overflow},
           {"connections_opened", d.connections_opened},
           {"pending", pending()},
+          {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,
-                             d.window.requests, d.window_body_bytes)}};
+                             d.window_events, d.window_event_bytes)}};
 }
 
 }  // namespace hookbench

@@ -31,8 +31,10 @@ struct dispatcher_options {
 };
 
 struct dispatcher_stats {
-  traffic_counter window;               // POSTs carrying window events, with their bytes
-  std::uint64_t window_body_bytes = 0;  // of which request bodies (the events themselves)
+  traffic_counter window;                // POSTs carrying window events, with their bytes
+  std::uint64_t window_body_bytes = 0;   // of which request bodies (the events themselves)
+  std::uint64_t window_events = 0;       // events those POSTs carried (more in a batch)
+  std::uint64_t window_event_bytes = 0;  // the events' own bytes (bodies less any envelope)
   std::uint64_t posts_total = 0;
   std::uint64_t delivered_total = 0;  // 2xx answers
   std::uint64_t failed_window = 0;    // failures among POSTs carrying window events
@@ -40,7 +42,15 @@ struct dispatcher_stats {
   std::uint64_t connections_opened = 0;
 };
 
-// POST /subscriptions {"url": ...} registers a receiver; every event is then POSTed to it.
+// Batching, asked per subscription: events wait until `window` after the batch's first, or until
+// `max` are in it, then go in one POST as {"events":[...],"next":SEQ} (the poll answer's form).
+struct batch_policy {
+  nanos window = 0;  // 0: one POST per event
+  std::size_t max = 1;
+};
+
+// POST /subscriptions {"url": ..., "batch_window_ms": W, "batch_max": M} registers a receiver
+// (batching optional); every event is then POSTed to it.
 class webhook_dispatcher : public producer_delivery {
  public:
   webhook_dispatcher(delivery_context ctx, dispatcher_options options);
@@ -55,7 +65,7 @@ class webhook_dispatcher : public producer_delivery {
   nlohmann::json report() const override;
 
   // Returns the subscription id.
-  std::size_t add_subscriber(http_url url);
+  std::size_t add_subscriber(http_url url, batch_policy batch = {});
   std::size_t subscribers() const { return subs_.size(); }
   void publish(const event& e);
   dispatcher_stats stats() const;
@@ -63,6 +73,7 @@ class webhook_dispatcher : public producer_delivery {
  private:
   struct subscriber;
   void pump(subscriber& s);
+  void flush(subscriber& s);  // the open batch goes to the queue
   http::response subscribe(const http::request& req);
 
   delivery_context ctx_;

@@ -91,20 +91,38 @@ std::vector<std::string> registered_modes() {
   return names;
 }
 
-class every_mode : public ::testing::TestWithParam<std::string> {};
+// A low rate (64/s) and a high one (1024/s, also exact in binary: 256 warm-up events, 1024 in a
+// 1 s window), each mode.
+struct load {
+  std::vector<std::string> args;
+  int window_events;
+};
+const load kLow{kExactSchedule, kWindowEvents};
+const load kHigh{
+    {"--arrivals", "constant", "--rate", "1024", "--warmup", "250ms", "--duration", "1s"}, 1024};
+
+class every_mode : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
 
 TEST_P(every_mode, delivers_every_window_event_exactly_once_with_exact_counts) {
-  const auto r = hookbench_run(
-      with(kExactSchedule, {"--mode", GetParam(), "--subscribers", "2", "--drain", "2s"}));
+  const auto& [mode, high] = GetParam();
+  const load& l = high ? kHigh : kLow;
+  const auto r =
+      hookbench_run(with(l.args, {"--mode", mode, "--subscribers", "2", "--drain", "2s"}));
   expect_ok(r);
   const auto& m = r.metrics();
-  EXPECT_EQ(m.at("produced"), kWindowEvents);
-  EXPECT_EQ(m.at("expected"), 2 * kWindowEvents);
-  EXPECT_EQ(m.at("delivered"), 2 * kWindowEvents);
+  EXPECT_EQ(m.at("produced"), l.window_events);
+  EXPECT_EQ(m.at("expected"), 2 * l.window_events);
+  EXPECT_EQ(m.at("delivered"), 2 * l.window_events);
   EXPECT_EQ(m.at("lost"), 0);
   EXPECT_EQ(m.at("duplicates"), 0);
   EXPECT_EQ(m.at("out_of_range"), 0);
-  EXPECT_EQ(m.at("latency_us").at("count"), 2 * kWindowEvents);
+  EXPECT_EQ(m.at("latency_us").at("count"), 2 * l.window_events);
+  // Every request of the window is of some kind, and the kinds add up to the total.
+  std::uint64_t by_kind = 0;
+  for (const auto& [kind, n] : m.at("requests").at("by_kind").items()) {
+    by_kind += n.get<std::uint64_t>();
+  }
+  EXPECT_EQ(by_kind, m.at("requests").at("total").get<std::uint64_t>());
   EXPECT_EQ(m.at("requests").at("failed"), 0);
   EXPECT_TRUE(m.at("drained").get<bool>());
   EXPECT_FALSE(m.at("saturated").get<bool>()) << m.at("saturated_reason");
@@ -112,12 +130,14 @@ TEST_P(every_mode, delivers_every_window_event_exactly_once_with_exact_counts) {
   EXPECT_GT(m.at("model").at("rtt_us").get<double>(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(registry, every_mode, ::testing::ValuesIn(registered_modes()),
+INSTANTIATE_TEST_SUITE_P(registry, every_mode,
+                         ::testing::Combine(::testing::ValuesIn(registered_modes()),
+                                            ::testing::Bool()),
                          [](const auto& p) {
-                           std::string n = p.param;
+                           std::string n = std::get<0>(p.param);
                            for (char& c : n)
                              c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return n;
+                           return n + (std::get<1>(p.param) ? "_1024_per_s" : "_64_per_s");
                          });
 
 // --- saturation on purpose ----------------------------------------------------------------------

@@ -128,6 +128,68 @@ TEST(model, bytes_per_event_is_overhead_per_request_plus_the_event) {
   EXPECT_TRUE(nlohmann::json(model_webhook(hook)).at("bytes_per_event").is_null());
 }
 
+TEST(model, adaptive_polling_without_backoff_is_fixed_polling) {
+  auto in = poll_input(7, 0.1, 3, 0.002);
+  in.backoff = 1;  // the interval never grows: a chain of one state
+  const auto a = model_poll_adaptive(in), f = model_poll(in);
+  EXPECT_NEAR(a.latency_mean_us, f.latency_mean_us, 1e-6);
+  EXPECT_NEAR(a.requests_per_s, f.requests_per_s, 1e-9);
+  EXPECT_NEAR(a.requests_per_event, f.requests_per_event, 1e-9);
+  EXPECT_NEAR(a.empty_poll_fraction, f.empty_poll_fraction, 1e-12);
+}
+
+TEST(model, adaptive_polling_at_a_trickle_sits_at_the_cap) {
+  auto in = poll_input(1e-4, 0.1);  // an event every 3 hours: nearly every poll is empty
+  in.backoff = 2;
+  in.max_interval_s = 0.8;  // T, 2T, 4T, 8T
+  const auto p = model_poll_adaptive(in);
+  EXPECT_NEAR(p.requests_per_s, 1 / 0.8, 1e-3);         // N / cap
+  EXPECT_NEAR(p.latency_mean_us, 0.4e6, 0.4e6 * 1e-3);  // half the cap
+  EXPECT_GT(p.empty_poll_fraction, 0.999);
+}
+
+TEST(model, adaptive_polling_two_states_by_hand) {
+  // Intervals T = 0.1 and 0.2 (backoff 2, cap 0.2) at lambda = 5: e0 = e^-0.5, e1 = e^-1.
+  // Stationary weights: pi0 = 1, pi1 = e0 / (1 - e1).
+  auto in = poll_input(5, 0.1);
+  in.backoff = 2;
+  in.max_interval_s = 0.2;
+  const double e0 = std::exp(-0.5), e1 = std::exp(-1.0);
+  const double pi0 = 1, pi1 = e0 / (1 - e1);
+  const double mean_i = (pi0 * 0.1 + pi1 * 0.2) / (pi0 + pi1);
+  const double latency = (pi0 * 0.01 + pi1 * 0.04) / (2 * (pi0 * 0.1 + pi1 * 0.2));
+  const auto p = model_poll_adaptive(in);
+  EXPECT_NEAR(p.requests_per_s, 1 / mean_i, 1e-9);
+  EXPECT_NEAR(p.latency_mean_us, latency * 1e6, 1e-6);
+  EXPECT_NEAR(p.empty_poll_fraction, (pi0 * e0 + pi1 * e1) / (pi0 + pi1), 1e-12);
+  EXPECT_NEAR(p.requests_per_event, 1 / (5 * mean_i), 1e-9);
+}
+
+TEST(model, batched_webhooks) {
+  model_input in;
+  in.rate = 100;
+  in.subscribers = 2;
+  in.rtt_s = 0.001;
+  // No window: one POST per event, as plain webhooks.
+  EXPECT_NEAR(model_webhook_batch(in).latency_mean_us, model_webhook(in).latency_mean_us, 1e-9);
+  EXPECT_DOUBLE_EQ(model_webhook_batch(in).requests_per_event, 1.0);
+  // W = 1 s at 100/s: batches of ~101 events; the mean wait tends to W/2.
+  in.batch_window_s = 1;
+  auto p = model_webhook_batch(in);
+  EXPECT_NEAR(p.requests_per_event, 1.0 / 101, 1e-12);
+  EXPECT_NEAR(p.requests_per_s, 200.0 / 101, 1e-9);
+  EXPECT_NEAR(p.latency_mean_us, 1000 + 1e6 * (1 + 50.0) / 101, 1e-6);
+  // A sparse stream: each batch holds its opener alone, which waits the whole window.
+  in.rate = 1e-6;
+  EXPECT_NEAR(model_webhook_batch(in).latency_mean_us, 1000 + 1e6, 1.0);
+  // batch_max = 11 at 100/s: the batch fills after 0.1 s, before the window ends.
+  in.rate = 100;
+  in.batch_max = 11;
+  p = model_webhook_batch(in);
+  EXPECT_NEAR(p.requests_per_event, 1.0 / 11, 1e-12);
+  EXPECT_NEAR(p.latency_mean_us, 1000 + 0.1e6 * (1 + 5.0) / 11, 1e-6);
+}
+
 TEST(model, agreement_of_a_confidence_interval) {
   EXPECT_EQ(agreement(10, 9, 11), "within");
   EXPECT_EQ(agreement(10, 10, 10), "within");
