@@ -5,8 +5,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <optional>
+
+#include "http/endpoint.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -14,13 +15,6 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace hookbench::http {
-
-std::string client_response::header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return v;
-  }
-  return {};
-}
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
@@ -32,6 +26,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   host_port target;
   client_options options;
   std::optional<beast::tcp_stream> stream;
+  tcp::resolver resolver;
   std::optional<tcp::endpoint> endpoint;
   beast::flat_buffer buffer;
   bhttp::request<bhttp::string_body> req;
@@ -45,7 +40,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   std::uint64_t opened = 0;
 
   impl(net::io_context& io, host_port t, client_options o)
-      : ioc(io), target(std::move(t)), options(o) {}
+      : ioc(io), target(std::move(t)), options(o), resolver(io) {}
 
   std::chrono::nanoseconds timeout() const { return std::chrono::nanoseconds(options.timeout); }
 
@@ -57,17 +52,22 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     }
     reused = false;
     reset_stream();
-    if (!endpoint) {
-      beast::error_code ec;
-      auto address = net::ip::make_address(target.host, ec);
-      if (ec) {
-        tcp::resolver resolver(ioc);
-        auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
-        if (ec || results.empty()) return finish(ec ? ec : net::error::host_not_found);
-        address = results.begin()->endpoint().address();
-      }
-      endpoint = tcp::endpoint(address, target.port);
-    }
+    if (!endpoint) endpoint = detail::numeric_endpoint(target);
+    if (endpoint) return do_connect();
+    // A name: resolve off the io thread (getaddrinfo may block for seconds), once per connection.
+    resolver.async_resolve(target.host, std::to_string(target.port),
+                           beast::bind_front_handler(&impl::on_resolve, shared_from_this()));
+  }
+
+  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
+    tcp::endpoint first;
+    if (!ec) ec = detail::first_endpoint(results, first);
+    if (ec) return finish(ec);
+    endpoint = first;
+    do_connect();
+  }
+
+  void do_connect() {
     stream->expires_after(timeout());
     stream->async_connect(*endpoint,
                           beast::bind_front_handler(&impl::on_connect, shared_from_this()));
@@ -115,9 +115,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     out.bytes_received = bytes;
     out.body = std::move(msg.body());
     for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers.emplace_back(std::move(name), std::string(field.value()));
+      const auto name = field.name_string();
+      out.headers.emplace_back(to_lower({name.data(), name.size()}), std::string(field.value()));
     }
     if (!msg.keep_alive() || !options.keep_alive) {
       beast::error_code ignored;
@@ -136,10 +135,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
       retried = true;
       reused = false;
       reset_stream();
-      stream->expires_after(timeout());
-      stream->async_connect(*endpoint,
-                            beast::bind_front_handler(&impl::on_connect, shared_from_this()));
-      return;
+      return do_connect();
     }
     finish(ec);
   }
@@ -191,7 +187,9 @@ void client_connection::async_send(client_request r, client_callback cb) {
 bool client_connection::busy() const { return impl_->in_flight; }
 
 void client_connection::close() {
-  if (impl_ && impl_->stream) {
+  if (!impl_) return;
+  impl_->resolver.cancel();
+  if (impl_->stream) {
     beast::error_code ec;
     impl_->stream->socket().close(ec);
     impl_->connected = false;

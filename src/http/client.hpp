@@ -23,16 +23,16 @@ struct client_request {
   std::string target = "/";
   std::string body;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  header_list headers;
 };
 
 struct client_response {
   unsigned status = 0;
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  header_list headers;  // names lower-case
   std::size_t bytes_sent = 0;
   std::size_t bytes_received = 0;
-  std::string header(std::string_view lower_name) const;
+  std::string header(std::string_view lower_name) const { return find_header(headers, lower_name); }
 };
 
 struct client_options {

@@ -8,9 +8,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
-#include <cctype>
 #include <iostream>
 #include <stdexcept>
+
+#include "http/endpoint.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -36,13 +37,6 @@ std::string request::query(std::string_view name, std::string fallback) const {
   return fallback;
 }
 
-std::string request::header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return v;
-  }
-  return {};
-}
-
 namespace {
 
 void fail(beast::error_code ec, const char* what) {
@@ -57,12 +51,6 @@ void fail(beast::error_code ec, const char* what) {
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -137,7 +125,7 @@ class session : public std::enable_shared_from_this<session> {
     req.headers.reserve(8);
     for (const auto& field : msg) {
       const auto name = field.name_string();
-      req.headers.emplace_back(lower({name.data(), name.size()}), std::string(field.value()));
+      req.headers.emplace_back(to_lower({name.data(), name.size()}), std::string(field.value()));
     }
     received_ns_ = now;
     bytes_in_ = bytes;
@@ -238,17 +226,20 @@ server::~server() { stop(); }
 void server::start() {
   auto& a = impl_->acceptor;
   beast::error_code ec;
-  auto address = net::ip::make_address(impl_->listen.host, ec);
-  if (ec) {
+  // Blocking resolution is fine here: the server starts before the io_context serves anything.
+  tcp::endpoint ep;
+  if (auto numeric = detail::numeric_endpoint(impl_->listen)) {
+    ep = *numeric;
+  } else {
     tcp::resolver resolver(impl_->ioc);
-    auto results = resolver.resolve(impl_->listen.host, std::to_string(impl_->listen.port), ec);
-    if (ec || results.empty()) {
+    const auto results =
+        resolver.resolve(impl_->listen.host, std::to_string(impl_->listen.port), ec);
+    if (!ec) ec = detail::first_endpoint(results, ep);
+    if (ec) {
       throw std::runtime_error("cannot resolve listen address " + impl_->listen.to_string() + ": " +
                                ec.message());
     }
-    address = results.begin()->endpoint().address();
   }
-  tcp::endpoint ep(address, impl_->listen.port);
   auto check = [&](const char* what) {
     if (ec) {
       throw std::runtime_error(std::string("cannot ") + what + " on " + impl_->listen.to_string() +

@@ -275,6 +275,35 @@ TEST_F(http_server_test, oversized_body_gets_413_and_server_keeps_serving) {
   EXPECT_EQ(handled, 1);
 }
 
+// Both ends resolve the name and take the first answer, so they agree on the address family.
+class http_name_test : public io_thread_test {};
+
+TEST_F(http_name_test, client_resolves_a_host_name) {
+  http::server srv(ioc_, host_port{"localhost", 0}, {},
+                   [](http::request&&, http::reply_fn reply) { reply(http::response(200, "{}")); });
+  srv.start();
+  start_io();
+  http::client_connection client(ioc_, host_port{"localhost", srv.port()});
+  for (int i = 0; i < 2; ++i) {  // the second request reuses the resolved connection
+    auto r = send(client, {"GET", "/", {}, {}, {}});
+    ASSERT_TRUE(r) << "request " << i << " timed out";
+    ASSERT_FALSE(r->ec) << r->ec.message();
+    EXPECT_EQ(r->response.status, 200u);
+  }
+  on_io([&] { client.close(); });
+  stop_io();
+}
+
+TEST(http_headers, lower_case_is_ascii_only_and_lookup_is_exact) {
+  EXPECT_EQ(http::to_lower("Content-TYPE"), "content-type");
+  EXPECT_EQ(http::to_lower("X-\xc3\x84"), "x-\xc3\x84");  // bytes above 127 are left alone
+  const http::header_list headers{{"content-type", "text/plain"}, {"x-a", "1"}, {"x-a", "2"}};
+  EXPECT_EQ(http::find_header(headers, "content-type"), "text/plain");
+  EXPECT_EQ(http::find_header(headers, "x-a"), "1");          // the first of repeated headers
+  EXPECT_EQ(http::find_header(headers, "Content-Type"), "");  // callers pass lower-case names
+  EXPECT_EQ(http::find_header(headers, "x"), "");
+}
+
 TEST(http_request, query_parameters) {
   http::request r;
   r.target = "/events?after=5&limit=3&flag";
