@@ -64,6 +64,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   tcp::acceptor acceptor;
   net::steady_timer backoff;  // after an accept error (e.g. out of descriptors): no busy loop
   bool stopped = false;
+  std::size_t sessions = 0;  // open connections
 
   impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
       : ioc(io),
@@ -78,12 +79,28 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   void on_accept(beast::error_code ec, tcp::socket socket);
 };
 
-namespace {
+namespace detail {
+
+// Counts one open connection in server::sessions() for as long as it is held.
+class session_slot {
+ public:
+  explicit session_slot(std::shared_ptr<server::impl> owner) : owner_(std::move(owner)) {
+    ++owner_->sessions;
+  }
+  ~session_slot() { --owner_->sessions; }
+  session_slot(const session_slot&) = delete;
+  session_slot& operator=(const session_slot&) = delete;
+
+ private:
+  std::shared_ptr<server::impl> owner_;
+};
 
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<server::impl> owner)
-      : stream_(std::move(socket)), owner_(std::move(owner)) {}
+      : stream_(std::move(socket)),
+        owner_(std::move(owner)),
+        slot_(std::make_shared<session_slot>(owner_)) {}
 
   void run() {
     beast::error_code ec;
@@ -91,8 +108,35 @@ class session : public std::enable_shared_from_this<session> {
     do_read();
   }
 
+  // The responder's side. `exchange` names the request its handler was given; anything aimed
+  // at an earlier one, or at one already answered or abandoned, is ignored.
+  void reply(std::uint64_t exchange, response r) {
+    if (!parked(exchange)) return;
+    phase_ = phase::replying;
+    write(std::move(r));
+  }
+
+  void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
+    if (exchange != exchange_) return;
+    if (phase_ == phase::parked) peer_closed_ = std::move(fn);
+    if (phase_ == phase::abandoned) fn();
+  }
+
  private:
+  enum class phase {
+    reading,    // a request is being read (idle timeout)
+    parked,     // the handler holds the request
+    replying,   // one complete response is being written
+    abandoned,  // the peer left while its request was parked; the socket is closed
+    closed,
+  };
+
+  bool parked(std::uint64_t exchange) const {
+    return exchange == exchange_ && phase_ == phase::parked;
+  }
+
   void do_read() {
+    phase_ = phase::reading;
     parser_.emplace();
     parser_->body_limit(owner_->options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(owner_->options.header_limit));
@@ -103,7 +147,7 @@ class session : public std::enable_shared_from_this<session> {
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     const nanos now = now_ns();
-    if (ec == bhttp::error::end_of_stream) return do_close();
+    if (ec == bhttp::error::end_of_stream) return close();
     if (ec == bhttp::error::body_limit) {
       return reject(
           now, bytes, 413,
@@ -132,10 +176,49 @@ class session : public std::enable_shared_from_this<session> {
     path_ = req.path();
     keep_alive_ = req.keep_alive;
     version_ = msg.version();
-    // While the handler holds the request (a long-poll), a closed peer is noticed at write.
+    phase_ = phase::parked;
+    peer_closed_ = nullptr;
     stream_.expires_never();
-    owner_->handler(std::move(req),
-                    [self = shared_from_this()](response r) { self->write(std::move(r)); });
+    owner_->handler(std::move(req), responder(shared_from_this(), ++exchange_));
+    if (phase_ == phase::parked) watch();
+  }
+
+  // While the handler holds the request, read on so that a peer that leaves is noticed now
+  // rather than at the write. What arrives meanwhile (a pipelined request) stays in buffer_.
+  void watch() {
+    // A peer that pipelines more than a full request while parked waits on TCP instead.
+    const auto& o = owner_->options;
+    if (buffer_.size() >= o.header_limit + o.body_limit) return;
+    watching_ = true;
+    stream_.expires_never();
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 4096)),
+                            beast::bind_front_handler(&session::on_watch, shared_from_this()));
+  }
+
+  void on_watch(beast::error_code ec, std::size_t bytes) {
+    watching_ = false;
+    if (!ec) buffer_.commit(bytes);
+    if (after_watch_) return (this->*std::exchange(after_watch_, nullptr))();
+    if (phase_ != phase::parked && phase_ != phase::replying) return;  // closed by this side
+    if (!ec) return watch();
+    // A response being written finds out by itself (or the next read does): a peer may
+    // half-close after its request and still read the answer.
+    if (phase_ == phase::replying) return;
+    abandon();
+  }
+
+  // Runs `next` once no watch read is pending: a socket allows only one read at a time.
+  void after_watch(void (session::*next)()) {
+    if (!watching_) return (this->*next)();
+    after_watch_ = next;
+    stream_.cancel();
+  }
+
+  void abandon() {
+    phase_ = phase::abandoned;
+    observe(0, 0);
+    close();
+    if (peer_closed_) std::exchange(peer_closed_, nullptr)();
   }
 
   void reject(nanos now, std::size_t bytes, unsigned status, std::string reason) {
@@ -145,6 +228,7 @@ class session : public std::enable_shared_from_this<session> {
     if (auto q = path_.find('?'); q != std::string::npos) path_.resize(q);
     keep_alive_ = false;  // the stream is not in a known state after a parse failure
     version_ = 11;
+    phase_ = phase::replying;
     response r = json_error(status, std::move(reason));
     r.close = true;
     write(std::move(r));
@@ -167,17 +251,29 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
-    if (owner_->observer) {
-      owner_->observer(exchange{received_ns_, bytes_in_, ec ? 0 : bytes, status_, path_});
+    observe(ec ? 0 : bytes, status_);
+    const bool keep_alive = res_.keep_alive();
+    res_ = {};  // a parked connection should not hold on to its last response
+    if (ec) {
+      fail(ec, "write");
+      return close();
     }
-    if (ec) return fail(ec, "write");
-    if (!res_.keep_alive()) return do_close();
-    do_read();
+    if (!keep_alive) return close();
+    after_watch(&session::do_read);
   }
 
-  void do_close() {
+  void observe(std::size_t bytes_out, unsigned status) {
+    if (owner_->observer) {
+      owner_->observer(exchange{received_ns_, bytes_in_, bytes_out, status, path_});
+    }
+  }
+
+  void close() {
+    if (phase_ != phase::abandoned) phase_ = phase::closed;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+    slot_.reset();
   }
 
   beast::tcp_stream stream_;
@@ -185,6 +281,12 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
   std::shared_ptr<server::impl> owner_;
+  std::shared_ptr<session_slot> slot_;  // released when the connection closes
+  phase phase_ = phase::reading;
+  std::uint64_t exchange_ = 0;  // requests read so far; names the current one
+  bool watching_ = false;
+  void (session::*after_watch_)() = nullptr;
+  std::function<void()> peer_closed_;
   nanos received_ns_ = 0;
   std::size_t bytes_in_ = 0;
   std::string path_;
@@ -193,7 +295,16 @@ class session : public std::enable_shared_from_this<session> {
   unsigned status_ = 0;
 };
 
-}  // namespace
+}  // namespace detail
+
+responder::responder(std::shared_ptr<detail::session> session, std::uint64_t exchange)
+    : session_(std::move(session)), exchange_(exchange) {}
+
+void responder::operator()(response r) const { session_->reply(exchange_, std::move(r)); }
+
+void responder::on_peer_closed(std::function<void()> fn) const {
+  session_->on_peer_closed(exchange_, std::move(fn));
+}
 
 void server::impl::do_accept() {
   acceptor.async_accept(net::make_strand(ioc),
@@ -212,7 +323,7 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::make_shared<session>(std::move(socket), shared_from_this())->run();
+  std::make_shared<detail::session>(std::move(socket), shared_from_this())->run();
   do_accept();
 }
 
@@ -264,6 +375,8 @@ void server::stop() {
   impl_->acceptor.close(ec);
   impl_->backoff.cancel();
 }
+
+std::size_t server::sessions() const { return impl_->sessions; }
 
 std::uint16_t server::port() const {
   beast::error_code ec;

@@ -1,6 +1,6 @@
 // An asynchronous HTTP/1.1 server on Asio + Beast: one session per connection, keep-alive,
 // TCP_NODELAY, bounded header and body sizes, idle timeout. The handler gets a plain request
-// and a reply callback, which it may call later (a parked long-poll) on the server's thread.
+// and a responder, which it may use later (a parked long-poll) on the server's thread.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +17,34 @@ class io_context;
 
 namespace hookbench::http {
 
-using reply_fn = std::function<void(response)>;
-using handler_fn = std::function<void(request&&, reply_fn)>;
+namespace detail {
+class session;
+}
+
+// How a handler answers the request it was given. Copyable; every copy answers the same
+// request, and only the first answer counts: later calls, and calls after the peer has gone,
+// do nothing. Use it on the server's io thread only.
+class responder {
+ public:
+  responder(std::shared_ptr<detail::session> session, std::uint64_t exchange);
+
+  // One complete response.
+  void operator()(response r) const;
+  // For a parked request: `fn` runs once if the peer closes the connection before the answer.
+  // The session reads while the request is parked to notice; bytes of a pipelined next request
+  // are kept for later.
+  void on_peer_closed(std::function<void()> fn) const;
+
+ private:
+  std::shared_ptr<detail::session> session_;
+  std::uint64_t exchange_;
+};
+using reply_fn = responder;
+using handler_fn = std::function<void(request&&, responder)>;
 
 // Called once per exchange after the response is written (or after a rejected request):
-// when the request arrived, bytes read, bytes written, the status sent.
+// when the request arrived, bytes read, bytes written, the status sent (0 when the peer left
+// before a parked request was answered).
 struct exchange {
   nanos received_ns = 0;
   std::size_t bytes_in = 0;
@@ -50,6 +73,9 @@ class server {
   void start();
   void stop();
   std::uint16_t port() const;
+  // Connections open right now, parked and idle keep-alive ones included. Read it on the io
+  // thread.
+  std::size_t sessions() const;
 
   struct impl;  // Beast state, defined in server.cpp (public so its sessions can name it)
 

@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <future>
 #include <map>
@@ -31,38 +32,74 @@ namespace {
 namespace net = boost::asio;
 constexpr auto kWait = std::chrono::seconds(10);
 
+// A blocking loopback client for byte-exact checks; every send and receive is bounded (5 s).
+class raw_socket {
+ public:
+  explicit raw_socket(std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd_ < 0) return;
+    timeval tv{5, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) close();
+  }
+  ~raw_socket() { close(); }
+  raw_socket(const raw_socket&) = delete;
+  raw_socket& operator=(const raw_socket&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  // Errors are ignored: a server may answer and close before reading all of an oversized request.
+  void send_all(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (fd_ >= 0 && sent < bytes.size()) {
+      const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+  // Everything received so far once it contains `marker`, or when the peer closes or 5 s pass.
+  std::string read_until(std::string_view marker) {
+    while (fd_ >= 0 && in_.find(marker) == std::string::npos && read_some()) {
+    }
+    return in_;
+  }
+
+  std::string read_to_close() {
+    while (fd_ >= 0 && read_some()) {
+    }
+    return in_;
+  }
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  bool read_some() {
+    char buf[4096];
+    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    in_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  std::string in_;
+};
+
 // Sends `raw` on a fresh loopback connection and returns everything the server sends back
-// until it closes (or 5 s pass). Send errors are ignored: a server may answer and close before
-// reading all of an oversized request.
+// until it closes (or 5 s pass).
 std::string raw_exchange(std::uint16_t port, const std::string& raw) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "<socket failed>";
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "<connect failed>";
-  }
-  std::size_t sent = 0;
-  while (sent < raw.size()) {
-    const ssize_t n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  return out;
+  raw_socket s(port);
+  if (!s.connected()) return "<connect failed>";
+  s.send_all(raw);
+  return s.read_to_close();
 }
 
 // "HTTP/1.1 413 Payload Too Large\r\n..." -> 413; 0 when there is no status line.
@@ -323,6 +360,130 @@ TEST(http_json_error, escapes_quotes_and_backslashes) {
   EXPECT_EQ(r.status, 404u);
   const auto j = nlohmann::json::parse(r.body);
   EXPECT_EQ(j["error"], "no \"route\" for a\\b");
+}
+
+// --- parked requests ------------------------------------------------------------------------
+
+// A server on a handler that each test supplies. The handlers, the observer and the state they
+// share (members below) live on the io thread; the test reads that state through on_io.
+class http_seam_test : public io_thread_test {
+ protected:
+  void start_server(http::handler_fn handler) {
+    server_.emplace(ioc_, host_port{"127.0.0.1", 0}, http::server_options{}, std::move(handler),
+                    [this](const http::exchange& x) { exchanges_.push_back(x); });
+    server_->start();
+    port_ = server_->port();
+    ASSERT_NE(port_, 0);
+    start_io();
+  }
+
+  void TearDown() override {
+    stop_io();
+    server_.reset();
+  }
+
+  // Polls `pred` on the io thread until it holds; false after kWait.
+  template <class Pred>
+  bool eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    for (;;) {
+      bool ok = false;
+      on_io([&] { ok = pred(); });
+      if (ok) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  bool sessions_drop_to_zero() {
+    return eventually([&] { return server_->sessions() == 0; });
+  }
+
+  // Answers with `body` after `delay`, from a timer on the io thread.
+  void reply_later(http::responder reply, std::chrono::milliseconds delay, std::string body) {
+    auto timer = std::make_shared<net::steady_timer>(ioc_, delay);
+    timer->async_wait([timer, reply, body = std::move(body)](boost::system::error_code) {
+      reply(http::response(200, body));
+    });
+  }
+
+  std::optional<http::server> server_;
+  std::uint16_t port_ = 0;
+  std::vector<http::exchange> exchanges_;
+  std::vector<http::responder> parked_;
+  int peer_closed_ = 0;
+};
+
+TEST_F(http_seam_test, parked_request_notices_the_peer_leaving) {
+  start_server([this](http::request&& req, http::responder reply) {
+    if (req.path() != "/wait") return reply(http::response(200, "{}"));
+    reply.on_peer_closed([this] { ++peer_closed_; });
+    parked_.push_back(reply);
+  });
+  {
+    raw_socket peer(port_);
+    peer.send_all("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(eventually([&] { return parked_.size() == 1; }));
+    EXPECT_TRUE(eventually([&] { return server_->sessions() == 1; }));
+  }
+  ASSERT_TRUE(eventually([&] { return peer_closed_ == 1; }));
+  EXPECT_TRUE(sessions_drop_to_zero());
+  on_io([&] {
+    parked_[0](http::response(200, "{}"));  // too late: nothing to write to, nothing happens
+    parked_[0].on_peer_closed([this] { ++peer_closed_; });  // already gone: runs at once
+    EXPECT_EQ(peer_closed_, 2);
+    ASSERT_EQ(exchanges_.size(), 1u);
+    EXPECT_EQ(exchanges_[0].status, 0u);  // counted once, as answered by nobody
+    EXPECT_EQ(exchanges_[0].bytes_out, 0u);
+    EXPECT_GT(exchanges_[0].bytes_in, 0u);
+  });
+  http::client_response res;
+  ASSERT_FALSE(http::fetch({"127.0.0.1", port_}, {"GET", "/ok", {}, {}, {}}, res));
+  EXPECT_EQ(res.status, 200u);
+}
+
+TEST_F(http_seam_test, parked_request_answered_later_arrives_intact) {
+  start_server([this](http::request&& req, http::responder reply) {
+    reply_later(reply, std::chrono::milliseconds(50), "{\"late\":\"" + req.path() + "\"}");
+  });
+  http::client_connection client(ioc_, {"127.0.0.1", port_});
+  for (int i = 0; i < 2; ++i) {  // and the connection serves the next one
+    auto r = send(client, {"GET", "/poll" + std::to_string(i), {}, {}, {}});
+    ASSERT_TRUE(r) << "request " << i << " timed out";
+    ASSERT_FALSE(r->ec) << r->ec.message();
+    EXPECT_EQ(r->response.status, 200u);
+    EXPECT_EQ(r->response.body, "{\"late\":\"/poll" + std::to_string(i) + "\"}");
+  }
+  on_io([&] {
+    EXPECT_EQ(client.connections_opened(), 1u);
+    client.close();
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, request_pipelined_behind_a_parked_one_is_answered_after_it) {
+  start_server([this](http::request&& req, http::responder reply) {
+    if (req.path() == "/wait") return parked_.push_back(reply);
+    reply(http::response(200, "{\"path\":\"" + req.path() + "\"}"));
+  });
+  raw_socket peer(port_);
+  peer.send_all("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(eventually([&] { return parked_.size() == 1; }));
+  // Sent while the first is parked: the session's watch read takes these bytes and must keep
+  // them for the parser.
+  peer.send_all("GET /next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  on_io([&] {
+    EXPECT_EQ(exchanges_.size(), 0u);  // /next waits for /wait's answer
+    parked_[0](http::response(200, "{\"path\":\"/wait\"}"));
+  });
+  const std::string out = peer.read_to_close();
+  const auto first = out.find("\"path\":\"/wait\"");
+  const auto second = out.find("\"path\":\"/next\"");
+  ASSERT_NE(first, std::string::npos) << out;
+  ASSERT_NE(second, std::string::npos) << out;
+  EXPECT_LT(first, second);
+  EXPECT_TRUE(sessions_drop_to_zero());
 }
 
 // --- the producer's routes, in-process ------------------------------------------------------
