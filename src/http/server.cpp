@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <deque>
 #include <iostream>
 #include <stdexcept>
 
@@ -48,6 +49,9 @@ void fail(beast::error_code ec, const char* what) {
   }
   std::cerr << "hookbench: http server " << what << ": " << ec.message() << "\n";
 }
+
+// A write that makes no progress for this long means a peer that stopped reading.
+constexpr std::chrono::seconds kWriteTimeout(30);
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
@@ -95,6 +99,46 @@ class session_slot {
   std::shared_ptr<server::impl> owner_;
 };
 
+class session;
+
+// A streamed response's state, shared by the handler (as a stream_reply) and its session,
+// which writes the queue out.
+struct chunked_stream final : stream_reply {
+  enum class write_kind { none, head, part, last };
+
+  bool write(std::string data) override;
+  void end() override;
+  bool open() const override { return session && !ending; }
+  std::size_t queued_bytes() const override { return queued; }
+  std::uint64_t bytes_written() const override { return written; }
+  void on_closed(std::function<void()> fn) override {
+    if (closed) return fn();
+    closed_fn = std::move(fn);
+  }
+
+  // Forgets the queue and the session (which holds this stream too), then says so.
+  void close() {
+    closed = true;
+    session = nullptr;
+    parts.clear();
+    queued = 0;
+    if (closed_fn) std::exchange(closed_fn, nullptr)();
+  }
+
+  std::shared_ptr<detail::session> session;  // null once closed
+  std::optional<bhttp::response<bhttp::empty_body>> head;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> head_serializer;
+  bool chunked = true;  // false for an HTTP/1.0 peer: the body ends when the connection does
+  bool keep_alive = true;
+  std::deque<std::string> parts;
+  std::size_t queued = 0;
+  std::uint64_t written = 0;
+  write_kind in_flight = write_kind::none;
+  bool ending = false;
+  bool closed = false;
+  std::function<void()> closed_fn;
+};
+
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<server::impl> owner)
@@ -116,6 +160,50 @@ class session : public std::enable_shared_from_this<session> {
     write(std::move(r));
   }
 
+  std::shared_ptr<stream_reply> start_stream(std::uint64_t exchange, response r) {
+    auto body = std::make_shared<chunked_stream>();
+    if (!parked(exchange)) {
+      body->close();
+      return body;
+    }
+    phase_ = phase::streaming;
+    status_ = r.status;
+    body->session = shared_from_this();
+    body->chunked = version_ >= 11;
+    body->keep_alive = body->chunked && keep_alive_ && !r.close;
+    auto& head = body->head.emplace();
+    head.version(version_);
+    head.result(r.status);
+    head.set(bhttp::field::server, owner_->options.server_name);
+    head.set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) head.set(k, v);
+    head.keep_alive(body->keep_alive);
+    head.chunked(body->chunked);
+    body->head_serializer.emplace(head);
+    body_ = body;
+    body_->in_flight = chunked_stream::write_kind::head;
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write_header(
+        stream_, *body_->head_serializer,
+        beast::bind_front_handler(&session::on_stream_write, shared_from_this()));
+    return body;
+  }
+
+  // Writes the next queued part, or the end of the body once it was asked for and the queue
+  // has drained. One write at a time: Beast allows no more on a stream.
+  void pump() {
+    if (!body_ || body_->in_flight != chunked_stream::write_kind::none) return;
+    auto& b = *body_;
+    if (!b.parts.empty()) {
+      const auto part = net::buffer(b.parts.front());
+      if (b.chunked) return stream_write(chunked_stream::write_kind::part, bhttp::make_chunk(part));
+      return stream_write(chunked_stream::write_kind::part, part);
+    }
+    if (!b.ending) return;
+    if (!b.chunked) return end_stream(false);  // the close is the end of the body
+    stream_write(chunked_stream::write_kind::last, bhttp::make_chunk_last());
+  }
+
   void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
     if (exchange != exchange_) return;
     if (phase_ == phase::parked) peer_closed_ = std::move(fn);
@@ -127,6 +215,7 @@ class session : public std::enable_shared_from_this<session> {
     reading,    // a request is being read (idle timeout)
     parked,     // the handler holds the request
     replying,   // one complete response is being written
+    streaming,  // a streamed response is open
     abandoned,  // the peer left while its request was parked; the socket is closed
     closed,
   };
@@ -180,7 +269,7 @@ class session : public std::enable_shared_from_this<session> {
     peer_closed_ = nullptr;
     stream_.expires_never();
     owner_->handler(std::move(req), responder(shared_from_this(), ++exchange_));
-    if (phase_ == phase::parked) watch();
+    if (phase_ == phase::parked || phase_ == phase::streaming) watch();
   }
 
   // While the handler holds the request, read on so that a peer that leaves is noticed now
@@ -199,11 +288,14 @@ class session : public std::enable_shared_from_this<session> {
     watching_ = false;
     if (!ec) buffer_.commit(bytes);
     if (after_watch_) return (this->*std::exchange(after_watch_, nullptr))();
-    if (phase_ != phase::parked && phase_ != phase::replying) return;  // closed by this side
+    if (phase_ != phase::parked && phase_ != phase::replying && phase_ != phase::streaming) {
+      return;  // closed by this side
+    }
     if (!ec) return watch();
     // A response being written finds out by itself (or the next read does): a peer may
     // half-close after its request and still read the answer.
     if (phase_ == phase::replying) return;
+    if (phase_ == phase::streaming) return end_stream(false);
     abandon();
   }
 
@@ -245,7 +337,7 @@ class session : public std::enable_shared_from_this<session> {
     res_.keep_alive(keep_alive_ && !r.close);
     res_.prepare_payload();
     status_ = r.status;
-    stream_.expires_after(std::chrono::seconds(30));
+    stream_.expires_after(kWriteTimeout);
     bhttp::async_write(stream_, res_,
                        beast::bind_front_handler(&session::on_write, shared_from_this()));
   }
@@ -260,6 +352,51 @@ class session : public std::enable_shared_from_this<session> {
     }
     if (!keep_alive) return close();
     after_watch(&session::do_read);
+  }
+
+  template <class Buffers>
+  void stream_write(chunked_stream::write_kind kind, const Buffers& buffers) {
+    body_->in_flight = kind;
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&session::on_stream_write, shared_from_this()));
+  }
+
+  void on_stream_write(beast::error_code ec, std::size_t bytes) {
+    if (!body_) return;  // ended already: the peer left while this write was in flight
+    auto& b = *body_;
+    b.written += bytes;
+    if (ec) {
+      fail(ec, "write");
+      return end_stream(false);
+    }
+    switch (std::exchange(b.in_flight, chunked_stream::write_kind::none)) {
+      case chunked_stream::write_kind::head:
+        b.head_serializer.reset();
+        b.head.reset();
+        break;
+      case chunked_stream::write_kind::part:
+        b.queued -= b.parts.front().size();
+        b.parts.pop_front();
+        break;
+      case chunked_stream::write_kind::last:
+        return end_stream(true);
+      case chunked_stream::write_kind::none:
+        break;
+    }
+    pump();
+  }
+
+  // The streamed response is over: its body ended (`complete`), the peer left or a write failed.
+  void end_stream(bool complete) {
+    auto body = std::exchange(body_, nullptr);
+    observe(body->written, status_);
+    if (complete && body->keep_alive) {
+      after_watch(&session::do_read);
+    } else {
+      close();
+    }
+    body->close();
   }
 
   void observe(std::size_t bytes_out, unsigned status) {
@@ -287,6 +424,7 @@ class session : public std::enable_shared_from_this<session> {
   bool watching_ = false;
   void (session::*after_watch_)() = nullptr;
   std::function<void()> peer_closed_;
+  std::shared_ptr<chunked_stream> body_;  // while streaming
   nanos received_ns_ = 0;
   std::size_t bytes_in_ = 0;
   std::string path_;
@@ -295,12 +433,31 @@ class session : public std::enable_shared_from_this<session> {
   unsigned status_ = 0;
 };
 
+bool chunked_stream::write(std::string data) {
+  if (!open()) return false;
+  if (data.empty()) return true;  // an empty chunk would end the body
+  queued += data.size();
+  parts.push_back(std::move(data));
+  session->pump();
+  return true;
+}
+
+void chunked_stream::end() {
+  if (!open()) return;
+  ending = true;
+  session->pump();
+}
+
 }  // namespace detail
 
 responder::responder(std::shared_ptr<detail::session> session, std::uint64_t exchange)
     : session_(std::move(session)), exchange_(exchange) {}
 
 void responder::operator()(response r) const { session_->reply(exchange_, std::move(r)); }
+
+std::shared_ptr<stream_reply> responder::stream(response head) const {
+  return session_->start_stream(exchange_, std::move(head));
+}
 
 void responder::on_peer_closed(std::function<void()> fn) const {
   session_->on_peer_closed(exchange_, std::move(fn));

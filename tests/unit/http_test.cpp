@@ -362,14 +362,14 @@ TEST(http_json_error, escapes_quotes_and_backslashes) {
   EXPECT_EQ(j["error"], "no \"route\" for a\\b");
 }
 
-// --- parked requests ------------------------------------------------------------------------
+// --- parked requests and streamed responses --------------------------------------------------
 
 // A server on a handler that each test supplies. The handlers, the observer and the state they
 // share (members below) live on the io thread; the test reads that state through on_io.
 class http_seam_test : public io_thread_test {
  protected:
-  void start_server(http::handler_fn handler) {
-    server_.emplace(ioc_, host_port{"127.0.0.1", 0}, http::server_options{}, std::move(handler),
+  void start_server(http::handler_fn handler, http::server_options options = {}) {
+    server_.emplace(ioc_, host_port{"127.0.0.1", 0}, options, std::move(handler),
                     [this](const http::exchange& x) { exchanges_.push_back(x); });
     server_->start();
     port_ = server_->port();
@@ -407,12 +407,69 @@ class http_seam_test : public io_thread_test {
     });
   }
 
+  // Streams `parts` one every `gap`, then ends the body.
+  void stream_parts(std::shared_ptr<http::stream_reply> body, std::vector<std::string> parts,
+                    std::chrono::milliseconds gap) {
+    auto timer = std::make_shared<net::steady_timer>(ioc_, gap);
+    timer->async_wait(
+        [this, timer, body, parts = std::move(parts), gap](boost::system::error_code) mutable {
+          if (parts.empty()) return body->end();
+          EXPECT_TRUE(body->write(parts.front()));
+          parts.erase(parts.begin());
+          stream_parts(body, std::move(parts), gap);
+        });
+  }
+
+  static http::response event_stream_head() {
+    http::response head(200);
+    head.content_type = "text/event-stream";
+    head.headers.emplace_back("Cache-Control", "no-cache");
+    return head;
+  }
+
+  // /stream sends kParts, one every `gap`; any other path gets its path back as JSON.
+  http::handler_fn streaming_handler(std::chrono::milliseconds gap) {
+    return [this, gap](http::request&& req, http::responder reply) {
+      if (req.path() != "/stream") {
+        return reply(http::response(200, "{\"path\":\"" + req.path() + "\"}"));
+      }
+      stream_parts(reply.stream(event_stream_head()),
+                   std::vector<std::string>(std::begin(kParts), std::end(kParts)), gap);
+    };
+  }
+
+  static constexpr const char* kParts[] = {"data: one\n\n", "data: two, a longer one\n\n",
+                                           "data: 3\n\n"};
+  static std::string all_parts() { return std::string(kParts[0]) + kParts[1] + kParts[2]; }
+
   std::optional<http::server> server_;
   std::uint16_t port_ = 0;
   std::vector<http::exchange> exchanges_;
   std::vector<http::responder> parked_;
   int peer_closed_ = 0;
+  std::vector<std::shared_ptr<http::stream_reply>> streams_;
+  int stream_closed_ = 0;
 };
+
+// The body of a chunked response decoded, or a description of what is wrong with its framing.
+std::string dechunk(std::string_view body) {
+  std::string out;
+  for (;;) {
+    const auto eol = body.find("\r\n");
+    if (eol == std::string_view::npos) return "<no chunk size line>";
+    std::size_t size = 0;
+    const auto hex = body.substr(0, eol);
+    if (hex.empty() || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+      return "<bad chunk size '" + std::string(hex) + "'>";
+    }
+    size = std::stoul(std::string(hex), nullptr, 16);
+    body.remove_prefix(eol + 2);
+    if (size == 0) return body == "\r\n" ? out : "<bytes after the last chunk>";
+    if (body.size() < size + 2 || body.substr(size, 2) != "\r\n") return "<truncated chunk>";
+    out.append(body.substr(0, size));
+    body.remove_prefix(size + 2);
+  }
+}
 
 TEST_F(http_seam_test, parked_request_notices_the_peer_leaving) {
   start_server([this](http::request&& req, http::responder reply) {
@@ -483,6 +540,69 @@ TEST_F(http_seam_test, request_pipelined_behind_a_parked_one_is_answered_after_i
   ASSERT_NE(first, std::string::npos) << out;
   ASSERT_NE(second, std::string::npos) << out;
   EXPECT_LT(first, second);
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, streamed_response_is_valid_chunked_http) {
+  start_server(streaming_handler(std::chrono::milliseconds(10)));
+  const std::string out =
+      raw_exchange(port_, "GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(status_of(out), 200u) << out;
+  const std::string head = out.substr(0, out.find("\r\n\r\n"));
+  EXPECT_NE(head.find("\r\nTransfer-Encoding: chunked"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nContent-Type: text/event-stream"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nCache-Control: no-cache"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(dechunk(body_of(out)), all_parts());
+  ASSERT_TRUE(eventually([&] { return exchanges_.size() == 1; }));
+  on_io([&] {
+    EXPECT_EQ(exchanges_[0].status, 200u);
+    EXPECT_EQ(exchanges_[0].bytes_out, out.size());  // observed once, with every wire byte
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, streamed_response_to_http_1_0_ends_with_the_connection) {
+  start_server(streaming_handler(std::chrono::milliseconds(10)));
+  const std::string out = raw_exchange(port_, "GET /stream HTTP/1.0\r\n\r\n");
+  ASSERT_EQ(status_of(out), 200u) << out;
+  EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos) << out;
+  EXPECT_EQ(body_of(out), all_parts());
+}
+
+TEST_F(http_seam_test, idle_stream_outlives_the_idle_timeout) {
+  http::server_options options;
+  options.idle_timeout = 100 * kNanosPerMilli;
+  start_server(streaming_handler(std::chrono::milliseconds(250)), options);
+  const std::string out =
+      raw_exchange(port_, "GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(dechunk(body_of(out)), all_parts());
+}
+
+TEST_F(http_seam_test, stream_to_a_reader_that_leaves_closes) {
+  start_server([this](http::request&&, http::responder reply) {
+    auto body = reply.stream(event_stream_head());
+    body->on_closed([this] { ++stream_closed_; });
+    body->write("data: first\n\n");
+    streams_.push_back(body);
+  });
+  {
+    raw_socket reader(port_);
+    reader.send_all("GET /forever HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(reader.read_until("data: first").find("data: first"), std::string::npos);
+  }
+  ASSERT_TRUE(eventually([&] { return stream_closed_ == 1; }));
+  on_io([&] {
+    auto& body = *streams_[0];
+    EXPECT_FALSE(body.open());
+    EXPECT_FALSE(body.write("data: late\n\n"));
+    EXPECT_EQ(body.queued_bytes(), 0u);
+    EXPECT_GT(body.bytes_written(), 0u);
+    body.end();  // harmless
+    ASSERT_EQ(exchanges_.size(), 1u);
+    EXPECT_EQ(exchanges_[0].bytes_out, body.bytes_written());
+    EXPECT_EQ(stream_closed_, 1);
+  });
   EXPECT_TRUE(sessions_drop_to_zero());
 }
 
