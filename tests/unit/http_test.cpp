@@ -433,14 +433,40 @@ class http_seam_test : public io_thread_test {
       if (req.path() != "/stream") {
         return reply(http::response(200, "{\"path\":\"" + req.path() + "\"}"));
       }
-      stream_parts(reply.stream(event_stream_head()),
-                   std::vector<std::string>(std::begin(kParts), std::end(kParts)), gap);
+      auto body = reply.stream(event_stream_head());
+      streams_.push_back(body);
+      stream_parts(body, std::vector<std::string>(std::begin(kParts), std::end(kParts)), gap);
     };
   }
 
   static constexpr const char* kParts[] = {"data: one\n\n", "data: two, a longer one\n\n",
                                            "data: 3\n\n"};
   static std::string all_parts() { return std::string(kParts[0]) + kParts[1] + kParts[2]; }
+
+  // What a client_connection's async_stream saw; io thread only.
+  struct stream_seen {
+    unsigned status = 0;
+    std::string content_type;
+    std::string body;
+    bool first_piece_before_the_end = false;
+    std::optional<boost::system::error_code> end;
+  };
+
+  std::shared_ptr<stream_seen> read_stream(http::client_connection& client, std::string target) {
+    auto seen = std::make_shared<stream_seen>();
+    http::stream_callbacks cb;
+    cb.on_head = [seen](unsigned status, const http::header_list& headers) {
+      seen->status = status;
+      seen->content_type = http::find_header(headers, "content-type");
+    };
+    cb.on_data = [this, seen](std::string_view data) {
+      if (seen->body.empty()) seen->first_piece_before_the_end = streams_.back()->open();
+      seen->body += data;
+    };
+    cb.on_end = [seen](boost::system::error_code ec) { seen->end = ec; };
+    on_io([&] { client.async_stream({"GET", std::move(target), {}, {}, {}}, std::move(cb)); });
+    return seen;
+  }
 
   std::optional<http::server> server_;
   std::uint16_t port_ = 0;
@@ -568,6 +594,101 @@ TEST_F(http_seam_test, streamed_response_to_http_1_0_ends_with_the_connection) {
   ASSERT_EQ(status_of(out), 200u) << out;
   EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos) << out;
   EXPECT_EQ(body_of(out), all_parts());
+}
+
+TEST_F(http_seam_test, client_reads_a_stream_as_it_arrives_then_reuses_the_connection) {
+  start_server(streaming_handler(std::chrono::milliseconds(20)));
+  http::client_connection client(ioc_, {"127.0.0.1", port_});
+  auto seen = read_stream(client, "/stream");
+  ASSERT_TRUE(eventually([&] { return seen->end.has_value(); }));
+  on_io([&] {
+    EXPECT_FALSE(*seen->end) << seen->end->message();
+    EXPECT_EQ(seen->status, 200u);
+    EXPECT_EQ(seen->content_type, "text/event-stream");
+    EXPECT_EQ(seen->body, all_parts());
+    EXPECT_TRUE(seen->first_piece_before_the_end);  // handed over as it came, not at the end
+    ASSERT_EQ(exchanges_.size(), 1u);
+    EXPECT_EQ(client.bytes_received(), exchanges_[0].bytes_out);
+  });
+  auto r = send(client, {"GET", "/after", {}, {}, {}});
+  ASSERT_TRUE(r) << "timed out";
+  ASSERT_FALSE(r->ec) << r->ec.message();
+  EXPECT_EQ(r->response.body, "{\"path\":\"/after\"}");
+  on_io([&] {
+    EXPECT_EQ(client.connections_opened(), 1u);
+    client.close();
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, client_close_ends_its_stream) {
+  start_server([this](http::request&&, http::responder reply) {
+    auto body = reply.stream(event_stream_head());
+    body->on_closed([this] { ++stream_closed_; });
+    body->write("data: first\n\n");
+    streams_.push_back(body);
+  });
+  http::client_connection client(ioc_, {"127.0.0.1", port_});
+  auto seen = read_stream(client, "/forever");
+  ASSERT_TRUE(eventually([&] { return !seen->body.empty(); }));
+  on_io([&] { client.close(); });
+  ASSERT_TRUE(eventually([&] { return seen->end.has_value(); }));
+  on_io([&] { EXPECT_EQ(*seen->end, boost::asio::error::operation_aborted); });
+  EXPECT_TRUE(eventually([&] { return stream_closed_ == 1; }));
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, client_stream_head_is_bounded_by_the_timeout) {
+  start_server([this](http::request&&, http::responder reply) { parked_.push_back(reply); });
+  http::client_options options;
+  options.timeout = 200 * kNanosPerMilli;
+  http::client_connection client(ioc_, {"127.0.0.1", port_}, options);
+  auto seen = read_stream(client, "/never");
+  ASSERT_TRUE(eventually([&] { return seen->end.has_value(); }));
+  on_io([&] {
+    EXPECT_EQ(http::describe(*seen->end), "timed out");
+    EXPECT_EQ(seen->status, 0u);  // no head was handed over
+  });
+}
+
+// A close-delimited body (no length, no chunks) from a bare socket server: the end of the
+// connection is the end of the body.
+TEST_F(http_seam_test, client_reads_a_close_delimited_stream) {
+  start_io();
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  timeval tv{5, 0};  // bounds the accept below
+  setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::thread peer([listener] {
+    const int fd = accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    char buf[4096];
+    (void)!recv(fd, buf, sizeof buf, 0);  // the request; its content does not matter here
+    const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome body";
+    (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  });
+  http::client_connection client(ioc_, {"127.0.0.1", ntohs(addr.sin_port)});
+  auto seen = std::make_shared<stream_seen>();
+  http::stream_callbacks cb;
+  cb.on_data = [seen](std::string_view data) { seen->body += data; };
+  cb.on_end = [seen](boost::system::error_code ec) { seen->end = ec; };
+  on_io([&] { client.async_stream({"GET", "/", {}, {}, {}}, std::move(cb)); });
+  const bool ended = eventually([&] { return seen->end.has_value(); });
+  peer.join();
+  ::close(listener);
+  ASSERT_TRUE(ended);
+  on_io([&] {
+    EXPECT_FALSE(*seen->end) << seen->end->message();
+    EXPECT_EQ(seen->body, "some body");
+  });
 }
 
 TEST_F(http_seam_test, idle_stream_outlives_the_idle_timeout) {
