@@ -5,8 +5,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <optional>
+
+#include "http/endpoint.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -14,13 +15,6 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace hookbench::http {
-
-std::string client_response::header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return v;
-  }
-  return {};
-}
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
@@ -32,12 +26,18 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   host_port target;
   client_options options;
   std::optional<beast::tcp_stream> stream;
+  tcp::resolver resolver;
   std::optional<tcp::endpoint> endpoint;
   beast::flat_buffer buffer;
   bhttp::request<bhttp::string_body> req;
   std::optional<bhttp::response_parser<bhttp::string_body>> parser;
   client_callback cb;
   client_response out;
+  bool streaming = false;  // this request's response is read piece by piece
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> stream_parser;
+  std::vector<char> piece;  // where the body of a stream is read into
+  stream_callbacks scb;
+  std::uint64_t received = 0;
   bool connected = false;
   bool reused = false;  // this attempt runs on a socket that served an earlier request
   bool retried = false;
@@ -45,9 +45,29 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   std::uint64_t opened = 0;
 
   impl(net::io_context& io, host_port t, client_options o)
-      : ioc(io), target(std::move(t)), options(o) {}
+      : ioc(io), target(std::move(t)), options(o), resolver(io) {}
 
   std::chrono::nanoseconds timeout() const { return std::chrono::nanoseconds(options.timeout); }
+
+  void begin(client_request r, bool stream_body) {
+    in_flight = true;
+    retried = false;
+    streaming = stream_body;
+    req = {};
+    req.version(11);
+    req.method_string(r.method);
+    req.target(r.target);
+    req.set(bhttp::field::host, target.to_string());
+    req.set(bhttp::field::user_agent, "hookbench");
+    for (auto& [k, v] : r.headers) req.set(k, v);
+    if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
+      req.set(bhttp::field::content_type, r.content_type);
+      req.body() = std::move(r.body);
+    }
+    req.keep_alive(options.keep_alive);
+    req.prepare_payload();
+    start();
+  }
 
   void start() {
     out = {};
@@ -57,17 +77,22 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     }
     reused = false;
     reset_stream();
-    if (!endpoint) {
-      beast::error_code ec;
-      auto address = net::ip::make_address(target.host, ec);
-      if (ec) {
-        tcp::resolver resolver(ioc);
-        auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
-        if (ec || results.empty()) return finish(ec ? ec : net::error::host_not_found);
-        address = results.begin()->endpoint().address();
-      }
-      endpoint = tcp::endpoint(address, target.port);
-    }
+    if (!endpoint) endpoint = detail::numeric_endpoint(target);
+    if (endpoint) return do_connect();
+    // A name: resolve off the io thread (getaddrinfo may block for seconds), once per connection.
+    resolver.async_resolve(target.host, std::to_string(target.port),
+                           beast::bind_front_handler(&impl::on_resolve, shared_from_this()));
+  }
+
+  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
+    tcp::endpoint first;
+    if (!ec) ec = detail::first_endpoint(results, first);
+    if (ec) return finish(ec);
+    endpoint = first;
+    do_connect();
+  }
+
+  void do_connect() {
     stream->expires_after(timeout());
     stream->async_connect(*endpoint,
                           beast::bind_front_handler(&impl::on_connect, shared_from_this()));
@@ -101,45 +126,97 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   void on_write(beast::error_code ec, std::size_t bytes) {
     if (ec) return on_failure(ec);
     out.bytes_sent = bytes;
+    stream->expires_after(timeout());
+    if (streaming) return read_head();
     parser.emplace();
     parser->body_limit(options.body_limit);
-    stream->expires_after(timeout());
     bhttp::async_read(*stream, buffer, *parser,
                       beast::bind_front_handler(&impl::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) return on_failure(ec);
+    received += bytes;
     auto msg = parser->release();
     out.status = msg.result_int();
     out.bytes_received = bytes;
     out.body = std::move(msg.body());
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    if (!msg.keep_alive() || !options.keep_alive) {
-      beast::error_code ignored;
-      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream->close();
-      connected = false;
-    }
+    out.headers = lower_cased(msg);
+    if (!msg.keep_alive() || !options.keep_alive) disconnect();
     finish({});
+  }
+
+  // A streamed response: the head within the timeout, then the body piece by piece, unbounded.
+  void read_head() {
+    stream_parser.emplace();
+    stream_parser->body_limit(boost::none);
+    bhttp::async_read_header(*stream, buffer, *stream_parser,
+                             beast::bind_front_handler(&impl::on_head, shared_from_this()));
+  }
+
+  void on_head(beast::error_code ec, std::size_t bytes) {
+    if (ec) return on_failure(ec);
+    received += bytes;
+    stream->expires_never();
+    piece.resize(16 * 1024);
+    const auto& msg = stream_parser->get();
+    if (scb.on_head) scb.on_head(msg.result_int(), lower_cased(msg));
+    read_body();
+  }
+
+  void read_body() {
+    if (!stream->socket().is_open()) return end_stream(net::error::operation_aborted);  // close()
+    if (stream_parser->is_done()) return end_stream({});
+    auto& body = stream_parser->get().body();
+    body.data = piece.data();
+    body.size = piece.size();
+    bhttp::async_read_some(*stream, buffer, *stream_parser,
+                           beast::bind_front_handler(&impl::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t bytes) {
+    received += bytes;
+    if (ec == bhttp::error::need_buffer) ec = {};  // the piece is full: hand it over
+    if (ec) return end_stream(ec);
+    const std::size_t got = piece.size() - stream_parser->get().body().size;
+    if (got > 0 && scb.on_data) scb.on_data({piece.data(), got});
+    read_body();
+  }
+
+  void end_stream(beast::error_code ec) {
+    if (!ec && (!stream_parser->get().keep_alive() || !options.keep_alive)) disconnect();
+    stream_parser.reset();
+    piece = {};
+    finish(ec);
+  }
+
+  template <class Message>
+  static header_list lower_cased(const Message& msg) {
+    header_list headers;
+    for (const auto& field : msg) {
+      const auto name = field.name_string();
+      headers.emplace_back(to_lower({name.data(), name.size()}), std::string(field.value()));
+    }
+    return headers;
+  }
+
+  void disconnect() {
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream->close();
+    connected = false;
   }
 
   void on_failure(beast::error_code ec) {
     connected = false;
     // A keep-alive socket the server closed while idle fails on first use: retry once afresh.
-    const bool stale = reused && !retried && out.bytes_received == 0 && ec != beast::error::timeout;
+    const bool stale = reused && !retried && out.bytes_received == 0 &&
+                       ec != beast::error::timeout && ec != net::error::operation_aborted;
     if (stale) {
       retried = true;
       reused = false;
       reset_stream();
-      stream->expires_after(timeout());
-      stream->async_connect(*endpoint,
-                            beast::bind_front_handler(&impl::on_connect, shared_from_this()));
-      return;
+      return do_connect();
     }
     finish(ec);
   }
@@ -154,6 +231,12 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     }
     in_flight = false;
     // Move everything out first: the callback may start the next request on this connection.
+    if (std::exchange(streaming, false)) {
+      auto on_end = std::move(scb.on_end);
+      scb = {};
+      if (on_end) on_end(ec);
+      return;
+    }
     auto callback = std::move(cb);
     cb = nullptr;
     client_response result = std::move(out);
@@ -168,30 +251,21 @@ client_connection::client_connection(net::io_context& ioc, host_port target, cli
 client_connection::~client_connection() { close(); }
 
 void client_connection::async_send(client_request r, client_callback cb) {
-  auto& i = *impl_;
-  i.in_flight = true;
-  i.retried = false;
-  i.cb = std::move(cb);
-  i.req = {};
-  i.req.version(11);
-  i.req.method_string(r.method);
-  i.req.target(r.target);
-  i.req.set(bhttp::field::host, i.target.to_string());
-  i.req.set(bhttp::field::user_agent, "hookbench");
-  for (auto& [k, v] : r.headers) i.req.set(k, v);
-  if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
-    i.req.set(bhttp::field::content_type, r.content_type);
-    i.req.body() = std::move(r.body);
-  }
-  i.req.keep_alive(i.options.keep_alive);
-  i.req.prepare_payload();
-  i.start();
+  impl_->cb = std::move(cb);
+  impl_->begin(std::move(r), false);
+}
+
+void client_connection::async_stream(client_request r, stream_callbacks cb) {
+  impl_->scb = std::move(cb);
+  impl_->begin(std::move(r), true);
 }
 
 bool client_connection::busy() const { return impl_->in_flight; }
 
 void client_connection::close() {
-  if (impl_ && impl_->stream) {
+  if (!impl_) return;
+  impl_->resolver.cancel();
+  if (impl_->stream) {
     beast::error_code ec;
     impl_->stream->socket().close(ec);
     impl_->connected = false;
@@ -199,6 +273,8 @@ void client_connection::close() {
 }
 
 std::uint64_t client_connection::connections_opened() const { return impl_->opened; }
+
+std::uint64_t client_connection::bytes_received() const { return impl_->received; }
 
 boost::system::error_code fetch(const host_port& target, const client_request& req,
                                 client_response& out, nanos timeout) {

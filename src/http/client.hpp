@@ -1,6 +1,7 @@
 // An asynchronous HTTP/1.1 client connection on Asio + Beast: one request in flight at a time,
 // keep-alive (reused socket) or a new connection per request, a timeout on every step, and the
-// bytes each exchange put on the wire. Also a blocking fetch() for setup and control calls.
+// bytes each exchange put on the wire; responses read whole or, for a body that arrives over
+// time (server-sent events), piece by piece. Also a blocking fetch() for setup and control.
 #pragma once
 
 #include <boost/system/error_code.hpp>
@@ -23,16 +24,16 @@ struct client_request {
   std::string target = "/";
   std::string body;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  header_list headers;
 };
 
 struct client_response {
   unsigned status = 0;
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  header_list headers;  // names lower-case
   std::size_t bytes_sent = 0;
   std::size_t bytes_received = 0;
-  std::string header(std::string_view lower_name) const;
+  std::string header(std::string_view lower_name) const { return find_header(headers, lower_name); }
 };
 
 struct client_options {
@@ -42,6 +43,16 @@ struct client_options {
 };
 
 using client_callback = std::function<void(boost::system::error_code, client_response&&)>;
+
+struct stream_callbacks {
+  // Once the status line and headers (names lower-case) have arrived.
+  std::function<void(unsigned status, const header_list& headers)> on_head;
+  // Each piece of the body as it arrives, chunk framing removed; pieces need not match the
+  // parts the server wrote.
+  std::function<void(std::string_view data)> on_data;
+  // Once: the body ended (no error), or an error, operation_aborted after close().
+  std::function<void(boost::system::error_code)> on_end;
+};
 
 class client_connection {
  public:
@@ -54,9 +65,15 @@ class client_connection {
   // One request at a time; the callback runs on the io_context's thread. A request that fails
   // on a reused keep-alive socket before any response byte is retried once on a fresh one.
   void async_send(client_request req, client_callback cb);
+  // A request whose response body arrives over time (chunked or close-delimited). Connecting
+  // and the response head are bounded by options.timeout, the body is not: a stream may stay
+  // idle for long. close() ends it. After a clean end the connection serves the next request.
+  void async_stream(client_request req, stream_callbacks cb);
   bool busy() const;
   void close();
   std::uint64_t connections_opened() const;
+  // Wire bytes read on this connection so far, every response included.
+  std::uint64_t bytes_received() const;
 
  private:
   struct impl;

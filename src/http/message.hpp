@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "http/headers.hpp"
 
 namespace hookbench::http {
 
@@ -16,7 +17,7 @@ struct request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // as received, names lower-case
+  header_list headers;  // as received, names lower-case
   bool keep_alive = true;
   std::size_t wire_bytes = 0;  // request line + headers + body as read from the socket
   nanos received_ns = 0;       // when the whole request had been read
@@ -24,7 +25,7 @@ struct request {
   std::string path() const { return target.substr(0, target.find('?')); }
   // Value of a query parameter, or `fallback` when absent.
   std::string query(std::string_view name, std::string fallback = {}) const;
-  std::string header(std::string_view lower_name) const;
+  std::string header(std::string_view lower_name) const { return find_header(headers, lower_name); }
 };
 
 struct response {
@@ -34,7 +35,7 @@ struct response {
   unsigned status = 200;
   std::string body;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  header_list headers;
   bool close = false;  // ask the server to close after writing
 };
 

@@ -8,9 +8,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
-#include <cctype>
+#include <deque>
 #include <iostream>
 #include <stdexcept>
+
+#include "http/endpoint.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -36,13 +38,6 @@ std::string request::query(std::string_view name, std::string fallback) const {
   return fallback;
 }
 
-std::string request::header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return v;
-  }
-  return {};
-}
-
 namespace {
 
 void fail(beast::error_code ec, const char* what) {
@@ -55,14 +50,11 @@ void fail(beast::error_code ec, const char* what) {
   std::cerr << "hookbench: http server " << what << ": " << ec.message() << "\n";
 }
 
+// A write that makes no progress for this long means a peer that stopped reading.
+constexpr std::chrono::seconds kWriteTimeout(30);
+
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -76,6 +68,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   tcp::acceptor acceptor;
   net::steady_timer backoff;  // after an accept error (e.g. out of descriptors): no busy loop
   bool stopped = false;
+  std::size_t sessions = 0;  // open connections
 
   impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
       : ioc(io),
@@ -90,12 +83,68 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   void on_accept(beast::error_code ec, tcp::socket socket);
 };
 
-namespace {
+namespace detail {
+
+// Counts one open connection in server::sessions() for as long as it is held.
+class session_slot {
+ public:
+  explicit session_slot(std::shared_ptr<server::impl> owner) : owner_(std::move(owner)) {
+    ++owner_->sessions;
+  }
+  ~session_slot() { --owner_->sessions; }
+  session_slot(const session_slot&) = delete;
+  session_slot& operator=(const session_slot&) = delete;
+
+ private:
+  std::shared_ptr<server::impl> owner_;
+};
+
+class session;
+
+// A streamed response's state, shared by the handler (as a stream_reply) and its session,
+// which writes the queue out.
+struct chunked_stream final : stream_reply {
+  enum class write_kind { none, head, part, last };
+
+  bool write(std::string data) override;
+  void end() override;
+  bool open() const override { return session && !ending; }
+  std::size_t queued_bytes() const override { return queued; }
+  std::uint64_t bytes_written() const override { return written; }
+  void on_closed(std::function<void()> fn) override {
+    if (closed) return fn();
+    closed_fn = std::move(fn);
+  }
+
+  // Forgets the queue and the session (which holds this stream too), then says so.
+  void close() {
+    closed = true;
+    session = nullptr;
+    parts.clear();
+    queued = 0;
+    if (closed_fn) std::exchange(closed_fn, nullptr)();
+  }
+
+  std::shared_ptr<detail::session> session;  // null once closed
+  std::optional<bhttp::response<bhttp::empty_body>> head;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> head_serializer;
+  bool chunked = true;  // false for an HTTP/1.0 peer: the body ends when the connection does
+  bool keep_alive = true;
+  std::deque<std::string> parts;
+  std::size_t queued = 0;
+  std::uint64_t written = 0;
+  write_kind in_flight = write_kind::none;
+  bool ending = false;
+  bool closed = false;
+  std::function<void()> closed_fn;
+};
 
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<server::impl> owner)
-      : stream_(std::move(socket)), owner_(std::move(owner)) {}
+      : stream_(std::move(socket)),
+        owner_(std::move(owner)),
+        slot_(std::make_shared<session_slot>(owner_)) {}
 
   void run() {
     beast::error_code ec;
@@ -103,8 +152,80 @@ class session : public std::enable_shared_from_this<session> {
     do_read();
   }
 
+  // The responder's side. `exchange` names the request its handler was given; anything aimed
+  // at an earlier one, or at one already answered or abandoned, is ignored.
+  void reply(std::uint64_t exchange, response r) {
+    if (!parked(exchange)) return;
+    phase_ = phase::replying;
+    write(std::move(r));
+  }
+
+  std::shared_ptr<stream_reply> start_stream(std::uint64_t exchange, response r) {
+    auto body = std::make_shared<chunked_stream>();
+    if (!parked(exchange)) {
+      body->close();
+      return body;
+    }
+    phase_ = phase::streaming;
+    status_ = r.status;
+    body->session = shared_from_this();
+    body->chunked = version_ >= 11;
+    body->keep_alive = body->chunked && keep_alive_ && !r.close;
+    auto& head = body->head.emplace();
+    head.version(version_);
+    head.result(r.status);
+    head.set(bhttp::field::server, owner_->options.server_name);
+    head.set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) head.set(k, v);
+    head.keep_alive(body->keep_alive);
+    head.chunked(body->chunked);
+    body->head_serializer.emplace(head);
+    body_ = body;
+    body_->in_flight = chunked_stream::write_kind::head;
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write_header(
+        stream_, *body_->head_serializer,
+        beast::bind_front_handler(&session::on_stream_write, shared_from_this()));
+    return body;
+  }
+
+  // Writes the next queued part, or the end of the body once it was asked for and the queue
+  // has drained. One write at a time: Beast allows no more on a stream.
+  void pump() {
+    if (!body_ || body_->in_flight != chunked_stream::write_kind::none) return;
+    auto& b = *body_;
+    if (!b.parts.empty()) {
+      const auto part = net::buffer(b.parts.front());
+      if (b.chunked) return stream_write(chunked_stream::write_kind::part, bhttp::make_chunk(part));
+      return stream_write(chunked_stream::write_kind::part, part);
+    }
+    if (!b.ending) return;
+    if (!b.chunked) return end_stream(false);  // the close is the end of the body
+    stream_write(chunked_stream::write_kind::last, bhttp::make_chunk_last());
+  }
+
+  void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
+    if (exchange != exchange_) return;
+    if (phase_ == phase::parked) peer_closed_ = std::move(fn);
+    if (phase_ == phase::abandoned) fn();
+  }
+
  private:
+  enum class phase {
+    reading,    // a request is being read (idle timeout)
+    parked,     // the handler holds the request
+    replying,   // one complete response is being written
+    streaming,  // a streamed response is open
+    abandoned,  // the peer left while its request was parked; the socket is closed
+    closed,
+  };
+
+  bool parked(std::uint64_t exchange) const {
+    return exchange == exchange_ && phase_ == phase::parked;
+  }
+
   void do_read() {
+    phase_ = phase::reading;
     parser_.emplace();
     parser_->body_limit(owner_->options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(owner_->options.header_limit));
@@ -115,7 +236,7 @@ class session : public std::enable_shared_from_this<session> {
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     const nanos now = now_ns();
-    if (ec == bhttp::error::end_of_stream) return do_close();
+    if (ec == bhttp::error::end_of_stream) return close();
     if (ec == bhttp::error::body_limit) {
       return reject(
           now, bytes, 413,
@@ -137,17 +258,59 @@ class session : public std::enable_shared_from_this<session> {
     req.headers.reserve(8);
     for (const auto& field : msg) {
       const auto name = field.name_string();
-      req.headers.emplace_back(lower({name.data(), name.size()}), std::string(field.value()));
+      req.headers.emplace_back(to_lower({name.data(), name.size()}), std::string(field.value()));
     }
     received_ns_ = now;
     bytes_in_ = bytes;
     path_ = req.path();
     keep_alive_ = req.keep_alive;
     version_ = msg.version();
-    // While the handler holds the request (a long-poll), a closed peer is noticed at write.
+    phase_ = phase::parked;
+    peer_closed_ = nullptr;
     stream_.expires_never();
-    owner_->handler(std::move(req),
-                    [self = shared_from_this()](response r) { self->write(std::move(r)); });
+    owner_->handler(std::move(req), responder(shared_from_this(), ++exchange_));
+    if (phase_ == phase::parked || phase_ == phase::streaming) watch();
+  }
+
+  // While the handler holds the request, read on so that a peer that leaves is noticed now
+  // rather than at the write. What arrives meanwhile (a pipelined request) stays in buffer_.
+  void watch() {
+    // A peer that pipelines more than a full request while parked waits on TCP instead.
+    const auto& o = owner_->options;
+    if (buffer_.size() >= o.header_limit + o.body_limit) return;
+    watching_ = true;
+    stream_.expires_never();
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 4096)),
+                            beast::bind_front_handler(&session::on_watch, shared_from_this()));
+  }
+
+  void on_watch(beast::error_code ec, std::size_t bytes) {
+    watching_ = false;
+    if (!ec) buffer_.commit(bytes);
+    if (after_watch_) return (this->*std::exchange(after_watch_, nullptr))();
+    if (phase_ != phase::parked && phase_ != phase::replying && phase_ != phase::streaming) {
+      return;  // closed by this side
+    }
+    if (!ec) return watch();
+    // A response being written finds out by itself (or the next read does): a peer may
+    // half-close after its request and still read the answer.
+    if (phase_ == phase::replying) return;
+    if (phase_ == phase::streaming) return end_stream(false);
+    abandon();
+  }
+
+  // Runs `next` once no watch read is pending: a socket allows only one read at a time.
+  void after_watch(void (session::*next)()) {
+    if (!watching_) return (this->*next)();
+    after_watch_ = next;
+    stream_.cancel();
+  }
+
+  void abandon() {
+    phase_ = phase::abandoned;
+    observe(0, 0);
+    close();
+    if (peer_closed_) std::exchange(peer_closed_, nullptr)();
   }
 
   void reject(nanos now, std::size_t bytes, unsigned status, std::string reason) {
@@ -157,6 +320,7 @@ class session : public std::enable_shared_from_this<session> {
     if (auto q = path_.find('?'); q != std::string::npos) path_.resize(q);
     keep_alive_ = false;  // the stream is not in a known state after a parse failure
     version_ = 11;
+    phase_ = phase::replying;
     response r = json_error(status, std::move(reason));
     r.close = true;
     write(std::move(r));
@@ -173,23 +337,80 @@ class session : public std::enable_shared_from_this<session> {
     res_.keep_alive(keep_alive_ && !r.close);
     res_.prepare_payload();
     status_ = r.status;
-    stream_.expires_after(std::chrono::seconds(30));
+    stream_.expires_after(kWriteTimeout);
     bhttp::async_write(stream_, res_,
                        beast::bind_front_handler(&session::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
-    if (owner_->observer) {
-      owner_->observer(exchange{received_ns_, bytes_in_, ec ? 0 : bytes, status_, path_});
+    observe(ec ? 0 : bytes, status_);
+    const bool keep_alive = res_.keep_alive();
+    res_ = {};  // a parked connection should not hold on to its last response
+    if (ec) {
+      fail(ec, "write");
+      return close();
     }
-    if (ec) return fail(ec, "write");
-    if (!res_.keep_alive()) return do_close();
-    do_read();
+    if (!keep_alive) return close();
+    after_watch(&session::do_read);
   }
 
-  void do_close() {
+  template <class Buffers>
+  void stream_write(chunked_stream::write_kind kind, const Buffers& buffers) {
+    body_->in_flight = kind;
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&session::on_stream_write, shared_from_this()));
+  }
+
+  void on_stream_write(beast::error_code ec, std::size_t bytes) {
+    if (!body_) return;  // ended already: the peer left while this write was in flight
+    auto& b = *body_;
+    b.written += bytes;
+    if (ec) {
+      fail(ec, "write");
+      return end_stream(false);
+    }
+    switch (std::exchange(b.in_flight, chunked_stream::write_kind::none)) {
+      case chunked_stream::write_kind::head:
+        b.head_serializer.reset();
+        b.head.reset();
+        break;
+      case chunked_stream::write_kind::part:
+        b.queued -= b.parts.front().size();
+        b.parts.pop_front();
+        break;
+      case chunked_stream::write_kind::last:
+        return end_stream(true);
+      case chunked_stream::write_kind::none:
+        break;
+    }
+    pump();
+  }
+
+  // The streamed response is over: its body ended (`complete`), the peer left or a write failed.
+  void end_stream(bool complete) {
+    auto body = std::exchange(body_, nullptr);
+    observe(body->written, status_);
+    if (complete && body->keep_alive) {
+      after_watch(&session::do_read);
+    } else {
+      close();
+    }
+    body->close();
+  }
+
+  void observe(std::size_t bytes_out, unsigned status) {
+    if (owner_->observer) {
+      owner_->observer(exchange{received_ns_, bytes_in_, bytes_out, status, path_});
+    }
+  }
+
+  void close() {
+    if (phase_ != phase::abandoned) phase_ = phase::closed;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+    slot_.reset();
   }
 
   beast::tcp_stream stream_;
@@ -197,6 +418,13 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
   std::shared_ptr<server::impl> owner_;
+  std::shared_ptr<session_slot> slot_;  // released when the connection closes
+  phase phase_ = phase::reading;
+  std::uint64_t exchange_ = 0;  // requests read so far; names the current one
+  bool watching_ = false;
+  void (session::*after_watch_)() = nullptr;
+  std::function<void()> peer_closed_;
+  std::shared_ptr<chunked_stream> body_;  // while streaming
   nanos received_ns_ = 0;
   std::size_t bytes_in_ = 0;
   std::string path_;
@@ -205,7 +433,35 @@ class session : public std::enable_shared_from_this<session> {
   unsigned status_ = 0;
 };
 
-}  // namespace
+bool chunked_stream::write(std::string data) {
+  if (!open()) return false;
+  if (data.empty()) return true;  // an empty chunk would end the body
+  queued += data.size();
+  parts.push_back(std::move(data));
+  session->pump();
+  return true;
+}
+
+void chunked_stream::end() {
+  if (!open()) return;
+  ending = true;
+  session->pump();
+}
+
+}  // namespace detail
+
+responder::responder(std::shared_ptr<detail::session> session, std::uint64_t exchange)
+    : session_(std::move(session)), exchange_(exchange) {}
+
+void responder::operator()(response r) const { session_->reply(exchange_, std::move(r)); }
+
+std::shared_ptr<stream_reply> responder::stream(response head) const {
+  return session_->start_stream(exchange_, std::move(head));
+}
+
+void responder::on_peer_closed(std::function<void()> fn) const {
+  session_->on_peer_closed(exchange_, std::move(fn));
+}
 
 void server::impl::do_accept() {
   acceptor.async_accept(net::make_strand(ioc),
@@ -224,7 +480,7 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::make_shared<session>(std::move(socket), shared_from_this())->run();
+  std::make_shared<detail::session>(std::move(socket), shared_from_this())->run();
   do_accept();
 }
 
@@ -238,17 +494,20 @@ server::~server() { stop(); }
 void server::start() {
   auto& a = impl_->acceptor;
   beast::error_code ec;
-  auto address = net::ip::make_address(impl_->listen.host, ec);
-  if (ec) {
+  // Blocking resolution is fine here: the server starts before the io_context serves anything.
+  tcp::endpoint ep;
+  if (auto numeric = detail::numeric_endpoint(impl_->listen)) {
+    ep = *numeric;
+  } else {
     tcp::resolver resolver(impl_->ioc);
-    auto results = resolver.resolve(impl_->listen.host, std::to_string(impl_->listen.port), ec);
-    if (ec || results.empty()) {
+    const auto results =
+        resolver.resolve(impl_->listen.host, std::to_string(impl_->listen.port), ec);
+    if (!ec) ec = detail::first_endpoint(results, ep);
+    if (ec) {
       throw std::runtime_error("cannot resolve listen address " + impl_->listen.to_string() + ": " +
                                ec.message());
     }
-    address = results.begin()->endpoint().address();
   }
-  tcp::endpoint ep(address, impl_->listen.port);
   auto check = [&](const char* what) {
     if (ec) {
       throw std::runtime_error(std::string("cannot ") + what + " on " + impl_->listen.to_string() +
@@ -273,6 +532,8 @@ void server::stop() {
   impl_->acceptor.close(ec);
   impl_->backoff.cancel();
 }
+
+std::size_t server::sessions() const { return impl_->sessions; }
 
 std::uint16_t server::port() const {
   beast::error_code ec;

@@ -1,6 +1,6 @@
 // An asynchronous HTTP/1.1 server on Asio + Beast: one session per connection, keep-alive,
 // TCP_NODELAY, bounded header and body sizes, idle timeout. The handler gets a plain request
-// and a reply callback, which it may call later (a parked long-poll) on the server's thread.
+// and a responder, which it may use later (a parked long-poll) on the server's thread.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +17,60 @@ class io_context;
 
 namespace hookbench::http {
 
-using reply_fn = std::function<void(response)>;
-using handler_fn = std::function<void(request&&, reply_fn)>;
+namespace detail {
+class session;
+}
 
-// Called once per exchange after the response is written (or after a rejected request):
-// when the request arrived, bytes read, bytes written, the status sent.
+// The body of a streamed response (server-sent events, a streamed poll), sent in parts with
+// chunked transfer encoding (close-delimited to an HTTP/1.0 peer). Parts are queued and
+// written one at a time. Use it on the server's io thread only, and end() it: a stream that is
+// dropped unended stays open until the peer leaves.
+class stream_reply {
+ public:
+  virtual ~stream_reply() = default;
+  // Queues one part; false, and the part dropped, once the peer has gone or end() was called.
+  virtual bool write(std::string data) = 0;
+  // Ends the body once the queue has drained; the connection then reads its next request (or
+  // closes, if the request asked for that).
+  virtual void end() = 0;
+  virtual bool open() const = 0;
+  // Accepted by write() but not yet on the wire: what a caller bounds per slow reader.
+  virtual std::size_t queued_bytes() const = 0;
+  // On the wire so far, head and chunk framing included.
+  virtual std::uint64_t bytes_written() const = 0;
+  // Runs once, when the body has ended or the peer has gone (at once if that has happened).
+  virtual void on_closed(std::function<void()> fn) = 0;
+};
+
+// How a handler answers the request it was given. Copyable; every copy answers the same
+// request, and only the first answer counts: later calls, and calls after the peer has gone,
+// do nothing. Use it on the server's io thread only.
+class responder {
+ public:
+  responder(std::shared_ptr<detail::session> session, std::uint64_t exchange);
+
+  // One complete response.
+  void operator()(response r) const;
+  // Starts a streamed response: the status line and headers of `head` are written now (its
+  // body is ignored), the body in parts through the stream returned. A request that can no
+  // longer be answered gets a stream that is already closed. While the stream is open, the
+  // idle timeout does not apply; a part that takes over 30 s to write closes the connection.
+  std::shared_ptr<stream_reply> stream(response head) const;
+  // For a parked request: `fn` runs once if the peer closes the connection before the answer.
+  // The session reads while the request is parked to notice; bytes of a pipelined next request
+  // are kept for later.
+  void on_peer_closed(std::function<void()> fn) const;
+
+ private:
+  std::shared_ptr<detail::session> session_;
+  std::uint64_t exchange_;
+};
+using reply_fn = responder;  // the name handlers knew before there was more than one reply
+using handler_fn = std::function<void(request&&, responder)>;
+
+// Called once per exchange after the response is written (after a streamed response has
+// ended, or after a rejected request): when the request arrived, bytes read, bytes written,
+// the status sent (0 when the peer left before a parked request was answered).
 struct exchange {
   nanos received_ns = 0;
   std::size_t bytes_in = 0;
@@ -50,6 +99,9 @@ class server {
   void start();
   void stop();
   std::uint16_t port() const;
+  // Connections open right now, parked, streaming and idle keep-alive ones included. Read it
+  // on the io thread.
+  std::size_t sessions() const;
 
   struct impl;  // Beast state, defined in server.cpp (public so its sessions can name it)
 

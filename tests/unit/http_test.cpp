@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <future>
 #include <map>
@@ -31,38 +32,74 @@ namespace {
 namespace net = boost::asio;
 constexpr auto kWait = std::chrono::seconds(10);
 
+// A blocking loopback client for byte-exact checks; every send and receive is bounded (5 s).
+class raw_socket {
+ public:
+  explicit raw_socket(std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd_ < 0) return;
+    timeval tv{5, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) close();
+  }
+  ~raw_socket() { close(); }
+  raw_socket(const raw_socket&) = delete;
+  raw_socket& operator=(const raw_socket&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  // Errors are ignored: a server may answer and close before reading all of an oversized request.
+  void send_all(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (fd_ >= 0 && sent < bytes.size()) {
+      const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+  // Everything received so far once it contains `marker`, or when the peer closes or 5 s pass.
+  std::string read_until(std::string_view marker) {
+    while (fd_ >= 0 && in_.find(marker) == std::string::npos && read_some()) {
+    }
+    return in_;
+  }
+
+  std::string read_to_close() {
+    while (fd_ >= 0 && read_some()) {
+    }
+    return in_;
+  }
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  bool read_some() {
+    char buf[4096];
+    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    in_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  std::string in_;
+};
+
 // Sends `raw` on a fresh loopback connection and returns everything the server sends back
-// until it closes (or 5 s pass). Send errors are ignored: a server may answer and close before
-// reading all of an oversized request.
+// until it closes (or 5 s pass).
 std::string raw_exchange(std::uint16_t port, const std::string& raw) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "<socket failed>";
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "<connect failed>";
-  }
-  std::size_t sent = 0;
-  while (sent < raw.size()) {
-    const ssize_t n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  return out;
+  raw_socket s(port);
+  if (!s.connected()) return "<connect failed>";
+  s.send_all(raw);
+  return s.read_to_close();
 }
 
 // "HTTP/1.1 413 Payload Too Large\r\n..." -> 413; 0 when there is no status line.
@@ -275,6 +312,35 @@ TEST_F(http_server_test, oversized_body_gets_413_and_server_keeps_serving) {
   EXPECT_EQ(handled, 1);
 }
 
+// Both ends resolve the name and take the first answer, so they agree on the address family.
+class http_name_test : public io_thread_test {};
+
+TEST_F(http_name_test, client_resolves_a_host_name) {
+  http::server srv(ioc_, host_port{"localhost", 0}, {},
+                   [](http::request&&, http::reply_fn reply) { reply(http::response(200, "{}")); });
+  srv.start();
+  start_io();
+  http::client_connection client(ioc_, host_port{"localhost", srv.port()});
+  for (int i = 0; i < 2; ++i) {  // the second request reuses the resolved connection
+    auto r = send(client, {"GET", "/", {}, {}, {}});
+    ASSERT_TRUE(r) << "request " << i << " timed out";
+    ASSERT_FALSE(r->ec) << r->ec.message();
+    EXPECT_EQ(r->response.status, 200u);
+  }
+  on_io([&] { client.close(); });
+  stop_io();
+}
+
+TEST(http_headers, lower_case_is_ascii_only_and_lookup_is_exact) {
+  EXPECT_EQ(http::to_lower("Content-TYPE"), "content-type");
+  EXPECT_EQ(http::to_lower("X-\xc3\x84"), "x-\xc3\x84");  // bytes above 127 are left alone
+  const http::header_list headers{{"content-type", "text/plain"}, {"x-a", "1"}, {"x-a", "2"}};
+  EXPECT_EQ(http::find_header(headers, "content-type"), "text/plain");
+  EXPECT_EQ(http::find_header(headers, "x-a"), "1");          // the first of repeated headers
+  EXPECT_EQ(http::find_header(headers, "Content-Type"), "");  // callers pass lower-case names
+  EXPECT_EQ(http::find_header(headers, "x"), "");
+}
+
 TEST(http_request, query_parameters) {
   http::request r;
   r.target = "/events?after=5&limit=3&flag";
@@ -294,6 +360,371 @@ TEST(http_json_error, escapes_quotes_and_backslashes) {
   EXPECT_EQ(r.status, 404u);
   const auto j = nlohmann::json::parse(r.body);
   EXPECT_EQ(j["error"], "no \"route\" for a\\b");
+}
+
+// --- parked requests and streamed responses --------------------------------------------------
+
+// A server on a handler that each test supplies. The handlers, the observer and the state they
+// share (members below) live on the io thread; the test reads that state through on_io.
+class http_seam_test : public io_thread_test {
+ protected:
+  void start_server(http::handler_fn handler, http::server_options options = {}) {
+    server_.emplace(ioc_, host_port{"127.0.0.1", 0}, options, std::move(handler),
+                    [this](const http::exchange& x) { exchanges_.push_back(x); });
+    server_->start();
+    port_ = server_->port();
+    ASSERT_NE(port_, 0);
+    start_io();
+  }
+
+  void TearDown() override {
+    stop_io();
+    server_.reset();
+  }
+
+  // Polls `pred` on the io thread until it holds; false after kWait.
+  template <class Pred>
+  bool eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    for (;;) {
+      bool ok = false;
+      on_io([&] { ok = pred(); });
+      if (ok) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  bool sessions_drop_to_zero() {
+    return eventually([&] { return server_->sessions() == 0; });
+  }
+
+  // Answers with `body` after `delay`, from a timer on the io thread.
+  void reply_later(http::responder reply, std::chrono::milliseconds delay, std::string body) {
+    auto timer = std::make_shared<net::steady_timer>(ioc_, delay);
+    timer->async_wait([timer, reply, body = std::move(body)](boost::system::error_code) {
+      reply(http::response(200, body));
+    });
+  }
+
+  // Streams `parts` one every `gap`, then ends the body.
+  void stream_parts(std::shared_ptr<http::stream_reply> body, std::vector<std::string> parts,
+                    std::chrono::milliseconds gap) {
+    auto timer = std::make_shared<net::steady_timer>(ioc_, gap);
+    timer->async_wait(
+        [this, timer, body, parts = std::move(parts), gap](boost::system::error_code) mutable {
+          if (parts.empty()) return body->end();
+          EXPECT_TRUE(body->write(parts.front()));
+          parts.erase(parts.begin());
+          stream_parts(body, std::move(parts), gap);
+        });
+  }
+
+  static http::response event_stream_head() {
+    http::response head(200);
+    head.content_type = "text/event-stream";
+    head.headers.emplace_back("Cache-Control", "no-cache");
+    return head;
+  }
+
+  // /stream sends kParts, one every `gap`; any other path gets its path back as JSON.
+  http::handler_fn streaming_handler(std::chrono::milliseconds gap) {
+    return [this, gap](http::request&& req, http::responder reply) {
+      if (req.path() != "/stream") {
+        return reply(http::response(200, "{\"path\":\"" + req.path() + "\"}"));
+      }
+      auto body = reply.stream(event_stream_head());
+      streams_.push_back(body);
+      stream_parts(body, std::vector<std::string>(std::begin(kParts), std::end(kParts)), gap);
+    };
+  }
+
+  static constexpr const char* kParts[] = {"data: one\n\n", "data: two, a longer one\n\n",
+                                           "data: 3\n\n"};
+  static std::string all_parts() { return std::string(kParts[0]) + kParts[1] + kParts[2]; }
+
+  // What a client_connection's async_stream saw; io thread only.
+  struct stream_seen {
+    unsigned status = 0;
+    std::string content_type;
+    std::string body;
+    bool first_piece_before_the_end = false;
+    std::optional<boost::system::error_code> end;
+  };
+
+  std::shared_ptr<stream_seen> read_stream(http::client_connection& client, std::string target) {
+    auto seen = std::make_shared<stream_seen>();
+    http::stream_callbacks cb;
+    cb.on_head = [seen](unsigned status, const http::header_list& headers) {
+      seen->status = status;
+      seen->content_type = http::find_header(headers, "content-type");
+    };
+    cb.on_data = [this, seen](std::string_view data) {
+      if (seen->body.empty()) seen->first_piece_before_the_end = streams_.back()->open();
+      seen->body += data;
+    };
+    cb.on_end = [seen](boost::system::error_code ec) { seen->end = ec; };
+    on_io([&] { client.async_stream({"GET", std::move(target), {}, {}, {}}, std::move(cb)); });
+    return seen;
+  }
+
+  std::optional<http::server> server_;
+  std::uint16_t port_ = 0;
+  std::vector<http::exchange> exchanges_;
+  std::vector<http::responder> parked_;
+  int peer_closed_ = 0;
+  std::vector<std::shared_ptr<http::stream_reply>> streams_;
+  int stream_closed_ = 0;
+};
+
+// The body of a chunked response decoded, or a description of what is wrong with its framing.
+std::string dechunk(std::string_view body) {
+  std::string out;
+  for (;;) {
+    const auto eol = body.find("\r\n");
+    if (eol == std::string_view::npos) return "<no chunk size line>";
+    std::size_t size = 0;
+    const auto hex = body.substr(0, eol);
+    if (hex.empty() || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+      return "<bad chunk size '" + std::string(hex) + "'>";
+    }
+    size = std::stoul(std::string(hex), nullptr, 16);
+    body.remove_prefix(eol + 2);
+    if (size == 0) return body == "\r\n" ? out : "<bytes after the last chunk>";
+    if (body.size() < size + 2 || body.substr(size, 2) != "\r\n") return "<truncated chunk>";
+    out.append(body.substr(0, size));
+    body.remove_prefix(size + 2);
+  }
+}
+
+TEST_F(http_seam_test, parked_request_notices_the_peer_leaving) {
+  start_server([this](http::request&& req, http::responder reply) {
+    if (req.path() != "/wait") return reply(http::response(200, "{}"));
+    reply.on_peer_closed([this] { ++peer_closed_; });
+    parked_.push_back(reply);
+  });
+  {
+    raw_socket peer(port_);
+    peer.send_all("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(eventually([&] { return parked_.size() == 1; }));
+    EXPECT_TRUE(eventually([&] { return server_->sessions() == 1; }));
+  }
+  ASSERT_TRUE(eventually([&] { return peer_closed_ == 1; }));
+  EXPECT_TRUE(sessions_drop_to_zero());
+  on_io([&] {
+    parked_[0](http::response(200, "{}"));  // too late: nothing to write to, nothing happens
+    parked_[0].on_peer_closed([this] { ++peer_closed_; });  // already gone: runs at once
+    EXPECT_EQ(peer_closed_, 2);
+    ASSERT_EQ(exchanges_.size(), 1u);
+    EXPECT_EQ(exchanges_[0].status, 0u);  // counted once, as answered by nobody
+    EXPECT_EQ(exchanges_[0].bytes_out, 0u);
+    EXPECT_GT(exchanges_[0].bytes_in, 0u);
+  });
+  http::client_response res;
+  ASSERT_FALSE(http::fetch({"127.0.0.1", port_}, {"GET", "/ok", {}, {}, {}}, res));
+  EXPECT_EQ(res.status, 200u);
+}
+
+TEST_F(http_seam_test, parked_request_answered_later_arrives_intact) {
+  start_server([this](http::request&& req, http::responder reply) {
+    reply_later(reply, std::chrono::milliseconds(50), "{\"late\":\"" + req.path() + "\"}");
+  });
+  http::client_connection client(ioc_, {"127.0.0.1", port_});
+  for (int i = 0; i < 2; ++i) {  // and the connection serves the next one
+    auto r = send(client, {"GET", "/poll" + std::to_string(i), {}, {}, {}});
+    ASSERT_TRUE(r) << "request " << i << " timed out";
+    ASSERT_FALSE(r->ec) << r->ec.message();
+    EXPECT_EQ(r->response.status, 200u);
+    EXPECT_EQ(r->response.body, "{\"late\":\"/poll" + std::to_string(i) + "\"}");
+  }
+  on_io([&] {
+    EXPECT_EQ(client.connections_opened(), 1u);
+    client.close();
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, request_pipelined_behind_a_parked_one_is_answered_after_it) {
+  start_server([this](http::request&& req, http::responder reply) {
+    if (req.path() == "/wait") return parked_.push_back(reply);
+    reply(http::response(200, "{\"path\":\"" + req.path() + "\"}"));
+  });
+  raw_socket peer(port_);
+  peer.send_all("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(eventually([&] { return parked_.size() == 1; }));
+  // Sent while the first is parked: the session's watch read takes these bytes and must keep
+  // them for the parser.
+  peer.send_all("GET /next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  on_io([&] {
+    EXPECT_EQ(exchanges_.size(), 0u);  // /next waits for /wait's answer
+    parked_[0](http::response(200, "{\"path\":\"/wait\"}"));
+  });
+  const std::string out = peer.read_to_close();
+  const auto first = out.find("\"path\":\"/wait\"");
+  const auto second = out.find("\"path\":\"/next\"");
+  ASSERT_NE(first, std::string::npos) << out;
+  ASSERT_NE(second, std::string::npos) << out;
+  EXPECT_LT(first, second);
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, streamed_response_is_valid_chunked_http) {
+  start_server(streaming_handler(std::chrono::milliseconds(10)));
+  const std::string out =
+      raw_exchange(port_, "GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(status_of(out), 200u) << out;
+  const std::string head = out.substr(0, out.find("\r\n\r\n"));
+  EXPECT_NE(head.find("\r\nTransfer-Encoding: chunked"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nContent-Type: text/event-stream"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nCache-Control: no-cache"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(dechunk(body_of(out)), all_parts());
+  ASSERT_TRUE(eventually([&] { return exchanges_.size() == 1; }));
+  on_io([&] {
+    EXPECT_EQ(exchanges_[0].status, 200u);
+    EXPECT_EQ(exchanges_[0].bytes_out, out.size());  // observed once, with every wire byte
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, streamed_response_to_http_1_0_ends_with_the_connection) {
+  start_server(streaming_handler(std::chrono::milliseconds(10)));
+  const std::string out = raw_exchange(port_, "GET /stream HTTP/1.0\r\n\r\n");
+  ASSERT_EQ(status_of(out), 200u) << out;
+  EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos) << out;
+  EXPECT_EQ(body_of(out), all_parts());
+}
+
+TEST_F(http_seam_test, client_reads_a_stream_as_it_arrives_then_reuses_the_connection) {
+  start_server(streaming_handler(std::chrono::milliseconds(20)));
+  http::client_connection client(ioc_, {"127.0.0.1", port_});
+  auto seen = read_stream(client, "/stream");
+  ASSERT_TRUE(eventually([&] { return seen->end.has_value(); }));
+  on_io([&] {
+    EXPECT_FALSE(*seen->end) << seen->end->message();
+    EXPECT_EQ(seen->status, 200u);
+    EXPECT_EQ(seen->content_type, "text/event-stream");
+    EXPECT_EQ(seen->body, all_parts());
+    EXPECT_TRUE(seen->first_piece_before_the_end);  // handed over as it came, not at the end
+    ASSERT_EQ(exchanges_.size(), 1u);
+    EXPECT_EQ(client.bytes_received(), exchanges_[0].bytes_out);
+  });
+  auto r = send(client, {"GET", "/after", {}, {}, {}});
+  ASSERT_TRUE(r) << "timed out";
+  ASSERT_FALSE(r->ec) << r->ec.message();
+  EXPECT_EQ(r->response.body, "{\"path\":\"/after\"}");
+  on_io([&] {
+    EXPECT_EQ(client.connections_opened(), 1u);
+    client.close();
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, client_close_ends_its_stream) {
+  start_server([this](http::request&&, http::responder reply) {
+    auto body = reply.stream(event_stream_head());
+    body->on_closed([this] { ++stream_closed_; });
+    body->write("data: first\n\n");
+    streams_.push_back(body);
+  });
+  http::client_connection client(ioc_, {"127.0.0.1", port_});
+  auto seen = read_stream(client, "/forever");
+  ASSERT_TRUE(eventually([&] { return !seen->body.empty(); }));
+  on_io([&] { client.close(); });
+  ASSERT_TRUE(eventually([&] { return seen->end.has_value(); }));
+  on_io([&] { EXPECT_EQ(*seen->end, boost::asio::error::operation_aborted); });
+  EXPECT_TRUE(eventually([&] { return stream_closed_ == 1; }));
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_seam_test, client_stream_head_is_bounded_by_the_timeout) {
+  start_server([this](http::request&&, http::responder reply) { parked_.push_back(reply); });
+  http::client_options options;
+  options.timeout = 200 * kNanosPerMilli;
+  http::client_connection client(ioc_, {"127.0.0.1", port_}, options);
+  auto seen = read_stream(client, "/never");
+  ASSERT_TRUE(eventually([&] { return seen->end.has_value(); }));
+  on_io([&] {
+    EXPECT_EQ(http::describe(*seen->end), "timed out");
+    EXPECT_EQ(seen->status, 0u);  // no head was handed over
+  });
+}
+
+// A close-delimited body (no length, no chunks) from a bare socket server: the end of the
+// connection is the end of the body.
+TEST_F(http_seam_test, client_reads_a_close_delimited_stream) {
+  start_io();
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  timeval tv{5, 0};  // bounds the accept below
+  setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::thread peer([listener] {
+    const int fd = accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    char buf[4096];
+    (void)!recv(fd, buf, sizeof buf, 0);  // the request; its content does not matter here
+    const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome body";
+    (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  });
+  http::client_connection client(ioc_, {"127.0.0.1", ntohs(addr.sin_port)});
+  auto seen = std::make_shared<stream_seen>();
+  http::stream_callbacks cb;
+  cb.on_data = [seen](std::string_view data) { seen->body += data; };
+  cb.on_end = [seen](boost::system::error_code ec) { seen->end = ec; };
+  on_io([&] { client.async_stream({"GET", "/", {}, {}, {}}, std::move(cb)); });
+  const bool ended = eventually([&] { return seen->end.has_value(); });
+  peer.join();
+  ::close(listener);
+  ASSERT_TRUE(ended);
+  on_io([&] {
+    EXPECT_FALSE(*seen->end) << seen->end->message();
+    EXPECT_EQ(seen->body, "some body");
+  });
+}
+
+TEST_F(http_seam_test, idle_stream_outlives_the_idle_timeout) {
+  http::server_options options;
+  options.idle_timeout = 100 * kNanosPerMilli;
+  start_server(streaming_handler(std::chrono::milliseconds(250)), options);
+  const std::string out =
+      raw_exchange(port_, "GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(dechunk(body_of(out)), all_parts());
+}
+
+TEST_F(http_seam_test, stream_to_a_reader_that_leaves_closes) {
+  start_server([this](http::request&&, http::responder reply) {
+    auto body = reply.stream(event_stream_head());
+    body->on_closed([this] { ++stream_closed_; });
+    body->write("data: first\n\n");
+    streams_.push_back(body);
+  });
+  {
+    raw_socket reader(port_);
+    reader.send_all("GET /forever HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(reader.read_until("data: first").find("data: first"), std::string::npos);
+  }
+  ASSERT_TRUE(eventually([&] { return stream_closed_ == 1; }));
+  on_io([&] {
+    auto& body = *streams_[0];
+    EXPECT_FALSE(body.open());
+    EXPECT_FALSE(body.write("data: late\n\n"));
+    EXPECT_EQ(body.queued_bytes(), 0u);
+    EXPECT_GT(body.bytes_written(), 0u);
+    body.end();  // harmless
+    ASSERT_EQ(exchanges_.size(), 1u);
+    EXPECT_EQ(exchanges_[0].bytes_out, body.bytes_written());
+    EXPECT_EQ(stream_closed_, 1);
+  });
+  EXPECT_TRUE(sessions_drop_to_zero());
 }
 
 // --- the producer's routes, in-process ------------------------------------------------------
