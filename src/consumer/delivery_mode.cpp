@@ -1,18 +1,24 @@
 // The registry of delivery modes: one line per mode.
 #include "consumer/delivery_mode.hpp"
 
+#include "consumer/long_poll_mode.hpp"
 #include "consumer/poll_mode.hpp"
 #include "consumer/webhook_mode.hpp"
 #include "core/cli.hpp"
 
 namespace hookbench {
 
-std::vector<std::string> mode_tuning::to_args() const {
+std::vector<std::string> mode_tuning::to_args(std::string_view mode) const {
   auto us = [](nanos d) { return std::to_string(d / kNanosPerMicro) + "us"; };
-  std::vector<std::string> args = {"--backoff",   std::to_string(backoff),  "--wait",
-                                   us(wait),      "--batch-window",         us(batch_window),
-                                   "--batch-max", std::to_string(batch_max)};
-  if (max_interval > 0) args.insert(args.end(), {"--max-interval", us(max_interval)});
+  std::vector<std::string> args;
+  if (mode == "poll-adaptive") {
+    args = {"--backoff", std::to_string(backoff)};
+    if (max_interval > 0) args.insert(args.end(), {"--max-interval", us(max_interval)});
+  } else if (mode == "long-poll") {
+    args = {"--wait", us(wait)};
+  } else if (mode == "webhook-batch") {
+    args = {"--batch-window", us(batch_window), "--batch-max", std::to_string(batch_max)};
+  }
   return args;
 }
 
@@ -39,6 +45,7 @@ void apply_tuning(const nlohmann::json& tuning, model_input& in) {
   in.max_interval_s = tuning.value("max_interval_ms", 0.0) / 1e3;
   in.batch_window_s = tuning.value("batch_window_ms", 0.0) / 1e3;
   in.batch_max = tuning.value("batch_max", 0.0);
+  in.wait_s = tuning.value("wait_ms", 0.0) / 1e3;
 }
 
 void add_tuning_options(option_parser& p, mode_tuning& t) {
@@ -125,6 +132,10 @@ const std::vector<mode_info>& delivery_modes() {
        "the interval grows by --backoff after each empty poll (to --max-interval) and resets "
        "to --interval when events come",
        true, "polls", make_poll<false, true>, model_poll_adaptive},
+      {"long-poll",
+       "each subscriber keeps one GET /events?wait= parked at the producer, answered when an "
+       "event arrives (or empty after --wait) and sent again at once",
+       false, "polls", make<long_poll_mode>, model_long_poll},
       {"webhook", "the producer POSTs each event to each subscriber's receiver", false, "webhooks",
        make<webhook_mode>, model_webhook},
       {"webhook-batch",

@@ -35,7 +35,7 @@ struct mode_tuning {
   // cap for poll-adaptive, the batch window for webhook-batch, 0 otherwise.
   nanos longest_gap(std::string_view mode, bool pull, nanos interval) const;
   // The options for `hookbench client`, as `run` passes them on.
-  std::vector<std::string> to_args() const;
+  std::vector<std::string> to_args(std::string_view mode) const;
   // Only the knobs `mode` uses.
   nlohmann::json to_json(std::string_view mode, nanos interval) const;
 };

@@ -87,6 +87,27 @@ model_prediction model_webhook_batch(const model_input& in) {
   return with_bytes(p, in);
 }
 
+model_prediction model_long_poll(const model_input& in) {
+  model_prediction p;
+  const double l = in.rate, r = in.rtt_s;
+  const double w = in.wait_s > 0 ? in.wait_s : 30;
+  const double parks = std::exp(-l * r);  // the request finds nothing waiting
+  const double cycle = l > 0 ? r + parks * -std::expm1(-l * w) / l : w + r;
+  p.latency_mean_us = (in.lag_s + r / 2 + (cycle > 0 ? r / cycle * r / 2 : 0)) * 1e6;
+  p.requests_per_s = in.subscribers / cycle;
+  p.requests_per_event = l > 0 ? 1 / (l * cycle) : 0;
+  p.empty_poll_fraction = parks * std::exp(-l * w);  // answered empty when the wait ends
+  return with_bytes(p, in);
+}
+
+model_prediction model_stream(const model_input& in) {
+  model_prediction p;
+  p.latency_mean_us = (in.lag_s + in.rtt_s / 2) * 1e6;
+  // One message per event: its framing is the per-message overhead.
+  if (in.overhead_bytes > 0) p.bytes_per_event = in.overhead_bytes + in.event_bytes;
+  return p;
+}
+
 void to_json(nlohmann::json& j, const model_prediction& p) {
   j = {{"lambda_t", p.lambda_t},
        {"latency_mean_us", p.latency_mean_us},

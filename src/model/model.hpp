@@ -19,6 +19,13 @@
 //            the lambda W_eff others W_eff/2 on average: latency ~ G + R_post +
 //            W_eff (1 + lambda W_eff / 2) / (1 + lambda W_eff); requests/event = 1/(1 + lambda
 //            W_eff).
+//   long-poll: a request parks until an event (or the wait w), then the answer and the next
+//            request take a round trip R, in which events queue. A request finds events waiting
+//            with prob 1 - e^(-lambda R); otherwise it parks (1 - e^(-lambda w))/lambda on
+//            average. Cycle C = R + e^(-lambda R)(1 - e^(-lambda w))/lambda; requests/event =
+//            1/(lambda C): about 1 while lambda R << 1, batching as lambda R grows. Latency ~
+//            G + R/2, plus R/2 for the events that land in the round trip (a share R/C of time).
+//   stream (SSE, WebSocket): latency ~ G + R/2 (the one-way trip); no request per event.
 // Constant-rate arrivals change the empty-poll fraction to max(0, 1 - lambda T).
 #pragma once
 
@@ -37,6 +44,7 @@ struct model_input {
   double max_interval_s = 0;  // poll-adaptive: the cap (0 = 8T)
   double batch_window_s = 0;  // webhook-batch: W
   double batch_max = 0;       // webhook-batch: events per POST at most (0 = no cap)
+  double wait_s = 0;          // long-poll: how long a request parks at most
   double subscribers = 1;     // N
   double rtt_s = 0;           // R: for webhooks the POST round trip measured in the run (median)
   double lag_s = 0;           // G: mean generator lag measured in the run
@@ -61,6 +69,9 @@ model_prediction model_poll(const model_input& in);
 model_prediction model_webhook(const model_input& in);
 model_prediction model_poll_adaptive(const model_input& in);
 model_prediction model_webhook_batch(const model_input& in);
+model_prediction model_long_poll(const model_input& in);
+// SSE and WebSocket: one held connection per subscriber, one message per event.
+model_prediction model_stream(const model_input& in);
 void to_json(nlohmann::json& j, const model_prediction& p);
 
 // How a measured mean with its 95% CI [lo, hi] stands against the model's value:

@@ -163,7 +163,7 @@ json run_once(const run_config& cfg) {
   } else {
     client_args.insert(client_args.end(), {"--listen", "127.0.0.1:0"});
   }
-  const auto tuning_args = cfg.tuning.to_args();
+  const auto tuning_args = cfg.tuning.to_args(cfg.mode);
   client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
   child_process client("consumer", client_args, pin_c);
