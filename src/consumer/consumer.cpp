@@ -68,7 +68,7 @@ consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
     ctx_.trace = trace_.get();
     tracker_.set_trace(trace_.get());
   }
-  mode_ = info_->make(ctx_);
+  mode_ = make_strategy(*info_, ctx_);
 }
 
 consumer::~consumer() = default;
