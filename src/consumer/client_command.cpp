@@ -33,6 +33,18 @@ int client_main(int argc, char** argv) {
              }
              cfg.mode = std::string(v);
            })
+      .add("--consumer-stack", "STACK",
+           "HTTP stack of the pollers or receiver: beast, or cpp-httplib's blocking\n"
+           "                            client and server with its defaults (httplib) or with\n"
+           "                            TCP_NODELAY and reused connections (httplib-nodelay)",
+           "beast",
+           [&](std::string_view v) {
+             if (!is_consumer_stack(v)) {
+               throw usage_error("expected " + consumer_stack_names() + ", got '" + std::string(v) +
+                                 "'");
+             }
+             cfg.stack = std::string(v);
+           })
       .add("--subscribers", "N", "number of subscribers", "1",
            [&](std::string_view v) {
              cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
@@ -73,6 +85,7 @@ int client_main(int argc, char** argv) {
     throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
   const mode_info* info = find_mode(cfg.mode);
   check_tuning_options(p, cfg.mode);
+  check_consumer_stack(cfg.stack, *info);
   if (info->pull && (p.given("--listen") || p.given("--advertise"))) {
     throw usage_error("--listen/--advertise: only for push modes, not --mode " + cfg.mode);
   }

@@ -68,7 +68,7 @@ consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
     ctx_.trace = trace_.get();
     tracker_.set_trace(trace_.get());
   }
-  mode_ = info_->make(ctx_);
+  mode_ = make_strategy(*info_, ctx_);
 }
 
 consumer::~consumer() = default;
@@ -295,7 +295,10 @@ nlohmann::json consumer::report() {
       {"latency_us", latency},
       {"traffic", mode_->stats()},
       {"requests", to_json(mode_->requests())},
-      {"bytes", {{"sent", mode_->bytes().bytes_sent}, {"received", mode_->bytes().bytes_received}}},
+      {"bytes",
+       {{"sent", mode_->bytes().bytes_sent},
+        {"received", mode_->bytes().bytes_received},
+        {"exchanges", mode_->bytes().requests}}},
       {"cpu_s", cpu},
       {"cpu_measured", cpu_measured},
       {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},

@@ -59,7 +59,8 @@ struct consumer_config {
   nanos request_timeout = 5 * kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
   nanos start_timeout = 60 * kNanosPerSecond;
-  std::string trace_path;  // --trace: write this side's trace part before reporting
+  std::string trace_path;       // --trace: write this side's trace part before reporting
+  std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
 
   nlohmann::json to_json() const;
 };
@@ -102,9 +103,20 @@ struct mode_info {
   std::string producer_side;  // the producer delivery serving it: its key in the producer report
   mode_factory make;
   model_fn model;
+  mode_factory make_httplib = nullptr;  // on cpp-httplib (httplib_stack.hpp); none: Beast only
 };
 const std::vector<mode_info>& delivery_modes();
 const mode_info* find_mode(std::string_view name);
 std::string mode_names();  // "poll|webhook"
+
+// The consumer's HTTP stacks (--consumer-stack): "beast" (src/http) serves every mode;
+// cpp-httplib's blocking client and server serve the modes with a make_httplib, with the
+// library's defaults ("httplib") or with TCP_NODELAY and reused connections ("httplib-nodelay").
+std::string consumer_stack_names();  // "beast|httplib|httplib-nodelay"
+bool is_consumer_stack(std::string_view stack);
+// Throws usage_error naming the stack and the mode unless the stack serves the mode.
+void check_consumer_stack(std::string_view stack, const mode_info& mode);
+// The mode's strategy on the stack ctx.config names (checked as above).
+std::unique_ptr<delivery_mode> make_strategy(const mode_info& mode, mode_context& ctx);
 
 }  // namespace hookbench

@@ -101,8 +101,7 @@ void long_poll_mode::on_response(subscriber& s, bool counted, nanos sent_ns,
     s.cursor = oldest - 1;
   } else {
     if (counted) ++failed_;
-    std::cerr << "hookbench client: long-poll answered HTTP " << r.status << ": " << r.body
-              << "\n";
+    std::cerr << "hookbench client: long-poll answered HTTP " << r.status << ": " << r.body << "\n";
     pause = true;
   }
   if (!pause) return send(s);

@@ -389,6 +389,7 @@ std::string header_of(const json& r) {
   if (c.contains("interval_ms")) h += " T=" + fmt_num(c.at("interval_ms").get<double>(), 0) + "ms";
   if (c.at("subscribers").get<int>() != 1)
     h += " N=" + std::to_string(c.at("subscribers").get<int>());
+  if (c.value("consumer_stack", "beast") != "beast") h += " " + c.value("consumer_stack", "");
   return h;
 }
 

@@ -35,6 +35,18 @@ int run_main(int argc, char** argv) {
             throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
           cfg.mode = std::string(v);
         })
+      .add("--consumer-stack", "STACK",
+           "the consumer's HTTP stack: beast, or cpp-httplib's blocking client\n"
+           "                            and server with its defaults (httplib) or with\n"
+           "                            TCP_NODELAY and reused connections (httplib-nodelay)",
+           "beast",
+           [&](std::string_view v) {
+             if (!is_consumer_stack(v)) {
+               throw usage_error("expected " + consumer_stack_names() + ", got '" + std::string(v) +
+                                 "'");
+             }
+             cfg.consumer_stack = std::string(v);
+           })
       .add("--rate", "EVENTS/S", "mean event rate lambda", "100",
            [&](std::string_view v) { cfg.rate = parse_positive_double(v); })
       .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
@@ -124,6 +136,7 @@ int run_main(int argc, char** argv) {
   if (!p.parse(argc, argv)) return 0;
   const mode_info& info = *find_mode(cfg.mode);
   check_tuning_options(p, cfg.mode);
+  check_consumer_stack(cfg.consumer_stack, info);
   if (!info.pull) {
     for (auto flag : {"--interval", "--poll-limit"}) {
       if (p.given(flag))

@@ -35,6 +35,7 @@ nlohmann::json run_config::to_json(bool pull) const {
             {"retention", retention},
             {"timer", spin_timer ? "spin" : "sleep"},
             {"transport", "http"},
+            {"consumer_stack", consumer_stack},
             {"host", "127.0.0.1"}};
   if (auto t = tuning.to_json(mode, interval); !t.empty()) j["tuning"] = t;
   if (pull) {
@@ -155,7 +156,9 @@ json run_once(const run_config& cfg) {
                                           "--subscribers",
                                           std::to_string(cfg.subscribers),
                                           "--drain",
-                                          std::to_string(drain / kNanosPerMicro) + "us"};
+                                          std::to_string(drain / kNanosPerMicro) + "us",
+                                          "--consumer-stack",
+                                          cfg.consumer_stack};
   if (info.pull) {
     client_args.insert(client_args.end(),
                        {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",

@@ -18,6 +18,7 @@ namespace hookbench {
 
 struct run_config {
   std::string mode = "poll";
+  std::string consumer_stack = "beast";  // --consumer-stack (consumer/delivery_mode.hpp)
   double rate = 100;
   nanos interval = 100 * kNanosPerMilli;
   std::size_t subscribers = 1;
