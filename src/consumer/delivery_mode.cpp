@@ -7,6 +7,7 @@
 #include "consumer/httplib_stack.hpp"
 #include "consumer/long_poll_mode.hpp"
 #include "consumer/poll_mode.hpp"
+#include "consumer/sse_mode.hpp"
 #include "consumer/webhook_mode.hpp"
 #include "core/cli.hpp"
 
@@ -136,6 +137,10 @@ const std::vector<mode_info>& delivery_modes() {
        "each subscriber keeps one GET /events?wait= parked at the producer, answered when an "
        "event arrives (or empty after --wait) and sent again at once",
        false, "polls", make<long_poll_mode>, model_long_poll},
+      {"sse",
+       "each subscriber holds one text/event-stream (GET /stream), one message per event; it "
+       "resumes with Last-Event-ID after a drop",
+       false, "streams", make<sse_mode>, model_stream},
       {"webhook", "the producer POSTs each event to each subscriber's receiver", false, "webhooks",
        make<webhook_mode>, model_webhook, make<httplib_webhook_mode>},
       {"webhook-batch",

@@ -128,6 +128,10 @@ int run_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.webhook_concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024));
            })
+      .add("--stream-lifetime", "DURATION",
+           "the producer closes each event stream after this long; readers\n"
+           "                            reconnect and resume (sse, websocket; 0 = never)",
+           "0s", [&](std::string_view v) { cfg.stream_lifetime = parse_duration(v); })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });

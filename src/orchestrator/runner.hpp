@@ -36,6 +36,7 @@ struct run_config {
   std::size_t webhook_concurrency = 4;
   std::size_t poll_limit = 1000;
   mode_tuning tuning;
+  nanos stream_lifetime = 0;  // --stream-lifetime: the producer closes each stream this often
   nanos ready_timeout = 30 * kNanosPerSecond;
   bool quiet = false;
   std::string trace;        // --trace FILE: record the run's timeline (measure/trace.hpp)

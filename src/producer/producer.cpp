@@ -26,7 +26,9 @@ nlohmann::json producer_config::to_json() const {
           {"retention", retention},
           {"webhook_connection", to_string(webhooks.connections)},
           {"webhook_concurrency", webhooks.concurrency},
-          {"webhook_timeout_s", to_s(webhooks.timeout)}};
+          {"webhook_timeout_s", to_s(webhooks.timeout)},
+          {"stream_heartbeat_s", to_s(streams.heartbeat)},
+          {"stream_lifetime_s", to_s(streams.lifetime)}};
 }
 
 producer::producer(boost::asio::io_context& ioc, producer_config config)
@@ -54,6 +56,7 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
   const delivery_context ctx{ioc_, log_, generator_.window(), generator_.plan(), trace_.get()};
   deliveries_.push_back(std::make_unique<poll_endpoint>(ctx, config_.polls));
   deliveries_.push_back(std::make_unique<webhook_dispatcher>(ctx, config_.webhooks));
+  deliveries_.push_back(std::make_unique<sse_endpoint>(ctx, config_.streams));
 }
 
 void producer::start() {

@@ -25,6 +25,7 @@
 #include "producer/event_log.hpp"
 #include "producer/generator.hpp"
 #include "producer/poll_endpoint.hpp"
+#include "producer/sse_endpoint.hpp"
 #include "producer/webhook_dispatcher.hpp"
 
 namespace hookbench {
@@ -36,6 +37,7 @@ struct producer_config {
   poll_options polls;
   std::size_t body_limit = 64 * 1024;
   dispatcher_options webhooks;
+  stream_options streams;
   bool autostart = false;
   std::string trace_path;  // --trace: write this side's trace part at /control/report
 

@@ -81,6 +81,17 @@ int serve_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.webhooks.queue_limit = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
            })
+      .add("--stream-heartbeat", "DURATION", "comment heartbeat on idle event streams", "15s",
+           [&](std::string_view v) {
+             cfg.streams.heartbeat = parse_duration(v);
+             if (cfg.streams.heartbeat < 10 * kNanosPerMilli) {
+               throw usage_error("must be at least 10ms");
+             }
+           })
+      .add("--stream-lifetime", "DURATION",
+           "close each event stream after this long (readers reconnect and\n"
+           "                            resume; 0 = never)",
+           "0s", [&](std::string_view v) { cfg.streams.lifetime = parse_duration(v); })
       .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
                   [&] { quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",

@@ -1,0 +1,28 @@
+// A standard EventSource client (the W3C-compliant `eventsource` package Debian ships as
+// node-eventsource) reading hookbench's /stream: it collects event ids until it has `count` of
+// them, or `bound_ms` passes, and prints one JSON line: the ids in order, how many times the
+// stream opened, and the last lastEventId it saw. Usage: node eventsource_reader.js URL COUNT BOUND_MS
+'use strict';
+const EventSource = require('eventsource');
+const [url, count, boundMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const ids = [];
+let opens = 0;
+let lastEventId = '';
+const es = new EventSource(url);
+const finish = () => {
+  es.close();
+  console.log(JSON.stringify({ids, opens, lastEventId}));
+  process.exit(0);
+};
+es.onopen = () => { opens += 1; };
+es.onmessage = (m) => {
+  const event = JSON.parse(m.data);
+  if (String(event.id) !== m.lastEventId) {
+    console.log(JSON.stringify({error: `id ${event.id} but lastEventId ${m.lastEventId}`}));
+    process.exit(1);
+  }
+  ids.push(event.id);
+  lastEventId = m.lastEventId;
+  if (ids.length >= count) finish();
+};
+setTimeout(finish, boundMs);
