@@ -43,8 +43,10 @@ bool sse_endpoint::handle(http::request& req, http::reply_fn& reply) {
   if (cursor.empty()) cursor = req.query("after", std::to_string(log.last_seq()));
   std::uint64_t after = 0;
   if (!try_parse_u64(cursor, after)) {
-    reply(http::json_error(400, "the cursor (Last-Event-ID or after) must be a non-negative "
-                                "integer, got '" + cursor + "'"));
+    reply(http::json_error(400,
+                           "the cursor (Last-Event-ID or after) must be a non-negative "
+                           "integer, got '" +
+                               cursor + "'"));
     return true;
   }
   if (after > log.last_seq()) {

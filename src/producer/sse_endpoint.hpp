@@ -17,9 +17,9 @@ namespace hookbench {
 
 struct stream_options {
   nanos heartbeat = 15 * kNanosPerSecond;
-  nanos retry = kNanosPerSecond;                    // the reconnect delay hinted to readers
-  nanos lifetime = 0;                               // 0: streams live until the reader leaves
-  std::size_t max_queued_bytes = 8 * 1024 * 1024;   // a slower reader is cut off
+  nanos retry = kNanosPerSecond;                   // the reconnect delay hinted to readers
+  nanos lifetime = 0;                              // 0: streams live until the reader leaves
+  std::size_t max_queued_bytes = 8 * 1024 * 1024;  // a slower reader is cut off
 };
 
 class sse_endpoint : public producer_delivery {

@@ -41,10 +41,10 @@ TEST(sse, a_cursor_out_of_retention_gets_a_gap_event_first) {
   const auto port = start_serve(serve);
   ASSERT_NE(port, 0) << serve.err();
   std::this_thread::sleep_for(milliseconds(500));
-  const auto reply = raw_exchange(
-      "127.0.0.1", port,
-      "GET /stream HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\nLast-Event-ID: "
-      "0\r\nConnection: close\r\n\r\n");
+  const auto reply =
+      raw_exchange("127.0.0.1", port,
+                   "GET /stream HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\nLast-Event-ID: "
+                   "0\r\nConnection: close\r\n\r\n");
   ASSERT_EQ(reply.status, 200u) << reply.raw.substr(0, 300);
   EXPECT_NE(reply.headers.find("text/event-stream"), std::string::npos) << reply.headers;
   const auto retry = reply.body.find("retry: ");
@@ -63,15 +63,16 @@ TEST(sse, a_standard_eventsource_client_reads_and_resumes) {
   }
   // 50 events/s, streams cut every 300 ms: 60 ids take over a second and several reconnects.
   process serve({"serve", "--listen", "127.0.0.1:0", "--rate", "50", "--arrivals", "constant",
-                 "--warmup", "0s", "--duration", "60s", "--autostart", "--stream-lifetime",
-                 "300ms", "--quiet"});
+                 "--warmup", "0s", "--duration", "60s", "--autostart", "--stream-lifetime", "300ms",
+                 "--quiet"});
   const auto port = start_serve(serve);
   ASSERT_NE(port, 0) << serve.err();
   setenv("NODE_PATH", "/usr/share/nodejs", 1);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/stream?after=0";
-  process reader(raw_command,
-                 {node, std::string(HOOKBENCH_SOURCE_DIR) + "/tests/integration/js/eventsource_reader.js",
-                  url, "60", "20000"});
+  process reader(
+      raw_command,
+      {node, std::string(HOOKBENCH_SOURCE_DIR) + "/tests/integration/js/eventsource_reader.js", url,
+       "60", "20000"});
   const auto exit = reader.wait(milliseconds(30'000));
   const std::string out = reader.out();
   ASSERT_EQ(exit.code, 0) << out << reader.err();
