@@ -35,8 +35,8 @@ std::vector<int> open_all(std::uint16_t port, int n, const std::string& request)
 }
 
 nlohmann::json report(std::uint16_t port) {
-  const auto r = raw_exchange("127.0.0.1", port,
-                              "GET /control/report HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const auto r = raw_exchange(
+      "127.0.0.1", port, "GET /control/report HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   return nlohmann::json::parse(r.body, nullptr, false);
 }
 
@@ -103,10 +103,9 @@ class many_connections : public ::testing::Test {
 };
 
 TEST_F(many_connections, ten_thousand_parked_long_polls_are_held_and_freed) {
-  hold_and_release("GET /events?after=1&wait=60000 HTTP/1.1\r\nHost: t\r\n\r\n", "parked long-poll",
-                   [](const nlohmann::json& j) {
-                     return j.at("polls").at("parked_now").get<std::int64_t>();
-                   });
+  hold_and_release(
+      "GET /events?after=1&wait=60000 HTTP/1.1\r\nHost: t\r\n\r\n", "parked long-poll",
+      [](const nlohmann::json& j) { return j.at("polls").at("parked_now").get<std::int64_t>(); });
   const auto j = report(port_);
   EXPECT_EQ(j.at("polls").at("long_polls_abandoned"), kConnections);
   EXPECT_EQ(j.at("polls").at("parked_max"), kConnections);
