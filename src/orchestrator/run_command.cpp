@@ -29,10 +29,13 @@ int run_main(int argc, char** argv) {
       "child processes on loopback, waits until both are ready, warms up, measures the window,\n"
       "drains, prints a table and writes the JSON result (--out). Latency is measured from each\n"
       "event's scheduled creation time (open loop) to the moment the consumer has it parsed.");
-  p.add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
+  p.add("--mode", "MODE",
+        "delivery mode (hookbench modes lists them), or all: every mode in\n"
+        "                            turn on the same arrival sequence, one table",
+        "poll",
         [&](std::string_view v) {
-          if (!find_mode(v))
-            throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
+          if (!find_mode(v) && v != "all")
+            throw usage_error("expected " + mode_names() + "|all, got '" + std::string(v) + "'");
           cfg.mode = std::string(v);
         })
       .add("--consumer-stack", "STACK",
@@ -138,44 +141,70 @@ int run_main(int argc, char** argv) {
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
-  const mode_info& info = *find_mode(cfg.mode);
-  check_tuning_options(p, cfg.mode);
-  check_consumer_stack(cfg.consumer_stack, info);
-  if (!info.pull) {
-    for (auto flag : {"--interval", "--poll-limit"}) {
-      if (p.given(flag))
-        throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
+  const bool all = cfg.mode == "all";
+  // --mode all: every registered mode in turn, each with the flags that apply to it.
+  std::vector<const mode_info*> modes;
+  if (all) {
+    for (const auto& m : delivery_modes()) {
+      if (cfg.consumer_stack == "beast" || m.make_httplib) modes.push_back(&m);
     }
   } else {
-    for (auto flag : {"--webhook-connection", "--webhook-concurrency"}) {
-      if (p.given(flag))
-        throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " + cfg.mode);
+    const mode_info& info = *find_mode(cfg.mode);
+    check_tuning_options(p, cfg.mode);
+    check_consumer_stack(cfg.consumer_stack, info);
+    if (!info.pull) {
+      for (auto flag : {"--interval", "--poll-limit"}) {
+        if (p.given(flag))
+          throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
+      }
+    } else {
+      for (auto flag : {"--webhook-connection", "--webhook-concurrency"}) {
+        if (p.given(flag))
+          throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " +
+                            cfg.mode);
+      }
     }
+    modes.push_back(&info);
   }
+  if (all && !cfg.trace.empty()) throw usage_error("--trace: one mode at a time, not --mode all");
   if (!cfg.pin.empty() && cfg.pin[0] == cfg.pin[1]) {
     std::cerr << "hookbench run: note: producer and consumer share core " << cfg.pin[0] << "\n";
   }
 
   install_interrupt_handlers();
-  json result;
-  try {
-    result = run_once(cfg);
-  } catch (const run_failure& e) {
-    std::cerr << "hookbench run: " << e.what() << "\n";
-    return e.code;
-  } catch (const std::exception& e) {
-    std::cerr << "hookbench run: " << e.what() << "\n";
-    return kExitFailure;
+  // Every mode gets the same seed, hence the same arrival sequence.
+  std::vector<json> results;
+  for (std::size_t i = 0; i < modes.size(); ++i) {
+    run_config one = cfg;
+    one.mode = modes[i]->name;
+    if (all && !cfg.quiet) {
+      std::cerr << "hookbench run: [" << i + 1 << "/" << modes.size() << "] " << one.mode << "\n";
+    }
+    try {
+      results.push_back(run_once(one));
+    } catch (const run_failure& e) {
+      std::cerr << "hookbench run: " << (all ? one.mode + ": " : "") << e.what() << "\n";
+      return e.code;
+    } catch (const std::exception& e) {
+      std::cerr << "hookbench run: " << (all ? one.mode + ": " : "") << e.what() << "\n";
+      return kExitFailure;
+    }
   }
-  print_table(std::cout, {result});
-  for (const auto& w : result_warnings(result))
-    std::cerr << "hookbench run: WARNING: " << w << "\n";
+  print_table(std::cout, results);
+  for (const auto& result : results) {
+    for (const auto& w : result_warnings(result)) {
+      std::cerr << "hookbench run: WARNING: "
+                << (all ? result.at("config").at("mode").get<std::string>() + ": " : "") << w
+                << "\n";
+    }
+  }
   if (!cfg.out.empty()) {
     std::error_code ec;
     auto parent = std::filesystem::path(cfg.out).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     std::ofstream f(cfg.out);
-    f << result.dump(2) << "\n";
+    // One result, or (--mode all) an array of them in the table's order.
+    f << (all ? json(results) : results.front()).dump(2) << "\n";
     f.close();
     if (!f) {
       std::cerr << "hookbench run: cannot write " << cfg.out << "\n";
