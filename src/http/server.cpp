@@ -8,11 +8,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <deque>
 #include <iostream>
 #include <stdexcept>
 
 #include "http/endpoint.hpp"
+#include "http/websocket.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -204,6 +206,18 @@ class session : public std::enable_shared_from_this<session> {
     stream_write(chunked_stream::write_kind::last, bhttp::make_chunk_last());
   }
 
+  void upgrade(std::uint64_t exchange, ws_handlers h) {
+    if (!parked(exchange)) return;
+    if (!upgrade_) {
+      auto r = json_error(426, "this resource speaks WebSocket only: send an upgrade request");
+      r.headers.emplace_back("Upgrade", "websocket");
+      return reply(exchange, std::move(r));
+    }
+    phase_ = phase::upgraded;
+    upgrade_->handlers = std::move(h);
+    after_watch(&session::hand_over);
+  }
+
   void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
     if (exchange != exchange_) return;
     if (phase_ == phase::parked) peer_closed_ = std::move(fn);
@@ -217,7 +231,15 @@ class session : public std::enable_shared_from_this<session> {
     replying,   // one complete response is being written
     streaming,  // a streamed response is open
     abandoned,  // the peer left while its request was parked; the socket is closed
+    upgraded,   // the socket belongs to a WebSocket session now
     closed,
+  };
+
+  // What a WebSocket session needs from this one: a copy of the request, made before the
+  // handler took it, and the handlers once the upgrade is asked for.
+  struct pending_upgrade {
+    request req;
+    ws_handlers handlers;
   };
 
   bool parked(std::uint64_t exchange) const {
@@ -265,6 +287,9 @@ class session : public std::enable_shared_from_this<session> {
     path_ = req.path();
     keep_alive_ = req.keep_alive;
     version_ = msg.version();
+    req.websocket_upgrade = beast::websocket::is_upgrade(msg);
+    upgrade_.reset();
+    if (req.websocket_upgrade) upgrade_ = std::make_unique<pending_upgrade>(req, ws_handlers{});
     phase_ = phase::parked;
     peer_closed_ = nullptr;
     stream_.expires_never();
@@ -304,6 +329,18 @@ class session : public std::enable_shared_from_this<session> {
     if (!watching_) return (this->*next)();
     after_watch_ = next;
     stream_.cancel();
+  }
+
+  // The WebSocket session takes the socket, and with it this connection's place in sessions();
+  // the observer hears of the exchange when the WebSocket is over.
+  void hand_over() {
+    auto up = std::move(upgrade_);
+    detail::ws_accept(stream_.release_socket(), up->req, owner_->options.server_name,
+                      std::move(up->handlers),
+                      [owner = owner_, slot = std::exchange(slot_, nullptr), at = received_ns_,
+                       path = path_](unsigned status, std::uint64_t in, std::uint64_t out) {
+                        if (owner->observer) owner->observer(exchange{at, in, out, status, path});
+                      });
   }
 
   void abandon() {
@@ -424,7 +461,8 @@ class session : public std::enable_shared_from_this<session> {
   bool watching_ = false;
   void (session::*after_watch_)() = nullptr;
   std::function<void()> peer_closed_;
-  std::shared_ptr<chunked_stream> body_;  // while streaming
+  std::shared_ptr<chunked_stream> body_;      // while streaming
+  std::unique_ptr<pending_upgrade> upgrade_;  // for a WebSocket upgrade request
   nanos received_ns_ = 0;
   std::size_t bytes_in_ = 0;
   std::string path_;
@@ -457,6 +495,10 @@ void responder::operator()(response r) const { session_->reply(exchange_, std::m
 
 std::shared_ptr<stream_reply> responder::stream(response head) const {
   return session_->start_stream(exchange_, std::move(head));
+}
+
+void responder::upgrade_websocket(ws_handlers h) const {
+  session_->upgrade(exchange_, std::move(h));
 }
 
 void responder::on_peer_closed(std::function<void()> fn) const {
