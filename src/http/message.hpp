@@ -1,5 +1,5 @@
 // Plain request/response values that the producer and consumer logic sees. Beast stays inside
-// http/server.cpp and http/client.cpp, so the rest of the code compiles quickly.
+// http/server.cpp, http/client.cpp and http/websocket.cpp, so the rest compiles quickly.
 #pragma once
 
 #include <cstddef>

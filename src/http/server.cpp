@@ -1,5 +1,7 @@
 // Beast async HTTP server (the Beast example/http/server/async shape). The io_context is run by
-// one thread per process, which serialises every handler: that is each session's strand.
+// one thread per process, which serialises every handler: that is each session's strand. While
+// a handler holds a request (parked, or streaming its answer) the session keeps a read pending,
+// so that a peer that leaves is noticed at once.
 #include "http/server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -158,7 +160,7 @@ class session : public std::enable_shared_from_this<session> {
   // at an earlier one, or at one already answered or abandoned, is ignored.
   void reply(std::uint64_t exchange, response r) {
     if (!parked(exchange)) return;
-    phase_ = phase::replying;
+    unpark(phase::replying);
     write(std::move(r));
   }
 
@@ -168,20 +170,10 @@ class session : public std::enable_shared_from_this<session> {
       body->close();
       return body;
     }
-    phase_ = phase::streaming;
+    unpark(phase::streaming);
     status_ = r.status;
     body->session = shared_from_this();
-    body->chunked = version_ >= 11;
-    body->keep_alive = body->chunked && keep_alive_ && !r.close;
-    auto& head = body->head.emplace();
-    head.version(version_);
-    head.result(r.status);
-    head.set(bhttp::field::server, owner_->options.server_name);
-    head.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) head.set(k, v);
-    head.keep_alive(body->keep_alive);
-    head.chunked(body->chunked);
-    body->head_serializer.emplace(head);
+    prepare_head(*body, std::move(r));
     body_ = body;
     body_->in_flight = chunked_stream::write_kind::head;
     stream_.expires_after(kWriteTimeout);
@@ -213,7 +205,7 @@ class session : public std::enable_shared_from_this<session> {
       r.headers.emplace_back("Upgrade", "websocket");
       return reply(exchange, std::move(r));
     }
-    phase_ = phase::upgraded;
+    unpark(phase::upgraded);
     upgrade_->handlers = std::move(h);
     after_watch(&session::hand_over);
   }
@@ -244,6 +236,13 @@ class session : public std::enable_shared_from_this<session> {
 
   bool parked(std::uint64_t exchange) const {
     return exchange == exchange_ && phase_ == phase::parked;
+  }
+
+  // The request is answered: the peer-closed callback (which may hold a responder, and so
+  // this session) is no longer wanted.
+  void unpark(phase next) {
+    phase_ = next;
+    peer_closed_ = nullptr;
   }
 
   void do_read() {
@@ -291,7 +290,6 @@ class session : public std::enable_shared_from_this<session> {
     upgrade_.reset();
     if (req.websocket_upgrade) upgrade_ = std::make_unique<pending_upgrade>(req, ws_handlers{});
     phase_ = phase::parked;
-    peer_closed_ = nullptr;
     stream_.expires_never();
     owner_->handler(std::move(req), responder(shared_from_this(), ++exchange_));
     if (phase_ == phase::parked || phase_ == phase::streaming) watch();
@@ -389,6 +387,21 @@ class session : public std::enable_shared_from_this<session> {
     }
     if (!keep_alive) return close();
     after_watch(&session::do_read);
+  }
+
+  // Chunked for HTTP/1.1; an HTTP/1.0 peer knows no chunks, so its body ends with the connection.
+  void prepare_head(chunked_stream& body, response r) const {
+    body.chunked = version_ >= 11;
+    body.keep_alive = body.chunked && keep_alive_ && !r.close;
+    auto& head = body.head.emplace();
+    head.version(version_);
+    head.result(r.status);
+    head.set(bhttp::field::server, owner_->options.server_name);
+    head.set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) head.set(k, v);
+    head.keep_alive(body.keep_alive);
+    head.chunked(body.chunked);
+    body.head_serializer.emplace(head);
   }
 
   template <class Buffers>
