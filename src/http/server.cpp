@@ -164,7 +164,7 @@ class session : public std::enable_shared_from_this<session> {
     write(std::move(r));
   }
 
-  std::shared_ptr<stream_reply> start_stream(std::uint64_t exchange, response r) {
+  std::shared_ptr<stream_reply> start_stream(std::uint64_t exchange, const response& r) {
     auto body = std::make_shared<chunked_stream>();
     if (!parked(exchange)) {
       body->close();
@@ -173,7 +173,7 @@ class session : public std::enable_shared_from_this<session> {
     unpark(phase::streaming);
     status_ = r.status;
     body->session = shared_from_this();
-    prepare_head(*body, std::move(r));
+    prepare_head(*body, r);
     body_ = body;
     body_->in_flight = chunked_stream::write_kind::head;
     stream_.expires_after(kWriteTimeout);
@@ -212,8 +212,11 @@ class session : public std::enable_shared_from_this<session> {
 
   void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
     if (exchange != exchange_) return;
-    if (phase_ == phase::parked) peer_closed_ = std::move(fn);
-    if (phase_ == phase::abandoned) fn();
+    if (phase_ == phase::parked) {
+      peer_closed_ = std::move(fn);
+    } else if (phase_ == phase::abandoned) {
+      fn();
+    }
   }
 
  private:
@@ -288,7 +291,8 @@ class session : public std::enable_shared_from_this<session> {
     version_ = msg.version();
     req.websocket_upgrade = beast::websocket::is_upgrade(msg);
     upgrade_.reset();
-    if (req.websocket_upgrade) upgrade_ = std::make_unique<pending_upgrade>(req, ws_handlers{});
+    if (req.websocket_upgrade)
+      upgrade_ = std::make_unique<pending_upgrade>(pending_upgrade{req, {}});
     phase_ = phase::parked;
     stream_.expires_never();
     owner_->handler(std::move(req), responder(shared_from_this(), ++exchange_));
@@ -390,7 +394,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   // Chunked for HTTP/1.1; an HTTP/1.0 peer knows no chunks, so its body ends with the connection.
-  void prepare_head(chunked_stream& body, response r) const {
+  void prepare_head(chunked_stream& body, const response& r) const {
     body.chunked = version_ >= 11;
     body.keep_alive = body.chunked && keep_alive_ && !r.close;
     auto& head = body.head.emplace();
@@ -398,7 +402,7 @@ class session : public std::enable_shared_from_this<session> {
     head.result(r.status);
     head.set(bhttp::field::server, owner_->options.server_name);
     head.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) head.set(k, v);
+    for (const auto& [k, v] : r.headers) head.set(k, v);
     head.keep_alive(body.keep_alive);
     head.chunked(body.chunked);
     body.head_serializer.emplace(head);
@@ -506,8 +510,8 @@ responder::responder(std::shared_ptr<detail::session> session, std::uint64_t exc
 
 void responder::operator()(response r) const { session_->reply(exchange_, std::move(r)); }
 
-std::shared_ptr<stream_reply> responder::stream(response head) const {
-  return session_->start_stream(exchange_, std::move(head));
+std::shared_ptr<stream_reply> responder::stream(const response& head) const {
+  return session_->start_stream(exchange_, head);
 }
 
 void responder::upgrade_websocket(ws_handlers h) const {

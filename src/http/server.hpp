@@ -57,7 +57,7 @@ class responder {
   // body is ignored), the body in parts through the stream returned. A request that can no
   // longer be answered gets a stream that is already closed. While the stream is open, the
   // idle timeout does not apply; a part that takes over 30 s to write closes the connection.
-  std::shared_ptr<stream_reply> stream(response head) const;
+  std::shared_ptr<stream_reply> stream(const response& head) const;
   // For a parked request: `fn` runs once if the peer closes the connection before the answer.
   // The session reads while the request is parked to notice; bytes of a pipelined next request
   // are kept for later.
