@@ -21,6 +21,9 @@ std::string describe(const boost::system::error_code& ec) {
   return ec.message();
 }
 
+constexpr std::size_t kPieceBytes =
+    std::size_t{16} * 1024;  // the most of a stream's body handed over at once
+
 struct client_connection::impl : std::enable_shared_from_this<client_connection::impl> {
   net::io_context& ioc;
   host_port target;
@@ -158,7 +161,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     if (ec) return on_failure(ec);
     received += bytes;
     stream->expires_never();
-    piece.resize(16 * 1024);
+    piece.resize(kPieceBytes);
     const auto& msg = stream_parser->get();
     if (scb.on_head) scb.on_head(msg.result_int(), lower_cased(msg));
     read_body();

@@ -1,5 +1,5 @@
 // Plain request/response values that the producer and consumer logic sees. Beast stays inside
-// http/server.cpp and http/client.cpp, so the rest of the code compiles quickly.
+// http/server.cpp, http/client.cpp and http/websocket.cpp, so the rest compiles quickly.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +19,9 @@ struct request {
   std::string body;
   header_list headers;  // as received, names lower-case
   bool keep_alive = true;
-  std::size_t wire_bytes = 0;  // request line + headers + body as read from the socket
-  nanos received_ns = 0;       // when the whole request had been read
+  bool websocket_upgrade = false;  // a valid WebSocket upgrade: responder::upgrade_websocket
+  std::size_t wire_bytes = 0;      // request line + headers + body as read from the socket
+  nanos received_ns = 0;           // when the whole request had been read
 
   std::string path() const { return target.substr(0, target.find('?')); }
   // Value of a query parameter, or `fallback` when absent.

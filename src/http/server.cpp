@@ -1,5 +1,7 @@
 // Beast async HTTP server (the Beast example/http/server/async shape). The io_context is run by
-// one thread per process, which serialises every handler: that is each session's strand.
+// one thread per process, which serialises every handler: that is each session's strand. While
+// a handler holds a request (parked, or streaming its answer) the session keeps a read pending,
+// so that a peer that leaves is noticed at once.
 #include "http/server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -8,11 +10,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <deque>
 #include <iostream>
 #include <stdexcept>
 
 #include "http/endpoint.hpp"
+#include "http/websocket.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -156,30 +160,20 @@ class session : public std::enable_shared_from_this<session> {
   // at an earlier one, or at one already answered or abandoned, is ignored.
   void reply(std::uint64_t exchange, response r) {
     if (!parked(exchange)) return;
-    phase_ = phase::replying;
+    unpark(phase::replying);
     write(std::move(r));
   }
 
-  std::shared_ptr<stream_reply> start_stream(std::uint64_t exchange, response r) {
+  std::shared_ptr<stream_reply> start_stream(std::uint64_t exchange, const response& r) {
     auto body = std::make_shared<chunked_stream>();
     if (!parked(exchange)) {
       body->close();
       return body;
     }
-    phase_ = phase::streaming;
+    unpark(phase::streaming);
     status_ = r.status;
     body->session = shared_from_this();
-    body->chunked = version_ >= 11;
-    body->keep_alive = body->chunked && keep_alive_ && !r.close;
-    auto& head = body->head.emplace();
-    head.version(version_);
-    head.result(r.status);
-    head.set(bhttp::field::server, owner_->options.server_name);
-    head.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) head.set(k, v);
-    head.keep_alive(body->keep_alive);
-    head.chunked(body->chunked);
-    body->head_serializer.emplace(head);
+    prepare_head(*body, r);
     body_ = body;
     body_->in_flight = chunked_stream::write_kind::head;
     stream_.expires_after(kWriteTimeout);
@@ -204,10 +198,25 @@ class session : public std::enable_shared_from_this<session> {
     stream_write(chunked_stream::write_kind::last, bhttp::make_chunk_last());
   }
 
+  void upgrade(std::uint64_t exchange, ws_handlers h) {
+    if (!parked(exchange)) return;
+    if (!upgrade_) {
+      auto r = json_error(426, "this resource speaks WebSocket only: send an upgrade request");
+      r.headers.emplace_back("Upgrade", "websocket");
+      return reply(exchange, std::move(r));
+    }
+    unpark(phase::upgraded);
+    upgrade_->handlers = std::move(h);
+    after_watch(&session::hand_over);
+  }
+
   void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
     if (exchange != exchange_) return;
-    if (phase_ == phase::parked) peer_closed_ = std::move(fn);
-    if (phase_ == phase::abandoned) fn();
+    if (phase_ == phase::parked) {
+      peer_closed_ = std::move(fn);
+    } else if (phase_ == phase::abandoned) {
+      fn();
+    }
   }
 
  private:
@@ -217,11 +226,26 @@ class session : public std::enable_shared_from_this<session> {
     replying,   // one complete response is being written
     streaming,  // a streamed response is open
     abandoned,  // the peer left while its request was parked; the socket is closed
+    upgraded,   // the socket belongs to a WebSocket session now
     closed,
+  };
+
+  // What a WebSocket session needs from this one: a copy of the request, made before the
+  // handler took it, and the handlers once the upgrade is asked for.
+  struct pending_upgrade {
+    request req;
+    ws_handlers handlers;
   };
 
   bool parked(std::uint64_t exchange) const {
     return exchange == exchange_ && phase_ == phase::parked;
+  }
+
+  // The request is answered: the peer-closed callback (which may hold a responder, and so
+  // this session) is no longer wanted.
+  void unpark(phase next) {
+    phase_ = next;
+    peer_closed_ = nullptr;
   }
 
   void do_read() {
@@ -265,8 +289,11 @@ class session : public std::enable_shared_from_this<session> {
     path_ = req.path();
     keep_alive_ = req.keep_alive;
     version_ = msg.version();
+    req.websocket_upgrade = beast::websocket::is_upgrade(msg);
+    upgrade_.reset();
+    if (req.websocket_upgrade)
+      upgrade_ = std::make_unique<pending_upgrade>(pending_upgrade{req, {}});
     phase_ = phase::parked;
-    peer_closed_ = nullptr;
     stream_.expires_never();
     owner_->handler(std::move(req), responder(shared_from_this(), ++exchange_));
     if (phase_ == phase::parked || phase_ == phase::streaming) watch();
@@ -304,6 +331,18 @@ class session : public std::enable_shared_from_this<session> {
     if (!watching_) return (this->*next)();
     after_watch_ = next;
     stream_.cancel();
+  }
+
+  // The WebSocket session takes the socket, and with it this connection's place in sessions();
+  // the observer hears of the exchange when the WebSocket is over.
+  void hand_over() {
+    auto up = std::move(upgrade_);
+    detail::ws_accept(stream_.release_socket(), up->req, owner_->options.server_name,
+                      std::move(up->handlers),
+                      [owner = owner_, slot = std::exchange(slot_, nullptr), at = received_ns_,
+                       path = path_](unsigned status, std::uint64_t in, std::uint64_t out) {
+                        if (owner->observer) owner->observer(exchange{at, in, out, status, path});
+                      });
   }
 
   void abandon() {
@@ -352,6 +391,21 @@ class session : public std::enable_shared_from_this<session> {
     }
     if (!keep_alive) return close();
     after_watch(&session::do_read);
+  }
+
+  // Chunked for HTTP/1.1; an HTTP/1.0 peer knows no chunks, so its body ends with the connection.
+  void prepare_head(chunked_stream& body, const response& r) const {
+    body.chunked = version_ >= 11;
+    body.keep_alive = body.chunked && keep_alive_ && !r.close;
+    auto& head = body.head.emplace();
+    head.version(version_);
+    head.result(r.status);
+    head.set(bhttp::field::server, owner_->options.server_name);
+    head.set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) head.set(k, v);
+    head.keep_alive(body.keep_alive);
+    head.chunked(body.chunked);
+    body.head_serializer.emplace(head);
   }
 
   template <class Buffers>
@@ -424,7 +478,8 @@ class session : public std::enable_shared_from_this<session> {
   bool watching_ = false;
   void (session::*after_watch_)() = nullptr;
   std::function<void()> peer_closed_;
-  std::shared_ptr<chunked_stream> body_;  // while streaming
+  std::shared_ptr<chunked_stream> body_;      // while streaming
+  std::unique_ptr<pending_upgrade> upgrade_;  // for a WebSocket upgrade request
   nanos received_ns_ = 0;
   std::size_t bytes_in_ = 0;
   std::string path_;
@@ -455,8 +510,12 @@ responder::responder(std::shared_ptr<detail::session> session, std::uint64_t exc
 
 void responder::operator()(response r) const { session_->reply(exchange_, std::move(r)); }
 
-std::shared_ptr<stream_reply> responder::stream(response head) const {
-  return session_->start_stream(exchange_, std::move(head));
+std::shared_ptr<stream_reply> responder::stream(const response& head) const {
+  return session_->start_stream(exchange_, head);
+}
+
+void responder::upgrade_websocket(ws_handlers h) const {
+  session_->upgrade(exchange_, std::move(h));
 }
 
 void responder::on_peer_closed(std::function<void()> fn) const {

@@ -17,6 +17,8 @@ class io_context;
 
 namespace hookbench::http {
 
+struct ws_handlers;  // http/websocket.hpp
+
 namespace detail {
 class session;
 }
@@ -55,11 +57,14 @@ class responder {
   // body is ignored), the body in parts through the stream returned. A request that can no
   // longer be answered gets a stream that is already closed. While the stream is open, the
   // idle timeout does not apply; a part that takes over 30 s to write closes the connection.
-  std::shared_ptr<stream_reply> stream(response head) const;
+  std::shared_ptr<stream_reply> stream(const response& head) const;
   // For a parked request: `fn` runs once if the peer closes the connection before the answer.
   // The session reads while the request is parked to notice; bytes of a pipelined next request
   // are kept for later.
   void on_peer_closed(std::function<void()> fn) const;
+  // Hands the connection over to a WebSocket session (request::websocket_upgrade must be set;
+  // other requests get 426). The observer sees the exchange once the WebSocket is over.
+  void upgrade_websocket(ws_handlers h) const;
 
  private:
   std::shared_ptr<detail::session> session_;
@@ -68,9 +73,9 @@ class responder {
 using reply_fn = responder;  // the name handlers knew before there was more than one reply
 using handler_fn = std::function<void(request&&, responder)>;
 
-// Called once per exchange after the response is written (after a streamed response has
-// ended, or after a rejected request): when the request arrived, bytes read, bytes written,
-// the status sent (0 when the peer left before a parked request was answered).
+// Called once per exchange after the response is written (after a streamed response or a
+// WebSocket has ended, or after a rejected request): when the request arrived, bytes read,
+// bytes written, the status sent (0 when the peer left before a parked request was answered).
 struct exchange {
   nanos received_ns = 0;
   std::size_t bytes_in = 0;
@@ -99,8 +104,8 @@ class server {
   void start();
   void stop();
   std::uint16_t port() const;
-  // Connections open right now, parked, streaming and idle keep-alive ones included. Read it
-  // on the io thread.
+  // Connections open right now: parked, streaming, WebSocket and idle keep-alive ones
+  // included. Read it on the io thread.
   std::size_t sessions() const;
 
   struct impl;  // Beast state, defined in server.cpp (public so its sessions can name it)

@@ -24,6 +24,7 @@
 
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "http/websocket.hpp"
 #include "producer/producer.hpp"
 
 namespace hookbench {
@@ -111,6 +112,11 @@ unsigned status_of(const std::string& response) {
 std::string body_of(const std::string& response) {
   const auto end = response.find("\r\n\r\n");
   return end == std::string::npos ? "" : response.substr(end + 4);
+}
+
+std::string error_text(const http::client_response& res) {
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  return j.is_object() ? j.value("error", "") : "";
 }
 
 // An io_context on its own thread; work is handed to it with post() and awaited with a bound.
@@ -727,6 +733,114 @@ TEST_F(http_seam_test, stream_to_a_reader_that_leaves_closes) {
   EXPECT_TRUE(sessions_drop_to_zero());
 }
 
+// --- WebSockets -------------------------------------------------------------------------------
+
+// /ws upgrades; on open the server sends `greeting` and, if `server_closes`, closes at once.
+class http_websocket_test : public http_seam_test {
+ protected:
+  void start_ws_server(std::vector<std::string> greeting, bool server_closes = false) {
+    start_server([this, greeting, server_closes](http::request&& req, http::responder reply) {
+      upgrade_seen_ = req.websocket_upgrade;
+      subscriber_header_ = req.header("x-subscriber");
+      http::ws_handlers h;
+      h.on_open = [this, greeting, server_closes](std::shared_ptr<http::ws_connection> c) {
+        server_ws_ = c;
+        for (const auto& m : greeting) EXPECT_TRUE(c->send(m));
+        if (server_closes) c->close();
+      };
+      h.on_message = [this](std::string m) { server_got_.push_back(std::move(m)); };
+      h.on_close = [this] { ++server_closed_; };
+      reply.upgrade_websocket(std::move(h));
+    });
+  }
+
+  // Connects from the io thread; the client says `hello` once open.
+  void connect(std::uint16_t port, std::string hello) {
+    http::ws_handlers h;
+    h.on_open = [this, hello](std::shared_ptr<http::ws_connection> c) {
+      client_ws_ = c;
+      if (!hello.empty()) {
+        EXPECT_TRUE(c->send(hello));
+      }
+    };
+    h.on_message = [this](std::string m) { client_got_.push_back(std::move(m)); };
+    h.on_close = [this] { ++client_closed_; };
+    on_io([&] {
+      http::ws_connect(ioc_, {"127.0.0.1", port}, "/ws", {{"X-Subscriber", "7"}}, std::move(h),
+                       5 * kNanosPerSecond);
+    });
+  }
+
+  void TearDown() override {
+    http_seam_test::TearDown();
+    client_ws_.reset();
+    server_ws_.reset();
+  }
+
+  bool upgrade_seen_ = false;
+  std::string subscriber_header_;
+  std::shared_ptr<http::ws_connection> server_ws_, client_ws_;
+  std::vector<std::string> server_got_, client_got_;
+  int server_closed_ = 0, client_closed_ = 0;
+};
+
+TEST_F(http_websocket_test, messages_flow_both_ways_and_a_close_reaches_the_other_side) {
+  start_ws_server({"m1", "m2, a little longer", "m3"});
+  connect(port_, "hello");
+  ASSERT_TRUE(eventually([&] { return client_got_.size() == 3 && server_got_.size() == 1; }));
+  on_io([&] {
+    EXPECT_EQ(client_got_, (std::vector<std::string>{"m1", "m2, a little longer", "m3"}));
+    EXPECT_EQ(server_got_, std::vector<std::string>{"hello"});
+    EXPECT_TRUE(upgrade_seen_);
+    EXPECT_EQ(subscriber_header_, "7");
+    EXPECT_EQ(server_->sessions(), 1u);
+    EXPECT_EQ(exchanges_.size(), 0u);  // observed when it is over
+    client_ws_->close();
+    EXPECT_FALSE(client_ws_->open());
+    EXPECT_FALSE(client_ws_->send("too late"));
+  });
+  ASSERT_TRUE(eventually([&] { return server_closed_ == 1 && client_closed_ == 1; }));
+  EXPECT_TRUE(sessions_drop_to_zero());
+  on_io([&] {
+    EXPECT_FALSE(server_ws_->open());
+    ASSERT_EQ(exchanges_.size(), 1u);
+    const auto& x = exchanges_[0];
+    EXPECT_EQ(x.status, 101u);
+    EXPECT_EQ(x.path, "/ws");
+    EXPECT_EQ(x.bytes_out, server_ws_->bytes_sent());
+    EXPECT_EQ(x.bytes_in, server_ws_->bytes_received());
+    // Both ends estimate the same bytes; the client also counts its close frame (8 bytes).
+    EXPECT_EQ(client_ws_->bytes_received(), server_ws_->bytes_sent());
+    EXPECT_EQ(client_ws_->bytes_sent(), server_ws_->bytes_received() + 8);
+  });
+}
+
+TEST_F(http_websocket_test, server_close_reaches_the_client_after_the_queued_messages) {
+  start_ws_server({"last words"}, true);
+  connect(port_, "");
+  ASSERT_TRUE(eventually([&] { return client_closed_ == 1 && server_closed_ == 1; }));
+  on_io([&] { EXPECT_EQ(client_got_, std::vector<std::string>{"last words"}); });
+  EXPECT_TRUE(sessions_drop_to_zero());
+}
+
+TEST_F(http_websocket_test, plain_request_to_a_websocket_resource_gets_426) {
+  start_ws_server({"m1"});
+  http::client_response res;
+  ASSERT_FALSE(http::fetch({"127.0.0.1", port_}, {"GET", "/ws", {}, {}, {}}, res));
+  EXPECT_EQ(res.status, 426u);
+  EXPECT_EQ(res.header("upgrade"), "websocket");
+  EXPECT_NE(error_text(res).find("WebSocket"), std::string::npos) << res.body;
+  connect(port_, "still serving");
+  EXPECT_TRUE(eventually([&] { return server_got_.size() == 1; }));
+}
+
+TEST_F(http_websocket_test, failed_connect_closes_without_opening) {
+  start_io();
+  connect(1, "");  // port 1 on loopback: refused
+  ASSERT_TRUE(eventually([&] { return client_closed_ == 1; }));
+  on_io([&] { EXPECT_EQ(client_ws_, nullptr); });
+}
+
 // --- the producer's routes, in-process ------------------------------------------------------
 
 class producer_http_test : public io_thread_test {
@@ -764,11 +878,6 @@ class producer_http_test : public io_thread_test {
   std::optional<producer> producer_;
   std::uint16_t port_ = 0;
 };
-
-std::string error_text(const http::client_response& res) {
-  auto j = nlohmann::json::parse(res.body, nullptr, false);
-  return j.is_object() ? j.value("error", "") : "";
-}
 
 TEST_F(producer_http_test, unknown_path_is_404_with_a_reason) {
   auto res = get("GET", "/nope");
