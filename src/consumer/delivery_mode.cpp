@@ -9,6 +9,7 @@
 #include "consumer/poll_mode.hpp"
 #include "consumer/sse_mode.hpp"
 #include "consumer/webhook_mode.hpp"
+#include "consumer/ws_mode.hpp"
 #include "core/cli.hpp"
 
 namespace hookbench {
@@ -141,6 +142,10 @@ const std::vector<mode_info>& delivery_modes() {
        "each subscriber holds one text/event-stream (GET /stream), one message per event; it "
        "resumes with Last-Event-ID after a drop",
        false, "streams", make<sse_mode>, model_stream},
+      {"websocket",
+       "each subscriber holds one WebSocket (GET /ws), one text message per event; it resumes "
+       "with ?after= its last id after a drop",
+       false, "websockets", make<ws_mode>, model_stream},
       {"webhook", "the producer POSTs each event to each subscriber's receiver", false, "webhooks",
        make<webhook_mode>, model_webhook, make<httplib_webhook_mode>},
       {"webhook-batch",

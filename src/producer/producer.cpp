@@ -57,6 +57,7 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
   deliveries_.push_back(std::make_unique<poll_endpoint>(ctx, config_.polls));
   deliveries_.push_back(std::make_unique<webhook_dispatcher>(ctx, config_.webhooks));
   deliveries_.push_back(std::make_unique<sse_endpoint>(ctx, config_.streams));
+  deliveries_.push_back(std::make_unique<ws_endpoint>(ctx, config_.streams));
 }
 
 void producer::start() {

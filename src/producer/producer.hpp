@@ -27,6 +27,7 @@
 #include "producer/poll_endpoint.hpp"
 #include "producer/sse_endpoint.hpp"
 #include "producer/webhook_dispatcher.hpp"
+#include "producer/ws_endpoint.hpp"
 
 namespace hookbench {
 

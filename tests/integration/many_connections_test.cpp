@@ -1,4 +1,4 @@
-// 10,000 parked long-polls and 10,000 open SSE streams on one producer's io thread: all are
+// 10,000 parked long-polls, SSE streams and WebSockets on one producer's io thread: all are
 // held, counted, and released when their clients leave, with the memory each one costs printed
 // (the README's figure). Sized to finish in seconds; it needs 10,000 descriptors on each side.
 #include <gtest/gtest.h>
@@ -117,6 +117,16 @@ TEST_F(many_connections, ten_thousand_sse_streams_are_held_and_freed) {
                      return j.at("streams").at("streams_open").get<std::int64_t>();
                    });
   EXPECT_EQ(report(port_).at("streams").at("streams_max"), kConnections);
+}
+
+TEST_F(many_connections, ten_thousand_websockets_are_held_and_freed) {
+  hold_and_release(
+      "GET /ws?after=1 HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      "open WebSocket", [](const nlohmann::json& j) {
+        return j.at("websockets").at("streams_open").get<std::int64_t>();
+      });
+  EXPECT_EQ(report(port_).at("websockets").at("streams_max"), kConnections);
 }
 
 }  // namespace

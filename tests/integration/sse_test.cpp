@@ -1,6 +1,7 @@
-// Server-sent events end to end: a stream the producer cuts (as proxies do) is resumed with
-// Last-Event-ID and misses nothing; a cursor that fell out of retention gets a gap event; and a
-// standard EventSource client, not only hookbench's reader, reads the stream and resumes.
+// Event streams end to end: a stream the producer cuts (as proxies do) is resumed (SSE with
+// Last-Event-ID, WebSocket with ?after=) and misses nothing; a cursor that fell out of retention
+// gets a gap event; and a standard EventSource client, not only hookbench's reader, reads the
+// stream and resumes.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,8 +12,11 @@
 namespace hookbench_test {
 namespace {
 
-TEST(sse, a_cut_stream_resumes_with_last_event_id_and_misses_nothing) {
-  const auto r = hookbench_run({"--mode", "sse", "--rate", "400", "--arrivals", "constant",
+class stream_modes : public ::testing::TestWithParam<std::string> {};
+
+// SSE resumes with Last-Event-ID, WebSocket with ?after=: either way nothing is missed.
+TEST_P(stream_modes, a_cut_stream_resumes_and_misses_nothing) {
+  const auto r = hookbench_run({"--mode", GetParam(), "--rate", "400", "--arrivals", "constant",
                                 "--subscribers", "2", "--warmup", "250ms", "--duration", "2s",
                                 "--stream-lifetime", "400ms", "--drain", "3s"});
   ASSERT_EQ(r.exit.code, 0) << r.err;
@@ -21,11 +25,14 @@ TEST(sse, a_cut_stream_resumes_with_last_event_id_and_misses_nothing) {
   EXPECT_EQ(m.at("lost"), 0);
   EXPECT_EQ(m.at("duplicates"), 0);
   const auto& reader = r.result.at("sides").at("consumer").at("traffic");
-  const auto& streams = r.result.at("sides").at("producer").at("streams");
+  const auto& streams =
+      r.result.at("sides").at("producer").at(GetParam() == "sse" ? "streams" : "websockets");
   EXPECT_GE(streams.at("lifetime_closed").get<int>(), 4) << streams.dump();
   EXPECT_GE(reader.at("reconnects").get<int>(), 4) << reader.dump();
   EXPECT_EQ(reader.at("gaps"), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(resume, stream_modes, ::testing::Values("sse", "websocket"));
 
 // Starts `hookbench serve` generating at once; returns its port (0 on failure).
 std::uint16_t start_serve(process& serve) {
