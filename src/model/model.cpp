@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -33,9 +34,23 @@ model_prediction model_poll(const model_input& in) {
   return with_bytes(p, in);
 }
 
+namespace {
+
+// The fan-out's wait: the mean position in an event's N POSTs, plus the M/D/1 queue of events'
+// fan-outs (service N c each) at the rate `posts_per_s` / N. Infinite past saturation.
+double fan_out_wait_s(const model_input& in, double posts_per_s) {
+  const double c = in.post_cost_s, n = std::max(1.0, in.subscribers);
+  if (c <= 0) return 0;
+  const double rho = posts_per_s * c;
+  if (rho >= 1) return std::numeric_limits<double>::infinity();
+  return (n - 1) * c / 2 + rho * n * c / (2 * (1 - rho));
+}
+
+}  // namespace
+
 model_prediction model_webhook(const model_input& in) {
   model_prediction p;
-  p.latency_mean_us = (in.lag_s + in.rtt_s) * 1e6;
+  p.latency_mean_us = (in.lag_s + in.rtt_s + fan_out_wait_s(in, in.rate * in.subscribers)) * 1e6;
   p.requests_per_s = in.rate * in.subscribers;
   p.requests_per_event = 1;
   return with_bytes(p, in);
@@ -81,9 +96,11 @@ model_prediction model_webhook_batch(const model_input& in) {
   if (in.batch_max == 1) w = 0;
   const double others = in.rate * w;  // events joining a batch after the one that opened it
   model_prediction p;
-  p.latency_mean_us = (in.lag_s + in.rtt_s + w * (1 + others / 2) / (1 + others)) * 1e6;
   p.requests_per_event = 1 / (1 + others);
   p.requests_per_s = in.rate * in.subscribers * p.requests_per_event;
+  p.latency_mean_us = (in.lag_s + in.rtt_s + w * (1 + others / 2) / (1 + others) +
+                       fan_out_wait_s(in, p.requests_per_s)) *
+                      1e6;
   return with_bytes(p, in);
 }
 
@@ -110,7 +127,9 @@ model_prediction model_stream(const model_input& in) {
 
 void to_json(nlohmann::json& j, const model_prediction& p) {
   j = {{"lambda_t", p.lambda_t},
-       {"latency_mean_us", p.latency_mean_us},
+       // Past saturation the model's latency is unbounded: null, never a made-up number.
+       {"latency_mean_us", std::isfinite(p.latency_mean_us) ? nlohmann::json(p.latency_mean_us)
+                                                            : nlohmann::json(nullptr)},
        {"requests_per_s", p.requests_per_s},
        {"requests_per_event", p.requests_per_event},
        {"empty_poll_fraction", p.empty_poll_fraction},

@@ -9,6 +9,13 @@
 //            median); requests/event = 1. Not R/2 of an idle ping: the delivery pays the
 //            receiver's wake-up and the fan-out's writes, which on a real machine cost about the
 //            return half, so push latency tracks the whole in-run exchange (an empirical model).
+//   fan-out (webhook, webhook-batch): an event's N POSTs leave one after another from one io
+//            thread and are answered one after another by one receiver thread, each costing c
+//            (CPU per POST on the busier side), so the k-th waits k c: on average (N - 1) c / 2.
+//            Events' fan-outs (N c of work each) queue behind each other as an M/D/1 queue at
+//            load rho = lambda N c: W = rho N c / (2 (1 - rho)). R_post is then the round trip
+//            of the first subscriber's POST, which has nothing ahead of it. (Connections per
+//            subscriber cap one subscriber at k / R_post POSTs per second; past that it queues.)
 //   bytes/event = requests/event x per-exchange overhead (headers, framing) + the event's bytes
 //   poll-adaptive: a Markov chain over the intervals T, Tb, Tb^2, ..., cap: an empty poll (prob
 //            e^(-lambda I_k)) moves up a step, a poll with events back to T. With its stationary
@@ -45,6 +52,7 @@ struct model_input {
   double batch_window_s = 0;  // webhook-batch: W
   double batch_max = 0;       // webhook-batch: events per POST at most (0 = no cap)
   double wait_s = 0;          // long-poll: how long a request parks at most
+  double post_cost_s = 0;     // push: CPU per POST on the busier side (the fan-out's service time)
   double subscribers = 1;     // N
   double rtt_s = 0;           // R: for webhooks the POST round trip measured in the run (median)
   double lag_s = 0;           // G: mean generator lag measured in the run

@@ -2,6 +2,7 @@
 #include "orchestrator/runs_csv.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -218,7 +219,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
   struct inputs {
     std::string mode;
     bool pull = false;
-    std::vector<double> rtt, lag, overhead, event;
+    std::vector<double> rtt, lag, overhead, event, post_cost;
   };
   std::map<key, inputs> series;
   for (const auto& [p, r] : results) {
@@ -230,6 +231,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
     const json& mo = r.at("metrics").at("model");
     in.rtt.push_back(mo.value("rtt_us", 0.0));
     in.lag.push_back(mo.value("lag_us", 0.0));
+    in.post_cost.push_back(mo.value("post_cost_us", 0.0));
     if (mo.value("overhead_bytes", 0.0) > 0) {
       in.overhead.push_back(mo.at("overhead_bytes").get<double>());
       in.event.push_back(mo.value("event_bytes", 0.0));
@@ -242,6 +244,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
     mi.subscribers = static_cast<double>(std::get<2>(k));
     mi.rtt_s = median(in.rtt) / 1e6;
     mi.lag_s = median(in.lag) / 1e6;
+    mi.post_cost_s = median(in.post_cost) / 1e6;
     mi.overhead_bytes = median(in.overhead);
     mi.event_bytes = median(in.event);
     apply_tuning(s.tuning.to_json(in.mode, std::llround(std::get<1>(k) * 1e6)), mi);
@@ -249,8 +252,9 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
       out += in.mode + "," + (in.pull ? num(std::get<1>(k)) : "") + "," +
              std::to_string(std::get<2>(k)) + "," + std::to_string(std::get<3>(k)) + "," +
              num(mi.rtt_s * 1e6) + "," + num(rate) + "," + num(p.lambda_t) + "," +
-             num(p.latency_mean_us) + "," + num(p.requests_per_s) + "," +
-             num(p.requests_per_event) + "," + (in.pull ? num(p.empty_poll_fraction) : "") + "," +
+             (std::isfinite(p.latency_mean_us) ? num(p.latency_mean_us) : "") + "," +
+             num(p.requests_per_s) + "," + num(p.requests_per_event) + "," +
+             (in.pull ? num(p.empty_poll_fraction) : "") + "," +
              (p.bytes_per_event > 0 ? num(p.bytes_per_event) : "") + "\n";
     }
   }

@@ -195,7 +195,11 @@ void webhook_dispatcher::pump(subscriber& s) {
       const bool ok = !ec && r.status >= 200 && r.status < 300;
       if (ok) {
         ++stats_.delivered_total;
-        if (counted) round_trips_.push_back(now_ns() - started);
+        if (counted) {
+          round_trips_.push_back(now_ns() - started);
+          // The first subscriber's POST leaves first: its round trip has no sibling ahead.
+          if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
+        }
       } else {
         if (counted) ++stats_.failed_window;
         if (ec == boost::asio::error::timed_out || http::describe(ec) == "timed out") {
@@ -237,6 +241,7 @@ traffic_by_kind webhook_dispatcher::requests() const {
 nlohmann::json webhook_dispatcher::report() const {
   const auto& d = stats_;
   auto rtts = round_trips_;  // summarize_latency sorts
+  auto first = first_round_trips_;
   return {{"subscribers", subscribers()},
           {"posts", d.window.requests},
           {"failed", d.failed_window},
@@ -244,6 +249,7 @@ nlohmann::json webhook_dispatcher::report() const {
           {"bytes_received", d.window.bytes_received},
           {"body_bytes", d.window_body_bytes},
           {"round_trip_us", summarize_latency(rtts)},
+          {"first_round_trip_us", summarize_latency(first)},
           {"posts_total", d.posts_total},
           {"delivered_total", d.delivered_total},
           {"non_2xx", d.non_2xx},

@@ -83,6 +83,7 @@ class webhook_dispatcher : public producer_delivery {
   // Round trip (request written -> 2xx parsed) of every successful POST of a window event:
   // the plain HTTP exchange cost against this receiver, at the run's own pace.
   std::vector<nanos> round_trips_;
+  std::vector<nanos> first_round_trips_;  // subscriber 0's: no fan-out queue ahead of them
   bool first_failure_logged_ = false;
 };
 

@@ -190,6 +190,24 @@ TEST(model, batched_webhooks) {
   EXPECT_NEAR(p.latency_mean_us, 1000 + 0.1e6 * (1 + 5.0) / 11, 1e-6);
 }
 
+TEST(model, webhook_fan_out_queue_and_its_saturation) {
+  model_input in;
+  in.rate = 10;
+  in.subscribers = 100;
+  in.rtt_s = 0.0002;
+  in.post_cost_s = 0.0005;  // 100 POSTs of 0.5 ms: half a second of work per event
+  const double rho = 10 * 100 * 0.0005;
+  EXPECT_NEAR(model_webhook(in).latency_mean_us,
+              (0.0002 + 99 * 0.0005 / 2 + rho * 100 * 0.0005 / (2 * (1 - rho))) * 1e6, 1e-6);
+  in.rate = 20;  // rho = 1: the queue has no bound, and the model says so with no number
+  EXPECT_FALSE(std::isfinite(model_webhook(in).latency_mean_us));
+  EXPECT_TRUE(nlohmann::json(model_webhook(in)).at("latency_mean_us").is_null());
+  in.subscribers = 1;  // one subscriber, no sibling ahead: the plain exchange
+  in.rate = 10;
+  EXPECT_NEAR(model_webhook(in).latency_mean_us,
+              (0.0002 + 0.005 * 0.0005 / (2 * (1 - 0.005))) * 1e6, 1e-6);
+}
+
 TEST(model, agreement_of_a_confidence_interval) {
   EXPECT_EQ(agreement(10, 9, 11), "within");
   EXPECT_EQ(agreement(10, 10, 10), "within");

@@ -271,8 +271,14 @@ TEST(build_result, webhook_counts_and_ratios) {
   EXPECT_NEAR(m["cpu_us_per_event"]["producer"].get<double>(), 100.0, 1e-9);
   EXPECT_NEAR(m["cpu_us_per_event"]["consumer"].get<double>(), 50.0, 1e-9);
   EXPECT_DOUBLE_EQ(m["model"]["requests_per_event"].get<double>(), 1.0);
-  // No POST round trip recorded in this report: the model falls back to the ping's p50.
-  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(), 100.0, 1e-9);
+  // No POST round trip recorded in this report: the model falls back to the ping's p50, and
+  // adds the fan-out. c = the busier side's CPU per POST = 0.0898 s / 900; the 2nd and 3rd of
+  // an event's POSTs wait c and 2c, on average c; rho = 100/s x 3 x c; M/D/1 wait rho
+  // 3c/(2(1-rho)).
+  const double c = 0.0898 / 900, rho = 100 * 3 * c;
+  EXPECT_NEAR(m["model"]["post_cost_us"].get<double>(), c * 1e6, 1e-9);
+  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(),
+              100.0 + (c + rho * 3 * c / (2 * (1 - rho))) * 1e6, 1e-6);
   EXPECT_EQ(m["model"]["rtt_source"], "back-to-back ping before the run (p50)");
 }
 
@@ -292,6 +298,30 @@ TEST(build_result, webhook_model_uses_the_in_run_post_round_trip) {
   EXPECT_DOUBLE_EQ(m["model"]["latency_mean_us"].get<double>(), 40.0 + 180.0);
   EXPECT_EQ(m["model"]["latency_agreement"], "above");
   EXPECT_NEAR(m["model"]["latency_ratio"].get<double>(), 50'500.0 / 220, 1e-6);
+}
+
+TEST(build_result, webhook_fan_out_takes_the_first_subscribers_round_trip_and_queues_the_rest) {
+  // The social scenario's shape: 500 subscribers, 1 event/s, 20 us of producer CPU per POST.
+  run_config cfg;
+  cfg.mode = "webhook";
+  cfg.rate = 1;
+  cfg.subscribers = 500;
+  cfg.duration = 10 * kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 10;
+  producer["cpu_s"] = 5000 * 20e-6;
+  producer["requests"] = {
+      {"webhook_post", {{"count", 5000}, {"bytes_sent", 0}, {"bytes_received", 0}}}};
+  producer["webhooks"]["round_trip_us"] = {{"count", 5000}, {"p50", 5000.0}};
+  producer["webhooks"]["first_round_trip_us"] = {{"count", 10}, {"p50", 150.0}};
+  json consumer = real_consumer_report("webhook");
+  consumer["delivered"] = 5000;
+  consumer["cpu_s"] = 5000 * 10e-6;
+  const json m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
+  EXPECT_EQ(m["model"]["rtt_source"], "first subscriber's POST round trip in the run (p50)");
+  const double c = 20e-6, rho = 1 * 500 * c;
+  EXPECT_NEAR(m["model"]["latency_mean_us"].get<double>(),
+              150 + (499 * c / 2 + rho * 500 * c / (2 * (1 - rho))) * 1e6, 1e-6);
 }
 
 TEST(build_result, lost_never_wraps_below_zero) {
