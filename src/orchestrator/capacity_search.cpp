@@ -26,8 +26,11 @@ json find_max_rate(const scenario& s, const std::string& mode, const capacity_op
   base.seed = s.seed;
   base.arrivals = s.arrivals;
 
-  // A poll waits up to T by design: its bound is T plus the asked one.
-  const double bound_us = options.p99_bound_us + (base.pull ? base.interval_ms * 1e3 : 0);
+  // A design that holds events on purpose (T for a poll, the cap for poll-adaptive, the window
+  // for webhook-batch) gets that hold on top of the asked bound.
+  const nanos hold = s.tuning.longest_gap(mode, base.pull,
+                                          static_cast<nanos>(std::llround(base.interval_ms * 1e6)));
+  const double bound_us = options.p99_bound_us + static_cast<double>(hold) / 1e3;
   json tried = json::array();
   // Rounded to 3 significant digits, so the reported rates read as what was run.
   auto round3 = [](double r) {
