@@ -25,6 +25,7 @@ std::vector<std::string> mode_tuning::to_args(std::string_view mode) const {
   } else if (mode == "webhook-batch") {
     args = {"--batch-window", us(batch_window), "--batch-max", std::to_string(batch_max)};
   }
+  if (mode.starts_with("webhook") && ack != "empty") args.insert(args.end(), {"--ack", ack});
   return args;
 }
 
@@ -39,10 +40,11 @@ nlohmann::json mode_tuning::to_json(std::string_view mode, nanos interval) const
     return {{"backoff", backoff}, {"max_interval_ms", to_ms(cap(interval))}};
   }
   if (mode == "long-poll") return {{"wait_ms", to_ms(wait)}};
-  if (mode == "webhook-batch") {
-    return {{"batch_window_ms", to_ms(batch_window)}, {"batch_max", batch_max}};
-  }
-  return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::object();
+  if (mode == "webhook-batch")
+    j = {{"batch_window_ms", to_ms(batch_window)}, {"batch_max", batch_max}};
+  if (mode.starts_with("webhook") && ack != "empty") j["ack"] = ack;
+  return j;
 }
 
 void apply_tuning(const nlohmann::json& tuning, model_input& in) {
@@ -81,6 +83,16 @@ void add_tuning_options(option_parser& p, mode_tuning& t) {
              t.batch_window = parse_duration(v);
              if (t.batch_window < kNanosPerMilli) throw usage_error("must be at least 1ms");
            })
+      .add("--ack", "KIND",
+           "webhook modes: how the receiver acknowledges: empty (204) or json\n"
+           "                            (200 with a small JSON body, as many receivers do)",
+           "empty",
+           [&t](std::string_view v) {
+             if (v != "empty" && v != "json") {
+               throw usage_error("expected empty or json, got '" + std::string(v) + "'");
+             }
+             t.ack = std::string(v);
+           })
       .add("--batch-max", "EVENTS", "webhook-batch: events per POST at most", "100",
            [&t](std::string_view v) {
              t.batch_max = static_cast<std::size_t>(parse_int(v, 1, 10'000));
@@ -88,13 +100,15 @@ void add_tuning_options(option_parser& p, mode_tuning& t) {
 }
 
 void check_tuning_options(const option_parser& p, std::string_view mode) {
-  static const std::pair<const char*, const char*> owners[] = {{"--backoff", "poll-adaptive"},
-                                                               {"--max-interval", "poll-adaptive"},
-                                                               {"--wait", "long-poll"},
-                                                               {"--batch-window", "webhook-batch"},
-                                                               {"--batch-max", "webhook-batch"}};
+  static const std::pair<const char*, const char*> owners[] = {
+      {"--backoff", "poll-adaptive"},   {"--max-interval", "poll-adaptive"},
+      {"--wait", "long-poll"},          {"--batch-window", "webhook-batch"},
+      {"--batch-max", "webhook-batch"}, {"--ack", "webhook"}};
   for (const auto& [flag, owner] : owners) {
-    if (p.given(flag) && mode != owner) {
+    // --ack belongs to both webhook modes.
+    const bool owns =
+        mode == owner || (std::string_view(flag) == "--ack" && mode == "webhook-batch");
+    if (p.given(flag) && !owns) {
       throw usage_error(std::string(flag) + ": applies to --mode " + owner + ", not " +
                         std::string(mode));
     }

@@ -28,7 +28,9 @@ struct mode_tuning {
   nanos max_interval = 0;                    // poll-adaptive: the cap (0 = 8T)
   nanos wait = 30 * kNanosPerSecond;         // long-poll: how long a request may park
   nanos batch_window = 50 * kNanosPerMilli;  // webhook-batch: a batch waits at most this
-  std::size_t batch_max = 100;               // webhook-batch: events per POST at most
+  std::size_t batch_max = 100;
+  std::string ack = "empty";  // webhook modes: empty (204) or json (200 {"received":N}) //
+                              // webhook-batch: events per POST at most
 
   nanos cap(nanos interval) const { return max_interval > 0 ? max_interval : 8 * interval; }
   // The longest an event can wait by design before it is fetched or sent: T for polling, the

@@ -102,6 +102,9 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     }
   }
   ++received_;
+  if (ctx_.config.tuning.ack == "json") {
+    return reply(http::response(200, "{\"received\":" + std::to_string(stamps.size()) + "}"));
+  }
   reply(http::response(204));
 }
 
