@@ -411,7 +411,8 @@ def place_model_labels(ax, entries, log=True):
         t = ax.annotate(text, xy, xycoords=coords, xytext=(-2, (bottom - px) * to_points),
                         textcoords="offset points", va="bottom", ha="right", fontsize=10,
                         multialignment="right", color=colour, gid="model-label",
-                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.75, pad=0.5))
+                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.75, pad=0.5),
+                        zorder=2.5)  # over the model lines, under the measurements
         t.set_in_layout(False)  # labels never move the layout they were computed on
         texts.append(t)
     return texts

@@ -205,7 +205,7 @@ def section_question(doc, modes=()):
           "plus the in-run POST round trip (median), an empirical claim. The "
           "requests per second cross where λ = 1/T. The charts draw this model beside the "
           "measurement; the sections below say where the measurement agrees with it.")
-    claims = list(dict.fromkeys(MODEL_CLAIMS[m] for m in modes if m in MODEL_CLAIMS))
+    claims = model_claims(modes)
     if claims:
         doc.p("**The model's claim for the other designs** in this folder (G: the generator's "
               "lag, W: the batch window):")
@@ -225,13 +225,27 @@ MODEL_CLAIMS = {
     "long-poll": "**long-poll** sends about one request per event while λR ≪ 1, batching as λR "
                  "grows; its latency is about G + R/2 (plus R/2 for the events that arrive "
                  "during a round trip).",
-    "sse": "**sse** and **websocket** hold one connection per subscriber and send no request per "
-           "event; their latency is about G + R/2, the one-way trip.",
     "webhook-batch": "**webhook-batch** sends a batch W after its first event (sooner when it "
                      "is full): 1/(1 + λW) requests per event and a latency of about G + R_post "
                      "+ W(1 + λW/2)/(1 + λW), so about R + W/2 once λW ≫ 1.",
 }
-MODEL_CLAIMS["websocket"] = MODEL_CLAIMS["sse"]
+STREAM_MODES = ("sse", "websocket")
+STREAM_CLAIM = ("hold{s} one connection per subscriber and send{s} no request per event; the "
+                "latency is about G + R/2, the one-way trip.")
+
+
+def model_claims(modes):
+    """The model's claims, in words, for the modes present beyond poll and webhook, in the
+    modes' order; sse and websocket share one."""
+    streams = [m for m in STREAM_MODES if m in modes]
+    out = []
+    for m in modes:
+        if m in MODEL_CLAIMS:
+            out.append(MODEL_CLAIMS[m])
+        elif streams and m == streams[0]:
+            out.append(" and ".join(f"**{x}**" for x in streams) + " " +
+                       STREAM_CLAIM.format(s="" if len(streams) > 1 else "s"))
+    return out
 
 
 def distinct(values):
