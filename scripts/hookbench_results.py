@@ -37,19 +37,28 @@ REQUIRED_COLUMNS = (
     "model_latency_agreement", "model_latency_ratio", "model_empty_agreement",
     "clock_offset_us", "clock_error_bound_us",
 )
+# Appended after clock_error_bound_us: the consumer's HTTP stack, the mode's knobs
+# ("key=value;..." from config.tuning) and the requests by kind ("kind=count;..."). A file
+# without them was written before they existed: every run was on the default stack, knobs and
+# kinds unknown, so they are read with these defaults rather than rejected.
+DEFAULT_STACK = "beast"
+LATER_COLUMNS = {"consumer_stack": DEFAULT_STACK, "tuning": "", "requests_by_kind": ""}
 # The first 48 columns, as the first sweep wrote them; a file with only those is from an older
 # hookbench, which measured one run per point without intervals or saturation.
 LEGACY_COLUMNS = REQUIRED_COLUMNS[:48]
 FIRST_NEW_COLUMN = "realised_rate"
 TEXT_COLUMNS = frozenset({"run_id", "scenario", "mode", "arrivals", "latency_low_sample",
                           "min_reached", "note", "result_file", "saturated", "saturated_reason",
-                          "model_latency_agreement", "model_empty_agreement"})
+                          "model_latency_agreement", "model_empty_agreement",
+                          "consumer_stack", "tuning", "requests_by_kind"})
 AGREEMENTS = ("within", "above", "below", "")
 # Columns that must be present even in a failed run's row: they say which point it was.
 POINT_COLUMNS = ("run_id", "mode", "rate")
 
-# Display order of the delivery modes DESIGN.md lists; any other mode sorts after them by name.
-KNOWN_MODES = ("poll", "poll-conditional", "long-poll", "sse", "webhook", "webhook-batch")
+# Display order of the delivery modes (`hookbench modes`): the pull modes paced by a poll
+# interval T, then the ones that are not; any other mode sorts after them by name.
+KNOWN_MODES = ("poll", "poll-conditional", "poll-adaptive", "long-poll", "sse", "websocket",
+               "webhook", "webhook-batch")
 # Percentile names as the harness writes them in latency_low_sample, and how people read them.
 PERCENTILE_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9", "max": "max"}
 
@@ -68,12 +77,28 @@ def _parse_number(text, column, line_no):
     return value
 
 
+def parse_key_values(text, column="", line_no=0, number=False):
+    """"a=1;b=2" (the tuning and requests_by_kind cells) as {"a": "1", "b": "2"}, values as
+    floats when number is set; "" is {}."""
+    out = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ResultsError(f"runs.csv line {line_no}: column {column}: {item!r} is not "
+                               "key=value")
+        value = value.strip()
+        out[key.strip()] = _parse_number(value, column, line_no) if number else value
+    return out
+
+
 def _parse_row(raw, line_no):
-    row = {}
+    row = dict(LATER_COLUMNS)
     for column, text in raw.items():
         if column is None:  # more cells than header columns
             raise ResultsError(f"runs.csv line {line_no}: more cells than header columns")
         text = "" if text is None else text.strip()
+        if column in LATER_COLUMNS and text == "":
+            continue  # a failed run's row: the default
         if column in TEXT_COLUMNS or column not in REQUIRED_COLUMNS:
             row[column] = text
         elif text == "":
@@ -101,6 +126,9 @@ def _parse_row(raw, line_no):
     row["cpu_us_per_event_net_total"] = sum(net) if all(is_finite(c) for c in net) else None
     # Pull modes have a poll interval; push modes leave interval_ms and lambda_t empty.
     row["pull"] = row["interval_ms"] is not None
+    row["tuning_values"] = parse_key_values(row["tuning"], "tuning", line_no)
+    row["requests_by_kind_counts"] = parse_key_values(row["requests_by_kind"],
+                                                      "requests_by_kind", line_no, number=True)
     row["line"] = line_no
     return row
 
@@ -224,11 +252,12 @@ def aggregate(rows, column, scale=1.0):
 
 
 class Series:
-    """One curve: a mode, its poll interval (pull modes) and whatever other axis varies in the
-    folder (subscribers, payload, arrivals, scenario). Points are keyed by event rate."""
+    """One curve: a mode, its poll interval (pull modes), the consumer's HTTP stack, the mode's
+    knobs and whatever other axis varies in the folder (subscribers, payload, arrivals,
+    scenario). Points are keyed by event rate."""
 
     def __init__(self, key, varying):
-        self.mode, self.interval_ms, extras = key
+        self.mode, self.interval_ms, self.stack, self.tuning, extras = key
         self.extras = dict(extras)
         self.varying = varying
         self.points = {}  # rate -> [rows]
@@ -279,12 +308,16 @@ class Series:
         return out
 
     def model_key(self):
-        """The key of this series' curve in model.csv."""
+        """The key of this series' curve in model.csv (which has no stack: series that differ
+        only in their consumer stack share one curve)."""
         return model_key(self.mode, self.interval_ms, self.extras.get("subscribers"),
                          self.extras.get("payload_bytes"))
 
-    def label(self):
-        parts = [self.mode]
+    def qualifiers(self):
+        """What tells this series apart from others of its mode and stack, as short texts:
+        ["T=100 ms", "N=4"]. T always (pull), the other axes only when they vary in the
+        folder."""
+        parts = []
         if self.pull:
             parts.append(f"T={fmt_number(self.interval_ms)} ms")
         names = {"subscribers": "N={}", "payload_bytes": "{} B", "arrivals": "{}",
@@ -293,25 +326,46 @@ class Series:
             if name in self.varying:
                 shown = fmt_number(value) if isinstance(value, float) else value
                 parts.append(names[name].format(shown))
-        return " ".join(parts)
+        if "tuning" in self.varying and self.tuning:
+            parts.append(self.tuning)
+        return parts
+
+    @property
+    def default_stack(self):
+        return self.stack == DEFAULT_STACK
+
+    def label(self):
+        """'poll T=100 ms', 'webhook', 'webhook (httplib)', 'poll T=100 ms (httplib)'."""
+        text = " ".join([self.mode] + self.qualifiers())
+        return text if self.default_stack else f"{text} ({self.stack})"
 
     def matches(self, other):
         """Same subscribers, payload, arrivals and scenario: a fair comparison."""
         return self.extras == other.extras
 
     def sort_key(self):
-        return (mode_order(self.mode), self.interval_ms or 0.0,
-                tuple(str(v) for v in self.extras.values()))
+        return (mode_order(self.mode), self.interval_ms or 0.0, not self.default_stack,
+                self.stack, self.tuning, tuple(str(v) for v in self.extras.values()))
 
 
 EXTRA_AXES = ("subscribers", "payload_bytes", "arrivals", "scenario")
 
 
 def push_baseline(series_list, pull_series):
-    """The push series a pull series is compared with: webhook first, same extras."""
+    """The push series a pull series is compared with: webhook first, on the pull series' own
+    consumer stack if there is one, with the same extras."""
     push = [s for s in series_list if not s.pull and s.matches(pull_series)]
-    push.sort(key=lambda s: (s.mode != "webhook", mode_order(s.mode)))
+    push.sort(key=lambda s: (s.mode != "webhook", s.stack != pull_series.stack,
+                             not s.default_stack, mode_order(s.mode)))
     return push[0] if push else None
+
+
+def reference_pull(series_list):
+    """The pull series the headline compares: plain poll on the default stack when the folder
+    has it, else every pull series."""
+    pull = [s for s in series_list if s.pull]
+    plain = [s for s in pull if s.mode == "poll" and s.default_stack]
+    return plain or pull
 
 
 def medians(series, column):
@@ -323,10 +377,16 @@ def group_series(rows):
     """The successful rows as Series, in display order."""
     rows = ok_runs(rows)
     varying = {axis for axis in EXTRA_AXES if len({r[axis] for r in rows}) > 1}
+    # A mode's knobs vary only if one mode ran with two settings (modes differ in knobs anyway).
+    knobs = {}
+    for r in rows:
+        knobs.setdefault(r["mode"], set()).add(r["tuning"])
+    if any(len(k) > 1 for k in knobs.values()):
+        varying.add("tuning")
     series = {}
     for r in rows:
         extras = tuple((axis, r[axis]) for axis in EXTRA_AXES)
-        key = (r["mode"], r["interval_ms"], extras)
+        key = (r["mode"], r["interval_ms"], r["consumer_stack"], r["tuning"], extras)
         s = series.get(key)
         if s is None:
             s = series[key] = Series(key, varying)

@@ -17,12 +17,14 @@ import json
 import math
 import os
 import sys
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
@@ -44,17 +46,25 @@ CHARTS = (
 )
 TITLES = dict(CHARTS)
 
-# One colour family per mode; several poll intervals of a mode are shades of it.
-MODE_CMAPS = {"poll": "Blues", "poll-conditional": "Greens", "long-poll": "Purples",
-              "sse": "RdPu", "webhook": "Oranges", "webhook-batch": "Reds"}
-SPARE_CMAPS = ("Greys", "YlGn", "BuPu", "YlOrBr", "PuBuGn")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+# One colour family and one marker per mode; several series of a mode (poll intervals, consumer
+# stacks) are shades of its family with its marker. Browns are not among matplotlib's sequential
+# maps, so poll-adaptive's family is made here.
+BROWNS = LinearSegmentedColormap.from_list("hookbench_browns", ["#f0d9b5", "#8c5a2b", "#3b2108"])
+MODE_CMAPS = {"poll": "Blues", "poll-conditional": "Greens", "poll-adaptive": BROWNS,
+              "long-poll": "Purples", "sse": "RdPu", "websocket": "Greys", "webhook": "Oranges",
+              "webhook-batch": "Reds"}
+MODE_MARKERS = {"poll": "o", "poll-conditional": "s", "poll-adaptive": "D", "long-poll": "v",
+                "sse": "^", "websocket": "P", "webhook": "p", "webhook-batch": "X"}
+SPARE_CMAPS = ("YlGn", "BuPu", "YlOrBr", "PuBuGn", "GnBu")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+# A series on another consumer stack than the default: same family, its own line style.
+OTHER_STACK_LINESTYLE = (0, (6, 2, 1.5, 2))
 # Zapier's REST Hooks material (resthooks.org): 30 million polls, 460 thousand with data.
 ZAPIER_EMPTY = 1 - 460e3 / 30e6
 ZAPIER_SOURCE = "Zapier via resthooks.org: 30 M polls, 460 k with data"
 SATURATED_COLOUR = "#d62728"
 THIN_ALPHA = 0.3
-MODEL_LABEL_MERGE = 1.15  # model labels whose values are closer than this ratio share one label
+MODEL_LABEL_GAP = 1.5  # points between two model labels nudged apart (their boxes pad 0.5)
 
 plt.rcParams.update({
     "font.size": 11, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 10,
@@ -82,11 +92,18 @@ class Data:
         for s in self.series:
             by_mode.setdefault(s.mode, []).append(s)
         spare = iter(SPARE_CMAPS * 4)
+        spare_markers = iter(m for m in MARKERS * 4 if m not in MODE_MARKERS.values())
         for mode, group in by_mode.items():
             cmap = plt.get_cmap(MODE_CMAPS.get(mode) or next(spare))
+            marker = MODE_MARKERS.get(mode) or next(spare_markers)
             for i, s in enumerate(group):
                 shade = 0.75 if len(group) == 1 else 0.95 - 0.45 * i / (len(group) - 1)
-                self.style[id(s)] = (cmap(shade), MARKERS[i % len(MARKERS)])
+                self.style[id(s)] = (cmap(shade), marker)
+        # model.csv has one curve per (mode, T, N, payload): series that differ only in their
+        # consumer stack share it, and the first of them (the default stack) draws it.
+        self.model_owner = {}
+        for s in self.series:
+            self.model_owner.setdefault(s.model_key(), s)
         rates = [r for s in self.series for r in s.rates if r > 0]
         self.rate_range = (min(rates), max(rates)) if rates else None
 
@@ -95,6 +112,13 @@ class Data:
 
     def marker(self, s):
         return self.style[id(s)][1]
+
+    def linestyle(self, s):
+        return "-" if s.default_stack else OTHER_STACK_LINESTYLE
+
+    def draws_model(self, s):
+        """Whether this series draws its model curve (one line per model.csv curve)."""
+        return self.model_owner.get(s.model_key()) is s and self.curve(s) is not None
 
     def curve(self, s):
         """The series' model curve from model.csv, or None."""
@@ -142,8 +166,11 @@ def no_data_figure(title, reason):
     return fig
 
 
+SUBTITLE_CHARS = 100  # characters of a subtitle that fit across the figure at the title's size
+
+
 def titled(fig, title, subtitle):
-    fig.suptitle(title + ("\n" + subtitle if subtitle else ""))
+    fig.suptitle(title + ("\n" + textwrap.fill(subtitle, SUBTITLE_CHARS) if subtitle else ""))
 
 
 def finish(fig, caption):
@@ -196,8 +223,8 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     thin = [i for i, (_, a) in enumerate(pts) if a.thin and not a.saturated]
     normal = [i for i in range(len(pts)) if i not in sat and i not in thin]
     colour, marker = data.colour(s), data.marker(s)
-    ax.plot(x, y, "-", marker=marker, markevery=normal or None, color=colour, markersize=7,
-            linewidth=2, label=label or s.label(), gid=gid, zorder=3)
+    ax.plot(x, y, linestyle=data.linestyle(s), marker=marker, markevery=normal or None,
+            color=colour, markersize=7, linewidth=2, label=label or s.label(), gid=gid, zorder=3)
     if not normal:  # markevery=None would draw every marker
         ax.lines[-1].set_marker("")
     spread = [i for i, (_, a) in enumerate(pts) if a.err]
@@ -293,29 +320,110 @@ def model_line(ax, x, y, colour, gid, label=None):
     ax.plot(x, y, "--", color=colour, linewidth=1.6, alpha=0.9, label=label, gid=gid, zorder=1)
 
 
+def merge_model_labels(entries):
+    """entries: [(x, y, name, value, colour)], one per model line, value the text of its value
+    at the line's end. Lines that end on the same value get one label naming them all ("sse,
+    websocket: 0 requests/event"), so no two labels say the same thing in the same place.
+    Returns [(x, y, text, colour)] in the order of first appearance."""
+    groups = {}
+    for x, y, name, value, colour in entries:
+        groups.setdefault(value, []).append((x, y, name, colour))
+    out = []
+    for value, group in groups.items():
+        names = ", ".join(dict.fromkeys(g[2] for g in group))
+        colour = group[0][3] if len(group) == 1 else "0.2"
+        out.append((max(g[0] for g in group), group[0][1], f"{names}: {value}", colour))
+    return out
+
+
+def wrap_label(text, width):
+    """A merged label over several lines of at most about `width` characters, broken after the
+    commas between series names (a name is never split)."""
+    names, sep, value = text.rpartition(": ")
+    parts = names.split(", ") if sep else [text]
+    lines, line = [], ""
+    for i, part in enumerate(parts):
+        piece = part + ("," if i < len(parts) - 1 else sep.rstrip() + " " + value if sep else "")
+        if line and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def spread_labels(anchors, heights, lo, hi, gap=0.0):
+    """Where labels go so that none overlaps another: each wants its bottom at anchors[i] and is
+    heights[i] tall (display units). In order of anchor, each is pushed up to clear the one
+    below it; a stack that then runs past hi is pushed back down, not below lo unless there is
+    no room. Returns the bottoms in the order given."""
+    order = sorted(range(len(anchors)), key=lambda i: anchors[i])
+    pos = {}
+    floor = -math.inf
+    for i in order:
+        pos[i] = max(anchors[i], floor)
+        floor = pos[i] + heights[i] + gap
+    ceiling = hi
+    for i in reversed(order):
+        pos[i] = min(pos[i], ceiling - heights[i])
+        ceiling = pos[i] - gap
+    floor = lo
+    for i in order:  # out of room at the top: the bottom wins, the top may overflow the axes
+        pos[i] = max(pos[i], floor)
+        floor = pos[i] + heights[i] + gap
+    return [pos[i] for i in range(len(anchors))]
+
+
 def place_model_labels(ax, entries, log=True):
-    """entries: [(x, y, text, colour)] at each model line's right end. Labels whose values are
-    within MODEL_LABEL_MERGE of each other are merged into one, so that no two overprint."""
-    entries = sorted((e for e in entries if e[1] is not None and e[1] > 0), key=lambda e: e[1])
-    groups = []
-    for e in entries:
-        if groups:
-            prev = groups[-1][-1]
-            close = (e[1] / prev[1] < MODEL_LABEL_MERGE) if log else \
-                abs(e[1] - prev[1]) <= 0.04 * max(abs(e[1]), abs(prev[1]), 1e-12)
-            if close:
-                groups[-1].append(e)
-                continue
-        groups.append([e])
+    """Labels at the right end of the model lines (entries as merge_model_labels takes them),
+    merged where they say the same value and nudged apart where they would overlap. A value of
+    0 has no place on a log axis: its label sits at the axis' bottom. Call it last, once the
+    figure's layout is settled (legend and titles drawn): positions are computed on the laid-out
+    axes. Returns the annotations."""
+    merged = merge_model_labels(e for e in entries if e is not None and e[1] is not None)
+    if not merged:
+        return []
+    fig = ax.figure
+    fig.draw_without_rendering()  # constrained layout and autoscaling: data -> display is final
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    to_points = 72.0 / fig.dpi
+    rise = 4.0 / to_points  # labels sit just above their line's end
+    width = max(20, int(box.width * to_points / 6.2) - 2)  # characters across the axes at 10 pt
+    anchors, heights, placed = [], [], []
+    for x, y, text, colour in merged:
+        text = wrap_label(text, width)
+        on_axis = y > 0 or not log
+        xy = (x, y) if on_axis else (x, 0.0)
+        coords = "data" if on_axis else ("data", "axes fraction")
+        px = ax.transData.transform((x, y))[1] if on_axis else box.y0
+        probe = ax.text(0, 0, text, fontsize=10, transform=None)
+        heights.append(probe.get_window_extent(renderer).height)
+        probe.remove()
+        anchors.append(px + rise)
+        placed.append((xy, coords, px, text, colour))
+    bottoms = spread_labels(anchors, heights, box.y0, box.y1, MODEL_LABEL_GAP / to_points)
     texts = []
-    for g in groups:
-        x = max(e[0] for e in g)
-        colour = g[0][3] if len(g) == 1 else "0.2"
-        text = "; ".join(e[2] for e in g)
-        texts.append(ax.annotate(text, (x, g[0][1]), xytext=(-2, 4), textcoords="offset points",
-                                 va="bottom", ha="right", fontsize=10, color=colour,
-                                 gid="model-label"))
+    for (xy, coords, px, text, colour), bottom in zip(placed, bottoms):
+        # No leader line to the line's end: it would cross the labels it was moved past. The
+        # label carries its line's colour and name.
+        t = ax.annotate(text, xy, xycoords=coords, xytext=(-2, (bottom - px) * to_points),
+                        textcoords="offset points", va="bottom", ha="right", fontsize=10,
+                        multialignment="right", color=colour, gid="model-label",
+                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.75, pad=0.5),
+                        zorder=2.5)  # over the model lines, under the measurements
+        t.set_in_layout(False)  # labels never move the layout they were computed on
+        texts.append(t)
     return texts
+
+
+def legend_chars(labels, ncol):
+    """Characters across a legend of ncol columns, filled column by column as matplotlib does:
+    each column as wide as its longest label, plus its marker."""
+    rows = math.ceil(len(labels) / ncol)
+    columns = [labels[i:i + rows] for i in range(0, len(labels), rows)]
+    return sum(max(len(lab) for lab in col) + 6 for col in columns)
 
 
 def bottom_legend(legend_ax, axes, extra=()):
@@ -333,7 +441,7 @@ def bottom_legend(legend_ax, axes, extra=()):
         return
     # As many columns as fit the figure's width, then a legend row tall enough for the rows.
     ncol = min(len(handles), LEGEND_COLUMNS)
-    while ncol > 1 and ncol * (max(len(lab) for lab in labels) + 6) > LEGEND_CHARS:
+    while ncol > 1 and legend_chars(labels, ncol) > LEGEND_CHARS:
         ncol -= 1
     rows = math.ceil(len(handles) / ncol)
     legend_ax.legend(handles, labels, loc="center", ncol=ncol, frameon=False)
@@ -395,10 +503,11 @@ def lambda_t_handle():
 
 
 def draw_model_curve(ax, data, s, column, scale=1.0, x_column="rate"):
-    """The series' model curve from model.csv; returns (x, y) or None."""
-    curve = data.curve(s)
-    if curve is None:
+    """The series' model curve from model.csv; returns (x, y) or None (also for a series whose
+    curve another series, on another consumer stack, already draws)."""
+    if not data.draws_model(s):
         return None
+    curve = data.curve(s)
     pts = [(r[x_column], r[column] * scale) for r in curve.rows
            if hr.is_finite(r.get(column)) and hr.is_finite(r.get(x_column))]
     pts = [p for p in pts if p[0] > 0 and p[1] > 0]
@@ -408,6 +517,34 @@ def draw_model_curve(ax, data, s, column, scale=1.0, x_column="rate"):
     y = [p[1] for p in pts]
     model_line(ax, x, y, data.colour(s), gid=f"model:{s.label()}|{column}")
     return x, y
+
+
+def model_end(data, s, column, scale=1.0):
+    """(rate, value) where the series' model curve ends (its highest rate), zero values
+    included; None when the series draws no model curve."""
+    if not data.draws_model(s):
+        return None
+    pts = [(r["rate"], r[column] * scale) for r in data.curve(s).rows
+           if hr.is_finite(r.get(column)) and r["rate"] > 0]
+    return pts[-1] if pts else None
+
+
+def model_label(data, s, column, value_text, scale=1.0):
+    """A place_model_labels entry for the end of the series' model line, or None."""
+    end = model_end(data, s, column, scale)
+    if end is None:
+        return None
+    return (end[0], end[1], s.label(), value_text(end[1]), data.colour(s))
+
+
+def zero_model_sentence(labels, what):
+    """The caption's word on the model lines that end at 0 (no request per event), which a log
+    axis cannot draw; labels as model_label made them."""
+    names = [e[2] for e in labels if e is not None and e[1] == 0]
+    if not names:
+        return ""
+    return (f"The model's claim for {', '.join(names)} is 0 {what}: a log axis cannot draw that "
+            "line, so only its label, at the bottom, shows it.")
 
 
 def pairs(data):
@@ -498,19 +635,17 @@ def chart_latency(data):
                                 ("mean (model dashed)", "median (p50)", "p99")):
         for s in data.series:
             drawn.append(plot_measured(ax, data, s, column, scale=1e-3))
-            if column == "latency_mean_us":
-                xy = draw_model_curve(ax, data, s, "latency_mean_us", scale=1e-3)
-                if xy:
-                    labels.append((xy[0][-1], xy[1][-1], f"{s.label()}: "
-                                   f"{hr.fmt_number(xy[1][-1])} ms", data.colour(s)))
+            if column == "latency_mean_us" and draw_model_curve(ax, data, s, column, 1e-3):
+                labels.append(model_label(data, s, column,
+                                          lambda v: f"{hr.fmt_number(v)} ms", 1e-3))
         rate_axis(ax)
         ax.set_title(name)
-    place_model_labels(axes[0], labels)
     axes[0].set_ylabel("delivery latency (ms)")
     titled(fig, title, data.subtitle() + "; dashed: the model's mean (model.csv)")
     extra = ([model_handle()] if labels else []) + status_handles(drawn)
     bottom_legend(leg, [axes[0]], extra)
-    rtts = [r["model_rtt_us"] for s in data.series if not s.pull for r in s.runs()
+    place_model_labels(axes[0], labels)
+    rtts = [r["model_rtt_us"] for s in data.series if s.mode == "webhook" for r in s.runs()
             if hr.is_finite(r.get("model_rtt_us"))]
     caption = ["Mean, median and p99 delivery latency (consumer has the event parsed minus its "
                f"scheduled creation), {medians_phrase(data.series)}."]
@@ -518,7 +653,7 @@ def chart_latency(data):
         caption.append("Dashed: the model's mean latency at each rate from model.csv (the "
                        "model's claim, evaluated by hookbench at the in-run round trip).")
         if rtts:
-            caption.append(f"The push model's round trip R is the in-run POST round trip "
+            caption.append(f"The webhook model's round trip R is the in-run POST round trip "
                            f"({hr.fmt_number(float(np.median(rtts)))} µs median).")
     caption += [data.model_note(), status_caption(drawn)]
     return finish(fig, caption)
@@ -534,11 +669,14 @@ def chart_requests_per_s(data):
     drawn, labels = [], []
     for s in data.series:
         drawn.append(plot_measured(ax, data, s, "requests_per_s"))
-        xy = draw_model_curve(ax, data, s, "requests_per_s")
-        if xy and s.pull:
-            labels.append((xy[0][-1], xy[1][-1], f"{s.label()}: "
-                           f"{hr.fmt_number(xy[1][-1])}/s", data.colour(s)))
-    place_model_labels(ax, labels)
+        drawn_model = draw_model_curve(ax, data, s, "requests_per_s")
+        end = model_end(data, s, "requests_per_s")
+        # Pull lines are flat at N/T: their value says it. A push line rises with λ, except
+        # where the model sends no request per event: that line cannot be drawn on a log axis,
+        # so its label says why it is missing.
+        if (drawn_model and s.pull) or (end and end[1] == 0):
+            labels.append(model_label(data, s, "requests_per_s",
+                                      lambda v: f"{hr.fmt_number(v)}/s"))
     said, found = describe_crossings(data, "requests_per_s", "requests per second",
                                      "requests_per_s")
     mark_crossings(ax, data, found, "requests_per_s")
@@ -548,8 +686,10 @@ def chart_requests_per_s(data):
     titled(fig, title, data.subtitle())
     extra = ([model_handle()] if data.model else []) + crossing_handles(found)
     bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
+    place_model_labels(ax, labels)
     caption = ["Requests per second against the event rate. In the model (model.csv) a poller "
                "sends N/T requests per second whatever λ is (flat), a webhook λN (rising)."]
+    caption += [zero_model_sentence(labels, "requests per second")]
     caption += said + [data.model_note(), status_caption(drawn)]
     return finish(fig, caption)
 
@@ -564,11 +704,10 @@ def chart_requests(data):
     drawn, labels = [], []
     for s in data.series:
         drawn.append(plot_measured(ax, data, s, "requests_per_event"))
-        xy = draw_model_curve(ax, data, s, "requests_per_event")
-        if xy and not s.pull:
-            labels.append((xy[0][-1], xy[1][-1], f"{s.label()}: "
-                           f"{hr.fmt_number(xy[1][-1])} per event", data.colour(s)))
-    place_model_labels(ax, labels)
+        draw_model_curve(ax, data, s, "requests_per_event")
+        if not s.pull:  # pull lines fall as 1/(λT), the λT = 1 marks say where they cross 1
+            labels.append(model_label(data, s, "requests_per_event",
+                                      lambda v: f"{hr.fmt_number(v)} requests/event"))
     said, found = describe_crossings(data, "requests_per_event", "requests per event",
                                      "requests_per_event")
     mark_crossings(ax, data, found, "requests_per_event")
@@ -578,8 +717,10 @@ def chart_requests(data):
     titled(fig, title, data.subtitle())
     extra = ([model_handle()] if data.model else []) + crossing_handles(found)
     bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
+    place_model_labels(ax, labels)
     caption = ["Requests per delivered event. A request counts for the window event it carried, "
                "whenever it was sent. Dashed: the model from model.csv."]
+    caption += [zero_model_sentence(labels, "requests per event")]
     caption += said + [data.model_note(), status_caption(drawn)]
     return finish(fig, caption)
 
@@ -592,44 +733,65 @@ def budget_steps(levels, costs, x_max):
     return x, y
 
 
+def mode_name(s):
+    """The series' mode and, when not the default, its stack: 'poll', 'webhook (httplib)'."""
+    return s.mode if s.default_stack else f"{s.mode} ({s.stack})"
+
+
+def median_latency_ms(s):
+    """A series' mean latency over all its points (median), in ms, or None."""
+    a = hr.aggregate(s.runs(), "latency_mean_us")
+    return a.median / 1000 if a else None
+
+
 def chart_latency_budget(data):
     """For a mean-latency target L: the longest swept poll interval whose mean latency meets it
     (left) and the requests per event that interval costs at a few event rates, against push
-    (right). Steps, not curves: only the swept intervals are known."""
+    (right). Steps, not curves: only the swept intervals are known. The reference pull mode
+    (plain poll) is drawn in full; every other pull mode (and stack) as its own steps at the
+    middle rate; every push mode as the latency it meets and what it costs."""
     title = TITLES["latency_budget"]
-    pull = [s for s in data.series if s.pull and s.agg("latency_mean_us")]
-    if not pull:
+    pull_all = [s for s in data.series if s.pull and s.agg("latency_mean_us")]
+    if not pull_all:
         return finish(no_data_figure(title, "needs poll runs with a mean latency"),
                       "No poll runs: no latency budget to show.")
-    base = data.push_baseline(pull[0])
-    pull = [s for s in pull if s.matches(pull[0])]
-    pull.sort(key=lambda s: s.interval_ms)
+    ref = (hr.reference_pull(pull_all) or pull_all)[0]
+    base = data.push_baseline(ref)
+    groups = {}
+    for s in pull_all:
+        if s.matches(ref):
+            groups.setdefault((s.mode, s.stack, s.tuning), []).append(s)
+    pull = sorted(groups.pop((ref.mode, ref.stack, ref.tuning)), key=lambda s: s.interval_ms)
+    others = [sorted(g, key=lambda s: s.interval_ms) for g in groups.values()]
+    push = [s for s in data.series if not s.pull and s.matches(ref) and s.agg("latency_mean_us")]
+    push.sort(key=lambda s: s is not base)  # the baseline first: it is annotated
     fig, axes, leg = new_figure(2)
     ax_t, ax_c = axes
     rates = sorted({r for s in pull for r in s.rates})
     shown_rates = sorted({rates[0], rates[len(rates) // 2], rates[-1]})
+    middle = rates[len(rates) // 2]
     caption = ["For a target on the mean latency (x), left: the longest swept poll interval "
                "whose mean latency meets it; right: the requests per delivered event that "
                f"interval costs at λ = {', '.join(hr.fmt_number(r) for r in shown_rates)} "
-               "events/s, against push."]
+               f"events/s ({ref.mode}), against push."]
     # Measured: each interval's mean latency is the median over its points (it hardly depends
     # on the rate); the model's is read from model.csv at the same rates.
-    measured_l = [hr.aggregate(s.runs(), "latency_mean_us").median / 1000 for s in pull]
+    measured_l = [median_latency_ms(s) for s in pull]
     model_l = []
     for s in pull:
         c = data.curve(s)
         model_l.append(None if c is None else
                        float(np.median([c.at("latency_mean_us", r) for r in s.rates])) / 1000)
-    push_l = None
-    if base is not None and base.agg("latency_mean_us"):
-        push_l = hr.aggregate(base.runs(), "latency_mean_us").median / 1000
-    all_l = [v for v in measured_l + model_l + [push_l] if v]
+    push_l = {id(s): median_latency_ms(s) for s in push}
+    other_l = [[median_latency_ms(s) for s in g] for g in others]
+    all_l = [v for v in measured_l + model_l + list(push_l.values()) + sum(other_l, []) if v]
     x_max = max(all_l) * 4
     order = sorted(range(len(pull)), key=lambda i: measured_l[i])
     x, y = budget_steps([measured_l[i] for i in order], [pull[i].interval_ms for i in order],
                         x_max)
     ax_t.plot(x, y, drawstyle="steps-post", color="0.15", linewidth=2, marker="o",
-              markevery=list(range(len(order))), label="measured: longest T that meets L",
+              markevery=list(range(len(order))),
+              label=f"{mode_name(ref)}, measured: longest T that meets L",
               gid="budget:measured")
     for i in order:
         ax_t.annotate(f"T = {hr.fmt_number(pull[i].interval_ms)} ms", (measured_l[i],
@@ -641,27 +803,47 @@ def chart_latency_budget(data):
         x, y = budget_steps([model_l[i] for i in mo], [pull[i].interval_ms for i in mo], x_max)
         ax_t.plot(x, y, drawstyle="steps-post", color="0.45", linestyle="--", linewidth=1.6,
                   label="the model's claim (model.csv)", gid="budget:model")
-    if push_l:
+    for g, levels in zip(others, other_l):
+        name = mode_name(g[0])
+        o = sorted(range(len(g)), key=lambda i: levels[i])
+        x, y = budget_steps([levels[i] for i in o], [g[i].interval_ms for i in o], x_max)
+        ax_t.plot(x, y, drawstyle="steps-post", color=data.colour(g[0]),
+                  linestyle=data.linestyle(g[0]), linewidth=1.8, marker=data.marker(g[0]),
+                  markevery=list(range(len(o))), label=f"{name}, measured",
+                  gid=f"budget:measured:{name}")
+        cost = [hr.medians(g[i], "requests_per_event").get(middle) for i in o]
+        known = [(levels[i], c) for i, c in zip(o, cost) if c]
+        if known:
+            x, y = budget_steps([k[0] for k in known], [k[1] for k in known], x_max)
+            ax_c.plot(x, y, drawstyle="steps-post", color=data.colour(g[0]),
+                      linestyle=data.linestyle(g[0]), linewidth=1.8, marker=data.marker(g[0]),
+                      markevery=list(range(len(known))),
+                      label=f"{name}, measured, λ = {hr.fmt_number(middle)}/s",
+                      gid=f"budget:cost:measured:{name}")
+    for s in push:
+        level = push_l[id(s)]
+        gid = "budget:push_latency" if s is base else f"budget:push_latency:{s.label()}"
         for ax in axes:
-            ax.axvline(push_l, color=data.colour(base), linestyle=":", linewidth=1.6,
-                       gid="budget:push_latency")
-        ax_t.annotate(f"{base.mode} meets any target\nabove {hr.fmt_number(push_l)} ms",
-                      (push_l, 0.02), xycoords=("data", "axes fraction"), xytext=(4, 4),
+            ax.axvline(level, color=data.colour(s), linestyle=":", linewidth=1.6, gid=gid)
+    if base is not None and push_l.get(id(base)):
+        ax_t.annotate(f"{base.label()} meets any target\nabove "
+                      f"{hr.fmt_number(push_l[id(base)])} ms", (push_l[id(base)], 0.02),
+                      xycoords=("data", "axes fraction"), xytext=(4, 4),
                       textcoords="offset points", fontsize=10, color=data.colour(base))
     plain_log(ax_t)
     ax_t.set_xlabel("mean latency target L (ms)")
     ax_t.set_ylabel("poll interval T that meets it (ms)")
     ax_t.set_title("poll interval")
-    cmap = plt.get_cmap("viridis")
+    cmap = plt.get_cmap(MODE_CMAPS.get(ref.mode) or "viridis")  # the rates: shades of its family
     for j, rate in enumerate(shown_rates):
-        colour = cmap(0.15 + 0.7 * j / max(1, len(shown_rates) - 1))
+        colour = cmap(0.45 + 0.5 * j / max(1, len(shown_rates) - 1))
         cost = [hr.medians(pull[i], "requests_per_event").get(rate) for i in order]
         known = [(measured_l[i], c) for i, c in zip(order, cost) if c]
         if known:
             x, y = budget_steps([k[0] for k in known], [k[1] for k in known], x_max)
             ax_c.plot(x, y, drawstyle="steps-post", color=colour, linewidth=2, marker="o",
                       markevery=list(range(len(known))),
-                      label=f"poll, measured, λ = {hr.fmt_number(rate)}/s",
+                      label=f"{ref.mode}, measured, λ = {hr.fmt_number(rate)}/s",
                       gid=f"budget:cost:measured:{hr.fmt_number(rate)}")
         if have_model:
             mo = sorted(range(len(pull)), key=lambda i: model_l[i])
@@ -669,14 +851,18 @@ def chart_latency_budget(data):
             x, y = budget_steps([model_l[i] for i in mo], mcost, x_max)
             ax_c.plot(x, y, drawstyle="steps-post", color=colour, linestyle="--", linewidth=1.4,
                       gid=f"budget:cost:model:{hr.fmt_number(rate)}")
-    push_cost = None
-    if push_l:
-        costs = hr.medians(base, "requests_per_event")
-        push_cost = float(np.median(list(costs.values()))) if costs else None
-        if push_cost:
-            ax_c.plot([push_l, x_max], [push_cost, push_cost], color=data.colour(base),
-                      linewidth=2.5, label=f"{base.mode}, measured (median over rates)",
-                      gid="budget:cost:push")
+    push_said = []
+    for s in push:
+        costs = [v for v in hr.medians(s, "requests_per_event").values() if v > 0]
+        cost = float(np.median(costs)) if costs else None
+        if not cost:
+            continue
+        ax_c.plot([push_l[id(s)], x_max], [cost, cost], color=data.colour(s),
+                  linestyle=data.linestyle(s), linewidth=2.5,
+                  label=f"{s.label()}, measured (median over rates)",
+                  gid="budget:cost:push" if s is base else f"budget:cost:push:{s.label()}")
+        push_said.append(f"{s.label()} met any target above {hr.fmt_number(push_l[id(s)])} ms "
+                         f"at {hr.fmt_number(cost)} requests per event")
     plain_log(ax_c)
     ax_c.set_xlabel("mean latency target L (ms)")
     ax_c.set_ylabel("requests per delivered event")
@@ -684,7 +870,8 @@ def chart_latency_budget(data):
     titled(fig, title, "steps: only the swept intervals are known; dashed: the model's claim")
     bottom_legend(leg, axes)
     tight = order[0]
-    sentence = (f"Measured: the tightest target polling met here is "
+    sentence = (f"Measured: the tightest target {'polling' if ref.mode == 'poll' else ref.mode} "
+                "met here is "
                 f"{hr.fmt_number(measured_l[tight])} ms, with T = "
                 f"{hr.fmt_number(pull[tight].interval_ms)} ms")
     c0 = hr.medians(pull[tight], "requests_per_event").get(shown_rates[0])
@@ -693,9 +880,11 @@ def chart_latency_budget(data):
                      f"λ = {hr.fmt_number(shown_rates[0])}/s")
     sentence += "."
     caption.append(sentence)
-    if push_l and push_cost:
-        caption.append(f"{base.mode} met any target above {hr.fmt_number(push_l)} ms at "
-                       f"{hr.fmt_number(push_cost)} requests per event (medians).")
+    for g, levels in zip(others, other_l):
+        i = min(range(len(g)), key=lambda k: levels[k])
+        caption.append(f"{g[i].label()} met {hr.fmt_number(levels[i])} ms at best.")
+    if push_said:
+        caption.append("; ".join(push_said) + " (medians).")
     if have_model:
         caption.append("Dashed steps are the model's claim from model.csv at the same intervals.")
     else:
@@ -812,6 +1001,31 @@ def inverse_read(points, y):
     return None
 
 
+def empty_model_curves(data, pull):
+    """The model's empty-poll fraction against λT from model.csv: [(name, {λT: fraction},
+    colour, gid)]. Plain poll's curves at every T are one line (its model depends on λT
+    alone), drawn dark as the reference; every other pull series draws its own, in its colour
+    (poll-adaptive's depends on T through its cap)."""
+    out, poll = [], {}
+    for s in pull:
+        c = data.curve(s)
+        if c is None or not data.draws_model(s):
+            continue
+        points = {r["lambda_t"]: r["empty_poll_fraction"] for r in c.rows
+                  if hr.is_finite(r.get("lambda_t")) and hr.is_finite(r.get("empty_poll_fraction"))
+                  and r["lambda_t"] > 0}
+        if not points:
+            continue
+        if s.mode == "poll":
+            poll.update(points)
+        else:
+            out.append((s.label(), points, data.colour(s),
+                        f"model:empty_poll_fraction:{s.label()}"))
+    if poll:
+        out.insert(0, ("poll", poll, "0.15", "model:empty_poll_fraction"))
+    return out
+
+
 def chart_empty(data):
     """Empty-poll fraction vs λT, the model's curve from model.csv and Zapier's 98.5%."""
     title = TITLES["empty_poll_fraction"]
@@ -827,32 +1041,38 @@ def chart_empty(data):
                           label=f"measured, {s.label()}")
         drawn.append(d)
         lts += d.x
-    model = {}
-    for s in pull:
-        c = data.curve(s)
-        if c is None:
-            continue
-        for r in c.rows:
-            if hr.is_finite(r.get("lambda_t")) and hr.is_finite(r.get("empty_poll_fraction")) \
-                    and r["lambda_t"] > 0:
-                model[r["lambda_t"]] = r["empty_poll_fraction"]
+    curves = empty_model_curves(data, pull)
     caption = ["The share of polls that found nothing, against λT (events per poll interval), "
                f"{medians_phrase(pull)}."]
     lo_x = min(lts) / 2.5
     hi_x = max(max(lts), 3.0) * 2.5
-    if model:
-        xs = sorted(model)
-        ax.plot(xs, [100 * model[x] for x in xs], "--", color="0.15", linewidth=2,
-                label="model (model.csv)", gid="model:empty_poll_fraction")
+    named = set()
+    for name, points, colour, gid in curves:
+        xs = sorted(points)
+        # One legend entry per mode (its intervals are shades of one colour); the caption
+        # names every curve.
+        mode = name.split(" T=")[0]
+        label = ("model (model.csv)" if len(curves) == 1 else
+                 "_nolegend_" if mode in named else f"model, {mode} (model.csv)")
+        named.add(mode)
+        ax.plot(xs, [100 * points[x] for x in xs], "--", color=colour, linewidth=2,
+                label=label, gid=gid)
         lo_x = min(lo_x, xs[0])
         hi_x = max(hi_x, xs[-1])
+    # The model's landmarks are read on the reference curve (plain poll's, else the first).
+    model = curves[0][1] if curves else {}
+    whose = f" for {curves[0][0]}" if len(curves) > 1 else ""
+    if model:
+        xs = sorted(model)
         at_one = hr.interp_loglog(model, 1.0) if xs[0] <= 1.0 <= xs[-1] else None
         if at_one is not None:
             ax.annotate(f"model at λT = 1: {hr.fmt_percent(at_one, 2)} empty",
                         (1.0, 100 * at_one), xytext=(10, 20), textcoords="offset points",
                         fontsize=10, arrowprops=dict(arrowstyle="->", color="0.3"))
             caption.append(f"Dashed: the model from model.csv; it puts "
-                           f"{hr.fmt_percent(at_one, 2)} of polls empty at λT = 1.")
+                           f"{hr.fmt_percent(at_one, 2)} of polls empty at λT = 1{whose}.")
+        if len(curves) > 1:
+            caption.append("Model curves, dashed: " + ", ".join(c[0] for c in curves) + ".")
     else:
         caption.append(data.model_note())
     ax.axhline(100 * ZAPIER_EMPTY, color=SATURATED_COLOUR, linestyle=(0, (5, 3)), linewidth=1.2,
@@ -867,7 +1087,7 @@ def chart_empty(data):
                     xytext=(25, -55), textcoords="offset points", fontsize=10,
                     arrowprops=dict(arrowstyle="->", color="0.3"))
         caption.append(f"Zapier reported {hr.fmt_percent(ZAPIER_EMPTY)} of its polls empty "
-                       f"({ZAPIER_SOURCE}); the model reaches that at λT ≈ "
+                       f"({ZAPIER_SOURCE}); the model{whose} reaches that at λT ≈ "
                        f"{hr.fmt_number(zapier_lt, 2)}.")
     else:
         caption.append(f"Zapier reported {hr.fmt_percent(ZAPIER_EMPTY)} of its polls empty "
@@ -1027,7 +1247,8 @@ def draw_lane(ax, part, window_ms, colour):
         ax.plot([p["t_ms"] / 1000 for p in posts], [y_req] * len(posts), "^",
                 color=colour, markeredgecolor="black", markersize=9, zorder=4)
     ax.set_yticks([y_del, y_req, y_created])
-    request_name = "polls" if polls or part.interval_ms else "webhook POSTs"
+    request_name = ("webhook POSTs" if posts else "polls" if polls or part.interval_ms
+                    else "requests")
     ax.set_yticklabels(["delivered", request_name, "events created"])
     ax.set_ylim(-0.6, 2.6)
     ax.grid(axis="y", alpha=0)

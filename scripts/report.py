@@ -171,10 +171,16 @@ def fmt_ratio_range(ratios):
 
 
 def series_name(s):
-    """'poll (T = 100 ms)' in prose."""
-    text = s.mode
-    extras = [s.label().split(" ", 1)[1]] if " " in s.label() else []
-    return text + (f" ({extras[0].replace('T=', 'T = ')})" if extras else "")
+    """'poll (T = 100 ms)', 'webhook (httplib)', 'poll (T = 100 ms, httplib)' in prose."""
+    parts = [q.replace("T=", "T = ") for q in s.qualifiers()]
+    if not s.default_stack:
+        parts.append(s.stack)
+    return s.mode + (f" ({', '.join(parts)})" if parts else "")
+
+
+def who(s):
+    """A series in a sentence where its T is already said: 'poll', 'webhook (httplib)'."""
+    return plot.mode_name(s)
 
 
 def lambda_t(s, rate):
@@ -183,7 +189,7 @@ def lambda_t(s, rate):
 
 # --- the sections -------------------------------------------------------------------------------
 
-def section_question(doc):
+def section_question(doc, modes=()):
     doc.h(2, "The question and the model")
     doc.p("A consumer that wants to hear about new events can **poll** the producer's API every "
           "T seconds, or the producer can **push** each event to it (a webhook POST, or another "
@@ -199,6 +205,47 @@ def section_question(doc):
           "plus the in-run POST round trip (median), an empirical claim. The "
           "requests per second cross where λ = 1/T. The charts draw this model beside the "
           "measurement; the sections below say where the measurement agrees with it.")
+    claims = model_claims(modes)
+    if claims:
+        doc.p("**The model's claim for the other designs** in this folder (G: the generator's "
+              "lag, W: the batch window):")
+        doc.ul(claims)
+
+
+# The model's claim for each design beyond poll and webhook, in words (src/model/model.hpp
+# evaluates it; the report only says what it claims, for the modes the folder has).
+MODEL_CLAIMS = {
+    "poll-conditional": "**poll-conditional** polls like poll (the same latency and requests in "
+                        "the model); an unchanged answer is a 304 with no body, so its bytes "
+                        "follow the run's own per-exchange overhead.",
+    "poll-adaptive": "**poll-adaptive** is a Markov chain over the intervals T, Tb, Tb², … up "
+                     "to the cap: an empty poll moves one step up, a poll with events back to "
+                     "T; its polls per second and latency follow from the chain's stationary "
+                     "distribution.",
+    "long-poll": "**long-poll** sends about one request per event while λR ≪ 1, batching as λR "
+                 "grows; its latency is about G + R/2 (plus R/2 for the events that arrive "
+                 "during a round trip).",
+    "webhook-batch": "**webhook-batch** sends a batch W after its first event (sooner when it "
+                     "is full): 1/(1 + λW) requests per event and a latency of about G + R_post "
+                     "+ W(1 + λW/2)/(1 + λW), so about R + W/2 once λW ≫ 1.",
+}
+STREAM_MODES = ("sse", "websocket")
+STREAM_CLAIM = ("hold{s} one connection per subscriber and send{s} no request per event; the "
+                "latency is about G + R/2, the one-way trip.")
+
+
+def model_claims(modes):
+    """The model's claims, in words, for the modes present beyond poll and webhook, in the
+    modes' order; sse and websocket share one."""
+    streams = [m for m in STREAM_MODES if m in modes]
+    out = []
+    for m in modes:
+        if m in MODEL_CLAIMS:
+            out.append(MODEL_CLAIMS[m])
+        elif streams and m == streams[0]:
+            out.append(" and ".join(f"**{x}**" for x in streams) + " " +
+                       STREAM_CLAIM.format(s="" if len(streams) > 1 else "s"))
+    return out
 
 
 def distinct(values):
@@ -232,7 +279,7 @@ def section_setup(doc, folder, rows, series, envs):
     ok = hr.ok_runs(rows)
     failed = [r for r in rows if r["failed_run"]]
     doc.h(2, "Setup")
-    points = {(s.mode, s.interval_ms, tuple(s.extras.items()), rate)
+    points = {(s.mode, s.interval_ms, s.stack, s.tuning, tuple(s.extras.items()), rate)
               for s in series for rate in s.rates}
     counts = [len(s.points[rate]) for s in series for rate in s.rates]
     windows = [r["duration_s"] for r in ok if hr.is_finite(r["duration_s"])]
@@ -248,6 +295,9 @@ def section_setup(doc, folder, rows, series, envs):
         ("payload (bytes)", fmt_list(sorted({int(r["payload_bytes"]) for r in rows
                                              if r["payload_bytes"] is not None})) or "-"),
         ("arrivals", ", ".join(sorted({r["arrivals"] for r in rows if r["arrivals"]})) or "-"),
+        ("consumer HTTP stack", ", ".join(sorted({r["consumer_stack"] for r in ok},
+                                                 key=lambda k: (k != hr.DEFAULT_STACK, k)))
+         or hr.DEFAULT_STACK),
         ("runs", f"{len(rows)} ({len(ok)} measured, {len(failed)} failed)"),
         ("points", (f"{len(points)}, one run each" if counts and max(counts) == 1 else
                     f"{len(points)}, {fmt_range(counts)} runs each (repeats with different seeds; "
@@ -256,6 +306,12 @@ def section_setup(doc, folder, rows, series, envs):
         ("measured window per run", f"{fmt_range(windows, ' s')} (total {fmt(sum(windows))} s)"
          if windows else "-"),
     ]
+    knobs = {}
+    for r in ok:
+        if r["tuning"]:
+            knobs.setdefault(r["mode"], set()).add(r["tuning"].replace(";", "; "))
+    for mode in sorted(knobs, key=hr.mode_order):
+        items.append((f"{mode} knobs (config.tuning)", " | ".join(sorted(knobs[mode]))))
     configs = [c for _, _, c in envs]
     for key, name in (("warmup_s", "warm-up per run"), ("drain_s", "drain limit per run")):
         values = [c[key] for c in configs if isinstance(c.get(key), (int, float))]
@@ -381,7 +437,7 @@ def crossing_sentence(s, base, column, verb, what, model=None):
     common = sorted(r for r in a if r in b)
     where = f"At T = {fmt(s.interval_ms)} ms"
     if len(common) < 2:
-        return (f"{where}, {s.mode} and {base.mode} share fewer than two measured rates, so "
+        return (f"{where}, {who(s)} and {who(base)} share fewer than two measured rates, so "
                 f"where their {what} cross cannot be told.")
     found = hr.measured_crossings(s, base, column)  # at the realised rates
     predicted = ""
@@ -399,7 +455,7 @@ def crossing_sentence(s, base, column, verb, what, model=None):
     downs = [rate for rate, down in found if down]
     if downs:
         rate = downs[0]
-        text = (f"{where}, {s.mode} {verb} fewer {what} than {base.mode} above "
+        text = (f"{where}, {who(s)} {verb} fewer {what} than {who(base)} above "
                 f"λT ≈ {fmt(lambda_t(s, rate), 2, True)} measured (at the realised rates){predicted}, i.e. above "
                 f"≈ {fmt(rate, 2)} events/s.")
         if len(found) > 1:
@@ -408,10 +464,10 @@ def crossing_sentence(s, base, column, verb, what, model=None):
         return text
     if found:  # only upward crossings: polling became the more expensive one
         rate = found[0][0]
-        return (f"{where}, {s.mode} {verb} more {what} than {base.mode} above "
+        return (f"{where}, {who(s)} {verb} more {what} than {who(base)} above "
                 f"λT ≈ {fmt(lambda_t(s, rate), 2)} measured.")
     more = a[common[0]] > b[common[0]]
-    return (f"{where}, {s.mode} {verb} {'more' if more else 'fewer'} {what} than {base.mode} "
+    return (f"{where}, {who(s)} {verb} {'more' if more else 'fewer'} {what} than {who(base)} "
             f"at every measured rate ({span}){predicted}: the crossover is outside the measured "
             "range.")
 
@@ -426,20 +482,18 @@ def ratio_sentence(s, base, column, name):
              f"{fmt(common[0])}–{fmt(common[-1])} events/s)" if len(common) > 1 else
              f"at T = {fmt(s.interval_ms)} ms and {fmt(common[0])} events/s")
     if all(x > 1 for x in ratios):
-        return (f"{base.mode} {name} latency was {fmt_ratio_range(ratios)} lower than {s.mode} "
+        return (f"{who(base)} {name} latency was {fmt_ratio_range(ratios)} lower than {who(s)} "
                 f"{where}.")
     if all(x < 1 for x in ratios):
         inv = [1 / x for x in ratios]
-        return f"{s.mode} {name} latency was {fmt_ratio_range(inv)} lower than {base.mode} {where}."
-    return (f"{name} latency of {s.mode} relative to {base.mode} ranged from "
+        return f"{who(s)} {name} latency was {fmt_ratio_range(inv)} lower than {who(base)} {where}."
+    return (f"{name} latency of {who(s)} relative to {who(base)} ranged from "
             f"{fmt(min(ratios), 2)}× to {fmt(max(ratios), 2)}× {where}: neither was always lower.")
 
 
 def empty_poll_sentence(series, model):
     pts = []
-    for s in series:
-        if not s.pull:
-            continue
+    for s in hr.reference_pull(series):  # plain poll: Zapier's polls were plain polls
         for rate, a in s.agg("empty_poll_fraction"):
             pts.append((lambda_t(s, rate), rate, s, a))
     if not pts:
@@ -453,7 +507,7 @@ def empty_poll_sentence(series, model):
         text += f"; the model's claim at the realised rate is {hr.fmt_percent(predicted.median)}"
     text += (f". Zapier reported {hr.fmt_percent(plot.ZAPIER_EMPTY)} of its polls empty "
              f"{cite('zapier')}")
-    curves = [c for c in (model or {}).values() if c.key[1] is not None]
+    curves = [c for c in (model or {}).values() if c.key[1] is not None and c.key[0] == s.mode]
     zapier_lt = None
     for c in curves:
         zapier_lt = zapier_lt or plot.inverse_read(
@@ -635,9 +689,9 @@ def network_text(envs):
 
 
 def round_trip(series):
-    """(median, lo, hi, what) of the round trip the model used in the push runs (the in-run POST
-    round trip), else the back-to-back ping of any run."""
-    push = [r for s in series if not s.pull for r in s.runs()]
+    """(median, lo, hi, what) of the round trip the model used in the webhook runs (the in-run
+    POST round trip), else the back-to-back ping of any run."""
+    push = [r for s in series if s.mode == "webhook" for r in s.runs()]
     a = hr.aggregate(push, "model_rtt_us")
     if a:
         return a.median, a.lo, a.hi, "in-run webhook POST round trip"
@@ -649,7 +703,8 @@ def round_trip(series):
 
 def headline(series, envs):
     """The answer in one computed paragraph: the network first, then what was measured there."""
-    pairs = [(s, hr.push_baseline(series, s)) for s in series if s.pull]
+    # Plain polling against its push baseline: the other designs have their own section.
+    pairs = [(s, hr.push_baseline(series, s)) for s in hr.reference_pull(series)]
     pairs = [(s, b) for s, b in pairs if b is not None]
     if not pairs:
         return None
@@ -666,7 +721,7 @@ def headline(series, envs):
         common = [r for r in a if r in c and c[r] > 0]
         ratios += [a[r] / c[r] for r in common]
         all_lower &= all(a[r] > c[r] for r in common)
-    push_modes = sorted({b.mode for _, b in pairs}, key=hr.mode_order)
+    push_modes = sorted({who(b) for _, b in pairs}, key=hr.mode_order)
     intervals = ", ".join(fmt(s.interval_ms) for s, _ in pairs)
     if ratios and all_lower:
         parts.append(f"{' and '.join(push_modes)} delivered with a median latency "
@@ -713,6 +768,13 @@ def section_answer(doc, series, envs, charts, captions):
     if text:
         doc.p(text)
         said.append(text)
+    others = [m for m in dict.fromkeys(s.mode for s in series)
+              if m not in ("poll", "webhook")]
+    if others and len(series) > 1:
+        text = (f"This folder also has {', '.join(others)}: the mode comparison below sets "
+                "every mode side by side at each rate.")
+        doc.p(text)
+        said.append(text)
     for name in KEY_CHARTS:
         if name in charts:
             doc.img(charts[name], plot.TITLES[name], captions.get(name, ""))
@@ -721,7 +783,7 @@ def section_answer(doc, series, envs, charts, captions):
 
 def section_conclusions(doc, series, model, max_rate):
     doc.h(2, "What the data says")
-    pull = [s for s in series if s.pull]
+    pull = hr.reference_pull(series)  # plain poll; the other designs: the mode comparison
     push = [s for s in series if not s.pull]
     said = []
     for s in pull:
@@ -733,7 +795,7 @@ def section_conclusions(doc, series, model, max_rate):
                 doc.p(text)
                 said.append(text)
             continue
-        doc.h(3, f"{series_name(s)} vs {base.mode}")
+        doc.h(3, f"{series_name(s)} vs {series_name(base)}")
         items = [crossing_sentence(s, base, "requests_per_event", "sent",
                                    "requests per delivered event", model)]
         for column, name in (("latency_p50_us", "p50"), ("latency_p99_us", "p99")):
@@ -774,6 +836,193 @@ def section_conclusions(doc, series, model, max_rate):
     return said
 
 
+# Designs built as a variation of another: what the variation saved and what it cost, at the
+# same poll interval, stack and other axes. (mode, the mode it varies, the column it is meant to
+# save, how that column reads in a sentence, the verb, the model's column for it.)
+COMPARISON_PAIRS = (
+    ("webhook-batch", "webhook", "requests_per_event", "requests per delivered event", "sent",
+     "model_requests_per_event"),
+    ("poll-conditional", "poll", "bytes_per_event", "bytes per delivered event", "moved",
+     "model_bytes_per_event"),
+    ("poll-adaptive", "poll", "requests_per_event", "requests per delivered event", "sent",
+     "model_requests_per_event"),
+)
+COMPARISON_HEADERS = ("rate (events/s)", "series", "runs", "p50 (ms)", "p99 (ms)",
+                      "requests/event", "bytes/event", "CPU µs/event producer",
+                      "CPU µs/event consumer", "saturated")
+
+
+def spread_text(runs, column, scale=1.0):
+    """'0.32 (0.3–0.35)': the median over repeats and, with several, their min–max."""
+    a = hr.aggregate(runs, column, scale)
+    if a is None:
+        return "-"
+    if a.err == "min-max" and fmt(a.lo) != fmt(a.hi):
+        return f"{fmt(a.median)} ({fmt(a.lo)}–{fmt(a.hi)})"
+    return fmt(a.median)
+
+
+def saturated_text(runs):
+    bad = sum(1 for r in runs if r["saturated"])
+    return f"yes ({bad} of {len(runs)})" if bad else "no"
+
+
+def comparison_rows(series):
+    """The mode comparison table: one row per series (mode, T, stack) at each rate it has."""
+    rows = []
+    for rate in sorted({rate for s in series for rate in s.rates}):
+        for s in series:
+            runs = s.points.get(rate)
+            if not runs:
+                continue
+            rows.append([fmt(rate), s.label(), str(len(runs)),
+                         spread_text(runs, "latency_p50_us", 1e-3) + low_mark(runs, "p50"),
+                         spread_text(runs, "latency_p99_us", 1e-3) + low_mark(runs, "p99"),
+                         spread_text(runs, "requests_per_event"),
+                         spread_text(runs, "bytes_per_event"),
+                         spread_text(runs, "cpu_us_per_event_producer"),
+                         spread_text(runs, "cpu_us_per_event_consumer"),
+                         saturated_text(runs)])
+    return rows
+
+
+def sat_mark(s, rate):
+    return " (saturated)" if any(r["saturated"] for r in s.points.get(rate, [])) else ""
+
+
+def fastest_sentences(series):
+    """Per rate: the lowest median p50 and the runner-up, whether their repeats overlap, and the
+    fewest requests per delivered event."""
+    out, winners = [], []
+    for rate in sorted({rate for s in series for rate in s.rates}):
+        lat = [(hr.aggregate(s.points[rate], "latency_p50_us", 1e-3), s)
+               for s in series if rate in s.points]
+        lat = sorted(((a, s) for a, s in lat if a), key=lambda p: p[0].median)
+        if len(lat) < 2:
+            continue
+        (a, w), (b, r) = lat[0], lat[1]
+        winners.append(w)
+        spans = (f"{w.label()} {fmt(a.lo)}–{fmt(a.hi)} ms, {r.label()} {fmt(b.lo)}–"
+                 f"{fmt(b.hi)} ms")
+        if a.k > 1 and b.k > 1:
+            gap = (f"every repeat of the first was faster than every repeat of the second "
+                   f"({spans})" if a.hi < b.lo else
+                   f"their repeats overlap ({spans}), so the order between them is not settled")
+        else:
+            gap = "one run each, so no spread to judge the order by"
+        text = (f"At {fmt(rate)} events/s the lowest median p50 was {fmt(a.median)} ms, by "
+                f"{w.label()}{sat_mark(w, rate)}; next came {r.label()} with {fmt(b.median)} ms"
+                f"{sat_mark(r, rate)}: {gap}.")
+        req = [(hr.aggregate(s.points[rate], "requests_per_event"), s)
+               for s in series if rate in s.points]
+        req = [(a, s) for a, s in req if a]
+        if len(req) > 1:
+            a, s = min(req, key=lambda p: p[0].median)
+            text += (f" Fewest requests per delivered event: {s.label()} ({fmt(a.median)}"
+                     f"{sat_mark(s, rate)}).")
+        out.append(text)
+    if len(winners) > 1 and all(w is winners[0] for w in winners):
+        out.insert(0, f"{winners[0].label()} had the lowest median p50 at every one of the "
+                      f"{len(winners)} rates measured for more than one series.")
+    return out
+
+
+def counterpart(series, a, mode):
+    """The series of `mode` that `a` varies: same T, stack and other axes."""
+    for s in series:
+        if s.mode == mode and s.interval_ms == a.interval_ms and s.stack == a.stack and \
+                s.matches(a):
+            return s
+    return None
+
+
+def times_word(ratio, noun, other=""):
+    """'7.7× fewer requests than X' for ratio = X's value / this one's; 'about as many
+    requests as X' within 5%."""
+    than = f" than {other}" if other else ""
+    if ratio > 1.05:
+        return f"{fmt(ratio, 2)}× fewer {noun}{than}".replace("  ", " ")
+    if ratio < 1 / 1.05:
+        return f"{fmt(1 / ratio, 2)}× more {noun}{than}".replace("  ", " ")
+    return f"about as many {noun}{f' as {other}' if other else ''}".replace("  ", " ")
+
+
+def difference_phrase(diffs, what):
+    """'its median p50 was 24–26 ms higher' from a - b in ms."""
+    lo, hi = min(diffs), max(diffs)
+    span = fmt(abs(lo)) if fmt(abs(lo)) == fmt(abs(hi)) else \
+        f"{fmt(min(abs(lo), abs(hi)))}–{fmt(max(abs(lo), abs(hi)))}"
+    if lo > 0:
+        return f"its {what} was {span} ms higher"
+    if hi < 0:
+        return f"its {what} was {span} ms lower"
+    return f"its {what} was between {fmt(-lo)} ms lower and {fmt(hi)} ms higher"
+
+
+def pair_sentences(series):
+    """What each variation (webhook-batch on webhook, ...) saved and what it cost in latency,
+    from the medians at the lowest and highest common rate; the model's claim beside it, said to
+    be the model's."""
+    out = []
+    for mode, other, column, noun, verb, model_column in COMPARISON_PAIRS:
+        for a in (s for s in series if s.mode == mode):
+            b = counterpart(series, a, other)
+            if b is None:
+                continue
+            va, vb = hr.medians(a, column), hr.medians(b, column)
+            la, lb = hr.medians(a, "latency_p50_us"), hr.medians(b, "latency_p50_us")
+            common = sorted(r for r in va if r in vb and va[r] > 0 and vb[r] > 0
+                            and r in la and r in lb)
+            if not common:
+                continue
+            low, top = common[0], common[-1]
+            text = (f"{series_name(a)} {verb} "
+                    f"{times_word(vb[top] / va[top], noun, series_name(b))} at {fmt(top)} "
+                    f"events/s ({fmt(va[top])} against {fmt(vb[top])})")
+            if low != top:
+                text += (f" and {times_word(vb[low] / va[low], '').strip()} at {fmt(low)} "
+                         f"events/s ({fmt(va[low])} against {fmt(vb[low])})")
+            text += ("; " + difference_phrase([(la[r] - lb[r]) / 1000 for r in common],
+                                              "median p50")
+                     + (f" at the {len(common)} common rates" if len(common) > 1 else "")
+                     + f" ({hr.fmt_ms(la[top])} against {hr.fmt_ms(lb[top])} ms at {fmt(top)} "
+                     "events/s).")
+            predicted = hr.aggregate(a.points[top], model_column)
+            latency = hr.aggregate(a.points[top], "model_latency_mean_us")
+            claims = []
+            if predicted:
+                claims.append(f"{fmt(predicted.median)} {noun}")
+            if latency:
+                claims.append(f"a mean latency of {hr.fmt_ms(latency.median)} ms")
+            if claims:
+                text += (f" The model's claim for {series_name(a)} at {fmt(top)} events/s (at "
+                         f"the realised rate): {' and '.join(claims)}.")
+            for x in (a, b):
+                sat = [r for r in common if sat_mark(x, r)]
+                if sat:
+                    text += (f" {series_name(x)} was saturated at {fmt_list(sat, ' events/s')}: "
+                             "those numbers describe an overloaded system.")
+            out.append(text)
+    return out
+
+
+def section_comparison(doc, series):
+    """Every mode (and stack) side by side at the rates measured, and what the numbers say."""
+    if len(series) < 2:
+        return []
+    doc.h(2, "Mode comparison")
+    doc.p("Every delivery mode (each poll interval and consumer stack its own row) at each rate "
+          "it was measured at: medians over repeats with the min–max over repeats in brackets "
+          "(none with one run). p50 and p99 are the delivery latency; requests and bytes per "
+          "delivered event count both directions; CPU is µs per delivered event on each side, "
+          "gross (the idle baseline included). * = fewer than 10 samples at or beyond that "
+          "percentile in a repeat; saturated: repeats that did not keep up.")
+    doc.table(list(COMPARISON_HEADERS), comparison_rows(series), numeric_from=2)
+    said = fastest_sentences(series) + pair_sentences(series)
+    doc.ul(said)
+    return said
+
+
 def section_charts(doc, charts, captions):
     doc.h(2, "More charts")
     for name, title in plot.CHARTS:
@@ -793,14 +1042,19 @@ def section_tables(doc, series):
           "beyond that percentile in at least one run. CPU µs/event is gross (the idle "
           "baseline included); the charts also show it net of idle. A point marked "
           "\"saturated\" did not keep up in at least one repeat.")
-    varying = sorted(series[0].varying) if series else []
+    varying = sorted(v for v in series[0].varying if v in hr.EXTRA_AXES) if series else []
     by_mode = {}
     for s in series:
         by_mode.setdefault(s.mode, []).append(s)
     for mode, group in by_mode.items():
         doc.h(3, mode)
+        knobs = sorted({s.tuning for s in group if s.tuning})
+        if knobs:
+            doc.p("Knobs (config.tuning): " + "; ".join(f"`{k}`" for k in knobs) + ".")
         pull = any(s.pull for s in group)
+        stacks = any(not s.default_stack for s in group)
         headers = ["rate (events/s)"] + (["T (ms)", "λT"] if pull else []) + \
+            (["stack"] if stacks else []) + \
             [{"subscribers": "N", "payload_bytes": "payload (B)", "arrivals": "arrivals",
               "scenario": "scenario"}[v] for v in varying] + \
             ["runs", "delivered", "lost", "p50 (ms)", "p99 (ms)", "requests/event",
@@ -817,6 +1071,7 @@ def section_tables(doc, series):
                 row = [fmt(rate)]
                 if pull:
                     row += [fmt(s.interval_ms), fmt(lambda_t(s, rate))] if s.pull else ["-", "-"]
+                row += [s.stack] if stacks else []
                 row += [fmt(s.extras[v]) if isinstance(s.extras[v], float) else s.extras[v]
                         for v in varying]
                 delivered = sum(int(r["delivered"] or 0) for r in runs)
@@ -959,9 +1214,10 @@ def build(folder, charts_dir=None, log=None):
           "as the model's claim.")
     section_answer(doc, series, envs, charts, captions)
     section_conclusions(doc, series, model, max_rate)
+    section_comparison(doc, series)
     section_warnings(doc, rows, series, envs, model is not None)
     section_charts(doc, charts, captions)
-    section_question(doc)
+    section_question(doc, sorted({s.mode for s in series}, key=hr.mode_order))
     section_setup(doc, folder, rows, series, envs)
     section_environment(doc, envs)
     section_tables(doc, series)

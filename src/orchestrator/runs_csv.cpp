@@ -32,15 +32,32 @@ const json* at_path(const json& j, std::initializer_list<const char*> path) {
   return v;
 }
 
+// A scalar JSON value as text: numbers in their shortest form, null (or anything else) empty.
+std::string text_of(const json& v) {
+  if (v.is_number_integer()) return v.dump();
+  if (v.is_number()) return num(v.get<double>());
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_string()) return v.get<std::string>();
+  return "";
+}
+
 // A JSON value as a cell: numbers as numbers, null or absent as an empty cell.
 std::string cell(const json& j, std::initializer_list<const char*> path) {
   const json* v = at_path(j, path);
-  if (!v) return "";
-  if (v->is_number_integer()) return v->dump();
-  if (v->is_number()) return num(v->get<double>());
-  if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
-  if (v->is_string()) return v->get<std::string>();
-  return "";
+  return v ? text_of(*v) : "";
+}
+
+// A flat JSON object as one cell, "key=value;key=value" with the keys sorted (nlohmann's
+// objects iterate in key order); empty when absent or empty.
+std::string key_values(const json& j, std::initializer_list<const char*> path) {
+  const json* v = at_path(j, path);
+  std::string out;
+  if (!v || !v->is_object()) return out;
+  for (const auto& [key, value] : v->items()) {
+    if (!out.empty()) out += ';';
+    out += key + "=" + text_of(value);
+  }
+  return out;
 }
 
 // One end of a [lo, hi] interval, or an empty cell.
@@ -70,7 +87,9 @@ const std::vector<std::string>& runs_csv_columns() {
       "generator_lag_p99_us", "queue_depth_end", "drain_time_s", "saturated", "saturated_reason",
       "model_rtt_us", "model_lambda_t", "model_requests_per_s", "model_bytes_per_event",
       "model_latency_agreement", "model_latency_ratio", "model_empty_agreement", "clock_offset_us",
-      "clock_error_bound_us"};
+      "clock_error_bound_us",
+      // the consumer's HTTP stack, the mode's knobs and the requests by kind
+      "consumer_stack", "tuning", "requests_by_kind"};
   return columns;
 }
 
@@ -99,6 +118,7 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
                          const std::string& result_file) {
   static const json empty = json::object();
   const json& m = result ? result->at("metrics") : empty;
+  const json& whole = result ? *result : empty;
   const bool have_latency = result && m.at("latency_us").value("count", 0) > 0;
   auto lat = [&](const char* key) { return have_latency ? cell(m, {"latency_us", key}) : ""; };
   std::string low;
@@ -185,6 +205,12 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
       point.pull ? cell(m, {"model", "empty_agreement"}) : "",
       cell(m, {"clock", "offset_us"}),
       cell(m, {"clock", "error_bound_us"}),
+      // A result from before the stack was recorded ran on the default one.
+      result && !at_path(whole, {"config", "consumer_stack"})
+          ? "beast"
+          : cell(whole, {"config", "consumer_stack"}),
+      key_values(whole, {"config", "tuning"}),
+      key_values(m, {"requests", "by_kind"}),
   };
   std::string row;
   for (std::size_t i = 0; i < v.size(); ++i) {

@@ -47,7 +47,9 @@ NEW_COLUMNS = (
     "model_rtt_us", "model_lambda_t", "model_requests_per_s", "model_bytes_per_event",
     "model_latency_agreement", "model_latency_ratio", "model_empty_agreement",
     "clock_offset_us", "clock_error_bound_us")
-COLUMNS = LEGACY_COLUMNS + NEW_COLUMNS
+# Appended with the modes beyond poll and webhook (read with defaults when absent).
+LATER_COLUMNS = ("consumer_stack", "tuning", "requests_by_kind")
+COLUMNS = LEGACY_COLUMNS + NEW_COLUMNS + LATER_COLUMNS
 MODEL_COLUMNS = ("mode", "interval_ms", "subscribers", "payload_bytes", "rtt_us", "rate",
                  "lambda_t", "latency_mean_us", "requests_per_s", "requests_per_event",
                  "empty_poll_fraction", "bytes_per_event")
@@ -63,6 +65,21 @@ SHORT_RUN = "poll-r0.5-T1000-N1-p256-k0"
 SATURATED_RUN = "webhook-r128-N1-p256-k2"
 SATURATED_REASON = "queue depth 41 at window end; drain took 2.3 s"
 REVISION = "abc123def456"
+# Every delivery mode, in display order; the pull ones are paced by T.
+ALL_MODES = ("poll", "poll-conditional", "poll-adaptive", "long-poll", "sse", "websocket",
+             "webhook", "webhook-batch")
+PULL_MODES = ("poll", "poll-conditional", "poll-adaptive")
+BATCH_WINDOW_MS = 50.0
+TUNING = {"poll-adaptive": {"backoff": 2, "max_interval_ms": 800},
+          "long-poll": {"wait_ms": 30000}, "webhook-batch": {"batch_max": 100,
+                                                             "batch_window_ms": 50}}
+REQUEST_KIND = {"poll": "poll", "poll-conditional": "poll", "poll-adaptive": "poll",
+                "long-poll": "long_poll", "sse": "sse_connect", "websocket": "websocket_connect",
+                "webhook": "webhook_post", "webhook-batch": "webhook_post"}
+# CPU µs per delivered event of the push modes, (producer, consumer).
+PUSH_CPU = {"webhook": (60, 50), "webhook-batch": (25, 20), "long-poll": (50, 45),
+            "sse": (15, 10), "websocket": (14, 9)}
+OTHER_STACK_SLOWDOWN = 1.8  # latency of a series on cpp-httplib (Nagle on) against beast
 QUANTILE_QS = [0.001] + [i / 100 for i in range(1, 100)] + [0.995, 0.999, 1.0]
 
 
@@ -80,15 +97,49 @@ def wilson(k, n, z=1.959964):
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def adaptive_interval_ms(rate, interval_ms):
+    """The fixture's stand-in for poll-adaptive's mean interval: longer while polls find
+    nothing, back to T as events get dense."""
+    return interval_ms * (1 + 2 * math.exp(-rate * interval_ms / 1000.0))
+
+
+def tuning_cell(mode):
+    return ";".join(f"{k}={v}" for k, v in sorted(TUNING.get(mode, {}).items()))
+
+
 def model_values(mode, rate, interval_ms, rtt_us):
-    """The model as the C++ side evaluates it; only the fixture computes it in Python."""
+    """The model as the C++ side evaluates it; only the fixture computes it in Python (with
+    made-up but distinct curves for the modes beyond poll and webhook)."""
     if interval_ms is not None:
         lt = rate * interval_ms / 1000.0
-        return dict(lambda_t=lt, latency_mean_us=interval_ms * 500 + rtt_us / 2,
-                    requests_per_s=1000.0 / interval_ms, requests_per_event=1 / lt,
-                    empty_poll_fraction=math.exp(-lt), bytes_per_event=270 / lt + 300)
+        T = adaptive_interval_ms(rate, interval_ms) if mode == "poll-adaptive" else interval_ms
+        per_poll = 200 if mode == "poll-conditional" else 270  # a 304 has no body
+        return dict(lambda_t=lt, latency_mean_us=T * 500 + rtt_us / 2,
+                    requests_per_s=1000.0 / T, requests_per_event=1000.0 / (rate * T),
+                    empty_poll_fraction=math.exp(-rate * T / 1000.0),
+                    bytes_per_event=per_poll * 1000.0 / (rate * T) + 300)
+    if mode in ("sse", "websocket"):  # no request per event: the same claim for both
+        return dict(lambda_t=0.0, latency_mean_us=rtt_us / 2, requests_per_s=0.0,
+                    requests_per_event=0.0, empty_poll_fraction=None,
+                    bytes_per_event=360.0 if mode == "sse" else 330.0)
+    if mode == "long-poll":
+        per_event = 1 / (1 + rate * rtt_us / 1e6)
+        return dict(lambda_t=0.0, latency_mean_us=rtt_us / 2, requests_per_s=rate * per_event,
+                    requests_per_event=per_event, empty_poll_fraction=None,
+                    bytes_per_event=270 * per_event + 300)
+    if mode == "webhook-batch":
+        lw = rate * BATCH_WINDOW_MS / 1000.0
+        return dict(lambda_t=0.0,
+                    latency_mean_us=rtt_us + BATCH_WINDOW_MS * 1000 * (1 + lw / 2) / (1 + lw),
+                    requests_per_s=rate / (1 + lw), requests_per_event=1 / (1 + lw),
+                    empty_poll_fraction=None, bytes_per_event=220 / (1 + lw) + 300)
     return dict(lambda_t=0.0, latency_mean_us=rtt_us, requests_per_s=rate,
                 requests_per_event=1.0, empty_poll_fraction=None, bytes_per_event=520.0)
+
+
+def model_rtt(mode, interval_ms):
+    """The round trip a series' model uses: the in-run POST round trip for webhooks."""
+    return POST_RTT_US if mode.startswith("webhook") else RTT_US
 
 
 def _agreement(lo, hi, model):
@@ -97,36 +148,50 @@ def _agreement(lo, hi, model):
     return "within" if lo <= model <= hi else ("above" if lo > model else "below")
 
 
-def _run(rng, mode, rate, interval_ms, repeat):
+def _run(rng, mode, rate, interval_ms, repeat, stack="beast"):
     """One synthetic run: (csv row dict, result JSON dict)."""
     pull = interval_ms is not None
     tag = f"r{_num(rate)}" + (f"-T{_num(interval_ms)}" if pull else "")
-    run_id = f"{mode}-{tag}-N1-p256-k{repeat}"
+    run_id = f"{mode}-{tag}-N1-p256-k{repeat}" + ("" if stack == "beast" else f"-{stack}")
     duration = min(10.0, max(2.0, 100.0 / rate))
     produced = max(1, int(rng.poisson(rate * duration)))
     lost = 2 if run_id == LOSSY_RUN else 0
     delivered = produced - lost
     realised = produced / duration
-    rtt_in_run = RTT_US if pull else POST_RTT_US
+    rtt_in_run = model_rtt(mode, interval_ms)
     model = model_values(mode, realised, interval_ms, rtt_in_run)
     if pull:
-        T = interval_ms / 1000.0
-        wait = rng.uniform(0, interval_ms * 1000, delivered)
+        T_ms = adaptive_interval_ms(rate, interval_ms) if mode == "poll-adaptive" else interval_ms
+        T = T_ms / 1000.0
+        wait = rng.uniform(0, T_ms * 1000, delivered)
         samples = wait + RTT_US / 2 + rng.exponential(150, delivered)
         polls = max(1, round(duration / T))
-        lt = rate * T
-        empty = int(rng.binomial(polls, math.exp(-lt)))
+        lt = rate * interval_ms / 1000.0
+        empty = int(rng.binomial(polls, math.exp(-rate * T)))
         requests = polls
-        bytes_total = polls * 270 + delivered * 300
+        bytes_total = polls * (200 if mode == "poll-conditional" else 270) + delivered * 300
         cpu_p = polls * 40 + delivered * 10
         cpu_c = polls * 30 + delivered * 5
     else:
-        samples = rng.lognormal(math.log(POST_RTT_US), 0.3, delivered)
         polls, empty, lt = 0, 0, None
-        requests = delivered
-        bytes_total = delivered * 520
-        cpu_p = delivered * 60
-        cpu_c = delivered * 50
+        if mode in ("sse", "websocket", "long-poll"):
+            samples = rng.lognormal(math.log(RTT_US / 2 + 150), 0.3, delivered)
+        else:
+            samples = rng.lognormal(math.log(POST_RTT_US), 0.3, delivered)
+        if mode == "webhook-batch":
+            samples = samples + rng.uniform(0, BATCH_WINDOW_MS * 1000, delivered)
+        if mode in ("sse", "websocket"):
+            requests = 1  # the one connection the subscriber holds
+            bytes_total = delivered * (360 if mode == "sse" else 330) + 400
+        elif mode == "webhook":
+            requests = delivered
+            bytes_total = delivered * 520
+        else:
+            requests = max(1, round(delivered * model["requests_per_event"]))
+            bytes_total = requests * 270 + delivered * 300
+        cpu_p, cpu_c = (delivered * c for c in PUSH_CPU[mode])
+    if stack != "beast":
+        samples = samples * OTHER_STACK_SLOWDOWN
     cpu_p = cpu_p * rng.uniform(0.9, 1.1) + IDLE_CORES[0] * duration * 1e6
     cpu_c = cpu_c * rng.uniform(0.9, 1.1) + IDLE_CORES[1] * duration * 1e6
     pct = {name: float(np.percentile(samples, q * 100)) for name, q in
@@ -160,8 +225,9 @@ def _run(rng, mode, rate, interval_ms, repeat):
         latency_p50_us=repr(pct["p50"]), latency_p90_us=repr(pct["p90"]),
         latency_p99_us=repr(pct["p99"]), latency_p999_us=repr(pct["p999"]),
         latency_max_us=repr(lat["max"]), latency_mean_us=repr(mean),
-        latency_low_sample=";".join(low), requests_total=requests, polls=polls,
-        empty_polls=empty, late_polls=0, webhook_posts=0 if pull else delivered, failed=0,
+        latency_low_sample=";".join(low), requests_total=requests,
+        polls=requests if mode == "long-poll" else polls, empty_polls=empty, late_polls=0,
+        webhook_posts=requests if mode.startswith("webhook") else 0, failed=0,
         requests_per_event=repr(requests / delivered),
         empty_poll_fraction=repr(empty / polls) if pull else "",
         bytes_sent=bytes_total // 2, bytes_received=bytes_total - bytes_total // 2,
@@ -196,21 +262,26 @@ def _run(rng, mode, rate, interval_ms, repeat):
         model_latency_ratio=repr(mean / model["latency_mean_us"]),
         model_empty_agreement=_agreement(*(empty_ci or (None, None)),
                                          model["empty_poll_fraction"]) if pull else "",
-        clock_offset_us="0", clock_error_bound_us="0")
+        clock_offset_us="0", clock_error_bound_us="0",
+        consumer_stack=stack, tuning=tuning_cell(mode),
+        requests_by_kind=f"{REQUEST_KIND[mode]}={requests}")
     result = {
         "schema_version": 1, "tool": "hookbench",
         "config": {"mode": mode, "rate": rate, "interval_ms": interval_ms or 0,
                    "duration_s": duration, "warmup_s": 1.0, "drain_s": 5.0, "seed": 1 + repeat,
                    "subscribers": 1, "payload_bytes": 256, "arrivals": "poisson",
-                   "host": "127.0.0.1", "pin": [0, 1]},
+                   "host": "127.0.0.1", "pin": [0, 1], "consumer_stack": stack},
         "environment": {"git_revision": REVISION, "git_dirty": False, "compiler": "g++ 12.2.0",
                         "build_type": "Release", "cxx_flags": "-O3 -DNDEBUG",
                         "cpu_model": "Fixture CPU @ 2.0GHz", "cores": 2,
                         "kernel": "Linux 6.1.0", "hostname": "fixture-host",
                         "pinning": "producer 0, consumer 1"},
         "metrics": {"delivered": delivered, "lost": lost, "latency_us": lat,
-                    "requests_per_event": requests / delivered},
+                    "requests_per_event": requests / delivered,
+                    "requests": {"total": requests, "by_kind": {REQUEST_KIND[mode]: requests}}},
     }
+    if mode in TUNING:
+        result["config"]["tuning"] = TUNING[mode]
     return row, result
 
 
@@ -219,8 +290,8 @@ def write_model(folder, modes, rates, intervals):
     dense = np.geomspace(min(rates) / 3, max(rates) * 3, 61)
     rows = []
     for mode in modes:
-        for interval in (intervals if mode == "poll" else (None,)):
-            rtt = RTT_US if interval is not None else POST_RTT_US
+        for interval in (intervals if mode in PULL_MODES else (None,)):
+            rtt = model_rtt(mode, interval)
             for rate in dense:
                 m = model_values(mode, float(rate), interval, rtt)
                 rows.append(dict(mode=mode, interval_ms="" if interval is None else _num(interval),
@@ -266,18 +337,19 @@ def _trace_part(rng, mode, rate, interval_ms, duration_s=3.0):
 
 def make_fixture(folder, modes=("poll", "webhook"), rates=FIXTURE_RATES,
                  intervals=FIXTURE_INTERVALS, repeats=3, failed=True, trace=True, seed=7,
-                 model=True, saturated=True, revisions=None, dirty=()):
+                 model=True, saturated=True, revisions=None, dirty=(), stacks=()):
     """Writes runs.csv, runs/*.json, model.csv and trace.jsonl into folder; returns the CSV rows
     (dicts of strings, failed row included) in file order. revisions maps a run_id to another
-    git revision than REVISION; dirty lists run_ids built from a modified tree."""
+    git revision than REVISION; dirty lists run_ids built from a modified tree; stacks lists
+    (mode, consumer stack) series measured besides every mode's beast one."""
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(folder, "runs"), exist_ok=True)
     rows = []
     for repeat in range(repeats):
-        for mode in modes:
-            for interval in (intervals if mode == "poll" else (None,)):
+        for mode, stack in [(m, "beast") for m in modes] + list(stacks):
+            for interval in (intervals if mode in PULL_MODES else (None,)):
                 for rate in rates:
-                    row, result = _run(rng, mode, rate, interval, repeat)
+                    row, result = _run(rng, mode, rate, interval, repeat, stack)
                     if not saturated and row["saturated"] == "true":
                         row.update(saturated="false", saturated_reason="", queue_depth_end=0)
                     env = result["environment"]
@@ -400,6 +472,16 @@ def realised_of(rows, mode, interval, rate):
 
 def artists(fig, gid):
     return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+
+
+def assert_no_overlap(test, fig, texts):
+    """The rendered boxes of these texts overlap nowhere (after a real draw)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            test.assertFalse(box_a.overlaps(box_b), f"{a!r} overlaps {b!r}")
 
 
 class PlottedData(unittest.TestCase):
@@ -546,15 +628,16 @@ class PlottedData(unittest.TestCase):
         self.assertAlmostEqual(model.get_xdata()[1], (500_000 + RTT_US / 2) / 1000, places=6)
         self.assertIn("the tightest target polling met here", self.plot.caption_of(fig))
 
-    def test_model_labels_that_share_a_value_are_merged(self):
+    def test_model_labels_that_nearly_share_a_value_are_nudged_apart(self):
         with tempfile.TemporaryDirectory() as d:
             make_fixture(d, modes=("poll",), rates=(1.0, 10.0), intervals=(100.0, 101.0),
                          trace=False)
             fig = self.plot.build_chart(self.plot.Data(d), "latency_vs_rate")
-            labels = [a.get_text() for a in artists(fig, "model-label")]
-            self.assertEqual(len(labels), 1, labels)
-            self.assertIn("T=100 ms", labels[0])
-            self.assertIn("T=101 ms", labels[0])
+            labels = artists(fig, "model-label")
+            texts = " ".join(a.get_text() for a in labels)
+            self.assertIn("T=100 ms", texts)
+            self.assertIn("T=101 ms", texts)
+            assert_no_overlap(self, fig, labels)
 
     def test_empty_poll_model_curve_and_zapier_source(self):
         fig = self.chart("empty_poll_fraction")

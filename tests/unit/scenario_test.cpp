@@ -360,12 +360,13 @@ TEST(runs_csv, header_is_the_documented_contract) {
 }
 
 json fake_result() {
-  return json::parse(R"({"config":{"arrivals":"poisson"},"metrics":{
+  return json::parse(R"({"config":{"arrivals":"poisson","consumer_stack":"httplib",
+              "tuning":{"max_interval_ms":800,"backoff":1.5}},"metrics":{
     "produced":50,"expected":100,"delivered":99,"lost":1,"duplicates":0,"reordered":2,
     "latency_us":{"count":99,"p50":50000.5,"p90":90000,"p99":99000,"p999":99500,"max":99900,
                   "mean":49000.25,"low_sample":["p99","p999"]},
     "requests":{"total":200,"polls":200,"empty_polls":150,"late_polls":3,"webhook_posts":0,
-                "failed":0},
+                "failed":0,"by_kind":{"poll":198,"long_poll":2}},
     "requests_per_event":2.0202,"empty_poll_fraction":0.75,
     "bytes":{"sent":1000,"received":2000},"bytes_per_event":10.1,
     "cpu_s":{"producer":0.5,"consumer":0.25},
@@ -440,6 +441,31 @@ TEST(runs_csv, row_flattens_the_result_with_one_cell_per_column) {
   EXPECT_EQ(at("model_bytes_per_event"), "");
   EXPECT_EQ(at("model_latency_agreement"), "within");
   EXPECT_EQ(at("model_empty_agreement"), "above");
+  // appended after clock_error_bound_us: keys sorted, one cell each
+  EXPECT_EQ(at("consumer_stack"), "httplib");
+  EXPECT_EQ(at("tuning"), "backoff=1.5;max_interval_ms=800");
+  EXPECT_EQ(at("requests_by_kind"), "long_poll=2;poll=198");
+}
+
+TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
+  const auto& cols = runs_csv_columns();
+  ASSERT_GE(cols.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(cols.end() - 3, cols.end()),
+            (std::vector<std::string>{"consumer_stack", "tuning", "requests_by_kind"}));
+  sweep_point p;
+  p.mode = "webhook";
+  p.pull = false;
+  p.rate = 10;
+  const point_plan plan;
+  json r = fake_result();
+  r["config"].erase("consumer_stack");
+  r["config"].erase("tuning");
+  r["metrics"]["requests"].erase("by_kind");
+  const auto cells = split_csv_line(runs_csv_row("demo", p, plan, &r, "", "runs/x.json"));
+  ASSERT_EQ(cells.size(), cols.size());
+  EXPECT_EQ(cells[cells.size() - 3], "beast");  // recorded before the stack was: the default
+  EXPECT_EQ(cells[cells.size() - 2], "");       // a mode without knobs
+  EXPECT_EQ(cells[cells.size() - 1], "");
 }
 
 TEST(runs_csv, failed_run_keeps_the_point_and_leaves_measurements_empty) {
@@ -458,7 +484,8 @@ TEST(runs_csv, failed_run_keeps_the_point_and_leaves_measurements_empty) {
     if (c == "run_id") {
       EXPECT_EQ(cells[i], "webhook-r100-N1-p256-k0");
     } else if (c == "interval_ms" || c == "lambda_t" || c == "produced" || c == "latency_p50_us" ||
-               c == "requests_total" || c == "result_file") {
+               c == "requests_total" || c == "result_file" || c == "consumer_stack" ||
+               c == "tuning" || c == "requests_by_kind") {
       EXPECT_EQ(cells[i], "") << c;
     } else if (c == "note") {
       EXPECT_EQ(cells[i], "failed: the consumer died badly");  // one line per row
