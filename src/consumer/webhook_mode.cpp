@@ -87,6 +87,7 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
   const seq_t limit = ctx_.tracker.seq_limit();
   for (const auto& stamp : stamps) {
     if (stamp.seq == 0 || (ctx_.tracker.window_known() && stamp.seq > limit)) {
+      ctx_.tracker.record(k, stamp, now_ns());  // counted there as out of range, never stored
       ++out_of_range_;
       return reply(http::json_error(422, "event id " + std::to_string(stamp.seq) +
                                              " outside the producer's range 1.." +
