@@ -33,18 +33,6 @@ int client_main(int argc, char** argv) {
              }
              cfg.mode = std::string(v);
            })
-      .add("--consumer-stack", "STACK",
-           "HTTP stack of the pollers or receiver: beast, or cpp-httplib's blocking\n"
-           "                            client and server with its defaults (httplib) or with\n"
-           "                            TCP_NODELAY and reused connections (httplib-nodelay)",
-           "beast",
-           [&](std::string_view v) {
-             if (!is_consumer_stack(v)) {
-               throw usage_error("expected " + consumer_stack_names() + ", got '" + std::string(v) +
-                                 "'");
-             }
-             cfg.stack = std::string(v);
-           })
       .add("--subscribers", "N", "number of subscribers", "1",
            [&](std::string_view v) {
              cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
@@ -78,6 +66,7 @@ int client_main(int argc, char** argv) {
            "record polls answered and events delivered in the window into FILE\n"
            "                            (JSON lines), written before the report (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
+  add_stack_option(p, cfg.stack);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;

@@ -99,6 +99,20 @@ void add_tuning_options(option_parser& p, mode_tuning& t) {
            });
 }
 
+void add_stack_option(option_parser& p, std::string& stack) {
+  p.add("--consumer-stack", "STACK",
+        "the consumer's HTTP stack: beast, or cpp-httplib's blocking client\n"
+        "                            and server with its defaults (httplib) or with\n"
+        "                            TCP_NODELAY and reused connections (httplib-nodelay)",
+        "beast", [&stack](std::string_view v) {
+          if (!is_consumer_stack(v)) {
+            throw usage_error("expected " + consumer_stack_names() + ", got '" + std::string(v) +
+                              "'");
+          }
+          stack = std::string(v);
+        });
+}
+
 void check_tuning_options(const option_parser& p, std::string_view mode) {
   static const std::pair<const char*, const char*> owners[] = {
       {"--backoff", "poll-adaptive"},   {"--max-interval", "poll-adaptive"},

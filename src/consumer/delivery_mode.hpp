@@ -46,6 +46,8 @@ struct mode_tuning {
 void apply_tuning(const nlohmann::json& tuning, model_input& in);
 // Adds --backoff, --max-interval, --wait, --batch-window, --batch-max to a command's options.
 void add_tuning_options(option_parser& p, mode_tuning& t);
+// Adds --consumer-stack (beast, httplib, httplib-nodelay).
+void add_stack_option(option_parser& p, std::string& stack);
 // A knob given for a mode that does not use it is a usage_error naming both.
 void check_tuning_options(const option_parser& p, std::string_view mode);
 

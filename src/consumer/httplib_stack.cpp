@@ -266,10 +266,7 @@ bool httplib_poll_mode::exchange(poller& p, nanos scheduled_ns, bool follow_up,
     }
   } else if (res->status == 410) {
     // Events after our cursor were evicted (lost, counted); resume from the oldest retained.
-    auto j = nlohmann::json::parse(res->body, nullptr, false);
-    const seq_t oldest = j.is_object() && j.contains("oldest") && j["oldest"].is_number_unsigned()
-                             ? j["oldest"].get<seq_t>()
-                             : p.cursor + 1;
+    const seq_t oldest = oldest_retained(res->body, p.cursor);
     r.outcome = poll_record::kind::expired;
     r.expired_from = p.cursor + 1;
     r.oldest = oldest;

@@ -92,10 +92,7 @@ void long_poll_mode::on_response(subscriber& s, bool counted, nanos sent_ns,
     }
   } else if (r.status == 410) {
     // Fell out of retention: the missed events are lost (and reported), resume at the oldest.
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    const seq_t oldest = j.is_object() && j.contains("oldest") && j["oldest"].is_number_unsigned()
-                             ? j["oldest"].get<seq_t>()
-                             : s.cursor + 1;
+    const seq_t oldest = oldest_retained(r.body, s.cursor);
     ++expired_cursors_;
     expired_events_ += oldest - 1 - s.cursor;
     s.cursor = oldest - 1;

@@ -144,10 +144,7 @@ void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::syste
   } else if (r.status == 410) {
     // Events after our cursor were evicted: they are lost for this subscriber, and the loss
     // shows in the report (expected - delivered). Resume from the oldest retained event.
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    seq_t oldest = j.is_object() && j.contains("oldest") && j["oldest"].is_number_unsigned()
-                       ? j["oldest"].get<seq_t>()
-                       : p.cursor + 1;
+    const seq_t oldest = oldest_retained(r.body, p.cursor);
     ++expired_cursors_;
     expired_events_ += oldest - 1 - p.cursor;
     if (expired_cursors_ == 1) {

@@ -83,6 +83,13 @@ std::optional<event_stamp> parse_event_json(std::string_view body, std::string& 
   return stamp_from(j, error);
 }
 
+seq_t oldest_retained(std::string_view body_410, seq_t cursor) {
+  auto j = nlohmann::json::parse(body_410, nullptr, false);
+  return j.is_object() && j.contains("oldest") && j["oldest"].is_number_unsigned()
+             ? j["oldest"].get<seq_t>()
+             : cursor + 1;
+}
+
 std::optional<event_batch> parse_batch_json(std::string_view body, std::string& error) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {

@@ -44,5 +44,8 @@ struct event_batch {
   seq_t next = 0;
 };
 std::optional<event_batch> parse_batch_json(std::string_view body, std::string& error);
+// The oldest sequence number still retained, from a 410 answer to a poll whose cursor expired
+// ({"error":...,"oldest":SEQ}); cursor + 1 when the answer does not say.
+seq_t oldest_retained(std::string_view body_410, seq_t cursor);
 
 }  // namespace hookbench

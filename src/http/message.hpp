@@ -50,4 +50,12 @@ inline response json_error(unsigned status, std::string message) {
   return response{status, std::move(body)};
 }
 
+// 405 with the Allow header, naming the method that was used and the one to use.
+inline response method_not_allowed(const std::string& method, const std::string& path,
+                                   const std::string& allowed) {
+  auto r = json_error(405, method + " not allowed on " + path + "; use " + allowed);
+  r.headers.emplace_back("Allow", allowed);
+  return r;
+}
+
 }  // namespace hookbench::http

@@ -38,18 +38,6 @@ int run_main(int argc, char** argv) {
             throw usage_error("expected " + mode_names() + "|all, got '" + std::string(v) + "'");
           cfg.mode = std::string(v);
         })
-      .add("--consumer-stack", "STACK",
-           "the consumer's HTTP stack: beast, or cpp-httplib's blocking client\n"
-           "                            and server with its defaults (httplib) or with\n"
-           "                            TCP_NODELAY and reused connections (httplib-nodelay)",
-           "beast",
-           [&](std::string_view v) {
-             if (!is_consumer_stack(v)) {
-               throw usage_error("expected " + consumer_stack_names() + ", got '" + std::string(v) +
-                                 "'");
-             }
-             cfg.consumer_stack = std::string(v);
-           })
       .add("--rate", "EVENTS/S", "mean event rate lambda", "100",
            [&](std::string_view v) { cfg.rate = parse_positive_double(v); })
       .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
@@ -138,6 +126,7 @@ int run_main(int argc, char** argv) {
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
+  add_stack_option(p, cfg.consumer_stack);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;

@@ -11,9 +11,7 @@ poll_endpoint::poll_endpoint(delivery_context ctx, poll_options options)
 bool poll_endpoint::handle(http::request& req, http::reply_fn& reply) {
   if (req.path() != "/events") return false;
   if (req.method != "GET") {
-    auto r = http::json_error(405, req.method + " not allowed on /events; use GET");
-    r.headers.emplace_back("Allow", "GET");
-    reply(std::move(r));
+    reply(http::method_not_allowed(req.method, "/events", "GET"));
   } else if (auto r = answer(req, reply)) {
     reply(std::move(*r));
   }

@@ -116,9 +116,7 @@ void producer::handle(http::request&& req, http::reply_fn reply) {
   const std::string path = req.path();
   auto method_is = [&](const char* m) { return req.method == m; };
   auto wrong_method = [&](const char* allowed) {
-    auto r = http::json_error(405, req.method + " not allowed on " + path + "; use " + allowed);
-    r.headers.emplace_back("Allow", allowed);
-    return r;
+    return http::method_not_allowed(req.method, path, allowed);
   };
   for (auto& d : deliveries_) {
     if (d->handle(req, reply)) return;

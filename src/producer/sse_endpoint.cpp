@@ -6,9 +6,7 @@ namespace hookbench {
 bool sse_endpoint::handle(http::request& req, http::reply_fn& reply) {
   if (req.path() != "/stream") return false;
   if (req.method != "GET") {
-    auto r = http::json_error(405, req.method + " not allowed on /stream; use GET");
-    r.headers.emplace_back("Allow", "GET");
-    reply(std::move(r));
+    reply(http::method_not_allowed(req.method, "/stream", "GET"));
     return true;
   }
   const auto& log = ctx_.log;

@@ -44,9 +44,7 @@ webhook_dispatcher::~webhook_dispatcher() = default;
 bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
   if (req.path() != "/subscriptions") return false;
   if (req.method != "POST") {
-    auto r = http::json_error(405, req.method + " not allowed on /subscriptions; use POST");
-    r.headers.emplace_back("Allow", "POST");
-    reply(std::move(r));
+    reply(http::method_not_allowed(req.method, "/subscriptions", "POST"));
   } else {
     reply(subscribe(req));
   }
