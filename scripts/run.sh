@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
-# (polling vs webhooks across event rates, 3 repeats per point, under 10 minutes), draws the
+# (every delivery mode across event rates, 2 repeats per point, about 13 minutes), draws the
 # charts and writes the report.
 #   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)

@@ -186,12 +186,8 @@ void consumer::on_window(const nlohmann::json& w) {
   window_.start_ns = clock_before_.to_local(w.value("window_start_ns", nanos{0}));
   window_.end_ns = clock_before_.to_local(w.value("window_end_ns", nanos{0}));
   arm_at(cpu_timer_, window_.start_ns, [this] {
-    cpu_start_ = process_cpu();
-    cpu_start_taken_ = true;
-    arm_at(cpu_timer_, window_.end_ns, [this] {
-      cpu_end_ = process_cpu();
-      cpu_end_taken_ = true;
-    });
+    cpu_.start();
+    arm_at(cpu_timer_, window_.end_ns, [this] { cpu_.end(); });
   });
   arm_at(control_timer_, window_.end_ns, [this] { wait_for_final(); });
 }
@@ -270,9 +266,9 @@ nlohmann::json consumer::clock_report() const {
 nlohmann::json consumer::report() {
   auto totals = tracker_.window_totals();
   auto latency = summarize_latency(totals.latencies);
-  const bool cpu_measured = cpu_start_taken_ && cpu_end_taken_;
-  const nlohmann::json cpu = cpu_measured ? nlohmann::json(cpu_end_.total() - cpu_start_.total())
-                                          : nlohmann::json(nullptr);
+  const bool cpu_measured = cpu_.measured();
+  const nlohmann::json cpu =
+      cpu_measured ? nlohmann::json(cpu_.seconds()) : nlohmann::json(nullptr);
   const std::uint64_t expected = tracker_.expected();
   const nanos last = tracker_.last_delivery_ns();
   nlohmann::json drain_time = nullptr;  // window end -> the last window event delivered

@@ -58,8 +58,8 @@ class consumer {
   std::unique_ptr<http::client_connection> control_;
   boost::asio::steady_timer control_timer_, cpu_timer_, drain_timer_;
   nanos start_deadline_ = 0, drain_deadline_ = 0, drained_at_ = 0;
-  cpu_sample cpu_start_{}, cpu_end_{};
-  bool cpu_start_taken_ = false, cpu_end_taken_ = false, done_ = false;
+  cpu_window cpu_;
+  bool done_ = false;
   double idle_cores_ = -1;  // < 0: not measured
   seq_t planned_first_ = 1, planned_last_ = 0;
   std::string window_mismatch_;  // the producer generated other seqs than it planned

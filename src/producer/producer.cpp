@@ -81,15 +81,13 @@ void producer::arm_window_timer(nanos at) {
   window_timer_.expires_at(steady_time_of(at));
   window_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    if (!cpu_start_taken_) {
-      cpu_start_ = process_cpu();
+    if (!cpu_.started()) {
+      cpu_.start();
       rss_start_ = current_rss_bytes();
-      cpu_start_taken_ = true;
       arm_window_timer(generator_.window().end_ns);
     } else {
-      cpu_end_ = process_cpu();
+      cpu_.end();
       rss_end_ = current_rss_bytes();
-      cpu_end_taken_ = true;
       // What the window left behind: deliveries not finished.
       queue_depth_end_ = 0;
       for (const auto& d : deliveries_) queue_depth_end_ += d->pending();
@@ -171,9 +169,9 @@ http::response producer::handle_window() {
 
 nlohmann::json producer::report() {
   auto lag = summarize_latency(generator_.window_lag());
-  const bool cpu_measured = cpu_start_taken_ && cpu_end_taken_;
-  const nlohmann::json cpu = cpu_measured ? nlohmann::json(cpu_end_.total() - cpu_start_.total())
-                                          : nlohmann::json(nullptr);
+  const bool cpu_measured = cpu_.measured();
+  const nlohmann::json cpu =
+      cpu_measured ? nlohmann::json(cpu_.seconds()) : nlohmann::json(nullptr);
   nlohmann::json rejected = nlohmann::json::object();
   for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
   traffic_by_kind requests;

@@ -81,8 +81,7 @@ class producer {
   std::uint64_t empty_polls_ = 0, expired_cursors_ = 0;
   std::uint64_t poll_events_ = 0, poll_event_bytes_ = 0;  // events and their bytes in window polls
   std::map<unsigned, std::uint64_t> rejected_;            // status >= 400, whole run
-  cpu_sample cpu_start_{}, cpu_end_{};
-  bool cpu_start_taken_ = false, cpu_end_taken_ = false;
+  cpu_window cpu_;
   double idle_cores_ = -1;             // < 0: not measured
   std::uint64_t queue_depth_end_ = 0;  // webhook deliveries queued or in flight at window end
   bool queue_depth_taken_ = false;
