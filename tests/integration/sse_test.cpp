@@ -68,7 +68,8 @@ TEST(sse, a_standard_eventsource_client_reads_and_resumes) {
   if (!std::filesystem::exists(node) || !std::filesystem::exists(module)) {
     GTEST_SKIP() << "node or Debian's node-eventsource missing (scripts/setup.sh installs both)";
   }
-  // 50 events/s, streams cut every 300 ms: 60 ids take over a second and several reconnects.
+  // 50 events/s, streams cut every 300 ms: the reader stops once it has 60 ids and has opened the
+  // stream three times (however long node took to start, so however big the first backlog).
   process serve({"serve", "--listen", "127.0.0.1:0", "--rate", "50", "--arrivals", "constant",
                  "--warmup", "0s", "--duration", "60s", "--autostart", "--stream-lifetime", "300ms",
                  "--quiet"});
@@ -79,19 +80,19 @@ TEST(sse, a_standard_eventsource_client_reads_and_resumes) {
   process reader(
       raw_command,
       {node, std::string(HOOKBENCH_SOURCE_DIR) + "/tests/integration/js/eventsource_reader.js", url,
-       "60", "20000"});
+       "60", "3", "20000"});
   const auto exit = reader.wait(milliseconds(30'000));
   const std::string out = reader.out();
   ASSERT_EQ(exit.code, 0) << out << reader.err();
   const auto j = nlohmann::json::parse(out, nullptr, false);
   ASSERT_TRUE(j.is_object() && j.contains("ids")) << out << reader.err();
   const auto& ids = j.at("ids");
-  ASSERT_EQ(ids.size(), 60u) << out;
+  ASSERT_GE(ids.size(), 60u) << out;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     EXPECT_EQ(ids[i].get<int>(), static_cast<int>(i) + 1) << "ids in order, none missed or twice";
   }
-  EXPECT_GE(j.at("opens").get<int>(), 2) << "the client never had to reconnect";
-  EXPECT_EQ(j.at("lastEventId"), "60");
+  EXPECT_GE(j.at("opens").get<int>(), 3) << "the client did not reconnect twice within 20 s";
+  EXPECT_EQ(j.at("lastEventId"), std::to_string(ids.size()));
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // A standard EventSource client (the W3C-compliant `eventsource` package Debian ships as
-// node-eventsource) reading hookbench's /stream: it collects event ids until it has `count` of
-// them, or `bound_ms` passes, and prints one JSON line: the ids in order, how many times the
-// stream opened, and the last lastEventId it saw. Usage: node eventsource_reader.js URL COUNT BOUND_MS
+// node-eventsource) reading hookbench's /stream: it collects event ids until it has at least
+// `count` of them and the stream has opened `opens` times (so it has resumed at least once after
+// the backlog, however slowly node started), or `bound_ms` passes, and prints one JSON line: the
+// ids in order, how many times the stream opened, and the last lastEventId it saw.
+// Usage: node eventsource_reader.js URL COUNT OPENS BOUND_MS
 'use strict';
 const EventSource = require('eventsource');
-const [url, count, boundMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const [url, count, wantOpens, boundMs] =
+    [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const ids = [];
 let opens = 0;
 let lastEventId = '';
@@ -23,6 +26,6 @@ es.onmessage = (m) => {
   }
   ids.push(event.id);
   lastEventId = m.lastEventId;
-  if (ids.length >= count) finish();
+  if (ids.length >= count && opens >= wantOpens) finish();
 };
 setTimeout(finish, boundMs);
