@@ -27,8 +27,18 @@ namespace bench = hookbench::bench;
 constexpr int kWarmup = 20;
 constexpr std::size_t kPayload = 256;
 
+// The poll path includes the producer's bearer-token check, as in every real run.
+const std::string kBenchToken = "hookbench-bench-token";
+
+http::client_request authed_get(std::string target) {
+  auto req = bench::get_request(std::move(target));
+  http::add_bearer(req.headers, kBenchToken);
+  return req;
+}
+
 producer_config loopback_producer() {
   producer_config c;
+  c.access.tokens = {kBenchToken};
   c.listen = {"127.0.0.1", 0};
   c.generation.arrivals = arrival_kind::constant;
   c.generation.payload_bytes = kPayload;
@@ -60,7 +70,7 @@ void delivery_poll(benchmark::State& state) {
   std::string why = "producer did not finish generating";
   const bool ready = bench::retry_until([&] {
     http::client_response r;
-    auto ec = bench::round_trip(ioc, conn, bench::get_request("/control/window"), r);
+    auto ec = bench::round_trip(ioc, conn, authed_get("/control/window"), r);
     if (ec || r.status != 200) {
       why = bench::failure("GET /control/window", ec, r);
       return false;
@@ -75,7 +85,7 @@ void delivery_poll(benchmark::State& state) {
   const std::string target = "/events?after=" + std::to_string(last - k) + "&limit=1000";
   std::string error;
   auto poll = [&](http::client_response& r) -> bool {
-    auto ec = bench::round_trip(ioc, conn, bench::get_request(target), r);
+    auto ec = bench::round_trip(ioc, conn, authed_get(target), r);
     if (ec || r.status != 200) {
       error = bench::failure("GET " + target, ec, r);
       return false;

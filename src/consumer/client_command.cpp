@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -66,12 +67,19 @@ int client_main(int argc, char** argv) {
            "record polls answered and events delivered in the window into FILE\n"
            "                            (JSON lines), written before the report (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
+  p.add("--token", "TOKEN",
+        "the producer's API token, sent as a bearer token (default:\n"
+        "                            $HOOKBENCH_TOKEN; `serve` prints its token in the ready line)",
+        "", [&](std::string_view v) { cfg.token = parse_token(v); });
   add_stack_option(p, cfg.stack);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
   if (!p.given("--producer"))
     throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
+  if (cfg.token.empty()) {
+    if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) cfg.token = parse_token(env);
+  }
   const mode_info* info = find_mode(cfg.mode);
   check_tuning_options(p, cfg.mode);
   check_consumer_stack(cfg.stack, *info);

@@ -20,13 +20,14 @@ using ping_done = std::function<void(std::vector<clock_sample>, std::string fail
 struct ping_run {
   http::client_connection& conn;
   std::size_t count;
+  http::header_list auth;
   ping_done done;
   std::vector<clock_sample> samples;
 };
 void ping_step(std::shared_ptr<ping_run> run) {
   const nanos sent = now_ns();
   run->conn.async_send(
-      {"GET", "/control/ping", {}, {}, {}},
+      {"GET", "/control/ping", {}, {}, run->auth},
       [run, sent](boost::system::error_code ec, http::client_response&& r) {
         const nanos received = now_ns();
         std::string failure;
@@ -34,6 +35,11 @@ void ping_step(std::shared_ptr<ping_run> run) {
           failure = http::describe(ec);
         } else if (r.status != 200) {
           failure = "HTTP " + std::to_string(r.status) + " from /control/ping";
+          if (r.status == 401) {
+            failure +=
+                " (the producer wants its token: --token or $HOOKBENCH_TOKEN; `serve` "
+                "prints it in its ready line)";
+          }
         } else {
           auto j = nlohmann::json::parse(r.body, nullptr, false);
           if (j.is_object() && j.contains("now_ns") && j["now_ns"].is_number_integer()) {
@@ -46,8 +52,10 @@ void ping_step(std::shared_ptr<ping_run> run) {
         run->done(std::move(run->samples), std::move(failure));
       });
 }
-void ping_clock(http::client_connection& conn, std::size_t count, ping_done done) {
-  ping_step(std::make_shared<ping_run>(ping_run{conn, count, std::move(done), {}}));
+void ping_clock(http::client_connection& conn, std::size_t count, http::header_list auth,
+                ping_done done) {
+  ping_step(
+      std::make_shared<ping_run>(ping_run{conn, count, std::move(auth), std::move(done), {}}));
 }
 
 }  // namespace
@@ -84,7 +92,7 @@ void consumer::setup() {
   http::client_connection conn(probe_ioc, config_.producer.address, co);
   std::vector<clock_sample> samples;
   std::string failure;
-  ping_clock(conn, kRttProbes, [&](std::vector<clock_sample> s, std::string f) {
+  ping_clock(conn, kRttProbes, config_.auth(), [&](std::vector<clock_sample> s, std::string f) {
     samples = std::move(s);
     failure = std::move(f);
   });
@@ -112,6 +120,7 @@ void consumer::fetch_plan() {
   http::client_request req;
   req.method = "GET";
   req.target = "/control/window";
+  req.headers = config_.auth();
   http::client_response res;
   auto ec = http::fetch(config_.producer.address, req, res, config_.request_timeout);
   if (ec) throw std::runtime_error("producer /control/window: " + http::describe(ec));
@@ -147,8 +156,9 @@ void consumer::arm_at(boost::asio::steady_timer& t, nanos at, std::function<void
 
 void consumer::control_get(const char* target, std::function<void(const nlohmann::json&)> next) {
   control_->async_send(
-      {"GET", target, {}, {}, {}}, [this, target, next = std::move(next)](
-                                       boost::system::error_code ec, http::client_response&& r) {
+      {"GET", target, {}, {}, config_.auth()},
+      [this, target, next = std::move(next)](boost::system::error_code ec,
+                                             http::client_response&& r) {
         if (done_) return;
         if (ec || r.status != 200) {
           done_ = true;
@@ -235,15 +245,17 @@ void consumer::finish() {
 void consumer::measure_clock_after() {
   clock_after_measured_ = true;
   mode_->stop();  // the drain is over: the pings must not compete with late deliveries
-  ping_clock(*control_, kRttProbes, [this](std::vector<clock_sample> s, std::string failure) {
-    if (done_) return;
-    if (failure.empty()) clock_after_ = estimate_clock(s);
-    if (!clock_after_) {
-      clock_after_error_ = "cannot ping the producer after the drain: " +
-                           (failure.empty() ? std::string("no usable exchange") : failure);
-    }
-    finish();
-  });
+  ping_clock(*control_, kRttProbes, config_.auth(),
+             [this](std::vector<clock_sample> s, std::string failure) {
+               if (done_) return;
+               if (failure.empty()) clock_after_ = estimate_clock(s);
+               if (!clock_after_) {
+                 clock_after_error_ =
+                     "cannot ping the producer after the drain: " +
+                     (failure.empty() ? std::string("no usable exchange") : failure);
+               }
+               finish();
+             });
 }
 
 nlohmann::json consumer::clock_report() const {

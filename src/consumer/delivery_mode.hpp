@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/parse.hpp"
+#include "http/headers.hpp"
 #include "measure/delivery_tracker.hpp"
 #include "measure/trace.hpp"
 #include "measure/traffic.hpp"
@@ -65,6 +66,13 @@ struct consumer_config {
   nanos start_timeout = 60 * kNanosPerSecond;
   std::string trace_path;       // --trace: write this side's trace part before reporting
   std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
+  std::string token;            // --token: the producer's API token (bearer)
+
+  // "Authorization: Bearer <token>" for every request to the producer, plus `more`.
+  http::header_list auth(http::header_list more = {}) const {
+    http::add_bearer(more, token);
+    return more;
+  }
 
   nlohmann::json to_json() const;
 };

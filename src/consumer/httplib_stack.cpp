@@ -159,6 +159,7 @@ void httplib_poll_mode::start() {
     p->client =
         std::make_unique<httplib::Client>(cfg.producer.address.host, cfg.producer.address.port);
     p->client->set_keep_alive(true);
+    if (!cfg.token.empty()) p->client->set_bearer_token_auth(cfg.token);
     p->client->set_tcp_nodelay(settings_.tcp_nodelay);
     p->client->set_connection_timeout(std::chrono::nanoseconds(cfg.request_timeout));
     set_timeouts(*p->client, cfg.request_timeout);
@@ -434,6 +435,7 @@ void httplib_webhook_mode::setup() {
     http::client_request req;
     req.method = "POST";
     req.target = "/subscriptions";
+    req.headers = cfg.auth();
     req.body = nlohmann::json{{"url", url.to_string()}}.dump();
     http::client_response res;
     auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout);

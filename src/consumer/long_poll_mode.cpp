@@ -53,6 +53,7 @@ void long_poll_mode::send(subscriber& s) {
   const bool counted = ctx_.window.contains(now);
   ++polls_total_;
   http::client_request req;
+  req.headers = ctx_.config.auth();
   req.target = ctx_.config.producer.target;
   if (req.target.empty() || req.target == "/") req.target = "/events";
   req.target += "?after=" + std::to_string(s.cursor) +

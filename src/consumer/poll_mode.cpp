@@ -95,6 +95,7 @@ void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
   if (follow_up && counted) ++follow_ups_;
   ++polls_total_;
   http::client_request req;
+  req.headers = ctx_.config.auth();
   req.target = ctx_.config.producer.target;
   if (req.target.empty() || req.target == "/") req.target = "/events";
   req.target +=

@@ -45,6 +45,7 @@ void sse_mode::stop() {
 void sse_mode::connect(subscriber& s) {
   http::client_request req;
   req.target = "/stream?after=" + std::to_string(s.cursor);
+  req.headers = ctx_.config.auth();
   req.headers.emplace_back("Accept", "text/event-stream");
   if (s.connected_once) {
     // What a reconnecting EventSource sends: the server resumes after this id.

@@ -33,6 +33,7 @@ void webhook_mode::setup() {
     http::client_request req;
     req.method = "POST";
     req.target = "/subscriptions";
+    req.headers = cfg.auth();
     nlohmann::json sub{{"url", url.to_string()}};
     if (batch_) {
       sub["batch_window_ms"] = to_ms(cfg.tuning.batch_window);

@@ -52,6 +52,37 @@ std::string format_duration(nanos ns) {
   return buf;
 }
 
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = text.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string parse_token(std::string_view text) {
+  if (text.size() < 8 || text.size() > 512) {
+    throw usage_error("a token needs 8 to 512 characters, got " + std::to_string(text.size()));
+  }
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] == '=') --end;
+  for (std::size_t i = 0; i < end; ++i) {
+    const char c = text[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) {
+      throw usage_error("a token may hold letters, digits and - . _ ~ + / only, got " +
+                        quoted(text.substr(i, 1)) + " at position " + std::to_string(i + 1));
+    }
+  }
+  if (end == 0) throw usage_error("a token cannot be only '='");
+  return std::string(text);
+}
+
 double parse_positive_double(std::string_view text) {
   double value = 0;
   if (!to_double(text, value) || value <= 0) {

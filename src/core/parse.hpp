@@ -48,5 +48,10 @@ http_url parse_http_url(std::string_view text);
 
 // "0,1" -> {0, 1}
 std::vector<int> parse_int_list(std::string_view text);
+// "a,b,c" -> {"a","b","c"}, empty items dropped.
+std::vector<std::string> split_list(std::string_view text);
+// A bearer token: 8 to 512 characters of RFC 6750's token68 alphabet (letters, digits,
+// - . _ ~ + / and trailing =).
+std::string parse_token(std::string_view text);
 
 }  // namespace hookbench

@@ -28,4 +28,9 @@ inline std::string find_header(const header_list& headers, std::string_view lowe
   return {};
 }
 
+// Adds "Authorization: Bearer <token>" (nothing when the token is empty).
+inline void add_bearer(header_list& headers, const std::string& token) {
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+}
+
 }  // namespace hookbench::http

@@ -22,6 +22,7 @@ struct request {
   bool websocket_upgrade = false;  // a valid WebSocket upgrade: responder::upgrade_websocket
   std::size_t wire_bytes = 0;      // request line + headers + body as read from the socket
   nanos received_ns = 0;           // when the whole request had been read
+  std::string remote_address;      // the peer's numeric address ("127.0.0.1", "::1")
 
   std::string path() const { return target.substr(0, target.find('?')); }
   // Value of a query parameter, or `fallback` when absent.

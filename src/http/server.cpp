@@ -153,6 +153,8 @@ class session : public std::enable_shared_from_this<session> {
   void run() {
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_address_ = peer.address().to_string();
     do_read();
   }
 
@@ -279,6 +281,7 @@ class session : public std::enable_shared_from_this<session> {
     req.keep_alive = msg.keep_alive();
     req.wire_bytes = bytes;
     req.received_ns = now;
+    req.remote_address = peer_address_;
     req.headers.reserve(8);
     for (const auto& field : msg) {
       const auto name = field.name_string();
@@ -481,6 +484,7 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<chunked_stream> body_;      // while streaming
   std::unique_ptr<pending_upgrade> upgrade_;  // for a WebSocket upgrade request
   nanos received_ns_ = 0;
+  std::string peer_address_;  // the peer's numeric address, for the handler
   std::size_t bytes_in_ = 0;
   std::string path_;
   bool keep_alive_ = true;

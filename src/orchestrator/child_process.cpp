@@ -42,7 +42,8 @@ void install_interrupt_handlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-child_process::child_process(std::string role, const std::vector<std::string>& args, int pin_core)
+child_process::child_process(std::string role, const std::vector<std::string>& args, int pin_core,
+                             const std::vector<std::string>& env)
     : role_(std::move(role)) {
   const std::string exe = self_exe();
   std::vector<std::string> argv_store{exe};
@@ -50,6 +51,19 @@ child_process::child_process(std::string role, const std::vector<std::string>& a
   std::vector<char*> argv;
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment, built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& extra : env) replaced |= std::string_view(extra).starts_with(name);
+    if (!replaced) env_store.emplace_back(entry);
+  }
+  env_store.insert(env_store.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -75,7 +89,7 @@ child_process::child_process(std::string role, const std::vector<std::string>& a
     }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(fds[1]);

@@ -18,8 +18,12 @@ void install_interrupt_handlers();
 
 class child_process {
  public:
-  // Runs this executable with `args`; pin_core < 0 means no pinning. Throws std::runtime_error.
-  child_process(std::string role, const std::vector<std::string>& args, int pin_core = -1);
+  // Runs this executable with `args`; pin_core < 0 means no pinning. `env` ("NAME=value")
+  // is added to the inherited environment, replacing variables of the same name (secrets go
+  // this way rather than on the command line, which every local user can read). Throws
+  // std::runtime_error.
+  child_process(std::string role, const std::vector<std::string>& args, int pin_core = -1,
+                const std::vector<std::string>& env = {});
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

@@ -12,6 +12,7 @@
 #include "measure/trace.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
+#include "security/token.hpp"
 
 namespace hookbench {
 
@@ -71,11 +72,13 @@ json read_json_line(child_process& child, const char* expected_event, nanos dead
   }
 }
 
-json control(const host_port& producer, const char* method, const char* target) {
+json control(const host_port& producer, const std::string& token, const char* method,
+             const char* target) {
   http::client_response res;
   http::client_request req;
   req.method = method;
   req.target = target;
+  http::add_bearer(req.headers, token);
   auto ec = http::fetch(producer, req, res, 10 * kNanosPerSecond);
   if (ec) throw run_failure(std::string("producer ") + target + ": " + http::describe(ec));
   if (res.status != 200) {
@@ -147,7 +150,12 @@ json run_once(const run_config& cfg) {
   }
   const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
   const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
-  child_process producer("producer", serve_args, pin_p);
+  // Fresh tokens per run, handed to the children in their environment.
+  const std::string api_token = security::random_token();
+  const std::string control_token = security::random_token();
+  child_process producer(
+      "producer", serve_args, pin_p,
+      {"HOOKBENCH_TOKEN=" + api_token, "HOOKBENCH_CONTROL_TOKEN=" + control_token});
   auto ready = read_json_line(producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
   const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
 
@@ -172,13 +180,13 @@ json run_once(const run_config& cfg) {
   const auto tuning_args = cfg.tuning.to_args(cfg.mode);
   client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
-  child_process client("consumer", client_args, pin_c);
+  child_process client("consumer", client_args, pin_c, {"HOOKBENCH_TOKEN=" + api_token});
   read_json_line(
       client, "ready",
       now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
       "become ready");
 
-  control(producer_addr, "POST", "/control/start");
+  control(producer_addr, control_token, "POST", "/control/start");
   const nanos started = now_ns();
   const nanos window_end = started + cfg.warmup + cfg.duration;
   const nanos deadline = window_end + drain + 30 * kNanosPerSecond;
@@ -227,9 +235,9 @@ json run_once(const run_config& cfg) {
     }
   }
   if (tty && !cfg.quiet) std::cerr << "\r\033[K";
-  json producer_report = control(producer_addr, "GET", "/control/report");
+  json producer_report = control(producer_addr, control_token, "GET", "/control/report");
   try {
-    control(producer_addr, "POST", "/control/shutdown");
+    control(producer_addr, control_token, "POST", "/control/shutdown");
   } catch (const run_failure&) {
     // The report is in hand; a failed shutdown only means we stop it by signal below.
   }

@@ -14,6 +14,7 @@
 #include "measure/trace.hpp"
 #include "measure/traffic.hpp"
 #include "measure/window.hpp"
+#include "producer/access.hpp"
 #include "producer/event_log.hpp"
 #include "producer/generator.hpp"
 
@@ -23,9 +24,10 @@ namespace hookbench {
 struct delivery_context {
   boost::asio::io_context& ioc;
   const event_log& log;
-  const measurement_window& window;  // by time: known once generation started
-  planned_sequence plan;             // the window's seqs, known before it starts
-  trace_recorder* trace = nullptr;   // only when tracing
+  const measurement_window& window;       // by time: known once generation started
+  planned_sequence plan;                  // the window's seqs, known before it starts
+  trace_recorder* trace = nullptr;        // only when tracing
+  const access_policy* access = nullptr;  // tokens and webhook targets (producer/access.hpp)
 
   // Work for a window event counts for the window, whenever it is done.
   bool counts(seq_t seq) const { return seq >= plan.window_first && seq <= plan.window_last; }

@@ -28,12 +28,18 @@ nlohmann::json producer_config::to_json() const {
           {"webhook_concurrency", webhooks.concurrency},
           {"webhook_timeout_s", to_s(webhooks.timeout)},
           {"stream_heartbeat_s", to_s(streams.heartbeat)},
-          {"stream_lifetime_s", to_s(streams.lifetime)}};
+          {"stream_lifetime_s", to_s(streams.lifetime)},
+          // The tokens themselves stay out of results.
+          {"auth",
+           {{"api_tokens", access.tokens.empty() ? 1 : access.tokens.size()},
+            {"allow_hosts", access.allow_hosts},
+            {"max_subscriptions", access.max_subscriptions}}}};
 }
 
 producer::producer(boost::asio::io_context& ioc, producer_config config)
     : ioc_(ioc),
       config_(std::move(config)),
+      access_(config_.access),
       log_(config_.retention),
       generator_(ioc, config_.generation, log_,
                  [this](const event& e) {
@@ -53,7 +59,8 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<trace_recorder>(generator_.window());
   }
-  const delivery_context ctx{ioc_, log_, generator_.window(), generator_.plan(), trace_.get()};
+  const delivery_context ctx{ioc_,         log_,    generator_.window(), generator_.plan(),
+                             trace_.get(), &access_};
   deliveries_.push_back(std::make_unique<poll_endpoint>(ctx, config_.polls));
   deliveries_.push_back(std::make_unique<webhook_dispatcher>(ctx, config_.webhooks));
   deliveries_.push_back(std::make_unique<sse_endpoint>(ctx, config_.streams));
@@ -116,6 +123,7 @@ void producer::handle(http::request&& req, http::reply_fn reply) {
   auto wrong_method = [&](const char* allowed) {
     return http::method_not_allowed(req.method, path, allowed);
   };
+  if (auto refused = access_.check(req)) return reply(std::move(*refused));
   for (auto& d : deliveries_) {
     if (d->handle(req, reply)) return;
   }

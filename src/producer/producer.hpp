@@ -1,10 +1,11 @@
 // The producer ("the server app"): generator -> event log -> its deliveries (producer/
 // delivery.hpp: the poll endpoint, the webhook dispatcher, ...), plus a small /control API the
-// orchestrator (or a user) drives. Every delivery is up in every run, so one `serve` answers a
-// consumer of any mode.
+// orchestrator (or a user) drives. Every route needs a bearer token (producer/access.hpp). Every
+// delivery is up in every run, so one `serve` answers a consumer of any mode.
 //
 //   GET  /events?after=SEQ&limit=N   poll: events after the cursor, {"events":[...],"next":SEQ}
 //   POST /subscriptions {"url":...}  register a webhook receiver
+//   GET  /subscriptions              this token's subscriptions; DELETE /subscriptions/ID
 //   GET  /control/ping               clock and liveness
 //   POST /control/start              start generating (warm-up, then the measured window)
 //   GET  /control/window             window bounds and, once it ended, its first/last seq
@@ -41,6 +42,7 @@ struct producer_config {
   stream_options streams;
   bool autostart = false;
   std::string trace_path;  // --trace: write this side's trace part at /control/report
+  access_options access;   // tokens, allowed webhook hosts, subscriptions per token
 
   nlohmann::json to_json() const;
 };
@@ -57,6 +59,8 @@ class producer {
   // records the process's idle CPU: timers and samplers, the fixed cost per second of being up.
   void measure_idle(nanos d);
   nlohmann::json report();
+  // The tokens in force (generated when not given): the ready line prints them.
+  const access_policy& access() const { return access_; }
   // Set by POST /control/shutdown.
   std::function<void()> on_shutdown;
 
@@ -69,6 +73,7 @@ class producer {
 
   boost::asio::io_context& ioc_;
   producer_config config_;
+  access_policy access_;
   std::unique_ptr<trace_recorder> trace_;  // only when tracing; outlives its users
   event_log log_;
   generator generator_;

@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.hpp"
@@ -92,6 +93,25 @@ int serve_main(int argc, char** argv) {
            "close each event stream after this long (readers reconnect and\n"
            "                            resume; 0 = never)",
            "0s", [&](std::string_view v) { cfg.streams.lifetime = parse_duration(v); })
+      .add(
+          "--token", "TOKEN",
+          "API token for pulls, streams and subscriptions (repeat for several\n"
+          "                            clients; default: $HOOKBENCH_TOKEN, else one generated and\n"
+          "                            printed in the ready line)",
+          "", [&](std::string_view v) { cfg.access.tokens.push_back(parse_token(v)); })
+      .add("--control-token", "TOKEN",
+           "token for /control/start, /control/report, /control/shutdown\n"
+           "                            (default: $HOOKBENCH_CONTROL_TOKEN, else generated and "
+           "printed)",
+           "", [&](std::string_view v) { cfg.access.control_token = parse_token(v); })
+      .add("--allow-hosts", "HOST,...",
+           "webhook target hosts allowed besides loopback and the subscriber's\n"
+           "                            own address (* = any host)",
+           "", [&](std::string_view v) { cfg.access.allow_hosts = split_list(v); })
+      .add("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
+           [&](std::string_view v) {
+             cfg.access.max_subscriptions = static_cast<std::size_t>(parse_int(v, 1, 1'000'000));
+           })
       .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
                   [&] { quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
@@ -111,6 +131,16 @@ int serve_main(int argc, char** argv) {
              clock_shift = negative ? -d : d;
            });
   if (!p.parse(argc, argv)) return 0;
+  if (cfg.access.tokens.empty()) {
+    if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) {
+      cfg.access.tokens.push_back(parse_token(env));
+    }
+  }
+  if (cfg.access.control_token.empty()) {
+    if (const char* env = std::getenv("HOOKBENCH_CONTROL_TOKEN"); env && *env) {
+      cfg.access.control_token = parse_token(env);
+    }
+  }
   // Before anything reads the clock, so that every time of this process is on the shifted one.
   set_test_clock_shift(clock_shift);
 
@@ -132,7 +162,9 @@ int serve_main(int argc, char** argv) {
   std::cout << nlohmann::json{{"event", "ready"},
                               {"role", "producer"},
                               {"port", prod.port()},
-                              {"pid", getpid()}}
+                              {"pid", getpid()},
+                              {"token", prod.access().tokens().front()},
+                              {"control_token", prod.access().control_token()}}
                    .dump()
             << std::endl;
   const std::string shift_note =

@@ -21,6 +21,8 @@ std::string to_string(connection_policy policy) {
 struct webhook_dispatcher::subscriber {
   std::size_t id = 0;
   http_url url;
+  std::string owner;  // the bearer token that registered it
+  bool active = true;
   struct queued {
     seq_t seq;  // the (first) event it carries: the POST counts for that event's window
     std::shared_ptr<const std::string> body;
@@ -42,13 +44,74 @@ webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options 
 webhook_dispatcher::~webhook_dispatcher() = default;
 
 bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
-  if (req.path() != "/subscriptions") return false;
-  if (req.method != "POST") {
-    reply(http::method_not_allowed(req.method, "/subscriptions", "POST"));
+  const std::string path = req.path();
+  constexpr std::string_view kRoute = "/subscriptions";
+  if (path == kRoute) {
+    if (req.method == "POST") {
+      reply(subscribe(req));
+    } else if (req.method == "GET") {
+      reply(list(req));
+    } else {
+      reply(http::method_not_allowed(req.method, path, "GET, POST"));
+    }
+    return true;
+  }
+  if (!path.starts_with(std::string(kRoute) + "/")) return false;
+  if (req.method != "DELETE") {
+    reply(http::method_not_allowed(req.method, path, "DELETE"));
   } else {
-    reply(subscribe(req));
+    reply(unsubscribe(req, std::string_view(path).substr(kRoute.size() + 1)));
   }
   return true;
+}
+
+std::size_t webhook_dispatcher::subscribers() const {
+  std::size_t n = 0;
+  for (const auto& s : subs_) n += s->active ? 1 : 0;
+  return n;
+}
+
+std::size_t webhook_dispatcher::owned_by(const std::string& owner) const {
+  std::size_t n = 0;
+  for (const auto& s : subs_) n += s->active && s->owner == owner ? 1 : 0;
+  return n;
+}
+
+http::response webhook_dispatcher::list(const http::request& req) const {
+  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
+  auto items = nlohmann::json::array();
+  for (const auto& s : subs_) {
+    if (!s->active || s->owner != owner) continue;
+    nlohmann::json item{{"id", s->id}, {"url", s->url.to_string()}};
+    if (s->batch.window > 0) {
+      item["batch_window_ms"] = to_ms(s->batch.window);
+      item["batch_max"] = s->batch.max;
+    }
+    items.push_back(std::move(item));
+  }
+  return {200, nlohmann::json{{"subscriptions", std::move(items)}}.dump()};
+}
+
+http::response webhook_dispatcher::unsubscribe(const http::request& req, std::string_view id_text) {
+  std::uint64_t id = 0;
+  if (!try_parse_u64(id_text, id)) {
+    return http::json_error(400, "subscription id must be a non-negative integer, got '" +
+                                     std::string(id_text.substr(0, 40)) + "'");
+  }
+  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
+  // Another token's subscription is "not found" too: ids are not a way to learn of others.
+  if (id >= subs_.size() || !subs_[id]->active || subs_[id]->owner != owner) {
+    return http::json_error(404, "no subscription " + std::to_string(id) + " for this token");
+  }
+  subscriber& s = *subs_[id];
+  s.active = false;
+  if (s.batch_timer) s.batch_timer->cancel();
+  stats_.cancelled += s.queue.size() + s.open_events;
+  s.queue.clear();
+  s.open_batch.clear();
+  s.open_events = s.open_event_bytes = 0;
+  ++stats_.deleted;
+  return {204};
 }
 
 http::response webhook_dispatcher::subscribe(const http::request& req) {
@@ -75,7 +138,20 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
   }
   try {
     auto parsed = parse_http_url(url->get<std::string>());
-    auto id = add_subscriber(parsed, batch);
+    std::string owner;
+    if (ctx_.access) {
+      if (auto why = ctx_.access->check_target(parsed.address, req.remote_address); !why.empty()) {
+        return http::json_error(403, why);
+      }
+      owner = ctx_.access->owner(req);
+      if (owned_by(owner) >= ctx_.access->max_subscriptions()) {
+        return http::json_error(
+            403,
+            "this token already holds " + std::to_string(ctx_.access->max_subscriptions()) +
+                " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
+      }
+    }
+    auto id = add_subscriber(parsed, batch, std::move(owner));
     nlohmann::json body{{"id", id}, {"url", parsed.to_string()}};
     if (batch.window > 0) {
       body["batch_window_ms"] = to_ms(batch.window);
@@ -87,10 +163,12 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
   }
 }
 
-std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch) {
+std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
+                                               std::string owner) {
   auto s = std::make_unique<subscriber>();
   s->id = subs_.size();
   s->url = std::move(url);
+  s->owner = std::move(owner);
   s->batch = batch;
   if (batch.window > 0) s->batch_timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
   subs_.push_back(std::move(s));
@@ -102,6 +180,7 @@ void webhook_dispatcher::publish(const event& e) {
   // Encoded once, shared by every subscriber's queue.
   auto body = std::make_shared<const std::string>(event_json(e));
   for (auto& s : subs_) {
+    if (!s->active) continue;
     if (s->batch.window > 0) {
       if (s->open_events > 0) s->open_batch += ',';
       s->open_batch += *body;
@@ -255,6 +334,8 @@ nlohmann::json webhook_dispatcher::report() const {
           {"errors", d.errors},
           {"queue_overflow", d.queue_overflow},
           {"connections_opened", d.connections_opened},
+          {"subscriptions_deleted", d.deleted},
+          {"cancelled", d.cancelled},
           {"pending", pending()},
           {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,

@@ -40,6 +40,8 @@ struct dispatcher_stats {
   std::uint64_t failed_window = 0;    // failures among POSTs carrying window events
   std::uint64_t non_2xx = 0, timeouts = 0, errors = 0, queue_overflow = 0;
   std::uint64_t connections_opened = 0;
+  std::uint64_t deleted = 0;    // subscriptions deleted by their owner
+  std::uint64_t cancelled = 0;  // deliveries still queued for them then: counted, not sent
 };
 
 // Batching, asked per subscription: events wait until `window` after the batch's first, or until
@@ -50,7 +52,9 @@ struct batch_policy {
 };
 
 // POST /subscriptions {"url": ..., "batch_window_ms": W, "batch_max": M} registers a receiver
-// (batching optional); every event is then POSTed to it.
+// (batching optional); every event is then POSTed to it. GET /subscriptions lists the caller's
+// (its bearer token's) subscriptions, DELETE /subscriptions/ID ends one; others' are not found.
+// Targets and the number per token are checked by the producer's access_policy.
 class webhook_dispatcher : public producer_delivery {
  public:
   webhook_dispatcher(delivery_context ctx, dispatcher_options options);
@@ -65,8 +69,9 @@ class webhook_dispatcher : public producer_delivery {
   nlohmann::json report() const override;
 
   // Returns the subscription id.
-  std::size_t add_subscriber(http_url url, batch_policy batch = {});
-  std::size_t subscribers() const { return subs_.size(); }
+  std::size_t add_subscriber(http_url url, batch_policy batch = {}, std::string owner = {});
+  // Subscriptions not deleted.
+  std::size_t subscribers() const;
   void publish(const event& e);
   dispatcher_stats stats() const;
 
@@ -75,6 +80,9 @@ class webhook_dispatcher : public producer_delivery {
   void pump(subscriber& s);
   void flush(subscriber& s);  // the open batch goes to the queue
   http::response subscribe(const http::request& req);
+  http::response list(const http::request& req) const;
+  http::response unsubscribe(const http::request& req, std::string_view id_text);
+  std::size_t owned_by(const std::string& owner) const;
 
   delivery_context ctx_;
   dispatcher_options options_;

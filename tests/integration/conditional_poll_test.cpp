@@ -9,7 +9,8 @@ namespace hookbench_test {
 namespace {
 
 std::string get(const std::string& target, const std::string& if_none_match = {}) {
-  std::string raw = "GET " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+  std::string raw =
+      "GET " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" + auth_line(target);
   if (!if_none_match.empty()) raw += "If-None-Match: " + if_none_match + "\r\n";
   return raw + "\r\n";
 }

@@ -35,6 +35,23 @@ namespace hookbench_test {
 using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// Every `serve` and `client` a test starts takes its tokens from the environment it inherits
+// from the test process (`run` hands its children fresh ones of its own).
+inline constexpr const char* kApiToken = "hookbench-test-api-token";
+inline constexpr const char* kControlToken = "hookbench-test-control-token";
+inline const bool kTokensInEnvironment = [] {
+  setenv("HOOKBENCH_TOKEN", kApiToken, 1);
+  setenv("HOOKBENCH_CONTROL_TOKEN", kControlToken, 1);
+  return true;
+}();
+
+// The Authorization line a raw request to `target` needs: the control token for the
+// producer's /control/ routes, the API token for the rest.
+inline std::string auth_line(const std::string& target) {
+  const bool control = target.rfind("/control/", 0) == 0;
+  return std::string("Authorization: Bearer ") + (control ? kControlToken : kApiToken) + "\r\n";
+}
+
 struct exit_info {
   bool exited = false;  // false: still running when the bound passed (then killed)
   int code = -1;        // exit status when it exited normally
@@ -266,13 +283,14 @@ inline http_reply raw_exchange(const std::string& host, std::uint16_t port,
   return r;
 }
 
-// The status of one HTTP/1.1 request with a JSON body (0 when there was no answer).
+// The status of one HTTP/1.1 request with a JSON body and the test's token (0 when there
+// was no answer).
 inline unsigned raw_http_status(const std::string& host, std::uint16_t port,
                                 const std::string& method, const std::string& path,
                                 const std::string& body = "") {
   return raw_exchange(host, port,
-                      method + " " + path + " HTTP/1.1\r\nHost: " + host +
-                          "\r\nContent-Type: application/json\r\nContent-Length: " +
+                      method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" +
+                          auth_line(path) + "Content-Type: application/json\r\nContent-Length: " +
                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body)
       .status;
 }

@@ -35,8 +35,9 @@ std::vector<int> open_all(std::uint16_t port, int n, const std::string& request)
 }
 
 nlohmann::json report(std::uint16_t port) {
-  const auto r = raw_exchange(
-      "127.0.0.1", port, "GET /control/report HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const auto r = raw_exchange("127.0.0.1", port,
+                              "GET /control/report HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" +
+                                  auth_line("/control/report") + "\r\n");
   return nlohmann::json::parse(r.body, nullptr, false);
 }
 
@@ -104,7 +105,8 @@ class many_connections : public ::testing::Test {
 
 TEST_F(many_connections, ten_thousand_parked_long_polls_are_held_and_freed) {
   hold_and_release(
-      "GET /events?after=1&wait=60000 HTTP/1.1\r\nHost: t\r\n\r\n", "parked long-poll",
+      "GET /events?after=1&wait=60000 HTTP/1.1\r\nHost: t\r\n" + auth_line("/events") + "\r\n",
+      "parked long-poll",
       [](const nlohmann::json& j) { return j.at("polls").at("parked_now").get<std::int64_t>(); });
   const auto j = report(port_);
   EXPECT_EQ(j.at("polls").at("long_polls_abandoned"), kConnections);
@@ -112,8 +114,8 @@ TEST_F(many_connections, ten_thousand_parked_long_polls_are_held_and_freed) {
 }
 
 TEST_F(many_connections, ten_thousand_sse_streams_are_held_and_freed) {
-  hold_and_release("GET /stream?after=1 HTTP/1.1\r\nHost: t\r\n\r\n", "open SSE stream",
-                   [](const nlohmann::json& j) {
+  hold_and_release("GET /stream?after=1 HTTP/1.1\r\nHost: t\r\n" + auth_line("/stream") + "\r\n",
+                   "open SSE stream", [](const nlohmann::json& j) {
                      return j.at("streams").at("streams_open").get<std::int64_t>();
                    });
   EXPECT_EQ(report(port_).at("streams").at("streams_max"), kConnections);
@@ -122,7 +124,8 @@ TEST_F(many_connections, ten_thousand_sse_streams_are_held_and_freed) {
 TEST_F(many_connections, ten_thousand_websockets_are_held_and_freed) {
   hold_and_release(
       "GET /ws?after=1 HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+          auth_line("/ws") + "\r\n",
       "open WebSocket", [](const nlohmann::json& j) {
         return j.at("websockets").at("streams_open").get<std::int64_t>();
       });

@@ -18,7 +18,8 @@ http_reply send_raw(std::uint16_t port, const std::string& raw) {
 
 std::string request(const std::string& method, const std::string& target,
                     const std::string& body = {}) {
-  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" +
+                    auth_line(target);
   if (!body.empty() || method == "POST") {
     raw +=
         "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";

@@ -51,7 +51,8 @@ TEST(sse, a_cursor_out_of_retention_gets_a_gap_event_first) {
   const auto reply =
       raw_exchange("127.0.0.1", port,
                    "GET /stream HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\nLast-Event-ID: "
-                   "0\r\nConnection: close\r\n\r\n");
+                   "0\r\nConnection: close\r\n" +
+                       auth_line("/stream") + "\r\n");
   ASSERT_EQ(reply.status, 200u) << reply.raw.substr(0, 300);
   EXPECT_NE(reply.headers.find("text/event-stream"), std::string::npos) << reply.headers;
   const auto retry = reply.body.find("retry: ");

@@ -11,7 +11,8 @@ const [url, count, wantOpens, boundMs] =
 const ids = [];
 let opens = 0;
 let lastEventId = '';
-const es = new EventSource(url);
+// The producer wants its API token (the test passes it in HOOKBENCH_TOKEN).
+const es = new EventSource(url, {headers: {Authorization: `Bearer ${process.env.HOOKBENCH_TOKEN}`}});
 const finish = () => {
   es.close();
   console.log(JSON.stringify({ids, opens, lastEventId}));
