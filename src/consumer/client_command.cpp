@@ -63,6 +63,15 @@ int client_main(int argc, char** argv) {
            [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
       .add("--out", "FILE", "also write the report JSON to FILE", "",
            [&](std::string_view v) { out_path = std::string(v); })
+      .add("--tap", "FILE",
+           "(webhook modes) append one in --tap-every accepted deliveries, with\n"
+           "                            their webhook-* headers, to FILE as JSON lines: what an\n"
+           "                            observer of the traffic would hold (run --attack uses it)",
+           "", [&](std::string_view v) { cfg.tap_path = std::string(v); })
+      .add("--tap-every", "N", "see --tap", "1",
+           [&](std::string_view v) {
+             cfg.tap_every = static_cast<std::uint64_t>(parse_int(v, 1, 1'000'000));
+           })
       .add("--trace", "FILE",
            "record polls answered and events delivered in the window into FILE\n"
            "                            (JSON lines), written before the report (run --trace)",

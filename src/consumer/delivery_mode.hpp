@@ -67,6 +67,8 @@ struct consumer_config {
   std::string trace_path;       // --trace: write this side's trace part before reporting
   std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
   std::string token;            // --token: the producer's API token (bearer)
+  std::string tap_path;         // --tap: webhook modes append sampled accepted deliveries
+  std::uint64_t tap_every = 1;  // --tap-every: one in this many
 
   // "Authorization: Bearer <token>" for every request to the producer, plus `more`.
   http::header_list auth(http::header_list more = {}) const {

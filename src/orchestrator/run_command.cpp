@@ -123,6 +123,15 @@ int run_main(int argc, char** argv) {
            "the producer closes each event stream after this long; readers\n"
            "                            reconnect and resume (sse, websocket; 0 = never)",
            "0s", [&](std::string_view v) { cfg.stream_lifetime = parse_duration(v); })
+      .add("--attack", "FRACTION",
+           "a third party POSTs forged, tampered, replayed, expired and\n"
+           "                            unsigned webhooks to the receiver at FRACTION x --rate\n"
+           "                            during the window (webhook modes; e.g. 0.2)",
+           "0",
+           [&](std::string_view v) {
+             cfg.attack = parse_non_negative_double(v);
+             if (cfg.attack > 10) throw usage_error("at most 10 (ten attack requests per event)");
+           })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
@@ -153,9 +162,16 @@ int run_main(int argc, char** argv) {
                             cfg.mode);
       }
     }
+    if (cfg.attack > 0 && info.producer_side != "webhooks") {
+      throw usage_error(
+          "--attack: needs a webhook receiver (--mode webhook or webhook-batch), "
+          "not --mode " +
+          cfg.mode);
+    }
     modes.push_back(&info);
   }
   if (all && !cfg.trace.empty()) throw usage_error("--trace: one mode at a time, not --mode all");
+  if (all && cfg.attack > 0) throw usage_error("--attack: webhook modes only, not --mode all");
   if (!cfg.pin.empty() && cfg.pin[0] == cfg.pin[1]) {
     std::cerr << "hookbench run: note: producer and consumer share core " << cfg.pin[0] << "\n";
   }

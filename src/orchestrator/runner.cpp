@@ -10,6 +10,7 @@
 #include "http/client.hpp"
 #include "measure/environment.hpp"
 #include "measure/trace.hpp"
+#include "orchestrator/attacker.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
 #include "security/token.hpp"
@@ -38,6 +39,7 @@ nlohmann::json run_config::to_json(bool pull) const {
             {"transport", "http"},
             {"consumer_stack", consumer_stack},
             {"host", "127.0.0.1"}};
+  if (attack > 0) j["attack"] = attack;
   if (auto t = tuning.to_json(mode, interval); !t.empty()) j["tuning"] = t;
   if (pull) {
     j["interval_ms"] = to_ms(interval);
@@ -180,8 +182,26 @@ json run_once(const run_config& cfg) {
   const auto tuning_args = cfg.tuning.to_args(cfg.mode);
   client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
+  // --attack: the consumer samples accepted deliveries into a tap file for the attacker (about
+  // one per attack request), a scratch file removed with the run.
+  const std::string tap_path = cfg.attack > 0
+                                   ? std::filesystem::temp_directory_path().string() +
+                                         "/hookbench-tap-" + security::random_token(8) + ".jsonl"
+                                   : std::string();
+  struct remove_file {
+    std::string path;
+    ~remove_file() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+  } tap_cleanup{tap_path};
+  if (cfg.attack > 0) {
+    const auto every = static_cast<std::uint64_t>(std::max(1.0, std::floor(1 / cfg.attack)));
+    client_args.insert(client_args.end(),
+                       {"--tap", tap_path, "--tap-every", std::to_string(every)});
+  }
   child_process client("consumer", client_args, pin_c, {"HOOKBENCH_TOKEN=" + api_token});
-  read_json_line(
+  const json client_ready = read_json_line(
       client, "ready",
       now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
       "become ready");
@@ -189,6 +209,17 @@ json run_once(const run_config& cfg) {
   control(producer_addr, control_token, "POST", "/control/start");
   const nanos started = now_ns();
   const nanos window_end = started + cfg.warmup + cfg.duration;
+  std::unique_ptr<attacker> attack;
+  if (cfg.attack > 0) {
+    attack_config ac;
+    ac.rate = cfg.attack * cfg.rate;
+    ac.receiver = {"127.0.0.1", client_ready.value("receiver_port", std::uint16_t{0})};
+    ac.tap_path = tap_path;
+    ac.start_ns = started + cfg.warmup;
+    ac.end_ns = window_end;
+    attack = std::make_unique<attacker>(ac);
+    attack->start();
+  }
   const nanos deadline = window_end + drain + 30 * kNanosPerSecond;
   say("warm-up " + format_duration(cfg.warmup) + ", measuring " + format_duration(cfg.duration) +
       " (" + cfg.mode + ", " + std::to_string(static_cast<long long>(cfg.rate)) + " events/s, " +
@@ -261,6 +292,7 @@ json run_once(const run_config& cfg) {
   env["pinning"] =
       cfg.pin.empty() ? json("none") : json({{"producer", cfg.pin[0]}, {"consumer", cfg.pin[1]}});
   auto result = build_result(cfg.to_json(info.pull), env, producer_report, *consumer_report);
+  if (attack) result["attack"] = attack_outcome(attack->stop(), *consumer_report);
   validate_result(result);
   return result;
 }

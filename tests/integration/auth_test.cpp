@@ -37,9 +37,8 @@ std::string error_of(const reply& r) {
 class auth : public ::testing::Test {
  protected:
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"serve",    "--listen", "127.0.0.1:0", "--rate",
-                                  "10",       "--token",  kApiToken,     "--token",
-                                  kOther,     "--quiet"};
+    std::vector<std::string> args{"serve",   "--listen", "127.0.0.1:0", "--rate", "10",
+                                  "--token", kApiToken,  "--token",     kOther,   "--quiet"};
     args.insert(args.end(), extra.begin(), extra.end());
     serve_ = std::make_unique<process>(args);
     const auto ready = json_line(*serve_, "ready", milliseconds(10'000));
@@ -57,8 +56,8 @@ class auth : public ::testing::Test {
 
 TEST_F(auth, every_data_route_needs_an_api_token) {
   start();
-  for (const std::string target : {"/events?after=0", "/stream?after=0", "/ws?after=0",
-                                   "/subscriptions", "/no/such/route"}) {
+  for (const std::string target :
+       {"/events?after=0", "/stream?after=0", "/ws?after=0", "/subscriptions", "/no/such/route"}) {
     SCOPED_TRACE(target);
     const auto none = send(port_, "GET", target, "");
     EXPECT_EQ(none.status, 401u);
@@ -104,10 +103,10 @@ TEST_F(auth, control_routes_need_the_control_token) {
 
 TEST_F(auth, a_token_sees_and_deletes_only_its_own_subscriptions) {
   start();
-  const auto a1 = send(port_, "POST", "/subscriptions", kApiToken,
-                       subscribe_body("http://127.0.0.1:9/hook/0"));
-  const auto a2 = send(port_, "POST", "/subscriptions", kApiToken,
-                       subscribe_body("http://127.0.0.1:9/hook/1"));
+  const auto a1 =
+      send(port_, "POST", "/subscriptions", kApiToken, subscribe_body("http://127.0.0.1:9/hook/0"));
+  const auto a2 =
+      send(port_, "POST", "/subscriptions", kApiToken, subscribe_body("http://127.0.0.1:9/hook/1"));
   const auto b1 =
       send(port_, "POST", "/subscriptions", kOther, subscribe_body("http://[::1]:9/hook/b"));
   ASSERT_EQ(a1.status, 201u) << a1.body;
@@ -158,8 +157,9 @@ TEST_F(auth, subscriptions_are_capped_per_token) {
       << error_of(third);
   // The cap is per token, and a deletion makes room.
   EXPECT_EQ(send(port_, "POST", "/subscriptions", kOther, url).status, 201u);
-  EXPECT_EQ(send(port_, "DELETE", "/subscriptions/" + second.body.at("id").dump(), kApiToken).status,
-            204u);
+  EXPECT_EQ(
+      send(port_, "DELETE", "/subscriptions/" + second.body.at("id").dump(), kApiToken).status,
+      204u);
   EXPECT_EQ(send(port_, "POST", "/subscriptions", kApiToken, url).status, 201u);
 }
 
@@ -168,9 +168,9 @@ TEST_F(auth, webhook_targets_must_be_loopback_or_allowed) {
   auto status_of = [&](const std::string& url) {
     return send(port_, "POST", "/subscriptions", kApiToken, subscribe_body(url));
   };
-  for (const std::string ok : {"http://127.0.0.1:9/h", "http://127.1.2.3:9/h", "http://[::1]:9/h",
-                               "http://localhost:9/h", "http://198.18.0.7:9/h",
-                               "http://hooks.example:9/h"}) {
+  for (const std::string ok :
+       {"http://127.0.0.1:9/h", "http://127.1.2.3:9/h", "http://[::1]:9/h", "http://localhost:9/h",
+        "http://198.18.0.7:9/h", "http://hooks.example:9/h"}) {
     EXPECT_EQ(status_of(ok).status, 201u) << ok;
   }
   for (const std::string refused :
@@ -199,8 +199,8 @@ TEST(auth_client, a_client_without_the_token_is_told_what_to_pass) {
             std::string::npos)
       << client.err();
   // A malformed --token is refused before anything is sent.
-  const auto bad = run_hookbench({"client", "--producer", url, "--token", "short"},
-                                 milliseconds(10'000));
+  const auto bad =
+      run_hookbench({"client", "--producer", url, "--token", "short"}, milliseconds(10'000));
   EXPECT_EQ(bad.exit.code, 2);
   EXPECT_NE(bad.err.find("--token: a token needs 8 to 512 characters, got 5"), std::string::npos)
       << bad.err;

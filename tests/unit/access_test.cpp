@@ -1,10 +1,11 @@
 // Tokens and the producer's access policy, without a server: which request may use which
 // route, which webhook targets are allowed, and how tokens are parsed.
+#include "producer/access.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "producer/access.hpp"
 #include "security/token.hpp"
 
 namespace hookbench {
@@ -86,19 +87,20 @@ TEST(access, routes_take_the_right_token) {
   EXPECT_FALSE(p.check(request_to("/control/start", "Bearer control-token")));
   EXPECT_FALSE(p.check(request_to("/control/window", "Bearer control-token")));
 
-  for (const auto& [target, auth] : std::vector<std::pair<std::string, std::string>>{
-           {"/events", ""},
-           {"/events", "Bearer api-token-3"},
-           {"/events", "Bearer control-token"},
-           {"/events", "Bearer api-token-1x"},
-           {"/events", "Basic api-token-1"},
-           {"/control/start", "Bearer api-token-1"},
-           {"/control/report", "Bearer api-token-2"},
-           {"/control/shutdown", ""}}) {
+  for (const auto& [target, auth] :
+       std::vector<std::pair<std::string, std::string>>{{"/events", ""},
+                                                        {"/events", "Bearer api-token-3"},
+                                                        {"/events", "Bearer control-token"},
+                                                        {"/events", "Bearer api-token-1x"},
+                                                        {"/events", "Basic api-token-1"},
+                                                        {"/control/start", "Bearer api-token-1"},
+                                                        {"/control/report", "Bearer api-token-2"},
+                                                        {"/control/shutdown", ""}}) {
     const auto refused = p.check(request_to(target, auth));
     ASSERT_TRUE(refused) << target << " with '" << auth << "'";
     EXPECT_EQ(refused->status, 401u);
-    EXPECT_EQ(http::find_header(refused->headers, "WWW-Authenticate"), "Bearer realm=\"hookbench\"");
+    EXPECT_EQ(http::find_header(refused->headers, "WWW-Authenticate"),
+              "Bearer realm=\"hookbench\"");
   }
   EXPECT_EQ(p.owner(request_to("/subscriptions", "Bearer api-token-2")), "api-token-2");
 }
