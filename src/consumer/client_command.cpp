@@ -67,6 +67,7 @@ int client_main(int argc, char** argv) {
            "                            (JSON lines), written before the report (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
   add_stack_option(p, cfg.stack);
+  add_signature_option(p, cfg.signature);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;

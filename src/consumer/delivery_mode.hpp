@@ -17,6 +17,7 @@
 #include "measure/traffic.hpp"
 #include "measure/window.hpp"
 #include "model/model.hpp"
+#include "security/signing.hpp"
 
 namespace hookbench {
 
@@ -48,6 +49,10 @@ void apply_tuning(const nlohmann::json& tuning, model_input& in);
 void add_tuning_options(option_parser& p, mode_tuning& t);
 // Adds --consumer-stack (beast, httplib, httplib-nodelay).
 void add_stack_option(option_parser& p, std::string& stack);
+// Adds --signature (hmac, ed25519, none) and, for `run`/`sweep` (with_unsigned), --unsigned as
+// its shorthand for none.
+void add_signature_option(option_parser& p, security::signature_scheme& scheme,
+                          bool with_unsigned = false);
 // A knob given for a mode that does not use it is a usage_error naming both.
 void check_tuning_options(const option_parser& p, std::string_view mode);
 
@@ -65,6 +70,8 @@ struct consumer_config {
   nanos start_timeout = 60 * kNanosPerSecond;
   std::string trace_path;       // --trace: write this side's trace part before reporting
   std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
+  // --signature: what the webhook receivers verify (keys from the producer's 201 answers)
+  security::signature_scheme signature = security::signature_scheme::hmac;
 
   nlohmann::json to_json() const;
 };
