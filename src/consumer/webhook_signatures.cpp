@@ -23,6 +23,14 @@ void webhook_signatures::add_subscriber(const nlohmann::json& registration) {
     }
     return it->get<std::string>();
   };
+  // A producer that signs otherwise (or not at all) would have every POST refused: say so now.
+  if (auto it = registration.find("signature"); enabled() && it != registration.end() &&
+                                                it->is_string() &&
+                                                *it != security::to_string(scheme_)) {
+    throw std::runtime_error(
+        "the producer signs webhooks with " + it->get<std::string>() + ", this consumer verifies " +
+        std::string(security::to_string(scheme_)) + " (give both the same --signature)");
+  }
   try {
     if (scheme_ == security::signature_scheme::hmac) {
       v.add_secret(security::webhook_secret::parse(text("secret")));

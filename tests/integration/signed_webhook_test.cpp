@@ -193,5 +193,23 @@ TEST(signed_usage, conflicting_flags_and_bad_secrets_are_refused) {
   EXPECT_TRUE(producer.wait(milliseconds(10'000)).exited);
 }
 
+TEST(signed_usage, a_consumer_verifying_another_scheme_than_the_producer_signs_says_so) {
+  process producer({"serve", "--listen", "127.0.0.1:0", "--signature", "none", "--quiet"});
+  const auto ready = json_line(producer, "ready", milliseconds(10'000));
+  ASSERT_TRUE(ready) << producer.err();
+  const auto port = ready->at("port").get<std::uint16_t>();
+  const auto r = run_hookbench({"client", "--producer", "http://127.0.0.1:" + std::to_string(port),
+                                "--mode", "webhook", "--signature", "ed25519"},
+                               milliseconds(10'000));
+  ASSERT_TRUE(r.exit.exited);
+  EXPECT_EQ(r.exit.code, 1) << r.err;
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("the producer signs webhooks with none, this consumer verifies ed25519"),
+            std::string::npos)
+      << r.err;
+  raw_http_status("127.0.0.1", port, "POST", "/control/shutdown", "");
+  EXPECT_TRUE(producer.wait(milliseconds(10'000)).exited);
+}
+
 }  // namespace
 }  // namespace hookbench_test
