@@ -140,6 +140,9 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
   cc.subscribers = 1;
   cc.listen = {"127.0.0.1", 0};
   cc.request_timeout = bench::kRequestTimeout;
+  // Unsigned: this dispatcher is not the producer the receiver registered with, so it does not
+  // hold the subscription's secret. sign_bench.cpp measures signing and verifying on their own.
+  cc.signature = security::signature_scheme::none;
   delivery_tracker tracker(1);
   // Every id this benchmark sends is a window event (32 MiB of slots, far more than it sends).
   constexpr seq_t kWindowIds = seq_t{1} << 22;
@@ -167,6 +170,7 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
   options.connections = policy;
   options.concurrency = 1;
   options.timeout = bench::kRequestTimeout;
+  options.signature = security::signature_scheme::none;
   event_log log(1);
   const measurement_window window;
   planned_sequence plan;

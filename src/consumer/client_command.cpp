@@ -81,6 +81,7 @@ int client_main(int argc, char** argv) {
         "                            $HOOKBENCH_TOKEN; `serve` prints its token in the ready line)",
         "", [&](std::string_view v) { cfg.token = parse_token(v); });
   add_stack_option(p, cfg.stack);
+  add_signature_option(p, cfg.signature);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;

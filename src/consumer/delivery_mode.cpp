@@ -130,11 +130,35 @@ void check_tuning_options(const option_parser& p, std::string_view mode) {
 }
 
 nlohmann::json consumer_config::to_json() const {
-  return {{"producer", producer.to_string()}, {"mode", mode},
-          {"subscribers", subscribers},       {"interval_ms", to_ms(interval)},
-          {"poll_limit", poll_limit},         {"tuning", tuning.to_json(mode, interval)},
-          {"listen", listen.to_string()},     {"request_timeout_s", to_s(request_timeout)},
-          {"drain_s", to_s(drain)},           {"stack", stack}};
+  return {{"producer", producer.to_string()},
+          {"mode", mode},
+          {"subscribers", subscribers},
+          {"interval_ms", to_ms(interval)},
+          {"poll_limit", poll_limit},
+          {"tuning", tuning.to_json(mode, interval)},
+          {"listen", listen.to_string()},
+          {"request_timeout_s", to_s(request_timeout)},
+          {"drain_s", to_s(drain)},
+          {"stack", stack},
+          {"signature", security::to_string(signature)}};
+}
+
+void add_signature_option(option_parser& p, security::signature_scheme& scheme,
+                          bool with_unsigned) {
+  p.add("--signature", "SCHEME",
+        "webhook signatures (Standard Webhooks): hmac (v1, HMAC-SHA256\n"
+        "                            with a secret per subscription), ed25519 (v1a) or none",
+        "hmac", [&scheme](std::string_view v) {
+          try {
+            scheme = security::parse_signature_scheme(v);
+          } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+          }
+        });
+  if (with_unsigned) {
+    p.add_switch("--unsigned", "same as --signature none: webhooks carry no signature",
+                 [&scheme] { scheme = security::signature_scheme::none; });
+  }
 }
 
 template <class Mode>

@@ -18,6 +18,7 @@
 #include "measure/traffic.hpp"
 #include "measure/window.hpp"
 #include "model/model.hpp"
+#include "security/signing.hpp"
 
 namespace hookbench {
 
@@ -49,6 +50,10 @@ void apply_tuning(const nlohmann::json& tuning, model_input& in);
 void add_tuning_options(option_parser& p, mode_tuning& t);
 // Adds --consumer-stack (beast, httplib, httplib-nodelay).
 void add_stack_option(option_parser& p, std::string& stack);
+// Adds --signature (hmac, ed25519, none) and, for `run`/`sweep` (with_unsigned), --unsigned as
+// its shorthand for none.
+void add_signature_option(option_parser& p, security::signature_scheme& scheme,
+                          bool with_unsigned = false);
 // A knob given for a mode that does not use it is a usage_error naming both.
 void check_tuning_options(const option_parser& p, std::string_view mode);
 
@@ -75,6 +80,8 @@ struct consumer_config {
     http::add_bearer(more, token);
     return more;
   }
+  // --signature: what the webhook receivers verify (keys from the producer's 201 answers)
+  security::signature_scheme signature = security::signature_scheme::hmac;
 
   nlohmann::json to_json() const;
 };

@@ -384,7 +384,9 @@ void shutdown_connections(std::uint16_t port) {
 }  // namespace
 
 httplib_webhook_mode::httplib_webhook_mode(mode_context& ctx)
-    : ctx_(ctx), settings_(httplib_settings_for(ctx.config.stack, ctx.config.subscribers)) {}
+    : ctx_(ctx),
+      settings_(httplib_settings_for(ctx.config.stack, ctx.config.subscribers)),
+      signatures_(ctx.config.signature) {}
 
 httplib_webhook_mode::~httplib_webhook_mode() { stop(); }
 
@@ -447,6 +449,7 @@ void httplib_webhook_mode::setup() {
       throw std::runtime_error("producer refused webhook registration: HTTP " +
                                std::to_string(res.status) + " " + res.body);
     }
+    signatures_.add_subscriber(nlohmann::json::parse(res.body, nullptr, false));
   }
 }
 
@@ -476,6 +479,13 @@ void httplib_webhook_mode::handle(const httplib::Request& req, httplib::Response
     auto r = http::json_error(405, "webhooks are delivered with POST");
     r.headers.emplace_back("Allow", "POST");
     return reply(res, r);
+  }
+  // Unsigned, forged, stale or replayed: refused before anything is parsed or recorded.
+  if (auto verdict = signatures_.check(k, req.get_header_value("webhook-id"),
+                                       req.get_header_value("webhook-timestamp"),
+                                       req.get_header_value("webhook-signature"), req.body);
+      verdict != security::reject_reason::accepted) {
+    return reply(res, signature_rejection(verdict));
   }
   std::string error;
   auto stamp = parse_event_json(req.body, error);
@@ -526,10 +536,16 @@ void httplib_webhook_mode::record(std::size_t subscriber, const event_stamp& e, 
 nlohmann::json httplib_webhook_mode::stats() const {
   nlohmann::json rejected = nlohmann::json::object();
   for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
-  return {{"webhooks_received", received_},    {"failed", 0},
-          {"malformed", malformed_},           {"out_of_range", out_of_range_},
-          {"outside_window", outside_window_}, {"before_window", before_window_},
-          {"duplicates", duplicates_},         {"rejected", rejected}};
+  return {{"webhooks_received", received_},
+          {"failed", 0},
+          {"malformed", malformed_},
+          {"out_of_range", out_of_range_},
+          {"outside_window", outside_window_},
+          {"before_window", before_window_},
+          {"duplicates", duplicates_},
+          {"rejected", rejected},
+          {"signature", security::to_string(signatures_.scheme())},
+          {"rejected_by_reason", signatures_.rejected_by_reason()}};
 }
 
 }  // namespace hookbench

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "consumer/delivery_mode.hpp"
+#include "consumer/webhook_signatures.hpp"
 
 namespace httplib {
 class Server;
@@ -78,6 +79,7 @@ class httplib_webhook_mode : public delivery_mode {
   traffic_by_kind requests() const override { return {}; }  // it only answers
   traffic_counter bytes() const override { return traffic_; }
   nlohmann::json stats() const override;
+  const webhook_signatures& signatures() const { return signatures_; }
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res);            // the pool's threads
@@ -88,6 +90,7 @@ class httplib_webhook_mode : public delivery_mode {
   std::unique_ptr<httplib::Server> server_;
   std::thread listener_;
   std::uint16_t port_ = 0;
+  webhook_signatures signatures_;  // thread-safe: the pool's threads verify
 
   // The io thread's, as in webhook_mode.
   traffic_counter traffic_;  // requests received inside the window

@@ -19,7 +19,8 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
           [this](const http::exchange& x) {
             if (x.status >= 400) ++rejected_[x.status];
             if (ctx_.window.contains(x.received_ns)) traffic_.add(x.bytes_out, x.bytes_in);
-          }) {}
+          }),
+      signatures_(ctx.config.signature) {}
 
 void webhook_mode::setup() {
   server_.start();
@@ -50,6 +51,7 @@ void webhook_mode::setup() {
       throw std::runtime_error("producer refused webhook registration: HTTP " +
                                std::to_string(res.status) + " " + res.body);
     }
+    signatures_.add_subscriber(nlohmann::json::parse(res.body, nullptr, false));
   }
 }
 
@@ -70,6 +72,10 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     auto r = http::json_error(405, "webhooks are delivered with POST");
     r.headers.emplace_back("Allow", "POST");
     return reply(std::move(r));
+  }
+  // Unsigned, forged, stale or replayed: refused before anything is parsed or recorded.
+  if (auto verdict = signatures_.check(k, req); verdict != security::reject_reason::accepted) {
+    return reply(signature_rejection(verdict));
   }
   // One event, or a batch {"events":[...],"next":SEQ} (webhook-batch).
   std::string error;
@@ -141,7 +147,9 @@ nlohmann::json webhook_mode::stats() const {
           {"outside_window", outside_window_},
           {"before_window", before_window_},
           {"duplicates", duplicates_},
-          {"rejected", rejected}};
+          {"rejected", rejected},
+          {"signature", security::to_string(signatures_.scheme())},
+          {"rejected_by_reason", signatures_.rejected_by_reason()}};
 }
 
 }  // namespace hookbench

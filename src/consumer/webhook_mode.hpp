@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "consumer/delivery_mode.hpp"
+#include "consumer/webhook_signatures.hpp"
 #include "http/server.hpp"
 
 namespace hookbench {
@@ -21,6 +22,8 @@ class webhook_mode : public delivery_mode {
   traffic_by_kind requests() const override { return {}; }  // it only answers
   traffic_counter bytes() const override { return traffic_; }
   nlohmann::json stats() const override;
+  // Verifiers and rejection counts (e.g. for a harness that sends hostile POSTs alongside).
+  const webhook_signatures& signatures() const { return signatures_; }
 
  private:
   void handle(http::request&& req, http::reply_fn reply);
@@ -30,6 +33,7 @@ class webhook_mode : public delivery_mode {
   mode_context& ctx_;
   bool batch_;
   http::server server_;
+  webhook_signatures signatures_;
   traffic_counter traffic_;  // receiver side, requests received inside the window
   // received_: POSTs answered 204. The rest break them down by the tracker's outcome, except
   // out_of_range_, which are answered 422 and not in received_.

@@ -43,6 +43,13 @@ inline std::chrono::steady_clock::time_point steady_time_of(nanos t) noexcept {
   return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t - test_clock_shift()));
 }
 
+// Wall-clock Unix seconds: what a webhook-timestamp header carries. Never used for a latency.
+inline std::int64_t unix_seconds() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec);
+}
+
 inline double to_us(nanos ns) noexcept { return static_cast<double>(ns) / 1e3; }
 inline double to_ms(nanos ns) noexcept { return static_cast<double>(ns) / 1e6; }
 inline double to_s(nanos ns) noexcept { return static_cast<double>(ns) / 1e9; }

@@ -52,7 +52,7 @@ nlohmann::json attacker::stop() {
   for (const auto& [kind, by_status] : answers_) {
     for (const auto& [status, n] : by_status) answers[kind][std::to_string(status)] = n;
   }
-  return {{"rate", config_.rate}, {"sent", sent},         {"answers", answers},
+  return {{"rate", config_.rate},  {"sent", sent},      {"answers", answers},
           {"accepted", accepted_}, {"failed", failed_}, {"captured", captured_.size()}};
 }
 

@@ -136,9 +136,13 @@ int run_main(int argc, char** argv) {
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
   add_stack_option(p, cfg.consumer_stack);
+  add_signature_option(p, cfg.signature, true);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
+  if (p.given("--unsigned") && p.given("--signature")) {
+    throw usage_error("--unsigned: means --signature none; give one of the two");
+  }
   const bool all = cfg.mode == "all";
   // --mode all: every registered mode in turn, each with the flags that apply to it.
   std::vector<const mode_info*> modes;

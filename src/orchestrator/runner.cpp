@@ -47,6 +47,7 @@ nlohmann::json run_config::to_json(bool pull) const {
   } else {
     j["webhook_connection"] = to_string(webhook_connection);
     j["webhook_concurrency"] = webhook_concurrency;
+    j["signature"] = security::to_string(signature);
   }
   return j;
 }
@@ -132,6 +133,8 @@ json run_once(const run_config& cfg) {
       cfg.spin_timer ? "spin" : "sleep",
       "--stream-lifetime",
       std::to_string(cfg.stream_lifetime / kNanosPerMicro) + "us",
+      "--signature",
+      std::string(security::to_string(cfg.signature)),
       "--quiet"};
   // --trace: each side writes its part beside the file; both are merged into it at the end.
   const std::string trace_parts[2] = {cfg.trace + ".producer.part", cfg.trace + ".consumer.part"};
@@ -171,7 +174,9 @@ json run_once(const run_config& cfg) {
                                           "--drain",
                                           std::to_string(drain / kNanosPerMicro) + "us",
                                           "--consumer-stack",
-                                          cfg.consumer_stack};
+                                          cfg.consumer_stack,
+                                          "--signature",
+                                          std::string(security::to_string(cfg.signature))};
   if (info.pull) {
     client_args.insert(client_args.end(),
                        {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",

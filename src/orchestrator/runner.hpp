@@ -34,6 +34,8 @@ struct run_config {
   std::size_t retention = 100'000;
   connection_policy webhook_connection = connection_policy::keepalive;
   std::size_t webhook_concurrency = 4;
+  // --signature / --unsigned: given to both children (serve signs, client verifies)
+  security::signature_scheme signature = security::signature_scheme::hmac;
   std::size_t poll_limit = 1000;
   mode_tuning tuning;
   nanos stream_lifetime = 0;  // --stream-lifetime: the producer closes each stream this often

@@ -335,6 +335,7 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   cfg.arrivals = p.arrivals;
   cfg.pin = s.pin;
   cfg.tuning = s.tuning;
+  cfg.signature = s.signature;
   cfg.quiet = true;
   return cfg;
 }

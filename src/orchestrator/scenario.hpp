@@ -42,6 +42,8 @@ struct scenario {
   std::vector<int> pin;  // empty, or {producer core, consumer core}
   mode_tuning tuning;    // "tuning": the knobs of poll-adaptive, long-poll, webhook-batch
   std::optional<trace_spec> trace;
+  // Set by sweep's --signature / --unsigned, not by the file.
+  security::signature_scheme signature = security::signature_scheme::hmac;
 };
 
 // Throws usage_error("FIELD: what is wrong") on anything unexpected.

@@ -149,7 +149,9 @@ int sweep_main(int argc, char** argv) {
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--out" && i + 1 < argc) {
+    const bool takes_value =
+        a == "--out" || a == "--signature" || a == "--p99-bound" || a == "--search-window";
+    if (takes_value && i + 1 < argc) {
       rest.push_back(argv[i]);
       rest.push_back(argv[++i]);
     } else if (!a.starts_with("-") && scenario_path.empty()) {
@@ -195,7 +197,12 @@ int sweep_main(int argc, char** argv) {
              capacity.window_s = to_s(parse_duration(v));
              if (capacity.window_s < 0.5) throw usage_error("must be at least 500ms");
            });
+  security::signature_scheme signature = security::signature_scheme::hmac;
+  add_signature_option(p, signature, true);
   if (!p.parse(static_cast<int>(rest.size()), rest.data())) return 0;
+  if (p.given("--unsigned") && p.given("--signature")) {
+    throw usage_error("--unsigned: means --signature none; give one of the two");
+  }
   if (scenario_path.empty()) {
     throw usage_error("SCENARIO.json: required (e.g. hookbench sweep bench/scenarios/quick.json)");
   }
@@ -213,6 +220,7 @@ int sweep_main(int argc, char** argv) {
     throw usage_error(scenario_path + ": not valid JSON: " + what);
   }
   scenario sc;
+  sc.signature = signature;
   try {
     sc = parse_scenario(raw);
   } catch (const usage_error& e) {

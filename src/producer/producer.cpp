@@ -26,6 +26,7 @@ nlohmann::json producer_config::to_json() const {
           {"retention", retention},
           {"webhook_connection", to_string(webhooks.connections)},
           {"webhook_concurrency", webhooks.concurrency},
+          {"webhook_signature", security::to_string(webhooks.signature)},
           {"webhook_timeout_s", to_s(webhooks.timeout)},
           {"stream_heartbeat_s", to_s(streams.heartbeat)},
           {"stream_lifetime_s", to_s(streams.lifetime)},

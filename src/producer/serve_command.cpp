@@ -72,6 +72,17 @@ int serve_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.webhooks.concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024));
            })
+      .add("--signature", "SCHEME",
+           "webhook signatures: hmac (v1, a secret per subscription),\n"
+           "                            ed25519 (v1a, the producer's key pair) or none",
+           "hmac",
+           [&](std::string_view v) {
+             try {
+               cfg.webhooks.signature = security::parse_signature_scheme(v);
+             } catch (const std::invalid_argument& e) {
+               throw usage_error(e.what());
+             }
+           })
       .add("--webhook-timeout", "DURATION", "timeout of one webhook POST", "5s",
            [&](std::string_view v) {
              cfg.webhooks.timeout = parse_duration(v);

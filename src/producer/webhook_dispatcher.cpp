@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "measure/latency.hpp"
+#include "security/signing.hpp"
 
 namespace hookbench {
 
@@ -23,8 +24,11 @@ struct webhook_dispatcher::subscriber {
   http_url url;
   std::string owner;  // the bearer token that registered it
   bool active = true;
+  std::optional<security::webhook_secret> secret;
+  std::optional<security::hmac_signer> hmac;  // keyed with `secret` (hmac scheme)
   struct queued {
     seq_t seq;  // the (first) event it carries: the POST counts for that event's window
+    seq_t last;
     std::shared_ptr<const std::string> body;
     std::size_t events = 1;
     std::size_t event_bytes = 0;
@@ -39,7 +43,11 @@ struct webhook_dispatcher::subscriber {
 };
 
 webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options options)
-    : ctx_(ctx), options_(options) {}
+    : ctx_(ctx), options_(options) {
+  if (options_.signature == security::signature_scheme::ed25519) {
+    ed25519_ = security::ed25519_signer::generate();
+  }
+}
 
 webhook_dispatcher::~webhook_dispatcher() = default;
 
@@ -136,6 +144,15 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
     }
     batch.max = m->get<std::size_t>();
   }
+  std::optional<security::webhook_secret> secret;
+  if (auto sec = j.find("secret"); sec != j.end()) {
+    if (!sec->is_string()) return http::json_error(400, "secret must be a string \"whsec_...\"");
+    try {
+      secret = security::webhook_secret::parse(sec->get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      return http::json_error(400, std::string("secret: ") + e.what());
+    }
+  }
   try {
     auto parsed = parse_http_url(url->get<std::string>());
     std::string owner;
@@ -151,8 +168,12 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
                 " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
       }
     }
-    auto id = add_subscriber(parsed, batch, std::move(owner));
-    nlohmann::json body{{"id", id}, {"url", parsed.to_string()}};
+    auto id = add_subscriber(parsed, batch, std::move(secret), std::move(owner));
+    nlohmann::json body{{"id", id},
+                        {"url", parsed.to_string()},
+                        {"secret", secret_of(id)},
+                        {"signature", security::to_string(options_.signature)}};
+    if (ed25519_) body["public_key"] = public_key();
     if (batch.window > 0) {
       body["batch_window_ms"] = to_ms(batch.window);
       body["batch_max"] = batch.max;
@@ -164,15 +185,42 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
 }
 
 std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
+                                               std::optional<security::webhook_secret> secret,
                                                std::string owner) {
   auto s = std::make_unique<subscriber>();
   s->id = subs_.size();
   s->url = std::move(url);
   s->owner = std::move(owner);
+  s->secret = secret ? std::move(secret) : security::webhook_secret::generate();
+  if (options_.signature == security::signature_scheme::hmac) s->hmac.emplace(*s->secret);
   s->batch = batch;
   if (batch.window > 0) s->batch_timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
   subs_.push_back(std::move(s));
   return subs_.back()->id;
+}
+
+std::string webhook_dispatcher::secret_of(std::size_t id) const {
+  return subs_.at(id)->secret->to_string();
+}
+
+std::string webhook_dispatcher::public_key() const {
+  return ed25519_ ? ed25519_->public_key().to_string() : std::string();
+}
+
+void webhook_dispatcher::sign(subscriber& s, http::client_request& req, seq_t first, seq_t last) {
+  if (options_.signature == security::signature_scheme::none) return;
+  const nanos started = now_ns();
+  std::string id = "msg_" + std::to_string(first);
+  if (s.batch.window > 0) id += "-" + std::to_string(last);
+  // Wall-clock seconds at sending: a retry would get a fresh timestamp and signature.
+  const std::int64_t ts = unix_seconds();
+  std::string signature =
+      s.hmac ? s.hmac->sign(id, ts, req.body) : ed25519_->sign(id, ts, req.body);
+  req.headers.emplace_back("webhook-id", std::move(id));
+  req.headers.emplace_back("webhook-timestamp", std::to_string(ts));
+  req.headers.emplace_back("webhook-signature", std::move(signature));
+  ++stats_.signed_posts;
+  stats_.signing_ns += now_ns() - started;
 }
 
 void webhook_dispatcher::publish(const event& e) {
@@ -201,7 +249,7 @@ void webhook_dispatcher::publish(const event& e) {
       if (ctx_.counts(e.seq)) ++stats_.failed_window;
       continue;
     }
-    s->queue.push_back({e.seq, body, 1, body->size()});
+    s->queue.push_back({e.seq, e.seq, body, 1, body->size()});
     pump(*s);
   }
 }
@@ -213,7 +261,8 @@ void webhook_dispatcher::flush(subscriber& s) {
   *body += "{\"events\":[";
   *body += s.open_batch;
   *body += "],\"next\":" + std::to_string(s.open_last) + "}";
-  subscriber::queued q{s.open_first, std::move(body), s.open_events, s.open_event_bytes};
+  subscriber::queued q{s.open_first, s.open_last, std::move(body), s.open_events,
+                       s.open_event_bytes};
   s.open_batch.clear();
   s.open_events = s.open_event_bytes = 0;
   if (s.queue.size() >= options_.queue_limit) {
@@ -248,6 +297,7 @@ void webhook_dispatcher::pump(subscriber& s) {
     req.target = s.url.target;
     req.body = *s.queue.front().body;
     const seq_t seq = s.queue.front().seq;
+    sign(s, req, seq, s.queue.front().last);
     const std::size_t events = s.queue.front().events;
     const std::size_t event_bytes = s.queue.front().event_bytes;
     s.queue.pop_front();
@@ -336,6 +386,10 @@ nlohmann::json webhook_dispatcher::report() const {
           {"connections_opened", d.connections_opened},
           {"subscriptions_deleted", d.deleted},
           {"cancelled", d.cancelled},
+          {"signature", security::to_string(options_.signature)},
+          {"signed_posts", d.signed_posts},
+          {"signing_us_per_post",
+           d.signed_posts > 0 ? to_us(d.signing_ns) / static_cast<double>(d.signed_posts) : 0.0},
           {"pending", pending()},
           {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,

@@ -3,12 +3,16 @@
 // answer, a timeout or a full queue is a counted failure, never a silent drop. A POST, its bytes
 // and its outcome count for the event it carried: for the window if that event is a window event,
 // whenever the POST is sent (so a backlog that drains after the window is still counted).
+// Every POST is signed as Standard Webhooks has it (security/signing.hpp) unless the scheme is
+// none: webhook-id (msg_<seq>, or msg_<first>-<last> for a batch: stable, so a retry could reuse
+// it), webhook-timestamp (when it is sent) and webhook-signature.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +20,7 @@
 #include "core/parse.hpp"
 #include "http/client.hpp"
 #include "producer/delivery.hpp"
+#include "security/signing.hpp"
 
 namespace hookbench {
 
@@ -28,6 +33,9 @@ struct dispatcher_options {
   std::size_t concurrency = 4;          // connections per subscriber
   nanos timeout = 5 * kNanosPerSecond;  // per delivery
   std::size_t queue_limit = 1'000'000;  // pending deliveries per subscriber
+  // hmac: v1 with each subscription's secret; ed25519: v1a with the producer's key pair
+  // (generated per process); none: no signature headers.
+  security::signature_scheme signature = security::signature_scheme::hmac;
 };
 
 struct dispatcher_stats {
@@ -42,6 +50,8 @@ struct dispatcher_stats {
   std::uint64_t connections_opened = 0;
   std::uint64_t deleted = 0;    // subscriptions deleted by their owner
   std::uint64_t cancelled = 0;  // deliveries still queued for them then: counted, not sent
+  std::uint64_t signed_posts = 0;
+  nanos signing_ns = 0;  // time spent signing them (the producer's io thread)
 };
 
 // Batching, asked per subscription: events wait until `window` after the batch's first, or until
@@ -51,8 +61,10 @@ struct batch_policy {
   std::size_t max = 1;
 };
 
-// POST /subscriptions {"url": ..., "batch_window_ms": W, "batch_max": M} registers a receiver
-// (batching optional); every event is then POSTed to it. GET /subscriptions lists the caller's
+// POST /subscriptions {"url": ..., "batch_window_ms": W, "batch_max": M, "secret": "whsec_..."}
+// registers a receiver (batching and secret optional: without one the producer generates it);
+// every event is then POSTed to it. The 201 answer carries "secret", "signature" (the scheme)
+// and, with ed25519, "public_key" ("whpk_..."). GET /subscriptions lists the caller's
 // (its bearer token's) subscriptions, DELETE /subscriptions/ID ends one; others' are not found.
 // Targets and the number per token are checked by the producer's access_policy.
 class webhook_dispatcher : public producer_delivery {
@@ -68,8 +80,14 @@ class webhook_dispatcher : public producer_delivery {
   traffic_counter bytes() const override { return stats_.window; }
   nlohmann::json report() const override;
 
-  // Returns the subscription id.
-  std::size_t add_subscriber(http_url url, batch_policy batch = {}, std::string owner = {});
+  // Returns the subscription id. Without a secret one is generated.
+  std::size_t add_subscriber(http_url url, batch_policy batch = {},
+                             std::optional<security::webhook_secret> secret = {},
+                             std::string owner = {});
+  // The subscription's secret ("whsec_...") and the producer's ed25519 public key ("whpk_...",
+  // empty unless the scheme is ed25519).
+  std::string secret_of(std::size_t id) const;
+  std::string public_key() const;
   // Subscriptions not deleted.
   std::size_t subscribers() const;
   void publish(const event& e);
@@ -83,10 +101,13 @@ class webhook_dispatcher : public producer_delivery {
   http::response list(const http::request& req) const;
   http::response unsubscribe(const http::request& req, std::string_view id_text);
   std::size_t owned_by(const std::string& owner) const;
+  // Adds webhook-id, webhook-timestamp and webhook-signature (unless the scheme is none).
+  void sign(subscriber& s, http::client_request& req, seq_t first, seq_t last);
 
   delivery_context ctx_;
   dispatcher_options options_;
   std::vector<std::unique_ptr<subscriber>> subs_;
+  std::optional<security::ed25519_signer> ed25519_;  // the producer's key pair (ed25519 only)
   dispatcher_stats stats_;
   // Round trip (request written -> 2xx parsed) of every successful POST of a window event:
   // the plain HTTP exchange cost against this receiver, at the run's own pace.

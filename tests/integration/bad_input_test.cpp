@@ -77,6 +77,10 @@ INSTANTIATE_TEST_SUITE_P(
         bad_flag_case{{"run", "--warmup", "1e12s"}, "--warmup"},
         bad_flag_case{{"run", "--retention", "0"}, "--retention"},
         bad_flag_case{{"run", "--arrivals", "bursty"}, "--arrivals"},
+        bad_flag_case{{"run", "--signature", "rsa"}, "--signature"},
+        bad_flag_case{{"serve", "--signature", "v1"}, "--signature"},
+        bad_flag_case{{"client", "--producer", "http://127.0.0.1:1", "--signature", "hmac256"},
+                      "--signature"},
         bad_flag_case{{"run", "--no-such-option"}, "--no-such-option"},
         bad_flag_case{{"run", "poll"}, "'poll'"}, bad_flag_case{{"client"}, "--producer"},
         bad_flag_case{{"client", "--producer", "127.0.0.1:8080"}, "--producer"},
@@ -95,12 +99,13 @@ TEST(help, every_command_documents_its_flags) {
       {"run",
        {"--mode", "--rate", "--interval", "--subscribers", "--duration", "--warmup", "--drain",
         "--payload", "--seed", "--arrivals", "--pin", "--out", "--port", "--retention",
-        "--webhook-connection", "--webhook-concurrency", "--help"}},
+        "--webhook-connection", "--webhook-concurrency", "--signature", "--unsigned", "--help"}},
       {"serve",
        {"--listen", "--rate", "--arrivals", "--seed", "--payload", "--warmup", "--duration",
-        "--retention", "--webhook-connection", "--help"}},
+        "--retention", "--webhook-connection", "--signature", "--help"}},
       {"client",
-       {"--producer", "--mode", "--subscribers", "--interval", "--listen", "--drain", "--help"}},
+       {"--producer", "--mode", "--subscribers", "--interval", "--listen", "--drain", "--signature",
+        "--help"}},
   };
   for (const auto& [command, flags] : expected) {
     const auto r = run_hookbench({command, "--help"}, milliseconds(10'000));

@@ -79,19 +79,21 @@ INSTANTIATE_TEST_SUITE_P(stacks, consumer_stack,
 
 // The cpp-httplib receivers answer as webhook_mode's does (routes, statuses, counts; checked on
 // all three stacks), keep serving, and the run still delivers every real event. Producer and
-// consumer run by hand, as in forged_id_test, so the test can reach the receiver's port.
+// consumer run by hand, as in forged_id_test, so the test can reach the receiver's port, and
+// unsigned (--signature none) as there: signed_webhook_test.cpp checks the 401s of both stacks.
 class receiver_answers : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(receiver_answers, as_webhook_mode_does) {
   const std::string stack = GetParam();
   process producer({"serve", "--listen", "127.0.0.1:0", "--rate", "64", "--arrivals", "constant",
-                    "--warmup", "250ms", "--duration", "1s", "--tail", "1s", "--quiet"});
+                    "--warmup", "250ms", "--duration", "1s", "--tail", "1s", "--signature", "none",
+                    "--quiet"});
   const auto ready = json_line(producer, "ready", milliseconds(10'000));
   ASSERT_TRUE(ready) << producer.err();
   const auto port = ready->at("port").get<std::uint16_t>();
   process consumer({"client", "--producer", "http://127.0.0.1:" + std::to_string(port), "--mode",
                     "webhook", "--consumer-stack", stack, "--subscribers", "2", "--drain", "3s",
-                    "--start-timeout", "20s"});
+                    "--start-timeout", "20s", "--signature", "none"});
   const auto c_ready = json_line(consumer, "ready", milliseconds(10'000));
   ASSERT_TRUE(c_ready) << consumer.err();
   const auto receiver = c_ready->at("receiver_port").get<std::uint16_t>();

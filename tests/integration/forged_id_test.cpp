@@ -1,7 +1,9 @@
 // A forged webhook delivery whose event id the producer can never generate (10^12, and 0) is
 // answered 422, counted, and never stored: the consumer allocates nothing for it, and the run
 // still delivers every real event exactly once. Producer and consumer run by hand, as a user
-// deploys them, so the test can reach the receiver's port.
+// deploys them, so the test can reach the receiver's port. Both run --signature none: a signed
+// receiver would refuse these POSTs for their missing signature first (signed_webhook_test.cpp),
+// and this test is about the range check beneath it.
 #include <gtest/gtest.h>
 
 #include "hookbench_process.hpp"
@@ -16,12 +18,14 @@ unsigned http_status(std::uint16_t port, const std::string& method, const std::s
 
 TEST(forged_id, is_rejected_and_the_run_still_delivers_every_real_event) {
   process producer({"serve", "--listen", "127.0.0.1:0", "--rate", "64", "--arrivals", "constant",
-                    "--warmup", "250ms", "--duration", "1s", "--tail", "1s", "--quiet"});
+                    "--warmup", "250ms", "--duration", "1s", "--tail", "1s", "--signature", "none",
+                    "--quiet"});
   const auto ready = json_line(producer, "ready", milliseconds(10'000));
   ASSERT_TRUE(ready) << producer.err();
   const auto port = ready->at("port").get<std::uint16_t>();
   process consumer({"client", "--producer", "http://127.0.0.1:" + std::to_string(port), "--mode",
-                    "webhook", "--subscribers", "2", "--drain", "3s", "--start-timeout", "20s"});
+                    "webhook", "--subscribers", "2", "--drain", "3s", "--start-timeout", "20s",
+                    "--signature", "none"});
   const auto c_ready = json_line(consumer, "ready", milliseconds(10'000));
   ASSERT_TRUE(c_ready) << consumer.err();
   const auto receiver = c_ready->at("receiver_port").get<std::uint16_t>();

@@ -848,6 +848,8 @@ class producer_http_test : public io_thread_test {
   void SetUp() override {
     producer_config cfg;
     cfg.listen = {"127.0.0.1", 0};
+    cfg.access.tokens = {"unit-api-token"};
+    cfg.access.control_token = "unit-control-token";
     producer_.emplace(ioc_, cfg);
     producer_->start();
     port_ = producer_->port();
@@ -863,8 +865,11 @@ class producer_http_test : public io_thread_test {
   http::client_response get(const std::string& method, const std::string& target,
                             std::string body = {}) {
     http::client_response res;
+    http::header_list auth;
+    http::add_bearer(auth,
+                     target.starts_with("/control/") ? "unit-control-token" : "unit-api-token");
     auto ec = http::fetch({"127.0.0.1", port_},
-                          {method, target, std::move(body), "application/json", {}}, res);
+                          {method, target, std::move(body), "application/json", auth}, res);
     EXPECT_FALSE(ec) << method << " " << target << ": " << ec.message();
     return res;
   }
