@@ -130,11 +130,17 @@ void check_tuning_options(const option_parser& p, std::string_view mode) {
 }
 
 nlohmann::json consumer_config::to_json() const {
-  return {{"producer", producer.to_string()}, {"mode", mode},
-          {"subscribers", subscribers},       {"interval_ms", to_ms(interval)},
-          {"poll_limit", poll_limit},         {"tuning", tuning.to_json(mode, interval)},
-          {"listen", listen.to_string()},     {"request_timeout_s", to_s(request_timeout)},
-          {"drain_s", to_s(drain)},           {"stack", stack}};
+  return {{"producer", producer.to_string()},
+          {"mode", mode},
+          {"subscribers", subscribers},
+          {"interval_ms", to_ms(interval)},
+          {"poll_limit", poll_limit},
+          {"tuning", tuning.to_json(mode, interval)},
+          {"listen", listen.to_string()},
+          {"request_timeout_s", to_s(request_timeout)},
+          {"drain_s", to_s(drain)},
+          {"stack", stack},
+          {"tls", producer.tls || tls_server != nullptr}};
 }
 
 template <class Mode>

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/parse.hpp"
+#include "http/tls.hpp"
 #include "measure/delivery_tracker.hpp"
 #include "measure/trace.hpp"
 #include "measure/traffic.hpp"
@@ -65,6 +66,9 @@ struct consumer_config {
   nanos start_timeout = 60 * kNanosPerSecond;
   std::string trace_path;       // --trace: write this side's trace part before reporting
   std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
+  // TLS, set up once by `hookbench client`: towards an https:// producer (verified against
+  // --tls-ca), and for the webhook receiver (--tls-cert/--tls-key; it registers https:// URLs).
+  http::tls_context tls_client, tls_server;
 
   nlohmann::json to_json() const;
 };

@@ -12,7 +12,8 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
       batch_(batch),
       server_(
           ctx.ioc, ctx.config.listen,
-          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver"},
+          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver",
+                               ctx.config.tls_server},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
@@ -29,7 +30,7 @@ void webhook_mode::setup() {
   if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
   if (advertised.host == "::") advertised.host = "::1";
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {
-    http_url url{advertised, "/hook/" + std::to_string(k)};
+    http_url url{advertised, "/hook/" + std::to_string(k), cfg.tls_server != nullptr};
     http::client_request req;
     req.method = "POST";
     req.target = "/subscriptions";
@@ -40,7 +41,7 @@ void webhook_mode::setup() {
     }
     req.body = sub.dump();
     http::client_response res;
-    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout);
+    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout, cfg.tls_client);
     if (ec) {
       throw std::runtime_error("cannot register webhook with producer at " +
                                cfg.producer.address.to_string() + ": " + http::describe(ec));
@@ -140,7 +141,9 @@ nlohmann::json webhook_mode::stats() const {
           {"outside_window", outside_window_},
           {"before_window", before_window_},
           {"duplicates", duplicates_},
-          {"rejected", rejected}};
+          {"rejected", rejected},
+          {"tls_handshakes", server_.tls_handshakes()},
+          {"tls_handshake_failures", server_.tls_handshake_failures()}};
 }
 
 }  // namespace hookbench

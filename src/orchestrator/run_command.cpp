@@ -125,11 +125,19 @@ int run_main(int argc, char** argv) {
            "0s", [&](std::string_view v) { cfg.stream_lifetime = parse_duration(v); })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
+      .add_switch("--tls",
+                  "HTTPS everywhere: a CA and a certificate made for the run (removed\n"
+                  "                            after it); both sides verify their peer",
+                  [&] { cfg.tls = true; })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
   add_stack_option(p, cfg.consumer_stack);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
+  if (cfg.tls && cfg.consumer_stack != "beast") {
+    throw usage_error("--tls: the " + cfg.consumer_stack +
+                      " consumer stack has no TLS support; use --consumer-stack beast");
+  }
   const bool all = cfg.mode == "all";
   // --mode all: every registered mode in turn, each with the flags that apply to it.
   std::vector<const mode_info*> modes;

@@ -41,6 +41,7 @@ struct run_config {
   bool quiet = false;
   std::string trace;        // --trace FILE: record the run's timeline (measure/trace.hpp)
   bool spin_timer = false;  // --timer spin: the generator spins to each scheduled time
+  bool tls = false;         // --tls: HTTPS with a CA and certificate generated for the run
 
   nlohmann::json to_json(bool pull) const;
 };

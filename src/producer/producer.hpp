@@ -41,6 +41,8 @@ struct producer_config {
   stream_options streams;
   bool autostart = false;
   std::string trace_path;  // --trace: write this side's trace part at /control/report
+  // --tls-cert/--tls-key: serve HTTPS with them. --tls-ca: verify https:// webhook targets.
+  std::string tls_cert, tls_key, tls_ca;
 
   nlohmann::json to_json() const;
 };

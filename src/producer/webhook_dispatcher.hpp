@@ -28,6 +28,7 @@ struct dispatcher_options {
   std::size_t concurrency = 4;          // connections per subscriber
   nanos timeout = 5 * kNanosPerSecond;  // per delivery
   std::size_t queue_limit = 1'000'000;  // pending deliveries per subscriber
+  http::tls_context tls;                // verifies https:// receivers; null: they are refused
 };
 
 struct dispatcher_stats {
@@ -40,6 +41,7 @@ struct dispatcher_stats {
   std::uint64_t failed_window = 0;    // failures among POSTs carrying window events
   std::uint64_t non_2xx = 0, timeouts = 0, errors = 0, queue_overflow = 0;
   std::uint64_t connections_opened = 0;
+  std::uint64_t tls_handshakes = 0;  // with https:// receivers, whole run
 };
 
 // Batching, asked per subscription: events wait until `window` after the batch's first, or until

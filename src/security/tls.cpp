@@ -147,12 +147,10 @@ tls_files generate_run_certificates(const std::string& dir, std::chrono::seconds
   tls_files files{dir + "/ca.pem", dir + "/cert.pem", dir + "/key.pem"};
   // The key first, and private from the start: nobody can read it between open and chmod.
   write_file(files.key_file, pem([&](BIO* b) {
-               return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr,
-                                               nullptr);
+               return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
              }),
              0600);
-  write_file(files.cert_file, pem([&](BIO* b) { return PEM_write_bio_X509(b, leaf.get()); }),
-             0644);
+  write_file(files.cert_file, pem([&](BIO* b) { return PEM_write_bio_X509(b, leaf.get()); }), 0644);
   write_file(files.ca_file, pem([&](BIO* b) { return PEM_write_bio_X509(b, ca.get()); }), 0644);
   return files;
 }
