@@ -3,6 +3,9 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/system_error.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace ssl = boost::asio::ssl;
@@ -21,6 +24,13 @@ std::shared_ptr<ssl::context> modern(ssl::context::method method) {
 
 template <class Fn>
 void load(const char* what, const std::string& file, Fn&& fn) {
+  // OpenSSL says little about a missing file ("asio.ssl error"): the system says more.
+  if (std::FILE* f = std::fopen(file.c_str(), "r")) {
+    std::fclose(f);
+  } else {
+    throw std::runtime_error(std::string("cannot read ") + what + " " + file + ": " +
+                             std::strerror(errno));
+  }
   try {
     fn();
   } catch (const boost::system::system_error& e) {

@@ -35,8 +35,8 @@ std::vector<std::string> short_run(std::vector<std::string> args) {
 }
 
 TEST(tls, poll_delivers_every_event_over_https) {
-  const auto r = hookbench_run(short_run({"--mode", "poll", "--interval", "50ms", "--subscribers",
-                                          "2"}));
+  const auto r =
+      hookbench_run(short_run({"--mode", "poll", "--interval", "50ms", "--subscribers", "2"}));
   const auto& t = tls_of(r);
   // One keep-alive connection per subscriber, plus the consumer's probe, setup and control
   // connections and the orchestrator's fetches: each a handshake with the producer.
@@ -46,9 +46,8 @@ TEST(tls, poll_delivers_every_event_over_https) {
 }
 
 TEST(tls, webhook_keepalive_handshakes_once_per_connection) {
-  const auto r = hookbench_run(
-      short_run({"--mode", "webhook", "--webhook-connection", "keepalive",
-                 "--webhook-concurrency", "4"}));
+  const auto r = hookbench_run(short_run(
+      {"--mode", "webhook", "--webhook-connection", "keepalive", "--webhook-concurrency", "4"}));
   const auto& t = tls_of(r);
   const auto posts = r.metrics().at("requests").at("webhook_posts").get<int>();
   EXPECT_GT(posts, 100);
@@ -104,9 +103,9 @@ class tls_serve : public ::testing::Test {
   }
 
   std::vector<std::string> client(const std::string& ca) const {
-    return {"client", "--producer", "https://127.0.0.1:" + std::to_string(port_), "--tls-ca", ca,
-            "--mode",   "poll",       "--timeout",
-            "2s"};
+    return {"client",   "--producer", "https://127.0.0.1:" + std::to_string(port_),
+            "--tls-ca", ca,           "--mode",
+            "poll",     "--timeout",  "2s"};
   }
 
   std::optional<process> serve_;
@@ -145,12 +144,11 @@ TEST_F(tls_serve, client_trusting_another_ca_is_refused) {
 }
 
 TEST(tls_cli, https_producer_needs_a_ca) {
-  const auto r = run_hookbench({"client", "--producer", "https://127.0.0.1:1"},
-                               milliseconds(10'000));
+  const auto r =
+      run_hookbench({"client", "--producer", "https://127.0.0.1:1"}, milliseconds(10'000));
   ASSERT_TRUE(r.exit.exited);
   EXPECT_EQ(r.exit.code, 2);
-  EXPECT_NE(r.err.find("--tls-ca: required for an https:// producer"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("--tls-ca: required for an https:// producer"), std::string::npos) << r.err;
 }
 
 }  // namespace

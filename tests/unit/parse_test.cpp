@@ -111,8 +111,8 @@ TEST(parse_http_url, splits_address_and_target) {
 }
 
 TEST(parse_http_url, rejects_other_schemes_and_missing_ports) {
-  for (const char* bad : {"127.0.0.1:80", "http://", "http://host/", "https://host/",
-                          "ftp://h:21", "HTTP//h:1", "http://h:99999/", "httpss://h:1"}) {
+  for (const char* bad : {"127.0.0.1:80", "http://", "http://host/", "https://host/", "ftp://h:21",
+                          "HTTP//h:1", "http://h:99999/", "httpss://h:1"}) {
     EXPECT_NE(usage_message([&] { parse_http_url(bad); }), "<no usage_error>")
         << "accepted '" << bad << "'";
   }

@@ -15,6 +15,8 @@
 #include <set>
 #include <string>
 
+#include "http/tls.hpp"
+
 namespace hookbench::security {
 namespace {
 
@@ -96,6 +98,25 @@ TEST_F(TlsFiles, KeyIsPrivateAndMatchesTheLeaf) {
   EXPECT_EQ(X509_check_private_key(leaf.get(), key), 1);
   EXPECT_EQ(X509_check_private_key(other.get(), key), 0);
   EVP_PKEY_free(key);
+}
+
+// The contexts the server and clients load: a key that belongs to another certificate and a
+// missing file are refused, each named.
+TEST_F(TlsFiles, ContextsLoadTheFilesAndNameWhatIsWrong) {
+  EXPECT_NE(http::make_server_tls(a_.cert_file, a_.key_file), nullptr);
+  EXPECT_NE(http::make_client_tls(a_.ca_file), nullptr);
+  auto message = [](auto fn) {
+    try {
+      fn();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_EQ(message([&] { http::make_server_tls(a_.cert_file, b_.key_file); }),
+            "cannot use TLS key " + b_.key_file + ": key values mismatch");
+  EXPECT_EQ(message([&] { http::make_client_tls(dir_a_ + "/none.pem"); }),
+            "cannot read TLS CA file " + dir_a_ + "/none.pem: No such file or directory");
 }
 
 TEST(TlsFilesErrors, MissingDirectoryIsNamed) {
