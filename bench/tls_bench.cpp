@@ -99,8 +99,8 @@ void tls_roundtrip(benchmark::State& state, bool tls, bool keep_alive) {
                             .c_str());
   }
   state.counters["wire_bytes_per_exchange"] = benchmark::Counter(
-      static_cast<double>(bytes) / static_cast<double>(std::max<benchmark::IterationCount>(
-                                       state.iterations(), 1)));
+      static_cast<double>(bytes) /
+      static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1)));
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
