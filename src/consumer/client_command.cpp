@@ -10,12 +10,14 @@
 #include "commands.hpp"
 #include "consumer/consumer.hpp"
 #include "core/cli.hpp"
+#include "http/tls.hpp"
 
 namespace hookbench {
 
 int client_main(int argc, char** argv) {
   consumer_config cfg;
   std::string out_path;
+  std::string tls_ca, tls_cert, tls_key;
   option_parser p(
       "hookbench client",
       "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
@@ -25,8 +27,8 @@ int client_main(int argc, char** argv) {
       "The producer may be on another host: the consumer measures its clock offset\n"
       "to it (NTP-style pings before and after the run), converts the producer's\n"
       "times to its own clock and reports the offset and its bound under \"clock\".");
-  p.add("--producer", "URL", "the producer, e.g. http://127.0.0.1:8080 (required)", "",
-        [&](std::string_view v) { cfg.producer = parse_http_url(v); })
+  p.add("--producer", "URL", "the producer, e.g. http://127.0.0.1:8080 or https://... (required)",
+        "", [&](std::string_view v) { cfg.producer = parse_http_url(v); })
       .add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
            [&](std::string_view v) {
              if (!find_mode(v)) {
@@ -61,6 +63,16 @@ int client_main(int argc, char** argv) {
            [&](std::string_view v) { cfg.drain = parse_duration(v); })
       .add("--start-timeout", "DURATION", "give up if the producer has not started by then", "60s",
            [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
+      .add("--tls-ca", "FILE",
+           "the CA that signed the producer's certificate (for an https://\n"
+           "                            producer; serve --tls prints it as ca_file)",
+           "", [&](std::string_view v) { tls_ca = std::string(v); })
+      .add("--tls-cert", "FILE",
+           "webhook modes: the receiver serves HTTPS with this PEM certificate\n"
+           "                            (with --tls-key) and registers https:// URLs",
+           "", [&](std::string_view v) { tls_cert = std::string(v); })
+      .add("--tls-key", "FILE", "the PEM private key of --tls-cert", "",
+           [&](std::string_view v) { tls_key = std::string(v); })
       .add("--out", "FILE", "also write the report JSON to FILE", "",
            [&](std::string_view v) { out_path = std::string(v); })
       .add("--tap", "FILE",
@@ -98,6 +110,23 @@ int client_main(int argc, char** argv) {
   }
   if (!info->pull && (p.given("--interval") || p.given("--poll-limit"))) {
     throw usage_error("--interval/--poll-limit: only for poll modes, not --mode " + cfg.mode);
+  }
+  if (cfg.producer.tls != !tls_ca.empty()) {
+    throw usage_error(cfg.producer.tls ? "--tls-ca: required for an https:// producer"
+                                       : "--tls-ca: only for an https:// producer");
+  }
+  if (tls_cert.empty() != tls_key.empty())
+    throw usage_error("--tls-cert and --tls-key: give both or neither");
+  if (!tls_cert.empty() && !cfg.mode.starts_with("webhook"))
+    throw usage_error("--tls-cert/--tls-key: only for webhook modes, not --mode " + cfg.mode);
+  if ((cfg.producer.tls || !tls_cert.empty()) && cfg.stack != "beast")
+    throw usage_error("--consumer-stack " + cfg.stack + ": no TLS support; use beast");
+  try {
+    if (cfg.producer.tls) cfg.tls_client = http::make_client_tls(tls_ca);
+    if (!tls_cert.empty()) cfg.tls_server = http::make_server_tls(tls_cert, tls_key);
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench client: " << e.what() << "\n";
+    return kExitFailure;
   }
 
   boost::asio::io_context ioc(1);

@@ -88,6 +88,7 @@ void consumer::setup() {
   // exchanges give the clock offset to the producer (its minimum round trip bounds it).
   boost::asio::io_context probe_ioc;
   http::client_options co;
+  co.tls = config_.tls_client;
   co.timeout = config_.request_timeout;
   http::client_connection conn(probe_ioc, config_.producer.address, co);
   std::vector<clock_sample> samples;
@@ -122,7 +123,8 @@ void consumer::fetch_plan() {
   req.target = "/control/window";
   req.headers = config_.auth();
   http::client_response res;
-  auto ec = http::fetch(config_.producer.address, req, res, config_.request_timeout);
+  auto ec =
+      http::fetch(config_.producer.address, req, res, config_.request_timeout, config_.tls_client);
   if (ec) throw std::runtime_error("producer /control/window: " + http::describe(ec));
   auto j = nlohmann::json::parse(res.body, nullptr, false);
   if (res.status != 200 || !j.is_object() || !j.contains("planned")) {
@@ -140,6 +142,7 @@ void consumer::measure_idle(nanos d) { idle_cores_ = measure_idle_cores(ioc_, d)
 
 void consumer::start() {
   http::client_options co;
+  co.tls = config_.tls_client;
   co.timeout = config_.request_timeout;
   control_ = std::make_unique<http::client_connection>(ioc_, config_.producer.address, co);
   mode_->start();

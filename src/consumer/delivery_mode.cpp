@@ -140,7 +140,8 @@ nlohmann::json consumer_config::to_json() const {
           {"request_timeout_s", to_s(request_timeout)},
           {"drain_s", to_s(drain)},
           {"stack", stack},
-          {"signature", security::to_string(signature)}};
+          {"signature", security::to_string(signature)},
+          {"tls", producer.tls || tls_server != nullptr}};
 }
 
 void add_signature_option(option_parser& p, security::signature_scheme& scheme,

@@ -13,6 +13,7 @@
 
 #include "core/parse.hpp"
 #include "http/headers.hpp"
+#include "http/tls.hpp"
 #include "measure/delivery_tracker.hpp"
 #include "measure/trace.hpp"
 #include "measure/traffic.hpp"
@@ -82,6 +83,9 @@ struct consumer_config {
   }
   // --signature: what the webhook receivers verify (keys from the producer's 201 answers)
   security::signature_scheme signature = security::signature_scheme::hmac;
+  // TLS, set up once by `hookbench client`: towards an https:// producer (verified against
+  // --tls-ca), and for the webhook receiver (--tls-cert/--tls-key; it registers https:// URLs).
+  http::tls_context tls_client, tls_server;
 
   nlohmann::json to_json() const;
 };

@@ -27,6 +27,7 @@ long_poll_mode::~long_poll_mode() { stop(); }
 void long_poll_mode::start() {
   const auto& cfg = ctx_.config;
   http::client_options co;
+  co.tls = cfg.tls_client;
   co.keep_alive = true;
   // A request may park for the whole wait before its answer starts.
   co.timeout = cfg.tuning.wait + cfg.request_timeout;

@@ -28,6 +28,7 @@ void poll_mode::start() {
   late_threshold_ = interval / 10;
   base_ns_ = now_ns() + 10 * kNanosPerMilli;
   http::client_options co;
+  co.tls = cfg.tls_client;
   co.keep_alive = true;
   co.timeout = cfg.request_timeout;
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {

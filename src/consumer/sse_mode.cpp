@@ -23,6 +23,7 @@ sse_mode::~sse_mode() { stop(); }
 void sse_mode::start() {
   const auto& cfg = ctx_.config;
   http::client_options co;
+  co.tls = cfg.tls_client;
   co.timeout = cfg.request_timeout;  // connect and head; the stream itself has no timeout
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {
     auto s = std::make_unique<subscriber>();

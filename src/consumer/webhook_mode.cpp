@@ -12,7 +12,8 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
       batch_(batch),
       server_(
           ctx.ioc, ctx.config.listen,
-          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver"},
+          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver",
+                               ctx.config.tls_server},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
@@ -30,7 +31,7 @@ void webhook_mode::setup() {
   if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
   if (advertised.host == "::") advertised.host = "::1";
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {
-    http_url url{advertised, "/hook/" + std::to_string(k)};
+    http_url url{advertised, "/hook/" + std::to_string(k), cfg.tls_server != nullptr};
     http::client_request req;
     req.method = "POST";
     req.target = "/subscriptions";
@@ -42,7 +43,7 @@ void webhook_mode::setup() {
     }
     req.body = sub.dump();
     http::client_response res;
-    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout);
+    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout, cfg.tls_client);
     if (ec) {
       throw std::runtime_error("cannot register webhook with producer at " +
                                cfg.producer.address.to_string() + ": " + http::describe(ec));
@@ -149,7 +150,9 @@ nlohmann::json webhook_mode::stats() const {
           {"duplicates", duplicates_},
           {"rejected", rejected},
           {"signature", security::to_string(signatures_.scheme())},
-          {"rejected_by_reason", signatures_.rejected_by_reason()}};
+          {"rejected_by_reason", signatures_.rejected_by_reason()},
+          {"tls_handshakes", server_.tls_handshakes()},
+          {"tls_handshake_failures", server_.tls_handshake_failures()}};
 }
 
 }  // namespace hookbench

@@ -63,7 +63,8 @@ void ws_mode::connect(subscriber& s) {
     });
   };
   http::ws_connect(ctx_.ioc, ctx_.config.producer.address, "/ws?after=" + std::to_string(s.cursor),
-                   ctx_.config.auth(), std::move(h), ctx_.config.request_timeout);
+                   ctx_.config.auth(), std::move(h), ctx_.config.request_timeout,
+                   ctx_.config.tls_client);
 }
 
 void ws_mode::on_message(subscriber& s, const std::string& m) {

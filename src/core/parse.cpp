@@ -150,16 +150,19 @@ host_port parse_host_port(std::string_view text) {
   return out;
 }
 
-std::string http_url::to_string() const { return "http://" + address.to_string() + target; }
+std::string http_url::to_string() const {
+  return (tls ? "https://" : "http://") + address.to_string() + target;
+}
 
 http_url parse_http_url(std::string_view text) {
-  constexpr std::string_view scheme = "http://";
+  http_url url;
+  url.tls = text.starts_with("https://");
+  const std::string_view scheme = url.tls ? "https://" : "http://";
   if (!text.starts_with(scheme)) {
-    throw usage_error("expected a URL starting with http://, got " + quoted(text));
+    throw usage_error("expected a URL starting with http:// or https://, got " + quoted(text));
   }
   auto rest = text.substr(scheme.size());
   auto slash = rest.find('/');
-  http_url url;
   url.address = parse_host_port(rest.substr(0, slash));
   if (slash != std::string_view::npos) url.target = std::string(rest.substr(slash));
   return url;

@@ -41,9 +41,10 @@ host_port parse_host_port(std::string_view text);
 struct http_url {
   host_port address;
   std::string target = "/";  // path and query
+  bool tls = false;          // https://
   std::string to_string() const;
 };
-// Only plain http:// URLs (TLS delivery is a later mode).
+// http:// and https:// URLs.
 http_url parse_http_url(std::string_view text);
 
 // "0,1" -> {0, 1}

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "http/endpoint.hpp"
+#include "http/tls_stream.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -28,7 +29,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   net::io_context& ioc;
   host_port target;
   client_options options;
-  std::optional<beast::tcp_stream> stream;
+  std::optional<detail::tls_stream> stream;
   tcp::resolver resolver;
   std::optional<tcp::endpoint> endpoint;
   beast::flat_buffer buffer;
@@ -46,6 +47,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   bool retried = false;
   bool in_flight = false;
   std::uint64_t opened = 0;
+  std::uint64_t handshakes = 0;
 
   impl(net::io_context& io, host_port t, client_options o)
       : ioc(io), target(std::move(t)), options(o), resolver(io) {}
@@ -97,8 +99,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
 
   void do_connect() {
     stream->expires_after(timeout());
-    stream->async_connect(*endpoint,
-                          beast::bind_front_handler(&impl::on_connect, shared_from_this()));
+    stream->tcp().async_connect(*endpoint,
+                                beast::bind_front_handler(&impl::on_connect, shared_from_this()));
   }
 
   void reset_stream() {
@@ -107,7 +109,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
       stream->socket().shutdown(tcp::socket::shutdown_both, ec);
       stream->close();
     }
-    stream.emplace(ioc);
+    stream.emplace(ioc, options.tls.get());
     buffer.clear();
     connected = false;
   }
@@ -117,6 +119,17 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     ++opened;
     connected = true;
     stream->socket().set_option(tcp::no_delay(true), ec);
+    if (!stream->is_tls()) return do_write();
+    stream->verify_peer_name(target.host);
+    stream->expires_after(timeout());
+    stream->tls().async_handshake(
+        net::ssl::stream_base::client,
+        beast::bind_front_handler(&impl::on_handshake, shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return finish(ec);
+    ++handshakes;
     do_write();
   }
 
@@ -139,10 +152,16 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) return on_failure(ec);
-    received += bytes;
     auto msg = parser->release();
     out.status = msg.result_int();
     out.bytes_received = bytes;
+    if (stream->is_tls()) {
+      // What went on the wire: TLS records, this connection's handshake with its first exchange.
+      const auto wire = stream->take_wire_bytes();
+      out.bytes_sent = wire.out;
+      out.bytes_received = wire.in;
+    }
+    received += out.bytes_received;
     out.body = std::move(msg.body());
     out.headers = lower_cased(msg);
     if (!msg.keep_alive() || !options.keep_alive) disconnect();
@@ -159,7 +178,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
 
   void on_head(beast::error_code ec, std::size_t bytes) {
     if (ec) return on_failure(ec);
-    received += bytes;
+    received += stream->is_tls() ? stream->take_wire_bytes().in : bytes;
     stream->expires_never();
     piece.resize(kPieceBytes);
     const auto& msg = stream_parser->get();
@@ -178,7 +197,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   }
 
   void on_body(beast::error_code ec, std::size_t bytes) {
-    received += bytes;
+    received += stream->is_tls() ? stream->take_wire_bytes().in : bytes;
     if (ec == bhttp::error::need_buffer) ec = {};  // the piece is full: hand it over
     if (ec) return end_stream(ec);
     const std::size_t got = piece.size() - stream_parser->get().body().size;
@@ -277,14 +296,17 @@ void client_connection::close() {
 
 std::uint64_t client_connection::connections_opened() const { return impl_->opened; }
 
+std::uint64_t client_connection::tls_handshakes() const { return impl_->handshakes; }
+
 std::uint64_t client_connection::bytes_received() const { return impl_->received; }
 
 boost::system::error_code fetch(const host_port& target, const client_request& req,
-                                client_response& out, nanos timeout) {
+                                client_response& out, nanos timeout, tls_context tls) {
   net::io_context ioc;
   client_options options;
   options.keep_alive = false;
   options.timeout = timeout;
+  options.tls = std::move(tls);
   boost::system::error_code result = net::error::timed_out;
   bool done = false;
   {

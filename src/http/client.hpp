@@ -12,6 +12,7 @@
 
 #include "core/parse.hpp"
 #include "http/message.hpp"
+#include "http/tls.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -40,6 +41,9 @@ struct client_options {
   bool keep_alive = true;               // false: a new TCP connection for every request
   nanos timeout = 5 * kNanosPerSecond;  // connect + write + read, per request
   std::size_t body_limit = 64 * 1024 * 1024;
+  // HTTPS when set (make_client_tls): every new connection does a TLS handshake, verifying the
+  // server's certificate against the CA and the target's host or IP address.
+  tls_context tls;
 };
 
 using client_callback = std::function<void(boost::system::error_code, client_response&&)>;
@@ -72,6 +76,8 @@ class client_connection {
   bool busy() const;
   void close();
   std::uint64_t connections_opened() const;
+  // TLS handshakes completed on this connection's sockets (0 without TLS).
+  std::uint64_t tls_handshakes() const;
   // Wire bytes read on this connection so far, every response included.
   std::uint64_t bytes_received() const;
 
@@ -82,8 +88,10 @@ class client_connection {
 
 // Blocking request on a private io_context, for setup and control. Returns an error code
 // (timeout, refused, ...) or the response.
+// With `tls`, over HTTPS.
 boost::system::error_code fetch(const host_port& target, const client_request& req,
-                                client_response& out, nanos timeout = 5 * kNanosPerSecond);
+                                client_response& out, nanos timeout = 5 * kNanosPerSecond,
+                                tls_context tls = nullptr);
 
 // "Connection refused", "timed out", ... for messages.
 std::string describe(const boost::system::error_code& ec);

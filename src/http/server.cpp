@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "http/endpoint.hpp"
+#include "http/tls_stream.hpp"
 #include "http/websocket.hpp"
 
 namespace net = boost::asio;
@@ -48,7 +49,8 @@ void fail(beast::error_code ec, const char* what) {
   // Peers closing and timeouts are ordinary on a benchmark server; report only surprises.
   if (ec == net::error::operation_aborted || ec == beast::error::timeout ||
       ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-      ec == bhttp::error::end_of_stream || ec == net::error::eof) {
+      ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+      ec == net::ssl::error::stream_truncated) {  // a TLS peer that closed without close_notify
     return;
   }
   std::cerr << "hookbench: http server " << what << ": " << ec.message() << "\n";
@@ -56,6 +58,9 @@ void fail(beast::error_code ec, const char* what) {
 
 // A write that makes no progress for this long means a peer that stopped reading.
 constexpr std::chrono::seconds kWriteTimeout(30);
+// A TLS handshake that has not finished by then: a peer that connected and said nothing, or
+// spoke plain HTTP and waits for an answer.
+constexpr std::chrono::seconds kHandshakeTimeout(10);
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
@@ -73,6 +78,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   net::steady_timer backoff;  // after an accept error (e.g. out of descriptors): no busy loop
   bool stopped = false;
   std::size_t sessions = 0;  // open connections
+  std::uint64_t tls_handshakes = 0, tls_handshake_failures = 0;
 
   impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
       : ioc(io),
@@ -146,7 +152,7 @@ struct chunked_stream final : stream_reply {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<server::impl> owner)
-      : stream_(std::move(socket)),
+      : stream_(std::move(socket), owner->options.tls.get()),
         owner_(std::move(owner)),
         slot_(std::make_shared<session_slot>(owner_)) {}
 
@@ -155,7 +161,11 @@ class session : public std::enable_shared_from_this<session> {
     stream_.socket().set_option(tcp::no_delay(true), ec);
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_address_ = peer.address().to_string();
-    do_read();
+    if (!stream_.is_tls()) return do_read();
+    stream_.expires_after(kHandshakeTimeout);
+    stream_.tls().async_handshake(
+        net::ssl::stream_base::server,
+        beast::bind_front_handler(&session::on_handshake, shared_from_this()));
   }
 
   // The responder's side. `exchange` names the request its handler was given; anything aimed
@@ -250,6 +260,17 @@ class session : public std::enable_shared_from_this<session> {
     peer_closed_ = nullptr;
   }
 
+  // A failed handshake is the peer's doing (plain HTTP, a CA that does not trust us): counted,
+  // not printed.
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      ++owner_->tls_handshake_failures;
+      return close();
+    }
+    ++owner_->tls_handshakes;
+    do_read();
+  }
+
   void do_read() {
     phase_ = phase::reading;
     parser_.emplace();
@@ -340,7 +361,7 @@ class session : public std::enable_shared_from_this<session> {
   // the observer hears of the exchange when the WebSocket is over.
   void hand_over() {
     auto up = std::move(upgrade_);
-    detail::ws_accept(stream_.release_socket(), up->req, owner_->options.server_name,
+    detail::ws_accept(std::move(stream_), up->req, owner_->options.server_name,
                       std::move(up->handlers),
                       [owner = owner_, slot = std::exchange(slot_, nullptr), at = received_ns_,
                        path = path_](unsigned status, std::uint64_t in, std::uint64_t out) {
@@ -457,6 +478,12 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void observe(std::size_t bytes_out, unsigned status) {
+    if (stream_.is_tls()) {
+      // What went on the wire: TLS records, the handshake with the connection's first exchange.
+      const auto wire = stream_.take_wire_bytes();
+      bytes_in_ = wire.in;
+      bytes_out = wire.out;
+    }
     if (owner_->observer) {
       owner_->observer(exchange{received_ns_, bytes_in_, bytes_out, status, path_});
     }
@@ -470,7 +497,7 @@ class session : public std::enable_shared_from_this<session> {
     slot_.reset();
   }
 
-  beast::tcp_stream stream_;
+  tls_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
@@ -597,6 +624,10 @@ void server::stop() {
 }
 
 std::size_t server::sessions() const { return impl_->sessions; }
+
+std::uint64_t server::tls_handshakes() const { return impl_->tls_handshakes; }
+
+std::uint64_t server::tls_handshake_failures() const { return impl_->tls_handshake_failures; }
 
 std::uint16_t server::port() const {
   beast::error_code ec;

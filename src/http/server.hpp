@@ -10,6 +10,7 @@
 
 #include "core/parse.hpp"
 #include "http/message.hpp"
+#include "http/tls.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -90,6 +91,9 @@ struct server_options {
   std::size_t header_limit = 16 * 1024;
   nanos idle_timeout = 120 * kNanosPerSecond;
   std::string server_name = "hookbench";
+  // HTTPS when set: each connection does the TLS handshake first (bounded by 10 s), then the
+  // same HTTP; streamed responses and WebSockets run over TLS too.
+  tls_context tls;
 };
 
 class server {
@@ -107,6 +111,10 @@ class server {
   // Connections open right now: parked, streaming, WebSocket and idle keep-alive ones
   // included. Read it on the io thread.
   std::size_t sessions() const;
+  // TLS handshakes completed, and failed (a plain-HTTP peer, an untrusted certificate, a
+  // timeout), since start. Read them on the io thread.
+  std::uint64_t tls_handshakes() const;
+  std::uint64_t tls_handshake_failures() const;
 
   struct impl;  // Beast state, defined in server.cpp (public so its sessions can name it)
 

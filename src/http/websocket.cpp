@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "http/endpoint.hpp"
+#include "http/tls_stream.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -43,8 +44,8 @@ std::uint64_t head_bytes(const websocket::response_type& res) {
 
 class ws_session final : public ws_connection, public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(tcp::socket&& socket, ws_handlers h, bool client)
-      : ws_(std::move(socket)), handlers_(std::move(h)), client_(client) {}
+  ws_session(detail::tls_stream&& stream, ws_handlers h, bool client, tls_context tls = nullptr)
+      : tls_(std::move(tls)), ws_(std::move(stream)), handlers_(std::move(h)), client_(client) {}
 
   bool send(std::string text) override {
     if (!open_) return false;
@@ -162,7 +163,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
     if (handlers.on_close) handlers.on_close();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  tls_context tls_;  // the client's, held while its stream uses it
+  websocket::stream<detail::tls_stream> ws_;
   beast::flat_buffer buffer_;
   ws_handlers handlers_;
   const bool client_;
@@ -178,13 +180,14 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool finished_ = false;
 };
 
-// The client's way to an open socket: resolve (names only), connect, then hand the socket to a
-// ws_session for the handshake.
+// The client's way to an open connection: resolve (names only), connect, the TLS handshake
+// (wss), then hand the stream to a ws_session for the WebSocket handshake.
 class ws_connector : public std::enable_shared_from_this<ws_connector> {
  public:
   ws_connector(net::io_context& ioc, host_port to, std::string target, header_list headers,
-               ws_handlers h, nanos timeout)
-      : stream_(ioc),
+               ws_handlers h, nanos timeout, tls_context tls)
+      : tls_(std::move(tls)),
+        stream_(ioc, tls_.get()),
         resolver_(ioc),
         to_(std::move(to)),
         target_(std::move(target)),
@@ -210,16 +213,30 @@ class ws_connector : public std::enable_shared_from_this<ws_connector> {
 
   void connect(const tcp::endpoint& endpoint) {
     stream_.expires_after(std::chrono::nanoseconds(timeout_));
-    stream_.async_connect(endpoint,
-                          beast::bind_front_handler(&ws_connector::on_connect, shared_from_this()));
+    stream_.tcp().async_connect(
+        endpoint, beast::bind_front_handler(&ws_connector::on_connect, shared_from_this()));
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail();
     stream_.socket().set_option(tcp::no_delay(true), ec);
+    if (!stream_.is_tls()) return upgrade();
+    stream_.verify_peer_name(to_.host);
+    stream_.tls().async_handshake(
+        net::ssl::stream_base::client,
+        beast::bind_front_handler(&ws_connector::on_tls_handshake, shared_from_this()));
+  }
+
+  void on_tls_handshake(beast::error_code ec) {
+    if (ec) return fail();
+    upgrade();
+  }
+
+  void upgrade() {
     // The WebSocket has timeouts of its own; the handshake gets what is left of ours.
+    stream_.expires_never();
     const nanos left = std::max<nanos>(timeout_ - (now_ns() - started_ns_), kNanosPerMilli);
-    std::make_shared<ws_session>(stream_.release_socket(), std::move(handlers_), true)
+    std::make_shared<ws_session>(std::move(stream_), std::move(handlers_), true, tls_)
         ->handshake(to_, target_, std::move(headers_), left);
   }
 
@@ -227,7 +244,8 @@ class ws_connector : public std::enable_shared_from_this<ws_connector> {
     if (handlers_.on_close) handlers_.on_close();
   }
 
-  beast::tcp_stream stream_;
+  tls_context tls_;  // held while the stream uses it
+  detail::tls_stream stream_;
   tcp::resolver resolver_;
   host_port to_;
   std::string target_;
@@ -240,17 +258,17 @@ class ws_connector : public std::enable_shared_from_this<ws_connector> {
 }  // namespace
 
 void ws_connect(net::io_context& ioc, host_port to, std::string target, header_list headers,
-                ws_handlers h, nanos timeout) {
+                ws_handlers h, nanos timeout, tls_context tls) {
   std::make_shared<ws_connector>(ioc, std::move(to), std::move(target), std::move(headers),
-                                 std::move(h), timeout)
+                                 std::move(h), timeout, std::move(tls))
       ->run();
 }
 
 namespace detail {
 
-void ws_accept(tcp::socket socket, const request& upgrade, std::string server_name, ws_handlers h,
+void ws_accept(tls_stream&& stream, const request& upgrade, std::string server_name, ws_handlers h,
                ws_end_fn on_end) {
-  std::make_shared<ws_session>(std::move(socket), std::move(h), false)
+  std::make_shared<ws_session>(std::move(stream), std::move(h), false)
       ->accept(upgrade, std::move(server_name), std::move(on_end));
 }
 

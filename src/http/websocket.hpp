@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/parse.hpp"
 #include "http/message.hpp"
+#include "http/tls.hpp"
 
 namespace hookbench::http {
 
@@ -41,19 +42,24 @@ struct ws_handlers {
 };
 
 // Connects to `to` and asks to upgrade `target`, with `headers` added to the request; then
-// runs the handlers on the io thread. `timeout` bounds the connect and the handshake together.
+// runs the handlers on the io thread. `timeout` bounds the connect and the handshakes together.
+// With `tls`, a wss:// connection: the server's certificate is verified against it and must
+// name `to.host`.
 void ws_connect(boost::asio::io_context& ioc, host_port to, std::string target, header_list headers,
-                ws_handlers h, nanos timeout);
+                ws_handlers h, nanos timeout, tls_context tls = nullptr);
 
 namespace detail {
+
+class tls_stream;  // http/tls_stream.hpp
 
 // Once, when a server-side WebSocket is over: the handshake's status (101, or the refusal) and
 // the bytes in and out, the upgrade request and the handshake included.
 using ws_end_fn = std::function<void(unsigned status, std::uint64_t in, std::uint64_t out)>;
 
-// The server side, once the HTTP server has read `upgrade` (a WebSocket upgrade) from `socket`.
-void ws_accept(boost::asio::ip::tcp::socket socket, const request& upgrade, std::string server_name,
-               ws_handlers h, ws_end_fn on_end);
+// The server side, once the HTTP server has read `upgrade` (a WebSocket upgrade) from `stream`
+// (plain or, after its handshake, TLS).
+void ws_accept(tls_stream&& stream, const request& upgrade, std::string server_name, ws_handlers h,
+               ws_end_fn on_end);
 
 }  // namespace detail
 }  // namespace hookbench::http

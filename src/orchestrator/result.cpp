@@ -290,6 +290,23 @@ json build_result(const json& config, const json& environment, const json& produ
       {"model", model},
   };
   if (consumer.contains("clock")) metrics["clock"] = consumer.at("clock");
+  if (config.value("tls", false)) {
+    // Counted by each server for the whole run (control and probe connections included): the
+    // producer's API (pulls), the consumer's receiver (webhook POSTs).
+    const auto producer_hs = producer.value("tls_handshakes", std::uint64_t{0});
+    const auto consumer_hs = traffic.value("tls_handshakes", std::uint64_t{0});
+    const json webhooks = producer.value("webhooks", json::object());
+    metrics["tls"] = {
+        {"handshakes", producer_hs + consumer_hs},
+        {"handshakes_producer", producer_hs},
+        {"handshakes_consumer", consumer_hs},
+        {"handshake_failures", producer.value("tls_handshake_failures", std::uint64_t{0}) +
+                                   traffic.value("tls_handshake_failures", std::uint64_t{0})},
+        {"webhook_handshakes", webhooks.value("tls_handshakes", std::uint64_t{0})},
+        {"webhook_connections_opened", webhooks.value("connections_opened", std::uint64_t{0})},
+        {"handshakes_per_event",
+         per_event(static_cast<double>(producer_hs + consumer_hs), delivered)}};
+  }
   if (!consumer.value("window_mismatch", std::string()).empty()) {
     metrics["window_mismatch"] = consumer.at("window_mismatch");
   }

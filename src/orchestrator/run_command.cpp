@@ -134,6 +134,10 @@ int run_main(int argc, char** argv) {
            })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
+      .add_switch("--tls",
+                  "HTTPS everywhere: a CA and a certificate made for the run (removed\n"
+                  "                            after it); both sides verify their peer",
+                  [&] { cfg.tls = true; })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
   add_stack_option(p, cfg.consumer_stack);
   add_signature_option(p, cfg.signature, true);
@@ -142,6 +146,10 @@ int run_main(int argc, char** argv) {
   if (!p.parse(argc, argv)) return 0;
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
+  }
+  if (cfg.tls && cfg.consumer_stack != "beast") {
+    throw usage_error("--tls: the " + cfg.consumer_stack +
+                      " consumer stack has no TLS support; use --consumer-stack beast");
   }
   const bool all = cfg.mode == "all";
   // --mode all: every registered mode in turn, each with the flags that apply to it.

@@ -8,11 +8,13 @@
 #include <optional>
 
 #include "http/client.hpp"
+#include "http/tls.hpp"
 #include "measure/environment.hpp"
 #include "measure/trace.hpp"
 #include "orchestrator/attacker.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
+#include "security/tls.hpp"
 #include "security/token.hpp"
 
 namespace hookbench {
@@ -37,6 +39,7 @@ nlohmann::json run_config::to_json(bool pull) const {
             {"retention", retention},
             {"timer", spin_timer ? "spin" : "sleep"},
             {"transport", "http"},
+            {"tls", tls},
             {"consumer_stack", consumer_stack},
             {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
@@ -76,13 +79,13 @@ json read_json_line(child_process& child, const char* expected_event, nanos dead
 }
 
 json control(const host_port& producer, const std::string& token, const char* method,
-             const char* target) {
+             const char* target, const http::tls_context& tls) {
   http::client_response res;
   http::client_request req;
   req.method = method;
   req.target = target;
   http::add_bearer(req.headers, token);
-  auto ec = http::fetch(producer, req, res, 10 * kNanosPerSecond);
+  auto ec = http::fetch(producer, req, res, 10 * kNanosPerSecond, tls);
   if (ec) throw run_failure(std::string("producer ") + target + ": " + http::describe(ec));
   if (res.status != 200) {
     throw run_failure(std::string("producer ") + target + ": HTTP " + std::to_string(res.status) +
@@ -153,6 +156,28 @@ json run_once(const run_config& cfg) {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     serve_args.insert(serve_args.end(), {"--trace", trace_parts[0]});
   }
+  // --tls: the run's CA and the leaf both sides serve (it names 127.0.0.1), in a private
+  // directory that goes when the run does.
+  struct remove_dir {
+    std::string dir;
+    ~remove_dir() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } tls_dir;
+  security::tls_files tls_files;
+  http::tls_context tls;
+  if (cfg.tls) {
+    try {
+      tls_dir.dir = security::make_temp_dir("hookbench-run-tls-");
+      tls_files = security::generate_run_certificates(tls_dir.dir);
+      tls = http::make_client_tls(tls_files.ca_file);
+    } catch (const std::exception& e) {
+      throw run_failure(e.what());
+    }
+    serve_args.insert(serve_args.end(), {"--tls-cert", tls_files.cert_file, "--tls-key",
+                                         tls_files.key_file, "--tls-ca", tls_files.ca_file});
+  }
   const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
   const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
   // Fresh tokens per run, handed to the children in their environment.
@@ -164,19 +189,20 @@ json run_once(const run_config& cfg) {
   auto ready = read_json_line(producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
   const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
 
-  std::vector<std::string> client_args = {"client",
-                                          "--producer",
-                                          "http://" + producer_addr.to_string(),
-                                          "--mode",
-                                          cfg.mode,
-                                          "--subscribers",
-                                          std::to_string(cfg.subscribers),
-                                          "--drain",
-                                          std::to_string(drain / kNanosPerMicro) + "us",
-                                          "--consumer-stack",
-                                          cfg.consumer_stack,
-                                          "--signature",
-                                          std::string(security::to_string(cfg.signature))};
+  std::vector<std::string> client_args = {
+      "client",
+      "--producer",
+      (cfg.tls ? "https://" : "http://") + producer_addr.to_string(),
+      "--mode",
+      cfg.mode,
+      "--subscribers",
+      std::to_string(cfg.subscribers),
+      "--drain",
+      std::to_string(drain / kNanosPerMicro) + "us",
+      "--consumer-stack",
+      cfg.consumer_stack,
+      "--signature",
+      std::string(security::to_string(cfg.signature))};
   if (info.pull) {
     client_args.insert(client_args.end(),
                        {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",
@@ -205,13 +231,20 @@ json run_once(const run_config& cfg) {
     client_args.insert(client_args.end(),
                        {"--tap", tap_path, "--tap-every", std::to_string(every)});
   }
+  if (cfg.tls) {
+    client_args.insert(client_args.end(), {"--tls-ca", tls_files.ca_file});
+    if (cfg.mode.starts_with("webhook")) {
+      client_args.insert(client_args.end(),
+                         {"--tls-cert", tls_files.cert_file, "--tls-key", tls_files.key_file});
+    }
+  }
   child_process client("consumer", client_args, pin_c, {"HOOKBENCH_TOKEN=" + api_token});
   const json client_ready = read_json_line(
       client, "ready",
       now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
       "become ready");
 
-  control(producer_addr, control_token, "POST", "/control/start");
+  control(producer_addr, control_token, "POST", "/control/start", tls);
   const nanos started = now_ns();
   const nanos window_end = started + cfg.warmup + cfg.duration;
   std::unique_ptr<attacker> attack;
@@ -271,9 +304,9 @@ json run_once(const run_config& cfg) {
     }
   }
   if (tty && !cfg.quiet) std::cerr << "\r\033[K";
-  json producer_report = control(producer_addr, control_token, "GET", "/control/report");
+  json producer_report = control(producer_addr, control_token, "GET", "/control/report", tls);
   try {
-    control(producer_addr, control_token, "POST", "/control/shutdown");
+    control(producer_addr, control_token, "POST", "/control/shutdown", tls);
   } catch (const run_failure&) {
     // The report is in hand; a failed shutdown only means we stop it by signal below.
   }

@@ -44,6 +44,7 @@ struct run_config {
   std::string trace;        // --trace FILE: record the run's timeline (measure/trace.hpp)
   bool spin_timer = false;  // --timer spin: the generator spins to each scheduled time
   double attack = 0;  // --attack F: a third party POSTs F x rate bad deliveries (attacker.hpp)
+  bool tls = false;   // --tls: HTTPS with a CA and certificate generated for the run
 
   nlohmann::json to_json(bool pull) const;
 };

@@ -144,6 +144,7 @@ point_plan trace_plan(const scenario& sc, const sweep_point& tp) {
 int sweep_main(int argc, char** argv) {
   std::string scenario_path, out_dir;
   bool resume = false, overwrite = false, quiet = false, dry_run = false, find_max = false;
+  bool tls = false;
   capacity_options capacity;
   // The scenario file is the one positional argument; the rest are options.
   std::vector<char*> rest;
@@ -178,6 +179,8 @@ int sweep_main(int argc, char** argv) {
                   [&] { quiet = true; })
       .add_switch("--dry-run", "print each point's window and the estimated time; run nothing",
                   [&] { dry_run = true; })
+      .add_switch("--tls", "every run over HTTPS, as run --tls (recorded as config.tls)",
+                  [&] { tls = true; })
       .add_section("Capacity search:")
       .add_switch(
           "--find-max-rate",
@@ -203,6 +206,7 @@ int sweep_main(int argc, char** argv) {
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
   }
+  if (tls && find_max) throw usage_error("--tls: not with --find-max-rate (its probes are plain)");
   if (scenario_path.empty()) {
     throw usage_error("SCENARIO.json: required (e.g. hookbench sweep bench/scenarios/quick.json)");
   }
@@ -383,7 +387,9 @@ int sweep_main(int argc, char** argv) {
     const double estimate = estimate_point_s(sc, pt, plan);
     std::string row;
     try {
-      json result = run_once(make_run_config(sc, pt, plan));
+      run_config cfg = make_run_config(sc, pt, plan);
+      cfg.tls = tls;
+      json result = run_once(cfg);
       const std::string rel = "runs/" + id + ".json";
       result["sweep"] = {{"scenario", sc.name},
                          {"run_id", id},
@@ -445,6 +451,7 @@ int sweep_main(int argc, char** argv) {
       run_config cfg = make_run_config(sc, tp, pl);
       const fs::path part = dir / ("trace." + tp.mode + ".part");
       cfg.trace = part.string();
+      cfg.tls = tls;
       try {
         run_once(cfg);
         merged << read_all(part);

@@ -34,7 +34,8 @@ nlohmann::json producer_config::to_json() const {
           {"auth",
            {{"api_tokens", access.tokens.empty() ? 1 : access.tokens.size()},
             {"allow_hosts", access.allow_hosts},
-            {"max_subscriptions", access.max_subscriptions}}}};
+            {"max_subscriptions", access.max_subscriptions}}},
+          {"tls", !tls_cert.empty()}};
 }
 
 producer::producer(boost::asio::io_context& ioc, producer_config config)
@@ -49,8 +50,10 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
                  }),
       server_(
           ioc, config_.listen,
-          http::server_options{config_.body_limit, 16 * 1024, 120 * kNanosPerSecond,
-                               "hookbench-producer"},
+          http::server_options{
+              config_.body_limit, 16 * 1024, 120 * kNanosPerSecond, "hookbench-producer",
+              config_.tls_cert.empty() ? nullptr
+                                       : http::make_server_tls(config_.tls_cert, config_.tls_key)},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
@@ -60,6 +63,7 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<trace_recorder>(generator_.window());
   }
+  if (!config_.tls_ca.empty()) config_.webhooks.tls = http::make_client_tls(config_.tls_ca);
   const delivery_context ctx{ioc_,         log_,    generator_.window(), generator_.plan(),
                              trace_.get(), &access_};
   deliveries_.push_back(std::make_unique<poll_endpoint>(ctx, config_.polls));
@@ -220,6 +224,9 @@ nlohmann::json producer::report() {
       {"queue_depth_end",
        queue_depth_taken_ ? nlohmann::json(queue_depth_end_) : nlohmann::json(nullptr)},
       {"rss_bytes", {{"window_start", rss_start_}, {"window_end", rss_end_}, {"max", rss_max_}}},
+      // Whole run: handshakes of clients of this API (the webhook POSTs' are in "webhooks").
+      {"tls_handshakes", server_.tls_handshakes()},
+      {"tls_handshake_failures", server_.tls_handshake_failures()},
   };
   for (const auto& d : deliveries_) j[std::string(d->name())] = d->report();
   return j;

@@ -43,6 +43,8 @@ struct producer_config {
   bool autostart = false;
   std::string trace_path;  // --trace: write this side's trace part at /control/report
   access_options access;   // tokens, allowed webhook hosts, subscriptions per token
+  // --tls-cert/--tls-key: serve HTTPS with them. --tls-ca: verify https:// webhook targets.
+  std::string tls_cert, tls_key, tls_ca;
 
   nlohmann::json to_json() const;
 };

@@ -4,17 +4,20 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "core/cli.hpp"
 #include "producer/producer.hpp"
+#include "security/tls.hpp"
 
 namespace hookbench {
 
 int serve_main(int argc, char** argv) {
   producer_config cfg;
   bool quiet = false;
+  bool tls = false;
   nanos clock_shift = 0;
   option_parser p(
       "hookbench serve",
@@ -123,6 +126,19 @@ int serve_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.access.max_subscriptions = static_cast<std::size_t>(parse_int(v, 1, 1'000'000));
            })
+      .add_switch("--tls",
+                  "serve HTTPS with a CA and certificate generated for this run (in a\n"
+                  "                            temporary directory, removed on exit); the ready\n"
+                  "                            line names the CA file clients should trust",
+                  [&] { tls = true; })
+      .add("--tls-cert", "FILE", "serve HTTPS with this PEM certificate (with --tls-key)", "",
+           [&](std::string_view v) { cfg.tls_cert = std::string(v); })
+      .add("--tls-key", "FILE", "the PEM private key of --tls-cert", "",
+           [&](std::string_view v) { cfg.tls_key = std::string(v); })
+      .add("--tls-ca", "FILE",
+           "CA to verify https:// webhook receivers against (default with --tls:\n"
+           "                            the generated CA)",
+           "", [&](std::string_view v) { cfg.tls_ca = std::string(v); })
       .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
                   [&] { quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
@@ -152,17 +168,44 @@ int serve_main(int argc, char** argv) {
       cfg.access.control_token = parse_token(env);
     }
   }
+  if (cfg.tls_cert.empty() != cfg.tls_key.empty())
+    throw usage_error("--tls-cert and --tls-key: give both or neither");
+  if (tls && !cfg.tls_cert.empty())
+    throw usage_error("--tls: generates its own certificate; not with --tls-cert/--tls-key");
+  std::string tls_dir, generated_ca;  // --tls: this run's certificates, removed on exit
+  if (tls) {
+    try {
+      tls_dir = security::make_temp_dir("hookbench-serve-tls-");
+      const auto files = security::generate_run_certificates(tls_dir);
+      cfg.tls_cert = files.cert_file;
+      cfg.tls_key = files.key_file;
+      generated_ca = files.ca_file;
+      if (cfg.tls_ca.empty()) cfg.tls_ca = files.ca_file;
+    } catch (const std::exception& e) {
+      std::cerr << "hookbench serve: " << e.what() << "\n";
+      return kExitFailure;
+    }
+  }
+  struct remove_dir {
+    std::string dir;
+    ~remove_dir() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{tls_dir};
   // Before anything reads the clock, so that every time of this process is on the shifted one.
   set_test_clock_shift(clock_shift);
 
   boost::asio::io_context ioc(1);
-  producer prod(ioc, cfg);
+  std::unique_ptr<producer> owned;
   try {
-    prod.start();
+    owned = std::make_unique<producer>(ioc, cfg);  // loads the TLS files
+    owned->start();
   } catch (const std::exception& e) {
     std::cerr << "hookbench serve: " << e.what() << "\n";
     return kExitFailure;
   }
+  producer& prod = *owned;
   prod.on_shutdown = [&] { ioc.stop(); };
   // The idle baseline comes before readiness, so nobody is talking to us yet.
   if (!cfg.autostart) prod.measure_idle(250 * kNanosPerMilli);
@@ -170,21 +213,24 @@ int serve_main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) ioc.stop();
   });
-  std::cout << nlohmann::json{{"event", "ready"},
-                              {"role", "producer"},
-                              {"port", prod.port()},
-                              {"pid", getpid()},
-                              {"token", prod.access().tokens().front()},
-                              {"control_token", prod.access().control_token()}}
-                   .dump()
-            << std::endl;
+  nlohmann::json ready{{"event", "ready"},
+                       {"role", "producer"},
+                       {"port", prod.port()},
+                       {"pid", getpid()},
+                       {"token", prod.access().tokens().front()},
+                       {"control_token", prod.access().control_token()}};
+  if (!cfg.tls_cert.empty()) {
+    ready["tls"] = true;
+    if (tls) ready["ca_file"] = generated_ca;
+  }
+  std::cout << ready.dump() << std::endl;
   const std::string shift_note =
       clock_shift == 0
           ? ""
           : std::string(", clock shifted by ") + (clock_shift < 0 ? "-" : "+") +
                 format_duration(clock_shift < 0 ? -clock_shift : clock_shift) + " (testing)";
   if (!quiet)
-    std::cerr << "hookbench serve: listening on "
+    std::cerr << "hookbench serve: listening on " << (cfg.tls_cert.empty() ? "" : "https://")
               << host_port{cfg.listen.host, prod.port()}.to_string()
               << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)")
               << shift_note << "\n";

@@ -155,6 +155,11 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
   }
   try {
     auto parsed = parse_http_url(url->get<std::string>());
+    if (parsed.tls && !options_.tls) {
+      return http::json_error(400,
+                              "https:// webhook URL, but this producer has no CA to verify "
+                              "it (serve --tls-ca FILE or --tls)");
+    }
     std::string owner;
     if (ctx_.access) {
       if (auto why = ctx_.access->check_target(parsed.address, req.remote_address); !why.empty()) {
@@ -289,6 +294,7 @@ void webhook_dispatcher::pump(subscriber& s) {
       co.keep_alive = options_.connections == connection_policy::keepalive;
       co.timeout = options_.timeout;
       co.body_limit = 64 * 1024;
+      if (s.url.tls) co.tls = options_.tls;
       s.pool.push_back(std::make_unique<http::client_connection>(ctx_.ioc, s.url.address, co));
       idle = s.pool.back().get();
     }
@@ -306,11 +312,13 @@ void webhook_dispatcher::pump(subscriber& s) {
     const bool counted = ctx_.counts(seq);
     ++stats_.posts_total;
     const std::uint64_t opened_before = idle->connections_opened();
+    const std::uint64_t handshakes_before = idle->tls_handshakes();
     const std::size_t body_bytes = req.body.size();
-    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before, started, body_bytes,
-                                      events, event_bytes](boost::system::error_code ec,
-                                                           http::client_response&& r) {
+    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before, handshakes_before,
+                                      started, body_bytes, events, event_bytes](
+                                         boost::system::error_code ec, http::client_response&& r) {
       stats_.connections_opened += idle->connections_opened() - opened_before;
+      stats_.tls_handshakes += idle->tls_handshakes() - handshakes_before;
       if (counted) {
         stats_.window.add(r.bytes_sent, r.bytes_received);
         if (r.bytes_sent > 0) {
@@ -390,6 +398,7 @@ nlohmann::json webhook_dispatcher::report() const {
           {"signed_posts", d.signed_posts},
           {"signing_us_per_post",
            d.signed_posts > 0 ? to_us(d.signing_ns) / static_cast<double>(d.signed_posts) : 0.0},
+          {"tls_handshakes", d.tls_handshakes},
           {"pending", pending()},
           {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,

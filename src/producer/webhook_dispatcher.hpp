@@ -36,6 +36,7 @@ struct dispatcher_options {
   // hmac: v1 with each subscription's secret; ed25519: v1a with the producer's key pair
   // (generated per process); none: no signature headers.
   security::signature_scheme signature = security::signature_scheme::hmac;
+  http::tls_context tls;  // verifies https:// receivers; null: they are refused
 };
 
 struct dispatcher_stats {
@@ -51,7 +52,8 @@ struct dispatcher_stats {
   std::uint64_t deleted = 0;    // subscriptions deleted by their owner
   std::uint64_t cancelled = 0;  // deliveries still queued for them then: counted, not sent
   std::uint64_t signed_posts = 0;
-  nanos signing_ns = 0;  // time spent signing them (the producer's io thread)
+  nanos signing_ns = 0;              // time spent signing them (the producer's io thread)
+  std::uint64_t tls_handshakes = 0;  // with https:// receivers, whole run
 };
 
 // Batching, asked per subscription: events wait until `window` after the batch's first, or until

@@ -101,11 +101,18 @@ TEST(parse_http_url, splits_address_and_target) {
   EXPECT_EQ(v.address.port, 9000);
   EXPECT_EQ(v.target, "/hook/3?x=1");
   EXPECT_EQ(v.to_string(), "http://[::1]:9000/hook/3?x=1");
+  EXPECT_FALSE(v.tls);
+
+  auto w = parse_http_url("https://127.0.0.1:8443/hook/0");
+  EXPECT_TRUE(w.tls);
+  EXPECT_EQ(w.address.port, 8443);
+  EXPECT_EQ(w.target, "/hook/0");
+  EXPECT_EQ(w.to_string(), "https://127.0.0.1:8443/hook/0");
 }
 
 TEST(parse_http_url, rejects_other_schemes_and_missing_ports) {
-  for (const char* bad : {"https://127.0.0.1:443/", "127.0.0.1:80", "http://", "http://host/",
-                          "ftp://h:21", "HTTP//h:1", "http://h:99999/"}) {
+  for (const char* bad : {"127.0.0.1:80", "http://", "http://host/", "https://host/", "ftp://h:21",
+                          "HTTP//h:1", "http://h:99999/", "httpss://h:1"}) {
     EXPECT_NE(usage_message([&] { parse_http_url(bad); }), "<no usage_error>")
         << "accepted '" << bad << "'";
   }
