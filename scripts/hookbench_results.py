@@ -840,7 +840,8 @@ def attack_of(result):
                                   if _num(n) is not None}
     total = _num(a.get("total"))
     return {"rate": _num(a.get("rate")), "sent": sent, "answers": answers,
-            "accepted": int(_num(a.get("accepted")) or 0), "failed": int(_num(a.get("failed")) or 0),
+            "accepted": int(_num(a.get("accepted")) or 0),
+            "failed": int(_num(a.get("failed")) or 0),
             "captured": _num(a.get("captured")),
             "total": int(total) if total is not None else sum(sent.values())}
 

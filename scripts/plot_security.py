@@ -39,7 +39,9 @@ BYTES_COLOUR = plot_micro.AREA_COLOURS[2]
 SCHEME_COLOURS = {"hmac": plot_micro.AREA_COLOURS[0], "ed25519": plot_micro.AREA_COLOURS[1]}
 SCHEME_NAMES = {"hmac": "HMAC-SHA256", "ed25519": "ed25519"}
 ACCEPTED_COLOUR = plot.SATURATED_COLOUR  # an accepted attack request: the one bad outcome
-REJECTED_COLOURS = ("#55a868", "#8172b3", "#64b5cd", "#937860", "#ccb974", "#8c8c8c", "#da8bc3")
+REJECTED_COLOURS = ("#8172b3", "#64b5cd", "#937860", "#ccb974", "#8c8c8c", "#da8bc3")
+REASON_COLOUR = plot_micro.AREA_COLOURS[0]
+DELIVERED_COLOUR = plot_micro.AREA_COLOURS[2]
 UNANSWERED_COLOUR = "0.75"
 MISSING_TEXT = "not measured"
 
@@ -249,6 +251,12 @@ def chart_attack(sec):
     for i, k in enumerate(kinds):
         ax_kind.annotate(f"sent {t['sent'].get(k, 0)}", (i, max(t["sent"].get(k, 0), bottoms[i])),
                          xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+        accepted = sum(n for s, n in t["answers"].get(k, {}).items() if s.startswith("2"))
+        if accepted:
+            ax_kind.annotate(f"{accepted} ACCEPTED", (i, accepted), xytext=(0, 4),
+                             textcoords="offset points", ha="center", fontsize=9,
+                             fontweight="bold", color=ACCEPTED_COLOUR,
+                             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
     ax_kind.set_ylabel(f"attack requests (sum over {plural(t['runs'], 'run')})")
     ax_kind.set_title("answers by attack kind")
     top = max([t["sent"].get(k, 0) for k in kinds] + bottoms + [1])
@@ -256,7 +264,7 @@ def chart_attack(sec):
     reasons = [r for r in hr.REJECT_REASONS if r in t["rejected"]] + \
         sorted(r for r in t["rejected"] if r not in hr.REJECT_REASONS)
     if reasons:
-        ax_reason.barh(reasons, [t["rejected"][r] for r in reasons], color=REJECTED_COLOURS[0],
+        ax_reason.barh(reasons, [t["rejected"][r] for r in reasons], color=REASON_COLOUR,
                        gid="rejected")
         for y, r in enumerate(reasons):
             ax_reason.annotate(str(t["rejected"][r]), (t["rejected"][r], y), xytext=(3, 0),
@@ -267,10 +275,10 @@ def chart_attack(sec):
         ax_reason.text(0.5, 0.5, "the receiver reported\nno rejection reasons", ha="center",
                        va="center", transform=ax_reason.transAxes, color="0.45")
         ax_reason.set_yticks([])
+        ax_reason.set_xticks([])
     ax_reason.set_title("rejected by the receiver, by reason")
     ax_reason.set_xlabel("requests")
-    real = [("expected", t["expected"], "0.6"), ("delivered", t["delivered"],
-                                                 plot_micro.AREA_COLOURS[2])]
+    real = [("expected", t["expected"], "0.6"), ("delivered", t["delivered"], DELIVERED_COLOUR)]
     ax_real.bar([n for n, _, _ in real], [v for _, v, _ in real],
                 color=[c for _, _, c in real], gid="real")
     for i, (_, v, _) in enumerate(real):
@@ -280,8 +288,7 @@ def chart_attack(sec):
     ax_real.set_ylim(0, max(t["expected"], t["delivered"], 1) * 1.12)
     total = sum(t["sent"].values())
     verdict = (f"ACCEPTED {t['accepted']} of {total} attack requests"
-               if t["accepted"] else f"all {total} attack requests answered or refused, none "
-               "accepted")
+               if t["accepted"] else f"none of the {total} attack requests accepted")
     plot.titled(fig, title, f"{setting(sec)}; {verdict}; {plural(t['lost'], 'real event')} "
                 "lost")
     plot.bottom_legend(leg, [ax_kind])

@@ -1259,7 +1259,8 @@ def section_security(doc, sec, charts, captions):
     windows = sorted({r["config"].get("duration_s") for r in sec.all_results()
                       if isinstance((r.get("config") or {}).get("duration_s"), (int, float))})
     counts = sorted({len(v) for v in sec.runs.values()})
-    doc.p(f"Measured by `scripts/security.sh` in `{os.path.join(os.path.basename(os.path.normpath(sec.folder)), hr.SECURITY_DIR)}`: "
+    shown = os.path.join(os.path.basename(os.path.normpath(sec.folder)), hr.SECURITY_DIR)
+    doc.p(f"Measured by `scripts/security.sh` in `{shown}`: "
           f"webhook mode at {fmt_list(rates) if rates else 'an unknown rate'} events/s"
           + (f", a {fmt_range(windows, ' s')} window" if windows else "")
           + f", {fmt_range(counts)} runs per configuration (seeds 1..k) on {where}. Figures are "
@@ -1454,8 +1455,9 @@ def micro_section(doc, sec, charts, captions):
             items.append(f"Svix's claim that symmetric signatures are about {claim}× faster to "
                          f"{op}: not measured (no HMAC and ed25519 {op} at a common payload).")
             continue
+        ratio = fmt_ratio_range([r for _, r in ratios])
         items.append(f"Svix's claim that symmetric signatures are about {claim}× faster to {op} "
-                     f"than asymmetric ones: here ed25519 took {fmt_ratio_range([r for _, r in ratios])} "
+                     f"than asymmetric ones: here ed25519 took {ratio} "
                      f"HMAC's time to {op} (payloads {fmt_list(sizes_of(ratios))} bytes), so the "
                      f"claim {claim_verdict(op, ratios)} (counting a ratio within "
                      f"{fmt(CLAIM_FACTOR)}× of the claim as agreeing).")

@@ -112,15 +112,19 @@ done
 
 if [ -x "$micro" ]; then
   echo "security.sh: microbenchmarks matching '$micro_filter' -> $out/micro.json" >&2
+  status=0
   "$micro" --benchmark_filter="$micro_filter" --benchmark_repetitions=3 \
-    --benchmark_report_aggregates_only=true --benchmark_format=json >"$out/micro.json.tmp" ||
-    die "$micro --benchmark_filter='$micro_filter' failed"
+    --benchmark_report_aggregates_only=true --benchmark_format=json \
+    >"$out/micro.json.tmp" 2>"$out/micro.stderr.tmp" || status=$?
   if grep -q '"name"' "$out/micro.json.tmp"; then
+    [ "$status" = 0 ] || die "$micro --benchmark_filter='$micro_filter' failed (exit $status): $(head -c 300 "$out/micro.stderr.tmp")"
     mv "$out/micro.json.tmp" "$out/micro.json"
+  elif [ "$status" = 0 ] || grep -q "Failed to match" "$out/micro.stderr.tmp"; then
+    echo "security.sh: note: no microbenchmark matches '$micro_filter' (HOOKBENCH_MICRO_FILTER): no micro.json" >&2
   else
-    rm -f "$out/micro.json.tmp"
-    echo "security.sh: note: no microbenchmark matches '$micro_filter': no micro.json" >&2
+    die "$micro --benchmark_filter='$micro_filter' failed (exit $status): $(head -c 300 "$out/micro.stderr.tmp")"
   fi
+  rm -f "$out/micro.json.tmp" "$out/micro.stderr.tmp"
 else
   echo "security.sh: note: $micro not built: no micro.json (cmake --build build/release --target hookbench_micro)" >&2
 fi
