@@ -1304,7 +1304,11 @@ def section_security(doc, sec, charts, captions):
     tls = ["hmac", "tls-keepalive", "plain-new", "tls-new"]
     have, missing = config_text(sec, tls)
     if not any(c.startswith("tls") for c in have):
-        doc.p("Not measured: no TLS runs in this folder (`hookbench run --tls`).")
+        doc.p("Not measured: no TLS runs in this folder (`hookbench run --tls`)."
+              + (" Measured without TLS, for that comparison:"
+                 if "plain-new" in have else ""))
+        if "plain-new" in have:
+            cost_table(doc, sec, ["plain-new"])
     else:
         cost_table(doc, sec, tls, handshakes=True)
         items = []
