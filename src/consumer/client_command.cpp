@@ -103,6 +103,9 @@ int client_main(int argc, char** argv) {
     if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) cfg.token = parse_token(env);
   }
   const mode_info* info = find_mode(cfg.mode);
+  if (p.given("--tap") && (info->producer_side != "webhooks" || cfg.stack != "beast")) {
+    throw usage_error("--tap: only for the webhook modes on the beast consumer stack");
+  }
   check_tuning_options(p, cfg.mode);
   check_consumer_stack(cfg.stack, *info);
   if (info->pull && (p.given("--listen") || p.given("--advertise"))) {

@@ -1,11 +1,22 @@
 // The webhook receiver and its registration with the producer.
 #include "consumer/webhook_mode.hpp"
 
+#include <time.h>
+
 #include <stdexcept>
 
 #include "http/client.hpp"
 
 namespace hookbench {
+namespace {
+
+nanos thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<nanos>(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
+}
+
+}  // namespace
 
 webhook_mode::webhook_mode(mode_context& ctx, bool batch)
     : ctx_(ctx),
@@ -24,6 +35,10 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
       signatures_(ctx.config.signature) {}
 
 void webhook_mode::setup() {
+  if (!ctx_.config.tap_path.empty()) {
+    tap_ = std::make_unique<std::ofstream>(ctx_.config.tap_path, std::ios::app);
+    if (!*tap_) throw std::runtime_error("--tap: cannot open " + ctx_.config.tap_path);
+  }
   server_.start();
   const auto& cfg = ctx_.config;
   host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
@@ -75,8 +90,11 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     return reply(std::move(r));
   }
   // Unsigned, forged, stale or replayed: refused before anything is parsed or recorded.
+  const nanos cpu_before = thread_cpu_ns();
   if (auto verdict = signatures_.check(k, req); verdict != security::reject_reason::accepted) {
-    return reply(signature_rejection(verdict));
+    reply(signature_rejection(verdict));
+    reject_cpu_ns_ += thread_cpu_ns() - cpu_before;
+    return;
   }
   // One event, or a batch {"events":[...],"next":SEQ} (webhook-batch).
   std::string error;
@@ -111,10 +129,23 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     }
   }
   ++received_;
+  if (tap_) tap(req);
   if (ctx_.config.tuning.ack == "json") {
     return reply(http::response(200, "{\"received\":" + std::to_string(stamps.size()) + "}"));
   }
   reply(http::response(204));
+}
+
+void webhook_mode::tap(const http::request& req) {
+  if (accepted_posts_++ % ctx_.config.tap_every != 0) return;
+  *tap_ << nlohmann::json{{"path", req.target},
+                          {"webhook-id", req.header("webhook-id")},
+                          {"webhook-timestamp", req.header("webhook-timestamp")},
+                          {"webhook-signature", req.header("webhook-signature")},
+                          {"body", req.body}}
+               .dump()
+        << std::endl;  // flushed: the observer reads it while the run goes on
+  ++tapped_;
 }
 
 bool webhook_mode::record(std::size_t k, const event_stamp& stamp, nanos at) {
@@ -151,6 +182,8 @@ nlohmann::json webhook_mode::stats() const {
           {"rejected", rejected},
           {"signature", security::to_string(signatures_.scheme())},
           {"rejected_by_reason", signatures_.rejected_by_reason()},
+          {"reject_cpu_us", to_us(reject_cpu_ns_)},
+          {"tapped", tapped_},
           {"tls_handshakes", server_.tls_handshakes()},
           {"tls_handshake_failures", server_.tls_handshake_failures()}};
 }

@@ -2,6 +2,7 @@
 // (POST /subscriptions {"url": ".../hook/K"}); the producer pushes every event to every URL.
 #pragma once
 
+#include <fstream>
 #include <map>
 #include <memory>
 
@@ -29,6 +30,8 @@ class webhook_mode : public delivery_mode {
   void handle(http::request&& req, http::reply_fn reply);
   // Records one delivered event; false when its id is outside the producer's range.
   bool record(std::size_t k, const event_stamp& stamp, nanos at);
+  // --tap: one in tap_every accepted POSTs, as it arrived, to the tap file.
+  void tap(const http::request& req);
 
   mode_context& ctx_;
   bool batch_;
@@ -41,6 +44,11 @@ class webhook_mode : public delivery_mode {
   std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0, out_of_range_ = 0;
   std::uint64_t outside_window_ = 0, before_window_ = 0;
   std::map<unsigned, std::uint64_t> rejected_;
+  // CPU of this thread spent on POSTs refused for their signature (verify + answer).
+  nanos reject_cpu_ns_ = 0;
+  std::uint64_t accepted_posts_ = 0;  // signature-checked and recorded: what --tap samples
+  std::unique_ptr<std::ofstream> tap_;
+  std::uint64_t tapped_ = 0;
 };
 
 }  // namespace hookbench

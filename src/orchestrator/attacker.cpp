@@ -52,8 +52,9 @@ nlohmann::json attacker::stop() {
   for (const auto& [kind, by_status] : answers_) {
     for (const auto& [status, n] : by_status) answers[kind][std::to_string(status)] = n;
   }
-  return {{"rate", config_.rate},  {"sent", sent},      {"answers", answers},
-          {"accepted", accepted_}, {"failed", failed_}, {"captured", captured_.size()}};
+  return {{"rate", config_.rate},        {"sent", sent},      {"answers", answers},
+          {"accepted", accepted_},       {"failed", failed_}, {"failures", failures_},
+          {"captured", captured_.size()}};
 }
 
 // New complete lines of the tap file since the last read.
@@ -118,6 +119,7 @@ void attacker::send_one(const std::string& kind) {
   const auto ec = http::fetch(config_.receiver, req, res, config_.request_timeout);
   if (ec) {
     ++failed_;
+    ++failures_[http::describe(ec)];
     return;
   }
   ++answers_[k][res.status];

@@ -47,7 +47,8 @@ class attacker {
   void start();
   // Stops (at once if the window has not ended) and returns what was sent and answered:
   // {"rate", "sent": {kind: n}, "answers": {kind: {status: n}}, "accepted": n (2xx answers:
-  // must be 0 for a signed receiver), "failed": n (no answer), "captured": n}.
+  // must be 0 for a signed receiver), "failed": n (no answer), "failures": {why: n},
+  // "captured": n}.
   nlohmann::json stop();
 
  private:
@@ -67,6 +68,7 @@ class attacker {
   std::map<std::string, std::uint64_t> sent_;
   std::map<std::string, std::map<unsigned, std::uint64_t>> answers_;
   std::uint64_t accepted_ = 0, failed_ = 0, forged_ids_ = 0;
+  std::map<std::string, std::uint64_t> failures_;  // why requests got no answer
 };
 
 // The run's "attack" block: what the attacker sent and was answered, beside what the receiver

@@ -174,11 +174,11 @@ int run_main(int argc, char** argv) {
                             cfg.mode);
       }
     }
-    if (cfg.attack > 0 && info.producer_side != "webhooks") {
+    if (cfg.attack > 0 && (info.producer_side != "webhooks" || cfg.consumer_stack != "beast")) {
       throw usage_error(
-          "--attack: needs a webhook receiver (--mode webhook or webhook-batch), "
-          "not --mode " +
-          cfg.mode);
+          "--attack: needs hookbench's own webhook receiver (--mode webhook or webhook-batch, "
+          "--consumer-stack beast), not --mode " +
+          cfg.mode + " on " + cfg.consumer_stack);
     }
     modes.push_back(&info);
   }
