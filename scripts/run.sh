@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
-# (every delivery mode across event rates, 2 repeats per point, about 13 minutes), draws the
+# (every delivery mode across event rates, 2 repeats per point, about 13 minutes), the security
+# runs (signed, unsigned, TLS, under attack: about 3 minutes), draws the
 # charts and writes the report.
 #   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
 #   HOOKBENCH_FIND_MAX_RATE=1                     also search each mode's highest sustained rate
 #                                                 (DIR/max_rate.json, a few minutes more)
+#   HOOKBENCH_SECURITY=0                          skip the security runs (signing, TLS, attack:
+#                                                 DIR/security/, about 3 minutes; scripts/security.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -19,6 +22,10 @@ else
 fi
 if [ "${HOOKBENCH_FIND_MAX_RATE:-0}" = "1" ]; then
   build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out" --find-max-rate
+fi
+if [ "${HOOKBENCH_SECURITY:-1}" = "1" ]; then
+  ./scripts/security.sh "$out"
+  /usr/bin/python3 scripts/plot_security.py "$out"
 fi
 /usr/bin/python3 scripts/report.py "$out"
 echo "run.sh: runs $out/runs.csv, charts $out/charts/, report $out/REPORT.md and $out/REPORT.html"
