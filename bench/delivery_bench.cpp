@@ -140,6 +140,7 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
   cc.subscribers = 1;
   cc.listen = {"127.0.0.1", 0};
   cc.request_timeout = bench::kRequestTimeout;
+  cc.token = kBenchToken;
   // Unsigned: this dispatcher is not the producer the receiver registered with, so it does not
   // hold the subscription's secret. sign_bench.cpp measures signing and verifying on their own.
   cc.signature = security::signature_scheme::none;
