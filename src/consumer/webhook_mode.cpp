@@ -12,7 +12,7 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
       batch_(batch),
       server_(
           ctx.ioc, ctx.config.listen,
-          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver"},
+          http::server_options{.body_limit = 1024 * 1024, .server_name = "hookbench-receiver"},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
