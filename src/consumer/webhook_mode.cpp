@@ -70,17 +70,11 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     r.headers.emplace_back("Allow", "POST");
     return reply(std::move(r));
   }
-  // One event, or a batch {"events":[...],"next":SEQ} (webhook-batch).
   std::string error;
-  std::vector<event_stamp> stamps;
-  if (req.body.starts_with("{\"events\"")) {
-    if (auto b = parse_batch_json(req.body, error)) stamps = std::move(b->events);
-  } else if (auto one = parse_event_json(req.body, error)) {
-    stamps.push_back(*one);
-  }
-  if (!error.empty() || stamps.empty()) {
+  const std::vector<event_stamp> stamps = parse_delivery_json(req.body, error);
+  if (!error.empty()) {
     ++malformed_;
-    return reply(http::json_error(400, error.empty() ? "a batch with no events" : error));
+    return reply(http::json_error(400, error));
   }
   // An id the producer can never generate: the whole POST is refused, counted, and nothing of
   // it is stored or delivered.
