@@ -6,7 +6,9 @@ function(hookbench_set_warnings target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
   if(HOOKBENCH_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    # No recovery: a UBSan report aborts the process, so a test that meets one fails.
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+                                             -fno-sanitize-recover=all -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()

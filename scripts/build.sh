@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures and builds one preset (default: release). Usage: scripts/build.sh [release|debug|asan]
+# Configures and builds one preset (default: release). Usage: scripts/build.sh [release|debug|asan|fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"

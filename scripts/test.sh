@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs every test (GoogleTest and
-# the Python script tests, all registered with ctest).
-#   scripts/test.sh            Release build, all tests
-#   HOOKBENCH_ASAN=1 scripts/test.sh   also the AddressSanitizer+UBSan build
+# the Python script tests, all registered with ctest, and a bounded run of each libFuzzer target).
+#   scripts/test.sh            Release build, all tests; the fuzzers (preset fuzz, clang-14)
+#   HOOKBENCH_ASAN=1 scripts/test.sh   also every test on the AddressSanitizer+UBSan build (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/check_format.sh
 ./scripts/build.sh release
+./scripts/build.sh fuzz
+ctest --preset fuzz -j2 --timeout 600
 if [ "${HOOKBENCH_ASAN:-0}" = "1" ]; then
   ./scripts/build.sh asan
   ctest --preset asan -j2 --timeout 600

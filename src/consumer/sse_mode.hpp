@@ -10,33 +10,10 @@
 #include <vector>
 
 #include "consumer/delivery_mode.hpp"
+#include "consumer/sse_parser.hpp"
 #include "http/client.hpp"
 
 namespace hookbench {
-
-// An incremental text/event-stream parser (the WHATWG "event stream interpretation"): feed it
-// bytes as they come, get each dispatched message. Lines end in LF, CR or CRLF.
-class sse_parser {
- public:
-  struct message {
-    std::string id, event, data;
-  };
-  // Calls on_message for each complete message, on_comment for each comment line, on_retry for
-  // each valid retry field (ms).
-  template <class OnMessage, class OnComment, class OnRetry>
-  void feed(std::string_view bytes, OnMessage&& on_message, OnComment&& on_comment,
-            OnRetry&& on_retry);
-  std::size_t buffered() const { return line_.size(); }
-
- private:
-  template <class OnMessage, class OnComment, class OnRetry>
-  void line(std::string_view l, OnMessage& on_message, OnComment& on_comment, OnRetry& on_retry);
-
-  std::string line_;
-  bool after_cr_ = false;
-  message current_;
-  bool has_data_ = false;
-};
 
 class sse_mode : public delivery_mode {
  public:
@@ -63,56 +40,5 @@ class sse_mode : public delivery_mode {
   std::uint64_t messages_ = 0, heartbeats_ = 0, reconnects_ = 0, gaps_ = 0, failed_ = 0;
   std::uint64_t malformed_ = 0;
 };
-
-// --- sse_parser, header-only for its callbacks ---------------------------------------------------
-
-template <class OnMessage, class OnComment, class OnRetry>
-void sse_parser::feed(std::string_view bytes, OnMessage&& on_message, OnComment&& on_comment,
-                      OnRetry&& on_retry) {
-  for (char c : bytes) {
-    if (after_cr_ && c == '\n') {  // the LF of a CRLF
-      after_cr_ = false;
-      continue;
-    }
-    after_cr_ = c == '\r';
-    if (c == '\r' || c == '\n') {
-      line(line_, on_message, on_comment, on_retry);
-      line_.clear();
-    } else {
-      line_ += c;
-    }
-  }
-}
-
-template <class OnMessage, class OnComment, class OnRetry>
-void sse_parser::line(std::string_view l, OnMessage& on_message, OnComment& on_comment,
-                      OnRetry& on_retry) {
-  if (l.empty()) {  // dispatch
-    if (has_data_) on_message(current_);
-    current_.event.clear();
-    current_.data.clear();
-    has_data_ = false;  // the id persists, as the spec's last event ID does
-    return;
-  }
-  if (l.front() == ':') return on_comment(l.substr(1));
-  const auto colon = l.find(':');
-  std::string_view field = l.substr(0, colon), value;
-  if (colon != std::string_view::npos) {
-    value = l.substr(colon + 1);
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  }
-  if (field == "data") {
-    if (has_data_) current_.data += '\n';
-    current_.data += value;
-    has_data_ = true;
-  } else if (field == "id") {
-    if (value.find('\0') == std::string_view::npos) current_.id = std::string(value);
-  } else if (field == "event") {
-    current_.event = std::string(value);
-  } else if (field == "retry") {
-    std::uint64_t ms = 0;
-    if (try_parse_u64(value, ms)) on_retry(ms);
-  }
-}
 
 }  // namespace hookbench

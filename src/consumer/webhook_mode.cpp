@@ -23,8 +23,9 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
       batch_(batch),
       server_(
           ctx.ioc, ctx.config.listen,
-          http::server_options{1024 * 1024, 16 * 1024, 120 * kNanosPerSecond, "hookbench-receiver",
-                               ctx.config.tls_server},
+          http::server_options{.body_limit = 1024 * 1024,
+                               .server_name = "hookbench-receiver",
+                               .tls = ctx.config.tls_server},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
@@ -96,17 +97,11 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     reject_cpu_ns_ += thread_cpu_ns() - cpu_before;
     return;
   }
-  // One event, or a batch {"events":[...],"next":SEQ} (webhook-batch).
   std::string error;
-  std::vector<event_stamp> stamps;
-  if (req.body.starts_with("{\"events\"")) {
-    if (auto b = parse_batch_json(req.body, error)) stamps = std::move(b->events);
-  } else if (auto one = parse_event_json(req.body, error)) {
-    stamps.push_back(*one);
-  }
-  if (!error.empty() || stamps.empty()) {
+  const std::vector<event_stamp> stamps = parse_delivery_json(req.body, error);
+  if (!error.empty()) {
     ++malformed_;
-    return reply(http::json_error(400, error.empty() ? "a batch with no events" : error));
+    return reply(http::json_error(400, error));
   }
   // An id the producer can never generate: the whole POST is refused, counted, and nothing of
   // it is stored or delivered.

@@ -83,6 +83,17 @@ std::optional<event_stamp> parse_event_json(std::string_view body, std::string& 
   return stamp_from(j, error);
 }
 
+std::vector<event_stamp> parse_delivery_json(std::string_view body, std::string& error) {
+  std::vector<event_stamp> stamps;
+  if (body.starts_with("{\"events\"")) {
+    if (auto b = parse_batch_json(body, error)) stamps = std::move(b->events);
+  } else if (auto one = parse_event_json(body, error)) {
+    stamps.push_back(*one);
+  }
+  if (stamps.empty() && error.empty()) error = "a batch with no events";
+  return stamps;
+}
+
 seq_t oldest_retained(std::string_view body_410, seq_t cursor) {
   auto j = nlohmann::json::parse(body_410, nullptr, false);
   return j.is_object() && j.contains("oldest") && j["oldest"].is_number_unsigned()

@@ -44,6 +44,9 @@ struct event_batch {
   seq_t next = 0;
 };
 std::optional<event_batch> parse_batch_json(std::string_view body, std::string& error);
+// A webhook POST body: one event, or a batch {"events":[...],"next":SEQ} (webhook-batch). Empty
+// with `error` set when malformed, or when a batch holds no events.
+std::vector<event_stamp> parse_delivery_json(std::string_view body, std::string& error);
 // The oldest sequence number still retained, from a 410 answer to a poll whose cursor expired
 // ({"error":...,"oldest":SEQ}); cursor + 1 when the answer does not say.
 seq_t oldest_retained(std::string_view body_410, seq_t cursor);

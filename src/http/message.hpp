@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,11 +42,66 @@ struct response {
   bool close = false;  // ask the server to close after writing
 };
 
-inline response json_error(unsigned status, std::string message) {
+namespace detail {
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
+// nothing past U+10FFFF), or 0 when it is not one.
+inline std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+}  // namespace detail
+
+// Messages often quote what a client sent (a path, a method), which may be any bytes: control
+// characters are escaped and bytes that are not UTF-8 become U+FFFD, so the body is valid JSON.
+inline response json_error(unsigned status, std::string_view message) {
+  static constexpr char hex[] = "0123456789abcdef";
   std::string body = "{\"error\":\"";
-  for (char c : message) {
-    if (c == '"' || c == '\\') body += '\\';
-    body += c;
+  for (std::size_t i = 0; i < message.size();) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    if (c >= 0x80) {
+      const std::size_t n = detail::utf8_sequence(message, i);
+      if (n == 0) {
+        body += "\\ufffd";
+        ++i;
+      } else {
+        body.append(message.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      body += '\\';
+      body += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      body += "\\u00";
+      body += hex[c >> 4];
+      body += hex[c & 0xf];
+    } else {
+      body += static_cast<char>(c);
+    }
+    ++i;
   }
   body += "\"}";
   return response{status, std::move(body)};

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "http/endpoint.hpp"
+#include "http/request_parser.hpp"
 #include "http/tls_stream.hpp"
 #include "http/websocket.hpp"
 
@@ -25,23 +26,6 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace hookbench::http {
-
-std::string request::query(std::string_view name, std::string fallback) const {
-  auto q = target.find('?');
-  if (q == std::string::npos) return fallback;
-  std::string_view rest = std::string_view(target).substr(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    auto pair = rest.substr(0, amp);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
-  return fallback;
-}
 
 namespace {
 
@@ -77,8 +61,10 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   tcp::acceptor acceptor;
   net::steady_timer backoff;  // after an accept error (e.g. out of descriptors): no busy loop
   bool stopped = false;
-  std::size_t sessions = 0;  // open connections
   std::uint64_t tls_handshakes = 0, tls_handshake_failures = 0;
+  std::size_t sessions = 0;     // open connections
+  std::uint64_t refused = 0;    // closed at accept: max_connections were open
+  std::uint64_t timed_out = 0;  // requests begun but not complete within request_timeout
 
   impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
       : ioc(io),
@@ -233,7 +219,7 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   enum class phase {
-    reading,    // a request is being read (idle timeout)
+    reading,    // waiting for a request (idle timeout), then reading it (request timeout)
     parked,     // the handler holds the request
     replying,   // one complete response is being written
     streaming,  // a streamed response is open
@@ -274,9 +260,25 @@ class session : public std::enable_shared_from_this<session> {
   void do_read() {
     phase_ = phase::reading;
     parser_.emplace();
-    parser_->body_limit(owner_->options.body_limit);
-    parser_->header_limit(static_cast<std::uint32_t>(owner_->options.header_limit));
+    set_limits(*parser_, owner_->options.header_limit, owner_->options.body_limit);
+    // Two deadlines: the idle timeout bounds the wait for a request's first byte, the request
+    // timeout everything after it. Bytes of a pipelined request may be buffered already.
+    if (buffer_.size() > 0) return read_request();
     stream_.expires_after(std::chrono::nanoseconds(owner_->options.idle_timeout));
+    stream_.async_read_some(
+        buffer_.prepare(beast::read_size(buffer_, 4096)),
+        beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t bytes) {
+    if (ec == net::error::eof) return close();  // an idle keep-alive peer left
+    if (ec) return fail(ec, "read");
+    buffer_.commit(bytes);
+    read_request();
+  }
+
+  void read_request() {
+    stream_.expires_after(std::chrono::nanoseconds(owner_->options.request_timeout));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -284,6 +286,11 @@ class session : public std::enable_shared_from_this<session> {
   void on_read(beast::error_code ec, std::size_t bytes) {
     const nanos now = now_ns();
     if (ec == bhttp::error::end_of_stream) return close();
+    if (ec == beast::error::timeout) {
+      // The stream closed the socket: a slow client gets no answer, only its connection back.
+      ++owner_->timed_out;
+      return;
+    }
     if (ec == bhttp::error::body_limit) {
       return reject(
           now, bytes, 413,
@@ -295,25 +302,13 @@ class session : public std::enable_shared_from_this<session> {
     if (ec) return fail(ec, "read");
 
     auto msg = parser_->release();
-    request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.body = std::move(msg.body());
-    req.keep_alive = msg.keep_alive();
-    req.wire_bytes = bytes;
-    req.received_ns = now;
+    version_ = msg.version();
+    request req = to_request(std::move(msg), bytes, now);
     req.remote_address = peer_address_;
-    req.headers.reserve(8);
-    for (const auto& field : msg) {
-      const auto name = field.name_string();
-      req.headers.emplace_back(to_lower({name.data(), name.size()}), std::string(field.value()));
-    }
     received_ns_ = now;
     bytes_in_ = bytes;
     path_ = req.path();
     keep_alive_ = req.keep_alive;
-    version_ = msg.version();
-    req.websocket_upgrade = beast::websocket::is_upgrade(msg);
     upgrade_.reset();
     if (req.websocket_upgrade)
       upgrade_ = std::make_unique<pending_upgrade>(pending_upgrade{req, {}});
@@ -499,7 +494,7 @@ class session : public std::enable_shared_from_this<session> {
 
   tls_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<request_parser> parser_;
   bhttp::response<bhttp::string_body> res_;
   std::shared_ptr<server::impl> owner_;
   std::shared_ptr<session_slot> slot_;  // released when the connection closes
@@ -570,6 +565,12 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  if (sessions >= options.max_connections) {
+    ++refused;
+    beast::error_code ignored;
+    socket.close(ignored);
+    return do_accept();
+  }
   std::make_shared<detail::session>(std::move(socket), shared_from_this())->run();
   do_accept();
 }
@@ -628,6 +629,9 @@ std::size_t server::sessions() const { return impl_->sessions; }
 std::uint64_t server::tls_handshakes() const { return impl_->tls_handshakes; }
 
 std::uint64_t server::tls_handshake_failures() const { return impl_->tls_handshake_failures; }
+std::uint64_t server::refused_connections() const { return impl_->refused; }
+
+std::uint64_t server::timed_out_requests() const { return impl_->timed_out; }
 
 std::uint16_t server::port() const {
   beast::error_code ec;

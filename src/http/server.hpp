@@ -1,6 +1,7 @@
 // An asynchronous HTTP/1.1 server on Asio + Beast: one session per connection, keep-alive,
-// TCP_NODELAY, bounded header and body sizes, idle timeout. The handler gets a plain request
-// and a responder, which it may use later (a parked long-poll) on the server's thread.
+// TCP_NODELAY, bounded header and body sizes, idle timeout, a per-request read deadline and a
+// connection cap. The handler gets a plain request and a responder, which it may use later (a
+// parked long-poll) on the server's thread.
 #pragma once
 
 #include <cstdint>
@@ -89,11 +90,20 @@ using observer_fn = std::function<void(const exchange&)>;
 struct server_options {
   std::size_t body_limit = 64 * 1024;  // larger bodies get 413
   std::size_t header_limit = 16 * 1024;
+  // How long a keep-alive connection may wait for the first byte of its next request.
   nanos idle_timeout = 120 * kNanosPerSecond;
   std::string server_name = "hookbench";
   // HTTPS when set: each connection does the TLS handshake first (bounded by 10 s), then the
   // same HTTP; streamed responses and WebSockets run over TLS too.
   tls_context tls;
+  // Once a request's first byte has arrived, the whole request (head and body) must follow
+  // within this; otherwise the connection is closed without an answer (a slowloris client
+  // cannot hold it for the idle timeout). Counted in server::timed_out_requests().
+  nanos request_timeout = 10 * kNanosPerSecond;
+  // Open connections (idle, parked, streaming and WebSocket ones) at most. A connection
+  // accepted past the cap is closed at once, before a byte is read or written: answering
+  // a flood costs what the cap saves. Counted in server::refused_connections().
+  std::size_t max_connections = 50'000;
 };
 
 class server {
@@ -115,6 +125,10 @@ class server {
   // timeout), since start. Read them on the io thread.
   std::uint64_t tls_handshakes() const;
   std::uint64_t tls_handshake_failures() const;
+  // Connections closed at accept because max_connections were open (io thread).
+  std::uint64_t refused_connections() const;
+  // Requests whose first byte arrived but whose rest did not within request_timeout (io thread).
+  std::uint64_t timed_out_requests() const;
 
   struct impl;  // Beast state, defined in server.cpp (public so its sessions can name it)
 

@@ -78,6 +78,11 @@ child_process::child_process(std::string role, const std::vector<std::string>& a
   }
   if (pid_ == 0) {
     // Child: only async-signal-safe calls until exec.
+    // Its own process group: a terminal's Ctrl-C reaches the orchestrator alone, which then
+    // stops each child with one SIGTERM. A child that got the group's SIGINT too was signalled
+    // twice, and the second signal could kill it mid-exit (under ASan, while LeakSanitizer's
+    // helper task is running, which then outlives it).
+    setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     dup2(fds[1], STDOUT_FILENO);
@@ -92,12 +97,13 @@ child_process::child_process(std::string role, const std::vector<std::string>& a
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
+  setpgid(pid_, pid_);  // also here, so that no signal can reach it before the child did it
   close(fds[1]);
   out_fd_ = fds[0];
 }
 
 child_process::~child_process() {
-  terminate(kNanosPerSecond);
+  terminate();
   if (out_fd_ >= 0) close(out_fd_);
 }
 

@@ -1,6 +1,7 @@
 // A child hookbench process (serve or client) whose stdout carries JSON lines to the
-// orchestrator. It dies with the orchestrator (PR_SET_PDEATHSIG), may be pinned to a core, and
-// every wait on it is bounded.
+// orchestrator. It runs in its own process group (a Ctrl-C reaches the orchestrator, which
+// stops it with one SIGTERM), dies with the orchestrator (PR_SET_PDEATHSIG), may be pinned to a
+// core, and every wait on it is bounded.
 #pragma once
 
 #include <sys/types.h>
@@ -33,7 +34,7 @@ class child_process {
   wait_status read_line(std::string& line, nanos deadline_ns);
   // Waits for exit until the deadline; true if it exited.
   bool wait_exit(nanos deadline_ns);
-  // SIGTERM, then SIGKILL after `grace`; always reaps.
+  // One SIGTERM, then SIGKILL after `grace`; always reaps. The destructor does this.
   void terminate(nanos grace = 2 * kNanosPerSecond);
   bool running();
   // "exited with status 1", "killed by signal 9", "running".

@@ -51,9 +51,13 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
       server_(
           ioc, config_.listen,
           http::server_options{
-              config_.body_limit, 16 * 1024, 120 * kNanosPerSecond, "hookbench-producer",
-              config_.tls_cert.empty() ? nullptr
-                                       : http::make_server_tls(config_.tls_cert, config_.tls_key)},
+              .body_limit = config_.body_limit,
+              .server_name = "hookbench-producer",
+              .tls = config_.tls_cert.empty()
+                         ? nullptr
+                         : http::make_server_tls(config_.tls_cert, config_.tls_key),
+              .request_timeout = config_.request_timeout,
+              .max_connections = config_.max_connections},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
@@ -218,6 +222,9 @@ nlohmann::json producer::report() {
       {"requests", to_json(requests)},
       {"bytes", {{"sent", bytes.bytes_sent}, {"received", bytes.bytes_received}}},
       {"rejected", rejected},
+      // Hostile or broken clients the HTTP server turned away (http/server.hpp).
+      {"refused_connections", server_.refused_connections()},
+      {"timed_out_requests", server_.timed_out_requests()},
       {"cpu_s", cpu},
       {"cpu_measured", cpu_measured},
       {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},

@@ -38,6 +38,8 @@ struct producer_config {
   std::size_t retention = 100'000;  // events kept for pollers
   poll_options polls;
   std::size_t body_limit = 64 * 1024;
+  nanos request_timeout = 10 * kNanosPerSecond;  // http::server_options
+  std::size_t max_connections = 50'000;
   dispatcher_options webhooks;
   stream_options streams;
   bool autostart = false;

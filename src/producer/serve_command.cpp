@@ -68,6 +68,19 @@ int serve_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
            })
+      .add("--request-timeout", "DURATION",
+           "a request whose first byte has arrived must be complete within this,\n"
+           "                            or its connection is closed (slow clients)",
+           "10s",
+           [&](std::string_view v) {
+             cfg.request_timeout = parse_duration(v);
+             if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--max-connections", "N",
+           "open connections at most; past it a new one is closed at once", "50000",
+           [&](std::string_view v) {
+             cfg.max_connections = static_cast<std::size_t>(parse_int(v, 1, 10'000'000));
+           })
       .add("--webhook-connection", "POLICY", "keepalive (pooled) or new (a connection per POST)",
            "keepalive",
            [&](std::string_view v) { cfg.webhooks.connections = parse_connection_policy(v); })

@@ -51,6 +51,18 @@ webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options 
 
 webhook_dispatcher::~webhook_dispatcher() = default;
 
+namespace {
+
+// "application/json", any case, optionally with parameters ("; charset=utf-8").
+bool is_json_type(std::string_view type) {
+  const auto media = type.substr(0, type.find(';'));
+  const auto end = media.find_last_not_of(" \t");
+  return end != std::string_view::npos &&
+         http::to_lower(media.substr(0, end + 1)) == "application/json";
+}
+
+}  // namespace
+
 bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
   const std::string path = req.path();
   constexpr std::string_view kRoute = "/subscriptions";
@@ -123,6 +135,11 @@ http::response webhook_dispatcher::unsubscribe(const http::request& req, std::st
 }
 
 http::response webhook_dispatcher::subscribe(const http::request& req) {
+  // JSON only; a request that names no type is read as JSON too (curl -d sends a form type, so
+  // that one is refused with a reason rather than misread).
+  if (const auto type = req.header("content-type"); !type.empty() && !is_json_type(type)) {
+    return http::json_error(415, "POST /subscriptions takes application/json, got '" + type + "'");
+  }
   auto j = nlohmann::json::parse(req.body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
   auto url = j.find("url");

@@ -59,14 +59,25 @@ struct measuring_run {
   }
 
   // Both children were reaped by the orchestrator before it exited: their pids are gone (an
-  // orphan would now be our child, alive or a zombie).
+  // orphan would now be our child, alive or a zombie). Whatever is left is named, with its
+  // state, before it is killed and reaped.
   void expect_no_child_left() {
     for (const auto& c : children) {
       const auto still = read_proc_stat(c.pid);
-      EXPECT_FALSE(still) << "child " << c.pid << " outlived the run (state " << still->state
-                          << ", parent " << still->ppid << ")";
+      EXPECT_FALSE(still) << "the " << subcommand_of(c.pid) << " child " << c.pid
+                          << " outlived the run (state " << still->state << ", parent "
+                          << still->ppid << ")";
     }
-    EXPECT_EQ(reap_orphans(), 0u);
+    const auto orphans = children_of(getpid());
+    std::string found;
+    for (const auto& o : orphans) {
+      found += "\n  pid " + std::to_string(o.pid) + " (" + o.comm + " " + subcommand_of(o.pid) +
+               ") state " + std::string(1, o.state);
+    }
+    EXPECT_TRUE(orphans.empty()) << orphans.size() << " orphan(s) handed to the test:" << found
+                                 << "\nrun stderr:\n"
+                                 << run.err();
+    reap_orphans();
   }
 
   process run;

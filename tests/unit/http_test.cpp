@@ -368,6 +368,34 @@ TEST(http_json_error, escapes_quotes_and_backslashes) {
   EXPECT_EQ(j["error"], "no \"route\" for a\\b");
 }
 
+// Reasons quote what a client sent: control bytes are escaped, bytes that are not UTF-8 (a
+// stray continuation, an overlong form, a surrogate, a truncated sequence) become U+FFFD, and
+// well-formed UTF-8 passes unchanged; the body always parses.
+TEST(http_json_error, any_bytes_give_valid_json) {
+  const std::pair<std::string, std::string> cases[] = {
+      // 8 bytes: a, U+0001, b, LF, c, DEL, NUL, d (split literals end each hex escape).
+      {std::string("a\x01"
+                   "b\nc\x7f\0"
+                   "d",
+                   8),
+       std::string("a\x01"
+                   "b\nc\x7f\0"
+                   "d",
+                   8)},
+      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+      {"\x80x", "\xef\xbf\xbdx"},
+      {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+  };
+  for (const auto& [in, out] : cases) {
+    const auto j = nlohmann::json::parse(http::json_error(400, in).body, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << http::json_error(400, in).body;
+    EXPECT_EQ(j["error"].get<std::string>(), out);
+  }
+}
+
 // --- parked requests and streamed responses --------------------------------------------------
 
 // A server on a handler that each test supplies. The handlers, the observer and the state they
