@@ -24,50 +24,9 @@ constexpr int kWarmup = 20;
 const std::string kPingBody = "{\"ok\":true}";
 
 void http_beast_roundtrip(benchmark::State& state, bool keep_alive) {
-  bench::io_thread server_thread;
-  http::server srv(server_thread.ioc(), host_port{"127.0.0.1", 0}, http::server_options{},
-                   [](http::request&&, http::reply_fn reply) {
-                     reply({200, kPingBody});
-                   });
-  srv.start();  // listening on return; its accepts run on server_thread
-  server_thread.start();
-  bench::scope_exit stop([&] { server_thread.stop(); });
-
-  bench::net::io_context ioc;
   http::client_options options;
   options.keep_alive = keep_alive;
-  options.timeout = bench::kRequestTimeout;
-  http::client_connection conn(ioc, host_port{"127.0.0.1", srv.port()}, options);
-  auto exchange = [&](http::client_response& r) {
-    return bench::round_trip(ioc, conn, bench::get_request("/ping"), r);
-  };
-  for (int i = 0; i < kWarmup; ++i) {
-    http::client_response r;
-    if (auto ec = exchange(r); ec || r.status != 200) {
-      return state.SkipWithError(bench::failure("warm-up", ec, r).c_str());
-    }
-  }
-  const auto opened_before = conn.connections_opened();
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    http::client_response r;
-    auto ec = exchange(r);
-    if (ec || r.status != 200 || r.body != kPingBody) {
-      state.SkipWithError(bench::failure("GET /ping", ec, r).c_str());
-      break;
-    }
-    bytes += r.bytes_sent + r.bytes_received;
-  }
-  // The point of the pair is the connection policy: prove that it held.
-  const auto opened = conn.connections_opened() - opened_before;
-  const auto expected = keep_alive ? 0 : static_cast<std::uint64_t>(state.iterations());
-  if (!state.error_occurred() && opened != expected) {
-    state.SkipWithError(
-        ("opened " + std::to_string(opened) + " connections, expected " + std::to_string(expected))
-            .c_str());
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  bench::ping_round_trips(state, {}, options);
 }
 BENCHMARK_CAPTURE(http_beast_roundtrip, keepalive, true)
     ->UseRealTime()

@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "http/client.hpp"
+#include "http/server.hpp"
 
 namespace hookbench::bench {
 
@@ -76,5 +77,12 @@ bool retry_until(const std::function<bool()>& attempt, nanos timeout = kReadyTim
 // One line for SkipWithError: "what: HTTP 404 {...}" or "what: Connection refused".
 std::string failure(const std::string& what, const boost::system::error_code& ec,
                     const http::client_response& r);
+
+// GET /ping round trips from an http::client_connection to an http::server on its own thread,
+// with the given options (keep-alive or a new connection per request; TLS when both carry a
+// context). Checks that the connection policy held (and, over TLS, one handshake per new
+// connection) and reports the wire bytes of one exchange ("wire_bytes_per_exchange").
+void ping_round_trips(benchmark::State& state, http::server_options server,
+                      http::client_options client);
 
 }  // namespace hookbench::bench

@@ -23,9 +23,6 @@ namespace {
 using namespace hookbench;
 namespace bench = hookbench::bench;
 
-constexpr int kWarmup = 20;
-const std::string kPingBody = "{\"ok\":true}";
-
 // The certificates, made once for the whole executable and removed at exit.
 struct run_certificates {
   run_certificates()
@@ -55,54 +52,8 @@ void tls_roundtrip(benchmark::State& state, bool tls, bool keep_alive) {
   } catch (const std::exception& e) {
     return state.SkipWithError(e.what());
   }
-  bench::io_thread server_thread;
-  http::server srv(server_thread.ioc(), host_port{"127.0.0.1", 0}, server_options,
-                   [](http::request&&, http::reply_fn reply) {
-                     reply({200, kPingBody});
-                   });
-  srv.start();
-  server_thread.start();
-  bench::scope_exit stop([&] { server_thread.stop(); });
-
-  bench::net::io_context ioc;
   options.keep_alive = keep_alive;
-  options.timeout = bench::kRequestTimeout;
-  http::client_connection conn(ioc, host_port{"127.0.0.1", srv.port()}, options);
-  auto exchange = [&](http::client_response& r) {
-    return bench::round_trip(ioc, conn, bench::get_request("/ping"), r);
-  };
-  for (int i = 0; i < kWarmup; ++i) {
-    http::client_response r;
-    if (auto ec = exchange(r); ec || r.status != 200) {
-      return state.SkipWithError(bench::failure("warm-up", ec, r).c_str());
-    }
-  }
-  const auto opened_before = conn.connections_opened();
-  const auto handshakes_before = conn.tls_handshakes();
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    http::client_response r;
-    auto ec = exchange(r);
-    if (ec || r.status != 200 || r.body != kPingBody) {
-      state.SkipWithError(bench::failure("GET /ping", ec, r).c_str());
-      break;
-    }
-    bytes += r.bytes_sent + r.bytes_received;  // TLS records when encrypted
-  }
-  const auto opened = conn.connections_opened() - opened_before;
-  const auto handshakes = conn.tls_handshakes() - handshakes_before;
-  const auto expected = keep_alive ? 0 : static_cast<std::uint64_t>(state.iterations());
-  if (!state.error_occurred() && (opened != expected || handshakes != (tls ? expected : 0))) {
-    state.SkipWithError(("opened " + std::to_string(opened) + " connections with " +
-                         std::to_string(handshakes) + " handshakes, expected " +
-                         std::to_string(expected))
-                            .c_str());
-  }
-  state.counters["wire_bytes_per_exchange"] = benchmark::Counter(
-      static_cast<double>(bytes) /
-      static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1)));
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  bench::ping_round_trips(state, std::move(server_options), std::move(options));
 }
 BENCHMARK_CAPTURE(tls_roundtrip, keepalive_plain, false, true)
     ->UseRealTime()
