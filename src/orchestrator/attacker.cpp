@@ -116,7 +116,7 @@ void attacker::send_one(const std::string& kind) {
   }  // unsigned: no webhook-* header at all
   ++sent_[k];
   http::client_response res;
-  const auto ec = http::fetch(config_.receiver, req, res, config_.request_timeout);
+  const auto ec = http::fetch(config_.receiver, req, res, config_.request_timeout, config_.tls);
   if (ec) {
     ++failed_;
     ++failures_[http::describe(ec)];

@@ -22,6 +22,7 @@
 
 #include "core/clock.hpp"
 #include "core/parse.hpp"
+#include "http/tls.hpp"
 
 namespace hookbench {
 
@@ -32,6 +33,7 @@ struct attack_config {
   nanos start_ns = 0;    // attack from here (monotonic) ...
   nanos end_ns = 0;      // ... to here
   nanos request_timeout = 2 * kNanosPerSecond;
+  http::tls_context tls;  // run --tls: the receiver is HTTPS (the attacker trusts its CA too)
 };
 
 // The kinds, in the order they take turns.

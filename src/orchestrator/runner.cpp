@@ -253,6 +253,7 @@ json run_once(const run_config& cfg) {
     ac.rate = cfg.attack * cfg.rate;
     ac.receiver = {"127.0.0.1", client_ready.value("receiver_port", std::uint16_t{0})};
     ac.tap_path = tap_path;
+    ac.tls = tls;
     ac.start_ns = started + cfg.warmup;
     // It stops 50 ms before the window ends: the consumer may finish as soon as the last real
     // event is in, and a request to a receiver that has gone is no test of it.

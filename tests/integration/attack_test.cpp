@@ -72,6 +72,18 @@ TEST(attack, an_unsigned_receiver_takes_the_attackers_posts) {
   EXPECT_GT(r.result.at("sides").at("consumer").at("traffic").at("duplicates").get<int>(), 0);
 }
 
+TEST(attack, reaches_an_https_receiver_and_is_refused_there_too) {
+  const auto r = hookbench_run({"--mode", "webhook", "--rate", "100", "--duration", "2s",
+                                "--warmup", "500ms", "--attack", "0.3", "--tls"});
+  ASSERT_EQ(r.exit.code, 0) << r.err;
+  const auto& a = r.result.at("attack");
+  EXPECT_GT(at(a, "total"), 30u) << a.dump();
+  EXPECT_EQ(at(a, "failed"), 0u) << a.dump();  // every request got through TLS to an answer
+  EXPECT_EQ(at(a, "accepted"), 0u) << a.dump();
+  EXPECT_EQ(r.metrics().at("lost"), 0);
+  EXPECT_EQ(r.result.at("config").at("tls"), true);
+}
+
 TEST(attack, is_refused_where_there_is_no_receiver_of_ours) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--mode", "poll", "--attack", "0.2"},
