@@ -132,6 +132,13 @@ int run_main(int argc, char** argv) {
              cfg.attack = parse_non_negative_double(v);
              if (cfg.attack > 10) throw usage_error("at most 10 (ten attack requests per event)");
            })
+      .add("--fault", "KIND:AT:FOR[:P]",
+           "inject a fault AT into the window FOR this long (repeatable):\n"
+           "                            receiver-down, receiver-5xx[:P], "
+           "receiver-429[:RETRY_AFTER],\n"
+           "                            receiver-slow[:DELAY], consumer-down, link-cut,\n"
+           "                            producer-restart (e.g. receiver-down:1s:2s)",
+           "", [&](std::string_view v) { cfg.faults.push_back(parse_fault(v)); })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--tls",
@@ -147,6 +154,15 @@ int run_main(int argc, char** argv) {
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
   }
+  check_faults(cfg.faults);
+  for (const auto& f : cfg.faults) {
+    if (f.end() > cfg.duration) {
+      throw usage_error("--fault " + f.to_string() + ": ends at " + format_duration(f.end()) +
+                        ", after the " + format_duration(cfg.duration) +
+                        " window (--duration); a fault must end inside it");
+    }
+  }
+  check_fault_support(cfg);
   if (cfg.tls && cfg.consumer_stack != "beast") {
     throw usage_error("--tls: the " + cfg.consumer_stack +
                       " consumer stack has no TLS support; use --consumer-stack beast");

@@ -43,6 +43,10 @@ nlohmann::json run_config::to_json(bool pull) const {
             {"consumer_stack", consumer_stack},
             {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
+  if (!faults.empty()) {
+    j["faults"] = json::array();
+    for (const auto& f : faults) j["faults"].push_back(f.to_json());
+  }
   if (auto t = tuning.to_json(mode, interval); !t.empty()) j["tuning"] = t;
   if (pull) {
     j["interval_ms"] = to_ms(interval);
@@ -97,6 +101,13 @@ json control(const host_port& producer, const std::string& token, const char* me
 }
 
 }  // namespace
+
+void check_fault_support(const run_config& cfg) {
+  for (const auto& f : cfg.faults) {
+    throw usage_error("--fault " + f.to_string() + ": " + to_string(f.kind) +
+                      " is not carried out yet");
+  }
+}
 
 json run_once(const run_config& cfg) {
   const mode_info& info = *find_mode(cfg.mode);

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "consumer/delivery_mode.hpp"
 #include "core/clock.hpp"
+#include "core/fault.hpp"
 #include "producer/arrivals.hpp"
 #include "producer/webhook_dispatcher.hpp"
 
@@ -45,6 +46,7 @@ struct run_config {
   bool spin_timer = false;  // --timer spin: the generator spins to each scheduled time
   double attack = 0;  // --attack F: a third party POSTs F x rate bad deliveries (attacker.hpp)
   bool tls = false;   // --tls: HTTPS with a CA and certificate generated for the run
+  std::vector<fault_spec> faults;  // --fault KIND:AT:FOR[:PARAM] (core/fault.hpp)
 
   nlohmann::json to_json(bool pull) const;
 };
@@ -60,6 +62,10 @@ struct run_failure : std::runtime_error {
 // events by up to `longest_gap` (T for polling, mode_tuning::longest_gap) at least twice that
 // + 0.5 s, since the window's last events are fetched or sent up to that long after its end.
 nanos effective_drain(nanos drain, nanos longest_gap);
+
+// Throws usage_error for a fault this run cannot carry out (the kind needs a mode, a stack or a
+// part that the run lacks).
+void check_fault_support(const run_config& cfg);
 
 // Carries out one run and returns its validated result JSON. Throws run_failure.
 nlohmann::json run_once(const run_config& cfg);
