@@ -56,8 +56,8 @@ bool is_receiver_fault(fault_kind kind) {
 }
 
 std::string fault_spec::to_string() const {
-  std::string s = hookbench::to_string(kind) + ":" + format_duration(at) + ":" +
-                  format_duration(length);
+  std::string s =
+      hookbench::to_string(kind) + ":" + format_duration(at) + ":" + format_duration(length);
   if (kind == fault_kind::receiver_5xx) {
     nlohmann::json p = probability;
     s += ":" + p.dump();

@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -273,6 +275,17 @@ json run_once(const run_config& cfg) {
     attack->start();
   }
   const nanos deadline = window_end + drain + 30 * kNanosPerSecond;
+  // What the orchestrator itself does to the run at set times (--fault kinds it carries out),
+  // each at the window's start + its offset, in time order, from the wait loop below.
+  struct timed_action {
+    nanos at;
+    std::string what;
+    std::function<void()> act;
+  };
+  std::vector<timed_action> actions;
+  std::sort(actions.begin(), actions.end(),
+            [](const timed_action& a, const timed_action& b) { return a.at < b.at; });
+  std::size_t next_action = 0;
   say("warm-up " + format_duration(cfg.warmup) + ", measuring " + format_duration(cfg.duration) +
       " (" + cfg.mode + ", " + std::to_string(static_cast<long long>(cfg.rate)) + " events/s, " +
       std::to_string(cfg.subscribers) + " subscriber" + (cfg.subscribers > 1 ? "s" : "") + ")");
@@ -284,8 +297,13 @@ json run_once(const run_config& cfg) {
     if (!producer.running()) {
       throw run_failure("the producer " + producer.status_text() + " during the run");
     }
+    while (next_action < actions.size() && now_ns() >= actions[next_action].at) {
+      if (!cfg.quiet) say(actions[next_action].what);
+      actions[next_action++].act();
+    }
     std::string line;
-    const nanos wake = std::min(deadline, next_progress);
+    nanos wake = std::min(deadline, next_progress);
+    if (next_action < actions.size()) wake = std::min(wake, actions[next_action].at);
     switch (client.read_line(line, wake)) {
       case child_process::wait_status::ok: {
         auto j = json::parse(line, nullptr, false);
