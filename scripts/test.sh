@@ -3,7 +3,8 @@
 # the Python script tests, all registered with ctest, and a bounded run of each libFuzzer target).
 #   scripts/test.sh            Release build, all tests; the fuzzers (preset fuzz, clang-14)
 #   HOOKBENCH_ASAN=1 scripts/test.sh   also every test on the AddressSanitizer+UBSan build (CI;
-#                                      the Python tests then run on that build only)
+#                                      the Python tests then run on that build only; the
+#                                      microbenchmarks are built and smoke-tested on release only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
