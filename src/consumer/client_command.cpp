@@ -101,7 +101,8 @@ int client_main(int argc, char** argv) {
         "                            (429, Retry-After D whole seconds), receiver-slow:D (answer\n"
         "                            after D; its events count as received then). Faulted answers\n"
         "                            record nothing. The report's \"faults\" measures each one",
-        "", [&](std::string_view v) {
+        "",
+        [&](std::string_view v) {
           auto f = parse_fault(v);
           if (!is_receiver_fault(f.kind)) {
             throw usage_error(to_string(f.kind) +
@@ -114,10 +115,9 @@ int client_main(int argc, char** argv) {
            "(repeatable) a fault someone else carries out (run's consumer-down,\n"
            "                            link-cut, producer-restart): only measured in \"faults\"",
            "", [&](std::string_view v) { cfg.observed_faults.push_back(parse_fault(v)); })
-      .add("--seed", "N", "seed of the receiver-5xx draws", "1",
-           [&](std::string_view v) {
-             cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
-           });
+      .add("--seed", "N", "seed of the receiver-5xx draws", "1", [&](std::string_view v) {
+        cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+      });
   add_stack_option(p, cfg.stack);
   add_signature_option(p, cfg.signature);
   p.add_section("Mode knobs (used by the modes named):");
@@ -135,9 +135,10 @@ int client_main(int argc, char** argv) {
   check_tuning_options(p, cfg.mode);
   check_consumer_stack(cfg.stack, *info);
   if (!cfg.faults.empty() && (info->producer_side != "webhooks" || cfg.stack != "beast")) {
-    throw usage_error("--fault " + cfg.faults.front().to_string() +
-                      ": receiver faults need a webhook mode on the beast consumer stack, not --mode " +
-                      cfg.mode + " --consumer-stack " + cfg.stack);
+    throw usage_error(
+        "--fault " + cfg.faults.front().to_string() +
+        ": receiver faults need a webhook mode on the beast consumer stack, not --mode " +
+        cfg.mode + " --consumer-stack " + cfg.stack);
   }
   check_faults(cfg.faults);
   if (info->pull && (p.given("--listen") || p.given("--advertise"))) {

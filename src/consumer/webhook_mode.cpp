@@ -190,8 +190,8 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
   accept(k, std::move(stamps), req, std::move(reply));
 }
 
-void webhook_mode::accept(std::size_t k, std::vector<event_stamp> stamps,
-                          const http::request& req, http::reply_fn reply) {
+void webhook_mode::accept(std::size_t k, std::vector<event_stamp> stamps, const http::request& req,
+                          http::reply_fn reply) {
   const nanos at = now_ns();
   for (const auto& stamp : stamps) {
     if (!record(k, stamp, at)) {

@@ -2,9 +2,9 @@
 // (POST /subscriptions {"url": ".../hook/K"}); the producer pushes every event to every URL.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <map>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <random>
 

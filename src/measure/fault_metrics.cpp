@@ -108,7 +108,8 @@ nlohmann::json fault_metrics(const delivery_tracker& t, const measurement_window
   }
   json worst_ms = json::array();
   for (nanos w : worst) worst_ms.push_back(w == kUnknown ? json(nullptr) : json(to_ms(w)));
-  out["timeline"] = {{"bucket_ms", to_ms(bucket)}, {"delivered", count}, {"max_latency_ms", worst_ms}};
+  out["timeline"] = {
+      {"bucket_ms", to_ms(bucket)}, {"delivered", count}, {"max_latency_ms", worst_ms}};
   return out;
 }
 

@@ -29,29 +29,31 @@ nanos effective_drain(nanos drain, nanos longest_gap) {
 
 nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration) {
   for (const auto& f : faults) {
-    drain = std::max(drain, std::max<nanos>(f.end() - duration, 0) + f.delay + kFaultRecoveryMargin);
+    drain =
+        std::max(drain, std::max<nanos>(f.end() - duration, 0) + f.delay + kFaultRecoveryMargin);
   }
   return drain;
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
-  json j = {{"mode", mode},
-            {"rate", rate},
-            {"subscribers", subscribers},
-            {"duration_s", to_s(duration)},
-            {"warmup_s", to_s(warmup)},
-            {"drain_s", to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode, pull, interval)),
-                                         faults, duration))},
-            {"payload_bytes", payload},
-            {"seed", seed},
-            {"arrivals", to_string(arrivals)},
-            {"pin", pin},
-            {"retention", retention},
-            {"timer", spin_timer ? "spin" : "sleep"},
-            {"transport", "http"},
-            {"tls", tls},
-            {"consumer_stack", consumer_stack},
-            {"host", "127.0.0.1"}};
+  json j = {
+      {"mode", mode},
+      {"rate", rate},
+      {"subscribers", subscribers},
+      {"duration_s", to_s(duration)},
+      {"warmup_s", to_s(warmup)},
+      {"drain_s", to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode, pull, interval)),
+                                   faults, duration))},
+      {"payload_bytes", payload},
+      {"seed", seed},
+      {"arrivals", to_string(arrivals)},
+      {"pin", pin},
+      {"retention", retention},
+      {"timer", spin_timer ? "spin" : "sleep"},
+      {"transport", "http"},
+      {"tls", tls},
+      {"consumer_stack", consumer_stack},
+      {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
   if (!faults.empty()) {
     j["faults"] = json::array();
@@ -119,8 +121,10 @@ void check_fault_support(const run_config& cfg) {
     if (is_receiver_fault(f.kind)) {
       // Carried out by the consumer's own Beast webhook receiver (consumer/webhook_mode.cpp).
       if (!info || info->producer_side != "webhooks") {
-        throw usage_error(what + "a receiver fault needs a webhook mode (webhook, webhook-batch), "
-                                 "not --mode " + cfg.mode);
+        throw usage_error(what +
+                          "a receiver fault needs a webhook mode (webhook, webhook-batch), "
+                          "not --mode " +
+                          cfg.mode);
       }
       if (cfg.consumer_stack != "beast") {
         throw usage_error(what + "receiver faults run on the beast consumer stack only, not " +
@@ -253,7 +257,8 @@ json run_once(const run_config& cfg) {
     client_args.insert(client_args.end(),
                        {is_receiver_fault(f.kind) ? "--fault" : "--observe-fault", f.to_string()});
   }
-  if (!cfg.faults.empty()) client_args.insert(client_args.end(), {"--seed", std::to_string(cfg.seed)});
+  if (!cfg.faults.empty())
+    client_args.insert(client_args.end(), {"--seed", std::to_string(cfg.seed)});
   // --attack: the consumer samples accepted deliveries into a tap file for the attacker (about
   // one per attack request), a scratch file removed with the run.
   const std::string tap_path = cfg.attack > 0
@@ -322,7 +327,8 @@ json run_once(const run_config& cfg) {
   for (const auto& f : cfg.faults) {
     if (f.kind != fault_kind::consumer_down) continue;
     const nanos at = window_start + f.at;
-    actions.push_back({at, "consumer-down: SIGSTOP to the consumer", [&client] { client.suspend(); }});
+    actions.push_back(
+        {at, "consumer-down: SIGSTOP to the consumer", [&client] { client.suspend(); }});
     actions.push_back({at + f.length, "consumer-down over: SIGCONT to the consumer",
                        [&client] { client.resume(); }});
   }

@@ -290,30 +290,30 @@ std::vector<sweep_point> expand_points(const scenario& s) {
         for (auto payload : s.payload_bytes) {
           for (double t : intervals) {
             for (std::size_t ri = 0; ri < s.rates.size(); ++ri) {
-             for (const auto& fault : s.faults) {
-              const auto specs = parse_fault_list(fault);
-              if (find_mode(mode)->producer_side != "webhooks" &&
-                  std::any_of(specs.begin(), specs.end(),
-                              [](const fault_spec& f) { return is_receiver_fault(f.kind); })) {
-                continue;  // a receiver fault needs a webhook receiver
+              for (const auto& fault : s.faults) {
+                const auto specs = parse_fault_list(fault);
+                if (find_mode(mode)->producer_side != "webhooks" &&
+                    std::any_of(specs.begin(), specs.end(),
+                                [](const fault_spec& f) { return is_receiver_fault(f.kind); })) {
+                  continue;  // a receiver fault needs a webhook receiver
+                }
+                const double rate = s.rates[ri];
+                sweep_point p;
+                p.fault = fault;
+                p.mode = mode;
+                p.pull = pull;
+                p.rate = rate;
+                p.interval_ms = t;
+                p.subscribers = n;
+                p.payload_bytes = payload;
+                p.repeat = k;
+                // Each rate gets its own arrival sequence (one shared sequence stretched over every
+                // rate would give all points the same sampling error); modes, intervals and
+                // subscriber counts at one rate share it, so they compare the same events.
+                p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * ri;
+                p.arrivals = s.arrivals;
+                points.push_back(std::move(p));
               }
-              const double rate = s.rates[ri];
-              sweep_point p;
-              p.fault = fault;
-              p.mode = mode;
-              p.pull = pull;
-              p.rate = rate;
-              p.interval_ms = t;
-              p.subscribers = n;
-              p.payload_bytes = payload;
-              p.repeat = k;
-              // Each rate gets its own arrival sequence (one shared sequence stretched over every
-              // rate would give all points the same sampling error); modes, intervals and
-              // subscriber counts at one rate share it, so they compare the same events.
-              p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * ri;
-              p.arrivals = s.arrivals;
-              points.push_back(std::move(p));
-             }
             }
           }
         }
@@ -341,10 +341,10 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   plan.expected_polls = p.pull ? n * plan.duration_s / t_s : 0;
   // The last poll of the window answers within T of its end; a drain shorter than that would
   // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
-  plan.drain_s = to_s(fault_drain(
-      effective_drain(std::llround(s.drain_s * 1e9),
-                      s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
-      faults, std::llround(plan.duration_s * 1e9)));
+  plan.drain_s = to_s(
+      fault_drain(effective_drain(std::llround(s.drain_s * 1e9),
+                                  s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
+                  faults, std::llround(plan.duration_s * 1e9)));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;
