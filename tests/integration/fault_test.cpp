@@ -126,7 +126,10 @@ TEST(faults, receiver_slow_delays_answers_and_counts_events_when_answered) {
   // 300 ms is far below the sender's 5 s timeout: nothing fails, nothing is lost.
   EXPECT_EQ(r.metrics().at("lost"), 0);
   const auto slowed = f.at("receiver").at("slowed").get<int>();
-  EXPECT_NEAR(slowed, 32, 2);
+  // The dispatcher's 4 connections are each held 300 ms: about 8 POSTs arrive in the 500 ms
+  // (the rest queue at the sender, and their wait shows in the delay below).
+  EXPECT_GE(slowed, 4);
+  EXPECT_LE(slowed, 16);
   const auto& pf = f.at("per_fault").at(0);
   // A held answer counts when sent: the worst delay is at least the 300 ms.
   EXPECT_GE(pf.at("delay_us").at("max").get<double>(), 300'000) << pf.dump();
