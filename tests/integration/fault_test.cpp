@@ -85,9 +85,11 @@ TEST(faults, receiver_5xx_with_probability_one_answers_503_and_records_nothing) 
 }
 
 TEST(faults, receiver_429_answers_with_retry_after_in_whole_seconds) {
-  // Raw: a real serve and client; the test's own POST during the fault gets the 429.
+  // Raw: a real serve and client; the test's own POST during the fault gets the 429. The
+  // warm-up gives the consumer time to learn the window (it polls the producer every 20 ms),
+  // which fault times count from.
   process producer({"serve", "--listen", "127.0.0.1:0", "--rate", "64", "--arrivals", "constant",
-                    "--warmup", "0s", "--duration", "3s", "--tail", "1s", "--quiet"});
+                    "--warmup", "500ms", "--duration", "3s", "--tail", "1s", "--quiet"});
   const auto ready = json_line(producer, "ready", milliseconds(10'000));
   ASSERT_TRUE(ready) << producer.err();
   const auto port = ready->at("port").get<std::uint16_t>();
@@ -97,7 +99,7 @@ TEST(faults, receiver_429_answers_with_retry_after_in_whole_seconds) {
   ASSERT_TRUE(c_ready) << consumer.err();
   const auto receiver = c_ready->at("receiver_port").get<std::uint16_t>();
   ASSERT_EQ(raw_http_status("127.0.0.1", port, "POST", "/control/start", ""), 200u);
-  std::this_thread::sleep_for(milliseconds(300));  // the consumer has learnt the window
+  std::this_thread::sleep_for(milliseconds(800));  // inside the window, and the fault
   const std::string body = R"({"id":20,"t":1,"payload":"x"})";
   const auto reply =
       raw_exchange("127.0.0.1", receiver,
