@@ -1589,6 +1589,8 @@ def build(folder, charts_dir=None, log=None):
     section_model(doc, series)
     if sec or sec.micro is not None:
         section_security(doc, sec, *security_charts(folder, log))
+    if os.path.isdir(os.path.join(folder, "faults")):
+        section_faults(doc, folder, log)
     section_references(doc)
     return write_report(doc, folder, title)
 
@@ -1607,6 +1609,87 @@ def build_security_only(folder, sec, log=None):
     section_environment(doc, security_envs(sec))
     section_security(doc, sec, *security_charts(folder, log))
     return write_report(doc, folder, title)
+
+
+# --- the fault measurements (DIR/faults/, scripts/faults.sh; issue 10) ---------------------------
+def fault_sentences(runs):
+    """The Faults section's sentences, each computed from the runs ([(name, result)]); a
+    configuration without runs is "not measured"."""
+    import plot_faults  # noqa: E402
+    by = {}
+    for _, r in runs:
+        label, kind, length, policy = plot_faults.describe(r)
+        pf = r["metrics"]["faults"]["per_fault"][0]
+        by.setdefault((r["config"]["mode"], kind, policy), []).append((length, pf))
+    out = []
+    # Webhooks against a receiver that was down: what each retry policy lost.
+    down = {policy: pts for (mode, kind, policy), pts in by.items()
+            if mode == "webhook" and kind == "receiver-down"}
+    if not down:
+        out.append("Webhooks with the receiver down: not measured.")
+    else:
+        parts = []
+        for policy, pts in sorted(down.items(), key=lambda kv: str(kv[0])):
+            lost = ", ".join(f"{pf['lost']} ({length:g} s)" for length, pf in sorted(pts,
+                                                                                 key=lambda p: p[0]))
+            parts.append(f"lost {lost} " + (f"with --retry {policy}" if policy else
+                                             "without retries (this build has no --retry)"))
+        out.append("Webhooks with the receiver down (outage length in brackets): " +
+                   "; ".join(parts) + ".")
+    # Pull and stream consumers stopped, then continued.
+    for mode in ("poll", "long-poll", "sse", "webhook"):
+        pts = by.get((mode, "consumer-down", None))
+        if not pts:
+            out.append(f"{mode} with the consumer stopped: not measured.")
+            continue
+        lost = sum(pf["lost"] for _, pf in pts)
+        catch = [pf["catch_up_s"] for _, pf in pts if pf.get("catch_up_s") is not None]
+        worst = max((pf["delay_us"].get("max") or 0) / 1e6 for _, pf in pts)
+        text = (f"{mode} with the consumer stopped for "
+                f"{', '.join(f'{length:g}' for length, _ in sorted(pts, key=lambda p: p[0]))} s: "
+                + ("lost nothing" if lost == 0 else f"lost {lost}"))
+        if catch:
+            text += (f", caught up {min(catch) * 1e3:.0f}-{max(catch) * 1e3:.0f} ms after the "
+                     "outage ended")
+        text += f", worst delay {worst:.2f} s."
+        out.append(text)
+    fivexx = {policy: pts for (mode, kind, policy), pts in by.items() if kind == "receiver-5xx"}
+    if not fivexx:
+        out.append("Webhooks with the receiver answering 503: not measured.")
+    else:
+        out.append("Webhooks with the receiver answering 503 at random: " + "; ".join(
+            f"lost {sum(pf['lost'] for _, pf in pts)}, {sum(pf['duplicates'] for _, pf in pts)} "
+            "duplicates " + (f"with --retry {policy}" if policy else "without retries")
+            for policy, pts in sorted(fivexx.items(), key=lambda kv: str(kv[0]))) + ".")
+    return out
+
+
+def section_faults(doc, folder, log=None):
+    """The Faults section: what each mode lost, duplicated and delayed under injected faults,
+    every sentence from DIR/faults/ (scripts/faults.sh)."""
+    import plot_faults  # noqa: E402
+    doc.h(2, "Faults")
+    try:
+        runs = plot_faults.load_runs(folder)
+    except plot_faults.FaultsError as e:
+        doc.p(f"Not measured: {e}.")
+        return
+    doc.p(f"Measured by `scripts/faults.sh` ({plural(len(runs), 'run')} in `faults/`): a fault "
+          "1 s into each run's window; pull modes and streams resume from their cursor, webhooks "
+          "depend on the sender's retries. Lost = deliveries never made by the end of the drain.")
+    for sentence in fault_sentences(runs):
+        doc.p(sentence)
+    charts_dir = os.path.join(folder, "faults", "charts")
+    try:
+        plot_faults.make_charts(folder, charts_dir, log=log)
+    except plot_faults.FaultsError as e:
+        doc.p(f"No charts: {e}.")
+        return
+    captions = load_captions(charts_dir)
+    for name, _ in plot_faults.CHARTS:
+        png = os.path.join(charts_dir, name + ".png")
+        if os.path.isfile(png):
+            doc.img(png, name, captions.get(name, ""))
 
 
 def write_report(doc, folder, title):

@@ -9,6 +9,8 @@
 #                                                 (DIR/max_rate.json, a few minutes more)
 #   HOOKBENCH_SECURITY=0                          skip the security runs (signing, TLS, attack:
 #                                                 DIR/security/, about 3 minutes; scripts/security.sh)
+#   HOOKBENCH_FAULTS=0                            skip the fault runs (consumer and receiver down,
+#                                                 503s: DIR/faults/, about 3 minutes; scripts/faults.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -26,6 +28,10 @@ fi
 if [ "${HOOKBENCH_SECURITY:-1}" = "1" ]; then
   ./scripts/security.sh "$out"
   /usr/bin/python3 scripts/plot_security.py "$out"
+fi
+if [ "${HOOKBENCH_FAULTS:-1}" = "1" ]; then
+  ./scripts/faults.sh "$out"
+  /usr/bin/python3 scripts/plot_faults.py "$out"
 fi
 /usr/bin/python3 scripts/report.py "$out"
 echo "run.sh: runs $out/runs.csv, charts $out/charts/, report $out/REPORT.md and $out/REPORT.html"

@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -92,6 +93,31 @@ int client_main(int argc, char** argv) {
         "the producer's API token, sent as a bearer token (default:\n"
         "                            $HOOKBENCH_TOKEN; `serve` prints its token in the ready line)",
         "", [&](std::string_view v) { cfg.token = parse_token(v); });
+  p.add("--fault", "KIND:AT:FOR[:PARAM]",
+        "(webhook modes, beast stack; repeatable) a fault the receiver carries\n"
+        "                            out, AT and FOR from the window's start: receiver-down (port\n"
+        "                            and connections closed, then the same port again),\n"
+        "                            receiver-5xx:P (503 with probability P), receiver-429:D\n"
+        "                            (429, Retry-After D whole seconds), receiver-slow:D (answer\n"
+        "                            after D; its events count as received then). Faulted answers\n"
+        "                            record nothing. The report's \"faults\" measures each one",
+        "",
+        [&](std::string_view v) {
+          auto f = parse_fault(v);
+          if (!is_receiver_fault(f.kind)) {
+            throw usage_error(to_string(f.kind) +
+                              " is not carried out by the consumer (receiver-down, receiver-5xx, "
+                              "receiver-429, receiver-slow are; --observe-fault measures others)");
+          }
+          cfg.faults.push_back(f);
+        })
+      .add("--observe-fault", "KIND:AT:FOR[:PARAM]",
+           "(repeatable) a fault someone else carries out (run's consumer-down,\n"
+           "                            link-cut, producer-restart): only measured in \"faults\"",
+           "", [&](std::string_view v) { cfg.observed_faults.push_back(parse_fault(v)); })
+      .add("--seed", "N", "seed of the receiver-5xx draws", "1", [&](std::string_view v) {
+        cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+      });
   add_stack_option(p, cfg.stack);
   add_signature_option(p, cfg.signature);
   p.add_section("Mode knobs (used by the modes named):");
@@ -108,6 +134,13 @@ int client_main(int argc, char** argv) {
   }
   check_tuning_options(p, cfg.mode);
   check_consumer_stack(cfg.stack, *info);
+  if (!cfg.faults.empty() && (info->producer_side != "webhooks" || cfg.stack != "beast")) {
+    throw usage_error(
+        "--fault " + cfg.faults.front().to_string() +
+        ": receiver faults need a webhook mode on the beast consumer stack, not --mode " +
+        cfg.mode + " --consumer-stack " + cfg.stack);
+  }
+  check_faults(cfg.faults);
   if (info->pull && (p.given("--listen") || p.given("--advertise"))) {
     throw usage_error("--listen/--advertise: only for push modes, not --mode " + cfg.mode);
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "measure/fault_metrics.hpp"
 #include "measure/latency.hpp"
 
 namespace hookbench {
@@ -71,6 +72,7 @@ consumer::consumer(boost::asio::io_context& ioc, consumer_config config)
       drain_timer_(ioc) {
   if (!info_)
     throw usage_error("--mode: expected " + mode_names() + ", got '" + config_.mode + "'");
+  if (!config_.faults.empty() || !config_.observed_faults.empty()) tracker_.keep_receive_times();
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<trace_recorder>(window_);
     ctx_.trace = trace_.get();
@@ -198,6 +200,7 @@ void consumer::on_window(const nlohmann::json& w) {
   // the timers below and every window.contains(now_ns()) of the modes use local times.
   window_.start_ns = clock_before_.to_local(w.value("window_start_ns", nanos{0}));
   window_.end_ns = clock_before_.to_local(w.value("window_end_ns", nanos{0}));
+  mode_->on_window();
   arm_at(cpu_timer_, window_.start_ns, [this] {
     cpu_.start();
     arm_at(cpu_timer_, window_.end_ns, [this] { cpu_.end(); });
@@ -279,6 +282,16 @@ nlohmann::json consumer::clock_report() const {
 }
 
 nlohmann::json consumer::report() {
+  auto r = base_report();
+  if (tracker_.keeps_receive_times() && tracker_.window_known() && window_.known()) {
+    auto faults = config_.faults;
+    faults.insert(faults.end(), config_.observed_faults.begin(), config_.observed_faults.end());
+    r["faults"] = fault_metrics(tracker_, window_, faults);
+  }
+  return r;
+}
+
+nlohmann::json consumer::base_report() {
   auto totals = tracker_.window_totals();
   auto latency = summarize_latency(totals.latencies);
   const bool cpu_measured = cpu_.measured();

@@ -32,7 +32,7 @@ class consumer {
   std::function<void(std::string error)> on_error;
   // Port of the push receiver (0 for pull modes).
   std::uint16_t receiver_port() const;
-  nlohmann::json report();
+  nlohmann::json report();  // with "faults" (measure/fault_metrics.hpp) when faults were given
 
  private:
   void fetch_plan();
@@ -46,6 +46,7 @@ class consumer {
   void arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn);
   void measure_clock_after();  // after the drain, on control_; then finish() again
   nlohmann::json clock_report() const;
+  nlohmann::json base_report();
 
   boost::asio::io_context& ioc_;
   consumer_config config_;

@@ -129,6 +129,14 @@ void check_tuning_options(const option_parser& p, std::string_view mode) {
   }
 }
 
+namespace {
+nlohmann::json faults_json(const std::vector<fault_spec>& faults) {
+  auto j = nlohmann::json::array();
+  for (const auto& f : faults) j.push_back(f.to_json());
+  return j;
+}
+}  // namespace
+
 nlohmann::json consumer_config::to_json() const {
   return {{"producer", producer.to_string()},
           {"mode", mode},
@@ -141,7 +149,10 @@ nlohmann::json consumer_config::to_json() const {
           {"drain_s", to_s(drain)},
           {"stack", stack},
           {"signature", security::to_string(signature)},
-          {"tls", producer.tls || tls_server != nullptr}};
+          {"tls", producer.tls || tls_server != nullptr},
+          {"faults", faults_json(faults)},
+          {"observed_faults", faults_json(observed_faults)},
+          {"seed", seed}};
 }
 
 void add_signature_option(option_parser& p, security::signature_scheme& scheme,

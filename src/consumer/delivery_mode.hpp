@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fault.hpp"
 #include "core/parse.hpp"
 #include "http/headers.hpp"
 #include "http/tls.hpp"
@@ -75,6 +76,11 @@ struct consumer_config {
   std::string token;            // --token: the producer's API token (bearer)
   std::string tap_path;         // --tap: webhook modes append sampled accepted deliveries
   std::uint64_t tap_every = 1;  // --tap-every: one in this many
+  // --fault: receiver-* faults the webhook receiver carries out (times from the window's start);
+  // --observe-fault: faults others carry out (the orchestrator's consumer-down, ...), only
+  // measured. Both get a block in the report's "faults".
+  std::vector<fault_spec> faults, observed_faults;
+  std::uint64_t seed = 1;  // --seed: the receiver-5xx draws
 
   // "Authorization: Bearer <token>" for every request to the producer, plus `more`.
   http::header_list auth(http::header_list more = {}) const {
@@ -108,6 +114,8 @@ class delivery_mode {
   // Begin receiving (asynchronously, on ctx.ioc).
   virtual void start() = 0;
   virtual void stop() = 0;
+  // The window is known (ctx.window): a mode that carries out faults arms them now.
+  virtual void on_window() {}
   // Port of its push receiver (0: it has none).
   virtual std::uint16_t receiver_port() const { return 0; }
   // The requests this side sent in the window, by kind (result totals sum both sides' maps).

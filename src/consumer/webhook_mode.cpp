@@ -3,6 +3,7 @@
 
 #include <time.h>
 
+#include <iostream>
 #include <stdexcept>
 
 #include "http/client.hpp"
@@ -33,7 +34,8 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
             if (x.status >= 400) ++rejected_[x.status];
             if (ctx_.window.contains(x.received_ns)) traffic_.add(x.bytes_out, x.bytes_in);
           }),
-      signatures_(ctx.config.signature) {}
+      signatures_(ctx.config.signature),
+      rng_(ctx.config.seed) {}
 
 void webhook_mode::setup() {
   if (!ctx_.config.tap_path.empty()) {
@@ -72,7 +74,48 @@ void webhook_mode::setup() {
   }
 }
 
-void webhook_mode::stop() { server_.stop(); }
+void webhook_mode::stop() {
+  stopped_ = true;
+  for (auto& t : down_timers_) t->cancel();
+  // Answers still held by receiver-slow: their events were never acknowledged nor recorded.
+  held_at_stop_ += held_.size();
+  held_.clear();
+  server_.stop();
+}
+
+// receiver-down: at AT the port and every connection close; at AT+FOR the receiver listens on
+// the same port again. The other kinds are looked up per POST (fault_now).
+void webhook_mode::on_window() {
+  for (const auto& f : ctx_.config.faults) {
+    if (f.kind != fault_kind::receiver_down) continue;
+    auto arm = [this](nanos at, std::function<void()> fn) {
+      auto& t = down_timers_.emplace_back(std::make_unique<boost::asio::steady_timer>(ctx_.ioc));
+      t->expires_at(steady_time_of(at));
+      t->async_wait([this, fn = std::move(fn)](const boost::system::error_code& ec) {
+        if (!ec && !stopped_) fn();
+      });
+    };
+    arm(ctx_.window.start_ns + f.at, [this] { down_closed_ += server_.pause(); });
+    arm(ctx_.window.start_ns + f.end(), [this] {
+      try {
+        server_.resume();
+      } catch (const std::exception& e) {
+        // Someone took the port meanwhile: the receiver stays down, and says so.
+        ++down_refused_resume_;
+        std::cerr << "hookbench client: receiver-down: " << e.what() << "\n";
+      }
+    });
+  }
+}
+
+const fault_spec* webhook_mode::fault_now(fault_kind kind) const {
+  if (!ctx_.window.known()) return nullptr;
+  const nanos t = now_ns() - ctx_.window.start_ns;
+  for (const auto& f : ctx_.config.faults) {
+    if (f.kind == kind && t >= f.at && t < f.end()) return &f;
+  }
+  return nullptr;
+}
 
 void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
   const std::string path = req.path();
@@ -90,6 +133,19 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     r.headers.emplace_back("Allow", "POST");
     return reply(std::move(r));
   }
+  // receiver-5xx and -429: the receiver's app is failing, before it looks at the POST (so the
+  // webhook-id is not remembered, and a retry of it is not a replay). Nothing is recorded.
+  if (const auto* f = fault_now(fault_kind::receiver_5xx);
+      f && std::bernoulli_distribution(f->probability)(rng_)) {
+    ++answered_503_;
+    return reply(http::json_error(503, "receiver-5xx fault"));
+  }
+  if (const auto* f = fault_now(fault_kind::receiver_429)) {
+    ++answered_429_;
+    auto r = http::json_error(429, "receiver-429 fault");
+    r.headers.emplace_back("Retry-After", std::to_string(f->delay / kNanosPerSecond));
+    return reply(std::move(r));
+  }
   // Unsigned, forged, stale or replayed: refused before anything is parsed or recorded.
   const nanos cpu_before = thread_cpu_ns();
   if (auto verdict = signatures_.check(k, req); verdict != security::reject_reason::accepted) {
@@ -98,7 +154,7 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
     return;
   }
   std::string error;
-  const std::vector<event_stamp> stamps = parse_delivery_json(req.body, error);
+  std::vector<event_stamp> stamps = parse_delivery_json(req.body, error);
   if (!error.empty()) {
     ++malformed_;
     return reply(http::json_error(400, error));
@@ -115,6 +171,27 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
                                              std::to_string(limit)));
     }
   }
+  // receiver-slow: the handler takes D. Its events count as received when the answer goes,
+  // since a handler has not finished with an event before then; they are recorded even if the
+  // sender gave up waiting meanwhile (the work was done: a retry of it is a duplicate).
+  if (const auto* f = fault_now(fault_kind::receiver_slow)) {
+    ++slowed_;
+    const auto id = next_held_++;
+    auto& t = held_[id] = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+    t->expires_after(std::chrono::nanoseconds(f->delay));
+    auto held_req = std::make_shared<http::request>(std::move(req));
+    t->async_wait([this, id, k, stamps, held_req, reply](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      held_.erase(id);  // destroys this timer: nothing below touches it
+      accept(k, stamps, *held_req, reply);
+    });
+    return;
+  }
+  accept(k, std::move(stamps), req, std::move(reply));
+}
+
+void webhook_mode::accept(std::size_t k, std::vector<event_stamp> stamps, const http::request& req,
+                          http::reply_fn reply) {
   const nanos at = now_ns();
   for (const auto& stamp : stamps) {
     if (!record(k, stamp, at)) {
@@ -180,7 +257,14 @@ nlohmann::json webhook_mode::stats() const {
           {"reject_cpu_us", to_us(reject_cpu_ns_)},
           {"tapped", tapped_},
           {"tls_handshakes", server_.tls_handshakes()},
-          {"tls_handshake_failures", server_.tls_handshake_failures()}};
+          {"tls_handshake_failures", server_.tls_handshake_failures()},
+          {"fault_answers",
+           {{"answered_503", answered_503_},
+            {"answered_429", answered_429_},
+            {"slowed", slowed_},
+            {"held_at_stop", held_at_stop_},
+            {"down_closed_connections", down_closed_},
+            {"down_resume_failed", down_refused_resume_}}}};
 }
 
 }  // namespace hookbench

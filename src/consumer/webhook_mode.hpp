@@ -2,9 +2,11 @@
 // (POST /subscriptions {"url": ".../hook/K"}); the producer pushes every event to every URL.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 
 #include "consumer/delivery_mode.hpp"
 #include "consumer/webhook_signatures.hpp"
@@ -19,6 +21,7 @@ class webhook_mode : public delivery_mode {
   void setup() override;
   void start() override {}
   void stop() override;
+  void on_window() override;  // arms receiver-down (--fault)
   std::uint16_t receiver_port() const override { return server_.port(); }
   traffic_by_kind requests() const override { return {}; }  // it only answers
   traffic_counter bytes() const override { return traffic_; }
@@ -32,6 +35,11 @@ class webhook_mode : public delivery_mode {
   bool record(std::size_t k, const event_stamp& stamp, nanos at);
   // --tap: one in tap_every accepted POSTs, as it arrived, to the tap file.
   void tap(const http::request& req);
+  // The receiver-5xx/429/slow fault in force now, if any (nullptr).
+  const fault_spec* fault_now(fault_kind kind) const;
+  // Records the POST's events and answers it (after a receiver-slow delay, if one is set).
+  void accept(std::size_t k, std::vector<event_stamp> stamps, const http::request& req,
+              http::reply_fn reply);
 
   mode_context& ctx_;
   bool batch_;
@@ -49,6 +57,15 @@ class webhook_mode : public delivery_mode {
   std::uint64_t accepted_posts_ = 0;  // signature-checked and recorded: what --tap samples
   std::unique_ptr<std::ofstream> tap_;
   std::uint64_t tapped_ = 0;
+  // Faults carried out (consumer_config::faults): timers of receiver-down, answers held by
+  // receiver-slow (cancelled at stop), the receiver-5xx draws and what each fault did.
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> down_timers_;
+  std::map<std::uint64_t, std::unique_ptr<boost::asio::steady_timer>> held_;
+  std::uint64_t next_held_ = 0;
+  std::mt19937_64 rng_;
+  std::uint64_t answered_503_ = 0, answered_429_ = 0, slowed_ = 0, held_at_stop_ = 0;
+  std::uint64_t down_closed_ = 0, down_refused_resume_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace hookbench

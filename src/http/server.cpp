@@ -65,6 +65,10 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::size_t sessions = 0;     // open connections
   std::uint64_t refused = 0;    // closed at accept: max_connections were open
   std::uint64_t timed_out = 0;  // requests begun but not complete within request_timeout
+  // Every session started, for pause() to close them; expired entries are pruned on insert.
+  std::vector<std::weak_ptr<detail::session>> all_sessions;
+  bool paused = false;
+  net::ip::tcp::endpoint bound;  // where start() listened (the port pause/resume keep)
 
   impl(net::io_context& io, host_port l, server_options o, handler_fn h, observer_fn obs)
       : ioc(io),
@@ -77,6 +81,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void listen_on(const tcp::endpoint& ep);
 };
 
 namespace detail {
@@ -207,6 +212,17 @@ class session : public std::enable_shared_from_this<session> {
     upgrade_->handlers = std::move(h);
     after_watch(&session::hand_over);
   }
+
+  // pause(): the connection goes now, whatever it was doing (a handler's later answer is ignored).
+  void drop() {
+    if (phase_ == phase::closed || phase_ == phase::abandoned || phase_ == phase::upgraded) return;
+    phase_ = phase::closed;
+    peer_closed_ = nullptr;
+    beast::error_code ec;
+    stream_.socket().close(ec);
+    slot_.reset();
+  }
+  bool dropped() const { return phase_ == phase::closed || phase_ == phase::abandoned; }
 
   void on_peer_closed(std::uint64_t exchange, std::function<void()> fn) {
     if (exchange != exchange_) return;
@@ -571,7 +587,10 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     socket.close(ignored);
     return do_accept();
   }
-  std::make_shared<detail::session>(std::move(socket), shared_from_this())->run();
+  auto s = std::make_shared<detail::session>(std::move(socket), shared_from_this());
+  std::erase_if(all_sessions, [](const auto& w) { return w.expired(); });
+  all_sessions.push_back(s);
+  s->run();
   do_accept();
 }
 
@@ -599,21 +618,52 @@ void server::start() {
                                ec.message());
     }
   }
-  auto check = [&](const char* what) {
-    if (ec) {
-      throw std::runtime_error(std::string("cannot ") + what + " on " + impl_->listen.to_string() +
-                               ": " + ec.message());
+  try {
+    impl_->listen_on(ep);
+  } catch (const beast::system_error& e) {
+    beast::error_code ignored;
+    a.close(ignored);
+    throw std::runtime_error("cannot listen on " + impl_->listen.to_string() + ": " +
+                             e.code().message());
+  }
+}
+
+void server::impl::listen_on(const tcp::endpoint& ep) {
+  acceptor.open(ep.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(4096);
+  bound = acceptor.local_endpoint();
+  do_accept();
+}
+
+std::size_t server::pause() {
+  if (!impl_ || impl_->stopped || impl_->paused) return 0;
+  impl_->paused = true;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  impl_->backoff.cancel();
+  std::size_t closed = 0;
+  for (auto& w : std::exchange(impl_->all_sessions, {})) {
+    if (auto s = w.lock(); s && !s->dropped()) {
+      s->drop();
+      ++closed;
     }
-  };
-  a.open(ep.protocol(), ec);
-  check("open a socket");
-  a.set_option(net::socket_base::reuse_address(true), ec);
-  check("set SO_REUSEADDR");
-  a.bind(ep, ec);
-  check("listen");
-  a.listen(4096, ec);
-  check("listen");
-  impl_->do_accept();
+  }
+  return closed;
+}
+
+void server::resume() {
+  if (!impl_ || impl_->stopped || !impl_->paused) return;
+  impl_->paused = false;
+  try {
+    impl_->listen_on(impl_->bound);
+  } catch (const beast::system_error& e) {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    throw std::runtime_error("cannot listen again on port " + std::to_string(impl_->bound.port()) +
+                             ": " + e.code().message());
+  }
 }
 
 void server::stop() {

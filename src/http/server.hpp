@@ -117,6 +117,12 @@ class server {
   // Throws std::runtime_error naming the address on bind/listen failure.
   void start();
   void stop();
+  // A receiver that is down for a while (a fault the harness injects): pause() closes the
+  // listening socket and every open connection (peers see a reset or a refused connect);
+  // resume() listens again on the same port. Call them on the io thread, after start().
+  // Returns the connections closed.
+  std::size_t pause();
+  void resume();
   std::uint16_t port() const;
   // Connections open right now: parked, streaming, WebSocket and idle keep-alive ones
   // included. Read it on the io thread.

@@ -19,6 +19,7 @@ void delivery_tracker::set_window(seq_t first, seq_t last, seq_t seq_limit) {
   }
   window_events_ = first <= last ? static_cast<std::size_t>(last - first + 1) : 0;
   slots_.assign(window_events_ * subscribers_, kEmpty);
+  if (keep_times_) received_.assign(slots_.size(), 0);
   window_known_ = true;
   first_ = first;
   last_ = last;
@@ -60,10 +61,12 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
   }
   nanos& slot = slots_[subscriber * window_events_ + static_cast<std::size_t>(e.seq - first_)];
   if (slot != kEmpty) {
+    if (keep_times_) duplicate_times_.push_back(received_ns);
     ++duplicates_;
     return outcome::duplicate;
   }
   slot = latency_of(e, received_ns);
+  if (keep_times_) received_[static_cast<std::size_t>(&slot - slots_.data())] = received_ns;
   ++window_delivered_;
   if (slot < 0) ++negative_;
   if (late) ++reordered_;

@@ -22,6 +22,10 @@ class delivery_tracker {
   // all storage (8 bytes per window event per subscriber). Throws std::logic_error if called
   // twice, std::invalid_argument if a non-empty window starts at 0 or ends past seq_limit.
   void set_window(seq_t first, seq_t last, seq_t seq_limit);
+  // Before set_window(): also keep, per first delivery, when it was received, and the receive
+  // time of every duplicate of a window event (another 8 bytes per window event per subscriber),
+  // for the fault metrics (measure/fault_metrics.hpp).
+  void keep_receive_times() { keep_times_ = true; }
   // Producer clock = local clock + offset (0 on one host); applied to received_ns in record().
   void set_clock_offset(nanos offset) { offset_ = offset; }
 
@@ -59,6 +63,19 @@ class delivery_tracker {
   // Storage per subscriber once the window is known: one latency slot per window event.
   std::size_t bytes_per_subscriber() const { return window_events_ * sizeof(nanos); }
 
+  // With keep_receive_times(): slot i of subscriber k is window event first_seq() + i.
+  // latency_at() is kNoDelivery for a pair never delivered; received_at() is local time.
+  static constexpr std::int64_t kNoDelivery = std::numeric_limits<std::int64_t>::min();
+  bool keeps_receive_times() const { return keep_times_; }
+  seq_t first_seq() const { return first_; }
+  std::size_t window_events() const { return window_events_; }
+  nanos latency_at(std::size_t k, std::size_t i) const { return slots_[k * window_events_ + i]; }
+  nanos received_at(std::size_t k, std::size_t i) const {
+    return received_[k * window_events_ + i];
+  }
+  const std::vector<nanos>& duplicate_times() const { return duplicate_times_; }
+  nanos clock_offset() const { return offset_; }
+
   // Records every first delivery (and every delivery it cannot deduplicate: outside the window
   // or before it is known) into `trace` (tracing only; nullptr = off).
   void set_trace(trace_recorder* trace) { trace_ = trace; }
@@ -74,6 +91,9 @@ class delivery_tracker {
   std::size_t window_events_ = 0;
   std::vector<nanos> slots_;    // [subscriber * window_events_ + (seq - first_)]
   std::vector<seq_t> max_seq_;  // per subscriber: highest valid id seen since set_window()
+  bool keep_times_ = false;
+  std::vector<nanos> received_;         // parallel to slots_ (keep_receive_times)
+  std::vector<nanos> duplicate_times_;  // (keep_receive_times)
   nanos offset_ = 0;
   std::uint64_t window_delivered_ = 0, duplicates_ = 0, reordered_ = 0, negative_ = 0;
   std::uint64_t received_total_ = 0, outside_window_ = 0, out_of_range_ = 0, before_window_ = 0;

@@ -158,9 +158,22 @@ bool child_process::wait_exit(nanos deadline_ns) {
   return true;
 }
 
+void child_process::suspend() {
+  if (!running()) return;
+  kill(pid_, SIGSTOP);
+  suspended_ = true;
+}
+
+void child_process::resume() {
+  if (!suspended_ || !running()) return;
+  kill(pid_, SIGCONT);
+  suspended_ = false;
+}
+
 void child_process::terminate(nanos grace) {
   if (!running()) return;
   kill(pid_, SIGTERM);
+  resume();  // a stopped child holds SIGTERM pending until continued
   if (!wait_exit(now_ns() + grace)) {
     kill(pid_, SIGKILL);
     reap(true);

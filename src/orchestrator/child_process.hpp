@@ -37,6 +37,11 @@ class child_process {
   // One SIGTERM, then SIGKILL after `grace`; always reaps. The destructor does this.
   void terminate(nanos grace = 2 * kNanosPerSecond);
   bool running();
+  // SIGSTOP / SIGCONT to the child (the consumer-down fault). terminate() continues a stopped
+  // child first, so that its SIGTERM is handled.
+  void suspend();
+  void resume();
+  bool suspended() const { return suspended_; }
   // "exited with status 1", "killed by signal 9", "running".
   std::string status_text();
   const std::string& role() const { return role_; }
@@ -50,6 +55,7 @@ class child_process {
   int out_fd_ = -1;
   std::string buffer_;
   bool exited_ = false;
+  bool suspended_ = false;
   int status_ = 0;
 };
 

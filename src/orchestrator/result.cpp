@@ -1,6 +1,7 @@
 // Result assembly, validation and the printed table.
 #include "orchestrator/result.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -199,11 +200,14 @@ json build_result(const json& config, const json& environment, const json& produ
   const json drain_time = number_or_null(consumer, "drain_time_s");
   const std::uint64_t lost = expected > delivered_u ? expected - delivered_u : 0;
   std::vector<std::string> reasons;
+  // With faults, a backlog at the window's end, a long drain and late polls are the fault's
+  // doing (metrics.faults measures them): not counted as saturation. Loss still is.
+  const bool faulted = config.contains("faults");
   if (lag_p90 > kSaturationLagUs) {
     reasons.push_back("generator lag p90 " + fmt_g(lag_p90 / 1e3) + " ms (> " +
                       fmt_g(kSaturationLagUs / 1e3) + " ms): events left late");
   }
-  if (!pull && queue_depth.is_number()) {
+  if (!faulted && !pull && queue_depth.is_number()) {
     const double backlog = queue_depth.get<double>();
     const double allowed = std::max(10.0, kSaturationBacklogS * realised_rate * subscribers);
     if (backlog > allowed) {
@@ -216,7 +220,7 @@ json build_result(const json& config, const json& environment, const json& produ
   // longer.
   const double gap_s = std::max({pull ? interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
   const double drain_allowed = gap_s > 0 ? 1.5 * gap_s + 0.1 : kSaturationDrainS;
-  if (drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
+  if (!faulted && drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
     reasons.push_back("the drain took " + fmt_g(drain_time.get<double>()) + " s (> " +
                       fmt_g(drain_allowed) + " s)");
   }
@@ -226,7 +230,7 @@ json build_result(const json& config, const json& environment, const json& produ
   }
   // Late: more than 1% of the polls and more than two (one hiccup on a shared machine is not a
   // consumer that cannot keep up). A missed slot, a whole interval skipped, always counts.
-  if (n_polls > 0 && ((n_late * 100 > n_polls && n_late > 2) || n_missed > 0)) {
+  if (!faulted && n_polls > 0 && ((n_late * 100 > n_polls && n_late > 2) || n_missed > 0)) {
     reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(n_late) +
                       " late, " + std::to_string(n_missed) + " missed of " +
                       std::to_string(n_polls) + " polls)");
@@ -290,6 +294,27 @@ json build_result(const json& config, const json& environment, const json& produ
       {"model", model},
   };
   if (consumer.contains("clock")) metrics["clock"] = consumer.at("clock");
+  if (consumer.contains("faults")) {
+    // The consumer measured them (measure/fault_metrics.hpp); the sender's side of a webhook
+    // run, and its retry counters when the dispatcher has them, sit beside.
+    json faults = consumer.at("faults");
+    faults["saturation_note"] =
+        "with faults, a backlog at the window's end, a long drain and late polls are not counted "
+        "as saturation";
+    if (info->producer_side == "webhooks") {
+      json sender = json::object();
+      for (auto key : {"posts", "failed", "posts_total", "delivered_total", "non_2xx", "timeouts",
+                       "errors", "queue_overflow", "pending"}) {
+        sender[key] = served.value(key, std::uint64_t{0});
+      }
+      faults["sender"] = sender;
+      if (served.contains("retry") && served.at("retry").is_object()) {
+        faults["retry"] = served.at("retry");
+      }
+    }
+    if (traffic.contains("fault_answers")) faults["receiver"] = traffic.at("fault_answers");
+    metrics["faults"] = faults;
+  }
   if (config.value("tls", false)) {
     // Counted by each server for the whole run (control and probe connections included): the
     // producer's API (pulls), the consumer's receiver (webhook POSTs).
@@ -530,6 +555,37 @@ void print_table(std::ostream& out, const std::vector<json>& results) {
     const auto& w = m(r).value("webhook_round_trip_us", json::object());
     return w.value("count", 0) ? fmt_us(w.at("p50").get<double>()) : std::string("-");
   });
+  if (std::any_of(results.begin(), results.end(),
+                  [&](const json& r) { return m(r).contains("faults"); })) {
+    // One fault per column shown (the first); every fault is in metrics.faults.per_fault.
+    auto first_fault = [&](const json& r) -> json {
+      const auto& pf = m(r).value("faults", json::object()).value("per_fault", json::array());
+      return pf.empty() ? json(nullptr) : pf.front();
+    };
+    row("fault", [&](const json& r) {
+      const json f = first_fault(r);
+      if (f.is_null()) return std::string("-");
+      const auto n = m(r).at("faults").at("per_fault").size();
+      return f.value("spec", std::string()) + (n > 1 ? " +" + std::to_string(n - 1) : "");
+    });
+    row("  lost / dup around it", [&](const json& r) {
+      const json f = first_fault(r);
+      return f.is_null() ? std::string("-")
+                         : fmt_opt(f.at("lost"), 0) + "/" + fmt_opt(f.at("duplicates"), 0);
+    });
+    row("  delay p99/max after AT", [&](const json& r) {
+      const json f = first_fault(r);
+      if (f.is_null() || !f.at("delay_us").at("max").is_number()) return std::string("-");
+      return fmt_us(f.at("delay_us").at("p99").get<double>()) + "/" +
+             fmt_us(f.at("delay_us").at("max").get<double>());
+    });
+    row("  catch-up after its end", [&](const json& r) {
+      const json f = first_fault(r);
+      if (f.is_null()) return std::string("-");
+      return f.at("catch_up_s").is_number() ? fmt_us(f.at("catch_up_s").get<double>() * 1e6)
+                                            : std::string("never");
+    });
+  }
   out << "(* = fewer than 10 samples at or beyond this percentile; latency = parsed by the consumer"
          " - scheduled creation; the model uses the realised rate and the in-run round trip)\n";
 }
@@ -541,6 +597,21 @@ std::vector<std::string> result_warnings(const json& r) {
   if (lost > 0) {
     w.push_back("LOST " + std::to_string(lost) + " of " + m.at("expected").dump() +
                 " event deliveries (not received after the drain)");
+  }
+  if (m.contains("faults")) {
+    const auto& f = m.at("faults");
+    std::string policy = "no retries";
+    if (f.contains("retry")) policy = "--retry " + f.at("retry").value("policy", std::string("?"));
+    for (const auto& pf : f.value("per_fault", json::array())) {
+      const auto fl = pf.value("lost", std::uint64_t{0});
+      if (fl > 0) {
+        w.push_back("FAULT " + pf.value("spec", std::string()) + ": LOST " + std::to_string(fl) +
+                    " deliveries of events created around it (" + policy + ")");
+      } else if (pf.contains("catch_up_s") && pf.at("catch_up_s").is_null()) {
+        w.push_back("FAULT " + pf.value("spec", std::string()) +
+                    ": the consumer never caught up with the events created before its end");
+      }
+    }
   }
   if (m.at("duplicates").get<std::uint64_t>() > 0) {
     w.push_back(m.at("duplicates").dump() + " duplicate deliveries");

@@ -137,7 +137,12 @@ int run_main(int argc, char** argv) {
            "                            receiver-down, receiver-5xx[:P], "
            "receiver-429[:RETRY_AFTER],\n"
            "                            receiver-slow[:DELAY], consumer-down, link-cut,\n"
-           "                            producer-restart (e.g. receiver-down:1s:2s)",
+           "                            producer-restart (e.g. receiver-down:1s:2s). Receiver\n"
+           "                            faults need a webhook mode (beast stack); consumer-down\n"
+           "                            (SIGSTOP, then SIGCONT) works for every mode. With faults\n"
+           "                            the drain is at least 5 s (+ the slow/429 delay) past\n"
+           "                            them; metrics.faults has lost, duplicates, delay after\n"
+           "                            AT, catch-up time and a recovery timeline",
            "", [&](std::string_view v) { cfg.faults.push_back(parse_fault(v)); })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })

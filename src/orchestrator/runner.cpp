@@ -27,23 +27,33 @@ nanos effective_drain(nanos drain, nanos longest_gap) {
   return longest_gap > 0 ? std::max(drain, 2 * longest_gap + kNanosPerSecond / 2) : drain;
 }
 
+nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration) {
+  for (const auto& f : faults) {
+    drain =
+        std::max(drain, std::max<nanos>(f.end() - duration, 0) + f.delay + kFaultRecoveryMargin);
+  }
+  return drain;
+}
+
 nlohmann::json run_config::to_json(bool pull) const {
-  json j = {{"mode", mode},
-            {"rate", rate},
-            {"subscribers", subscribers},
-            {"duration_s", to_s(duration)},
-            {"warmup_s", to_s(warmup)},
-            {"drain_s", to_s(effective_drain(drain, tuning.longest_gap(mode, pull, interval)))},
-            {"payload_bytes", payload},
-            {"seed", seed},
-            {"arrivals", to_string(arrivals)},
-            {"pin", pin},
-            {"retention", retention},
-            {"timer", spin_timer ? "spin" : "sleep"},
-            {"transport", "http"},
-            {"tls", tls},
-            {"consumer_stack", consumer_stack},
-            {"host", "127.0.0.1"}};
+  json j = {
+      {"mode", mode},
+      {"rate", rate},
+      {"subscribers", subscribers},
+      {"duration_s", to_s(duration)},
+      {"warmup_s", to_s(warmup)},
+      {"drain_s", to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode, pull, interval)),
+                                   faults, duration))},
+      {"payload_bytes", payload},
+      {"seed", seed},
+      {"arrivals", to_string(arrivals)},
+      {"pin", pin},
+      {"retention", retention},
+      {"timer", spin_timer ? "spin" : "sleep"},
+      {"transport", "http"},
+      {"tls", tls},
+      {"consumer_stack", consumer_stack},
+      {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
   if (!faults.empty()) {
     j["faults"] = json::array();
@@ -105,16 +115,32 @@ json control(const host_port& producer, const std::string& token, const char* me
 }  // namespace
 
 void check_fault_support(const run_config& cfg) {
+  const mode_info* info = find_mode(cfg.mode);
   for (const auto& f : cfg.faults) {
-    throw usage_error("--fault " + f.to_string() + ": " + to_string(f.kind) +
-                      " is not carried out yet");
+    const std::string what = "--fault " + f.to_string() + ": ";
+    if (is_receiver_fault(f.kind)) {
+      // Carried out by the consumer's own Beast webhook receiver (consumer/webhook_mode.cpp).
+      if (!info || info->producer_side != "webhooks") {
+        throw usage_error(what +
+                          "a receiver fault needs a webhook mode (webhook, webhook-batch), "
+                          "not --mode " +
+                          cfg.mode);
+      }
+      if (cfg.consumer_stack != "beast") {
+        throw usage_error(what + "receiver faults run on the beast consumer stack only, not " +
+                          cfg.consumer_stack);
+      }
+    } else if (f.kind != fault_kind::consumer_down) {
+      throw usage_error(what + to_string(f.kind) + " is not carried out yet");
+    }
   }
 }
 
 json run_once(const run_config& cfg) {
   const mode_info& info = *find_mode(cfg.mode);
-  const nanos drain =
-      effective_drain(cfg.drain, cfg.tuning.longest_gap(cfg.mode, info.pull, cfg.interval));
+  const nanos drain = fault_drain(
+      effective_drain(cfg.drain, cfg.tuning.longest_gap(cfg.mode, info.pull, cfg.interval)),
+      cfg.faults, cfg.duration);
   // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
   const nanos tail = drain + kNanosPerSecond;
   const bool tty = isatty(STDERR_FILENO);
@@ -226,6 +252,13 @@ json run_once(const run_config& cfg) {
   const auto tuning_args = cfg.tuning.to_args(cfg.mode);
   client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
+  // Receiver faults are the consumer's to carry out; the rest it only measures.
+  for (const auto& f : cfg.faults) {
+    client_args.insert(client_args.end(),
+                       {is_receiver_fault(f.kind) ? "--fault" : "--observe-fault", f.to_string()});
+  }
+  if (!cfg.faults.empty())
+    client_args.insert(client_args.end(), {"--seed", std::to_string(cfg.seed)});
   // --attack: the consumer samples accepted deliveries into a tap file for the attacker (about
   // one per attack request), a scratch file removed with the run.
   const std::string tap_path = cfg.attack > 0
@@ -257,8 +290,10 @@ json run_once(const run_config& cfg) {
       now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
       "become ready");
 
-  control(producer_addr, control_token, "POST", "/control/start", tls);
+  const json window = control(producer_addr, control_token, "POST", "/control/start", tls);
   const nanos started = now_ns();
+  // The producer's window start (same host, same clock): the origin of fault times.
+  const nanos window_start = window.value("window_start_ns", started + cfg.warmup);
   const nanos window_end = started + cfg.warmup + cfg.duration;
   std::unique_ptr<attacker> attack;
   if (cfg.attack > 0) {
@@ -283,6 +318,20 @@ json run_once(const run_config& cfg) {
     std::function<void()> act;
   };
   std::vector<timed_action> actions;
+  // consumer-down: SIGSTOP at AT, SIGCONT at AT+FOR. Whatever happens to the run, a stopped
+  // consumer is continued when run_once leaves (then stopped by its destructor as usual).
+  struct continue_on_exit {
+    child_process& child;
+    ~continue_on_exit() { child.resume(); }
+  } continue_consumer{client};
+  for (const auto& f : cfg.faults) {
+    if (f.kind != fault_kind::consumer_down) continue;
+    const nanos at = window_start + f.at;
+    actions.push_back(
+        {at, "consumer-down: SIGSTOP to the consumer", [&client] { client.suspend(); }});
+    actions.push_back({at + f.length, "consumer-down over: SIGCONT to the consumer",
+                       [&client] { client.resume(); }});
+  }
   std::sort(actions.begin(), actions.end(),
             [](const timed_action& a, const timed_action& b) { return a.at < b.at; });
   std::size_t next_action = 0;

@@ -63,6 +63,12 @@ struct run_failure : std::runtime_error {
 // + 0.5 s, since the window's last events are fetched or sent up to that long after its end.
 nanos effective_drain(nanos drain, nanos longest_gap);
 
+// With faults, a run must not cut recovery short: the drain is at least, for every fault, the
+// part of it (with a receiver-slow delay or a receiver-429 Retry-After) that falls after the
+// window's end + kFaultRecoveryMargin. A run that recovers drains no longer than it needs.
+constexpr nanos kFaultRecoveryMargin = 5 * kNanosPerSecond;
+nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration);
+
 // Throws usage_error for a fault this run cannot carry out (the kind needs a mode, a stack or a
 // part that the run lacks).
 void check_fault_support(const run_config& cfg);

@@ -89,7 +89,10 @@ const std::vector<std::string>& runs_csv_columns() {
       "model_latency_agreement", "model_latency_ratio", "model_empty_agreement", "clock_offset_us",
       "clock_error_bound_us",
       // the consumer's HTTP stack, the mode's knobs and the requests by kind
-      "consumer_stack", "tuning", "requests_by_kind"};
+      "consumer_stack", "tuning", "requests_by_kind",
+      // faults: the point's entry, then its first fault's measures (all in the run's JSON)
+      "fault", "fault_lost", "fault_duplicates", "fault_delay_p99_us", "fault_delay_max_us",
+      "fault_catch_up_s", "retry_policy", "retry_requests", "dead_letters"};
   return columns;
 }
 
@@ -128,6 +131,9 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
       low += name.get<std::string>();
     }
   }
+  const json* per_fault = at_path(m, {"faults", "per_fault"});
+  const json& first_fault =
+      per_fault && per_fault->is_array() && !per_fault->empty() ? per_fault->front() : empty;
   // The point's own values come from the plan (known even when the run failed); the measured
   // ones from the result, so the row and runs/<run_id>.json never disagree.
   std::vector<std::string> v = {
@@ -211,6 +217,15 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
           : cell(whole, {"config", "consumer_stack"}),
       key_values(whole, {"config", "tuning"}),
       key_values(m, {"requests", "by_kind"}),
+      point.fault == "none" ? "" : point.fault,
+      cell(first_fault, {"lost"}),
+      cell(first_fault, {"duplicates"}),
+      cell(first_fault, {"delay_us", "p99"}),
+      cell(first_fault, {"delay_us", "max"}),
+      cell(first_fault, {"catch_up_s"}),
+      cell(m, {"faults", "retry", "policy"}),
+      cell(m, {"faults", "retry", "retry_requests"}),
+      cell(m, {"faults", "retry", "dead_letters"}),
   };
   std::string row;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -249,6 +264,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
   };
   std::map<key, inputs> series;
   for (const auto& [p, r] : results) {
+    if (p.fault != "none") continue;  // the model is of undisturbed runs
     const auto mode_at = static_cast<std::size_t>(
         std::find(s.modes.begin(), s.modes.end(), p.mode) - s.modes.begin());
     auto& in = series[{mode_at, p.pull ? p.interval_ms : 0.0, p.subscribers, p.payload_bytes}];

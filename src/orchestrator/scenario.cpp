@@ -217,6 +217,17 @@ scenario parse_scenario(const json& j) {
     }
     t.reject_unknown();
   }
+  if (const json* v = f.optional("faults")) {
+    s.faults = list<std::string>(*v, "faults", [](const json& x, const std::string& n) {
+      const std::string e = text(x, n);
+      try {
+        parse_fault_list(e);
+      } catch (const usage_error& err) {
+        throw usage_error(n + ": " + err.what());
+      }
+      return e;
+    });
+  }
   if (const json* v = f.optional("trace")) {
     fields t(*v, "trace");
     trace_spec ts;
@@ -240,11 +251,31 @@ scenario parse_scenario(const json& j) {
   return s;
 }
 
+std::vector<fault_spec> parse_fault_list(const std::string& entry) {
+  std::vector<fault_spec> faults;
+  if (entry == "none") return faults;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = entry.find(',', start);
+    faults.push_back(parse_fault(entry.substr(start, comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  check_faults(faults);
+  return faults;
+}
+
 std::string sweep_point::run_id() const {
   std::string id = mode + "-r" + compact_number(rate);
   if (pull) id += "-T" + compact_number(interval_ms);
   id += "-N" + std::to_string(subscribers) + "-p" + std::to_string(payload_bytes) + "-k" +
         std::to_string(repeat);
+  if (fault != "none") {
+    std::string f = fault;
+    std::replace(f.begin(), f.end(), ':', '_');
+    std::replace(f.begin(), f.end(), ',', '_');
+    id += "-F" + f;
+  }
   return id;
 }
 
@@ -259,21 +290,30 @@ std::vector<sweep_point> expand_points(const scenario& s) {
         for (auto payload : s.payload_bytes) {
           for (double t : intervals) {
             for (std::size_t ri = 0; ri < s.rates.size(); ++ri) {
-              const double rate = s.rates[ri];
-              sweep_point p;
-              p.mode = mode;
-              p.pull = pull;
-              p.rate = rate;
-              p.interval_ms = t;
-              p.subscribers = n;
-              p.payload_bytes = payload;
-              p.repeat = k;
-              // Each rate gets its own arrival sequence (one shared sequence stretched over every
-              // rate would give all points the same sampling error); modes, intervals and
-              // subscriber counts at one rate share it, so they compare the same events.
-              p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * ri;
-              p.arrivals = s.arrivals;
-              points.push_back(std::move(p));
+              for (const auto& fault : s.faults) {
+                const auto specs = parse_fault_list(fault);
+                if (find_mode(mode)->producer_side != "webhooks" &&
+                    std::any_of(specs.begin(), specs.end(),
+                                [](const fault_spec& f) { return is_receiver_fault(f.kind); })) {
+                  continue;  // a receiver fault needs a webhook receiver
+                }
+                const double rate = s.rates[ri];
+                sweep_point p;
+                p.fault = fault;
+                p.mode = mode;
+                p.pull = pull;
+                p.rate = rate;
+                p.interval_ms = t;
+                p.subscribers = n;
+                p.payload_bytes = payload;
+                p.repeat = k;
+                // Each rate gets its own arrival sequence (one shared sequence stretched over every
+                // rate would give all points the same sampling error); modes, intervals and
+                // subscriber counts at one rate share it, so they compare the same events.
+                p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * ri;
+                p.arrivals = s.arrivals;
+                points.push_back(std::move(p));
+              }
             }
           }
         }
@@ -291,15 +331,20 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   const double for_polls = p.pull ? static_cast<double>(s.min_polls) * t_s / n : 0;
   const double needed = std::max(for_deliveries, for_polls);
   // Whole milliseconds, rounded up, so the window is what the name and the CSV say.
-  const double d = std::clamp(needed, s.min_duration_s, s.max_point_s);
+  double d = std::clamp(needed, s.min_duration_s, s.max_point_s);
+  nanos fault_end = 0;
+  const auto faults = parse_fault_list(p.fault);
+  for (const auto& f : faults) fault_end = std::max(fault_end, f.end());
+  if (!faults.empty()) d = std::max(d, to_s(fault_end) + 1);
   plan.duration_s = std::ceil(d * 1e3 - 1e-6) / 1e3;
   plan.expected_deliveries = p.rate * n * plan.duration_s;
   plan.expected_polls = p.pull ? n * plan.duration_s / t_s : 0;
   // The last poll of the window answers within T of its end; a drain shorter than that would
   // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
-  plan.drain_s =
-      to_s(effective_drain(std::llround(s.drain_s * 1e9),
-                           s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))));
+  plan.drain_s = to_s(
+      fault_drain(effective_drain(std::llround(s.drain_s * 1e9),
+                                  s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
+                  faults, std::llround(plan.duration_s * 1e9)));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;
@@ -336,6 +381,7 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   cfg.pin = s.pin;
   cfg.tuning = s.tuning;
   cfg.signature = s.signature;
+  cfg.faults = parse_fault_list(p.fault);
   cfg.quiet = true;
   return cfg;
 }

@@ -42,6 +42,10 @@ struct scenario {
   std::vector<int> pin;  // empty, or {producer core, consumer core}
   mode_tuning tuning;    // "tuning": the knobs of poll-adaptive, long-poll, webhook-batch
   std::optional<trace_spec> trace;
+  // "faults": ["none", "receiver-down:1s:2s", "consumer-down:1s:1s,receiver-5xx:2s:1s:0.5"]:
+  // each entry a point's faults (comma-separated specs). Receiver faults only reach webhook
+  // modes: a point pairing one with another mode is skipped.
+  std::vector<std::string> faults{"none"};
   // Set by sweep's --signature / --unsigned, not by the file.
   security::signature_scheme signature = security::signature_scheme::hmac;
 };
@@ -60,8 +64,10 @@ struct sweep_point {
   int repeat = 0;
   std::uint64_t seed = 1;
   arrival_kind arrivals = arrival_kind::poisson;
+  std::string fault = "none";  // one entry of scenario::faults
 
-  // Deterministic name of the point, e.g. "poll-r10-T100-N1-p256-k0" (push modes: no T part).
+  // Deterministic name of the point, e.g. "poll-r10-T100-N1-p256-k0" (push modes: no T part;
+  // a fault adds "-F" and the specs with ':' and ',' as '_': "-Freceiver-down_1s_2s").
   std::string run_id() const;
   // Events per poll interval, lambda T (0 for push modes).
   double lambda_t() const { return pull ? rate * interval_ms / 1e3 : 0; }
@@ -71,11 +77,16 @@ struct sweep_point {
 // sweep has whole curves, and every repeat-0 point comes before any repeat-1 point.
 std::vector<sweep_point> expand_points(const scenario& s);
 
+// The faults of one "faults" entry ("none": no fault). Throws usage_error.
+std::vector<fault_spec> parse_fault_list(const std::string& entry);
+
 // How long a point measures. The window d is the shortest that expects min_delivered deliveries
-// (lambda N d) and min_polls polls (N d / T), clamped to [min_duration_s, max_point_s].
+// (lambda N d) and min_polls polls (N d / T), clamped to [min_duration_s, max_point_s]; with
+// faults, at least the last fault's end + 1 s (so that recovery is measured in the window).
 struct point_plan {
   double duration_s = 0;
   double drain_s = 0;              // the scenario's drain, at least 2T + 0.5 s for pull modes
+                                   // (and runner.hpp's fault_drain with faults)
   double expected_deliveries = 0;  // lambda N d
   double expected_polls = 0;       // N d / T (0 for push modes)
   bool min_reached = true;         // false when max_point_s is too short for the minimums

@@ -46,6 +46,7 @@ std::string describe(const sweep_point& p, const point_plan& plan) {
         " T " + compact_number(p.interval_ms) + "ms (lambdaT " + compact_number(p.lambda_t()) + ")";
   d += " N " + std::to_string(p.subscribers) + " payload " + std::to_string(p.payload_bytes) +
        "B repeat " + std::to_string(p.repeat) + ", window " + compact_number(plan.duration_s) + "s";
+  if (p.fault != "none") d += ", fault " + p.fault;
   return d;
 }
 
@@ -271,6 +272,10 @@ int sweep_main(int argc, char** argv) {
     return 0;
   }
 
+  // A fault the runs cannot carry out is refused before anything runs.
+  for (const auto& pt : expand_points(sc)) {
+    check_fault_support(make_run_config(sc, pt, plan_point(sc, pt)));
+  }
   if (dry_run) {
     const auto points = expand_points(sc);
     double total = 0;

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""The fault measurements' scripts (issue 10) on a fixture folder: scripts/plot_faults.py draws
+the recovery timeline and the fault-size chart, and report.py's Faults sentences carry the
+fixture's numbers (lost per retry policy, catch-up times) and say "not measured" for what the
+folder lacks. The fixture runs are a real webhook result (fixtures/webhook_run.json) with a
+metrics.faults block of known values."""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import test_plot as fixture
+
+sys.path.insert(0, os.path.join(fixture.ROOT, "scripts"))
+import plot_faults  # noqa: E402
+import report  # noqa: E402
+
+PLOT_FAULTS = os.path.join(fixture.ROOT, "scripts", "plot_faults.py")
+BASE_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                        "webhook_run.json")
+
+
+def fault_run(mode, kind, length, lost, catch_up, policy=None, dups=0):
+    with open(BASE_RUN, encoding="utf-8") as f:
+        r = json.load(f)
+    r = copy.deepcopy(r)
+    r["config"]["mode"] = mode
+    delivered = [10] * 10 + [0] * int(length * 10) + [30, 10, 10]
+    faults = {
+        "expected": 100, "delivered": 100 - lost, "lost": lost, "duplicates": dups,
+        "per_fault": [{"spec": f"{kind}:1s:{length:g}s", "kind": kind, "at_s": 1.0,
+                       "for_s": length, "lost": lost, "duplicates": dups,
+                       "delivered_after_start": 50,
+                       "delay_us": {"count": 50, "p99": 900000.0, "max": length * 1e6},
+                       "catch_up_s": catch_up, "catch_up_delivered_s": catch_up or 0.1,
+                       "not_caught_up": lost}],
+        "timeline": {"bucket_ms": 100.0, "delivered": delivered,
+                     "max_latency_ms": [1.0] * len(delivered)},
+    }
+    if policy:
+        faults["retry"] = {"policy": policy, "retry_requests": 5, "dead_letters": lost}
+    r["metrics"]["faults"] = faults
+    return r
+
+
+class FaultsScripts(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        os.makedirs(os.path.join(self.dir, "faults"))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, r):
+        with open(os.path.join(self.dir, "faults", name + ".json"), "w", encoding="utf-8") as f:
+            json.dump(r, f)
+
+    def test_sentences_carry_the_numbers_and_say_not_measured(self):
+        self.write("a", fault_run("webhook", "receiver-down", 1.0, 64, None, "none"))
+        self.write("b", fault_run("webhook", "receiver-down", 1.0, 0, 0.25, "standard", dups=3))
+        self.write("c", fault_run("poll", "consumer-down", 1.0, 0, 0.12))
+        text = " ".join(report.fault_sentences(plot_faults.load_runs(self.dir)))
+        self.assertIn("lost 64 (1 s) with --retry none", text)
+        self.assertIn("lost 0 (1 s) with --retry standard", text)
+        self.assertIn("poll with the consumer stopped for 1 s: lost nothing, caught up 120-120 ms",
+                      text)
+        self.assertIn("sse with the consumer stopped: not measured.", text)
+        self.assertIn("answering 503: not measured", text)
+
+    def test_charts_and_captions(self):
+        for length in (0.5, 1.0, 2.0):
+            self.write(f"p{length}", fault_run("poll", "consumer-down", length, 0, 0.1))
+            self.write(f"w{length}", fault_run("webhook", "receiver-down", length,
+                                               int(64 * length), None))
+        out = subprocess.run([fixture.PYTHON, PLOT_FAULTS, self.dir], capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        charts = os.path.join(self.dir, "faults", "charts")
+        with open(os.path.join(charts, "captions.json"), encoding="utf-8") as f:
+            captions = json.load(f)
+        for name, _ in plot_faults.CHARTS:
+            self.assertTrue(os.path.isfile(os.path.join(charts, name + ".png")))
+        self.assertIn("webhook receiver-down: 64 lost", captions["fault_recovery"])
+        self.assertIn("poll consumer-down: nothing lost, caught up 100 ms", captions["fault_recovery"])
+        self.assertIn("Lost deliveries: webhook receiver-down.", captions["fault_size"])
+
+    def test_missing_folder_is_one_line(self):
+        out = subprocess.run([fixture.PYTHON, PLOT_FAULTS, os.path.join(self.dir, "nope")],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(len(out.stderr.strip().splitlines()), 1, out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
