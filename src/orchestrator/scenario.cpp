@@ -336,6 +336,7 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   cfg.pin = s.pin;
   cfg.tuning = s.tuning;
   cfg.signature = s.signature;
+  cfg.retry = s.retry;
   cfg.quiet = true;
   return cfg;
 }

@@ -44,6 +44,7 @@ struct scenario {
   std::optional<trace_spec> trace;
   // Set by sweep's --signature / --unsigned, not by the file.
   security::signature_scheme signature = security::signature_scheme::hmac;
+  retry_options retry;  // sweep's --retry, --retry-scale, ...
 };
 
 // Throws usage_error("FIELD: what is wrong") on anything unexpected.
