@@ -186,8 +186,8 @@ int run_main(int argc, char** argv) {
           throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
       }
     } else {
-      for (auto flag : {"--webhook-connection", "--webhook-concurrency", "--retry", "--retry-jitter",
-                        "--retry-scale", "--circuit-breaker", "--ordered"}) {
+      for (auto flag : {"--webhook-connection", "--webhook-concurrency", "--retry",
+                        "--retry-jitter", "--retry-scale", "--circuit-breaker", "--ordered"}) {
         if (p.given(flag))
           throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " +
                             cfg.mode);

@@ -150,9 +150,9 @@ int sweep_main(int argc, char** argv) {
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string_view a = argv[i];
-    const bool takes_value =
-        a == "--out" || a == "--signature" || a == "--p99-bound" || a == "--search-window" ||
-        a == "--retry" || a == "--retry-jitter" || a == "--retry-scale" || a == "--circuit-breaker";
+    const bool takes_value = a == "--out" || a == "--signature" || a == "--p99-bound" ||
+                             a == "--search-window" || a == "--retry" || a == "--retry-jitter" ||
+                             a == "--retry-scale" || a == "--circuit-breaker";
     if (takes_value && i + 1 < argc) {
       rest.push_back(argv[i]);
       rest.push_back(argv[++i]);

@@ -43,9 +43,10 @@ void parse_retry_policy(std::string_view text, retry_policy& into) {
   }
   const auto parts = split_list(text.substr(kPrefix.size()));
   if (parts.size() != 4) {
-    throw usage_error("exponential takes BASE,FACTOR,CAP,ATTEMPTS (e.g. exponential:500ms,2,60s,10)"
-                      ", got '" +
-                      std::string(text) + "'");
+    throw usage_error(
+        "exponential takes BASE,FACTOR,CAP,ATTEMPTS (e.g. exponential:500ms,2,60s,10)"
+        ", got '" +
+        std::string(text) + "'");
   }
   retry_policy p = into;
   p.kind = retry_kind::exponential;
@@ -82,8 +83,7 @@ std::size_t retry_policy::max_attempts() const {
 std::optional<nanos> retry_policy::nominal_delay(std::size_t failed) const {
   if (failed == 0 || failed >= max_attempts()) return std::nullopt;
   if (kind == retry_kind::standard) return kStandardSchedule[failed - 1];
-  const double d =
-      static_cast<double>(base) * std::pow(factor, static_cast<double>(failed - 1));
+  const double d = static_cast<double>(base) * std::pow(factor, static_cast<double>(failed - 1));
   return static_cast<nanos>(std::min(d, static_cast<double>(cap)));
 }
 
@@ -161,8 +161,8 @@ void add_retry_options(option_parser& p, retry_options& o) {
         "                            500ms,2,60s,10: BASE x FACTOR^n, at most CAP, ATTEMPTS\n"
         "                            in all) or none (one attempt; a failure is a dead letter)",
         "standard", [&o](std::string_view v) { parse_retry_policy(v, o.policy); })
-      .add("--retry-jitter", "FRACTION",
-           "each retry delay times a uniform draw in [1-F, 1+F]", "0.1",
+      .add("--retry-jitter", "FRACTION", "each retry delay times a uniform draw in [1-F, 1+F]",
+           "0.1",
            [&o](std::string_view v) {
              o.policy.jitter = parse_non_negative_double(v);
              if (o.policy.jitter >= 1) throw usage_error("must be less than 1");

@@ -11,7 +11,6 @@
 #include <random>
 #include <string>
 #include <string_view>
-
 #include <vector>
 
 #include "core/cli.hpp"
@@ -48,8 +47,8 @@ struct retry_policy {
 // The Standard Webhooks schedule: the first attempt at once, then each retry this long after
 // the previous attempt failed.
 inline constexpr nanos kStandardSchedule[] = {
-    5 * kNanosPerSecond,    5 * 60 * kNanosPerSecond,  30 * 60 * kNanosPerSecond,
-    2 * 3600 * kNanosPerSecond,  5 * 3600 * kNanosPerSecond, 10 * 3600 * kNanosPerSecond,
+    5 * kNanosPerSecond,         5 * 60 * kNanosPerSecond,    30 * 60 * kNanosPerSecond,
+    2 * 3600 * kNanosPerSecond,  5 * 3600 * kNanosPerSecond,  10 * 3600 * kNanosPerSecond,
     14 * 3600 * kNanosPerSecond, 20 * 3600 * kNanosPerSecond, 24 * 3600 * kNanosPerSecond};
 
 // "standard", "none", "exponential" (the defaults above) or "exponential:BASE,FACTOR,CAP,ATTEMPTS"

@@ -35,9 +35,9 @@ struct webhook_dispatcher::delivery {
   std::shared_ptr<const std::string> body;
   std::size_t events = 1;
   std::size_t event_bytes = 0;
-  std::size_t attempts = 0;   // made so far
-  nanos first_attempt = 0;    // when the first left
-  std::int64_t last_ts = 0;   // webhook-timestamp of the previous attempt
+  std::size_t attempts = 0;  // made so far
+  nanos first_attempt = 0;   // when the first left
+  std::int64_t last_ts = 0;  // webhook-timestamp of the previous attempt
 };
 
 struct webhook_dispatcher::subscriber {
@@ -58,8 +58,8 @@ struct webhook_dispatcher::subscriber {
   bool probe_in_flight = false;
   std::unique_ptr<boost::asio::steady_timer> wake;  // the next due retry or the hold's end
   nanos wake_at = 0;                                // 0: not armed
-  std::multiset<seq_t> outstanding;  // first seqs of deliveries not yet resolved
-  seq_t last_published = 0;          // newest event given to it
+  std::multiset<seq_t> outstanding;                 // first seqs of deliveries not yet resolved
+  seq_t last_published = 0;                         // newest event given to it
   batch_policy batch;
   std::string open_batch;  // the open batch's events, comma-separated JSON
   seq_t open_first = 0, open_last = 0;
@@ -88,7 +88,6 @@ webhook_dispatcher::~webhook_dispatcher() {
     }
   }
 }
-
 
 namespace {
 
@@ -440,33 +439,34 @@ void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection
   const std::uint64_t opened_before = c.connections_opened();
   const std::uint64_t handshakes_before = c.tls_handshakes();
   const std::size_t body_bytes = req.body.size();
-  c.async_send(std::move(req), [this, &s, &c, d = std::move(d), counted, retry, opened_before,
-                                handshakes_before, started, body_bytes](
-                                   boost::system::error_code ec, http::client_response&& r) {
-    --s.in_flight;
-    stats_.connections_opened += c.connections_opened() - opened_before;
-    stats_.tls_handshakes += c.tls_handshakes() - handshakes_before;
-    if (counted) {
-      stats_.window.add(r.bytes_sent, r.bytes_received);
-      if (retry) stats_.retry_window.add(r.bytes_sent, r.bytes_received);
-      if (r.bytes_sent > 0) {
-        stats_.window_body_bytes += body_bytes;
-        stats_.window_events += d.events;
-        stats_.window_event_bytes += d.event_bytes;
-      }
-    }
-    if (!ec && r.status >= 200 && r.status < 300) {
-      if (counted) {
-        round_trips_.push_back(now_ns() - started);
-        // The first subscriber's POST leaves first: its round trip has no sibling ahead.
-        if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
-      }
-      on_success(s, d);
-    } else {
-      on_failure(s, d, ec, r);
-    }
-    pump(s);
-  });
+  c.async_send(std::move(req),
+               [this, &s, &c, d = std::move(d), counted, retry, opened_before, handshakes_before,
+                started, body_bytes](boost::system::error_code ec, http::client_response&& r) {
+                 --s.in_flight;
+                 stats_.connections_opened += c.connections_opened() - opened_before;
+                 stats_.tls_handshakes += c.tls_handshakes() - handshakes_before;
+                 if (counted) {
+                   stats_.window.add(r.bytes_sent, r.bytes_received);
+                   if (retry) stats_.retry_window.add(r.bytes_sent, r.bytes_received);
+                   if (r.bytes_sent > 0) {
+                     stats_.window_body_bytes += body_bytes;
+                     stats_.window_events += d.events;
+                     stats_.window_event_bytes += d.event_bytes;
+                   }
+                 }
+                 if (!ec && r.status >= 200 && r.status < 300) {
+                   if (counted) {
+                     round_trips_.push_back(now_ns() - started);
+                     // The first subscriber's POST leaves first: its round trip has no sibling
+                     // ahead.
+                     if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
+                   }
+                   on_success(s, d);
+                 } else {
+                   on_failure(s, d, ec, r);
+                 }
+                 pump(s);
+               });
 }
 
 void webhook_dispatcher::on_success(subscriber& s, const delivery& d) {
@@ -525,10 +525,11 @@ void webhook_dispatcher::on_failure(subscriber& s, delivery d, const boost::syst
   const bool probe_failed = s.state == circuit::half_open && s.probe_in_flight;
   s.probe_in_flight = false;
   if (options_.retry.breaker.threshold > 0 &&
-      (probe_failed ||
-       (s.state == circuit::closed && s.consecutive_failures >= options_.retry.breaker.threshold))) {
+      (probe_failed || (s.state == circuit::closed &&
+                        s.consecutive_failures >= options_.retry.breaker.threshold))) {
     s.state = circuit::open;
-    s.hold_until = std::max(s.hold_until, now + options_.retry.policy.scaled(options_.retry.breaker.cooldown));
+    s.hold_until =
+        std::max(s.hold_until, now + options_.retry.policy.scaled(options_.retry.breaker.cooldown));
     ++stats_.circuit_opened;
   }
   auto delay = options_.retry.policy.next_delay(d.attempts, rng_);
@@ -572,8 +573,8 @@ void webhook_dispatcher::end_gone(subscriber& s) {
   s.outstanding.clear();
   s.open_batch.clear();
   s.open_events = s.open_event_bytes = 0;
-  std::cerr << "hookbench serve: " << s.url.to_string()
-            << " answered 410 Gone: subscription " << s.id << " ended\n";
+  std::cerr << "hookbench serve: " << s.url.to_string() << " answered 410 Gone: subscription "
+            << s.id << " ended\n";
   save_state();
 }
 
@@ -591,7 +592,8 @@ seq_t webhook_dispatcher::delivered_through(const subscriber& s) const {
 
 std::size_t webhook_dispatcher::pending() const {
   std::size_t n = 0;
-  for (const auto& s : subs_) n += s->queue.size() + s->retries.size() + s->open_events + s->in_flight;
+  for (const auto& s : subs_)
+    n += s->queue.size() + s->retries.size() + s->open_events + s->in_flight;
   return n;
 }
 
@@ -741,9 +743,11 @@ void webhook_dispatcher::restore_state() {
               ", this producer signs with " + std::string(security::to_string(options_.signature)));
   }
   try {
-    if (ed25519_) ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
+    if (ed25519_)
+      ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
     for (const auto& item : j["subscriptions"]) {
-      batch_policy batch{item.at("batch_window_ns").get<nanos>(), item.at("batch_max").get<std::size_t>()};
+      batch_policy batch{item.at("batch_window_ns").get<nanos>(),
+                         item.at("batch_max").get<std::size_t>()};
       const std::size_t id =
           add_subscriber(parse_http_url(item.at("url").get<std::string>()), batch,
                          security::webhook_secret::parse(item.at("secret").get<std::string>()),

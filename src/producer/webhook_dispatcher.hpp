@@ -19,9 +19,9 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <random>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 

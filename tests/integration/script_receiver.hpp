@@ -29,9 +29,12 @@ struct received_post {
 };
 
 struct scripted_answer {
-  unsigned status = 204;
+  scripted_answer(unsigned s = 204, std::string h = {},
+                  std::chrono::milliseconds d = std::chrono::milliseconds(0))
+      : status(s), headers(std::move(h)), delay(d) {}
+  unsigned status;
   std::string headers;  // extra header lines, each ending in \r\n
-  std::chrono::milliseconds delay{0};
+  std::chrono::milliseconds delay;
 };
 
 class script_receiver {
@@ -115,8 +118,8 @@ class script_receiver {
       post.path = head.substr(first_space + 1, head.find(' ', first_space + 1) - first_space - 1);
       for (std::size_t pos = head.find("\r\n"); pos != std::string::npos;) {
         const auto next = head.find("\r\n", pos + 2);
-        const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                                : next - pos - 2);
+        const std::string line =
+            head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
         pos = next;
         const auto colon = line.find(':');
         if (colon == std::string::npos) continue;

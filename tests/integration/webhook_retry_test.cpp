@@ -24,11 +24,11 @@ class retry_producer {
     if (!ready) throw std::runtime_error("serve not ready: " + proc_.err());
     port_ = ready->at("port").get<std::uint16_t>();
     const std::string body = nlohmann::json{{"url", url}}.dump();
-    const auto sub = raw_exchange("127.0.0.1", port_,
-                                  "POST /subscriptions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
-                                      auth_line("/subscriptions") +
-                                      "Content-Type: application/json\r\nContent-Length: " +
-                                      std::to_string(body.size()) + "\r\n\r\n" + body);
+    const auto sub = raw_exchange(
+        "127.0.0.1", port_,
+        "POST /subscriptions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+            auth_line("/subscriptions") + "Content-Type: application/json\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body);
     if (sub.status != 201) throw std::runtime_error("subscription refused: " + sub.raw);
     if (raw_http_status("127.0.0.1", port_, "POST", "/control/start") != 200) {
       throw std::runtime_error("start refused");
@@ -46,9 +46,10 @@ class retry_producer {
     return r;
   }
   nlohmann::json report() {
-    const auto rep = raw_exchange("127.0.0.1", port_,
-                                  "GET /control/report HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
-                                      auth_line("/control/report") + "\r\n");
+    const auto rep =
+        raw_exchange("127.0.0.1", port_,
+                     "GET /control/report HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                         auth_line("/control/report") + "\r\n");
     return nlohmann::json::parse(rep.body);
   }
   std::uint16_t port() const { return port_; }
@@ -56,9 +57,9 @@ class retry_producer {
 
  private:
   static std::vector<std::string> args(std::vector<std::string> extra) {
-    std::vector<std::string> a{"serve",    "--listen", "127.0.0.1:0", "--rate",   "20",
-                               "--arrivals", "constant", "--warmup",   "100ms", "--duration",
-                               "1s",       "--tail",   "0s",          "--quiet"};
+    std::vector<std::string> a{"serve",      "--listen", "127.0.0.1:0", "--rate", "20",
+                               "--arrivals", "constant", "--warmup",    "100ms",  "--duration",
+                               "1s",         "--tail",   "0s",          "--quiet"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -85,9 +86,8 @@ void expect_no_loss(const script_receiver& rx, std::uint64_t generated) {
 }
 
 TEST(WebhookRetry, Standard503TwiceThenOkLosesNothingOnTheScaledSchedule) {
-  script_receiver rx([](const received_post& p) {
-    return scripted_answer{p.attempt <= 2 ? 503u : 204u};
-  });
+  script_receiver rx(
+      [](const received_post& p) { return scripted_answer{p.attempt <= 2 ? 503u : 204u}; });
   retry_producer prod(rx.url(), {"--retry", "standard", "--retry-scale", "0.001", "--retry-jitter",
                                  "0", "--circuit-breaker", "off"});
   const auto r = prod.settle();
@@ -176,9 +176,8 @@ TEST(WebhookRetry, GoneStopsSendingAndDeadLettersWhatWasQueued) {
 }
 
 TEST(WebhookRetry, NoneLosesExactlyTheFailedOnesAsDeadLetters) {
-  script_receiver rx([](const received_post& p) {
-    return scripted_answer{seq_of(p.id) % 4 == 0 ? 503u : 204u};
-  });
+  script_receiver rx(
+      [](const received_post& p) { return scripted_answer{seq_of(p.id) % 4 == 0 ? 503u : 204u}; });
   retry_producer prod(rx.url(), {"--retry", "none"});
   const auto r = prod.settle();
   const std::uint64_t n = r.at("generated_total");
@@ -242,8 +241,8 @@ TEST(WebhookRetry, OrderedKeepsSeqOrderThroughRetries) {
   script_receiver rx([](const received_post& p) {
     return scripted_answer{p.id == "msg_3" && p.attempt <= 2 ? 503u : 204u};
   });
-  retry_producer prod(rx.url(), {"--ordered", "--retry", "exponential:100ms,1,100ms,5",
-                                 "--retry-jitter", "0"});
+  retry_producer prod(
+      rx.url(), {"--ordered", "--retry", "exponential:100ms,1,100ms,5", "--retry-jitter", "0"});
   const auto r = prod.settle();
   expect_no_loss(rx, r.at("generated_total"));
   const auto posts = rx.posts();

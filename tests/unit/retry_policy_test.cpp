@@ -16,9 +16,8 @@ constexpr nanos kS = kNanosPerSecond;
 TEST(RetryPolicy, StandardIsTheStandardWebhooksSchedule) {
   retry_policy p;  // standard
   EXPECT_EQ(p.max_attempts(), 10u);
-  const nanos expected[] = {5 * kS,        300 * kS,       1800 * kS,      7200 * kS,
-                            18'000 * kS,   36'000 * kS,    50'400 * kS,    72'000 * kS,
-                            86'400 * kS};
+  const nanos expected[] = {5 * kS,      300 * kS,    1800 * kS,   7200 * kS,  18'000 * kS,
+                            36'000 * kS, 50'400 * kS, 72'000 * kS, 86'400 * kS};
   for (std::size_t n = 1; n <= 9; ++n) EXPECT_EQ(p.nominal_delay(n), expected[n - 1]) << n;
   EXPECT_FALSE(p.nominal_delay(10));
   EXPECT_FALSE(p.nominal_delay(0));
@@ -96,7 +95,7 @@ TEST(RetryPolicy, OptionsRoundTripThroughServeArguments) {
   o.breaker = parse_breaker("4:1s");
   o.ordered = true;
   const auto args = o.serve_args();
-  std::vector<char*> argv{const_cast<char*>("serve")};
+  std::vector<char*> argv;  // the parser takes the arguments after the command's name
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   retry_options back;
   option_parser p("serve", "");

@@ -326,9 +326,9 @@ TEST(SignatureVerifier, ARetryWithANewerTimestampIsAcceptedAReplayIsNot) {
   EXPECT_EQ(send(t0 + 5, t0 + 64, &retry), reject_reason::replay);
   // A forged retry (newer timestamp, another key) is still refused by its signature.
   hmac_signer other(webhook_secret::generate());
-  EXPECT_EQ(v.verify("msg_7", std::to_string(t0 + 9), other.sign("msg_7", t0 + 9, "b"), "b",
-                     t0 + 9),
-            reject_reason::bad_signature);
+  EXPECT_EQ(
+      v.verify("msg_7", std::to_string(t0 + 9), other.sign("msg_7", t0 + 9, "b"), "b", t0 + 9),
+      reject_reason::bad_signature);
 }
 
 TEST(SignatureVerifier, RotationAcceptsEitherOfTwoSignatures) {

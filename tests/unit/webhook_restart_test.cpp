@@ -82,9 +82,9 @@ TEST(WebhookRestart, StateFileRequeuesEverythingPastTheDeliveredCursor) {
   {
     boost::asio::io_context ioc;
     webhook_dispatcher d(delivery_context{ioc, log, window, plan}, options);
-    const auto id = d.add_subscriber(parse_http_url("http://127.0.0.1:" +
-                                                    std::to_string(rx.port()) + "/hook/0"),
-                                     {}, {}, "owner-token");
+    const auto id = d.add_subscriber(
+        parse_http_url("http://127.0.0.1:" + std::to_string(rx.port()) + "/hook/0"), {}, {},
+        "owner-token");
     d.save_state();  // as POST /subscriptions does
     secret = d.secret_of(id);
     for (int i = 0; i < 5; ++i) d.publish(log.append(now_ns(), "x"));
