@@ -610,7 +610,8 @@ nlohmann::json webhook_dispatcher::report() const {
   auto first = first_round_trips_;
   auto recovery = recovery_;
   std::uint64_t dead = 0;
-  nlohmann::json by_reason = nlohmann::json::object();
+  // Every reason, zeros included: exhausted, gone, queue-full, evicted.
+  nlohmann::json by_reason{{"exhausted", 0}, {"gone", 0}, {"queue-full", 0}, {"evicted", 0}};
   for (const auto& [reason, n] : d.dead_letters) {
     by_reason[reason] = n;
     dead += n;
