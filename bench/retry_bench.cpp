@@ -28,8 +28,7 @@ void webhook_order(benchmark::State& state) {
   bench::io_thread receiver_thread;
   std::set<std::uint64_t> failed_once;  // receiver thread only
   http::server receiver(
-      receiver_thread.ioc(), {"127.0.0.1", 0}, {},
-      [&](http::request&& req, http::reply_fn reply) {
+      receiver_thread.ioc(), {"127.0.0.1", 0}, {}, [&](http::request&& req, http::reply_fn reply) {
         const std::uint64_t seq = std::stoull(req.header("webhook-id").substr(4));
         const bool fail = fail_every > 0 && seq % fail_every == 0 && failed_once.insert(seq).second;
         auto timer = std::make_shared<boost::asio::steady_timer>(receiver_thread.ioc());

@@ -253,5 +253,38 @@ TEST(WebhookRetry, OrderedKeepsSeqOrderThroughRetries) {
   EXPECT_TRUE(r.at("webhooks").at("retry").at("ordered").get<bool>());
 }
 
+// run passes the retry options to serve and records them; a run without failures retries nothing.
+TEST(WebhookRetry, RunRecordsThePolicyAndRetriesNothingWhenNothingFails) {
+  const auto r = hookbench_run({"--mode", "webhook", "--rate", "100", "--duration", "1s",
+                                "--warmup", "200ms", "--drain", "1s", "--retry",
+                                "exponential:200ms,2,5s,6", "--retry-scale", "0.01", "--ordered"});
+  ASSERT_TRUE(r.exit.exited && r.exit.code == 0) << r.err;
+  const auto& config = r.result.at("config").at("retry");
+  EXPECT_EQ(config.at("policy"), "exponential:200ms,2,5s,6");
+  EXPECT_TRUE(config.at("scaled").get<bool>());
+  EXPECT_TRUE(config.at("ordered").get<bool>());
+  const auto& retry = r.result.at("sides").at("producer").at("webhooks").at("retry");
+  EXPECT_EQ(retry.at("policy"), "exponential");
+  EXPECT_EQ(retry.at("time_scale"), 0.01);
+  EXPECT_EQ(retry.at("retry_requests_total"), 0);
+  EXPECT_EQ(retry.at("dead_letters"), 0);
+  EXPECT_EQ(r.metrics().at("lost"), 0);
+  EXPECT_EQ(r.metrics().at("duplicates"), 0);
+}
+
+TEST(WebhookRetry, BadRetryOptionsAreRefusedInOneLine) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"serve", "--retry", "sometimes"},
+                                             {"serve", "--retry", "exponential:1s,2"},
+                                             {"serve", "--retry-scale", "0"},
+                                             {"serve", "--circuit-breaker", "5"},
+                                             {"run", "--mode", "poll", "--retry", "none"}}) {
+    const auto r = run_hookbench(args, milliseconds(10'000));
+    ASSERT_TRUE(r.exit.exited);
+    EXPECT_EQ(r.exit.code, 2) << args[2] << ": " << r.err;
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace hookbench_test
