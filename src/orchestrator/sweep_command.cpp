@@ -228,9 +228,9 @@ int sweep_main(int argc, char** argv) {
     throw usage_error(scenario_path + ": not valid JSON: " + what);
   }
   scenario sc;
-  sc.signature = signature;
   try {
     sc = parse_scenario(raw);
+    sc.signature = signature;  // after the parse, which starts from a default scenario
     sc.retry = retry;
   } catch (const usage_error& e) {
     throw usage_error(scenario_path + ": " + e.what());
