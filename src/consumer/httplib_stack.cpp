@@ -545,7 +545,8 @@ nlohmann::json httplib_webhook_mode::stats() const {
           {"duplicates", duplicates_},
           {"rejected", rejected},
           {"signature", security::to_string(signatures_.scheme())},
-          {"rejected_by_reason", signatures_.rejected_by_reason()}};
+          {"rejected_by_reason", signatures_.rejected_by_reason()},
+          {"accepted_retries", signatures_.accepted_retries()}};
 }
 
 }  // namespace hookbench

@@ -254,6 +254,7 @@ nlohmann::json webhook_mode::stats() const {
           {"rejected", rejected},
           {"signature", security::to_string(signatures_.scheme())},
           {"rejected_by_reason", signatures_.rejected_by_reason()},
+          {"accepted_retries", signatures_.accepted_retries()},  // same id, newer timestamp
           {"reject_cpu_us", to_us(reject_cpu_ns_)},
           {"tapped", tapped_},
           {"tls_handshakes", server_.tls_handshakes()},

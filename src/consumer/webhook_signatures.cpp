@@ -51,9 +51,11 @@ security::reject_reason webhook_signatures::check(std::size_t k, std::string_vie
   const std::int64_t now = unix_seconds();
   std::lock_guard lock(mutex_);
   // A subscriber not (yet) registered has no key: nothing it receives can verify.
-  auto r = k < verifiers_.size() ? verifiers_[k].verify(id, timestamp, signature, body, now)
+  bool retry = false;
+  auto r = k < verifiers_.size() ? verifiers_[k].verify(id, timestamp, signature, body, now, &retry)
                                  : security::reject_reason::bad_signature;
   if (r != security::reject_reason::accepted) ++rejected_[r];
+  if (retry) ++retries_;
   return r;
 }
 
@@ -78,6 +80,11 @@ std::uint64_t webhook_signatures::rejected_total() const {
   std::uint64_t n = 0;
   for (auto [r, count] : rejected_) n += count;
   return n;
+}
+
+std::uint64_t webhook_signatures::accepted_retries() const {
+  std::lock_guard lock(mutex_);
+  return retries_;
 }
 
 http::response signature_rejection(security::reject_reason reason) {

@@ -27,7 +27,9 @@ class webhook_signatures {
   void add_subscriber(const nlohmann::json& registration);
 
   // The verdict on one POST to subscriber k (accepted when signatures are off); a rejection is
-  // counted. Thread-safe (the cpp-httplib receiver calls it from its pool).
+  // counted, and so is an accepted retry (an id seen before, a newer timestamp: the sender
+  // tried again; the tracker counts its events as duplicates). Thread-safe (the cpp-httplib
+  // receiver calls it from its pool).
   security::reject_reason check(std::size_t k, std::string_view id, std::string_view timestamp,
                                 std::string_view signature, std::string_view body);
   // The same from a Beast request's headers.
@@ -36,6 +38,7 @@ class webhook_signatures {
   // {"missing-header": n, ...}: every reason, zeros included.
   nlohmann::json rejected_by_reason() const;
   std::uint64_t rejected_total() const;
+  std::uint64_t accepted_retries() const;
 
  private:
   const security::signature_scheme scheme_;
@@ -43,6 +46,7 @@ class webhook_signatures {
   mutable std::mutex mutex_;
   std::vector<security::signature_verifier> verifiers_;
   std::map<security::reject_reason, std::uint64_t> rejected_;
+  std::uint64_t retries_ = 0;
 };
 
 // 401 {"error":"signature: <reason>"}.

@@ -153,6 +153,8 @@ int run_main(int argc, char** argv) {
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
   add_stack_option(p, cfg.consumer_stack);
   add_signature_option(p, cfg.signature, true);
+  p.add_section("Webhook retries (webhook modes):");
+  add_retry_options(p, cfg.retry);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
   if (!p.parse(argc, argv)) return 0;
@@ -189,7 +191,8 @@ int run_main(int argc, char** argv) {
           throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
       }
     } else {
-      for (auto flag : {"--webhook-connection", "--webhook-concurrency"}) {
+      for (auto flag : {"--webhook-connection", "--webhook-concurrency", "--retry",
+                        "--retry-jitter", "--retry-scale", "--circuit-breaker", "--ordered"}) {
         if (p.given(flag))
           throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " +
                             cfg.mode);

@@ -66,6 +66,7 @@ nlohmann::json run_config::to_json(bool pull) const {
   } else {
     j["webhook_connection"] = to_string(webhook_connection);
     j["webhook_concurrency"] = webhook_concurrency;
+    j["retry"] = retry.to_json();
     j["signature"] = security::to_string(signature);
   }
   return j;
@@ -178,6 +179,7 @@ json run_once(const run_config& cfg) {
       "--signature",
       std::string(security::to_string(cfg.signature)),
       "--quiet"};
+  for (auto& a : cfg.retry.serve_args()) serve_args.push_back(std::move(a));
   // --trace: each side writes its part beside the file; both are merged into it at the end.
   const std::string trace_parts[2] = {cfg.trace + ".producer.part", cfg.trace + ".consumer.part"};
   // The parts are scratch files: gone after the merge, and after a failed run too.

@@ -35,6 +35,7 @@ struct run_config {
   std::size_t retention = 100'000;
   connection_policy webhook_connection = connection_policy::keepalive;
   std::size_t webhook_concurrency = 4;
+  retry_options retry;  // --retry, --retry-scale, ... handed to serve (producer/retry_policy.hpp)
   // --signature / --unsigned: given to both children (serve signs, client verifies)
   security::signature_scheme signature = security::signature_scheme::hmac;
   std::size_t poll_limit = 1000;

@@ -382,6 +382,7 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   cfg.tuning = s.tuning;
   cfg.signature = s.signature;
   cfg.faults = parse_fault_list(p.fault);
+  cfg.retry = s.retry;
   cfg.quiet = true;
   return cfg;
 }

@@ -48,6 +48,7 @@ struct scenario {
   std::vector<std::string> faults{"none"};
   // Set by sweep's --signature / --unsigned, not by the file.
   security::signature_scheme signature = security::signature_scheme::hmac;
+  retry_options retry;  // sweep's --retry, --retry-scale, ...
 };
 
 // Throws usage_error("FIELD: what is wrong") on anything unexpected.

@@ -151,8 +151,9 @@ int sweep_main(int argc, char** argv) {
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string_view a = argv[i];
-    const bool takes_value =
-        a == "--out" || a == "--signature" || a == "--p99-bound" || a == "--search-window";
+    const bool takes_value = a == "--out" || a == "--signature" || a == "--p99-bound" ||
+                             a == "--search-window" || a == "--retry" || a == "--retry-jitter" ||
+                             a == "--retry-scale" || a == "--circuit-breaker";
     if (takes_value && i + 1 < argc) {
       rest.push_back(argv[i]);
       rest.push_back(argv[++i]);
@@ -203,6 +204,9 @@ int sweep_main(int argc, char** argv) {
            });
   security::signature_scheme signature = security::signature_scheme::hmac;
   add_signature_option(p, signature, true);
+  retry_options retry;
+  p.add_section("Webhook retries (every webhook run):");
+  add_retry_options(p, retry);
   if (!p.parse(static_cast<int>(rest.size()), rest.data())) return 0;
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
@@ -225,9 +229,10 @@ int sweep_main(int argc, char** argv) {
     throw usage_error(scenario_path + ": not valid JSON: " + what);
   }
   scenario sc;
-  sc.signature = signature;
   try {
     sc = parse_scenario(raw);
+    sc.signature = signature;  // after the parse, which starts from a default scenario
+    sc.retry = retry;
   } catch (const usage_error& e) {
     throw usage_error(scenario_path + ": " + e.what());
   }

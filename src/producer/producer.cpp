@@ -28,6 +28,7 @@ nlohmann::json producer_config::to_json() const {
           {"webhook_concurrency", webhooks.concurrency},
           {"webhook_signature", security::to_string(webhooks.signature)},
           {"webhook_timeout_s", to_s(webhooks.timeout)},
+          {"webhook_retry", webhooks.retry.to_json()},
           {"stream_heartbeat_s", to_s(streams.heartbeat)},
           {"stream_lifetime_s", to_s(streams.lifetime)},
           // The tokens themselves stay out of results.

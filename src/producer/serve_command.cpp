@@ -170,6 +170,8 @@ int serve_main(int argc, char** argv) {
              const nanos d = parse_duration(negative ? v.substr(1) : v);
              clock_shift = negative ? -d : d;
            });
+  p.add_section("Webhook retries:");
+  add_retry_options(p, cfg.webhooks.retry);
   if (!p.parse(argc, argv)) return 0;
   if (cfg.access.tokens.empty()) {
     if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) {

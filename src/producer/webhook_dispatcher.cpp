@@ -1,8 +1,16 @@
 // Per-subscriber queues drained by a bounded pool of HTTP client connections.
 #include "producer/webhook_dispatcher.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <limits>
+#include <set>
 
 #include "measure/latency.hpp"
 #include "security/signing.hpp"
@@ -19,21 +27,39 @@ std::string to_string(connection_policy policy) {
   return policy == connection_policy::keepalive ? "keepalive" : "new";
 }
 
+// One delivery: an event (or a batch) for one subscriber, until it is acknowledged, dead-lettered
+// or cancelled.
+struct webhook_dispatcher::delivery {
+  seq_t seq = 0;  // the (first) event it carries: the POST counts for that event's window
+  seq_t last = 0;
+  std::shared_ptr<const std::string> body;
+  std::size_t events = 1;
+  std::size_t event_bytes = 0;
+  std::size_t attempts = 0;  // made so far
+  nanos first_attempt = 0;   // when the first left
+  std::int64_t last_ts = 0;  // webhook-timestamp of the previous attempt
+};
+
 struct webhook_dispatcher::subscriber {
   std::size_t id = 0;
   http_url url;
   std::string owner;  // the bearer token that registered it
   bool active = true;
+  bool gone = false;  // ended by a 410
   std::optional<security::webhook_secret> secret;
   std::optional<security::hmac_signer> hmac;  // keyed with `secret` (hmac scheme)
-  struct queued {
-    seq_t seq;  // the (first) event it carries: the POST counts for that event's window
-    seq_t last;
-    std::shared_ptr<const std::string> body;
-    std::size_t events = 1;
-    std::size_t event_bytes = 0;
-  };
-  std::deque<queued> queue;
+  std::deque<delivery> queue;                 // ready to send
+  std::multimap<nanos, delivery> retries;     // waiting for their next attempt, by due time
+  std::size_t in_flight = 0;
+  // Nothing is sent before this: a Retry-After, or the open breaker's cool-down.
+  nanos hold_until = 0;
+  enum class circuit { closed, open, half_open } state = circuit::closed;
+  std::size_t consecutive_failures = 0;
+  bool probe_in_flight = false;
+  std::unique_ptr<boost::asio::steady_timer> wake;  // the next due retry or the hold's end
+  nanos wake_at = 0;                                // 0: not armed
+  std::multiset<seq_t> outstanding;                 // first seqs of deliveries not yet resolved
+  seq_t last_published = 0;                         // newest event given to it
   batch_policy batch;
   std::string open_batch;  // the open batch's events, comma-separated JSON
   seq_t open_first = 0, open_last = 0;
@@ -47,9 +73,21 @@ webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options 
   if (options_.signature == security::signature_scheme::ed25519) {
     ed25519_ = security::ed25519_signer::generate();
   }
+  if (!options_.state_path.empty()) {
+    state_timer_ = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+    restore_state();
+  }
 }
 
-webhook_dispatcher::~webhook_dispatcher() = default;
+webhook_dispatcher::~webhook_dispatcher() {
+  if (!options_.state_path.empty()) {
+    try {
+      save_state();
+    } catch (const std::exception& e) {
+      std::cerr << "hookbench serve: " << e.what() << "\n";
+    }
+  }
+}
 
 namespace {
 
@@ -126,11 +164,17 @@ http::response webhook_dispatcher::unsubscribe(const http::request& req, std::st
   subscriber& s = *subs_[id];
   s.active = false;
   if (s.batch_timer) s.batch_timer->cancel();
-  stats_.cancelled += s.queue.size() + s.open_events;
+  if (s.wake) s.wake->cancel();
+  for (const auto& d : s.queue) stats_.cancelled += d.events;
+  for (const auto& [due, d] : s.retries) stats_.cancelled += d.events;
+  stats_.cancelled += s.open_events;
   s.queue.clear();
+  s.retries.clear();
+  s.outstanding.clear();
   s.open_batch.clear();
   s.open_events = s.open_event_bytes = 0;
   ++stats_.deleted;
+  save_state();
   return {204};
 }
 
@@ -191,6 +235,7 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
       }
     }
     auto id = add_subscriber(parsed, batch, std::move(secret), std::move(owner));
+    save_state();
     nlohmann::json body{{"id", id},
                         {"url", parsed.to_string()},
                         {"secret", secret_of(id)},
@@ -217,6 +262,9 @@ std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
   if (options_.signature == security::signature_scheme::hmac) s->hmac.emplace(*s->secret);
   s->batch = batch;
   if (batch.window > 0) s->batch_timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+  s->wake = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+  // It gets events from the next one on: its cursor starts at the newest logged.
+  s->last_published = ctx_.log.last_seq();
   subs_.push_back(std::move(s));
   return subs_.back()->id;
 }
@@ -229,13 +277,12 @@ std::string webhook_dispatcher::public_key() const {
   return ed25519_ ? ed25519_->public_key().to_string() : std::string();
 }
 
-void webhook_dispatcher::sign(subscriber& s, http::client_request& req, seq_t first, seq_t last) {
+void webhook_dispatcher::sign(subscriber& s, http::client_request& req, seq_t first, seq_t last,
+                              std::int64_t ts) {
   if (options_.signature == security::signature_scheme::none) return;
   const nanos started = now_ns();
   std::string id = "msg_" + std::to_string(first);
   if (s.batch.window > 0) id += "-" + std::to_string(last);
-  // Wall-clock seconds at sending: a retry would get a fresh timestamp and signature.
-  const std::int64_t ts = unix_seconds();
   std::string signature =
       s.hmac ? s.hmac->sign(id, ts, req.body) : ed25519_->sign(id, ts, req.body);
   req.headers.emplace_back("webhook-id", std::move(id));
@@ -250,30 +297,33 @@ void webhook_dispatcher::publish(const event& e) {
   // Encoded once, shared by every subscriber's queue.
   auto body = std::make_shared<const std::string>(event_json(e));
   for (auto& s : subs_) {
-    if (!s->active) continue;
-    if (s->batch.window > 0) {
-      if (s->open_events > 0) s->open_batch += ',';
-      s->open_batch += *body;
-      if (s->open_events++ == 0) {
-        s->open_first = e.seq;
-        s->batch_timer->expires_after(std::chrono::nanoseconds(s->batch.window));
-        s->batch_timer->async_wait([this, sub = s.get()](const boost::system::error_code& ec) {
-          if (!ec && sub->open_events > 0) flush(*sub);
-        });
-      }
-      s->open_last = e.seq;
-      s->open_event_bytes += body->size();
-      if (s->open_events >= s->batch.max) flush(*s);
-      continue;
-    }
-    if (s->queue.size() >= options_.queue_limit) {
-      ++stats_.queue_overflow;
-      if (ctx_.counts(e.seq)) ++stats_.failed_window;
-      continue;
-    }
-    s->queue.push_back({e.seq, e.seq, body, 1, body->size()});
-    pump(*s);
+    if (s->active) publish_to(*s, e, body);
   }
+}
+
+void webhook_dispatcher::publish_to(subscriber& s, const event& e,
+                                    const std::shared_ptr<const std::string>& body) {
+  s.last_published = std::max(s.last_published, e.seq);
+  if (s.batch.window > 0) {
+    if (s.open_events > 0) s.open_batch += ',';
+    s.open_batch += *body;
+    if (s.open_events++ == 0) {
+      s.open_first = e.seq;
+      s.batch_timer->expires_after(std::chrono::nanoseconds(s.batch.window));
+      s.batch_timer->async_wait([this, sub = &s](const boost::system::error_code& ec) {
+        if (!ec && sub->open_events > 0) flush(*sub);
+      });
+    }
+    s.open_last = e.seq;
+    s.open_event_bytes += body->size();
+    if (s.open_events >= s.batch.max) flush(s);
+    return;
+  }
+  delivery d;
+  d.seq = d.last = e.seq;
+  d.body = body;
+  d.event_bytes = body->size();
+  enqueue(s, std::move(d));
 }
 
 void webhook_dispatcher::flush(subscriber& s) {
@@ -283,21 +333,62 @@ void webhook_dispatcher::flush(subscriber& s) {
   *body += "{\"events\":[";
   *body += s.open_batch;
   *body += "],\"next\":" + std::to_string(s.open_last) + "}";
-  subscriber::queued q{s.open_first, s.open_last, std::move(body), s.open_events,
-                       s.open_event_bytes};
+  delivery d;
+  d.seq = s.open_first;
+  d.last = s.open_last;
+  d.body = std::move(body);
+  d.events = s.open_events;
+  d.event_bytes = s.open_event_bytes;
   s.open_batch.clear();
   s.open_events = s.open_event_bytes = 0;
-  if (s.queue.size() >= options_.queue_limit) {
+  enqueue(s, std::move(d));
+}
+
+void webhook_dispatcher::enqueue(subscriber& s, delivery d) {
+  if (s.queue.size() + s.retries.size() >= options_.queue_limit) {
     ++stats_.queue_overflow;
-    if (ctx_.counts(q.seq)) ++stats_.failed_window;
+    if (ctx_.counts(d.seq)) ++stats_.failed_window;
+    s.outstanding.insert(d.seq);
+    dead_letter(s, d, "queue-full");
     return;
   }
-  s.queue.push_back(std::move(q));
+  s.outstanding.insert(d.seq);
+  s.queue.push_back(std::move(d));
+  mark_dirty();
   pump(s);
 }
 
+void webhook_dispatcher::arm_wake(subscriber& s, nanos at) {
+  if (s.wake_at != 0 && s.wake_at <= at) return;  // an earlier wake-up will look again
+  s.wake_at = at;
+  s.wake->expires_at(steady_time_of(at));
+  s.wake->async_wait([this, sub = &s](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed or cancelled (the dispatcher may be gone then)
+    sub->wake_at = 0;
+    pump(*sub);
+  });
+}
+
 void webhook_dispatcher::pump(subscriber& s) {
-  while (!s.queue.empty()) {
+  if (!s.active) return;
+  using circuit = subscriber::circuit;
+  const nanos now = now_ns();
+  // Due retries go ahead of fresh deliveries, earliest due first.
+  if (!s.retries.empty() && s.retries.begin()->first <= now) {
+    auto end = s.retries.upper_bound(now);
+    std::vector<delivery> due;
+    for (auto it = s.retries.begin(); it != end; ++it) due.push_back(std::move(it->second));
+    s.retries.erase(s.retries.begin(), end);
+    for (auto it = due.rbegin(); it != due.rend(); ++it) s.queue.push_front(std::move(*it));
+  }
+  if (now < s.hold_until) return arm_wake(s, s.hold_until);
+  // The cool-down is over: the next delivery due (never a retry before its time) is the probe.
+  if (s.state == circuit::open) s.state = circuit::half_open;
+  const std::size_t limit =
+      s.state == circuit::half_open || options_.retry.ordered ? 1 : options_.concurrency;
+  while (!s.queue.empty() && s.in_flight < limit) {
+    // In order, the head's retry holds back everything behind it.
+    if (options_.retry.ordered && !s.retries.empty()) break;
     http::client_connection* idle = nullptr;
     for (auto& c : s.pool) {
       if (!c->busy()) {
@@ -306,7 +397,7 @@ void webhook_dispatcher::pump(subscriber& s) {
       }
     }
     if (!idle) {
-      if (s.pool.size() >= options_.concurrency) return;
+      if (s.pool.size() >= options_.concurrency) break;
       http::client_options co;
       co.keep_alive = options_.connections == connection_policy::keepalive;
       co.timeout = options_.timeout;
@@ -315,71 +406,194 @@ void webhook_dispatcher::pump(subscriber& s) {
       s.pool.push_back(std::make_unique<http::client_connection>(ctx_.ioc, s.url.address, co));
       idle = s.pool.back().get();
     }
-    http::client_request req;
-    req.method = "POST";
-    req.target = s.url.target;
-    req.body = *s.queue.front().body;
-    const seq_t seq = s.queue.front().seq;
-    sign(s, req, seq, s.queue.front().last);
-    const std::size_t events = s.queue.front().events;
-    const std::size_t event_bytes = s.queue.front().event_bytes;
+    delivery d = std::move(s.queue.front());
     s.queue.pop_front();
-    const nanos started = now_ns();
-    if (ctx_.trace) ctx_.trace->webhook_post(started, seq, s.id);
-    const bool counted = ctx_.counts(seq);
-    ++stats_.posts_total;
-    const std::uint64_t opened_before = idle->connections_opened();
-    const std::uint64_t handshakes_before = idle->tls_handshakes();
-    const std::size_t body_bytes = req.body.size();
-    idle->async_send(std::move(req), [this, &s, idle, counted, opened_before, handshakes_before,
-                                      started, body_bytes, events, event_bytes](
-                                         boost::system::error_code ec, http::client_response&& r) {
-      stats_.connections_opened += idle->connections_opened() - opened_before;
-      stats_.tls_handshakes += idle->tls_handshakes() - handshakes_before;
-      if (counted) {
-        stats_.window.add(r.bytes_sent, r.bytes_received);
-        if (r.bytes_sent > 0) {
-          stats_.window_body_bytes += body_bytes;
-          stats_.window_events += events;
-          stats_.window_event_bytes += event_bytes;
-        }
-      }
-      const bool ok = !ec && r.status >= 200 && r.status < 300;
-      if (ok) {
-        ++stats_.delivered_total;
-        if (counted) {
-          round_trips_.push_back(now_ns() - started);
-          // The first subscriber's POST leaves first: its round trip has no sibling ahead.
-          if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
-        }
-      } else {
-        if (counted) ++stats_.failed_window;
-        if (ec == boost::asio::error::timed_out || http::describe(ec) == "timed out") {
-          ++stats_.timeouts;
-        } else if (ec) {
-          ++stats_.errors;
-        } else {
-          ++stats_.non_2xx;
-        }
-        // Tail load (after the window) meets a receiver that already finished: not news.
-        if (counted && !first_failure_logged_) {
-          first_failure_logged_ = true;
-          std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string()
-                    << " failed: " << (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status))
-                    << " (counted; further failures are counted silently)\n";
-        }
-      }
-      pump(s);
-    });
+    if (s.state == circuit::half_open) {
+      s.probe_in_flight = true;
+      ++stats_.circuit_probes;
+    }
+    send(s, std::move(d), *idle);
   }
+  if (!s.retries.empty()) arm_wake(s, s.retries.begin()->first);
+}
+
+void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection& c) {
+  http::client_request req;
+  req.method = "POST";
+  req.target = s.url.target;
+  req.body = *d.body;
+  const nanos started = now_ns();
+  const bool retry = d.attempts++ > 0;
+  if (!retry) d.first_attempt = started;
+  // A retry's timestamp is always newer than its previous attempt's: a receiver's replay check
+  // tells it from a replay by that (it runs ahead of the clock only when retries come faster
+  // than one a second).
+  const std::int64_t ts = retry ? std::max(unix_seconds(), d.last_ts + 1) : unix_seconds();
+  d.last_ts = ts;
+  sign(s, req, d.seq, d.last, ts);
+  if (ctx_.trace) ctx_.trace->webhook_post(started, d.seq, s.id);
+  const bool counted = ctx_.counts(d.seq);
+  ++stats_.posts_total;
+  if (retry) ++stats_.retry_total;
+  ++s.in_flight;
+  const std::uint64_t opened_before = c.connections_opened();
+  const std::uint64_t handshakes_before = c.tls_handshakes();
+  const std::size_t body_bytes = req.body.size();
+  c.async_send(std::move(req),
+               [this, &s, &c, d = std::move(d), counted, retry, opened_before, handshakes_before,
+                started, body_bytes](boost::system::error_code ec, http::client_response&& r) {
+                 --s.in_flight;
+                 stats_.connections_opened += c.connections_opened() - opened_before;
+                 stats_.tls_handshakes += c.tls_handshakes() - handshakes_before;
+                 if (counted) {
+                   stats_.window.add(r.bytes_sent, r.bytes_received);
+                   if (retry) stats_.retry_window.add(r.bytes_sent, r.bytes_received);
+                   if (r.bytes_sent > 0) {
+                     stats_.window_body_bytes += body_bytes;
+                     stats_.window_events += d.events;
+                     stats_.window_event_bytes += d.event_bytes;
+                   }
+                 }
+                 if (!ec && r.status >= 200 && r.status < 300) {
+                   if (counted) {
+                     round_trips_.push_back(now_ns() - started);
+                     // The first subscriber's POST leaves first: its round trip has no sibling
+                     // ahead.
+                     if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
+                   }
+                   on_success(s, d);
+                 } else {
+                   on_failure(s, d, ec, r);
+                 }
+                 pump(s);
+               });
+}
+
+void webhook_dispatcher::on_success(subscriber& s, const delivery& d) {
+  ++stats_.delivered_total;
+  ++stats_.succeeded_on_attempt[d.attempts];
+  s.consecutive_failures = 0;
+  s.probe_in_flight = false;
+  if (s.state != subscriber::circuit::closed) {
+    s.state = subscriber::circuit::closed;
+    ++stats_.circuit_closed;
+  }
+  if (d.attempts > 1) {
+    ++stats_.recovered;
+    if (ctx_.counts(d.seq)) recovery_.push_back(now_ns() - d.first_attempt);
+  }
+  resolve(s, d.seq);
+}
+
+void webhook_dispatcher::on_failure(subscriber& s, delivery d, const boost::system::error_code& ec,
+                                    const http::client_response& r) {
+  const bool counted = ctx_.counts(d.seq);
+  if (counted) ++stats_.failed_window;
+  if (ec == boost::asio::error::timed_out || http::describe(ec) == "timed out") {
+    ++stats_.timeouts;
+  } else if (ec) {
+    ++stats_.errors;
+  } else {
+    ++stats_.non_2xx;
+  }
+  if (d.attempts == 1) ++stats_.first_attempt_failures;
+  // Tail load (after the window) meets a receiver that already finished: not news.
+  if (counted && !first_failure_logged_) {
+    first_failure_logged_ = true;
+    std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string()
+              << " failed: " << (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status))
+              << " (counted and retried under --retry " << to_string(options_.retry.policy.kind)
+              << "; further failures are counted silently)\n";
+  }
+  if (!s.active) {  // ended while this was in flight
+    if (s.gone) {
+      dead_letter(s, d, "gone");
+    } else {
+      stats_.cancelled += d.events;
+    }
+    return;
+  }
+  if (!ec && r.status == 410) {
+    ++stats_.gone_410;
+    dead_letter(s, d, "gone");
+    end_gone(s);
+    return;
+  }
+  const nanos now = now_ns();
+  using circuit = subscriber::circuit;
+  ++s.consecutive_failures;
+  const bool probe_failed = s.state == circuit::half_open && s.probe_in_flight;
+  s.probe_in_flight = false;
+  if (options_.retry.breaker.threshold > 0 &&
+      (probe_failed || (s.state == circuit::closed &&
+                        s.consecutive_failures >= options_.retry.breaker.threshold))) {
+    s.state = circuit::open;
+    s.hold_until =
+        std::max(s.hold_until, now + options_.retry.policy.scaled(options_.retry.breaker.cooldown));
+    ++stats_.circuit_opened;
+  }
+  auto delay = options_.retry.policy.next_delay(d.attempts, rng_);
+  if (!delay) {
+    dead_letter(s, d, "exhausted");
+    return;
+  }
+  if (!ec && (r.status == 429 || r.status == 503)) {
+    // The receiver's own demand, in its own seconds: never scaled.
+    if (auto after = parse_retry_after(r.header("retry-after"), unix_seconds())) {
+      ++stats_.retry_after_honoured;
+      delay = std::max(*delay, *after);
+      s.hold_until = std::max(s.hold_until, now + *after);
+    }
+  }
+  s.retries.emplace(now + *delay, std::move(d));
+}
+
+void webhook_dispatcher::dead_letter(subscriber& s, const delivery& d, const std::string& reason) {
+  stats_.dead_letters[reason] += d.events;
+  if (ctx_.counts(d.seq)) stats_.dead_letters_window += d.events;
+  if (stats_.dead_letter_seqs.size() < 10) stats_.dead_letter_seqs.push_back(d.seq);
+  resolve(s, d.seq);
+}
+
+void webhook_dispatcher::end_gone(subscriber& s) {
+  s.gone = true;
+  s.active = false;
+  if (s.batch_timer) s.batch_timer->cancel();
+  if (s.wake) s.wake->cancel();
+  for (const auto& d : s.queue) dead_letter(s, d, "gone");
+  for (const auto& [due, d] : s.retries) dead_letter(s, d, "gone");
+  if (s.open_events > 0) {
+    delivery open;
+    open.seq = s.open_first;
+    open.events = s.open_events;
+    dead_letter(s, open, "gone");
+  }
+  s.queue.clear();
+  s.retries.clear();
+  s.outstanding.clear();
+  s.open_batch.clear();
+  s.open_events = s.open_event_bytes = 0;
+  std::cerr << "hookbench serve: " << s.url.to_string() << " answered 410 Gone: subscription "
+            << s.id << " ended\n";
+  save_state();
+}
+
+void webhook_dispatcher::resolve(subscriber& s, seq_t first) {
+  if (auto it = s.outstanding.find(first); it != s.outstanding.end()) s.outstanding.erase(it);
+  mark_dirty();
+}
+
+seq_t webhook_dispatcher::delivered_through(const subscriber& s) const {
+  seq_t through = s.last_published;
+  if (!s.outstanding.empty()) through = std::min(through, *s.outstanding.begin() - 1);
+  if (s.open_events > 0) through = std::min(through, s.open_first - 1);
+  return through;
 }
 
 std::size_t webhook_dispatcher::pending() const {
   std::size_t n = 0;
-  for (const auto& s : subs_) {
-    n += s->queue.size() + s->open_events;
-    for (const auto& c : s->pool) n += c->busy() ? 1 : 0;
-  }
+  for (const auto& s : subs_)
+    n += s->queue.size() + s->retries.size() + s->open_events + s->in_flight;
   return n;
 }
 
@@ -394,6 +608,42 @@ nlohmann::json webhook_dispatcher::report() const {
   const auto& d = stats_;
   auto rtts = round_trips_;  // summarize_latency sorts
   auto first = first_round_trips_;
+  auto recovery = recovery_;
+  std::uint64_t dead = 0;
+  // Every reason, zeros included: exhausted, gone, queue-full, evicted.
+  nlohmann::json by_reason{{"exhausted", 0}, {"gone", 0}, {"queue-full", 0}, {"evicted", 0}};
+  for (const auto& [reason, n] : d.dead_letters) {
+    by_reason[reason] = n;
+    dead += n;
+  }
+  std::size_t pending_retry = 0;
+  for (const auto& s : subs_) pending_retry += s->retries.size();
+  nlohmann::json attempts = nlohmann::json::object();
+  for (auto [n, count] : d.succeeded_on_attempt) attempts[std::to_string(n)] = count;
+  nlohmann::json retry = options_.retry.policy.to_json();
+  retry.update(nlohmann::json{
+      {"ordered", options_.retry.ordered},
+      // Retry-After is the receiver's explicit demand, in its own seconds: honoured unscaled.
+      {"retry_after_scaled", false},
+      {"circuit_breaker", to_string(options_.retry.breaker)},
+      {"retry_requests", d.retry_window.requests},
+      {"retry_bytes", d.retry_window.bytes_sent + d.retry_window.bytes_received},
+      {"retry_requests_total", d.retry_total},
+      {"dead_letters", dead},
+      {"dead_letters_window", d.dead_letters_window},
+      {"dead_letters_by_reason", by_reason},
+      {"dead_letter_first_seqs", d.dead_letter_seqs},
+      {"gone_410", d.gone_410},
+      {"retry_after_honoured", d.retry_after_honoured},
+      {"circuit_opened", d.circuit_opened},
+      {"circuit_closed", d.circuit_closed},
+      {"circuit_probes", d.circuit_probes},
+      {"first_attempt_failures", d.first_attempt_failures},
+      {"recovered", d.recovered},
+      {"succeeded_on_attempt", attempts},
+      // Deliveries waiting for a retry when this report was taken: pending, not lost.
+      {"pending_retry", pending_retry},
+      {"recovery_us", summarize_latency(recovery)}});
   return {{"subscribers", subscribers()},
           {"posts", d.window.requests},
           {"failed", d.failed_window},
@@ -417,9 +667,124 @@ nlohmann::json webhook_dispatcher::report() const {
            d.signed_posts > 0 ? to_us(d.signing_ns) / static_cast<double>(d.signed_posts) : 0.0},
           {"tls_handshakes", d.tls_handshakes},
           {"pending", pending()},
+          {"retry", retry},
+          {"restored_subscriptions", d.restored_subscriptions},
+          {"requeued_after_restart", d.requeued_after_restart},
           {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,
                              d.window_events, d.window_event_bytes)}};
+}
+
+// --- the state file (producer restart) ------------------------------------------------------
+
+void webhook_dispatcher::mark_dirty() {
+  if (options_.state_path.empty()) return;
+  dirty_ = true;
+  if (state_timer_armed_) return;
+  state_timer_armed_ = true;
+  state_timer_->expires_after(std::chrono::milliseconds(50));
+  state_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    state_timer_armed_ = false;
+    if (dirty_) save_state();
+  });
+}
+
+void webhook_dispatcher::save_state() {
+  if (options_.state_path.empty()) return;
+  dirty_ = false;
+  auto subs = nlohmann::json::array();
+  for (const auto& s : subs_) {
+    subs.push_back({{"id", s->id},
+                    {"url", s->url.to_string()},
+                    {"owner", s->owner},
+                    {"secret", s->secret->to_string()},
+                    {"batch_window_ns", s->batch.window},
+                    {"batch_max", s->batch.max},
+                    {"active", s->active},
+                    {"gone", s->gone},
+                    {"delivered_through", delivered_through(*s)}});
+  }
+  nlohmann::json j{{"version", 1},
+                   {"signature", security::to_string(options_.signature)},
+                   {"subscriptions", std::move(subs)}};
+  // The key pair is the producer's identity to its receivers: a restart keeps it.
+  if (ed25519_) j["ed25519_secret_key"] = ed25519_->secret_key_string();
+  const std::string text = j.dump();
+  const std::string tmp = options_.state_path + ".tmp";
+  // Written whole to a temporary file, flushed to disk, then renamed over the old one: a crash
+  // leaves the old state or the new, never half of one.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (std::size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  if (ok) ok = ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), options_.state_path.c_str()) != 0) {
+    throw std::runtime_error("cannot write the webhook state file " + options_.state_path + ": " +
+                             std::strerror(errno));
+  }
+}
+
+void webhook_dispatcher::restore_state() {
+  std::ifstream in(options_.state_path);
+  if (!in) return;  // first start
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  const auto bad = [&](const std::string& why) {
+    return std::runtime_error("webhook state file " + options_.state_path + ": " + why);
+  };
+  if (!j.is_object() || !j.contains("subscriptions") || !j["subscriptions"].is_array()) {
+    throw bad("not a state file (no \"subscriptions\" array)");
+  }
+  if (j.value("signature", "") != security::to_string(options_.signature)) {
+    throw bad("written with --signature " + j.value("signature", std::string("?")) +
+              ", this producer signs with " + std::string(security::to_string(options_.signature)));
+  }
+  try {
+    if (ed25519_)
+      ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
+    for (const auto& item : j["subscriptions"]) {
+      batch_policy batch{item.at("batch_window_ns").get<nanos>(),
+                         item.at("batch_max").get<std::size_t>()};
+      const std::size_t id =
+          add_subscriber(parse_http_url(item.at("url").get<std::string>()), batch,
+                         security::webhook_secret::parse(item.at("secret").get<std::string>()),
+                         item.at("owner").get<std::string>());
+      if (id != item.at("id").get<std::size_t>()) throw bad("subscription ids are not 0, 1, ...");
+      subscriber& s = *subs_[id];
+      s.active = item.at("active").get<bool>();
+      s.gone = item.value("gone", false);
+      const seq_t through = item.at("delivered_through").get<seq_t>();
+      s.last_published = through;
+      if (!s.active) continue;
+      ++stats_.restored_subscriptions;
+      // Every logged event past the cursor goes again; those the log no longer holds are
+      // dead letters ("evicted"), counted.
+      seq_t after = through;
+      if (ctx_.log.size() > 0 && after + 1 < ctx_.log.oldest_seq()) {
+        delivery lost;
+        lost.seq = after + 1;
+        lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
+        s.outstanding.insert(lost.seq);
+        dead_letter(s, lost, "evicted");
+        after = ctx_.log.oldest_seq() - 1;
+      }
+      const auto r = ctx_.log.read_after(after, std::numeric_limits<std::size_t>::max());
+      for (const event* e : r.events) {
+        publish_to(s, *e, std::make_shared<const std::string>(event_json(*e)));
+        ++stats_.requeued_after_restart;
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw bad(e.what());
+  } catch (const usage_error& e) {
+    throw bad(e.what());
+  }
 }
 
 }  // namespace hookbench

@@ -1,18 +1,27 @@
 // Webhook delivery: every event is POSTed to every registered subscriber, asynchronously, over
-// a per-subscriber pool of keep-alive connections (or a new connection per delivery). A non-2xx
-// answer, a timeout or a full queue is a counted failure, never a silent drop. A POST, its bytes
+// a per-subscriber pool of keep-alive connections (or a new connection per delivery), at least
+// once: a failed attempt (timeout, connection error, non-2xx) is tried again under the retry
+// policy (producer/retry_policy.hpp), honouring Retry-After on 429 and 503; 410 Gone ends the
+// subscription; a per-subscriber circuit breaker holds a failing receiver's deliveries; what
+// exhausts its retries is a counted dead letter, never a silent drop. A POST, its bytes
 // and its outcome count for the event it carried: for the window if that event is a window event,
 // whenever the POST is sent (so a backlog that drains after the window is still counted).
 // Every POST is signed as Standard Webhooks has it (security/signing.hpp) unless the scheme is
-// none: webhook-id (msg_<seq>, or msg_<first>-<last> for a batch: stable, so a retry could reuse
-// it), webhook-timestamp (when it is sent) and webhook-signature.
+// none: webhook-id (msg_<seq>, or msg_<first>-<last> for a batch: a retry reuses it),
+// webhook-timestamp (when it is sent; a retry's is always later than its previous attempt's, at
+// most a few seconds ahead of the clock, so a receiver tells it from a replay) and
+// webhook-signature. With a state file the subscriptions and each one's delivered cursor survive
+// a producer restart.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +29,7 @@
 #include "core/parse.hpp"
 #include "http/client.hpp"
 #include "producer/delivery.hpp"
+#include "producer/retry_policy.hpp"
 #include "security/signing.hpp"
 
 namespace hookbench {
@@ -37,6 +47,10 @@ struct dispatcher_options {
   // (generated per process); none: no signature headers.
   security::signature_scheme signature = security::signature_scheme::hmac;
   http::tls_context tls;  // verifies https:// receivers; null: they are refused
+  retry_options retry;    // standard, real time, +-10% jitter; breaker 10:5s; parallel
+  // Subscriptions and each one's delivered cursor, rewritten atomically (empty: kept in memory
+  // only). Restored, with every logged event past the cursor queued again, at construction.
+  std::string state_path;
 };
 
 struct dispatcher_stats {
@@ -54,6 +68,21 @@ struct dispatcher_stats {
   std::uint64_t signed_posts = 0;
   nanos signing_ns = 0;              // time spent signing them (the producer's io thread)
   std::uint64_t tls_handshakes = 0;  // with https:// receivers, whole run
+  // Retries. "window" ones carry window events (they are among `window`'s POSTs).
+  traffic_counter retry_window;
+  std::uint64_t retry_total = 0;
+  std::uint64_t first_attempt_failures = 0;  // deliveries whose first attempt failed
+  std::uint64_t recovered = 0;               // ... and later succeeded
+  std::uint64_t retry_after_honoured = 0;    // retries held back by a Retry-After
+  std::uint64_t gone_410 = 0;                // subscriptions ended by 410 Gone
+  std::uint64_t circuit_opened = 0, circuit_closed = 0, circuit_probes = 0;
+  // Dead letters count events (per subscriber), by reason: exhausted (out of attempts), gone
+  // (410), queue-full (--webhook-queue), evicted (not in the log any more after a restart).
+  std::map<std::string, std::uint64_t> dead_letters;
+  std::uint64_t dead_letters_window = 0;  // of which window events
+  std::vector<seq_t> dead_letter_seqs;    // the first few
+  std::map<std::size_t, std::uint64_t> succeeded_on_attempt;
+  std::uint64_t restored_subscriptions = 0, requeued_after_restart = 0;
 };
 
 // Batching, asked per subscription: events wait until `window` after the batch's first, or until
@@ -94,17 +123,33 @@ class webhook_dispatcher : public producer_delivery {
   std::size_t subscribers() const;
   void publish(const event& e);
   dispatcher_stats stats() const;
+  // Writes the state file now (when there is one); also done on destruction.
+  void save_state();
 
  private:
   struct subscriber;
+  struct delivery;
+  void publish_to(subscriber& s, const event& e, const std::shared_ptr<const std::string>& body);
+  void enqueue(subscriber& s, delivery d);
   void pump(subscriber& s);
+  void send(subscriber& s, delivery d, http::client_connection& c);
+  void on_success(subscriber& s, const delivery& d);
+  void on_failure(subscriber& s, delivery d, const boost::system::error_code& ec,
+                  const http::client_response& r);
+  void dead_letter(subscriber& s, const delivery& d, const std::string& reason);
+  void end_gone(subscriber& s);  // 410: everything still queued is a dead letter
+  void resolve(subscriber& s, seq_t first);
+  void arm_wake(subscriber& s, nanos at);
   void flush(subscriber& s);  // the open batch goes to the queue
+  void mark_dirty();
+  void restore_state();
+  seq_t delivered_through(const subscriber& s) const;
   http::response subscribe(const http::request& req);
   http::response list(const http::request& req) const;
   http::response unsubscribe(const http::request& req, std::string_view id_text);
   std::size_t owned_by(const std::string& owner) const;
-  // Adds webhook-id, webhook-timestamp and webhook-signature (unless the scheme is none).
-  void sign(subscriber& s, http::client_request& req, seq_t first, seq_t last);
+  // Adds webhook-id, webhook-timestamp (`ts`) and webhook-signature (unless the scheme is none).
+  void sign(subscriber& s, http::client_request& req, seq_t first, seq_t last, std::int64_t ts);
 
   delivery_context ctx_;
   dispatcher_options options_;
@@ -115,7 +160,11 @@ class webhook_dispatcher : public producer_delivery {
   // the plain HTTP exchange cost against this receiver, at the run's own pace.
   std::vector<nanos> round_trips_;
   std::vector<nanos> first_round_trips_;  // subscriber 0's: no fan-out queue ahead of them
+  std::vector<nanos> recovery_;  // first attempt -> success, of window deliveries that failed
+  std::mt19937_64 rng_{0x5eed};  // retry jitter
   bool first_failure_logged_ = false;
+  bool dirty_ = false, state_timer_armed_ = false;
+  std::unique_ptr<boost::asio::steady_timer> state_timer_;  // state file writes, 50 ms apart
 };
 
 }  // namespace hookbench

@@ -388,7 +388,8 @@ void signature_verifier::add_public_key(const ed25519_public_key& key) {
 
 reject_reason signature_verifier::verify(std::string_view id, std::string_view timestamp_header,
                                          std::string_view signature_header, std::string_view body,
-                                         std::int64_t now_unix_s) {
+                                         std::int64_t now_unix_s, bool* retry) {
+  if (retry) *retry = false;
   if (id.empty() || timestamp_header.empty() || signature_header.empty()) {
     return reject_reason::missing_header;
   }
@@ -410,9 +411,17 @@ reject_reason signature_verifier::verify(std::string_view id, std::string_view t
 
   // Only a verified POST enters the memory, so forged ids cannot fill it.
   forget_expired(now_unix_s);
-  if (seen_.contains(std::string(id))) return reject_reason::replay;
-  if (seen_.size() >= options_.replay_capacity) return reject_reason::replay_memory_full;
   const std::int64_t expiry = ts + options_.tolerance_s;
+  if (auto it = seen_.find(std::string(id)); it != seen_.end()) {
+    // Seen with timestamp it->second - tolerance: only a newer one is a fresh attempt.
+    if (expiry <= it->second) return reject_reason::replay;
+    expiries_.erase({it->second, it->first});
+    it->second = expiry;
+    expiries_.emplace(expiry, it->first);
+    if (retry) *retry = true;
+    return reject_reason::accepted;
+  }
+  if (seen_.size() >= options_.replay_capacity) return reject_reason::replay_memory_full;
   seen_.emplace(std::string(id), expiry);
   expiries_.emplace(expiry, std::string(id));
   return reject_reason::accepted;

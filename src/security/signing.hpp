@@ -119,7 +119,8 @@ enum class reject_reason {
   timestamp_too_new,    // newer than now + tolerance
   malformed_signature,  // no well-formed v1,/v1a, entry
   bad_signature,        // well-formed entries, none verifies with any key
-  replay,               // this webhook-id was already accepted inside the tolerance
+  replay,               // this webhook-id was already accepted with this timestamp or a newer
+                        // one, inside the tolerance (a newer timestamp is a sender's retry)
   replay_memory_full,   // valid, but the memory holds `capacity` unexpired ids (fail closed)
 };
 std::string_view to_string(reject_reason reason);
@@ -144,9 +145,13 @@ class signature_verifier {
   void add_public_key(const ed25519_public_key& key);
   std::size_t keys() const { return hmac_.size() + public_keys_.size(); }
 
+  // A valid POST whose id was accepted before with an older timestamp is a retry (Standard
+  // Webhooks: a retry keeps its webhook-id and is signed afresh): accepted, `*retry` set, so
+  // the receiver answers 2xx and deduplicates it; the same id with the same (or an older)
+  // timestamp is a replay of a POST already seen, refused.
   reject_reason verify(std::string_view id, std::string_view timestamp_header,
                        std::string_view signature_header, std::string_view body,
-                       std::int64_t now_unix_s);
+                       std::int64_t now_unix_s, bool* retry = nullptr);
 
   std::size_t remembered() const { return seen_.size(); }  // ids in the replay memory
   const verifier_options& options() const { return options_; }
@@ -159,7 +164,8 @@ class signature_verifier {
   verifier_options options_;
   std::vector<hmac_signer> hmac_;
   std::vector<ed25519_public_key> public_keys_;
-  std::unordered_map<std::string, std::int64_t> seen_;       // id -> expiry (ts + tolerance)
+  // id -> expiry (newest accepted timestamp + tolerance)
+  std::unordered_map<std::string, std::int64_t> seen_;
   std::set<std::pair<std::int64_t, std::string>> expiries_;  // the same, oldest expiry first
 };
 

@@ -2,7 +2,8 @@
 // webhook-signature headers and the body (the input split at its first three newlines), plus
 // the key texts (whsec_/whpk_) and base64. Each call must return a verdict or throw
 // std::invalid_argument, never anything else; an input the fuzzer did not sign must never be
-// accepted; and the same fields signed with the key must be accepted once, then be a replay.
+// accepted; the same fields signed with the key must be accepted once, then be a replay; and
+// signed again with a newer timestamp (a retry) accepted once more, as a retry.
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
@@ -87,6 +88,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string ts = std::to_string(kNow);
     const std::string good = h.sign(id, kNow, body);
     check(fresh.verify(id, ts, good, body, kNow) == reject_reason::accepted);
+    check(fresh.verify(id, ts, good, body, kNow) == reject_reason::replay);
+    // A retry: the same id signed afresh with a newer timestamp is accepted (as a retry) once;
+    // replaying it, or the older attempt, is not.
+    const std::string later = std::to_string(kNow + 1);
+    const std::string resigned = h.sign(id, kNow + 1, body);
+    bool retry = false;
+    check(fresh.verify(id, later, resigned, body, kNow, &retry) == reject_reason::accepted);
+    check(retry);
+    check(fresh.verify(id, later, resigned, body, kNow, &retry) == reject_reason::replay);
+    check(!retry);
     check(fresh.verify(id, ts, good, body, kNow) == reject_reason::replay);
     // Rotation: an unknown signature beside the good one still verifies (a new id).
     const std::string other_id = std::string(id) + "-2";

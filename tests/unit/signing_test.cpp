@@ -299,6 +299,38 @@ TEST(SignatureVerifier, NamesEveryRejectReason) {
   EXPECT_EQ(all_reject_reasons().size(), 8u);
 }
 
+// Standard Webhooks retries keep the webhook-id and sign afresh with a newer timestamp: that is
+// accepted (and said to be a retry), while the exact POST again, or an older attempt, is a replay.
+TEST(SignatureVerifier, ARetryWithANewerTimestampIsAcceptedAReplayIsNot) {
+  verifier_options o;
+  o.tolerance_s = 60;
+  signature_verifier v(o);
+  auto secret = webhook_secret::generate();
+  v.add_secret(secret);
+  hmac_signer s(secret);
+  const std::int64_t t0 = 1'700'000'000;
+  auto send = [&](std::int64_t ts, std::int64_t now, bool* retry) {
+    return v.verify("msg_7", std::to_string(ts), s.sign("msg_7", ts, "b"), "b", now, retry);
+  };
+  bool retry = true;
+  EXPECT_EQ(send(t0, t0, &retry), reject_reason::accepted);
+  EXPECT_FALSE(retry);
+  EXPECT_EQ(send(t0, t0 + 1, &retry), reject_reason::replay);  // the same POST again
+  EXPECT_EQ(send(t0 + 5, t0 + 5, &retry), reject_reason::accepted);
+  EXPECT_TRUE(retry);
+  EXPECT_EQ(send(t0 + 5, t0 + 6, &retry), reject_reason::replay);
+  EXPECT_FALSE(retry);
+  EXPECT_EQ(send(t0 + 2, t0 + 6, &retry), reject_reason::replay);  // an older attempt
+  EXPECT_EQ(v.remembered(), 1u);
+  // The id stays remembered for the tolerance after its newest timestamp, not its first.
+  EXPECT_EQ(send(t0 + 5, t0 + 64, &retry), reject_reason::replay);
+  // A forged retry (newer timestamp, another key) is still refused by its signature.
+  hmac_signer other(webhook_secret::generate());
+  EXPECT_EQ(
+      v.verify("msg_7", std::to_string(t0 + 9), other.sign("msg_7", t0 + 9, "b"), "b", t0 + 9),
+      reject_reason::bad_signature);
+}
+
 TEST(SignatureVerifier, RotationAcceptsEitherOfTwoSignatures) {
   auto old_secret = webhook_secret::generate();
   auto new_secret = webhook_secret::generate();
