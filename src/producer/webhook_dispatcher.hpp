@@ -37,6 +37,9 @@ struct dispatcher_options {
   // (generated per process); none: no signature headers.
   security::signature_scheme signature = security::signature_scheme::hmac;
   http::tls_context tls;  // verifies https:// receivers; null: they are refused
+  // Subscriptions and delivered cursors kept here for a producer restart (empty = off). Added by
+  // RESTART as the agreed interface; the RETRY branch implements it.
+  std::string state_path;
 };
 
 struct dispatcher_stats {
