@@ -38,7 +38,9 @@ struct scratch_file {
 };
 
 durable_options options_of(std::int64_t arg) {
-  return {arg == 0 ? fsync_policy::always : arg == 1 ? fsync_policy::interval : fsync_policy::never,
+  return {arg == 0   ? fsync_policy::always
+          : arg == 1 ? fsync_policy::interval
+                     : fsync_policy::never,
           10 * kNanosPerMilli};
 }
 
@@ -62,9 +64,10 @@ void durable_append(benchmark::State& state) {
   if (log.stats().appends != static_cast<std::uint64_t>(state.iterations())) {
     state.SkipWithError("durable_log lost appends");
   }
-  state.counters["syncs_per_append"] = benchmark::Counter(
-      static_cast<double>(log.stats().syncs) / static_cast<double>(std::max<std::int64_t>(
-                                                   1, static_cast<std::int64_t>(state.iterations()))));
+  state.counters["syncs_per_append"] =
+      benchmark::Counter(static_cast<double>(log.stats().syncs) /
+                         static_cast<double>(std::max<std::int64_t>(
+                             1, static_cast<std::int64_t>(state.iterations()))));
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kPayload));
 }

@@ -43,8 +43,8 @@ struct durable_stats {
   nanos sync_ns = 0, sync_max_ns = 0;  // time spent in fdatasync
   std::uint64_t write_errors = 0;
   // What opening the file found.
-  std::uint64_t loaded = 0;             // intact records
-  std::uint64_t dropped_bytes = 0;      // a torn or corrupt tail, cut off
+  std::uint64_t loaded = 0;         // intact records
+  std::uint64_t dropped_bytes = 0;  // a torn or corrupt tail, cut off
 };
 
 // CRC-32 (IEEE 802.3, the zlib one), over `data` continuing from `crc`.

@@ -17,11 +17,13 @@ namespace {
 class producer_restart : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(producer_restart, a_killed_producer_resumes_and_nothing_is_lost) {
-  const auto r = hookbench_run({"--mode", GetParam(), "--rate", "200", "--arrivals", "constant",
-                                "--subscribers", "2", "--interval", "50ms", "--warmup", "250ms",
-                                "--duration", "3s", "--drain", "3s", "--fault",
-                                "producer-restart:1s:1s"},
-                               milliseconds(60'000));
+  std::vector<std::string> args = {
+      "--mode",     GetParam(), "--rate",        "200",
+      "--arrivals", "constant", "--subscribers", "2",
+      "--warmup",   "250ms",    "--duration",    "3s",
+      "--drain",    "3s",       "--fault",       "producer-restart:1s:1s"};
+  if (GetParam() == "poll") args.insert(args.end(), {"--interval", "50ms"});
+  const auto r = hookbench_run(args, milliseconds(60'000));
   ASSERT_EQ(r.exit.code, 0) << r.err;
   const auto& m = r.metrics();
   const auto& producer = r.result.at("sides").at("producer");
@@ -59,8 +61,8 @@ TEST_P(producer_restart, a_killed_producer_resumes_and_nothing_is_lost) {
 
 INSTANTIATE_TEST_SUITE_P(modes, producer_restart,
                          ::testing::Values("poll", "long-poll", "sse", "websocket"),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
                            for (auto& c : n) c = c == '-' ? '_' : c;
                            return n;
                          });
@@ -82,9 +84,9 @@ TEST(producer_restart_webhook, a_killed_producer_resumes_its_webhooks) {
 }
 
 TEST(producer_restart_webhook, is_refused_until_the_dispatcher_restores) {
-  const auto r = run_hookbench({"run", "--mode", "webhook", "--duration", "2s", "--fault",
-                                "producer-restart:1s:500ms"},
-                               milliseconds(10'000));
+  const auto r = run_hookbench(
+      {"run", "--mode", "webhook", "--duration", "2s", "--fault", "producer-restart:1s:500ms"},
+      milliseconds(10'000));
   EXPECT_EQ(r.exit.code, 2);
   EXPECT_NE(r.err.find("producer-restart"), std::string::npos) << r.err;
   EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
@@ -97,9 +99,9 @@ nlohmann::json start_serve(process& serve) {
 }
 
 std::vector<std::string> serve_args(const std::string& dir, const std::string& listen) {
-  return {"serve",    "--listen", listen,    "--rate",        "100", "--arrivals", "constant",
-          "--warmup", "0s",       "--duration", "60s",        "--autostart", "--state-dir", dir,
-          "--quiet"};
+  return {"serve",      "--listen",    listen,        "--rate", "100",
+          "--arrivals", "constant",    "--warmup",    "0s",     "--duration",
+          "60s",        "--autostart", "--state-dir", dir,      "--quiet"};
 }
 
 TEST(serve_resume, a_resumed_producer_serves_the_old_events_and_keeps_the_schedule) {
@@ -190,6 +192,29 @@ TEST(serve_resume, a_used_state_dir_needs_resume_and_the_same_schedule) {
   const auto mismatch = run_hookbench(other, milliseconds(10'000));
   EXPECT_EQ(mismatch.exit.code, 1);
   EXPECT_NE(mismatch.err.find("rate"), std::string::npos) << mismatch.err;
+}
+
+TEST(producer_gone, a_client_gives_up_after_its_grace_with_a_clear_line) {
+  // The producer dies mid-window and never comes back: the consumer keeps polling (failures
+  // counted), asks for the window's end, retries that for --producer-grace, then fails.
+  process serve({"serve", "--listen", "127.0.0.1:0", "--rate", "100", "--warmup", "0s",
+                 "--duration", "1s", "--tail", "0s", "--quiet"});
+  const auto ready = start_serve(serve);
+  const auto port = ready.value("port", std::uint16_t{0});
+  ASSERT_NE(port, 0) << serve.err();
+  process client({"client", "--producer", "http://127.0.0.1:" + std::to_string(port), "--mode",
+                  "poll", "--interval", "50ms", "--producer-grace", "1s"});
+  ASSERT_TRUE(json_line(client, "ready", milliseconds(10'000))) << client.err();
+  ASSERT_EQ(raw_http_status("127.0.0.1", port, "POST", "/control/start"), 200u);
+  std::this_thread::sleep_for(milliseconds(300));
+  kill(serve.pid(), SIGKILL);
+  // Window end (1 s) + grace (1 s) + a margin; never the 60 s bound.
+  const auto exit = client.wait(milliseconds(20'000));
+  ASSERT_TRUE(exit.exited) << "the client hung on a producer that is gone";
+  EXPECT_EQ(exit.code, 1) << client.err();
+  EXPECT_LT(exit.seconds, 10.0);
+  EXPECT_NE(client.err().find("failed: Connection refused (for 1s)"), std::string::npos)
+      << client.err();
 }
 
 }  // namespace
