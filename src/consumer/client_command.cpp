@@ -64,6 +64,15 @@ int client_main(int argc, char** argv) {
            [&](std::string_view v) { cfg.drain = parse_duration(v); })
       .add("--start-timeout", "DURATION", "give up if the producer has not started by then", "60s",
            [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
+      .add("--producer-grace", "DURATION",
+           "keep trying the producer's control API this long when it cannot be\n"
+           "                            reached (a restart), then give up; the modes retry\n"
+           "                            their own requests from their cursors meanwhile",
+           "10s",
+           [&](std::string_view v) {
+             cfg.producer_grace = parse_duration(v);
+             if (cfg.producer_grace <= 0) throw usage_error("must be greater than 0");
+           })
       .add("--tls-ca", "FILE",
            "the CA that signed the producer's certificate (for an https://\n"
            "                            producer; serve --tls prints it as ca_file)",

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <stdexcept>
 
 #include "measure/fault_metrics.hpp"
@@ -13,6 +14,7 @@ namespace {
 
 constexpr nanos kControlPeriod = 20 * kNanosPerMilli;
 constexpr nanos kDrainCheckPeriod = 2 * kNanosPerMilli;
+constexpr nanos kControlRetryPause = 100 * kNanosPerMilli;
 constexpr std::size_t kRttProbes = 21;
 
 // Sends `count` GET /control/ping one after another on `conn` and calls `done` with the
@@ -165,12 +167,26 @@ void consumer::control_get(const char* target, std::function<void(const nlohmann
       [this, target, next = std::move(next)](boost::system::error_code ec,
                                              http::client_response&& r) {
         if (done_) return;
+        if (ec && unreachable_since_ == 0) unreachable_since_ = now_ns();
+        if (ec && now_ns() - unreachable_since_ < config_.producer_grace) {
+          // The producer may be restarting: ask again, for a bounded time.
+          ++control_retries_;
+          if (control_retries_ == 1) {
+            std::cerr << "hookbench client: producer control request " << target
+                      << " failed: " << http::describe(ec) << " (trying again for up to "
+                      << format_duration(config_.producer_grace) << ")\n";
+          }
+          return arm_at(control_timer_, now_ns() + kControlRetryPause,
+                        [this, target, next] { control_get(target, next); });
+        }
+        if (!ec) unreachable_since_ = 0;
         if (ec || r.status != 200) {
           done_ = true;
           mode_->stop();
           if (on_error) {
             on_error(std::string("producer control request ") + target +
-                     " failed: " + (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status)));
+                     " failed: " + (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status)) +
+                     (ec ? " (for " + format_duration(config_.producer_grace) + ")" : ""));
           }
           return;
         }
@@ -330,6 +346,7 @@ nlohmann::json consumer::base_report() {
       {"drain_s", drained_at_ ? to_s(drained_at_ - window_.end_ns) : to_s(config_.drain)},
       {"drain_time_s", drain_time},
       {"window_mismatch", window_mismatch_},
+      {"control_retries", control_retries_},
       {"rtt_us", {{"min", rtt_min_us_}, {"p50", rtt_p50_us_}}},
       {"clock", clock_report()},
   };

@@ -59,6 +59,8 @@ class consumer {
   std::unique_ptr<http::client_connection> control_;
   boost::asio::steady_timer control_timer_, cpu_timer_, drain_timer_;
   nanos start_deadline_ = 0, drain_deadline_ = 0, drained_at_ = 0;
+  nanos unreachable_since_ = 0;        // the first of the control requests failing in a row
+  std::uint64_t control_retries_ = 0;  // control requests tried again (the producer was away)
   cpu_window cpu_;
   bool done_ = false;
   double idle_cores_ = -1;  // < 0: not measured

@@ -146,6 +146,7 @@ nlohmann::json consumer_config::to_json() const {
           {"tuning", tuning.to_json(mode, interval)},
           {"listen", listen.to_string()},
           {"request_timeout_s", to_s(request_timeout)},
+          {"producer_grace_s", to_s(producer_grace)},
           {"drain_s", to_s(drain)},
           {"stack", stack},
           {"signature", security::to_string(signature)},

@@ -71,6 +71,9 @@ struct consumer_config {
   nanos request_timeout = 5 * kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
   nanos start_timeout = 60 * kNanosPerSecond;
+  // A control request that cannot reach the producer is tried again for this long (a producer
+  // restarting) before the consumer gives up on it (a producer gone).
+  nanos producer_grace = 10 * kNanosPerSecond;
   std::string trace_path;       // --trace: write this side's trace part before reporting
   std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
   std::string token;            // --token: the producer's API token (bearer)

@@ -180,6 +180,12 @@ void child_process::terminate(nanos grace) {
   }
 }
 
+void child_process::kill_now() {
+  if (!running()) return;
+  kill(pid_, SIGKILL);
+  reap(true);
+}
+
 std::string child_process::status_text() {
   if (running()) return "running";
   if (WIFEXITED(status_)) return "exited with status " + std::to_string(WEXITSTATUS(status_));

@@ -36,6 +36,8 @@ class child_process {
   bool wait_exit(nanos deadline_ns);
   // One SIGTERM, then SIGKILL after `grace`; always reaps. The destructor does this.
   void terminate(nanos grace = 2 * kNanosPerSecond);
+  // SIGKILL now (a crash: no handler runs, nothing is flushed), then reaps.
+  void kill_now();
   bool running();
   // SIGSTOP / SIGCONT to the child (the consumer-down fault). terminate() continues a stopped
   // child first, so that its SIGTERM is handled.

@@ -109,7 +109,17 @@ json build_result(const json& config, const json& environment, const json& produ
   const double bytes_sent = static_cast<double>(producer_sent + consumer_sent);
 
   std::vector<std::string> unmeasured;
-  json cpu_p = side_cpu(producer, window_s, delivered, unmeasured, "producer");
+  // A restarted producer's report is its second process's: CPU from the restart to the window's
+  // end (a rate over that part; no per-event figure, the events were not all its own).
+  const auto restarts = producer.value("restarts", std::uint64_t{0});
+  const json cpu_window_p =
+      restarts > 0 ? number_or_null(producer, "cpu_window_s") : json(window_s);
+  json cpu_p = side_cpu(producer, cpu_window_p.is_number() ? cpu_window_p.get<double>() : 0.0,
+                        restarts > 0 ? 0.0 : delivered, unmeasured, "producer");
+  if (restarts > 0) {
+    unmeasured.push_back(
+        "producer CPU per event (it restarted: its CPU covers only the restart to the window end)");
+  }
   json cpu_c = side_cpu(consumer, window_s, delivered, unmeasured, "consumer");
 
   // --- statistics ------------------------------------------------------------------------------
@@ -147,6 +157,7 @@ json build_result(const json& config, const json& environment, const json& produ
   const std::uint64_t posts = by_kind.value("webhook_post", std::uint64_t{0});
   if (posts > 0) {
     for (const json* side : {&producer, &consumer}) {
+      if (side == &producer && restarts > 0) continue;  // partial CPU, not per POST
       const json cpu = number_or_null(*side, "cpu_s");
       if (cpu.is_number()) {
         mi.post_cost_s = std::max(mi.post_cost_s, cpu.get<double>() / static_cast<double>(posts));
@@ -314,6 +325,15 @@ json build_result(const json& config, const json& environment, const json& produ
     }
     if (traffic.contains("fault_answers")) faults["receiver"] = traffic.at("fault_answers");
     metrics["faults"] = faults;
+  }
+  if (restarts > 0) {
+    metrics["producer_restart"] = {
+        {"restarts", restarts},
+        {"cpu_covers", producer.value("cpu_covers", "")},
+        {"cpu_window_s", cpu_window_p},
+        {"counts_cover", producer.value("counts_cover", "")},
+        {"caught_up_events", producer.value("caught_up_events", std::uint64_t{0})},
+        {"consumer_counts_cover", "the whole window (lost, duplicates, latency)"}};
   }
   if (config.value("tls", false)) {
     // Counted by each server for the whole run (control and probe connections included): the
@@ -639,6 +659,16 @@ std::vector<std::string> result_warnings(const json& r) {
   if (m.value("out_of_range", std::uint64_t{0}) > 0) {
     w.push_back(m.at("out_of_range").dump() +
                 " deliveries with an event id the producer never generates (rejected)");
+  }
+  if (m.contains("producer_restart")) {
+    const auto& pr = m.at("producer_restart");
+    const json covered = pr.at("cpu_window_s");
+    w.push_back("the producer restarted " + pr.at("restarts").dump() +
+                " time(s): its CPU covers only the restart to the window end (" +
+                (covered.is_number() ? fmt_g(covered.get<double>()) : std::string("none")) +
+                " s of " + fmt_g(m.at("window_s").get<double>()) +
+                " s), its requests and bytes only the restart on; lost and duplicates cover the "
+                "whole window");
   }
   if (m.contains("window_mismatch")) w.push_back(m.at("window_mismatch").get<std::string>());
   if (m.at("produced").get<std::uint64_t>() == 0) {

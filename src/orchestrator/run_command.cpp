@@ -144,6 +144,11 @@ int run_main(int argc, char** argv) {
            "                            them; metrics.faults has lost, duplicates, delay after\n"
            "                            AT, catch-up time and a recovery timeline",
            "", [&](std::string_view v) { cfg.faults.push_back(parse_fault(v)); })
+      .add("--fsync", "POLICY",
+           "keep the producer's event log in a file (a temporary --state-dir)\n"
+           "                            synced always, every 10 ms (interval) or never: its cost\n"
+           "                            shows in the producer's CPU (producer-restart: interval)",
+           "", [&](std::string_view v) { cfg.fsync = to_string(parse_fsync_policy(v)); })
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--tls",

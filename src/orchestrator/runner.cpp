@@ -55,6 +55,12 @@ nlohmann::json run_config::to_json(bool pull) const {
       {"consumer_stack", consumer_stack},
       {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
+  const bool restarts = std::any_of(faults.begin(), faults.end(), [](const fault_spec& f) {
+    return f.kind == fault_kind::producer_restart;
+  });
+  // Where the producer's events also went: a file, synced as named (durable_log.hpp).
+  if (restarts || !fsync.empty())
+    j["event_log_file"] = {{"fsync", fsync.empty() ? "interval" : fsync}};
   if (!faults.empty()) {
     j["faults"] = json::array();
     for (const auto& f : faults) j["faults"].push_back(f.to_json());
@@ -130,6 +136,11 @@ void check_fault_support(const run_config& cfg) {
       if (cfg.consumer_stack != "beast") {
         throw usage_error(what + "receiver faults run on the beast consumer stack only, not " +
                           cfg.consumer_stack);
+      }
+    } else if (f.kind == fault_kind::producer_restart) {
+      // The killed producer's trace part is never written.
+      if (!cfg.trace.empty()) {
+        throw usage_error(what + "not with --trace (the killed producer's trace part is lost)");
       }
     } else if (f.kind != fault_kind::consumer_down) {
       throw usage_error(what + to_string(f.kind) + " is not carried out yet");
@@ -219,15 +230,31 @@ json run_once(const run_config& cfg) {
     serve_args.insert(serve_args.end(), {"--tls-cert", tls_files.cert_file, "--tls-key",
                                          tls_files.key_file, "--tls-ca", tls_files.ca_file});
   }
+  // producer-restart: the event log and what a restart needs live in a private directory that
+  // goes when the run does; the restarted producer resumes from it on the same port.
+  remove_dir state_dir;
+  const bool restarts = std::any_of(cfg.faults.begin(), cfg.faults.end(), [](const fault_spec& f) {
+    return f.kind == fault_kind::producer_restart;
+  });
+  if (restarts || !cfg.fsync.empty()) {
+    try {
+      state_dir.dir = security::make_temp_dir("hookbench-run-state-");
+    } catch (const std::exception& e) {
+      throw run_failure(e.what());
+    }
+    serve_args.insert(serve_args.end(), {"--state-dir", state_dir.dir});
+    if (!cfg.fsync.empty()) serve_args.insert(serve_args.end(), {"--fsync", cfg.fsync});
+  }
   const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
   const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
   // Fresh tokens per run, handed to the children in their environment.
   const std::string api_token = security::random_token();
   const std::string control_token = security::random_token();
-  child_process producer(
-      "producer", serve_args, pin_p,
-      {"HOOKBENCH_TOKEN=" + api_token, "HOOKBENCH_CONTROL_TOKEN=" + control_token});
-  auto ready = read_json_line(producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
+  const std::vector<std::string> producer_env = {"HOOKBENCH_TOKEN=" + api_token,
+                                                 "HOOKBENCH_CONTROL_TOKEN=" + control_token};
+  std::optional<child_process> producer;  // a producer-restart replaces it
+  producer.emplace("producer", serve_args, pin_p, producer_env);
+  auto ready = read_json_line(*producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
   const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
 
   std::vector<std::string> client_args = {
@@ -250,6 +277,16 @@ json run_once(const run_config& cfg) {
                         "--poll-limit", std::to_string(cfg.poll_limit)});
   } else {
     client_args.insert(client_args.end(), {"--listen", "127.0.0.1:0"});
+  }
+  if (restarts) {
+    // The consumer's control requests wait out the longest planned outage, and 10 s more.
+    nanos longest = 0;
+    for (const auto& f : cfg.faults) {
+      if (f.kind == fault_kind::producer_restart) longest = std::max(longest, f.length);
+    }
+    client_args.insert(client_args.end(),
+                       {"--producer-grace",
+                        std::to_string((longest + 10 * kNanosPerSecond) / kNanosPerMicro) + "us"});
   }
   const auto tuning_args = cfg.tuning.to_args(cfg.mode);
   client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
@@ -334,6 +371,25 @@ json run_once(const run_config& cfg) {
     actions.push_back({at + f.length, "consumer-down over: SIGCONT to the consumer",
                        [&client] { client.resume(); }});
   }
+  bool producer_down = false;  // between a producer-restart's kill and its start
+  for (const auto& f : cfg.faults) {
+    if (f.kind != fault_kind::producer_restart) continue;
+    actions.push_back(
+        {window_start + f.at, "producer-restart: killing the producer (SIGKILL)", [&] {
+           producer->kill_now();
+           producer_down = true;
+         }});
+    actions.push_back(
+        {window_start + f.end(), "producer-restart: starting it again with --resume", [&] {
+           auto args = serve_args;
+           args[2] = producer_addr.to_string();  // "--listen": the port the first one bound
+           args.push_back("--resume");
+           producer.emplace("producer", args, pin_p, producer_env);
+           read_json_line(*producer, "ready", now_ns() + 10 * kNanosPerSecond,
+                          "become ready again after its restart");
+           producer_down = false;
+         }});
+  }
   std::sort(actions.begin(), actions.end(),
             [](const timed_action& a, const timed_action& b) { return a.at < b.at; });
   std::size_t next_action = 0;
@@ -345,8 +401,8 @@ json run_once(const run_config& cfg) {
   std::optional<json> consumer_report;
   nanos next_progress = started + kNanosPerSecond;
   while (!consumer_report) {
-    if (!producer.running()) {
-      throw run_failure("the producer " + producer.status_text() + " during the run");
+    if (!producer_down && !producer->running()) {
+      throw run_failure("the producer " + producer->status_text() + " during the run");
     }
     while (next_action < actions.size() && now_ns() >= actions[next_action].at) {
       if (!cfg.quiet) say(actions[next_action].what);
@@ -378,10 +434,10 @@ json run_once(const run_config& cfg) {
       }
       case child_process::wait_status::exited:
         // A consumer gives up when its producer vanishes: name the side that failed first.
-        if (!producer.wait_exit(now_ns() + 200 * kNanosPerMilli)) {
+        if (producer_down || !producer->wait_exit(now_ns() + 200 * kNanosPerMilli)) {
           throw run_failure("the consumer " + client.status_text() + " before reporting");
         }
-        throw run_failure("the producer " + producer.status_text() + " during the run");
+        throw run_failure("the producer " + producer->status_text() + " during the run");
       case child_process::wait_status::interrupted:
         throw run_failure("interrupted", kExitInterrupted);
     }
@@ -393,7 +449,7 @@ json run_once(const run_config& cfg) {
   } catch (const run_failure&) {
     // The report is in hand; a failed shutdown only means we stop it by signal below.
   }
-  if (!producer.wait_exit(now_ns() + 5 * kNanosPerSecond)) producer.terminate();
+  if (!producer->wait_exit(now_ns() + 5 * kNanosPerSecond)) producer->terminate();
   client.wait_exit(now_ns() + 5 * kNanosPerSecond);
 
   if (!cfg.trace.empty()) {

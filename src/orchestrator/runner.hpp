@@ -48,6 +48,8 @@ struct run_config {
   double attack = 0;  // --attack F: a third party POSTs F x rate bad deliveries (attacker.hpp)
   bool tls = false;   // --tls: HTTPS with a CA and certificate generated for the run
   std::vector<fault_spec> faults;  // --fault KIND:AT:FOR[:PARAM] (core/fault.hpp)
+  // --fsync: the producer keeps its log in a file with this policy ("": only for a restart)
+  std::string fsync;
 
   nlohmann::json to_json(bool pull) const;
 };

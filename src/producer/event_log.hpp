@@ -1,18 +1,29 @@
 // The producer's event log: an append-only sequence with bounded retention, read by cursor.
-// A cursor names the last event the reader has; reading returns what came after it.
+// A cursor names the last event the reader has; reading returns what came after it. With a
+// durable_log attached (serve --state-dir) every event also goes to its file, before anyone can
+// read it.
 #pragma once
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "core/event.hpp"
+#include "producer/durable_log.hpp"
 
 namespace hookbench {
 
 class event_log {
  public:
   explicit event_log(std::size_t retention);
+
+  // Opens the log's file, takes every event already in it (a restart: the newest `retention`
+  // stay in memory, numbering goes on after the last) and writes each new event to it. Throws
+  // std::runtime_error. Only on an empty log.
+  void attach(const std::string& path, durable_options options);
+  durable_log* file() { return file_.get(); }
+  const durable_log* file() const { return file_.get(); }
 
   // Appends with the next sequence number (1, 2, ...); returns the stored event.
   const event& append(nanos created_ns, std::string payload);
@@ -37,6 +48,7 @@ class event_log {
   std::size_t retention_;
   std::deque<event> events_;
   seq_t next_seq_ = 1;
+  std::unique_ptr<durable_log> file_;
 };
 
 }  // namespace hookbench

@@ -35,13 +35,42 @@ generator::generator(boost::asio::io_context& ioc, generator_config config, even
       schedule_(config.arrivals, config.rate, config.seed),
       plan_(plan_sequence(config)) {}
 
-void generator::start(nanos t0) {
+void generator::begin(nanos t0) {
   started_ = true;
   t0_ = t0;
   window_ = {t0 + config_.warmup, t0 + config_.warmup + config_.duration};
   lag_.reserve(static_cast<std::size_t>(config_.rate * to_s(config_.duration) * 1.2) + 16);
+}
+
+void generator::start(nanos t0) {
+  begin(t0);
   next_ns_ = t0 + schedule_.next_offset();
   arm();
+}
+
+void generator::resume(nanos t0, seq_t done) {
+  begin(t0);
+  resumed_at_ = now_ns();
+  // Walk the schedule past what the log holds, keeping the window's bookkeeping as if this
+  // process had generated those events.
+  for (seq_t seq = 1; seq <= done; ++seq) {
+    const nanos created = t0 + schedule_.next_offset();
+    if (window_.contains(created)) {
+      if (window_last_ < window_first_) window_first_ = seq;
+      window_last_ = seq;
+      ++lag_skipped_;
+    }
+  }
+  total_ = done;
+  next_ns_ = t0 + schedule_.next_offset();
+  arm();
+}
+
+bool generator::follows_schedule(seq_t seq, nanos created_ns) const {
+  arrival_schedule replay(config_.arrivals, config_.rate, config_.seed);
+  nanos offset = 0;
+  for (seq_t i = 1; i <= seq; ++i) offset = replay.next_offset();
+  return seq >= 1 && t0_ + offset == created_ns;
 }
 
 void generator::arm() {
@@ -67,10 +96,13 @@ void generator::on_tick() {
     const event& e =
         log_.append(next_ns_, make_payload(config_.payload_bytes, log_.last_seq() + 1));
     ++total_;
+    // Due while the producer was down: its lag is the outage, not the generator's (counted).
+    const bool caught_up = e.created_ns < resumed_at_;
+    if (caught_up) ++caught_up_;
     if (window_.contains(e.created_ns)) {
       if (window_last_ < window_first_) window_first_ = e.seq;
       window_last_ = e.seq;
-      lag_.push_back(now - e.created_ns);
+      if (!caught_up) lag_.push_back(now - e.created_ns);
     }
     sink_(e);
     next_ns_ = t0_ + schedule_.next_offset();

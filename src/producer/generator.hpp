@@ -49,6 +49,19 @@ class generator {
 
   // Generates from t0 for warmup + duration + tail; the window is [warmup, warmup + duration).
   void start(nanos t0);
+  // A restarted producer: the same schedule from the same t0, whose first `done` events are
+  // already in the log (loaded from its file). The events scheduled while the producer was down
+  // are generated at once with their scheduled times, so their latency includes the outage.
+  void resume(nanos t0, seq_t done);
+  // Whether event `seq` of this schedule is created at `created_ns` (a log belongs to it).
+  bool follows_schedule(seq_t seq, nanos created_ns) const;
+  bool resumed() const { return resumed_at_ > 0; }
+  nanos resumed_at() const { return resumed_at_; }
+  // Events generated after a resume that were scheduled before it (during the outage).
+  std::uint64_t caught_up() const { return caught_up_; }
+  // Lag samples cover the events this process generated on time: after a resume, neither the
+  // log's nor the caught-up ones.
+  std::uint64_t lag_skipped() const { return lag_skipped_; }
   bool started() const { return started_; }
   // Every window event has been generated (generation may go on through the tail).
   bool finished() const { return finished_; }
@@ -67,6 +80,7 @@ class generator {
   std::vector<nanos>& window_lag() { return lag_; }
 
  private:
+  void begin(nanos t0);
   void arm();
   void on_tick();
 
@@ -83,6 +97,8 @@ class generator {
   seq_t window_first_ = 1, window_last_ = 0;
   std::uint64_t total_ = 0;
   std::vector<nanos> lag_;
+  nanos resumed_at_ = 0;
+  std::uint64_t caught_up_ = 0, lag_skipped_ = 0;
 };
 
 }  // namespace hookbench

@@ -1,8 +1,14 @@
 // Producer routes and its measurements.
 #include "producer/producer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 
 #include "measure/latency.hpp"
 
@@ -10,6 +16,33 @@ namespace hookbench {
 namespace {
 
 constexpr nanos kSamplePeriod = 100 * kNanosPerMilli;
+
+// The schedule a state directory belongs to: a resumed producer must follow the same one.
+nlohmann::json schedule_json(const generator_config& g) {
+  return {{"rate", g.rate},        {"arrivals", to_string(g.arrivals)},
+          {"seed", g.seed},        {"payload_bytes", g.payload_bytes},
+          {"warmup_ns", g.warmup}, {"duration_ns", g.duration},
+          {"tail_ns", g.tail}};
+}
+
+// Written to a temporary file, flushed, renamed over the old one: a crash leaves either.
+std::string write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot write " + tmp;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) return "cannot write " + path;
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);  // the rename itself
+    ::close(dfd);
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -36,7 +69,10 @@ nlohmann::json producer_config::to_json() const {
            {{"api_tokens", access.tokens.empty() ? 1 : access.tokens.size()},
             {"allow_hosts", access.allow_hosts},
             {"max_subscriptions", access.max_subscriptions}}},
-          {"tls", !tls_cert.empty()}};
+          {"tls", !tls_cert.empty()},
+          {"fsync", state_dir.empty() ? nlohmann::json(nullptr)
+                                      : nlohmann::json(to_string(durability.policy))},
+          {"fsync_interval_ms", to_ms(durability.interval)}};
 }
 
 producer::producer(boost::asio::io_context& ioc, producer_config config)
@@ -65,6 +101,48 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
           [this](const http::exchange& x) { observe(x); }),
       sampler_(ioc),
       window_timer_(ioc) {
+  if (!config_.state_dir.empty()) {
+    // Before the deliveries: the dispatcher restores from the loaded log in its constructor.
+    namespace fs = std::filesystem;
+    const std::string& dir = config_.state_dir;
+    const std::string state_path = dir + "/producer.json", log_path = dir + "/events.log";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw std::runtime_error("--state-dir " + dir + ": " + ec.message());
+    const bool has_state = fs::exists(state_path);
+    const bool has_log = fs::exists(log_path) && fs::file_size(log_path, ec) > 0;
+    if (config_.resume) {
+      if (!has_state) {
+        throw std::runtime_error("--resume: " + state_path + " not found (nothing to resume)");
+      }
+      std::ifstream in(state_path);
+      const auto state = nlohmann::json::parse(in, nullptr, false);
+      if (!state.is_object() || !state.contains("schedule")) {
+        throw std::runtime_error("--resume: " + state_path + " is not a producer state file");
+      }
+      const auto here = schedule_json(config_.generation);
+      const auto& saved = state.at("schedule");
+      for (const auto& item : here.items()) {
+        const auto there = saved.value(item.key(), nlohmann::json());
+        if (there != item.value()) {
+          throw std::runtime_error("--resume: " + state_path + " was written for " + item.key() +
+                                   " " + there.dump() + ", this producer has " +
+                                   item.value().dump());
+        }
+      }
+      resume_t0_ = state.value("t0_ns", nanos{0});
+      restarts_ = state.value("restarts", std::uint64_t{0}) + 1;
+      if (state.contains("idle_cores") && state["idle_cores"].is_number()) {
+        idle_cores_ = state["idle_cores"].get<double>();
+      }
+    } else if (has_state || has_log) {
+      throw std::runtime_error("--state-dir " + dir +
+                               " holds an earlier run's state: --resume to continue it, or give "
+                               "an empty directory");
+    }
+    log_.attach(log_path, config_.durability);
+    config_.webhooks.state_path = dir + "/webhooks.json";
+  }
   if (!config_.trace_path.empty()) {
     trace_ = std::make_unique<trace_recorder>(generator_.window());
   }
@@ -81,7 +159,52 @@ void producer::start() {
   server_.start();
   rss_max_ = current_rss_bytes();
   arm_sampler();
+  if (resume_t0_ > 0) {
+    // The same schedule from the same t0 (CLOCK_MONOTONIC is system-wide: a new process on this
+    // host reads the same clock), past the events the file gave back.
+    const seq_t done = log_.last_seq();
+    if (done > 0) {
+      const auto last = log_.read_after(done - 1, 1);
+      generator_.resume(resume_t0_, done);
+      if (last.events.empty() ||
+          !generator_.follows_schedule(done, last.events.front()->created_ns)) {
+        throw std::runtime_error("--resume: " + config_.state_dir +
+                                 "/events.log does not follow this schedule");
+      }
+    } else {
+      generator_.resume(resume_t0_, 0);
+    }
+    const auto& w = generator_.window();
+    const nanos now = now_ns();
+    if (now < w.start_ns) {
+      arm_window_timer(w.start_ns);
+    } else if (now < w.end_ns) {
+      // Only the rest of the window is this process's: its CPU covers from here on.
+      cpu_.start();
+      cpu_from_ = now;
+      rss_start_ = current_rss_bytes();
+      arm_window_timer(w.end_ns);
+    }
+  }
+  if (!config_.state_dir.empty()) {
+    state_error_ = write_atomically(config_.state_dir + "/producer.json", state_json().dump());
+    if (!state_error_.empty()) throw std::runtime_error(state_error_);
+  }
   if (config_.autostart) start_generation();
+}
+
+nlohmann::json producer::state_json() const {
+  const auto& plan = generator_.plan();
+  return {{"format", 1},
+          {"schedule", schedule_json(config_.generation)},
+          {"planned",
+           {{"first_seq", plan.window_first},
+            {"last_seq", plan.window_last},
+            {"seq_limit", plan.limit}}},
+          {"t0_ns", generator_.started() ? generator_.t0() : nanos{0}},
+          {"port", port()},
+          {"restarts", restarts_},
+          {"idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)}};
 }
 
 void producer::measure_idle(nanos d) { idle_cores_ = measure_idle_cores(ioc_, d); }
@@ -90,6 +213,11 @@ bool producer::start_generation() {
   if (generator_.started()) return false;
   generator_.start(now_ns());
   arm_window_timer(generator_.window().start_ns);
+  if (!config_.state_dir.empty()) {
+    // t0 must be on disk before the first event a reader could see: a restart needs it.
+    state_error_ = write_atomically(config_.state_dir + "/producer.json", state_json().dump());
+    if (!state_error_.empty()) std::cerr << "hookbench serve: " << state_error_ << "\n";
+  }
   return true;
 }
 
@@ -100,10 +228,12 @@ void producer::arm_window_timer(nanos at) {
     if (ec) return;
     if (!cpu_.started()) {
       cpu_.start();
+      cpu_from_ = now_ns();
       rss_start_ = current_rss_bytes();
       arm_window_timer(generator_.window().end_ns);
     } else {
       cpu_.end();
+      cpu_to_ = now_ns();
       rss_end_ = current_rss_bytes();
       // What the window left behind: deliveries not finished.
       queue_depth_end_ = 0;
@@ -237,6 +367,35 @@ nlohmann::json producer::report() {
       {"tls_handshake_failures", server_.tls_handshake_failures()},
   };
   for (const auto& d : deliveries_) j[std::string(d->name())] = d->report();
+  if (const durable_log* file = log_.file()) {
+    const auto st = file->stats();
+    j["durable_log"] = {
+        {"fsync", to_string(file->options().policy)},
+        {"fsync_interval_ms", to_ms(file->options().interval)},
+        {"appends", st.appends},
+        {"bytes", st.bytes},
+        {"syncs", st.syncs},
+        {"sync_us_mean", st.syncs ? to_us(st.sync_ns) / static_cast<double>(st.syncs) : 0.0},
+        {"sync_us_max", to_us(st.sync_max_ns)},
+        {"write_errors", st.write_errors},
+        {"loaded_events", st.loaded},
+        {"dropped_torn_bytes", st.dropped_bytes},
+        {"state_error", state_error_}};
+  }
+  if (restarts_ > 0) {
+    // This report is the restarted process's: its own counters start at the restart. The
+    // window's seqs, `produced` and the plan cover the whole window (from the schedule and the
+    // log); the consumer's counts (lost, duplicates) cover all of it too.
+    j["restarts"] = restarts_;
+    j["resumed_at_ns"] = generator_.resumed_at();
+    j["cpu_covers"] = "from the restart to the window end";
+    j["counts_cover"] =
+        "requests, bytes, rejected and generator lag: from the restart to the end of the run";
+    j["cpu_window_s"] =
+        cpu_measured ? nlohmann::json(to_s(cpu_to_ - cpu_from_)) : nlohmann::json(nullptr);
+    j["caught_up_events"] = generator_.caught_up();
+    j["generator_lag_not_sampled"] = generator_.lag_skipped();
+  }
   return j;
 }
 

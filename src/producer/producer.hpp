@@ -47,6 +47,11 @@ struct producer_config {
   access_options access;   // tokens, allowed webhook hosts, subscriptions per token
   // --tls-cert/--tls-key: serve HTTPS with them. --tls-ca: verify https:// webhook targets.
   std::string tls_cert, tls_key, tls_ca;
+  // --state-dir: the event log's file (events.log), the schedule (producer.json) and the
+  // dispatcher's state (webhooks.json) live there, so that `serve --resume` carries on.
+  std::string state_dir;
+  bool resume = false;
+  durable_options durability;  // --fsync, --fsync-interval
 
   nlohmann::json to_json() const;
 };
@@ -74,6 +79,7 @@ class producer {
   void observe(const http::exchange& x);
   void arm_sampler();
   void arm_window_timer(nanos at);
+  nlohmann::json state_json() const;  // DIR/producer.json: what a restart needs
 
   boost::asio::io_context& ioc_;
   producer_config config_;
@@ -85,6 +91,10 @@ class producer {
   http::server server_;
   boost::asio::steady_timer sampler_;       // RSS high-water mark
   boost::asio::steady_timer window_timer_;  // CPU at the window's edges
+  nanos resume_t0_ = 0;                     // --resume: the schedule's t0 (0: never started)
+  std::uint64_t restarts_ = 0;              // how many times this run's producer was restarted
+  nanos cpu_from_ = 0, cpu_to_ = 0;         // when the CPU window was read (a restart: partial)
+  std::string state_error_;                 // producer.json could not be written
 
   traffic_counter polls_;  // GET /events in the window (received side)
   std::uint64_t empty_polls_ = 0, expired_cursors_ = 0;

@@ -19,6 +19,7 @@ int serve_main(int argc, char** argv) {
   bool quiet = false;
   bool tls = false;
   nanos clock_shift = 0;
+  bool fsync_given = false;
   option_parser p(
       "hookbench serve",
       "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
@@ -152,6 +153,36 @@ int serve_main(int argc, char** argv) {
            "CA to verify https:// webhook receivers against (default with --tls:\n"
            "                            the generated CA)",
            "", [&](std::string_view v) { cfg.tls_ca = std::string(v); })
+      .add("--state-dir", "DIR",
+           "keep the event log in DIR/events.log (every event, append-only) and\n"
+           "                            what a restart needs in DIR/producer.json; DIR must be\n"
+           "                            new or empty unless --resume",
+           "", [&](std::string_view v) { cfg.state_dir = std::string(v); })
+      .add_switch("--resume",
+                  "continue the run whose state is in --state-dir: serve its events\n"
+                  "                            again and go on with the same schedule (same t0,\n"
+                  "                            seed and window); events due while it was down\n"
+                  "                            are generated at once, late (their latency\n"
+                  "                            includes the outage)",
+                  [&] { cfg.resume = true; })
+      .add("--fsync", "POLICY",
+           "with --state-dir: always (fdatasync each event), interval (at most\n"
+           "                            every --fsync-interval: an OS crash may lose that much)\n"
+           "                            or never (the kernel's writeback, ~30 s). A killed\n"
+           "                            producer loses nothing with any of them",
+           "interval",
+           [&](std::string_view v) {
+             cfg.durability.policy = parse_fsync_policy(v);
+             fsync_given = true;
+           })
+      .add("--fsync-interval", "DURATION", "--fsync interval: the longest between two syncs",
+           "10ms",
+           [&](std::string_view v) {
+             cfg.durability.interval = parse_duration(v);
+             if (cfg.durability.interval < kNanosPerMilli)
+               throw usage_error("must be at least 1ms");
+             fsync_given = true;
+           })
       .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
                   [&] { quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
@@ -183,6 +214,11 @@ int serve_main(int argc, char** argv) {
       cfg.access.control_token = parse_token(env);
     }
   }
+  if (cfg.resume && cfg.state_dir.empty())
+    throw usage_error("--resume: needs --state-dir (the directory of the run to continue)");
+  if (fsync_given && cfg.state_dir.empty())
+    throw usage_error(
+        "--fsync/--fsync-interval: need --state-dir (there is no log file without it)");
   if (cfg.tls_cert.empty() != cfg.tls_key.empty())
     throw usage_error("--tls-cert and --tls-key: give both or neither");
   if (tls && !cfg.tls_cert.empty())
@@ -223,7 +259,8 @@ int serve_main(int argc, char** argv) {
   producer& prod = *owned;
   prod.on_shutdown = [&] { ioc.stop(); };
   // The idle baseline comes before readiness, so nobody is talking to us yet.
-  if (!cfg.autostart) prod.measure_idle(250 * kNanosPerMilli);
+  // A resumed producer is generating already: it keeps the first one's baseline (producer.json).
+  if (!cfg.autostart && !cfg.resume) prod.measure_idle(250 * kNanosPerMilli);
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) ioc.stop();

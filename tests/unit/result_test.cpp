@@ -230,6 +230,40 @@ TEST(build_result, unmeasured_cpu_is_null_and_named_never_zero) {
   EXPECT_TRUE(warned);
 }
 
+TEST(build_result, a_restarted_producer_s_cpu_is_a_rate_over_its_part_and_is_flagged) {
+  run_config cfg;
+  cfg.mode = "poll";
+  cfg.duration = 3 * kNanosPerSecond;
+  cfg.faults.push_back(parse_fault("producer-restart:1s:1s"));
+  json producer = real_producer_report();
+  producer["produced"] = 300;
+  producer["cpu_s"] = 0.1;  // over the second process's 1 s of the window
+  producer["restarts"] = 1;
+  producer["cpu_covers"] = "from the restart to the window end";
+  producer["cpu_window_s"] = 1.0;
+  producer["caught_up_events"] = 100;
+  json consumer = real_consumer_report("poll");
+  consumer["delivered"] = 300;
+  consumer["latency_us"] = latency_of(300);
+  consumer["cpu_s"] = 0.3;
+  const json r = build_result(cfg.to_json(true), environment(), producer, consumer);
+  ASSERT_NO_THROW(validate_result(r));
+  EXPECT_EQ(r["config"]["event_log_file"]["fsync"], "interval");
+  const json& m = r["metrics"];
+  // A rate over the part it covers, not 0.1 s spread over the whole 3 s window...
+  EXPECT_NEAR(m["cpu"]["producer"]["cores"].get<double>(), 0.1, 1e-12);
+  // ...and no per-event figure: the events were not all its own.
+  EXPECT_TRUE(m["cpu_us_per_event"]["producer"].is_null());
+  EXPECT_NEAR(m["cpu_us_per_event"]["consumer"].get<double>(), 1000.0, 1e-9);
+  EXPECT_EQ(m["producer_restart"]["restarts"], 1);
+  EXPECT_EQ(m["producer_restart"]["cpu_window_s"], 1.0);
+  bool warned = false;
+  for (const auto& w : result_warnings(r)) {
+    warned = warned || w.find("the producer restarted 1 time(s)") == 0;
+  }
+  EXPECT_TRUE(warned);
+}
+
 TEST(build_result, a_backlog_at_the_window_end_is_saturation) {
   run_config cfg;
   cfg.mode = "webhook";
