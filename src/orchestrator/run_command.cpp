@@ -139,6 +139,9 @@ int run_main(int argc, char** argv) {
            "                            receiver-slow[:DELAY], consumer-down, link-cut,\n"
            "                            producer-restart (e.g. receiver-down:1s:2s)",
            "", [&](std::string_view v) { cfg.faults.push_back(parse_fault(v)); })
+      .add_section("Network (default: loopback):");
+  add_link_options(p, cfg);
+  p.add_section("More:")
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--tls",

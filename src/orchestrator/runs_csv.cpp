@@ -89,7 +89,9 @@ const std::vector<std::string>& runs_csv_columns() {
       "model_latency_agreement", "model_latency_ratio", "model_empty_agreement", "clock_offset_us",
       "clock_error_bound_us",
       // the consumer's HTTP stack, the mode's knobs and the requests by kind
-      "consumer_stack", "tuning", "requests_by_kind"};
+      "consumer_stack", "tuning", "requests_by_kind",
+      // the emulated link's round trip (0 = loopback) and the one measured through it
+      "rtt_ms", "link_rtt_measured_us"};
   return columns;
 }
 
@@ -211,6 +213,8 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
           : cell(whole, {"config", "consumer_stack"}),
       key_values(whole, {"config", "tuning"}),
       key_values(m, {"requests", "by_kind"}),
+      num(point.rtt_ms),
+      cell(whole, {"link", "round_trip_us", "through_link", "p50"}),
   };
   std::string row;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -249,6 +253,8 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
   };
   std::map<key, inputs> series;
   for (const auto& [p, r] : results) {
+    // The curves are over the rate on loopback; the rtt block's points are another axis.
+    if (p.rtt_ms > 0) continue;
     const auto mode_at = static_cast<std::size_t>(
         std::find(s.modes.begin(), s.modes.end(), p.mode) - s.modes.begin());
     auto& in = series[{mode_at, p.pull ? p.interval_ms : 0.0, p.subscribers, p.payload_bytes}];
