@@ -32,8 +32,8 @@ struct link_route {
   explicit link_route(net::io_context& ioc) : acceptor(ioc) {}
   tcp::acceptor acceptor;
   host_port listen;
-  std::optional<tcp::endpoint> target;  // io thread
-  std::string target_text;              // under the link's mutex
+  std::optional<tcp::endpoint> target;               // io thread
+  std::string target_text;                           // under the link's mutex
   std::vector<std::weak_ptr<link_session>> waiting;  // accepted before the target was known
   nanos departure[2] = {0, 0};  // the bandwidth limit's clock per direction (io thread)
   std::atomic<std::uint64_t> connections{0}, refused{0}, resets{0}, connect_failures{0};
@@ -110,10 +110,9 @@ class link_session : public std::enable_shared_from_this<link_session> {
 
   void connect() {
     if (closed_) return;
-    server_.async_connect(*route_.target,
-                          [self = shared_from_this()](boost::system::error_code ec) {
-                            self->on_connect(ec);
-                          });
+    server_.async_connect(
+        *route_.target,
+        [self = shared_from_this()](boost::system::error_code ec) { self->on_connect(ec); });
   }
 
   // RST on both sides: what a cut does, and what a failure on either side passes on.
@@ -169,12 +168,11 @@ class link_session : public std::enable_shared_from_this<link_session> {
     if (h.reading || h.eof || closed_ || h.buffered >= link_.config.buffer_limit) return;
     h.reading = true;
     auto buf = std::make_shared<std::vector<char>>(h.params.rate_bps > 0 ? kLimitedChunk : kChunk);
-    h.from.async_read_some(
-        net::buffer(*buf), [self = shared_from_this(), &h, buf](boost::system::error_code ec,
-                                                                std::size_t n) {
-          h.reading = false;
-          self->on_read(h, ec, n, std::move(*buf));
-        });
+    h.from.async_read_some(net::buffer(*buf), [self = shared_from_this(), &h, buf](
+                                                  boost::system::error_code ec, std::size_t n) {
+      h.reading = false;
+      self->on_read(h, ec, n, std::move(*buf));
+    });
   }
 
   void on_read(half& h, boost::system::error_code ec, std::size_t n, std::vector<char> data) {
@@ -357,7 +355,9 @@ void wan_link::set_target(std::size_t route, const host_port& target) {
   }
 }
 
-std::uint16_t wan_link::port(std::size_t route) const { return impl_->routes.at(route)->listen.port; }
+std::uint16_t wan_link::port(std::size_t route) const {
+  return impl_->routes.at(route)->listen.port;
+}
 
 host_port wan_link::address(std::size_t route) const { return impl_->routes.at(route)->listen; }
 
@@ -424,9 +424,8 @@ nlohmann::json wan_link::stats() const {
                       {"bytes_backward", r->bytes[1].load()},
                       {"peak_buffered_bytes", r->peak_buffered.load()}});
   }
-  return {{"config", link_settings_json(config_)},
-          {"cuts", impl_->cuts.load()},
-          {"routes", routes}};
+  return {
+      {"config", link_settings_json(config_)}, {"cuts", impl_->cuts.load()}, {"routes", routes}};
 }
 
 nlohmann::json link_settings_json(const link_config& c) {

@@ -34,7 +34,7 @@ struct link_config {
   // Bytes a connection may hold per direction; above it the link stops reading that side
   // (TCP's own flow control then slows the sender), so memory stays bounded.
   std::size_t buffer_limit = 4 << 20;
-  bool handshake = true;  // hold a new connection's first bytes for one round trip
+  bool handshake = true;   // hold a new connection's first bytes for one round trip
   std::uint64_t seed = 1;  // of the jitter samples
   // The round trip the link adds to an exchange: forward + backward delay.
   nanos round_trip() const { return forward.delay + backward.delay; }

@@ -52,13 +52,12 @@ int link_main(int argc, char** argv) {
            "required", [&](std::string_view v) { targets.push_back(parse_host_port(v)); })
       .add("--delay", "DURATION", "one-way delay in each direction (round trip = 2 x this)", "0ms",
            [&](std::string_view v) { cfg.forward.delay = cfg.backward.delay = parse_duration(v); })
-      .add("--jitter", "DURATION",
-           "each chunk's delay varies uniformly by +- this (never below 0;\n"
-           "                            bytes are held back rather than reordered)",
-           "0ms",
-           [&](std::string_view v) {
-             cfg.forward.jitter = cfg.backward.jitter = parse_duration(v);
-           })
+      .add(
+          "--jitter", "DURATION",
+          "each chunk's delay varies uniformly by +- this (never below 0;\n"
+          "                            bytes are held back rather than reordered)",
+          "0ms",
+          [&](std::string_view v) { cfg.forward.jitter = cfg.backward.jitter = parse_duration(v); })
       .add("--rate", "RATE",
            "bandwidth per direction of each route, e.g. 500kbit, 10mbit, 1gbit\n"
            "                            (0 or unset = unlimited)",
@@ -75,8 +74,10 @@ int link_main(int argc, char** argv) {
              run_for = parse_duration(v);
              if (run_for <= 0) throw usage_error("must be greater than 0");
            })
-      .add("--buffer", "BYTES", "bytes a connection may hold per direction before the link\n"
-           "                            stops reading from that side", "4194304",
+      .add("--buffer", "BYTES",
+           "bytes a connection may hold per direction before the link\n"
+           "                            stops reading from that side",
+           "4194304",
            [&](std::string_view v) {
              cfg.buffer_limit = static_cast<std::size_t>(parse_int(v, 1024, 1LL << 32));
            })
@@ -90,8 +91,10 @@ int link_main(int argc, char** argv) {
            })
       .add_switch("--quiet", "no startup message on stderr", [&] { quiet = true; });
   if (!p.parse(argc, argv)) return 0;
-  if (listens.empty()) throw usage_error("--listen: required (with --to), e.g. --listen "
-                                         "127.0.0.1:9000 --to 127.0.0.1:8080");
+  if (listens.empty())
+    throw usage_error(
+        "--listen: required (with --to), e.g. --listen "
+        "127.0.0.1:9000 --to 127.0.0.1:8080");
   if (listens.size() != targets.size()) {
     throw usage_error("--listen/--to: give them in pairs (" + std::to_string(listens.size()) +
                       " --listen, " + std::to_string(targets.size()) + " --to)");
@@ -126,12 +129,9 @@ int link_main(int argc, char** argv) {
   link.start();
   const nanos started = now_ns();
   for (const auto& c : cuts) link.cut_at(started + c.at, c.length);
-  std::cout << nlohmann::json{{"event", "ready"},
-                              {"role", "link"},
-                              {"pid", getpid()},
-                              {"port", link.port(0)},
-                              {"routes", routes},
-                              {"settings", link_settings_json(cfg)}}
+  std::cout << nlohmann::json{{"event", "ready"}, {"role", "link"},
+                              {"pid", getpid()},  {"port", link.port(0)},
+                              {"routes", routes}, {"settings", link_settings_json(cfg)}}
                    .dump()
             << std::endl;
   if (!quiet) {

@@ -26,17 +26,17 @@ std::vector<nanos> ping_round_trips(const host_port& target, const std::string& 
     const nanos sent = now_ns();
     http::client_request req{"GET", "/control/ping", {}, {}, {}};
     http::add_bearer(req.headers, token);
-    conn.async_send(std::move(req), [&, sent](boost::system::error_code ec,
-                                              http::client_response&& r) {
-      if (ec) {
-        failure = http::describe(ec);
-      } else if (r.status != 200) {
-        failure = "HTTP " + std::to_string(r.status);
-      } else {
-        samples.push_back(now_ns() - sent);
-        if (samples.size() < count + 1) step();
-      }
-    });
+    conn.async_send(std::move(req),
+                    [&, sent](boost::system::error_code ec, http::client_response&& r) {
+                      if (ec) {
+                        failure = http::describe(ec);
+                      } else if (r.status != 200) {
+                        failure = "HTTP " + std::to_string(r.status);
+                      } else {
+                        samples.push_back(now_ns() - sent);
+                        if (samples.size() < count + 1) step();
+                      }
+                    });
   };
   step();
   ioc.run();
@@ -53,9 +53,10 @@ nlohmann::json round_trip_summary(std::vector<nanos> samples) {
   std::sort(samples.begin(), samples.end());
   const auto n = samples.size();
   // The median; of an even count, the mean of the middle two.
-  const double p50 = n % 2 ? to_us(samples[n / 2])
-                           : (to_us(samples[n / 2 - 1]) + to_us(samples[n / 2])) / 2;
-  return {{"count", n}, {"min", to_us(samples.front())}, {"p50", p50}, {"max", to_us(samples.back())}};
+  const double p50 =
+      n % 2 ? to_us(samples[n / 2]) : (to_us(samples[n / 2 - 1]) + to_us(samples[n / 2])) / 2;
+  return {
+      {"count", n}, {"min", to_us(samples.front())}, {"p50", p50}, {"max", to_us(samples.back())}};
 }
 
 }  // namespace hookbench

@@ -124,8 +124,8 @@ class echo_server {
           continue;
         }
         for (ssize_t sent = 0; sent < n;) {
-          const ssize_t w = send(fds[i].fd, buf + sent, static_cast<std::size_t>(n - sent),
-                                 MSG_NOSIGNAL);
+          const ssize_t w =
+              send(fds[i].fd, buf + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
           if (w <= 0) break;
           sent += w;
         }
@@ -313,8 +313,8 @@ TEST(link, bad_delay_and_rate_are_rejected_in_one_line) {
 // with every event delivered.
 void expect_later_by_about(const std::string& mode, std::vector<std::string> extra, double lo_ms,
                            double hi_ms) {
-  std::vector<std::string> base = {"--mode",     mode,   "--rate",   "50",   "--duration",
-                                   "2s",         "--warmup", "300ms", "--drain", "2s"};
+  std::vector<std::string> base = {"--mode", mode,       "--rate", "50",      "--duration",
+                                   "2s",     "--warmup", "300ms",  "--drain", "2s"};
   base.insert(base.end(), extra.begin(), extra.end());
   auto with_rtt = base;
   with_rtt.insert(with_rtt.end(), {"--rtt", "20ms"});
