@@ -3,6 +3,9 @@
 // timed chunks: read -> stamp (bandwidth, delay, jitter) -> wait until its release -> write.
 #include "link/link.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -54,6 +57,7 @@ struct wan_link::impl {
   std::list<net::steady_timer> cut_timers;                    // io thread
   nanos cut_until = 0;                                        // io thread
   std::atomic<std::uint64_t> cuts{0};
+  std::atomic<bool> realtime{false};
   std::mt19937_64 rng;
   mutable std::mutex mutex;  // route target texts
   bool started = false, stopped = false;
@@ -367,6 +371,11 @@ void wan_link::start() {
   impl_->work.emplace(impl_->ioc.get_executor());
   for (auto& r : impl_->routes) impl_->accept(*r);
   impl_->thread = std::thread([this] {
+    if (config_.realtime) {
+      sched_param sp{};
+      sp.sched_priority = 1;
+      impl_->realtime = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
+    }
     for (;;) {
       try {
         impl_->ioc.run();

@@ -65,9 +65,9 @@ class wan_link {
   void cut(nanos length);
   void cut_at(nanos at, nanos length);
 
-  // Thread-safe: {"config": {...}, "cuts": N, "routes": [{"listen", "target", "connections",
-  // "refused", "resets", "connect_failures", "bytes_forward", "bytes_backward",
-  // "peak_buffered_bytes"}]}.
+  // Thread-safe: {"config": {...}, "scheduling": "fifo|normal", "cuts": N, "routes": [{"listen",
+  // "target", "connections", "refused", "resets", "connect_failures", "bytes_forward",
+  // "bytes_backward", "peak_buffered_bytes"}]}.
   nlohmann::json stats() const;
   const link_config& config() const { return config_; }
 

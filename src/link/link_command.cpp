@@ -46,10 +46,12 @@ int link_main(int argc, char** argv) {
       "Prints {\"event\":\"ready\",\"routes\":[{\"listen\",\"port\",\"to\"}],...} on stdout when\n"
       "listening, and {\"event\":\"report\",\"link\":{...counters...}} when it stops (SIGINT,\n"
       "SIGTERM or --for).");
-  p.add("--listen", "HOST:PORT", "where a route listens (repeatable; port 0 = any free port)",
-        "required", [&](std::string_view v) { listens.push_back(parse_host_port(v)); })
-      .add("--to", "HOST:PORT", "the target of the --listen before it (repeatable, in order)",
-           "required", [&](std::string_view v) { targets.push_back(parse_host_port(v)); })
+  p.add("--listen", "HOST:PORT",
+        "where a route listens (required, repeatable; port 0 = any free\n"
+        "                            port)",
+        "", [&](std::string_view v) { listens.push_back(parse_host_port(v)); })
+      .add("--to", "HOST:PORT", "the target of the --listen before it (required, one per --listen)",
+           "", [&](std::string_view v) { targets.push_back(parse_host_port(v)); })
       .add("--delay", "DURATION", "one-way delay in each direction (round trip = 2 x this)", "0ms",
            [&](std::string_view v) { cfg.forward.delay = cfg.backward.delay = parse_duration(v); })
       .add(
@@ -85,6 +87,11 @@ int link_main(int argc, char** argv) {
                   "let a new connection's first bytes leave at once, instead of one round\n"
                   "                            trip after connecting (as TCP's handshake would)",
                   [&] { cfg.handshake = false; })
+      .add_switch("--no-realtime",
+                  "run the link's thread at normal priority (default: SCHED_FIFO 1\n"
+                  "                            where allowed, so a busy machine does not make\n"
+                  "                            its releases late)",
+                  [&] { cfg.realtime = false; })
       .add("--seed", "N", "seed of the jitter samples", "1",
            [&](std::string_view v) {
              cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));

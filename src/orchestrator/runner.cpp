@@ -447,6 +447,7 @@ json run_once(const run_config& cfg) {
   if (link) {
     link->stop();
     const json stats = link->stats();
+    link_block["scheduling"] = stats.at("scheduling");
     link_block["cuts"] = stats.at("cuts");
     link_block["routes"] = stats.at("routes");
     result["link"] = link_block;

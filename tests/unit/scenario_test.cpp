@@ -467,8 +467,8 @@ TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
   EXPECT_EQ(cells[cells.size() - 5], "beast");  // recorded before the stack was: the default
   EXPECT_EQ(cells[cells.size() - 4], "");       // a mode without knobs
   EXPECT_EQ(cells[cells.size() - 3], "");
-  EXPECT_EQ(cells[cells.size() - 2], "0");  // loopback
-  EXPECT_EQ(cells[cells.size() - 1], "");   // no link, nothing measured through one
+  EXPECT_EQ(cells[cells.size() - 2], "0.0");  // loopback
+  EXPECT_EQ(cells[cells.size() - 1], "");     // no link, nothing measured through one
 }
 
 TEST(runs_csv, a_point_through_a_link_records_its_rtt_and_the_measured_one) {
