@@ -433,8 +433,10 @@ nlohmann::json wan_link::stats() const {
                       {"bytes_backward", r->bytes[1].load()},
                       {"peak_buffered_bytes", r->peak_buffered.load()}});
   }
-  return {
-      {"config", link_settings_json(config_)}, {"cuts", impl_->cuts.load()}, {"routes", routes}};
+  return {{"config", link_settings_json(config_)},
+          {"scheduling", impl_->realtime ? "fifo" : "normal"},
+          {"cuts", impl_->cuts.load()},
+          {"routes", routes}};
 }
 
 nlohmann::json link_settings_json(const link_config& c) {

@@ -34,7 +34,12 @@ struct link_config {
   // Bytes a connection may hold per direction; above it the link stops reading that side
   // (TCP's own flow control then slows the sender), so memory stays bounded.
   std::size_t buffer_limit = 4 << 20;
-  bool handshake = true;   // hold a new connection's first bytes for one round trip
+  bool handshake = true;  // hold a new connection's first bytes for one round trip
+  // Run the link's thread at real-time priority (SCHED_FIFO 1) where the system allows it, as
+  // netem runs in the kernel ahead of every task: on a busy machine an ordinary thread wakes
+  // for a chunk's release milliseconds late (the scheduler's slice), a delay that is not the
+  // link's. Falls back to normal scheduling silently; stats() says which it got.
+  bool realtime = true;
   std::uint64_t seed = 1;  // of the jitter samples
   // The round trip the link adds to an exchange: forward + backward delay.
   nanos round_trip() const { return forward.delay + backward.delay; }
