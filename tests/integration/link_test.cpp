@@ -355,3 +355,32 @@ TEST(link, run_with_rtt_webhook_is_later_by_about_half_the_round_trip) {
 
 }  // namespace
 }  // namespace hookbench_test
+
+namespace hookbench_test {
+namespace {
+
+// --fault link-cut: the run's link (zero delay) resets every connection mid-window. Polling
+// resumes from its cursor and loses nothing; every mode's result counts the cut and its resets.
+TEST(link, link_cut_fault_is_carried_out_by_the_runs_link) {
+  for (const std::string mode : {"poll", "webhook"}) {
+    const auto r = hookbench_run({"--mode", mode, "--rate", "50", "--duration", "2s", "--warmup",
+                                  "300ms", "--drain", "2s", "--fault", "link-cut:800ms:400ms"});
+    ASSERT_EQ(r.exit.code, 0) << mode << ": " << r.err;
+    ASSERT_TRUE(r.result.is_object()) << r.err;
+    const auto& m = r.metrics();
+    const auto& link = r.result.at("link");
+    EXPECT_EQ(link.at("cuts"), 1) << mode;
+    EXPECT_EQ(r.result.at("config").at("link").at("rtt_ms"), 0.0);
+    int resets = 0;
+    for (const auto& route : link.at("routes")) resets += route.at("resets").get<int>();
+    EXPECT_GE(resets, 1) << mode;
+    // Every event accounted: delivered or counted lost, never silently dropped.
+    EXPECT_EQ(m.at("delivered").get<int>() + m.at("lost").get<int>(), m.at("expected").get<int>());
+    if (mode == "poll") {
+      EXPECT_EQ(m.at("lost"), 0);  // the poller asks again from its cursor
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hookbench_test
