@@ -130,6 +130,11 @@ def _parse_row(raw, line_no):
     row["tuning_values"] = parse_key_values(row["tuning"], "tuning", line_no)
     row["requests_by_kind_counts"] = parse_key_values(row["requests_by_kind"],
                                                       "requests_by_kind", line_no, number=True)
+    # Appended by issue 10: the emulated link's round trip (0 or absent: loopback) and the one
+    # measured through it before the window.
+    for column, default in (("rtt_ms", 0.0), ("link_rtt_measured_us", None)):
+        text = (raw.get(column) or "").strip()
+        row[column] = _parse_number(text, column, line_no) if text else default
     row["line"] = line_no
     return row
 
@@ -374,9 +379,63 @@ def medians(series, column):
     return {rate: a.median for rate, a in series.agg(column)}
 
 
-def group_series(rows):
-    """The successful rows as Series, in display order."""
+def base_rtt_rows(rows):
+    """The successful rows at the folder's smallest round trip (loopback when it has any): the
+    rows every chart over the event rate draws. Points through a longer link (a scenario's rtt
+    block) are another axis, drawn by rtt_ratios()."""
     rows = ok_runs(rows)
+    if not rows:
+        return rows
+    base = min(r["rtt_ms"] for r in rows)
+    return [r for r in rows if r["rtt_ms"] == base]
+
+
+def rtt_ratios(rows, pull_mode="poll"):
+    """The push/poll latency ratio against the round trip, from the successful default-stack rows
+    measured at two or more round trips: one entry per (push mode, poll interval), each at the
+    rate with the most round trips (the lowest on a tie):
+    {"push", "interval_ms", "rate", "points": [(rtt_ms, ratio, push_mean_us, pull_mean_us,
+    model_ratio or None)]}, ratio = median push mean latency / median poll mean latency."""
+    rows = [r for r in ok_runs(rows) if r["consumer_stack"] == DEFAULT_STACK]
+    cells = {}
+    for r in rows:
+        if is_finite(r.get("latency_mean_us")):
+            cells.setdefault((r["mode"], r["interval_ms"], r["rate"], r["rtt_ms"]), []).append(r)
+
+    def med(key, column):
+        values = [r[column] for r in cells.get(key, []) if is_finite(r.get(column))]
+        return statistics.median(values) if values else None
+
+    out = []
+    push_modes = sorted({k[0] for k in cells if k[1] is None}, key=mode_order)
+    intervals = sorted({k[1] for k in cells if k[0] == pull_mode and k[1] is not None})
+    for push in push_modes:
+        for t in intervals:
+            by_rate = {}
+            for (mode, interval, rate, rtt) in cells:
+                if mode == push and (pull_mode, t, rate, rtt) in cells:
+                    by_rate.setdefault(rate, set()).add(rtt)
+            rates = [r for r, rtts in by_rate.items() if len(rtts) >= 2]
+            if not rates:
+                continue
+            rate = min(rates, key=lambda r: (-len(by_rate[r]), r))
+            points = []
+            for rtt in sorted(by_rate[rate]):
+                a, b = med((push, None, rate, rtt), "latency_mean_us"), \
+                    med((pull_mode, t, rate, rtt), "latency_mean_us")
+                if a is None or not b:
+                    continue
+                ma = med((push, None, rate, rtt), "model_latency_mean_us")
+                mb = med((pull_mode, t, rate, rtt), "model_latency_mean_us")
+                points.append((rtt, a / b, a, b, ma / mb if ma and mb else None))
+            if len(points) >= 2:
+                out.append({"push": push, "interval_ms": t, "rate": rate, "points": points})
+    return out
+
+
+def group_series(rows):
+    """The successful rows at the base round trip (base_rtt_rows) as Series, in display order."""
+    rows = base_rtt_rows(rows)
     varying = {axis for axis in EXTRA_AXES if len({r[axis] for r in rows}) > 1}
     # A mode's knobs vary only if one mode ran with two settings (modes differ in knobs anyway).
     knobs = {}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
-# (every delivery mode across event rates, 2 repeats per point, about 13 minutes), the security
+# (every delivery mode across event rates, 2 repeats per point, and the push/poll latency ratio
+# through an emulated link at 10 and 100 ms round trips: about 15 minutes), the security
 # runs (signed, unsigned, TLS, under attack: about 3 minutes), draws the
 # charts and writes the report.
 #   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead

@@ -10,6 +10,7 @@ int run_main(int argc, char** argv);
 int sweep_main(int argc, char** argv);
 int compare_main(int argc, char** argv);
 int modes_main(int argc, char** argv);
+int link_main(int argc, char** argv);
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  sweep     run a scenario's points (bench/scenarios/*.json) into a runs.csv and run JSONs\n"
     "  serve     the producer alone (event generator, event log, HTTP API, webhook dispatcher)\n"
     "  client    the consumer alone (pollers or a webhook receiver) against a producer URL\n"
+    "  link      a WAN link emulator: a TCP proxy adding delay, jitter, a bandwidth limit, cuts\n"
     "  compare   print saved results side by side\n"
     "  modes     list the delivery modes (--json for scripts and tests)\n"
     "\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (cmd == "client") return client_main(argc - 2, argv + 2);
     if (cmd == "compare") return compare_main(argc - 2, argv + 2);
     if (cmd == "modes") return modes_main(argc - 2, argv + 2);
+    if (cmd == "link") return link_main(argc - 2, argv + 2);
     std::cerr << "hookbench: unknown command '" << cmd << "' (see hookbench --help)\n";
     return kExitUsage;
   } catch (const usage_error& e) {

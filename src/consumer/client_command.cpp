@@ -1,6 +1,7 @@
 // `hookbench client`: run the consumer alone against a producer given by URL.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdint>
@@ -53,8 +54,21 @@ int client_main(int argc, char** argv) {
            })
       .add("--listen", "HOST:PORT", "where the webhook receiver listens (webhook mode)",
            "127.0.0.1:0", [&](std::string_view v) { cfg.listen = parse_host_port(v); })
-      .add("--advertise", "HOST", "host put in the webhook URL given to the producer",
-           "the --listen host", [&](std::string_view v) { cfg.advertise_host = std::string(v); })
+      .add("--advertise", "HOST[:PORT]",
+           "host (and port) put in the webhook URL given to the producer: an\n"
+           "                            address that reaches the receiver, e.g. through a link",
+           "the --listen address",
+           [&](std::string_view v) {
+             // HOST:PORT or [V6]:PORT; a bare HOST (an IPv6 one too) keeps the receiver's port.
+             const bool has_port = v.starts_with('[') || std::count(v.begin(), v.end(), ':') == 1;
+             if (has_port) {
+               const auto a = parse_host_port(v);
+               cfg.advertise_host = a.host;
+               cfg.advertise_port = a.port;
+             } else {
+               cfg.advertise_host = std::string(v);
+             }
+           })
       .add("--timeout", "DURATION", "timeout of one request", "5s",
            [&](std::string_view v) {
              cfg.request_timeout = parse_duration(v);

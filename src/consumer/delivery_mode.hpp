@@ -68,6 +68,7 @@ struct consumer_config {
   mode_tuning tuning;
   host_port listen{"127.0.0.1", 0};  // push modes: where the receiver listens
   std::string advertise_host;        // host put in webhook URLs (default: listen host)
+  std::uint16_t advertise_port = 0;  // port put in them (0: the receiver's own; a link's else)
   nanos request_timeout = 5 * kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
   nanos start_timeout = 60 * kNanosPerSecond;

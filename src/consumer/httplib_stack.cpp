@@ -429,7 +429,8 @@ void httplib_webhook_mode::setup() {
   }
 
   // Registration exactly as webhook_mode's.
-  host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host, port_};
+  host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
+                       cfg.advertise_port ? cfg.advertise_port : port_};
   if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
   if (advertised.host == "::") advertised.host = "::1";
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {

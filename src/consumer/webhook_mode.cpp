@@ -45,7 +45,7 @@ void webhook_mode::setup() {
   server_.start();
   const auto& cfg = ctx_.config;
   host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
-                       server_.port()};
+                       cfg.advertise_port ? cfg.advertise_port : server_.port()};
   if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
   if (advertised.host == "::") advertised.host = "::1";
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {

@@ -1,9 +1,11 @@
 // Command-line value parsing; every failure names the offending text.
 #include "core/parse.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace hookbench {
 namespace {
@@ -89,6 +91,42 @@ double parse_positive_double(std::string_view text) {
     throw usage_error("expected a positive number, got " + quoted(text));
   }
   return value;
+}
+
+double parse_bit_rate(std::string_view text) {
+  static constexpr std::pair<std::string_view, double> units[] = {
+      {"kbit", 1e3}, {"mbit", 1e6}, {"gbit", 1e9}, {"bit", 1}};
+  std::string lower(text);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& [suffix, factor] : units) {
+    if (lower.size() > suffix.size() && lower.ends_with(suffix)) {
+      double value = 0;
+      if (!to_double(std::string_view(lower).substr(0, lower.size() - suffix.size()), value) ||
+          value <= 0) {
+        break;
+      }
+      const double bps = value * factor;
+      if (bps < 1000 || bps > 1e12) {
+        throw usage_error("rate " + quoted(text) + " is outside 1kbit to 1000gbit");
+      }
+      return bps;
+    }
+  }
+  throw usage_error("expected a rate such as 500kbit, 10mbit or 1gbit, got " + quoted(text));
+}
+
+std::string format_bit_rate(double bits_per_s) {
+  char buf[48];
+  if (bits_per_s >= 1e9) {
+    std::snprintf(buf, sizeof buf, "%ggbit", bits_per_s / 1e9);
+  } else if (bits_per_s >= 1e6) {
+    std::snprintf(buf, sizeof buf, "%gmbit", bits_per_s / 1e6);
+  } else if (bits_per_s >= 1e3) {
+    std::snprintf(buf, sizeof buf, "%gkbit", bits_per_s / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%gbit", bits_per_s);
+  }
+  return buf;
 }
 
 double parse_non_negative_double(std::string_view text) {

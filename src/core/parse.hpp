@@ -24,6 +24,11 @@ nanos parse_duration(std::string_view text);
 std::string format_duration(nanos ns);
 
 double parse_positive_double(std::string_view text);
+// A link's bandwidth in bits per second: "500kbit", "10mbit", "1gbit", "64000bit" (decimal
+// prefixes, as tc writes them); a bare number is rejected (bits or bytes?).
+double parse_bit_rate(std::string_view text);
+// "10mbit", "1.5gbit", "500kbit": the largest unit that keeps the number at least 1.
+std::string format_bit_rate(double bits_per_s);
 double parse_non_negative_double(std::string_view text);
 std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max);
 // Decimal digits only (no sign, no spaces) that fit 64 bits: for values in requests, where a

@@ -153,6 +153,14 @@ json build_result(const json& config, const json& environment, const json& produ
     mi.rtt_s = push_rtt.value("p50", 0.0) / 1e6;
     rtt_source = "push exchange round trip in the run (p50)";
   }
+  // Through an emulated link (run --rtt) a POST's answer crosses back after the receiver has
+  // the event: its delivery waits for the request's way only, so the answer's way (half the
+  // link's round trip, as set; the link's own probe measures it) is no part of the webhook R.
+  if (!pull && info->producer_side == "webhooks" && config.contains("link") &&
+      rtt_source != "back-to-back ping before the run (p50)") {
+    mi.rtt_s = std::max(0.0, mi.rtt_s - config.at("link").value("rtt_ms", 0.0) / 2e3);
+    rtt_source += ", less the link's answer-way delay";
+  }
   // The fan-out's service time: CPU per POST on the busier side (both sides are one thread).
   const std::uint64_t posts = by_kind.value("webhook_post", std::uint64_t{0});
   if (posts > 0) {

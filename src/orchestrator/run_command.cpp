@@ -149,6 +149,9 @@ int run_main(int argc, char** argv) {
            "                            synced always, every 10 ms (interval) or never: its cost\n"
            "                            shows in the producer's CPU (producer-restart: interval)",
            "", [&](std::string_view v) { cfg.fsync = to_string(parse_fsync_policy(v)); })
+      .add_section("Network (default: loopback):");
+  add_link_options(p, cfg);
+  p.add_section("More:")
       .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
            [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
       .add_switch("--tls",

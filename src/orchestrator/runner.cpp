@@ -11,6 +11,8 @@
 
 #include "http/client.hpp"
 #include "http/tls.hpp"
+#include "link/link.hpp"
+#include "link/probe.hpp"
 #include "measure/environment.hpp"
 #include "measure/trace.hpp"
 #include "orchestrator/attacker.hpp"
@@ -61,6 +63,10 @@ nlohmann::json run_config::to_json(bool pull) const {
   // Where the producer's events also went: a file, synced as named (durable_log.hpp).
   if (restarts || !fsync.empty())
     j["event_log_file"] = {{"fsync", fsync.empty() ? "interval" : fsync}};
+  if (uses_link()) {
+    j["link"] = {
+        {"rtt_ms", to_ms(rtt)}, {"jitter_ms", to_ms(jitter)}, {"bandwidth_bps", bandwidth_bps}};
+  }
   if (!faults.empty()) {
     j["faults"] = json::array();
     for (const auto& f : faults) j["faults"].push_back(f.to_json());
@@ -76,6 +82,23 @@ nlohmann::json run_config::to_json(bool pull) const {
     j["signature"] = security::to_string(signature);
   }
   return j;
+}
+
+bool run_config::uses_link() const {
+  return rtt > 0 || jitter > 0 || bandwidth_bps > 0 ||
+         std::any_of(faults.begin(), faults.end(),
+                     [](const fault_spec& f) { return f.kind == fault_kind::link_cut; });
+}
+
+void add_link_options(option_parser& p, run_config& cfg) {
+  p.add("--rtt", "DURATION",
+        "an emulated WAN link between the two sides with this round trip\n"
+        "                            (half each way; link/link.hpp), every mode",
+        "0ms (loopback)", [&](std::string_view v) { cfg.rtt = parse_duration(v); })
+      .add("--jitter", "DURATION", "the link's delay varies by +- this each way (never reorders)",
+           "0ms", [&](std::string_view v) { cfg.jitter = parse_duration(v); })
+      .add("--bandwidth", "RATE", "the link's bandwidth each way, e.g. 500kbit, 10mbit, 1gbit",
+           "unlimited", [&](std::string_view v) { cfg.bandwidth_bps = parse_bit_rate(v); });
 }
 
 namespace {
@@ -142,7 +165,7 @@ void check_fault_support(const run_config& cfg) {
       if (!cfg.trace.empty()) {
         throw usage_error(what + "not with --trace (the killed producer's trace part is lost)");
       }
-    } else if (f.kind != fault_kind::consumer_down) {
+    } else if (f.kind != fault_kind::consumer_down && f.kind != fault_kind::link_cut) {
       throw usage_error(what + to_string(f.kind) + " is not carried out yet");
     }
   }
@@ -256,11 +279,36 @@ json run_once(const run_config& cfg) {
   producer.emplace("producer", serve_args, pin_p, producer_env);
   auto ready = read_json_line(*producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
   const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
+  // --rtt/--jitter/--bandwidth or a link-cut: the consumer reaches the producer (route 0) and
+  // the producer the webhook receiver (route 1, target known once the consumer is ready)
+  // through a link on this process's own thread, so its CPU is charged to neither side.
+  // Control calls and the attacker stay direct.
+  std::unique_ptr<wan_link> link;
+  host_port producer_seen = producer_addr;
+  std::vector<std::string> advertise_args;
+  const bool link_receiver = info.producer_side == "webhooks";
+  if (cfg.uses_link()) {
+    link_config lc;
+    lc.forward = {cfg.rtt / 2, cfg.jitter, cfg.bandwidth_bps};
+    lc.backward = {cfg.rtt - cfg.rtt / 2, cfg.jitter, cfg.bandwidth_bps};
+    lc.seed = cfg.seed;
+    try {
+      link = std::make_unique<wan_link>(lc);
+      producer_seen = link->address(link->add_route({"127.0.0.1", 0}, producer_addr));
+      if (link_receiver) {
+        advertise_args = {"--advertise",
+                          link->address(link->add_route({"127.0.0.1", 0})).to_string()};
+      }
+    } catch (const std::exception& e) {
+      throw run_failure(e.what());
+    }
+    link->start();
+  }
 
   std::vector<std::string> client_args = {
       "client",
       "--producer",
-      (cfg.tls ? "https://" : "http://") + producer_addr.to_string(),
+      (cfg.tls ? "https://" : "http://") + producer_seen.to_string(),
       "--mode",
       cfg.mode,
       "--subscribers",
@@ -323,11 +371,38 @@ json run_once(const run_config& cfg) {
                          {"--tls-cert", tls_files.cert_file, "--tls-key", tls_files.key_file});
     }
   }
+  client_args.insert(client_args.end(), advertise_args.begin(), advertise_args.end());
   child_process client("consumer", client_args, pin_c, {"HOOKBENCH_TOKEN=" + api_token});
   const json client_ready = read_json_line(
       client, "ready",
       now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
       "become ready");
+  json link_block;  // the link's measured figures, for the result
+  if (link) {
+    try {
+      if (link_receiver) {
+        link->set_target(1, {"127.0.0.1", client_ready.value("receiver_port", std::uint16_t{0})});
+      }
+      // The round trip through the link against the direct one, on keep-alive connections.
+      constexpr std::size_t kProbes = 15;
+      auto direct =
+          round_trip_summary(ping_round_trips(producer_addr, control_token, tls, kProbes));
+      auto through =
+          round_trip_summary(ping_round_trips(producer_seen, control_token, tls, kProbes));
+      link_block = {
+          {"settings", link_settings_json(link->config())},
+          {"round_trip_us",
+           {{"method",
+             "GET /control/ping on one keep-alive connection, before the "
+             "window, through the link and direct"},
+            {"through_link", through},
+            {"direct", direct},
+            {"added_p50", through.at("p50").get<double>() - direct.at("p50").get<double>()},
+            {"setting", to_us(cfg.rtt)}}}};
+    } catch (const std::exception& e) {
+      throw run_failure(std::string("link: ") + e.what());
+    }
+  }
 
   const json window = control(producer_addr, control_token, "POST", "/control/start", tls);
   const nanos started = now_ns();
@@ -389,6 +464,11 @@ json run_once(const run_config& cfg) {
                           "become ready again after its restart");
            producer_down = false;
          }});
+  }
+  for (const auto& f : cfg.faults) {
+    if (f.kind != fault_kind::link_cut) continue;
+    actions.push_back({window_start + f.at, "link cut for " + format_duration(f.length),
+                       [&link, length = f.length] { link->cut(length); }});
   }
   std::sort(actions.begin(), actions.end(),
             [](const timed_action& a, const timed_action& b) { return a.at < b.at; });
@@ -470,6 +550,14 @@ json run_once(const run_config& cfg) {
       cfg.pin.empty() ? json("none") : json({{"producer", cfg.pin[0]}, {"consumer", cfg.pin[1]}});
   auto result = build_result(cfg.to_json(info.pull), env, producer_report, *consumer_report);
   if (attack) result["attack"] = attack_outcome(attack->stop(), *consumer_report);
+  if (link) {
+    link->stop();
+    const json stats = link->stats();
+    link_block["scheduling"] = stats.at("scheduling");
+    link_block["cuts"] = stats.at("cuts");
+    link_block["routes"] = stats.at("routes");
+    result["link"] = link_block;
+  }
   validate_result(result);
   return result;
 }

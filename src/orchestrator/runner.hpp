@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "consumer/delivery_mode.hpp"
+#include "core/cli.hpp"
 #include "core/clock.hpp"
 #include "core/fault.hpp"
 #include "producer/arrivals.hpp"
@@ -50,6 +51,13 @@ struct run_config {
   std::vector<fault_spec> faults;  // --fault KIND:AT:FOR[:PARAM] (core/fault.hpp)
   // --fsync: the producer keeps its log in a file with this policy ("": only for a restart)
   std::string fsync;
+  // --rtt, --jitter, --bandwidth: an emulated WAN link between the sides (link/link.hpp), also
+  // put in (with no delay) when a link-cut fault is asked for.
+  nanos rtt = 0;
+  nanos jitter = 0;
+  double bandwidth_bps = 0;  // 0 = unlimited
+
+  bool uses_link() const;
 
   nlohmann::json to_json(bool pull) const;
 };
@@ -75,6 +83,9 @@ nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos dura
 // Throws usage_error for a fault this run cannot carry out (the kind needs a mode, a stack or a
 // part that the run lacks).
 void check_fault_support(const run_config& cfg);
+
+// Adds --rtt, --jitter and --bandwidth (run and sweep).
+void add_link_options(option_parser& p, run_config& cfg);
 
 // Carries out one run and returns its validated result JSON. Throws run_failure.
 nlohmann::json run_once(const run_config& cfg);

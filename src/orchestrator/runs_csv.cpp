@@ -92,7 +92,9 @@ const std::vector<std::string>& runs_csv_columns() {
       "consumer_stack", "tuning", "requests_by_kind",
       // faults: the point's entry, then its first fault's measures (all in the run's JSON)
       "fault", "fault_lost", "fault_duplicates", "fault_delay_p99_us", "fault_delay_max_us",
-      "fault_catch_up_s", "retry_policy", "retry_requests", "dead_letters"};
+      "fault_catch_up_s", "retry_policy", "retry_requests", "dead_letters",
+      // the emulated link's round trip (0 = loopback) and the one measured through it
+      "rtt_ms", "link_rtt_measured_us"};
   return columns;
 }
 
@@ -226,6 +228,8 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
       cell(m, {"faults", "retry", "policy"}),
       cell(m, {"faults", "retry", "retry_requests"}),
       cell(m, {"faults", "retry", "dead_letters"}),
+      num(point.rtt_ms),
+      cell(whole, {"link", "round_trip_us", "through_link", "p50"}),
   };
   std::string row;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -265,6 +269,8 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
   std::map<key, inputs> series;
   for (const auto& [p, r] : results) {
     if (p.fault != "none") continue;  // the model is of undisturbed runs
+    // The curves are over the rate on loopback; the rtt block's points are another axis.
+    if (p.rtt_ms > 0) continue;
     const auto mode_at = static_cast<std::size_t>(
         std::find(s.modes.begin(), s.modes.end(), p.mode) - s.modes.begin());
     auto& in = series[{mode_at, p.pull ? p.interval_ms : 0.0, p.subscribers, p.payload_bytes}];

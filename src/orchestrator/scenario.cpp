@@ -228,6 +228,39 @@ scenario parse_scenario(const json& j) {
       return e;
     });
   }
+  auto rtt = [](const json& v, const std::string& n) {
+    const double r = number(v, n, 0, "a round trip >= 0 (ms)");
+    if (r > 10'000) bad(n, "a round trip of at most 10000 ms", v);
+    return r;
+  };
+  if (const json* v = f.optional("rtt_ms")) s.rtts_ms = list<double>(*v, "rtt_ms", rtt);
+  if (const json* v = f.optional("rtt")) {
+    fields b(*v, "rtt");
+    rtt_block rb;
+    rb.rtts_ms = list<double>(b.required("rtt_ms"), "rtt.rtt_ms", rtt);
+    rb.modes = list<std::string>(b.required("modes"), "rtt.modes",
+                                 [](const json& x, const std::string& n) {
+                                   if (!x.is_string() || !find_mode(x.get<std::string>()))
+                                     bad(n, "one of " + mode_names(), x);
+                                   return x.get<std::string>();
+                                 });
+    rb.rates =
+        list<double>(b.required("rates"), "rtt.rates", [](const json& x, const std::string& n) {
+          const double r = number(x, n, 0, "a rate > 0 (events/s)");
+          if (r <= 0) bad(n, "a rate > 0 (events/s)", x);
+          return r;
+        });
+    rb.intervals_ms = s.intervals_ms;
+    if (const json* x = b.optional("intervals_ms")) {
+      rb.intervals_ms = list<double>(*x, "rtt.intervals_ms", interval);
+    } else if (rb.intervals_ms.empty() &&
+               std::any_of(rb.modes.begin(), rb.modes.end(),
+                           [](const std::string& m) { return find_mode(m)->pull; })) {
+      throw usage_error("rtt.intervals_ms: required when rtt.modes has a poll mode");
+    }
+    b.reject_unknown();
+    s.rtt = rb;
+  }
   if (const json* v = f.optional("trace")) {
     fields t(*v, "trace");
     trace_spec ts;
@@ -268,8 +301,9 @@ std::vector<fault_spec> parse_fault_list(const std::string& entry) {
 std::string sweep_point::run_id() const {
   std::string id = mode + "-r" + compact_number(rate);
   if (pull) id += "-T" + compact_number(interval_ms);
-  id += "-N" + std::to_string(subscribers) + "-p" + std::to_string(payload_bytes) + "-k" +
-        std::to_string(repeat);
+  id += "-N" + std::to_string(subscribers) + "-p" + std::to_string(payload_bytes);
+  if (rtt_ms > 0) id += "-R" + compact_number(rtt_ms);
+  id += "-k" + std::to_string(repeat);
   if (fault != "none") {
     std::string f = fault;
     std::replace(f.begin(), f.end(), ':', '_');
@@ -279,25 +313,29 @@ std::string sweep_point::run_id() const {
   return id;
 }
 
-std::vector<sweep_point> expand_points(const scenario& s) {
-  std::vector<sweep_point> points;
-  for (int k = 0; k < s.repeats; ++k) {
-    for (const auto& mode : s.modes) {
+namespace {
+
+// The cross product of these axes at repeat k, appended to `points`.
+void expand_axes(const scenario& s, int k, double rtt_ms, const std::vector<std::string>& modes,
+                 const std::vector<double>& rates, const std::vector<double>& intervals_ms,
+                 const std::vector<std::string>& faults, std::vector<sweep_point>& points) {
+  {
+    for (const auto& mode : modes) {
       const bool pull = find_mode(mode)->pull;
       // A push point has no interval: one point per rate, not one per interval.
-      const std::vector<double> intervals = pull ? s.intervals_ms : std::vector<double>{0};
+      const std::vector<double> intervals = pull ? intervals_ms : std::vector<double>{0};
       for (auto n : s.subscribers) {
         for (auto payload : s.payload_bytes) {
           for (double t : intervals) {
-            for (std::size_t ri = 0; ri < s.rates.size(); ++ri) {
-              for (const auto& fault : s.faults) {
+            for (std::size_t ri = 0; ri < rates.size(); ++ri) {
+              for (const auto& fault : faults) {
                 const auto specs = parse_fault_list(fault);
                 if (find_mode(mode)->producer_side != "webhooks" &&
                     std::any_of(specs.begin(), specs.end(),
                                 [](const fault_spec& f) { return is_receiver_fault(f.kind); })) {
                   continue;  // a receiver fault needs a webhook receiver
                 }
-                const double rate = s.rates[ri];
+                const double rate = rates[ri];
                 sweep_point p;
                 p.fault = fault;
                 p.mode = mode;
@@ -307,16 +345,43 @@ std::vector<sweep_point> expand_points(const scenario& s) {
                 p.subscribers = n;
                 p.payload_bytes = payload;
                 p.repeat = k;
-                // Each rate gets its own arrival sequence (one shared sequence stretched over every
-                // rate would give all points the same sampling error); modes, intervals and
-                // subscriber counts at one rate share it, so they compare the same events.
-                p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * ri;
+                // Each rate gets its own arrival sequence (one shared sequence stretched over
+                // every rate would give all points the same sampling error); modes, intervals,
+                // subscriber counts and faults at one rate share it, so they compare the same
+                // events. A rate of the scenario's keeps its seed in the rtt block too.
+                auto main_ri = static_cast<std::size_t>(
+                    std::find(s.rates.begin(), s.rates.end(), rate) - s.rates.begin());
+                if (main_ri == s.rates.size()) main_ri += ri;
+                p.seed = s.seed + static_cast<std::uint64_t>(k) + kSeedStridePerRate * main_ri;
                 p.arrivals = s.arrivals;
+                p.rtt_ms = rtt_ms;
                 points.push_back(std::move(p));
               }
             }
           }
         }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<sweep_point> expand_points(const scenario& s) {
+  std::vector<sweep_point> points;
+  for (int k = 0; k < s.repeats; ++k) {
+    for (double rtt : s.rtts_ms)
+      expand_axes(s, k, rtt, s.modes, s.rates, s.intervals_ms, s.faults, points);
+    if (!s.rtt) continue;
+    std::vector<sweep_point> block;
+    for (double rtt : s.rtt->rtts_ms) {
+      expand_axes(s, k, rtt, s.rtt->modes, s.rtt->rates, s.rtt->intervals_ms, {"none"}, block);
+    }
+    for (auto& p : block) {
+      const auto id = p.run_id();
+      if (std::none_of(points.begin(), points.end(),
+                       [&](const sweep_point& q) { return q.run_id() == id; })) {
+        points.push_back(std::move(p));
       }
     }
   }
@@ -383,6 +448,11 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   cfg.signature = s.signature;
   cfg.faults = parse_fault_list(p.fault);
   cfg.retry = s.retry;
+  cfg.rtt = static_cast<nanos>(std::llround(p.rtt_ms * 1e6));
+  if (cfg.rtt > 0 || s.link_jitter > 0 || s.link_bandwidth_bps > 0) {
+    cfg.jitter = s.link_jitter;
+    cfg.bandwidth_bps = s.link_bandwidth_bps;
+  }
   cfg.quiet = true;
   return cfg;
 }
@@ -392,7 +462,8 @@ double estimate_point_s(const scenario& s, const sweep_point& p, const point_pla
   // a quiet machine; the drain usually ends with the last poll, T/2 after the window on average.
   constexpr double kStartupS = 1.0;  // includes both sides' idle baselines
   const double tail = p.pull ? p.interval_ms / 1e3 / 2 + 0.05 : 0.05;
-  return kStartupS + s.warmup_s + plan.duration_s + tail;
+  // Through a link: the probes (about 30 round trips), readiness and the last delivery.
+  return kStartupS + s.warmup_s + plan.duration_s + tail + 35 * p.rtt_ms / 1e3;
 }
 
 }  // namespace hookbench

@@ -22,6 +22,15 @@ struct trace_spec {
   std::size_t subscribers = 1;
 };
 
+// The "rtt" block: extra points through an emulated WAN link (run --rtt), on a few modes at a
+// few rates, so that the round trip becomes an axis without multiplying the whole sweep.
+struct rtt_block {
+  std::vector<double> rtts_ms;
+  std::vector<std::string> modes;
+  std::vector<double> rates;
+  std::vector<double> intervals_ms;  // pull modes; default: the scenario's
+};
+
 struct scenario {
   std::string name;
   std::string description;
@@ -49,6 +58,12 @@ struct scenario {
   // Set by sweep's --signature / --unsigned, not by the file.
   security::signature_scheme signature = security::signature_scheme::hmac;
   retry_options retry;  // sweep's --retry, --retry-scale, ...
+  // "rtt_ms": the round trip of every point's link (0 = loopback, no link); an axis.
+  std::vector<double> rtts_ms{0};
+  std::optional<rtt_block> rtt;
+  // Set by sweep's --jitter / --bandwidth: every point with a link gets them.
+  nanos link_jitter = 0;
+  double link_bandwidth_bps = 0;
 };
 
 // Throws usage_error("FIELD: what is wrong") on anything unexpected.
@@ -66,16 +81,20 @@ struct sweep_point {
   std::uint64_t seed = 1;
   arrival_kind arrivals = arrival_kind::poisson;
   std::string fault = "none";  // one entry of scenario::faults
+  double rtt_ms = 0;           // the link's round trip; 0 = loopback
 
   // Deterministic name of the point, e.g. "poll-r10-T100-N1-p256-k0" (push modes: no T part;
-  // a fault adds "-F" and the specs with ':' and ',' as '_': "-Freceiver-down_1s_2s").
+  // a fault adds "-F" and the specs with ':' and ',' as '_': "-Freceiver-down_1s_2s"; through a
+  // link: "-R10" before "-k").
   std::string run_id() const;
   // Events per poll interval, lambda T (0 for push modes).
   double lambda_t() const { return pull ? rate * interval_ms / 1e3 : 0; }
 };
 
-// Order: repeat, mode, subscribers, payload, interval (pull modes only), rate; so an interrupted
-// sweep has whole curves, and every repeat-0 point comes before any repeat-1 point.
+// Order: repeat, RTT, mode, subscribers, payload, interval (pull modes only), rate; so an
+// interrupted sweep has whole curves, and every repeat-0 point comes before any repeat-1 point.
+// Each repeat ends with the "rtt" block's points that the cross product does not already hold;
+// a block point at a rate of the scenario's shares that rate's seed (the same arrivals).
 std::vector<sweep_point> expand_points(const scenario& s);
 
 // The faults of one "faults" entry ("none": no fault). Throws usage_error.

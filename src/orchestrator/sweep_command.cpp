@@ -47,6 +47,7 @@ std::string describe(const sweep_point& p, const point_plan& plan) {
   d += " N " + std::to_string(p.subscribers) + " payload " + std::to_string(p.payload_bytes) +
        "B repeat " + std::to_string(p.repeat) + ", window " + compact_number(plan.duration_s) + "s";
   if (p.fault != "none") d += ", fault " + p.fault;
+  if (p.rtt_ms > 0) d += ", RTT " + compact_number(p.rtt_ms) + "ms";
   return d;
 }
 
@@ -153,7 +154,8 @@ int sweep_main(int argc, char** argv) {
     std::string_view a = argv[i];
     const bool takes_value = a == "--out" || a == "--signature" || a == "--p99-bound" ||
                              a == "--search-window" || a == "--retry" || a == "--retry-jitter" ||
-                             a == "--retry-scale" || a == "--circuit-breaker";
+                             a == "--retry-scale" || a == "--circuit-breaker" || a == "--rtt" ||
+                             a == "--jitter" || a == "--bandwidth";
     if (takes_value && i + 1 < argc) {
       rest.push_back(argv[i]);
       rest.push_back(argv[++i]);
@@ -207,6 +209,9 @@ int sweep_main(int argc, char** argv) {
   retry_options retry;
   p.add_section("Webhook retries (every webhook run):");
   add_retry_options(p, retry);
+  p.add_section("Network (default: loopback, or the scenario's rtt_ms and rtt block):");
+  run_config link_opts;
+  add_link_options(p, link_opts);
   if (!p.parse(static_cast<int>(rest.size()), rest.data())) return 0;
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
@@ -244,6 +249,15 @@ int sweep_main(int argc, char** argv) {
                         std::to_string(cores) + ")");
     }
   }
+  if (p.given("--rtt")) {
+    if (sc.rtt || sc.rtts_ms != std::vector<double>{0}) {
+      throw usage_error("--rtt: " + scenario_path +
+                        " has its own round trips (rtt_ms or an rtt block); not both");
+    }
+    sc.rtts_ms = {to_ms(link_opts.rtt)};
+  }
+  sc.link_jitter = link_opts.jitter;
+  sc.link_bandwidth_bps = link_opts.bandwidth_bps;
   if (out_dir.empty()) out_dir = "results/" + sc.name;
 
   if (find_max) {

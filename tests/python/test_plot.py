@@ -24,7 +24,9 @@ PLOT = os.path.join(ROOT, "scripts", "plot.py")
 PYTHON = "/usr/bin/python3"
 CHART_NAMES = ("latency_vs_rate", "requests_per_s", "requests_per_event", "latency_budget",
                "cpu_cores", "cpu_per_event", "bytes_per_event", "empty_poll_fraction",
-               "latency_cdf", "timeline")
+               "latency_cdf", "timeline", "rtt_ratio")
+# Charts the base fixture (loopback only) has no data for: test_rtt.py draws them with data.
+NOT_IN_BASE_FIXTURE = ("rtt_ratio",)
 
 LEGACY_COLUMNS = (
     "run_id", "scenario", "mode", "rate", "interval_ms", "subscribers", "payload_bytes",
@@ -441,7 +443,7 @@ class ChartsOnFixture(unittest.TestCase):
         proc = run_script(PLOT, empty, "--output", os.path.join(empty, "c"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         placeholder = os.path.getsize(os.path.join(empty, "c", "timeline.png"))
-        for name in CHART_NAMES:
+        for name in (n for n in CHART_NAMES if n not in NOT_IN_BASE_FIXTURE):
             with self.subTest(chart=name):
                 real = os.path.getsize(os.path.join(self.dir, "charts", name + ".png"))
                 self.assertGreater(real, 1.5 * placeholder)

@@ -53,6 +53,22 @@ TEST(parse_duration, rejects_durations_beyond_the_nanosecond_range) {
   EXPECT_EQ(parse_duration("100000m"), 100'000 * 60 * kNanosPerSecond);  // long but fine
 }
 
+TEST(parse_bit_rate, decimal_units_as_tc_writes_them) {
+  EXPECT_EQ(parse_bit_rate("10mbit"), 10e6);
+  EXPECT_EQ(parse_bit_rate("1gbit"), 1e9);
+  EXPECT_EQ(parse_bit_rate("500kbit"), 500e3);
+  EXPECT_EQ(parse_bit_rate("1.5Mbit"), 1.5e6);
+  EXPECT_EQ(parse_bit_rate("64000bit"), 64e3);
+  EXPECT_EQ(format_bit_rate(10e6), "10mbit");
+  EXPECT_EQ(format_bit_rate(1.5e9), "1.5gbit");
+  for (const char* bad : {"10", "10mb", "fast", "-5mbit", "0mbit", "mbit", "10 mbit"}) {
+    EXPECT_NE(usage_message([&] { parse_bit_rate(bad); }).find("expected a rate"),
+              std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(usage_message([&] { parse_bit_rate("5bit"); }).find("outside"), std::string::npos);
+}
+
 TEST(format_duration, picks_a_readable_unit) {
   EXPECT_EQ(format_duration(100 * kNanosPerMilli), "100ms");
   EXPECT_EQ(format_duration(1'500 * kNanosPerMilli), "1.5s");

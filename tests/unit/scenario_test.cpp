@@ -449,9 +449,10 @@ TEST(runs_csv, row_flattens_the_result_with_one_cell_per_column) {
 
 TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
   const auto& cols = runs_csv_columns();
-  ASSERT_GE(cols.size(), 3u);
-  EXPECT_EQ(std::vector<std::string>(cols.end() - 3, cols.end()),
-            (std::vector<std::string>{"consumer_stack", "tuning", "requests_by_kind"}));
+  ASSERT_GE(cols.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(cols.end() - 5, cols.end()),
+            (std::vector<std::string>{"consumer_stack", "tuning", "requests_by_kind", "rtt_ms",
+                                      "link_rtt_measured_us"}));
   sweep_point p;
   p.mode = "webhook";
   p.pull = false;
@@ -463,9 +464,62 @@ TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
   r["metrics"]["requests"].erase("by_kind");
   const auto cells = split_csv_line(runs_csv_row("demo", p, plan, &r, "", "runs/x.json"));
   ASSERT_EQ(cells.size(), cols.size());
-  EXPECT_EQ(cells[cells.size() - 3], "beast");  // recorded before the stack was: the default
-  EXPECT_EQ(cells[cells.size() - 2], "");       // a mode without knobs
-  EXPECT_EQ(cells[cells.size() - 1], "");
+  EXPECT_EQ(cells[cells.size() - 5], "beast");  // recorded before the stack was: the default
+  EXPECT_EQ(cells[cells.size() - 4], "");       // a mode without knobs
+  EXPECT_EQ(cells[cells.size() - 3], "");
+  EXPECT_EQ(cells[cells.size() - 2], "0.0");  // loopback
+  EXPECT_EQ(cells[cells.size() - 1], "");     // no link, nothing measured through one
+}
+
+TEST(runs_csv, a_point_through_a_link_records_its_rtt_and_the_measured_one) {
+  sweep_point p;
+  p.mode = "webhook";
+  p.pull = false;
+  p.rate = 10;
+  p.rtt_ms = 10;
+  json r = fake_result();
+  r["link"] = {{"round_trip_us", {{"through_link", {{"p50", 10123.5}}}}}};
+  const auto cells = split_csv_line(runs_csv_row("demo", p, point_plan{}, &r, "", "runs/x.json"));
+  EXPECT_EQ(cells[cells.size() - 2], "10.0");
+  EXPECT_EQ(cells[cells.size() - 1], "10123.5");
+  EXPECT_EQ(cells[0], "webhook-r10-N1-p256-R10-k0");
+}
+
+TEST(expand_points, rtt_axis_and_rtt_block_share_seeds_and_skip_duplicates) {
+  json j = minimal();
+  j["rtt"] = json::parse(R"({"rtt_ms":[0,10,100],"modes":["poll","webhook"],"rates":[10],
+                             "intervals_ms":[1000]})");
+  const scenario s = parse_scenario(j);
+  const auto points = expand_points(s);
+  // 2 rates x (poll: 2 intervals + webhook) = 6 loopback points, then the block's 2 modes x
+  // 2 RTTs (its loopback points are already there).
+  ASSERT_EQ(points.size(), 10u);
+  std::set<std::string> ids;
+  for (const auto& p : points) ids.insert(p.run_id());
+  EXPECT_EQ(ids.size(), points.size());
+  EXPECT_TRUE(ids.contains("poll-r10-T1000-N1-p256-R100-k0"));
+  EXPECT_TRUE(ids.contains("webhook-r10-N1-p256-R10-k0"));
+  const auto find = [&](const std::string& id) {
+    return *std::find_if(points.begin(), points.end(),
+                         [&](const sweep_point& p) { return p.run_id() == id; });
+  };
+  // The same arrivals at one rate, whatever the RTT: the comparison is of the network only.
+  EXPECT_EQ(find("webhook-r10-N1-p256-R10-k0").seed, find("webhook-r10-N1-p256-k0").seed);
+  EXPECT_EQ(find("poll-r10-T1000-N1-p256-R100-k0").rtt_ms, 100);
+  const auto cfg = make_run_config(s, find("poll-r10-T1000-N1-p256-R100-k0"), point_plan{});
+  EXPECT_EQ(cfg.rtt, 100 * kNanosPerMilli);
+  EXPECT_TRUE(cfg.uses_link());
+  EXPECT_FALSE(make_run_config(s, find("poll-r10-T1000-N1-p256-k0"), point_plan{}).uses_link());
+
+  // The axis form: every point at every RTT.
+  json a = minimal();
+  a["rtt_ms"] = {0, 50};
+  EXPECT_EQ(expand_points(parse_scenario(a)).size(), 12u);
+  a["rtt_ms"] = {-1};
+  EXPECT_NE(error_of(a).find("rtt_ms[0]"), std::string::npos) << error_of(a);
+  json b = minimal();
+  b["rtt"] = {{"rtt_ms", {10}}, {"modes", {"poll"}}, {"rates", {1}}, {"bogus", 1}};
+  EXPECT_NE(error_of(b).find("rtt.bogus: unknown field"), std::string::npos) << error_of(b);
 }
 
 TEST(runs_csv, failed_run_keeps_the_point_and_leaves_measurements_empty) {

@@ -1,0 +1,168 @@
+// `hookbench link`: the WAN link emulator alone, between any TCP client and server (for
+// example a `client` on one side and a `serve` on the other, by hand or on two hosts).
+#include <signal.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "core/cli.hpp"
+#include "link/link.hpp"
+
+namespace hookbench {
+
+namespace {
+
+struct cut_spec {
+  nanos at = 0, length = 0;
+};
+
+cut_spec parse_cut(std::string_view v) {
+  const auto colon = v.find(':');
+  if (colon == std::string_view::npos) {
+    throw usage_error("expected AT:FOR (e.g. 2s:1s), got '" + std::string(v) + "'");
+  }
+  cut_spec c{parse_duration(v.substr(0, colon)), parse_duration(v.substr(colon + 1))};
+  if (c.length <= 0) throw usage_error("FOR must be greater than 0 in '" + std::string(v) + "'");
+  return c;
+}
+
+}  // namespace
+
+int link_main(int argc, char** argv) {
+  link_config cfg;
+  std::vector<host_port> listens, targets;
+  std::vector<cut_spec> cuts;
+  nanos run_for = 0;
+  bool quiet = false;
+  option_parser p(
+      "hookbench link",
+      "A WAN link emulator (this machine has no netem): a TCP proxy from each --listen\n"
+      "address to its --to address that adds one-way delay and jitter in each direction,\n"
+      "limits bandwidth, and can cut every connection for a while (open ones are reset,\n"
+      "new ones refused). Bytes are never reordered; TLS passes through untouched.\n"
+      "Prints {\"event\":\"ready\",\"routes\":[{\"listen\",\"port\",\"to\"}],...} on stdout when\n"
+      "listening, and {\"event\":\"report\",\"link\":{...counters...}} when it stops (SIGINT,\n"
+      "SIGTERM or --for).");
+  p.add("--listen", "HOST:PORT",
+        "where a route listens (required, repeatable; port 0 = any free\n"
+        "                            port)",
+        "", [&](std::string_view v) { listens.push_back(parse_host_port(v)); })
+      .add("--to", "HOST:PORT", "the target of the --listen before it (required, one per --listen)",
+           "", [&](std::string_view v) { targets.push_back(parse_host_port(v)); })
+      .add("--delay", "DURATION", "one-way delay in each direction (round trip = 2 x this)", "0ms",
+           [&](std::string_view v) { cfg.forward.delay = cfg.backward.delay = parse_duration(v); })
+      .add(
+          "--jitter", "DURATION",
+          "each chunk's delay varies uniformly by +- this (never below 0;\n"
+          "                            bytes are held back rather than reordered)",
+          "0ms",
+          [&](std::string_view v) { cfg.forward.jitter = cfg.backward.jitter = parse_duration(v); })
+      .add("--rate", "RATE",
+           "bandwidth per direction of each route, e.g. 500kbit, 10mbit, 1gbit\n"
+           "                            (0 or unset = unlimited)",
+           "unlimited",
+           [&](std::string_view v) {
+             cfg.forward.rate_bps = cfg.backward.rate_bps = v == "0" ? 0 : parse_bit_rate(v);
+           })
+      .add("--cut", "AT:FOR",
+           "AT after start, reset every connection and refuse new ones for FOR\n"
+           "                            (repeatable; e.g. 2s:1s)",
+           "", [&](std::string_view v) { cuts.push_back(parse_cut(v)); })
+      .add("--for", "DURATION", "stop after this long (default: until SIGINT or SIGTERM)", "",
+           [&](std::string_view v) {
+             run_for = parse_duration(v);
+             if (run_for <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--buffer", "BYTES",
+           "bytes a connection may hold per direction before the link\n"
+           "                            stops reading from that side",
+           "4194304",
+           [&](std::string_view v) {
+             cfg.buffer_limit = static_cast<std::size_t>(parse_int(v, 1024, 1LL << 32));
+           })
+      .add_switch("--no-handshake",
+                  "let a new connection's first bytes leave at once, instead of one round\n"
+                  "                            trip after connecting (as TCP's handshake would)",
+                  [&] { cfg.handshake = false; })
+      .add_switch("--no-realtime",
+                  "run the link's thread at normal priority (default: SCHED_FIFO 1\n"
+                  "                            where allowed, so a busy machine does not make\n"
+                  "                            its releases late)",
+                  [&] { cfg.realtime = false; })
+      .add("--seed", "N", "seed of the jitter samples", "1",
+           [&](std::string_view v) {
+             cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+           })
+      .add_switch("--quiet", "no startup message on stderr", [&] { quiet = true; });
+  if (!p.parse(argc, argv)) return 0;
+  if (listens.empty())
+    throw usage_error(
+        "--listen: required (with --to), e.g. --listen "
+        "127.0.0.1:9000 --to 127.0.0.1:8080");
+  if (listens.size() != targets.size()) {
+    throw usage_error("--listen/--to: give them in pairs (" + std::to_string(listens.size()) +
+                      " --listen, " + std::to_string(targets.size()) + " --to)");
+  }
+  for (const auto& c : cuts) {
+    if (run_for > 0 && c.at + c.length > run_for) {
+      throw usage_error("--cut " + format_duration(c.at) + ":" + format_duration(c.length) +
+                        ": ends after --for " + format_duration(run_for));
+    }
+  }
+
+  // The link's thread inherits this mask, so the signals reach only sigtimedwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  wan_link link(cfg);
+  nlohmann::json routes = nlohmann::json::array();
+  try {
+    for (std::size_t i = 0; i < listens.size(); ++i) {
+      const auto r = link.add_route(listens[i], targets[i]);
+      routes.push_back({{"listen", link.address(r).to_string()},
+                        {"port", link.port(r)},
+                        {"to", targets[i].to_string()}});
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench link: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  link.start();
+  const nanos started = now_ns();
+  for (const auto& c : cuts) link.cut_at(started + c.at, c.length);
+  std::cout << nlohmann::json{{"event", "ready"}, {"role", "link"},
+                              {"pid", getpid()},  {"port", link.port(0)},
+                              {"routes", routes}, {"settings", link_settings_json(cfg)}}
+                   .dump()
+            << std::endl;
+  if (!quiet) {
+    std::cerr << "hookbench link: " << routes.size() << " route" << (routes.size() > 1 ? "s" : "")
+              << ", delay " << format_duration(cfg.forward.delay) << " each way, jitter "
+              << format_duration(cfg.forward.jitter) << ", rate "
+              << (cfg.forward.rate_bps > 0 ? format_bit_rate(cfg.forward.rate_bps) : "unlimited")
+              << (cuts.empty() ? "" : ", " + std::to_string(cuts.size()) + " cut(s) scheduled")
+              << "\n";
+  }
+  for (;;) {
+    timespec wait{1, 0};
+    if (run_for > 0) {
+      const nanos left = started + run_for - now_ns();
+      if (left <= 0) break;
+      wait = {static_cast<time_t>(left / kNanosPerSecond),
+              static_cast<long>(left % kNanosPerSecond)};
+    }
+    const int sig = sigtimedwait(&stop_signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) break;
+  }
+  link.stop();
+  std::cout << nlohmann::json{{"event", "report"}, {"link", link.stats()}}.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace hookbench

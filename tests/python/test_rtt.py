@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""The round trip as an axis (a scenario's rtt block, run --rtt): runs.csv's rtt_ms column is read
+with loopback as the default (older files load unchanged), the charts over the event rate keep
+to the base round trip, the push/poll latency ratio against the round trip is computed from the
+medians over repeats and drawn with a caption that states the measured ratios, and the report's
+answer gives the ratio per round trip in words that follow the data."""
+
+import csv
+import os
+import sys
+import tempfile
+import unittest
+
+import test_plot as fixture
+
+sys.path.insert(0, os.path.join(fixture.ROOT, "scripts"))
+import hookbench_results as hr  # noqa: E402
+
+RTT_COLUMNS = ("rtt_ms", "link_rtt_measured_us")
+RATE = 8.0
+INTERVAL = 1000.0
+# Mean latency (µs) at each round trip (ms), over three repeats: webhook ~ R/2 + 0.3 ms, poll
+# ~ T/2 + R/2.
+LATENCY = {("webhook", 10.0): (5300, 5400, 5350), ("webhook", 100.0): (50300, 50200, 50400),
+           ("poll", 10.0): (505000, 500000, 510000), ("poll", 100.0): (550000, 560000, 545000)}
+
+
+def add_rtt_rows(folder, rows):
+    """Appends the rtt block's rows (poll T = 1 s and webhook at RATE, 10 and 100 ms) to the
+    fixture's runs.csv, with the two RTT columns; returns every row."""
+    out = [dict(r, rtt_ms="0", link_rtt_measured_us="") for r in rows]
+    for (mode, rtt), means in LATENCY.items():
+        for repeat, mean in enumerate(means):
+            base = next(r for r in rows if r["mode"] == mode and float(r["rate"]) == RATE and
+                        r["repeat"] == str(repeat) and not r["note"].startswith("failed") and
+                        (mode != "poll" or float(r["interval_ms"]) == INTERVAL))
+            row = dict(base, rtt_ms=f"{rtt:g}", link_rtt_measured_us=str(rtt * 1000 + 40),
+                       latency_mean_us=str(mean), latency_p50_us=str(mean),
+                       model_latency_mean_us=str(mean * 1.1), result_file="")
+            row["run_id"] = base["run_id"].replace(f"-k{repeat}", f"-R{rtt:g}-k{repeat}")
+            out.append(row)
+    with open(os.path.join(folder, "runs.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(fixture.COLUMNS + RTT_COLUMNS))
+        w.writeheader()
+        w.writerows(out)
+    return out
+
+
+def loopback_mean(rows, mode):
+    import statistics
+    values = [float(r["latency_mean_us"]) for r in rows
+              if r["mode"] == mode and float(r["rate"]) == RATE and r["latency_mean_us"] and
+              (mode != "poll" or float(r["interval_ms"] or 0) == INTERVAL)]
+    return statistics.median(values)
+
+
+class RttAxis(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hookbench-rtt-")
+        cls.dir = cls.tmp.name
+        base = fixture.make_fixture(cls.dir, failed=False, trace=False)
+        cls.rows = add_rtt_rows(cls.dir, base)
+        cls.base = base
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_rtt_column_is_read_and_defaults_to_loopback(self):
+        rows = hr.load_runs(self.dir)
+        self.assertEqual(sorted({r["rtt_ms"] for r in rows}), [0.0, 10.0, 100.0])
+        with tempfile.TemporaryDirectory() as old:
+            fixture.make_fixture(old, failed=False, trace=False)  # no rtt columns at all
+            self.assertEqual({r["rtt_ms"] for r in hr.load_runs(old)}, {0.0})
+            self.assertEqual(hr.rtt_ratios(hr.load_runs(old)), [])
+
+    def test_charts_over_the_rate_keep_to_loopback(self):
+        series = hr.group_series(hr.load_runs(self.dir))
+        counted = sum(len(v) for s in series for v in s.points.values())
+        self.assertEqual(counted, len(self.base))
+
+    def test_ratio_is_the_median_push_over_the_median_poll_per_rtt(self):
+        found = hr.rtt_ratios(hr.load_runs(self.dir))
+        self.assertEqual(len(found), 1)
+        e = found[0]
+        self.assertEqual((e["push"], e["interval_ms"], e["rate"]), ("webhook", INTERVAL, RATE))
+        self.assertEqual([p[0] for p in e["points"]], [0.0, 10.0, 100.0])
+        expected = {0.0: loopback_mean(self.base, "webhook") / loopback_mean(self.base, "poll"),
+                    10.0: 5350 / 505000, 100.0: 50300 / 550000}
+        for rtt, ratio, *_ in e["points"]:
+            self.assertAlmostEqual(ratio, expected[rtt], places=9)
+        self.assertAlmostEqual(e["points"][1][4], 5350 / 505000, places=9)  # model, same 1.1x
+
+    def test_chart_draws_the_ratios_and_its_caption_states_them(self):
+        plot = fixture.load_plot()
+        fig = plot.build_chart(plot.Data(self.dir), "rtt_ratio")
+        lines = [a for a in fig.axes[0].lines if a.get_gid() == "rtt-webhook"]
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(list(lines[0].get_xdata()), [0.0, 10.0, 100.0])
+        self.assertAlmostEqual(lines[0].get_ydata()[2], 50300 / 550000)
+        caption = plot.caption_of(fig)
+        self.assertIn(f"{hr.fmt_number(50300 / 550000, 2)}× at 100 ms", caption)
+        self.assertIn("the gap narrows as the round trip grows", caption)
+
+    def test_chart_without_rtt_points_is_a_labelled_placeholder(self):
+        plot = fixture.load_plot()
+        with tempfile.TemporaryDirectory() as d:
+            fixture.make_fixture(d, failed=False, trace=False)
+            fig = plot.build_chart(plot.Data(d), "rtt_ratio")
+            self.assertIn("No round trip other than the base one", plot.caption_of(fig))
+
+    def test_report_answer_gives_the_ratio_per_rtt(self):
+        proc = fixture.run_script(os.path.join(fixture.ROOT, "scripts", "report.py"), self.dir)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(self.dir, "REPORT.md"), encoding="utf-8") as f:
+            md = f.read()
+        answer = md[md.index("## The answer"):md.index("## ", md.index("## The answer") + 3)]
+        self.assertIn("Through a slower network", answer)
+        self.assertIn(f"{hr.fmt_number(550000 / 50300, 2)}× faster at 100 ms", answer)
+        self.assertIn("the advantage of pushing shrinks as the round trip grows", answer)
+        self.assertIn("rtt_ratio.png", md)
+
+
+if __name__ == "__main__":
+    unittest.main()
