@@ -449,10 +449,24 @@ TEST(runs_csv, row_flattens_the_result_with_one_cell_per_column) {
 
 TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
   const auto& cols = runs_csv_columns();
-  ASSERT_GE(cols.size(), 5u);
-  EXPECT_EQ(std::vector<std::string>(cols.end() - 5, cols.end()),
-            (std::vector<std::string>{"consumer_stack", "tuning", "requests_by_kind", "rtt_ms",
-                                      "link_rtt_measured_us"}));
+  const std::vector<std::string> added{"consumer_stack",
+                                       "tuning",
+                                       "requests_by_kind",
+                                       "fault",
+                                       "fault_lost",
+                                       "fault_duplicates",
+                                       "fault_delay_p99_us",
+                                       "fault_delay_max_us",
+                                       "fault_catch_up_s",
+                                       "retry_policy",
+                                       "retry_requests",
+                                       "dead_letters",
+                                       "rtt_ms",
+                                       "link_rtt_measured_us"};
+  ASSERT_GE(cols.size(), added.size());
+  EXPECT_EQ(
+      std::vector<std::string>(cols.end() - static_cast<std::ptrdiff_t>(added.size()), cols.end()),
+      added);
   sweep_point p;
   p.mode = "webhook";
   p.pull = false;
@@ -464,11 +478,19 @@ TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
   r["metrics"]["requests"].erase("by_kind");
   const auto cells = split_csv_line(runs_csv_row("demo", p, plan, &r, "", "runs/x.json"));
   ASSERT_EQ(cells.size(), cols.size());
-  EXPECT_EQ(cells[cells.size() - 5], "beast");  // recorded before the stack was: the default
-  EXPECT_EQ(cells[cells.size() - 4], "");       // a mode without knobs
-  EXPECT_EQ(cells[cells.size() - 3], "");
-  EXPECT_EQ(cells[cells.size() - 2], "0.0");  // loopback
-  EXPECT_EQ(cells[cells.size() - 1], "");     // no link, nothing measured through one
+  auto at = [&](const std::string& name) {
+    return cells[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), name) -
+                                          cols.begin())];
+  };
+  EXPECT_EQ(at("consumer_stack"), "beast");  // recorded before the stack was: the default
+  EXPECT_EQ(at("tuning"), "");               // a mode without knobs
+  EXPECT_EQ(at("requests_by_kind"), "");
+  for (const char* c :
+       {"fault", "fault_lost", "fault_catch_up_s", "retry_policy", "dead_letters"}) {
+    EXPECT_EQ(at(c), "") << c;  // no fault, no retry block: empty, never invented
+  }
+  EXPECT_EQ(at("rtt_ms"), "0.0");             // loopback
+  EXPECT_EQ(at("link_rtt_measured_us"), "");  // no link, nothing measured through one
 }
 
 TEST(runs_csv, a_point_through_a_link_records_its_rtt_and_the_measured_one) {
