@@ -62,28 +62,37 @@ def describe(r):
 
 def chart_recovery(runs):
     """Deliveries per second against time from the window's start, one line per run with a
-    1 s outage (the middle of faults.sh's lengths when there is none of 1 s)."""
+    1 s outage (the middle of faults.sh's lengths when there is none of 1 s), one panel per
+    fault kind (at most four, the outages first)."""
     lengths = sorted({describe(r)[2] for _, r in runs})
     pick = 1.0 if 1.0 in lengths else lengths[len(lengths) // 2]
     chosen = [(n, r) for n, r in runs if describe(r)[2] == pick]
-    fig, (ax,), legend_ax = plot.new_figure()
+    order = ("consumer-down", "receiver-down", "link-cut", "producer-restart")
+    kinds = sorted({describe(r)[1] for _, r in chosen},
+                   key=lambda k: (order.index(k) if k in order else len(order), k))[:4]
+    fig, axes, legend_ax = plot.new_figure(ncols=len(kinds))
     worst = []
-    for _, r in chosen:
-        f = r["metrics"]["faults"]
-        tl = f["timeline"]
-        b = tl["bucket_ms"] / 1e3
-        xs = [i * b for i in range(len(tl["delivered"]))]
-        ys = [n / b for n in tl["delivered"]]
-        label = describe(r)[0]
-        ax.plot(xs, ys, label=label, linewidth=1.2)
-        pf = f["per_fault"][0]
-        worst.append((label, pf["lost"], pf.get("catch_up_s")))
-    at = chosen[0][1]["metrics"]["faults"]["per_fault"][0]["at_s"]
-    ax.axvspan(at, at + pick, color="0.85", zorder=0, label=f"the outage ({pick:g} s)")
-    ax.set_xlabel("time from the window's start (s)")
-    ax.set_ylabel("first deliveries per second")
-    ax.set_title(f"Recovery after a {pick:g} s outage")
-    plot.bottom_legend(legend_ax, [ax])
+    for ax, kind in zip(axes, kinds):
+        for _, r in chosen:
+            if describe(r)[1] != kind:
+                continue
+            f = r["metrics"]["faults"]
+            tl = f["timeline"]
+            b = tl["bucket_ms"] / 1e3
+            xs = [i * b for i in range(len(tl["delivered"]))]
+            ys = [n / b for n in tl["delivered"]]
+            label = describe(r)[0]
+            ax.plot(xs, ys, label=label, linewidth=1.2)
+            pf = f["per_fault"][0]
+            worst.append((label, pf["lost"], pf.get("catch_up_s")))
+        at = next(r for _, r in chosen
+                  if describe(r)[1] == kind)["metrics"]["faults"]["per_fault"][0]["at_s"]
+        ax.axvspan(at, at + pick, color="0.85", zorder=0)
+        ax.set_xlabel("time from the window's start (s)")
+        ax.set_title(kind, fontsize=10)
+    axes[0].set_ylabel("first deliveries per second")
+    fig.suptitle(f"Recovery after a {pick:g} s outage")
+    plot.bottom_legend(legend_ax, list(axes))
     parts = [f"Deliveries per {chosen[0][1]['metrics']['faults']['timeline']['bucket_ms']:g} ms "
              f"of receive time, as a rate, for every run with a {pick:g} s outage; grey: the "
              "outage."]

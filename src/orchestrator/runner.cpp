@@ -29,12 +29,23 @@ nanos effective_drain(nanos drain, nanos longest_gap) {
   return longest_gap > 0 ? std::max(drain, 2 * longest_gap + kNanosPerSecond / 2) : drain;
 }
 
-nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration) {
+nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration,
+                  nanos recovery) {
   for (const auto& f : faults) {
-    drain =
-        std::max(drain, std::max<nanos>(f.end() - duration, 0) + f.delay + kFaultRecoveryMargin);
+    drain = std::max(drain, std::max<nanos>(f.end() - duration, 0) + f.delay +
+                                std::max(kFaultRecoveryMargin, recovery));
   }
   return drain;
+}
+
+nanos retry_recovery(const retry_options& retry, std::string_view mode) {
+  const mode_info* info = find_mode(mode);
+  if (!info || info->producer_side != "webhooks") return 0;
+  const auto first = retry.policy.nominal_delay(1);
+  if (!first) return 0;
+  const double most = static_cast<double>(*first) * (1 + retry.policy.jitter) +
+                      static_cast<double>(retry.breaker.cooldown);
+  return static_cast<nanos>(most * retry.policy.scale) + kNanosPerSecond;
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
@@ -45,7 +56,7 @@ nlohmann::json run_config::to_json(bool pull) const {
       {"duration_s", to_s(duration)},
       {"warmup_s", to_s(warmup)},
       {"drain_s", to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode, pull, interval)),
-                                   faults, duration))},
+                                   faults, duration, retry_recovery(retry, mode)))},
       {"payload_bytes", payload},
       {"seed", seed},
       {"arrivals", to_string(arrivals)},
@@ -175,7 +186,7 @@ json run_once(const run_config& cfg) {
   const mode_info& info = *find_mode(cfg.mode);
   const nanos drain = fault_drain(
       effective_drain(cfg.drain, cfg.tuning.longest_gap(cfg.mode, info.pull, cfg.interval)),
-      cfg.faults, cfg.duration);
+      cfg.faults, cfg.duration, retry_recovery(cfg.retry, cfg.mode));
   // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
   const nanos tail = drain + kNanosPerSecond;
   const bool tty = isatty(STDERR_FILENO);

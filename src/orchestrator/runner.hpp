@@ -76,9 +76,16 @@ nanos effective_drain(nanos drain, nanos longest_gap);
 
 // With faults, a run must not cut recovery short: the drain is at least, for every fault, the
 // part of it (with a receiver-slow delay or a receiver-429 Retry-After) that falls after the
-// window's end + kFaultRecoveryMargin. A run that recovers drains no longer than it needs.
+// window's end + kFaultRecoveryMargin, or + `recovery` when that is longer (a webhook sender's
+// first retry and its breaker's cool-down: retry_recovery). A run that recovers drains no longer
+// than it needs.
 constexpr nanos kFaultRecoveryMargin = 5 * kNanosPerSecond;
-nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration);
+nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration,
+                  nanos recovery = 0);
+// How long after a fault's end a webhook sender under `retry` may take to try again: its first
+// retry's delay at the most jitter, plus the breaker's cool-down, scaled, + 1 s; 0 for pull
+// modes and --retry none.
+nanos retry_recovery(const retry_options& retry, std::string_view mode);
 
 // Throws usage_error for a fault this run cannot carry out (the kind needs a mode, a stack or a
 // part that the run lacks).

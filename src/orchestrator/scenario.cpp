@@ -409,7 +409,7 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   plan.drain_s = to_s(
       fault_drain(effective_drain(std::llround(s.drain_s * 1e9),
                                   s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
-                  faults, std::llround(plan.duration_s * 1e9)));
+                  faults, std::llround(plan.duration_s * 1e9), retry_recovery(s.retry, p.mode)));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;

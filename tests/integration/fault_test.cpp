@@ -49,8 +49,10 @@ void expect_webhook_accounting(const run_result& r) {
 }
 
 TEST(faults, receiver_down_closes_the_port_and_loses_exactly_the_failed_posts) {
-  const auto r = hookbench_run(schedule({"--mode", "webhook", "--fault", "receiver-down:1s:1s"}),
-                               milliseconds(60'000));
+  const auto r =
+      hookbench_run(schedule({"--mode", "webhook", "--retry", "none", "--circuit-breaker", "off",
+                              "--fault", "receiver-down:1s:1s"}),
+                    milliseconds(60'000));
   const auto& f = faults_of(r);
   ASSERT_FALSE(HasFailure());
   expect_webhook_accounting(r);
@@ -70,9 +72,56 @@ TEST(faults, receiver_down_closes_the_port_and_loses_exactly_the_failed_posts) {
   }
 }
 
+TEST(faults, receiver_down_with_scaled_standard_retries_loses_nothing) {
+  // The Standard Webhooks schedule at 1/100: the first retry 50 ms after a failure, the breaker's
+  // cool-down 50 ms. Every event of the outage arrives after it, once at least.
+  const auto r =
+      hookbench_run(schedule({"--mode", "webhook", "--retry", "standard", "--retry-scale", "0.01",
+                              "--fault", "receiver-down:1s:1s"}),
+                    milliseconds(60'000));
+  const auto& f = faults_of(r);
+  ASSERT_FALSE(HasFailure());
+  expect_webhook_accounting(r);
+  EXPECT_EQ(r.metrics().at("lost"), 0) << f.dump();
+  const auto& pf = f.at("per_fault").at(0);
+  EXPECT_EQ(pf.at("lost"), 0);
+  ASSERT_FALSE(pf.at("catch_up_s").is_null()) << pf.dump();
+  // Caught up after the outage, within the schedule's reach (wide bound).
+  EXPECT_GE(pf.at("catch_up_s").get<double>(), 0.0);
+  EXPECT_LT(pf.at("catch_up_s").get<double>(), 5.0);
+  const auto& retry = f.at("retry");
+  EXPECT_EQ(retry.at("policy"), "standard");
+  EXPECT_EQ(retry.at("time_scale"), 0.01);
+  EXPECT_EQ(retry.at("scaled"), true);
+  EXPECT_GT(retry.at("retry_requests").get<int>(), 0);
+  EXPECT_EQ(retry.at("dead_letters"), 0);
+  // Every event failed during the outage came back: first-attempt failures were all recovered.
+  EXPECT_EQ(retry.at("pending_retry"), 0);
+}
+
+TEST(faults, receiver_5xx_with_retries_loses_nothing_and_counts_the_retries) {
+  const auto r =
+      hookbench_run(schedule({"--mode", "webhook", "--retry", "standard", "--retry-scale", "0.01",
+                              "--circuit-breaker", "off", "--fault", "receiver-5xx:1s:1s:1"}),
+                    milliseconds(60'000));
+  const auto& f = faults_of(r);
+  ASSERT_FALSE(HasFailure());
+  expect_webhook_accounting(r);
+  EXPECT_EQ(r.metrics().at("lost"), 0) << f.dump();
+  const auto answered = f.at("receiver").at("answered_503").get<std::uint64_t>();
+  EXPECT_GE(answered, 60u);
+  // Each 503 was one failed attempt, and each failed attempt of a window event was retried.
+  EXPECT_EQ(f.at("sender").at("non_2xx").get<std::uint64_t>(), answered);
+  EXPECT_GE(f.at("retry").at("retry_requests").get<std::uint64_t>(), answered - 2);
+  EXPECT_EQ(f.at("retry").at("dead_letters"), 0);
+}
+
 TEST(faults, receiver_5xx_with_probability_one_answers_503_and_records_nothing) {
-  const auto r = hookbench_run(schedule({"--mode", "webhook", "--fault", "receiver-5xx:1s:1s:1"}),
-                               milliseconds(60'000));
+  // No retries and no breaker: every POST of the second meets the fault.
+  const auto r =
+      hookbench_run(schedule({"--mode", "webhook", "--retry", "none", "--circuit-breaker", "off",
+                              "--fault", "receiver-5xx:1s:1s:1"}),
+                    milliseconds(60'000));
   const auto& f = faults_of(r);
   ASSERT_FALSE(HasFailure());
   expect_webhook_accounting(r);
@@ -85,11 +134,13 @@ TEST(faults, receiver_5xx_with_probability_one_answers_503_and_records_nothing) 
 }
 
 TEST(faults, receiver_429_answers_with_retry_after_in_whole_seconds) {
-  // Raw: a real serve and client; the test's own POST during the fault gets the 429. The
+  // Raw: a real serve (no retries, no breaker: it sends every event once, so every POST meets
+  // the fault) and client; the test's own POST during the fault gets the 429. The
   // warm-up gives the consumer time to learn the window (it polls the producer every 20 ms),
   // which fault times count from.
   process producer({"serve", "--listen", "127.0.0.1:0", "--rate", "64", "--arrivals", "constant",
-                    "--warmup", "500ms", "--duration", "3s", "--tail", "1s", "--quiet"});
+                    "--warmup", "500ms", "--duration", "3s", "--tail", "1s", "--retry", "none",
+                    "--circuit-breaker", "off", "--quiet"});
   const auto ready = json_line(producer, "ready", milliseconds(10'000));
   ASSERT_TRUE(ready) << producer.err();
   const auto port = ready->at("port").get<std::uint16_t>();
