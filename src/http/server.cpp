@@ -571,13 +571,20 @@ void server::impl::do_accept() {
 
 void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopped || ec == net::error::operation_aborted) return;
+  if (paused) {
+    // Accepted just before pause(): the port is down, so is this connection; resume() starts
+    // the one accept chain again.
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
   if (ec) {
     // Out of descriptors or similar: retrying at once would spin and flood stderr; pending
     // connections wait in the backlog until descriptors are free again.
     fail(ec, "accept");
     backoff.expires_after(std::chrono::milliseconds(50));
     backoff.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
-      if (!wait_ec && !self->stopped) self->do_accept();
+      if (!wait_ec && !self->stopped && !self->paused) self->do_accept();
     });
     return;
   }

@@ -280,16 +280,23 @@ void wan_link::impl::track(const std::shared_ptr<detail::link_session>& s) {
 void wan_link::impl::accept(detail::link_route& r) {
   r.acceptor.async_accept([this, &r](boost::system::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !r.acceptor.is_open()) return;
-    if (!ec) {
-      if (now_ns() < cut_until) {
-        ++r.refused;
-        detail::reset(socket);
-      } else {
-        ++r.connections;
-        auto s = std::make_shared<detail::link_session>(*this, r, std::move(socket));
-        track(s);
-        s->start();
-      }
+    if (ec) {
+      // Out of descriptors or similar: the connection stays in the backlog, so accepting again
+      // at once would spin (at real-time priority). Wait 50 ms first.
+      auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
+      t->async_wait([this, &r, t](boost::system::error_code wait_ec) {
+        if (!wait_ec && r.acceptor.is_open()) accept(r);
+      });
+      return;
+    }
+    if (now_ns() < cut_until) {
+      ++r.refused;
+      detail::reset(socket);
+    } else {
+      ++r.connections;
+      auto s = std::make_shared<detail::link_session>(*this, r, std::move(socket));
+      track(s);
+      s->start();
     }
     accept(r);
   });

@@ -629,7 +629,17 @@ std::vector<std::string> result_warnings(const json& r) {
   if (m.contains("faults")) {
     const auto& f = m.at("faults");
     std::string policy = "no retries";
-    if (f.contains("retry")) policy = "--retry " + f.at("retry").value("policy", std::string("?"));
+    if (f.contains("retry")) {
+      const auto& retry = f.at("retry");
+      policy = "--retry " + retry.value("policy", std::string("?"));
+      // Not given up on: the policy's next attempt falls after the run's drain.
+      if (const auto waiting = retry.value("pending_retry", std::uint64_t{0}); waiting > 0) {
+        w.push_back(std::to_string(waiting) +
+                    " webhook deliveries were still waiting for a retry when the run ended (the "
+                    "policy's next attempt comes after the drain; --retry-scale compresses the "
+                    "schedule): counted as lost here, though the sender had not given up");
+      }
+    }
     for (const auto& pf : f.value("per_fault", json::array())) {
       const auto fl = pf.value("lost", std::uint64_t{0});
       if (fl > 0) {

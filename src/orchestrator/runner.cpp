@@ -38,14 +38,23 @@ nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos dura
   return drain;
 }
 
-nanos retry_recovery(const retry_options& retry, std::string_view mode) {
+nanos retry_recovery(const retry_options& retry, std::string_view mode,
+                     const std::vector<fault_spec>& faults) {
   const mode_info* info = find_mode(mode);
-  if (!info || info->producer_side != "webhooks") return 0;
-  const auto first = retry.policy.nominal_delay(1);
-  if (!first) return 0;
-  const double most = static_cast<double>(*first) * (1 + retry.policy.jitter) +
-                      static_cast<double>(retry.breaker.cooldown);
-  return static_cast<nanos>(most * retry.policy.scale) + kNanosPerSecond;
+  if (faults.empty() || !info || info->producer_side != "webhooks") return 0;
+  nanos longest = 0;
+  for (const auto& f : faults) longest = std::max(longest, f.length + f.delay);
+  const double scale = retry.policy.scale * (1 + retry.policy.jitter);
+  double waited = 0;  // ns, scaled and at the most jitter
+  for (std::size_t failed = 1; waited <= static_cast<double>(longest); ++failed) {
+    const auto d = retry.policy.nominal_delay(failed);
+    if (!d) break;
+    waited += static_cast<double>(*d) * scale;
+    if (waited > static_cast<double>(kMaxRetryWait)) break;
+  }
+  if (waited == 0) return 0;  // --retry none
+  waited += static_cast<double>(retry.breaker.cooldown) * retry.policy.scale;
+  return std::min(kMaxRetryWait, static_cast<nanos>(waited)) + kNanosPerSecond;
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
@@ -56,7 +65,7 @@ nlohmann::json run_config::to_json(bool pull) const {
       {"duration_s", to_s(duration)},
       {"warmup_s", to_s(warmup)},
       {"drain_s", to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode, pull, interval)),
-                                   faults, duration, retry_recovery(retry, mode)))},
+                                   faults, duration, retry_recovery(retry, mode, faults)))},
       {"payload_bytes", payload},
       {"seed", seed},
       {"arrivals", to_string(arrivals)},
@@ -186,7 +195,7 @@ json run_once(const run_config& cfg) {
   const mode_info& info = *find_mode(cfg.mode);
   const nanos drain = fault_drain(
       effective_drain(cfg.drain, cfg.tuning.longest_gap(cfg.mode, info.pull, cfg.interval)),
-      cfg.faults, cfg.duration, retry_recovery(cfg.retry, cfg.mode));
+      cfg.faults, cfg.duration, retry_recovery(cfg.retry, cfg.mode, cfg.faults));
   // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
   const nanos tail = drain + kNanosPerSecond;
   const bool tty = isatty(STDERR_FILENO);

@@ -82,10 +82,14 @@ nanos effective_drain(nanos drain, nanos longest_gap);
 constexpr nanos kFaultRecoveryMargin = 5 * kNanosPerSecond;
 nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos duration,
                   nanos recovery = 0);
-// How long after a fault's end a webhook sender under `retry` may take to try again: its first
-// retry's delay at the most jitter, plus the breaker's cool-down, scaled, + 1 s; 0 for pull
-// modes and --retry none.
-nanos retry_recovery(const retry_options& retry, std::string_view mode);
+// How long after a fault's end a webhook sender under `retry` may take to try again: the
+// policy's delays at the most jitter, summed until they outlast the longest fault (an event
+// that failed at its start is tried again after it), plus the breaker's cool-down, scaled,
+// + 1 s, at most kMaxRetryWait; 0 for pull modes and --retry none. Deliveries whose next attempt
+// still falls later are reported as waiting (pending_retry), not given up.
+constexpr nanos kMaxRetryWait = 60 * kNanosPerSecond;
+nanos retry_recovery(const retry_options& retry, std::string_view mode,
+                     const std::vector<fault_spec>& faults);
 
 // Throws usage_error for a fault this run cannot carry out (the kind needs a mode, a stack or a
 // part that the run lacks).

@@ -406,10 +406,10 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   plan.expected_polls = p.pull ? n * plan.duration_s / t_s : 0;
   // The last poll of the window answers within T of its end; a drain shorter than that would
   // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
-  plan.drain_s = to_s(
-      fault_drain(effective_drain(std::llround(s.drain_s * 1e9),
-                                  s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
-                  faults, std::llround(plan.duration_s * 1e9), retry_recovery(s.retry, p.mode)));
+  plan.drain_s = to_s(fault_drain(
+      effective_drain(std::llround(s.drain_s * 1e9),
+                      s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
+      faults, std::llround(plan.duration_s * 1e9), retry_recovery(s.retry, p.mode, faults)));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;

@@ -166,6 +166,10 @@ durable_stats durable_log::stats() const {
 }
 
 bool durable_log::append(const event& e) {
+  if (failed_) {
+    ++stats_.not_written;
+    return false;
+  }
   record_.clear();
   put<std::uint32_t>(record_, kMagic);
   put<std::uint32_t>(record_, static_cast<std::uint32_t>(e.payload.size()));
@@ -181,6 +185,7 @@ bool durable_log::append(const event& e) {
     if (n <= 0) {
       // Disk full or an I/O error: no half record stays behind to end the log early.
       ++stats_.write_errors;
+      failed_ = true;
       if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
         // Nothing more to do: the next open drops the torn record.
       }

@@ -42,6 +42,9 @@ struct durable_stats {
   std::uint64_t syncs = 0;
   nanos sync_ns = 0, sync_max_ns = 0;  // time spent in fdatasync
   std::uint64_t write_errors = 0;
+  // Appends refused after a failed write: the file stays a gapless prefix (a later record past
+  // a gap would be cut off with it on the next open), ending at the last seq written.
+  std::uint64_t not_written = 0;
   // What opening the file found.
   std::uint64_t loaded = 0;         // intact records
   std::uint64_t dropped_bytes = 0;  // a torn or corrupt tail, cut off
@@ -80,7 +83,8 @@ class durable_log {
   int fd_ = -1;
   std::uint64_t size_ = 0;  // bytes of whole records
   seq_t last_seq_ = 0;
-  std::string record_;  // reused buffer
+  std::string record_;   // reused buffer
+  bool failed_ = false;  // a write failed: nothing more is appended
   durable_stats stats_;
   // Written by the appending thread, read and cleared by the sync thread.
   std::atomic<bool> dirty_{false};

@@ -378,6 +378,7 @@ nlohmann::json producer::report() {
         {"sync_us_mean", st.syncs ? to_us(st.sync_ns) / static_cast<double>(st.syncs) : 0.0},
         {"sync_us_max", to_us(st.sync_max_ns)},
         {"write_errors", st.write_errors},
+        {"not_written_after_error", st.not_written},
         {"loaded_events", st.loaded},
         {"dropped_torn_bytes", st.dropped_bytes},
         {"state_error", state_error_}};

@@ -200,7 +200,8 @@ std::optional<nanos> parse_retry_after(std::string_view value, std::int64_t now_
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (!end || *end != '\0') return std::nullopt;
   const std::int64_t at = timegm(&tm);
-  return std::max<std::int64_t>(0, at - now_unix_s) * kNanosPerSecond;
+  // The same bound as the delta-seconds form: a date in the year 9999 must not overflow.
+  return std::clamp<std::int64_t>(at - now_unix_s, 0, 10'000'000) * kNanosPerSecond;
 }
 
 }  // namespace hookbench

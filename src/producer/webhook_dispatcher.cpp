@@ -80,13 +80,7 @@ webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options 
 }
 
 webhook_dispatcher::~webhook_dispatcher() {
-  if (!options_.state_path.empty()) {
-    try {
-      save_state();
-    } catch (const std::exception& e) {
-      std::cerr << "hookbench serve: " << e.what() << "\n";
-    }
-  }
+  if (!options_.state_path.empty()) save_state();
 }
 
 namespace {
@@ -428,8 +422,10 @@ void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection
   // A retry's timestamp is always newer than its previous attempt's: a receiver's replay check
   // tells it from a replay by that (it runs ahead of the clock only when retries come faster
   // than one a second).
-  const std::int64_t ts = retry ? std::max(unix_seconds(), d.last_ts + 1) : unix_seconds();
+  const std::int64_t ts =
+      std::max(retry ? std::max(unix_seconds(), d.last_ts + 1) : unix_seconds(), ts_floor_);
   d.last_ts = ts;
+  max_ts_ = std::max(max_ts_, ts);
   sign(s, req, d.seq, d.last, ts);
   if (ctx_.trace) ctx_.trace->webhook_post(started, d.seq, s.id);
   const bool counted = ctx_.counts(d.seq);
@@ -670,6 +666,7 @@ nlohmann::json webhook_dispatcher::report() const {
           {"retry", retry},
           {"restored_subscriptions", d.restored_subscriptions},
           {"requeued_after_restart", d.requeued_after_restart},
+          {"state_errors", state_errors_},
           {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,
                              d.window_events, d.window_event_bytes)}};
@@ -686,12 +683,12 @@ void webhook_dispatcher::mark_dirty() {
   state_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     state_timer_armed_ = false;
-    if (dirty_) save_state();
+    if (dirty_) save_state(false);
   });
 }
 
-void webhook_dispatcher::save_state() {
-  if (options_.state_path.empty()) return;
+bool webhook_dispatcher::save_state(bool durable) {
+  if (options_.state_path.empty()) return true;
   dirty_ = false;
   auto subs = nlohmann::json::array();
   for (const auto& s : subs_) {
@@ -707,13 +704,14 @@ void webhook_dispatcher::save_state() {
   }
   nlohmann::json j{{"version", 1},
                    {"signature", security::to_string(options_.signature)},
+                   {"max_timestamp", std::max(max_ts_, ts_floor_)},
                    {"subscriptions", std::move(subs)}};
   // The key pair is the producer's identity to its receivers: a restart keeps it.
   if (ed25519_) j["ed25519_secret_key"] = ed25519_->secret_key_string();
   const std::string text = j.dump();
   const std::string tmp = options_.state_path + ".tmp";
-  // Written whole to a temporary file, flushed to disk, then renamed over the old one: a crash
-  // leaves the old state or the new, never half of one.
+  // Written whole to a temporary file (flushed to disk when durable), then renamed over the old
+  // one: a crash leaves the old state or the new, never half of one.
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool ok = fd >= 0;
   for (std::size_t done = 0; ok && done < text.size();) {
@@ -721,12 +719,17 @@ void webhook_dispatcher::save_state() {
     ok = n > 0;
     if (ok) done += static_cast<std::size_t>(n);
   }
-  if (ok) ok = ::fsync(fd) == 0;
+  if (ok && durable) ok = ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), options_.state_path.c_str()) != 0) {
-    throw std::runtime_error("cannot write the webhook state file " + options_.state_path + ": " +
-                             std::strerror(errno));
+  if (ok) ok = ::rename(tmp.c_str(), options_.state_path.c_str()) == 0;
+  if (!ok) {
+    if (state_errors_++ == 0) {
+      std::cerr << "hookbench serve: cannot write the webhook state file " << options_.state_path
+                << ": " << std::strerror(errno) << " (counted as state_errors; serving on)\n";
+    }
+    mark_dirty();  // tried again in 50 ms
   }
+  return ok;
 }
 
 void webhook_dispatcher::restore_state() {
@@ -744,6 +747,7 @@ void webhook_dispatcher::restore_state() {
               ", this producer signs with " + std::string(security::to_string(options_.signature)));
   }
   try {
+    ts_floor_ = j.value("max_timestamp", std::int64_t{0}) + 2;
     if (ed25519_)
       ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
     for (const auto& item : j["subscriptions"]) {

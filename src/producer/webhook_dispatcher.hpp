@@ -123,8 +123,13 @@ class webhook_dispatcher : public producer_delivery {
   std::size_t subscribers() const;
   void publish(const event& e);
   dispatcher_stats stats() const;
-  // Writes the state file now (when there is one); also done on destruction.
-  void save_state();
+  // Writes the state file now (when there is one); also done on destruction. `durable`: flushed
+  // to disk before the rename (subscribe, unsubscribe, 410); the 50 ms cursor updates are only
+  // renamed into place, which a killed process cannot lose (the page cache keeps them) and an
+  // OS crash can only set back (redeliveries, counted as duplicates, never losses). Returns
+  // false, counted in state_errors and said once on stderr, when it cannot be written: the
+  // producer keeps serving.
+  bool save_state(bool durable = true);
 
  private:
   struct subscriber;
@@ -164,6 +169,10 @@ class webhook_dispatcher : public producer_delivery {
   std::mt19937_64 rng_{0x5eed};  // retry jitter
   bool first_failure_logged_ = false;
   bool dirty_ = false, state_timer_armed_ = false;
+  // The newest webhook-timestamp signed (saved in the state file); after a restart no timestamp
+  // goes below the saved one + 2, so a resent delivery reads as a retry, not as a replay.
+  std::int64_t max_ts_ = 0, ts_floor_ = 0;
+  std::uint64_t state_errors_ = 0;
   std::unique_ptr<boost::asio::steady_timer> state_timer_;  // state file writes, 50 ms apart
 };
 
