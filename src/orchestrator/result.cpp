@@ -633,9 +633,9 @@ std::vector<std::string> result_warnings(const json& r) {
       const auto& retry = f.at("retry");
       policy = "--retry " + retry.value("policy", std::string("?"));
       // Not given up on: the policy's next attempt falls after the run's drain.
-      if (const auto waiting = retry.value("pending_retry", std::uint64_t{0}); waiting > 0) {
+      if (const auto waiting = retry.value("pending_retry_window", std::uint64_t{0}); waiting > 0) {
         w.push_back(std::to_string(waiting) +
-                    " webhook deliveries were still waiting for a retry when the run ended (the "
+                    " window events were still waiting for a webhook retry when the run ended (the "
                     "policy's next attempt comes after the drain; --retry-scale compresses the "
                     "schedule): counted as lost here, though the sender had not given up");
       }

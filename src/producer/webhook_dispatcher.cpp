@@ -612,8 +612,14 @@ nlohmann::json webhook_dispatcher::report() const {
     by_reason[reason] = n;
     dead += n;
   }
-  std::size_t pending_retry = 0;
-  for (const auto& s : subs_) pending_retry += s->retries.size();
+  std::size_t pending_retry = 0;           // deliveries, window or not
+  std::uint64_t pending_retry_window = 0;  // window events in them
+  for (const auto& s : subs_) {
+    pending_retry += s->retries.size();
+    for (const auto& [due, waiting] : s->retries) {
+      if (ctx_.counts(waiting.seq)) pending_retry_window += waiting.events;
+    }
+  }
   nlohmann::json attempts = nlohmann::json::object();
   for (auto [n, count] : d.succeeded_on_attempt) attempts[std::to_string(n)] = count;
   nlohmann::json retry = options_.retry.policy.to_json();
@@ -639,6 +645,7 @@ nlohmann::json webhook_dispatcher::report() const {
       {"succeeded_on_attempt", attempts},
       // Deliveries waiting for a retry when this report was taken: pending, not lost.
       {"pending_retry", pending_retry},
+      {"pending_retry_window", pending_retry_window},
       {"recovery_us", summarize_latency(recovery)}});
   return {{"subscribers", subscribers()},
           {"posts", d.window.requests},
