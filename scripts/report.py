@@ -1669,11 +1669,21 @@ def fault_sentences(runs):
                                                                                  key=lambda p: p[0]))
             parts.append(f"lost {lost} " + (f"with --retry {policy}" if policy else
                                              "without retries (this build has no --retry)"))
+            # The breaker, not the policy, decides how many attempts meet the outage.
+            held = [r for _, r in runs if plot_faults.describe(r)[1] == "receiver-down"
+                    and plot_faults.describe(r)[3] == policy
+                    and (r["metrics"]["faults"].get("retry") or {}).get("circuit_opened")]
+            if held:
+                breaker = (held[0]["metrics"]["faults"]["retry"].get("circuit_breaker")
+                           or "on")
+                parts[-1] += (f" (the circuit breaker, {breaker}, opened in {len(held)} of "
+                              f"{len(pts)} runs and held the rest of the outage's events back)")
         out.append("Webhooks with the receiver down (outage length in brackets): " +
                    "; ".join(parts) + ".")
     # Pull and stream consumers stopped, then continued.
     for mode in ("poll", "long-poll", "sse", "webhook"):
-        pts = by.get((mode, "consumer-down", None))
+        pts = [p for (m, kind, _), v in by.items() if m == mode and kind == "consumer-down"
+               for p in v]
         if not pts:
             out.append(f"{mode} with the consumer stopped: not measured.")
             continue
@@ -1688,6 +1698,25 @@ def fault_sentences(runs):
                      "outage ended")
         text += f", worst delay {worst:.2f} s."
         out.append(text)
+    # The link cut and the producer killed and restarted: one sentence each, every mode measured.
+    for kind, what in (("link-cut", "the link between the sides cut"),
+                       ("producer-restart", "the producer killed and restarted from its log")):
+        items = sorted(((m, policy, pts) for (m, k, policy), pts in by.items() if k == kind),
+                       key=lambda x: (x[0], str(x[1])))
+        if not items:
+            out.append(f"With {what}: not measured.")
+            continue
+        parts = []
+        for m, policy, pts in items:
+            length, pf = sorted(pts, key=lambda p: p[0])[-1]
+            name = m + (f" (--retry {policy})" if policy else "")
+            text = f"{name} " + ("lost nothing" if pf["lost"] == 0 else f"lost {pf['lost']}")
+            if pf.get("catch_up_s") is not None:
+                text += f" and caught up {pf['catch_up_s'] * 1e3:.0f} ms after"
+            if pf.get("duplicates"):
+                text += f" ({pf['duplicates']} duplicates)"
+            parts.append(text)
+        out.append(f"With {what} for {length:g} s: " + "; ".join(parts) + ".")
     fivexx = {policy: pts for (mode, kind, policy), pts in by.items() if kind == "receiver-5xx"}
     if not fivexx:
         out.append("Webhooks with the receiver answering 503: not measured.")

@@ -71,6 +71,24 @@ class FaultsScripts(unittest.TestCase):
                       text)
         self.assertIn("sse with the consumer stopped: not measured.", text)
         self.assertIn("answering 503: not measured", text)
+        self.assertIn("With the link between the sides cut: not measured.", text)
+        self.assertIn("With the producer killed and restarted from its log: not measured.", text)
+
+    def test_link_cut_restart_and_webhook_consumer_down_sentences(self):
+        # A webhook run records its retry policy: its consumer-down is found all the same.
+        self.write("a", fault_run("webhook", "consumer-down", 1.0, 0, 0.007, "standard"))
+        self.write("b", fault_run("sse", "link-cut", 1.0, 0, 0.003))
+        self.write("c", fault_run("webhook", "link-cut", 1.0, 10, None, "none"))
+        self.write("d", fault_run("poll", "producer-restart", 1.0, 0, 0.011, dups=2))
+        text = " ".join(report.fault_sentences(plot_faults.load_runs(self.dir)))
+        self.assertIn("webhook with the consumer stopped for 1 s: lost nothing, caught up 7-7 ms",
+                      text)
+        self.assertIn("With the link between the sides cut for 1 s: sse lost nothing and caught "
+                      "up 3 ms after; webhook (--retry none) lost 10.", text)
+        self.assertIn("With the producer killed and restarted from its log for 1 s: poll lost "
+                      "nothing and caught up 11 ms after (2 duplicates).", text)
+        # The breaker line appears only where a run says it opened.
+        self.assertNotIn("circuit breaker", text)
 
     def test_charts_and_captions(self):
         for length in (0.5, 1.0, 2.0):
