@@ -1397,6 +1397,7 @@ def chart_rtt_ratio(data):
                            f"{hr.fmt_number(e['rate'])} events/s: {steps}{trend}.")
     ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
     ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(left=0)  # no negative round trips: the symlog axis would offer -1
     ax.set_yscale("log")
     ax.set_xlabel("round trip of the link (ms; 0 = loopback, no link)")
     ax.set_ylabel("push mean latency / poll mean latency")

@@ -72,6 +72,10 @@ def chart_recovery(runs):
                    key=lambda k: (order.index(k) if k in order else len(order), k))[:4]
     fig, axes, legend_ax = plot.new_figure(ncols=len(kinds))
     worst = []
+    # One colour per mode in every panel (the panel names the fault), dashed without retries:
+    # the legend then names each line once.
+    modes = sorted({r["config"]["mode"] for _, r in chosen})
+    colour = {m: f"C{i}" for i, m in enumerate(modes)}
     for ax, kind in zip(axes, kinds):
         for _, r in chosen:
             if describe(r)[1] != kind:
@@ -81,8 +85,11 @@ def chart_recovery(runs):
             b = tl["bucket_ms"] / 1e3
             xs = [i * b for i in range(len(tl["delivered"]))]
             ys = [n / b for n in tl["delivered"]]
+            mode, policy = r["config"]["mode"], describe(r)[3]
+            line = mode + (f" (--retry {policy})" if policy else "")
+            ax.plot(xs, ys, label=line, linewidth=1.2, color=colour[mode],
+                    linestyle="--" if policy == "none" else "-")
             label = describe(r)[0]
-            ax.plot(xs, ys, label=label, linewidth=1.2)
             pf = f["per_fault"][0]
             worst.append((label, pf["lost"], pf.get("catch_up_s")))
         at = next(r for _, r in chosen
