@@ -2,7 +2,8 @@
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
 # (every delivery mode across event rates, 2 repeats per point, and the push/poll latency ratio
 # through an emulated link at 10 and 100 ms round trips: about 15 minutes), the security
-# runs (signed, unsigned, TLS, under attack: about 3 minutes), draws the
+# runs (signed, unsigned, TLS, under attack: about 3 minutes), the fault runs (about 4 minutes),
+# draws the
 # charts and writes the report.
 #   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
@@ -11,7 +12,8 @@
 #   HOOKBENCH_SECURITY=0                          skip the security runs (signing, TLS, attack:
 #                                                 DIR/security/, about 3 minutes; scripts/security.sh)
 #   HOOKBENCH_FAULTS=0                            skip the fault runs (consumer and receiver down,
-#                                                 503s: DIR/faults/, about 3 minutes; scripts/faults.sh)
+#                                                 503s, link cuts, producer restarts: DIR/faults/,
+#                                                 about 4 minutes; scripts/faults.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
