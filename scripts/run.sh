@@ -2,9 +2,8 @@
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
 # (every delivery mode across event rates, 2 repeats per point, and the push/poll latency ratio
 # through an emulated link at 10 and 100 ms round trips: about 15 minutes), the security
-# runs (signed, unsigned, TLS, under attack: about 3 minutes), the fault runs (about 4 minutes),
-# draws the
-# charts and writes the report.
+# runs (signed, unsigned, TLS, under attack: about 3 minutes) and the fault runs (about 4
+# minutes), draws the charts and writes the report.
 #   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
 #   HOOKBENCH_FIND_MAX_RATE=1                     also search each mode's highest sustained rate
