@@ -4,7 +4,8 @@
 # through an emulated link at 10 and 100 ms round trips: about 15 minutes), the security
 # runs (signed, unsigned, TLS, under attack: about 3 minutes) and the fault runs (about 4
 # minutes), draws the charts and writes the report.
-#   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     a one-minute first look instead
+#   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     the quick sweep instead (a one-minute first look
+#                                                 with HOOKBENCH_SECURITY=0 HOOKBENCH_FAULTS=0)
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
 #   HOOKBENCH_FIND_MAX_RATE=1                     also search each mode's highest sustained rate
 #                                                 (DIR/max_rate.json, a few minutes more)
