@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -76,6 +77,11 @@ int client_main(int argc, char** argv) {
            })
       .add("--drain", "DURATION", "after the window, wait at most this long for stragglers", "5s",
            [&](std::string_view v) { cfg.drain = parse_duration(v); })
+      .add("--linger", "DURATION",
+           "after the report, keep the webhook receiver answering (unmeasured)\n"
+           "                            until SIGTERM or this passes, then exit 0 (run uses it:\n"
+           "                            the producer's tail then never meets a closed port)",
+           "0s (exit at once)", [&](std::string_view v) { cfg.linger = parse_duration(v); })
       .add("--start-timeout", "DURATION", "give up if the producer has not started by then", "60s",
            [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
       .add("--producer-grace", "DURATION",
@@ -197,6 +203,8 @@ int client_main(int argc, char** argv) {
     return kExitFailure;
   }
   int rc = 0;
+  bool reported = false;
+  boost::asio::steady_timer linger(ioc);
   c.on_done = [&](nlohmann::json report) {
     if (!out_path.empty()) {
       std::ofstream f(out_path);
@@ -207,7 +215,12 @@ int client_main(int argc, char** argv) {
       }
     }
     std::cout << nlohmann::json{{"event", "report"}, {"report", report}}.dump() << std::endl;
-    ioc.stop();
+    reported = true;
+    if (cfg.linger <= 0) return ioc.stop();
+    linger.expires_after(std::chrono::nanoseconds(cfg.linger));
+    linger.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) ioc.stop();
+    });
   };
   c.on_error = [&](std::string error) {
     std::cerr << "hookbench client: " << error << "\n";
@@ -217,7 +230,8 @@ int client_main(int argc, char** argv) {
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
-    rc = kExitInterrupted;
+    // Once the report is out, a signal only ends the linger.
+    if (!reported) rc = kExitInterrupted;
     ioc.stop();
   });
   c.start();

@@ -71,6 +71,10 @@ struct consumer_config {
   std::uint16_t advertise_port = 0;  // port put in them (0: the receiver's own; a link's else)
   nanos request_timeout = 5 * kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
+  // --linger: after its report the consumer keeps its webhook receiver answering (nothing more
+  // is measured) until SIGTERM or this passes, so that the producer's unmeasured tail never
+  // meets a closed port (which it would count as a failure, and retry) before its own report.
+  nanos linger = 0;
   nanos start_timeout = 60 * kNanosPerSecond;
   // A control request that cannot reach the producer is tried again for this long (a producer
   // restarting) before the consumer gives up on it (a producer gone).

@@ -388,7 +388,7 @@ httplib_webhook_mode::httplib_webhook_mode(mode_context& ctx)
       settings_(httplib_settings_for(ctx.config.stack, ctx.config.subscribers)),
       signatures_(ctx.config.signature) {}
 
-httplib_webhook_mode::~httplib_webhook_mode() { stop(); }
+httplib_webhook_mode::~httplib_webhook_mode() { close(); }
 
 void httplib_webhook_mode::setup() {
   const auto& cfg = ctx_.config;
@@ -455,6 +455,11 @@ void httplib_webhook_mode::setup() {
 }
 
 void httplib_webhook_mode::stop() {
+  // Lingering (client --linger), the receiver answers on until the process exits.
+  if (ctx_.config.linger <= 0) close();
+}
+
+void httplib_webhook_mode::close() {
   if (!server_ || !listener_.joinable()) return;
   server_->stop();
   shutdown_connections(port_);

@@ -74,7 +74,7 @@ class httplib_webhook_mode : public delivery_mode {
   ~httplib_webhook_mode() override;
   void setup() override;
   void start() override {}
-  void stop() override;  // joins the listener and the pool's threads
+  void stop() override;  // closes the receiver (unless lingering): close()
   std::uint16_t receiver_port() const override { return port_; }
   traffic_by_kind requests() const override { return {}; }  // it only answers
   traffic_counter bytes() const override { return traffic_; }
@@ -82,6 +82,7 @@ class httplib_webhook_mode : public delivery_mode {
   const webhook_signatures& signatures() const { return signatures_; }
 
  private:
+  void close();  // joins the listener and the pool's threads
   void handle(const httplib::Request& req, httplib::Response& res);            // the pool's threads
   void record(std::size_t subscriber, const event_stamp& e, nanos parsed_ns);  // io thread
 

@@ -80,7 +80,9 @@ void webhook_mode::stop() {
   // Answers still held by receiver-slow: their events were never acknowledged nor recorded.
   held_at_stop_ += held_.size();
   held_.clear();
-  server_.stop();
+  // Lingering (client --linger), the receiver answers on until the process exits; what arrives
+  // now is past the report and counts for nothing.
+  if (ctx_.config.linger <= 0) server_.stop();
 }
 
 // receiver-down: at AT the port and every connection close; at AT+FOR the receiver listens on

@@ -48,6 +48,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   bool in_flight = false;
   std::uint64_t opened = 0;
   std::uint64_t handshakes = 0;
+  std::uint64_t resends = 0;  // requests sent again after a stale keep-alive socket failed
 
   impl(net::io_context& io, host_port t, client_options o)
       : ioc(io), target(std::move(t)), options(o), resolver(io) {}
@@ -236,6 +237,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
                        ec != beast::error::timeout && ec != net::error::operation_aborted;
     if (stale) {
       retried = true;
+      ++resends;
       reused = false;
       reset_stream();
       return do_connect();
@@ -297,6 +299,8 @@ void client_connection::close() {
 std::uint64_t client_connection::connections_opened() const { return impl_->opened; }
 
 std::uint64_t client_connection::tls_handshakes() const { return impl_->handshakes; }
+
+std::uint64_t client_connection::stale_resends() const { return impl_->resends; }
 
 std::uint64_t client_connection::bytes_received() const { return impl_->received; }
 

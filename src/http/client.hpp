@@ -78,6 +78,9 @@ class client_connection {
   std::uint64_t connections_opened() const;
   // TLS handshakes completed on this connection's sockets (0 without TLS).
   std::uint64_t tls_handshakes() const;
+  // Requests sent once more on a fresh socket because the kept-alive one had been closed by the
+  // server while idle (the classic keep-alive race): reconnects, not failures.
+  std::uint64_t stale_resends() const;
   // Wire bytes read on this connection so far, every response included.
   std::uint64_t bytes_received() const;
 

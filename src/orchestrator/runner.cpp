@@ -326,18 +326,11 @@ json run_once(const run_config& cfg) {
   }
 
   std::vector<std::string> client_args = {
-      "client",
-      "--producer",
-      (cfg.tls ? "https://" : "http://") + producer_seen.to_string(),
-      "--mode",
-      cfg.mode,
-      "--subscribers",
-      std::to_string(cfg.subscribers),
-      "--drain",
+      "client", "--producer", (cfg.tls ? "https://" : "http://") + producer_seen.to_string(),
+      "--mode", cfg.mode, "--subscribers", std::to_string(cfg.subscribers), "--drain",
       std::to_string(drain / kNanosPerMicro) + "us",
-      "--consumer-stack",
-      cfg.consumer_stack,
-      "--signature",
+      // Its receiver answers on after its report until the producer's is taken (below).
+      "--linger", "60s", "--consumer-stack", cfg.consumer_stack, "--signature",
       std::string(security::to_string(cfg.signature))};
   if (info.pull) {
     client_args.insert(client_args.end(),
@@ -550,7 +543,7 @@ json run_once(const run_config& cfg) {
     // The report is in hand; a failed shutdown only means we stop it by signal below.
   }
   if (!producer->wait_exit(now_ns() + 5 * kNanosPerSecond)) producer->terminate();
-  client.wait_exit(now_ns() + 5 * kNanosPerSecond);
+  client.terminate(10 * kNanosPerSecond);  // ends its linger
 
   if (!cfg.trace.empty()) {
     if (consumer_report->contains("trace_error")) {

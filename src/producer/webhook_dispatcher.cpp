@@ -434,35 +434,37 @@ void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection
   ++s.in_flight;
   const std::uint64_t opened_before = c.connections_opened();
   const std::uint64_t handshakes_before = c.tls_handshakes();
+  const std::uint64_t resends_before = c.stale_resends();
   const std::size_t body_bytes = req.body.size();
-  c.async_send(std::move(req),
-               [this, &s, &c, d = std::move(d), counted, retry, opened_before, handshakes_before,
-                started, body_bytes](boost::system::error_code ec, http::client_response&& r) {
-                 --s.in_flight;
-                 stats_.connections_opened += c.connections_opened() - opened_before;
-                 stats_.tls_handshakes += c.tls_handshakes() - handshakes_before;
-                 if (counted) {
-                   stats_.window.add(r.bytes_sent, r.bytes_received);
-                   if (retry) stats_.retry_window.add(r.bytes_sent, r.bytes_received);
-                   if (r.bytes_sent > 0) {
-                     stats_.window_body_bytes += body_bytes;
-                     stats_.window_events += d.events;
-                     stats_.window_event_bytes += d.event_bytes;
-                   }
-                 }
-                 if (!ec && r.status >= 200 && r.status < 300) {
-                   if (counted) {
-                     round_trips_.push_back(now_ns() - started);
-                     // The first subscriber's POST leaves first: its round trip has no sibling
-                     // ahead.
-                     if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
-                   }
-                   on_success(s, d);
-                 } else {
-                   on_failure(s, d, ec, r);
-                 }
-                 pump(s);
-               });
+  c.async_send(std::move(req), [this, &s, &c, d = std::move(d), counted, retry, opened_before,
+                                handshakes_before, resends_before, started, body_bytes](
+                                   boost::system::error_code ec, http::client_response&& r) {
+    --s.in_flight;
+    stats_.connections_opened += c.connections_opened() - opened_before;
+    stats_.reconnects += c.stale_resends() - resends_before;
+    stats_.tls_handshakes += c.tls_handshakes() - handshakes_before;
+    if (counted) {
+      stats_.window.add(r.bytes_sent, r.bytes_received);
+      if (retry) stats_.retry_window.add(r.bytes_sent, r.bytes_received);
+      if (r.bytes_sent > 0) {
+        stats_.window_body_bytes += body_bytes;
+        stats_.window_events += d.events;
+        stats_.window_event_bytes += d.event_bytes;
+      }
+    }
+    if (!ec && r.status >= 200 && r.status < 300) {
+      if (counted) {
+        round_trips_.push_back(now_ns() - started);
+        // The first subscriber's POST leaves first: its round trip has no sibling
+        // ahead.
+        if (s.id == 0) first_round_trips_.push_back(round_trips_.back());
+      }
+      on_success(s, d);
+    } else {
+      on_failure(s, d, ec, r);
+    }
+    pump(s);
+  });
 }
 
 void webhook_dispatcher::on_success(subscriber& s, const delivery& d) {
@@ -493,11 +495,13 @@ void webhook_dispatcher::on_failure(subscriber& s, delivery d, const boost::syst
     ++stats_.non_2xx;
   }
   if (d.attempts == 1) ++stats_.first_attempt_failures;
+  const std::string why = ec ? http::describe(ec) : "HTTP " + std::to_string(r.status);
+  const bool tail = d.seq > ctx_.plan.window_last;
+  ++(tail ? stats_.failure_reasons_after_window : stats_.failure_reasons)[why];
   // Tail load (after the window) meets a receiver that already finished: not news.
   if (counted && !first_failure_logged_) {
     first_failure_logged_ = true;
-    std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string()
-              << " failed: " << (ec ? http::describe(ec) : "HTTP " + std::to_string(r.status))
+    std::cerr << "hookbench serve: webhook delivery to " << s.url.to_string() << " failed: " << why
               << " (counted and retried under --retry " << to_string(options_.retry.policy.kind)
               << "; further failures are counted silently)\n";
   }
@@ -662,6 +666,9 @@ nlohmann::json webhook_dispatcher::report() const {
           {"errors", d.errors},
           {"queue_overflow", d.queue_overflow},
           {"connections_opened", d.connections_opened},
+          {"reconnects", d.reconnects},
+          {"failure_reasons", d.failure_reasons},
+          {"failure_reasons_after_window", d.failure_reasons_after_window},
           {"subscriptions_deleted", d.deleted},
           {"cancelled", d.cancelled},
           {"signature", security::to_string(options_.signature)},

@@ -63,6 +63,12 @@ struct dispatcher_stats {
   std::uint64_t failed_window = 0;    // failures among POSTs carrying window events
   std::uint64_t non_2xx = 0, timeouts = 0, errors = 0, queue_overflow = 0;
   std::uint64_t connections_opened = 0;
+  // POSTs sent once more on a fresh connection after a kept-alive one turned out closed
+  // (http::client_connection::stale_resends): a reconnect, never a failure or a retry.
+  std::uint64_t reconnects = 0;
+  // Every failed attempt by what went wrong ("connection refused", "timed out", "HTTP 503"),
+  // and those of events after the window (the unmeasured tail).
+  std::map<std::string, std::uint64_t> failure_reasons, failure_reasons_after_window;
   std::uint64_t deleted = 0;    // subscriptions deleted by their owner
   std::uint64_t cancelled = 0;  // deliveries still queued for them then: counted, not sent
   std::uint64_t signed_posts = 0;

@@ -63,7 +63,10 @@ TEST(tls, webhook_new_connection_handshakes_once_per_post) {
   const auto& t = tls_of(r);
   const auto posts = r.metrics().at("requests").at("webhook_posts").get<int>();
   EXPECT_GT(posts, 100);
-  EXPECT_EQ(t.at("handshakes_consumer"), t.at("webhook_handshakes"));
+  // The receiver's count is taken at the consumer's report, the dispatcher's at the producer's,
+  // later: the tail POSTs between the two (each with its handshake) are the dispatcher's only.
+  EXPECT_LE(t.at("handshakes_consumer").get<int>(), t.at("webhook_handshakes").get<int>());
+  EXPECT_GE(t.at("handshakes_consumer").get<int>(), posts);
   EXPECT_EQ(t.at("webhook_handshakes"), t.at("webhook_connections_opened"));
   // Every POST of the run (warm-up and tail load too) had its own connection and handshake.
   EXPECT_GE(t.at("webhook_handshakes").get<int>(), posts);

@@ -105,11 +105,12 @@ TEST(WebhookRetry, Standard503TwiceThenOkLosesNothingOnTheScaledSchedule) {
     EXPECT_LT(std::stoll(posts[0].timestamp), std::stoll(posts[1].timestamp)) << id;
     EXPECT_LT(std::stoll(posts[1].timestamp), std::stoll(posts[2].timestamp)) << id;
     EXPECT_NE(posts[1].signature, posts[2].signature) << id;
-    // 5 s and 5 min scaled by 0.001: 5 ms, then 300 ms (never early; late only by load).
+    // 5 s and 5 min scaled by 0.001: 5 ms, then 300 ms (never early; late only by load, so the
+    // upper bounds are wide: the first retry still came sooner than the second step allows).
     EXPECT_GE(gap_s(posts[0], posts[1]), 0.004) << id;
-    EXPECT_LT(gap_s(posts[0], posts[1]), 0.25) << id;
+    EXPECT_LT(gap_s(posts[0], posts[1]), 0.29) << id;
     EXPECT_GE(gap_s(posts[1], posts[2]), 0.29) << id;
-    EXPECT_LT(gap_s(posts[1], posts[2]), 1.0) << id;
+    EXPECT_LT(gap_s(posts[1], posts[2]), 1.5) << id;
   }
   EXPECT_EQ(retry.at("policy"), "standard");
   EXPECT_EQ(retry.at("time_scale"), 0.001);
@@ -139,9 +140,11 @@ TEST(WebhookRetry, RetryAfterOn429IsHonouredUnscaledAndHoldsTheSubscriber) {
   // The policy alone says 5 ms; the receiver asked for 1 s, and gets it.
   EXPECT_GE(gap_s(posts[0], posts[1]), 0.95);
   EXPECT_LT(gap_s(posts[0], posts[1]), 2.0);
-  // Nothing at all went to that receiver while it asked to be left alone.
+  // Nothing at all went to that receiver while it asked to be left alone (from 200 ms after
+  // the 429: a POST already leaving on another connection before the sender read the 429 is
+  // not a breach, and a loaded machine may take that long to read it).
   for (const auto& p : rx.posts()) {
-    if (p.at > posts[0].at && p.at < posts[0].at + milliseconds(950)) {
+    if (p.at > posts[0].at + milliseconds(200) && p.at < posts[0].at + milliseconds(950)) {
       ADD_FAILURE() << p.id << " sent " << gap_s(posts[0], p) << " s after the 429";
     }
   }
@@ -207,7 +210,7 @@ TEST(WebhookRetry, ATimeoutIsRetriedWithTheSameId) {
   const auto posts = rx.by_id().at("msg_3");
   ASSERT_EQ(posts.size(), 2u);
   EXPECT_GE(gap_s(posts[0], posts[1]), 0.49);  // the 400 ms timeout, then 100 ms
-  EXPECT_LT(gap_s(posts[0], posts[1]), 1.2);
+  EXPECT_LT(gap_s(posts[0], posts[1]), 2.0);   // late only by load: a wide bound
   EXPECT_EQ(posts[0].body, posts[1].body);
   EXPECT_EQ(r.at("webhooks").at("timeouts"), 1);
   EXPECT_EQ(r.at("webhooks").at("retry").at("retry_requests_total"), 1);
@@ -266,8 +269,13 @@ TEST(WebhookRetry, RunRecordsThePolicyAndRetriesNothingWhenNothingFails) {
   const auto& retry = r.result.at("sides").at("producer").at("webhooks").at("retry");
   EXPECT_EQ(retry.at("policy"), "exponential");
   EXPECT_EQ(retry.at("time_scale"), 0.01);
-  EXPECT_EQ(retry.at("retry_requests_total"), 0);
+  EXPECT_EQ(retry.at("retry_requests_total"), 0) << retry.dump();
   EXPECT_EQ(retry.at("dead_letters"), 0);
+  // Nothing failed at all, in the window or in the unmeasured tail after it (the consumer's
+  // receiver answers until the producer's report is taken).
+  const auto& hooks = r.result.at("sides").at("producer").at("webhooks");
+  EXPECT_EQ(hooks.at("failure_reasons"), nlohmann::json::object()) << hooks.dump();
+  EXPECT_EQ(hooks.at("failure_reasons_after_window"), nlohmann::json::object()) << hooks.dump();
   EXPECT_EQ(r.metrics().at("lost"), 0);
   EXPECT_EQ(r.metrics().at("duplicates"), 0);
 }
