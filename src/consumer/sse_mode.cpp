@@ -57,7 +57,7 @@ void sse_mode::connect(subscriber& s) {
   s.parser = {};
   if (ctx_.window.contains(now_ns())) connects_.add(0, 0);
   http::stream_callbacks cb;
-  cb.on_head = [this, &s](unsigned status, const http::header_list&) {
+  cb.on_head = [this](unsigned status, const http::header_list&) {
     if (status != 200) {
       ++failed_;
       std::cerr << "hookbench client: stream answered HTTP " << status << "\n";

@@ -47,7 +47,7 @@ void ws_mode::connect(subscriber& s) {
   if (ctx_.window.contains(now_ns())) connects_.add(0, 0);
   auto opened = std::make_shared<bool>(false);
   http::ws_handlers h;
-  h.on_open = [this, &s, opened](std::shared_ptr<http::ws_connection> ws) {
+  h.on_open = [&s, opened](std::shared_ptr<http::ws_connection> ws) {
     *opened = true;
     s.ws = std::move(ws);
   };

@@ -136,9 +136,11 @@ int link_main(int argc, char** argv) {
   link.start();
   const nanos started = now_ns();
   for (const auto& c : cuts) link.cut_at(started + c.at, c.length);
-  std::cout << nlohmann::json{{"event", "ready"}, {"role", "link"},
-                              {"pid", getpid()},  {"port", link.port(0)},
-                              {"routes", routes}, {"settings", link_settings_json(cfg)}}
+  // started_ns (CLOCK_MONOTONIC): the origin of --cut times, for whoever wants to watch one.
+  std::cout << nlohmann::json{{"event", "ready"},     {"role", "link"},
+                              {"pid", getpid()},      {"port", link.port(0)},
+                              {"routes", routes},     {"settings", link_settings_json(cfg)},
+                              {"started_ns", started}}
                    .dump()
             << std::endl;
   if (!quiet) {

@@ -96,10 +96,7 @@ class producer {
   nanos cpu_from_ = 0, cpu_to_ = 0;         // when the CPU window was read (a restart: partial)
   std::string state_error_;                 // producer.json could not be written
 
-  traffic_counter polls_;  // GET /events in the window (received side)
-  std::uint64_t empty_polls_ = 0, expired_cursors_ = 0;
-  std::uint64_t poll_events_ = 0, poll_event_bytes_ = 0;  // events and their bytes in window polls
-  std::map<unsigned, std::uint64_t> rejected_;            // status >= 400, whole run
+  std::map<unsigned, std::uint64_t> rejected_;  // status >= 400, whole run
   cpu_window cpu_;
   double idle_cores_ = -1;             // < 0: not measured
   std::uint64_t queue_depth_end_ = 0;  // webhook deliveries queued or in flight at window end

@@ -54,7 +54,6 @@ TEST(accounting, webhook_window_is_exact_and_only_window_posts_count) {
   // ...and the receiver saw every window event, plus the warm-up ones outside the window.
   const auto& consumer = r.result.at("sides").at("consumer");
   EXPECT_GE(consumer.at("received_total").get<int>(), 2 * (kWarmupEvents + kWindowEvents));
-  EXPECT_FALSE(m.at("saturated").get<bool>()) << m.at("saturated_reason");
   EXPECT_FALSE(m.at("cpu").at("producer").at("cores").is_null());
   EXPECT_FALSE(m.at("cpu").at("producer").at("idle_cores").is_null());
   EXPECT_TRUE(m.at("unmeasured").empty()) << m.at("unmeasured");
@@ -70,9 +69,12 @@ TEST(accounting, poll_window_is_exact_and_polls_count_by_time) {
   EXPECT_EQ(m.at("produced"), kWindowEvents);
   EXPECT_EQ(m.at("delivered"), kWindowEvents);
   EXPECT_EQ(m.at("lost"), 0);
+  // Sent, or skipped (counted as missed) after a stall longer than T.
   const auto polls = m.at("requests").at("polls").get<int>();
-  EXPECT_GE(polls, 15);
-  EXPECT_LE(polls, 17);
+  const auto missed =
+      r.result.at("sides").at("consumer").at("traffic").at("missed_polls").get<int>();
+  EXPECT_GE(polls + missed, 15);
+  EXPECT_LE(polls + missed, 17);
   const auto& traffic = r.result.at("sides").at("consumer").at("traffic");
   EXPECT_GT(traffic.at("polls_total").get<int>(), polls) << "polls outside the window counted";
   // Constant arrivals, 8 per interval: no poll of the window is empty.
@@ -125,7 +127,6 @@ TEST_P(every_mode, delivers_every_window_event_exactly_once_with_exact_counts) {
   EXPECT_EQ(by_kind, m.at("requests").at("total").get<std::uint64_t>());
   EXPECT_EQ(m.at("requests").at("failed"), 0);
   EXPECT_TRUE(m.at("drained").get<bool>());
-  EXPECT_FALSE(m.at("saturated").get<bool>()) << m.at("saturated_reason");
   EXPECT_TRUE(m.at("latency_us").at("mean_ci95").is_array());
   EXPECT_GT(m.at("model").at("rtt_us").get<double>(), 0);
 }
@@ -140,6 +141,32 @@ INSTANTIATE_TEST_SUITE_P(registry, every_mode,
                            return n + (std::get<1>(p.param) ? "_1024_per_s" : "_64_per_s");
                          });
 
+// Whether this machine keeps up: 1024 events/s to 2 subscribers is well inside what every mode
+// holds here, so the run is not flagged saturated (generator lag, backlog, drain time, late or
+// missed polls). A speed of the machine, hence a timing test (release build only).
+class every_mode_timing : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(every_mode_timing, timing_not_saturated_at_1024_per_s_to_2_subscribers) {
+  const auto r = hookbench_run(
+      with(kHigh.args, {"--mode", GetParam(), "--subscribers", "2", "--drain", "2s"}));
+  expect_ok(r);
+  const auto& m = r.metrics();
+  EXPECT_EQ(m.at("delivered"), 2 * kHigh.window_events);
+  report_timing("accounting.1024." + GetParam() + ".generator_lag_p90_us",
+                m.at("generator_lag_us").at("p90").get<double>());
+  report_timing("accounting.1024." + GetParam() + ".late_polls",
+                m.at("requests").at("late_polls").get<double>());
+  EXPECT_FALSE(m.at("saturated").get<bool>()) << m.at("saturated_reason");
+}
+
+INSTANTIATE_TEST_SUITE_P(registry, every_mode_timing, ::testing::ValuesIn(registered_modes()),
+                         [](const auto& p) {
+                           std::string n = p.param;
+                           for (char& c : n)
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return n;
+                         });
+
 // --- saturation on purpose ----------------------------------------------------------------------
 TEST(accounting, a_saturated_dispatcher_is_flagged_and_still_counts_one_post_per_event) {
   // 40 subscribers at 2 000 events/s over one connection each: 80 000 POSTs/s is several times
@@ -148,7 +175,7 @@ TEST(accounting, a_saturated_dispatcher_is_flagged_and_still_counts_one_post_per
   // which queues behind the window's events) must deliver everything.
   const auto r = hookbench_run(
       {"--mode", "webhook", "--rate", "2000", "--subscribers", "40", "--webhook-concurrency", "1",
-       "--warmup", "200ms", "--duration", "1s", "--drain", "40s"},
+       "--warmup", "200ms", "--duration", "500ms", "--drain", "40s"},
       milliseconds(85'000));
   expect_ok(r);
   const auto& m = r.metrics();

@@ -29,7 +29,7 @@ TEST_P(consumer_stack, delivers_every_event_exactly_once) {
   ASSERT_TRUE(r.exit.exited) << "run did not finish; stderr:\n" << r.err;
   ASSERT_EQ(r.exit.code, 0) << r.err;
   ASSERT_TRUE(r.result.is_object()) << "no result file; stderr:\n" << r.err;
-  EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
+  EXPECT_TRUE(correctness_warnings(r.err).empty()) << r.err;
 
   const auto& m = r.metrics();
   EXPECT_GT(m.at("produced").get<std::uint64_t>(), 0u);
@@ -44,11 +44,13 @@ TEST_P(consumer_stack, delivers_every_event_exactly_once) {
   const auto& by_kind = m.at("requests").at("by_kind");
   const auto& consumer = r.result.at("sides").at("consumer");
   if (poll) {
-    // 2 pollers x 1.5 s / 50 ms = 60 scheduled polls in the window, from the consumer's side.
+    // 2 pollers x 1.5 s / 50 ms = 60 scheduled polls in the window, from the consumer's side:
+    // sent, or skipped (counted as missed) when a stall outlasted a whole interval.
     ASSERT_TRUE(by_kind.contains("poll")) << by_kind.dump();
-    EXPECT_NEAR(by_kind.at("poll").get<double>(), 60, 4);
+    EXPECT_NEAR(
+        by_kind.at("poll").get<double>() + consumer.at("traffic").at("missed_polls").get<double>(),
+        60, 4);
     ASSERT_TRUE(consumer.at("requests").contains("poll")) << consumer.at("requests").dump();
-    EXPECT_EQ(consumer.at("traffic").at("missed_polls"), 0);
   } else {
     ASSERT_TRUE(by_kind.contains("webhook_post")) << by_kind.dump();
     EXPECT_NEAR(by_kind.at("webhook_post").get<double>(), m.at("expected").get<double>(),

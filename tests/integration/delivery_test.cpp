@@ -13,12 +13,13 @@ namespace {
 
 using nlohmann::json;
 
-// The checks every clean run must pass: exit 0, a result, and no warning on stderr.
+// The checks every clean run must pass: exit 0, a result, and no warning on stderr but those
+// that judge speed (accounting_test's timing test checks that a run is not saturated).
 void expect_clean_run(const run_result& r) {
   ASSERT_TRUE(r.exit.exited) << "run did not finish; stderr:\n" << r.err;
   ASSERT_EQ(r.exit.code, 0) << r.err;
   ASSERT_TRUE(r.result.is_object()) << "no result file; stderr:\n" << r.err;
-  EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
+  EXPECT_TRUE(correctness_warnings(r.err).empty()) << r.err;
   EXPECT_EQ(r.result.value("schema_version", 0), 2);
 }
 
@@ -51,8 +52,12 @@ TEST(delivery, poll_delivers_every_event_exactly_once) {
   // Each subscriber's polls come in order, so nothing is reordered.
   EXPECT_EQ(m.at("reordered"), 0);
   // N/T polls per second: 3 subscribers x 2 s / 50 ms = 120 scheduled polls in the window (a
-  // few more when a response is full and the poller fetches again at once, none here).
-  EXPECT_NEAR(m.at("requests").at("polls").get<double>(), 120, 6);
+  // few more when a response is full and the poller fetches again at once, none here), each
+  // sent or, after a stall longer than T, skipped and counted as missed.
+  EXPECT_NEAR(
+      m.at("requests").at("polls").get<double>() +
+          r.result.at("sides").at("consumer").at("traffic").at("missed_polls").get<double>(),
+      120, 6);
   EXPECT_EQ(m.at("requests").at("webhook_posts"), 0);
   EXPECT_NEAR(m.at("requests_per_event").get<double>(),
               m.at("requests").at("total").get<double>() / m.at("delivered").get<double>(), 1e-9);

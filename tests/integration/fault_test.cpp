@@ -64,8 +64,9 @@ TEST(faults, receiver_down_closes_the_port_and_loses_exactly_the_failed_posts) {
   // Delivery resumed on the same port after the outage: events after it arrived.
   EXPECT_GE(pf.at("delivered_after_start").get<int>(), 60) << pf.dump();
   if (!f.contains("retry") || f.at("retry").value("policy", "none") == "none") {
-    // No retries: the outage's 64 events (1 s at 64/s) are gone, give or take the edges.
-    EXPECT_NEAR(pf.at("lost").get<double>(), 64, 4) << pf.dump();
+    // No retries: the outage's 64 events (1 s at 64/s) are gone, give or take the edges (the
+    // receiver's own timers close and reopen it: under load either can be tens of ms late).
+    EXPECT_NEAR(pf.at("lost").get<double>(), 64, 10) << pf.dump();
     EXPECT_EQ(pf.at("lost"), f.at("lost"));
     EXPECT_TRUE(pf.at("catch_up_s").is_null());
     EXPECT_NE(r.err.find("LOST"), std::string::npos) << r.err;
@@ -127,8 +128,9 @@ TEST(faults, receiver_5xx_with_probability_one_answers_503_and_records_nothing) 
   ASSERT_FALSE(HasFailure());
   expect_webhook_accounting(r);
   const auto answered = f.at("receiver").at("answered_503").get<std::uint64_t>();
-  // Every POST that arrived in the second answered 503: 64 events, the sender saw each as such.
-  EXPECT_NEAR(static_cast<double>(answered), 64, 2);
+  // Every POST that arrived in the second answered 503: 64 events (give or take the edges,
+  // which the receiver's clock and the POSTs' latency place), the sender saw each as such.
+  EXPECT_NEAR(static_cast<double>(answered), 64, 6);
   EXPECT_EQ(f.at("sender").at("non_2xx").get<std::uint64_t>(), answered);
   EXPECT_EQ(r.result.at("sides").at("consumer").at("traffic").at("rejected").value("503", 0),
             answered);
@@ -139,8 +141,10 @@ TEST(faults, receiver_429_answers_with_retry_after_in_whole_seconds) {
   // the fault) and client; the test's own POST during the fault gets the 429. The
   // warm-up gives the consumer time to learn the window (it polls the producer every 20 ms),
   // which fault times count from.
+  // The window (2.5 s) ends half a second before the fault (3 s from its start): the last
+  // window event meets the fault however late its POST.
   process producer({"serve", "--listen", "127.0.0.1:0", "--rate", "64", "--arrivals", "constant",
-                    "--warmup", "500ms", "--duration", "3s", "--tail", "1s", "--retry", "none",
+                    "--warmup", "500ms", "--duration", "2500ms", "--tail", "1s", "--retry", "none",
                     "--circuit-breaker", "off", "--quiet"});
   const auto ready = json_line(producer, "ready", milliseconds(10'000));
   ASSERT_TRUE(ready) << producer.err();
@@ -166,7 +170,7 @@ TEST(faults, receiver_429_answers_with_retry_after_in_whole_seconds) {
   // Nothing was recorded: every window event was answered 429 (ours too).
   EXPECT_EQ(rep.at("delivered"), 0);
   EXPECT_EQ(rep.at("lost"), rep.at("expected"));
-  EXPECT_GE(rep.at("traffic").at("fault_answers").at("answered_429").get<int>(), 64 * 3 - 2);
+  EXPECT_GE(rep.at("traffic").at("fault_answers").at("answered_429").get<int>(), 160 - 2);
   EXPECT_EQ(rep.at("faults").at("per_fault").at(0).at("lost"), rep.at("expected"));
 }
 
@@ -214,11 +218,17 @@ TEST_P(consumer_down, loses_nothing_and_catches_up_after_the_outage) {
   ASSERT_TRUE(pf.at("catch_up_s").is_number()) << pf.dump();
   EXPECT_GT(pf.at("catch_up_s").get<double>(), 0);
   EXPECT_LT(pf.at("catch_up_s").get<double>(), 1.5);
-  // Nothing arrived while it was stopped: the timeline's buckets inside the outage are empty
-  // (a bucket is 100 ms from the window's start; 1.1 s .. 1.9 s lies wholly inside it).
+  // Nothing arrived while it was stopped: the timeline (100 ms buckets from the window's start)
+  // has at least 7 empty buckets in a row inside 1.0 s .. 2.5 s. SIGCONT is never early; SIGSTOP
+  // may come late on a loaded machine, so where the empty run starts is not fixed.
   const auto& tl = f.at("timeline").at("delivered");
-  ASSERT_GE(tl.size(), 20u);
-  for (std::size_t b = 11; b < 19; ++b) EXPECT_EQ(tl.at(b), 0) << "bucket " << b;
+  ASSERT_GE(tl.size(), 25u);
+  std::size_t longest = 0;
+  for (std::size_t b = 10, run = 0; b < 25; ++b) {
+    run = tl.at(b) == 0 ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  EXPECT_GE(longest, 7u) << tl.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(pull_and_stream, consumer_down,

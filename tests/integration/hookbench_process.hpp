@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,14 +64,16 @@ struct exit_info {
 struct raw_command_t {};
 inline constexpr raw_command_t raw_command{};
 
-// A spawned `hookbench ARGS...` (or any command) with both output streams captured.
+// A spawned `hookbench ARGS...` (or any command) with both output streams captured. It leads a
+// process group of its own, and a timeout or the destructor kills the whole group: no
+// grandchild outlives its test to load the next one.
 class process {
  public:
-  explicit process(const std::vector<std::string>& args, bool own_process_group = false)
-      : process(raw_command, with_hookbench(args), own_process_group) {}
+  explicit process(const std::vector<std::string>& args)
+      : process(raw_command, with_hookbench(args)) {}
 
   // Any command, e.g. {"ip", "netns", "exec", NS, HOOKBENCH_BIN, "serve", ...}.
-  process(raw_command_t, std::vector<std::string> store, bool own_process_group = false) {
+  process(raw_command_t, std::vector<std::string> store) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
       throw std::runtime_error("pipe failed");
@@ -82,12 +85,13 @@ class process {
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
-      if (own_process_group) setpgid(0, 0);
+      setpgid(0, 0);
       dup2(out[1], STDOUT_FILENO);
       dup2(err[1], STDERR_FILENO);
       execvp(argv[0], argv.data());
       _exit(127);
     }
+    setpgid(pid_, pid_);  // also here: no kill(-pid) may run before the child made its group
     close(out[1]);
     close(err[1]);
     out_fd_ = out[0];
@@ -97,8 +101,8 @@ class process {
   }
 
   ~process() {
+    if (pid_ > 0) kill_group();
     if (!reaped_ && pid_ > 0) {
-      kill(pid_, SIGKILL);
       int status = 0;
       waitpid(pid_, &status, 0);
     }
@@ -157,7 +161,7 @@ class process {
       const pid_t r = waitpid(pid_, &status, WNOHANG);
       if (r == pid_) break;
       if (steady::now() >= deadline) {
-        kill(pid_, SIGKILL);
+        kill_group();
         waitpid(pid_, &status, 0);
         reaped_ = true;
         info.seconds = seconds_since_start();
@@ -176,6 +180,13 @@ class process {
   }
 
  private:
+  // SIGKILL to the process and everything in its group (a grandchild that left the group, as
+  // `run`'s children do, dies with its parent by PR_SET_PDEATHSIG).
+  void kill_group() {
+    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
+  }
+
   static std::vector<std::string> with_hookbench(const std::vector<std::string>& args) {
     std::vector<std::string> store{HOOKBENCH_BIN};
     store.insert(store.end(), args.begin(), args.end());
@@ -353,6 +364,32 @@ inline run_result hookbench_run(std::vector<std::string> args,
   r.err = p.err();
   r.result = read_json_file(file);
   return r;
+}
+
+// Timing tests (named timing_*, ctest label `timing`, run once on the release build, never under
+// ASan) bound a speed: a latency, a schedule kept, a run not saturated. Every other test checks
+// correctness, with bounds wide enough for a 2-vCPU machine under ASan and a CPU hog. A timing
+// test prints what it measured on one line, "[timing] NAME VALUE", so that its bound can be
+// derived from the spread seen over many runs (ctest -L timing -V --repeat until-fail:10).
+inline void report_timing(const std::string& name, double value) {
+  std::printf("[timing] %s %.6g\n", name.c_str(), value);
+  std::fflush(stdout);
+}
+
+// The WARNING lines of a run's stderr that speak of correctness: every line but the two that
+// judge speed (the poll schedule kept within T/10, and SATURATED), which timing tests check.
+inline std::vector<std::string> correctness_warnings(const std::string& err) {
+  std::vector<std::string> out;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find("WARNING: ");
+    if (at == std::string::npos) continue;
+    const std::string what = line.substr(at + 9);
+    if (what.rfind("SATURATED", 0) == 0) continue;
+    if (what.find("polls were late") != std::string::npos) continue;
+    out.push_back(line);
+  }
+  return out;
 }
 
 // One line of /proc/PID/stat: "pid (comm) state ppid ...". comm may hold spaces and ')'.

@@ -24,10 +24,10 @@ std::string subcommand_of(pid_t pid) {
 
 // A long poll run, started and waited for until it is measuring.
 struct measuring_run {
-  explicit measuring_run(bool own_group)
+  // It leads a process group of its own (hookbench_process.hpp), as a shell's job would.
+  measuring_run()
       : run({"run", "--mode", "poll", "--rate", "100", "--interval", "100ms", "--duration", "30s",
-             "--warmup", "300ms"},
-            own_group) {}
+             "--warmup", "300ms"}) {}
 
   // The orchestrator prints "warm-up ..., measuring ..." once both sides are ready and
   // generation started: the readiness signal to wait for. Then its two children are known.
@@ -87,7 +87,7 @@ struct measuring_run {
 
 TEST(interrupt, sigint_to_the_orchestrator_ends_the_run_and_its_children) {
   become_subreaper();
-  measuring_run r(/*own_group=*/false);
+  measuring_run r;
   ASSERT_NO_FATAL_FAILURE(r.wait_until_measuring());
   ASSERT_EQ(kill(r.run.pid(), SIGINT), 0);
   const auto e = r.ended_by("SIGINT");
@@ -98,7 +98,7 @@ TEST(interrupt, sigint_to_the_orchestrator_ends_the_run_and_its_children) {
 
 TEST(interrupt, ctrl_c_to_the_process_group_leaves_no_orphans) {
   become_subreaper();
-  measuring_run r(/*own_group=*/true);  // a terminal's Ctrl-C signals the whole group
+  measuring_run r;  // a terminal's Ctrl-C signals the whole group
   ASSERT_NO_FATAL_FAILURE(r.wait_until_measuring());
   ASSERT_EQ(kill(-r.run.pid(), SIGINT), 0);
   const auto e = r.ended_by("SIGINT to its process group");
@@ -109,7 +109,7 @@ TEST(interrupt, ctrl_c_to_the_process_group_leaves_no_orphans) {
 
 TEST(child_failure, consumer_killed_mid_run_is_named_and_producer_stopped) {
   become_subreaper();
-  measuring_run r(/*own_group=*/false);
+  measuring_run r;
   ASSERT_NO_FATAL_FAILURE(r.wait_until_measuring());
   ASSERT_EQ(kill(r.consumer, SIGKILL), 0);
   const auto e = r.ended_by("the consumer's death");
@@ -121,7 +121,7 @@ TEST(child_failure, consumer_killed_mid_run_is_named_and_producer_stopped) {
 
 TEST(child_failure, producer_killed_mid_run_is_named_and_consumer_stopped) {
   become_subreaper();
-  measuring_run r(/*own_group=*/false);
+  measuring_run r;
   ASSERT_NO_FATAL_FAILURE(r.wait_until_measuring());
   ASSERT_EQ(kill(r.producer, SIGKILL), 0);
   const auto e = r.ended_by("the producer's death");

@@ -15,7 +15,7 @@
 namespace hookbench_test {
 namespace {
 
-constexpr double kShiftPlusUs = 5e6, kShiftMinusUs = -3e6;
+constexpr double kShiftPlusUs = 30e6, kShiftMinusUs = -3e6;
 
 // Runs `fn` on a thread that has joined network namespace `netns` (empty: this one), so that a
 // socket it opens lives there; the test's own threads keep theirs.
@@ -109,8 +109,9 @@ nlohmann::json run_pair(const pair_config& cfg) {
   const auto started = steady::now();
   const auto report = json_line(client, "report", milliseconds(20'000));
   // Warm-up 0.3 s + window 1 s + a short drain. A consumer that armed its timers at the
-  // producer's times unconverted would sit out the 5 s shift first: a wide bound catches it.
-  EXPECT_LT(std::chrono::duration<double>(steady::now() - started).count(), 4.5);
+  // producer's times unconverted would sit out the 30 s shift first (and miss the 20 s bound on
+  // its report): a bound of 15 s catches it with room for a loaded machine.
+  EXPECT_LT(std::chrono::duration<double>(steady::now() - started).count(), 15.0);
   const auto exit = client.wait(milliseconds(5'000));
   EXPECT_TRUE(exit.exited && exit.code == 0) << "consumer stderr:\n" << client.err();
   EXPECT_EQ(http_status(cfg.producer.host, port, "POST", "/control/shutdown", cfg.producer.netns),
@@ -146,14 +147,15 @@ void expect_clean_two_clock_run(const nlohmann::json& r, double shift_us) {
   const auto& traffic = r.at("traffic");
   if (r.at("config").at("mode") == "poll") {
     // Two subscribers polling every 50 ms through a 1 s window: 20 polls each, give or take
-    // one at each edge.
-    EXPECT_GE(traffic.at("polls").get<int>(), 2 * 20 - 4);
-    EXPECT_LE(traffic.at("polls").get<int>(), 2 * 20 + 4);
+    // one at each edge, sent or (after a stall longer than T) skipped and counted as missed.
+    const int polls = traffic.at("polls").get<int>() + traffic.at("missed_polls").get<int>();
+    EXPECT_GE(polls, 2 * 20 - 4);
+    EXPECT_LE(polls, 2 * 20 + 4);
   } else {
     // One POST per delivery (the receiver's exchanges in the window, by arrival time); the few
     // at the window's edges can fall either side.
     EXPECT_NEAR(r.at("bytes").at("exchanges").get<double>(), static_cast<double>(expected),
-                0.01 * static_cast<double>(expected) + 2);
+                0.02 * static_cast<double>(expected) + 4);
   }
 
   const auto& c = r.at("clock");
