@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkgconf libboost-dev libcpp-httplib-dev libbenchmark-dev
           libgtest-dev nlohmann-json3-dev libssl-dev python3-matplotlib python3-numpy
-          clang-format git nodejs node-eventsource openssl clang-14 libclang-rt-14-dev)
+          clang-format git nodejs node-eventsource openssl clang-14 libclang-rt-14-dev iproute2)
 
 missing=()
 for p in "${packages[@]}"; do

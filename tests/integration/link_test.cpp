@@ -17,7 +17,7 @@ namespace {
 using nlohmann::json;
 
 // Timing tests: the most a round trip through the link may exceed its setting (the link's and
-// the pinger's wake-ups; see the closing comment of each timing test for the spread measured).
+// the pinger's wake-ups). Beside a CPU hog it reached 0.57 ms in 40 measurements here.
 constexpr double kLinkExcessBoundMs = 5;
 
 double seconds_now() {
