@@ -157,13 +157,13 @@ int client_main(int argc, char** argv) {
   if (cfg.token.empty()) {
     if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) cfg.token = parse_token(env);
   }
-  const mode_info* info = find_mode(cfg.mode);
-  if (p.given("--tap") && (info->producer_side != "webhooks" || cfg.stack != "beast")) {
+  const mode_descriptor* info = find_mode(cfg.mode);
+  if (p.given("--tap") && (!info->receiver || cfg.stack != "beast")) {
     throw usage_error("--tap: only for the webhook modes on the beast consumer stack");
   }
-  check_tuning_options(p, cfg.mode);
+  check_tuning_options(p, *info);
   check_consumer_stack(cfg.stack, *info);
-  if (!cfg.faults.empty() && (info->producer_side != "webhooks" || cfg.stack != "beast")) {
+  if (!cfg.faults.empty() && (!info->receiver || cfg.stack != "beast")) {
     throw usage_error(
         "--fault " + cfg.faults.front().to_string() +
         ": receiver faults need a webhook mode on the beast consumer stack, not --mode " +
@@ -182,7 +182,7 @@ int client_main(int argc, char** argv) {
   }
   if (tls_cert.empty() != tls_key.empty())
     throw usage_error("--tls-cert and --tls-key: give both or neither");
-  if (!tls_cert.empty() && !cfg.mode.starts_with("webhook"))
+  if (!tls_cert.empty() && !info->receiver)
     throw usage_error("--tls-cert/--tls-key: only for webhook modes, not --mode " + cfg.mode);
   if ((cfg.producer.tls || !tls_cert.empty()) && cfg.stack != "beast")
     throw usage_error("--consumer-stack " + cfg.stack + ": no TLS support; use beast");

@@ -50,7 +50,7 @@ class consumer {
 
   boost::asio::io_context& ioc_;
   consumer_config config_;
-  const mode_info* info_;
+  const mode_descriptor* info_;
   delivery_tracker tracker_;
   measurement_window window_;
   mode_context ctx_;

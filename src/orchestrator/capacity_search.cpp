@@ -5,8 +5,9 @@
 #include <cmath>
 #include <optional>
 
-#include "consumer/delivery_mode.hpp"
 #include "core/parse.hpp"
+#include "modes/mode.hpp"
+#include "modes/tuning.hpp"
 #include "orchestrator/runner.hpp"
 
 namespace hookbench {
@@ -15,7 +16,7 @@ using json = nlohmann::json;
 
 json find_max_rate(const scenario& s, const std::string& mode, const capacity_options& options,
                    const std::function<void(const std::string&)>& say) {
-  const mode_info* info = find_mode(mode);
+  const mode_descriptor* info = find_mode(mode);
   if (!info) throw usage_error("--find-max-rate: unknown mode " + mode);
   sweep_point base;
   base.mode = mode;
@@ -28,8 +29,8 @@ json find_max_rate(const scenario& s, const std::string& mode, const capacity_op
 
   // A design that holds events on purpose (T for a poll, the cap for poll-adaptive, the window
   // for webhook-batch) gets that hold on top of the asked bound.
-  const nanos hold = s.tuning.longest_gap(mode, base.pull,
-                                          static_cast<nanos>(std::llround(base.interval_ms * 1e6)));
+  const nanos hold =
+      s.tuning.longest_gap(mode_of(mode), static_cast<nanos>(std::llround(base.interval_ms * 1e6)));
   const double bound_us = options.p99_bound_us + static_cast<double>(hold) / 1e3;
   json tried = json::array();
   // Rounded to 3 significant digits, so the reported rates read as what was run.

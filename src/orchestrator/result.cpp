@@ -8,9 +8,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "consumer/delivery_mode.hpp"
 #include "measure/stats.hpp"
 #include "model/model.hpp"
+#include "modes/mode.hpp"
+#include "modes/tuning.hpp"
 
 namespace hookbench {
 namespace {
@@ -64,7 +65,7 @@ std::string fmt_g(double v) {
 json build_result(const json& config, const json& environment, const json& producer,
                   const json& consumer) {
   const std::string mode = config.at("mode");
-  const mode_info* info = find_mode(mode);
+  const mode_descriptor* info = find_mode(mode);
   if (!info) throw std::runtime_error("result: unknown mode '" + mode + "'");
   const auto& traffic = consumer.at("traffic");
   // The producer delivery that served this mode.
@@ -156,7 +157,7 @@ json build_result(const json& config, const json& environment, const json& produ
   // Through an emulated link (run --rtt) a POST's answer crosses back after the receiver has
   // the event: its delivery waits for the request's way only, so the answer's way (half the
   // link's round trip, as set; the link's own probe measures it) is no part of the webhook R.
-  if (!pull && info->producer_side == "webhooks" && config.contains("link") &&
+  if (!pull && info->receiver && config.contains("link") &&
       rtt_source != "back-to-back ping before the run (p50)") {
     mi.rtt_s = std::max(0.0, mi.rtt_s - config.at("link").value("rtt_ms", 0.0) / 2e3);
     rtt_source += ", less the link's answer-way delay";
@@ -320,7 +321,7 @@ json build_result(const json& config, const json& environment, const json& produ
     faults["saturation_note"] =
         "with faults, a backlog at the window's end, a long drain and late polls are not counted "
         "as saturation";
-    if (info->producer_side == "webhooks") {
+    if (info->receiver) {
       json sender = json::object();
       for (auto key : {"posts", "failed", "posts_total", "delivered_total", "non_2xx", "timeouts",
                        "errors", "queue_overflow", "pending"}) {

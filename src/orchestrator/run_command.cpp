@@ -1,6 +1,6 @@
 // `hookbench run`: start `serve` and `client` as child processes on loopback, wait until both
 // are ready, start generation, follow warm-up / window / drain, collect both reports, print the
-// table and write the JSON result. `hookbench compare`: the table for saved results.
+// table and write the JSON result.
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,8 +9,9 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "consumer/delivery_mode.hpp"
 #include "core/cli.hpp"
+#include "modes/mode.hpp"
+#include "modes/tuning.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
 #include "orchestrator/runner.hpp"
@@ -184,14 +185,14 @@ int run_main(int argc, char** argv) {
   }
   const bool all = cfg.mode == "all";
   // --mode all: every registered mode in turn, each with the flags that apply to it.
-  std::vector<const mode_info*> modes;
+  std::vector<const mode_descriptor*> modes;
   if (all) {
     for (const auto& m : delivery_modes()) {
-      if (cfg.consumer_stack == "beast" || m.make_httplib) modes.push_back(&m);
+      if (m.carried_by(cfg.consumer_stack)) modes.push_back(&m);
     }
   } else {
-    const mode_info& info = *find_mode(cfg.mode);
-    check_tuning_options(p, cfg.mode);
+    const mode_descriptor& info = *find_mode(cfg.mode);
+    check_tuning_options(p, info);
     check_consumer_stack(cfg.consumer_stack, info);
     if (!info.pull) {
       for (auto flag : {"--interval", "--poll-limit"}) {
@@ -206,7 +207,7 @@ int run_main(int argc, char** argv) {
                             cfg.mode);
       }
     }
-    if (cfg.attack > 0 && (info.producer_side != "webhooks" || cfg.consumer_stack != "beast")) {
+    if (cfg.attack > 0 && (!info.receiver || cfg.consumer_stack != "beast")) {
       throw usage_error(
           "--attack: needs hookbench's own webhook receiver (--mode webhook or webhook-batch, "
           "--consumer-stack beast), not --mode " +
@@ -262,48 +263,6 @@ int run_main(int argc, char** argv) {
     if (!cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.out << "\n";
   }
   if (!cfg.trace.empty() && !cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.trace << "\n";
-  return 0;
-}
-
-int modes_main(int argc, char** argv) {
-  bool as_json = false;
-  option_parser p("hookbench modes",
-                  "Lists the delivery modes that `run`, `sweep` and `client` accept.");
-  p.add_switch("--json", "one JSON array: [{\"name\", \"pull\", \"summary\"}, ...]",
-               [&] { as_json = true; });
-  if (!p.parse(argc, argv)) return 0;
-  json list = json::array();
-  for (const auto& m : delivery_modes()) {
-    list.push_back({{"name", m.name}, {"pull", m.pull}, {"summary", m.summary}});
-    if (!as_json) {
-      std::cout << std::left << std::setw(18) << m.name << (m.pull ? "pull  " : "push  ")
-                << m.summary << "\n";
-    }
-  }
-  if (as_json) std::cout << list.dump() << "\n";
-  return 0;
-}
-
-int compare_main(int argc, char** argv) {
-  if (argc == 0 || std::string_view(argv[0]) == "--help" || std::string_view(argv[0]) == "-h") {
-    std::cout << "usage: hookbench compare RESULT.json [RESULT.json ...]\n\n"
-                 "Prints saved `hookbench run --out` results side by side.\n";
-    return argc == 0 ? kExitUsage : 0;
-  }
-  std::vector<json> results;
-  for (int i = 0; i < argc; ++i) {
-    std::ifstream f(argv[i]);
-    if (!f) throw usage_error(std::string("cannot read ") + argv[i]);
-    auto j = json::parse(f, nullptr, false);
-    if (j.is_discarded()) throw usage_error(std::string(argv[i]) + ": not valid JSON");
-    try {
-      validate_result(j);
-    } catch (const std::exception& e) {
-      throw usage_error(std::string(argv[i]) + ": " + e.what());
-    }
-    results.push_back(std::move(j));
-  }
-  print_table(std::cout, results);
   return 0;
 }
 

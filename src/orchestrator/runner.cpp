@@ -40,8 +40,8 @@ nanos fault_drain(nanos drain, const std::vector<fault_spec>& faults, nanos dura
 
 nanos retry_recovery(const retry_options& retry, std::string_view mode,
                      const std::vector<fault_spec>& faults) {
-  const mode_info* info = find_mode(mode);
-  if (faults.empty() || !info || info->producer_side != "webhooks") return 0;
+  const mode_descriptor* info = find_mode(mode);
+  if (faults.empty() || !info || !info->receiver) return 0;
   nanos longest = 0;
   for (const auto& f : faults) longest = std::max(longest, f.length + f.delay);
   const double scale = retry.policy.scale * (1 + retry.policy.jitter);
@@ -58,24 +58,24 @@ nanos retry_recovery(const retry_options& retry, std::string_view mode,
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
-  json j = {
-      {"mode", mode},
-      {"rate", rate},
-      {"subscribers", subscribers},
-      {"duration_s", to_s(duration)},
-      {"warmup_s", to_s(warmup)},
-      {"drain_s", to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode, pull, interval)),
-                                   faults, duration, retry_recovery(retry, mode, faults)))},
-      {"payload_bytes", payload},
-      {"seed", seed},
-      {"arrivals", to_string(arrivals)},
-      {"pin", pin},
-      {"retention", retention},
-      {"timer", spin_timer ? "spin" : "sleep"},
-      {"transport", "http"},
-      {"tls", tls},
-      {"consumer_stack", consumer_stack},
-      {"host", "127.0.0.1"}};
+  json j = {{"mode", mode},
+            {"rate", rate},
+            {"subscribers", subscribers},
+            {"duration_s", to_s(duration)},
+            {"warmup_s", to_s(warmup)},
+            {"drain_s",
+             to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode_of(mode), interval)),
+                              faults, duration, retry_recovery(retry, mode, faults)))},
+            {"payload_bytes", payload},
+            {"seed", seed},
+            {"arrivals", to_string(arrivals)},
+            {"pin", pin},
+            {"retention", retention},
+            {"timer", spin_timer ? "spin" : "sleep"},
+            {"transport", "http"},
+            {"tls", tls},
+            {"consumer_stack", consumer_stack},
+            {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
   const bool restarts = std::any_of(faults.begin(), faults.end(), [](const fault_spec& f) {
     return f.kind == fault_kind::producer_restart;
@@ -91,7 +91,7 @@ nlohmann::json run_config::to_json(bool pull) const {
     j["faults"] = json::array();
     for (const auto& f : faults) j["faults"].push_back(f.to_json());
   }
-  if (auto t = tuning.to_json(mode, interval); !t.empty()) j["tuning"] = t;
+  if (auto t = tuning.to_json(mode_of(mode), interval); !t.empty()) j["tuning"] = t;
   if (pull) {
     j["interval_ms"] = to_ms(interval);
     j["poll_limit"] = poll_limit;
@@ -165,12 +165,12 @@ json control(const host_port& producer, const std::string& token, const char* me
 }  // namespace
 
 void check_fault_support(const run_config& cfg) {
-  const mode_info* info = find_mode(cfg.mode);
+  const mode_descriptor* info = find_mode(cfg.mode);
   for (const auto& f : cfg.faults) {
     const std::string what = "--fault " + f.to_string() + ": ";
     if (is_receiver_fault(f.kind)) {
       // Carried out by the consumer's own Beast webhook receiver (consumer/webhook_mode.cpp).
-      if (!info || info->producer_side != "webhooks") {
+      if (!info || !info->receiver) {
         throw usage_error(what +
                           "a receiver fault needs a webhook mode (webhook, webhook-batch), "
                           "not --mode " +
@@ -192,10 +192,10 @@ void check_fault_support(const run_config& cfg) {
 }
 
 json run_once(const run_config& cfg) {
-  const mode_info& info = *find_mode(cfg.mode);
-  const nanos drain = fault_drain(
-      effective_drain(cfg.drain, cfg.tuning.longest_gap(cfg.mode, info.pull, cfg.interval)),
-      cfg.faults, cfg.duration, retry_recovery(cfg.retry, cfg.mode, cfg.faults));
+  const mode_descriptor& info = *find_mode(cfg.mode);
+  const nanos drain =
+      fault_drain(effective_drain(cfg.drain, cfg.tuning.longest_gap(info, cfg.interval)),
+                  cfg.faults, cfg.duration, retry_recovery(cfg.retry, cfg.mode, cfg.faults));
   // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
   const nanos tail = drain + kNanosPerSecond;
   const bool tty = isatty(STDERR_FILENO);
@@ -306,7 +306,7 @@ json run_once(const run_config& cfg) {
   std::unique_ptr<wan_link> link;
   host_port producer_seen = producer_addr;
   std::vector<std::string> advertise_args;
-  const bool link_receiver = info.producer_side == "webhooks";
+  const bool link_receiver = info.receiver;
   if (cfg.uses_link()) {
     link_config lc;
     lc.forward = {cfg.rtt / 2, cfg.jitter, cfg.bandwidth_bps};
@@ -349,7 +349,7 @@ json run_once(const run_config& cfg) {
                        {"--producer-grace",
                         std::to_string((longest + 10 * kNanosPerSecond) / kNanosPerMicro) + "us"});
   }
-  const auto tuning_args = cfg.tuning.to_args(cfg.mode);
+  const auto tuning_args = cfg.tuning.to_args(info);
   client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
   if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
   // Receiver faults are the consumer's to carry out; the rest it only measures.
@@ -379,7 +379,7 @@ json run_once(const run_config& cfg) {
   }
   if (cfg.tls) {
     client_args.insert(client_args.end(), {"--tls-ca", tls_files.ca_file});
-    if (cfg.mode.starts_with("webhook")) {
+    if (info.receiver) {
       client_args.insert(client_args.end(),
                          {"--tls-cert", tls_files.cert_file, "--tls-key", tls_files.key_file});
     }

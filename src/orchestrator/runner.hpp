@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "consumer/delivery_mode.hpp"
 #include "core/cli.hpp"
 #include "core/clock.hpp"
 #include "core/fault.hpp"
+#include "modes/mode.hpp"
+#include "modes/tuning.hpp"
 #include "producer/arrivals.hpp"
 #include "producer/webhook_dispatcher.hpp"
 

@@ -7,9 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "consumer/delivery_mode.hpp"
 #include "core/parse.hpp"
 #include "model/model.hpp"
+#include "modes/mode.hpp"
+#include "modes/tuning.hpp"
 #include "producer/arrivals.hpp"
 
 namespace hookbench {
@@ -295,7 +296,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
     mi.post_cost_s = median(in.post_cost) / 1e6;
     mi.overhead_bytes = median(in.overhead);
     mi.event_bytes = median(in.event);
-    apply_tuning(s.tuning.to_json(in.mode, std::llround(std::get<1>(k) * 1e6)), mi);
+    apply_tuning(s.tuning.to_json(mode_of(in.mode), std::llround(std::get<1>(k) * 1e6)), mi);
     for (const auto& [rate, p] : model_curve(find_mode(in.mode)->model, mi, lo, hi, points)) {
       out += in.mode + "," + (in.pull ? num(std::get<1>(k)) : "") + "," +
              std::to_string(std::get<2>(k)) + "," + std::to_string(std::get<3>(k)) + "," +

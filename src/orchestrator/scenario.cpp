@@ -9,8 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "consumer/delivery_mode.hpp"
 #include "core/parse.hpp"
+#include "modes/mode.hpp"
+#include "modes/tuning.hpp"
 
 namespace hookbench {
 
@@ -330,7 +331,7 @@ void expand_axes(const scenario& s, int k, double rtt_ms, const std::vector<std:
             for (std::size_t ri = 0; ri < rates.size(); ++ri) {
               for (const auto& fault : faults) {
                 const auto specs = parse_fault_list(fault);
-                if (find_mode(mode)->producer_side != "webhooks" &&
+                if (!mode_of(mode).receiver &&
                     std::any_of(specs.begin(), specs.end(),
                                 [](const fault_spec& f) { return is_receiver_fault(f.kind); })) {
                   continue;  // a receiver fault needs a webhook receiver
@@ -408,7 +409,7 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   // count in-flight events as lost. The consumer stops draining as soon as all have arrived.
   plan.drain_s = to_s(fault_drain(
       effective_drain(std::llround(s.drain_s * 1e9),
-                      s.tuning.longest_gap(p.mode, p.pull, std::llround(t_s * 1e9))),
+                      s.tuning.longest_gap(mode_of(p.mode), std::llround(t_s * 1e9))),
       faults, std::llround(plan.duration_s * 1e9), retry_recovery(s.retry, p.mode, faults)));
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {

@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "core/cli.hpp"
+#include "modes/mode.hpp"
 #include "orchestrator/capacity_search.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
@@ -327,6 +328,7 @@ int sweep_main(int argc, char** argv) {
       fs::remove_all(runs_dir);
       fs::remove(trace_file);
       fs::remove(dir / "model.csv");
+      fs::remove(dir / "modes.json");
     } else if (!resume) {
       throw usage_error("--out: " + csv.string() +
                         " exists; --resume continues that sweep, --overwrite starts it again");
@@ -351,6 +353,8 @@ int sweep_main(int argc, char** argv) {
   }
   fs::create_directories(runs_dir);
   write_file(dir / "scenario.json", raw.dump(2) + "\n");
+  // The modes' descriptors, beside the runs: what the charts and the report read of each mode.
+  write_file(dir / "modes.json", modes_json().dump(2) + "\n");
   csv_appender rows(csv);
   if (fs::file_size(csv) == 0) rows.append(runs_csv_header());
 

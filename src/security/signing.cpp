@@ -12,6 +12,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "core/cli.hpp"
+#include "core/parse.hpp"
 #include "security/token.hpp"
 
 namespace hookbench::security {
@@ -469,3 +471,25 @@ void signature_verifier::forget_expired(std::int64_t now_unix_s) {
 }
 
 }  // namespace hookbench::security
+
+namespace hookbench {
+
+void add_signature_option(option_parser& p, security::signature_scheme& scheme,
+                          bool with_unsigned) {
+  p.add("--signature", "SCHEME",
+        "webhook signatures (Standard Webhooks): hmac (v1, HMAC-SHA256\n"
+        "                            with a secret per subscription), ed25519 (v1a) or none",
+        "hmac", [&scheme](std::string_view v) {
+          try {
+            scheme = security::parse_signature_scheme(v);
+          } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+          }
+        });
+  if (with_unsigned) {
+    p.add_switch("--unsigned", "same as --signature none: webhooks carry no signature",
+                 [&scheme] { scheme = security::signature_scheme::none; });
+  }
+}
+
+}  // namespace hookbench

@@ -170,3 +170,13 @@ class signature_verifier {
 };
 
 }  // namespace hookbench::security
+
+namespace hookbench {
+
+class option_parser;
+// Adds --signature (hmac, ed25519, none) and, for `run`/`sweep` (with_unsigned), --unsigned as
+// its shorthand for none.
+void add_signature_option(option_parser& p, security::signature_scheme& scheme,
+                          bool with_unsigned = false);
+
+}  // namespace hookbench

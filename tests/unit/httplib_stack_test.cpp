@@ -34,8 +34,9 @@ TEST(consumer_stack, httplib_stacks_serve_poll_and_webhook) {
 }
 
 TEST(consumer_stack, a_mode_without_an_httplib_strategy_is_a_usage_error) {
-  const mode_info beast_only{"beast-only", "no cpp-httplib strategy", false, "webhooks", nullptr,
-                             nullptr};
+  mode_descriptor beast_only;
+  beast_only.name = "beast-only";
+  beast_only.stacks = {"beast"};
   try {
     check_consumer_stack("httplib-nodelay", beast_only);
     FAIL() << "accepted a mode without a cpp-httplib strategy";
