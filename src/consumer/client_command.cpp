@@ -1,4 +1,5 @@
-// `hookbench client`: run the consumer alone against a producer given by URL.
+// `hookbench client`: run the consumer alone against a producer given by URL. Its options come
+// as flags or as one JSON document (--config FILE|-, as `run` starts it).
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,22 +18,12 @@
 
 namespace hookbench {
 
-int client_main(int argc, char** argv) {
-  consumer_config cfg;
-  std::string out_path;
-  std::string tls_ca, tls_cert, tls_key;
-  option_parser p(
-      "hookbench client",
-      "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
-      "by one delivery mode. It waits for the producer to start generating, follows its\n"
-      "measured window, drains, then prints {\"event\":\"report\",...} on stdout and exits.\n"
-      "Prints {\"event\":\"ready\",...} once its subscribers are set up.\n"
-      "The producer may be on another host: the consumer measures its clock offset\n"
-      "to it (NTP-style pings before and after the run), converts the producer's\n"
-      "times to its own clock and reports the offset and its bound under \"clock\".");
+namespace {
+
+void add_mode_options(option_parser& p, consumer_config& cfg) {
   p.add("--producer", "URL", "the producer, e.g. http://127.0.0.1:8080 or https://... (required)",
         "", [&](std::string_view v) { cfg.producer = parse_http_url(v); })
-      .add("--mode", "MODE", "delivery mode: " + mode_names(), "poll",
+      .add("--mode", "MODE", "delivery mode: " + mode_names(), delivery_modes().front().name,
            [&](std::string_view v) {
              if (!find_mode(v)) {
                throw usage_error("expected " + mode_names() + ", got '" + std::string(v) + "'");
@@ -43,7 +34,7 @@ int client_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
            })
-      .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
+      .add("--interval", "DURATION", "poll interval T (modes paced by T)", "100ms",
            [&](std::string_view v) {
              cfg.interval = parse_duration(v);
              if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
@@ -53,13 +44,12 @@ int client_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000));
            })
-      .add("--listen", "HOST:PORT", "where the webhook receiver listens (webhook mode)",
+      .add("--listen", "HOST:PORT", "where the webhook receiver listens (webhook modes)",
            "127.0.0.1:0", [&](std::string_view v) { cfg.listen = parse_host_port(v); })
       .add("--advertise", "HOST[:PORT]",
            "host (and port) put in the webhook URL given to the producer: an\n"
            "                            address that reaches the receiver, e.g. through a link",
-           "the --listen address",
-           [&](std::string_view v) {
+           "the --listen address", [&](std::string_view v) {
              // HOST:PORT or [V6]:PORT; a bare HOST (an IPv6 one too) keeps the receiver's port.
              const bool has_port = v.starts_with('[') || std::count(v.begin(), v.end(), ':') == 1;
              if (has_port) {
@@ -69,12 +59,17 @@ int client_main(int argc, char** argv) {
              } else {
                cfg.advertise_host = std::string(v);
              }
-           })
-      .add("--timeout", "DURATION", "timeout of one request", "5s",
-           [&](std::string_view v) {
-             cfg.request_timeout = parse_duration(v);
-             if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
-           })
+           });
+  add_stack_option(p, cfg.stack);
+  add_signature_option(p, cfg.signature);
+}
+
+void add_timing_options(option_parser& p, consumer_config& cfg) {
+  p.add("--timeout", "DURATION", "timeout of one request", "5s",
+        [&](std::string_view v) {
+          cfg.request_timeout = parse_duration(v);
+          if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
+        })
       .add("--drain", "DURATION", "after the window, wait at most this long for stragglers", "5s",
            [&](std::string_view v) { cfg.drain = parse_duration(v); })
       .add("--linger", "DURATION",
@@ -88,23 +83,33 @@ int client_main(int argc, char** argv) {
            "keep trying the producer's control API this long when it cannot be\n"
            "                            reached (a restart), then give up; the modes retry\n"
            "                            their own requests from their cursors meanwhile",
-           "10s",
-           [&](std::string_view v) {
+           "10s", [&](std::string_view v) {
              cfg.producer_grace = parse_duration(v);
              if (cfg.producer_grace <= 0) throw usage_error("must be greater than 0");
-           })
-      .add("--tls-ca", "FILE",
-           "the CA that signed the producer's certificate (for an https://\n"
-           "                            producer; serve --tls prints it as ca_file)",
-           "", [&](std::string_view v) { tls_ca = std::string(v); })
+           });
+}
+
+void add_security_options(option_parser& p, consumer_config& cfg) {
+  p.add("--tls-ca", "FILE",
+        "the CA that signed the producer's certificate (for an https://\n"
+        "                            producer; serve --tls prints it as ca_file)",
+        "", [&](std::string_view v) { cfg.tls_ca_file = std::string(v); })
       .add("--tls-cert", "FILE",
            "webhook modes: the receiver serves HTTPS with this PEM certificate\n"
            "                            (with --tls-key) and registers https:// URLs",
-           "", [&](std::string_view v) { tls_cert = std::string(v); })
+           "", [&](std::string_view v) { cfg.tls_cert_file = std::string(v); })
       .add("--tls-key", "FILE", "the PEM private key of --tls-cert", "",
-           [&](std::string_view v) { tls_key = std::string(v); })
-      .add("--out", "FILE", "also write the report JSON to FILE", "",
-           [&](std::string_view v) { out_path = std::string(v); })
+           [&](std::string_view v) { cfg.tls_key_file = std::string(v); })
+      .add("--token", "TOKEN",
+           "the producer's API token, sent as a bearer token (default:\n"
+           "                            $HOOKBENCH_TOKEN; `serve` prints its token in the ready "
+           "line)",
+           "", [&](std::string_view v) { cfg.token = parse_token(v); });
+}
+
+void add_output_options(option_parser& p, consumer_config& cfg, std::string& out_path) {
+  p.add("--out", "FILE", "also write the report JSON to FILE", "",
+        [&](std::string_view v) { out_path = std::string(v); })
       .add("--tap", "FILE",
            "(webhook modes) append one in --tap-every accepted deliveries, with\n"
            "                            their webhook-* headers, to FILE as JSON lines: what an\n"
@@ -118,10 +123,9 @@ int client_main(int argc, char** argv) {
            "record polls answered and events delivered in the window into FILE\n"
            "                            (JSON lines), written before the report (run --trace)",
            "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
-  p.add("--token", "TOKEN",
-        "the producer's API token, sent as a bearer token (default:\n"
-        "                            $HOOKBENCH_TOKEN; `serve` prints its token in the ready line)",
-        "", [&](std::string_view v) { cfg.token = parse_token(v); });
+}
+
+void add_fault_options(option_parser& p, consumer_config& cfg) {
   p.add("--fault", "KIND:AT:FOR[:PARAM]",
         "(webhook modes, beast stack; repeatable) a fault the receiver carries\n"
         "                            out, AT and FOR from the window's start: receiver-down (port\n"
@@ -147,53 +151,45 @@ int client_main(int argc, char** argv) {
       .add("--seed", "N", "seed of the receiver-5xx draws", "1", [&](std::string_view v) {
         cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
       });
-  add_stack_option(p, cfg.stack);
-  add_signature_option(p, cfg.signature);
-  p.add_section("Mode knobs (used by the modes named):");
-  add_tuning_options(p, cfg.tuning);
-  if (!p.parse(argc, argv)) return 0;
+}
+
+// Whatever the flags cannot say alone: the mode decides which flags apply.
+void check_config(const option_parser& p, const consumer_config& cfg) {
   if (!p.given("--producer"))
     throw usage_error("--producer: required (e.g. http://127.0.0.1:8080)");
-  if (cfg.token.empty()) {
-    if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) cfg.token = parse_token(env);
-  }
-  const mode_descriptor* info = find_mode(cfg.mode);
-  if (p.given("--tap") && (!info->receiver || cfg.stack != "beast")) {
+  const mode_descriptor& info = mode_of(cfg.mode);
+  if (p.given("--tap") && (!info.receiver || cfg.stack != "beast")) {
     throw usage_error("--tap: only for the webhook modes on the beast consumer stack");
   }
-  check_tuning_options(p, *info);
-  check_consumer_stack(cfg.stack, *info);
-  if (!cfg.faults.empty() && (!info->receiver || cfg.stack != "beast")) {
+  check_tuning_options(p, info);
+  check_consumer_stack(cfg.stack, info);
+  if (!cfg.faults.empty() && (!info.receiver || cfg.stack != "beast")) {
     throw usage_error(
         "--fault " + cfg.faults.front().to_string() +
         ": receiver faults need a webhook mode on the beast consumer stack, not --mode " +
         cfg.mode + " --consumer-stack " + cfg.stack);
   }
   check_faults(cfg.faults);
-  if (info->pull && (p.given("--listen") || p.given("--advertise"))) {
+  if (info.pull && (p.given("--listen") || p.given("--advertise"))) {
     throw usage_error("--listen/--advertise: only for push modes, not --mode " + cfg.mode);
   }
-  if (!info->pull && (p.given("--interval") || p.given("--poll-limit"))) {
+  if (!info.pull && (p.given("--interval") || p.given("--poll-limit"))) {
     throw usage_error("--interval/--poll-limit: only for poll modes, not --mode " + cfg.mode);
   }
-  if (cfg.producer.tls != !tls_ca.empty()) {
+  if (cfg.producer.tls != !cfg.tls_ca_file.empty()) {
     throw usage_error(cfg.producer.tls ? "--tls-ca: required for an https:// producer"
                                        : "--tls-ca: only for an https:// producer");
   }
-  if (tls_cert.empty() != tls_key.empty())
+  if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty())
     throw usage_error("--tls-cert and --tls-key: give both or neither");
-  if (!tls_cert.empty() && !info->receiver)
+  if (!cfg.tls_cert_file.empty() && !info.receiver)
     throw usage_error("--tls-cert/--tls-key: only for webhook modes, not --mode " + cfg.mode);
-  if ((cfg.producer.tls || !tls_cert.empty()) && cfg.stack != "beast")
+  if ((cfg.producer.tls || !cfg.tls_cert_file.empty()) && cfg.stack != "beast")
     throw usage_error("--consumer-stack " + cfg.stack + ": no TLS support; use beast");
-  try {
-    if (cfg.producer.tls) cfg.tls_client = http::make_client_tls(tls_ca);
-    if (!tls_cert.empty()) cfg.tls_server = http::make_server_tls(tls_cert, tls_key);
-  } catch (const std::exception& e) {
-    std::cerr << "hookbench client: " << e.what() << "\n";
-    return kExitFailure;
-  }
+}
 
+// Runs the consumer until its report (and its linger, if any) or a signal.
+int run_consumer(const consumer_config& cfg, const std::string& out_path) {
   boost::asio::io_context ioc(1);
   consumer c(ioc, cfg);
   try {
@@ -244,6 +240,45 @@ int client_main(int argc, char** argv) {
             << std::endl;
   ioc.run();
   return rc;
+}
+
+}  // namespace
+
+int client_main(int argc, char** argv) {
+  consumer_config cfg;
+  std::string out_path;
+  option_parser p(
+      "hookbench client",
+      "The consumer (\"the client app\"): N subscribers receiving the producer's events\n"
+      "by one delivery mode. It waits for the producer to start generating, follows its\n"
+      "measured window, drains, then prints {\"event\":\"report\",...} on stdout and exits.\n"
+      "Prints {\"event\":\"ready\",...} once its subscribers are set up.\n"
+      "The producer may be on another host: the consumer measures its clock offset\n"
+      "to it (NTP-style pings before and after the run), converts the producer's\n"
+      "times to its own clock and reports the offset and its bound under \"clock\".");
+  add_mode_options(p, cfg);
+  add_timing_options(p, cfg);
+  add_security_options(p, cfg);
+  add_output_options(p, cfg, out_path);
+  add_fault_options(p, cfg);
+  p.add_config_option();
+  p.add_section("Mode knobs (used by the modes named):");
+  add_tuning_options(p, cfg.tuning);
+  if (!p.parse(argc, argv)) return 0;
+  if (cfg.token.empty()) {
+    if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) cfg.token = parse_token(env);
+  }
+  check_config(p, cfg);
+  try {
+    if (cfg.producer.tls) cfg.tls_client = http::make_client_tls(cfg.tls_ca_file);
+    if (!cfg.tls_cert_file.empty()) {
+      cfg.tls_server = http::make_server_tls(cfg.tls_cert_file, cfg.tls_key_file);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench client: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return run_consumer(cfg, out_path);
 }
 
 }  // namespace hookbench

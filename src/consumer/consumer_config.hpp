@@ -19,7 +19,7 @@ namespace hookbench {
 
 struct consumer_config {
   http_url producer;
-  std::string mode = "poll";
+  std::string mode = delivery_modes().front().name;
   std::size_t subscribers = 1;
   nanos interval = 100 * kNanosPerMilli;  // poll modes
   std::size_t poll_limit = 1000;
@@ -55,11 +55,17 @@ struct consumer_config {
   }
   // --signature: what the webhook receivers verify (keys from the producer's 201 answers)
   security::signature_scheme signature = security::signature_scheme::hmac;
-  // TLS, set up once by `hookbench client`: towards an https:// producer (verified against
-  // --tls-ca), and for the webhook receiver (--tls-cert/--tls-key; it registers https:// URLs).
+  // TLS, set up once by `hookbench client` from its files: towards an https:// producer
+  // (verified against --tls-ca), and for the webhook receiver (--tls-cert/--tls-key; it
+  // registers https:// URLs).
+  std::string tls_ca_file, tls_cert_file, tls_key_file;
   http::tls_context tls_client, tls_server;
 
+  // What the consumer's report records (the token left out).
   nlohmann::json to_json() const;
+  // The whole config as `client --config` reads it: keys are client's flag names, values exact
+  // (the token left out: it goes in the environment).
+  nlohmann::json to_document() const;
 };
 
 }  // namespace hookbench

@@ -2,7 +2,10 @@
 #include "core/cli.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace hookbench {
@@ -32,7 +35,69 @@ option_parser& option_parser::add_section(std::string text) {
   return *this;
 }
 
-bool option_parser::parse(int argc, char** argv) {
+option_parser& option_parser::add_config_option() {
+  return add(
+      "--config", "FILE|-",
+      "these options as one JSON document, keyed by their long names without\n"
+      "                            the dashes ({\"rate\": 100, \"duration\": \"2s\"}); - reads\n"
+      "                            it from stdin. Later flags override it",
+      "", [this](std::string_view v) {
+        const std::string source = v == "-" ? "stdin" : std::string(v);
+        std::string text;
+        if (v == "-") {
+          text.assign(std::istreambuf_iterator<char>(std::cin), {});
+        } else {
+          std::ifstream in{std::string(v)};
+          if (!in) throw usage_error("cannot read " + source);
+          text.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const auto doc = nlohmann::json::parse(text, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object()) {
+          throw usage_error(source + " is not a JSON object");
+        }
+        apply_json(doc, source);
+      });
+}
+
+void option_parser::apply_json(const nlohmann::json& document, const std::string& source) {
+  for (const auto& [key, value] : document.items()) {
+    const std::string name = "--" + key;
+    auto it = std::find_if(options_.begin(), options_.end(), [&](const option& o) {
+      return !o.is_section && o.name == name && name != "--config";
+    });
+    if (it == options_.end()) {
+      throw usage_error(source + ": no option " + name + " (see " + command_ + " --help)");
+    }
+    const std::string where = source + ": " + key + ": ";
+    if (it->apply_switch) {
+      if (!value.is_boolean()) throw usage_error(where + "a switch takes true or false");
+      if (value.get<bool>()) {
+        given_.push_back(name);
+        it->apply_switch();
+      }
+      continue;
+    }
+    const auto items = value.is_array() ? value : nlohmann::json::array({value});
+    for (const auto& item : items) {
+      std::string text;
+      if (item.is_string()) {
+        text = item.get<std::string>();
+      } else if (item.is_number()) {
+        text = item.dump();
+      } else {
+        throw usage_error(where + "expected a string or a number, got " + item.dump());
+      }
+      given_.push_back(name);
+      try {
+        it->apply(text);
+      } catch (const usage_error& e) {
+        throw usage_error(where + e.what());
+      }
+    }
+  }
+}
+
+bool option_parser::parse(int argc, char** argv, std::string* positional) {
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -40,6 +105,10 @@ bool option_parser::parse(int argc, char** argv) {
       return false;
     }
     if (!arg.starts_with("--")) {
+      if (positional && positional->empty() && !arg.empty() && !arg.starts_with("-")) {
+        *positional = std::string(arg);
+        continue;
+      }
       throw usage_error("unexpected argument '" + std::string(arg) + "' (see " + command_ +
                         " --help)");
     }

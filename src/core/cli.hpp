@@ -1,8 +1,12 @@
 // A small declarative flag parser: each subcommand lists its options once, and the same list
 // produces --help, parses "--flag value" / "--flag=value", and names the flag in every error.
+// The same options may come as one JSON document (--config FILE|-): an object whose keys are
+// the long option names without their dashes, read through the very same parsers, so a value
+// is refused there exactly as on the command line.
 #pragma once
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -20,9 +24,19 @@ class option_parser {
   // A flag without a value.
   option_parser& add_switch(std::string name, std::string help, std::function<void()> apply);
   option_parser& add_section(std::string text);
+  // Adds --config FILE|-: the options as one JSON document (a file, or - for stdin), applied
+  // where it stands among the flags (later flags override it). Secrets (tokens) stay in the
+  // environment: a document holds none.
+  option_parser& add_config_option();
+  // Applies a document as --config does: {"rate": 100, "duration": "2s", "tls": true,
+  // "token": ["a", "b"]} is --rate 100 --duration 2s --tls --token a --token b. A number is
+  // given as written, a switch as true (false: left out), a repeated option as an array. Throws
+  // usage_error naming `source` and the key.
+  void apply_json(const nlohmann::json& document, const std::string& source);
 
   // Returns false when --help was printed (caller exits 0). Throws usage_error otherwise.
-  bool parse(int argc, char** argv);
+  // With `positional`, one argument that is not an option (nor an option's value) goes there.
+  bool parse(int argc, char** argv, std::string* positional = nullptr);
   // True when the user gave this flag explicitly.
   bool given(std::string_view name) const;
   std::string help_text() const;

@@ -39,6 +39,17 @@ nanos parse_duration(std::string_view text) {
   throw usage_error("expected a duration such as 250ms, 10s or 2m, got " + quoted(text));
 }
 
+std::string exact_duration(nanos ns) {
+  char buf[48];
+  if (ns % 1000 == 0) {
+    std::snprintf(buf, sizeof buf, "%lldus", static_cast<long long>(ns / 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld.%03lldus", static_cast<long long>(ns / 1000),
+                  static_cast<long long>(ns % 1000));
+  }
+  return buf;
+}
+
 std::string format_duration(nanos ns) {
   char buf[32];
   if (ns != 0 && ns % kNanosPerSecond == 0 && ns >= 60 * kNanosPerSecond &&

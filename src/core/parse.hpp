@@ -22,6 +22,8 @@ class usage_error : public std::runtime_error {
 nanos parse_duration(std::string_view text);
 // Formats nanoseconds with the largest unit that keeps it readable ("100ms", "1.5s").
 std::string format_duration(nanos ns);
+// A duration that parse_duration reads back exactly: "250000us", "1.5us".
+std::string exact_duration(nanos ns);
 
 double parse_positive_double(std::string_view text);
 // A link's bandwidth in bits per second: "500kbit", "10mbit", "1gbit", "64000bit" (decimal

@@ -29,14 +29,108 @@ cut_spec parse_cut(std::string_view v) {
   return c;
 }
 
-}  // namespace
-
-int link_main(int argc, char** argv) {
+// What link's flags ask for.
+struct link_settings {
   link_config cfg;
   std::vector<host_port> listens, targets;
   std::vector<cut_spec> cuts;
   nanos run_for = 0;
   bool quiet = false;
+};
+
+void add_link_command_options(option_parser& p, link_settings& s) {
+  p.add("--listen", "HOST:PORT",
+        "where a route listens (required, repeatable; port 0 = any free\n"
+        "                            port)",
+        "", [&](std::string_view v) { s.listens.push_back(parse_host_port(v)); })
+      .add("--to", "HOST:PORT", "the target of the --listen before it (required, one per --listen)",
+           "", [&](std::string_view v) { s.targets.push_back(parse_host_port(v)); })
+      .add("--delay", "DURATION", "one-way delay in each direction (round trip = 2 x this)", "0ms",
+           [&](std::string_view v) {
+             s.cfg.forward.delay = s.cfg.backward.delay = parse_duration(v);
+           })
+      .add("--jitter", "DURATION",
+           "each chunk's delay varies uniformly by +- this (never below 0;\n"
+           "                            bytes are held back rather than reordered)",
+           "0ms",
+           [&](std::string_view v) {
+             s.cfg.forward.jitter = s.cfg.backward.jitter = parse_duration(v);
+           })
+      .add("--rate", "RATE",
+           "bandwidth per direction of each route, e.g. 500kbit, 10mbit, 1gbit\n"
+           "                            (0 or unset = unlimited)",
+           "unlimited",
+           [&](std::string_view v) {
+             s.cfg.forward.rate_bps = s.cfg.backward.rate_bps = v == "0" ? 0 : parse_bit_rate(v);
+           })
+      .add("--cut", "AT:FOR",
+           "AT after start, reset every connection and refuse new ones for FOR\n"
+           "                            (repeatable; e.g. 2s:1s)",
+           "", [&](std::string_view v) { s.cuts.push_back(parse_cut(v)); })
+      .add("--for", "DURATION", "stop after this long (default: until SIGINT or SIGTERM)", "",
+           [&](std::string_view v) {
+             s.run_for = parse_duration(v);
+             if (s.run_for <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--buffer", "BYTES",
+           "bytes a connection may hold per direction before the link\n"
+           "                            stops reading from that side",
+           "4194304",
+           [&](std::string_view v) {
+             s.cfg.buffer_limit = static_cast<std::size_t>(parse_int(v, 1024, 1LL << 32));
+           })
+      .add_switch("--no-handshake",
+                  "let a new connection's first bytes leave at once, instead of one round\n"
+                  "                            trip after connecting (as TCP's handshake would)",
+                  [&] { s.cfg.handshake = false; })
+      .add_switch("--no-realtime",
+                  "run the link's thread at normal priority (default: SCHED_FIFO 1\n"
+                  "                            where allowed, so a busy machine does not make\n"
+                  "                            its releases late)",
+                  [&] { s.cfg.realtime = false; })
+      .add("--seed", "N", "seed of the jitter samples", "1",
+           [&](std::string_view v) {
+             s.cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+           })
+      .add_switch("--quiet", "no startup message on stderr", [&] { s.quiet = true; });
+}
+
+void check_settings(const link_settings& s) {
+  if (s.listens.empty())
+    throw usage_error(
+        "--listen: required (with --to), e.g. --listen "
+        "127.0.0.1:9000 --to 127.0.0.1:8080");
+  if (s.listens.size() != s.targets.size()) {
+    throw usage_error("--listen/--to: give them in pairs (" + std::to_string(s.listens.size()) +
+                      " --listen, " + std::to_string(s.targets.size()) + " --to)");
+  }
+  for (const auto& c : s.cuts) {
+    if (s.run_for > 0 && c.at + c.length > s.run_for) {
+      throw usage_error("--cut " + format_duration(c.at) + ":" + format_duration(c.length) +
+                        ": ends after --for " + format_duration(s.run_for));
+    }
+  }
+}
+
+// Until SIGINT, SIGTERM or --for.
+void wait_for_stop(const sigset_t& stop_signals, nanos started, nanos run_for) {
+  for (;;) {
+    timespec wait{1, 0};
+    if (run_for > 0) {
+      const nanos left = started + run_for - now_ns();
+      if (left <= 0) return;
+      wait = {static_cast<time_t>(left / kNanosPerSecond),
+              static_cast<long>(left % kNanosPerSecond)};
+    }
+    const int sig = sigtimedwait(&stop_signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) return;
+  }
+}
+
+}  // namespace
+
+int link_main(int argc, char** argv) {
+  link_settings s;
   option_parser p(
       "hookbench link",
       "A WAN link emulator (this machine has no netem): a TCP proxy from each --listen\n"
@@ -46,72 +140,10 @@ int link_main(int argc, char** argv) {
       "Prints {\"event\":\"ready\",\"routes\":[{\"listen\",\"port\",\"to\"}],...} on stdout when\n"
       "listening, and {\"event\":\"report\",\"link\":{...counters...}} when it stops (SIGINT,\n"
       "SIGTERM or --for).");
-  p.add("--listen", "HOST:PORT",
-        "where a route listens (required, repeatable; port 0 = any free\n"
-        "                            port)",
-        "", [&](std::string_view v) { listens.push_back(parse_host_port(v)); })
-      .add("--to", "HOST:PORT", "the target of the --listen before it (required, one per --listen)",
-           "", [&](std::string_view v) { targets.push_back(parse_host_port(v)); })
-      .add("--delay", "DURATION", "one-way delay in each direction (round trip = 2 x this)", "0ms",
-           [&](std::string_view v) { cfg.forward.delay = cfg.backward.delay = parse_duration(v); })
-      .add(
-          "--jitter", "DURATION",
-          "each chunk's delay varies uniformly by +- this (never below 0;\n"
-          "                            bytes are held back rather than reordered)",
-          "0ms",
-          [&](std::string_view v) { cfg.forward.jitter = cfg.backward.jitter = parse_duration(v); })
-      .add("--rate", "RATE",
-           "bandwidth per direction of each route, e.g. 500kbit, 10mbit, 1gbit\n"
-           "                            (0 or unset = unlimited)",
-           "unlimited",
-           [&](std::string_view v) {
-             cfg.forward.rate_bps = cfg.backward.rate_bps = v == "0" ? 0 : parse_bit_rate(v);
-           })
-      .add("--cut", "AT:FOR",
-           "AT after start, reset every connection and refuse new ones for FOR\n"
-           "                            (repeatable; e.g. 2s:1s)",
-           "", [&](std::string_view v) { cuts.push_back(parse_cut(v)); })
-      .add("--for", "DURATION", "stop after this long (default: until SIGINT or SIGTERM)", "",
-           [&](std::string_view v) {
-             run_for = parse_duration(v);
-             if (run_for <= 0) throw usage_error("must be greater than 0");
-           })
-      .add("--buffer", "BYTES",
-           "bytes a connection may hold per direction before the link\n"
-           "                            stops reading from that side",
-           "4194304",
-           [&](std::string_view v) {
-             cfg.buffer_limit = static_cast<std::size_t>(parse_int(v, 1024, 1LL << 32));
-           })
-      .add_switch("--no-handshake",
-                  "let a new connection's first bytes leave at once, instead of one round\n"
-                  "                            trip after connecting (as TCP's handshake would)",
-                  [&] { cfg.handshake = false; })
-      .add_switch("--no-realtime",
-                  "run the link's thread at normal priority (default: SCHED_FIFO 1\n"
-                  "                            where allowed, so a busy machine does not make\n"
-                  "                            its releases late)",
-                  [&] { cfg.realtime = false; })
-      .add("--seed", "N", "seed of the jitter samples", "1",
-           [&](std::string_view v) {
-             cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
-           })
-      .add_switch("--quiet", "no startup message on stderr", [&] { quiet = true; });
+  add_link_command_options(p, s);
   if (!p.parse(argc, argv)) return 0;
-  if (listens.empty())
-    throw usage_error(
-        "--listen: required (with --to), e.g. --listen "
-        "127.0.0.1:9000 --to 127.0.0.1:8080");
-  if (listens.size() != targets.size()) {
-    throw usage_error("--listen/--to: give them in pairs (" + std::to_string(listens.size()) +
-                      " --listen, " + std::to_string(targets.size()) + " --to)");
-  }
-  for (const auto& c : cuts) {
-    if (run_for > 0 && c.at + c.length > run_for) {
-      throw usage_error("--cut " + format_duration(c.at) + ":" + format_duration(c.length) +
-                        ": ends after --for " + format_duration(run_for));
-    }
-  }
+  check_settings(s);
+  const link_config& cfg = s.cfg;
 
   // The link's thread inherits this mask, so the signals reach only sigtimedwait below.
   sigset_t stop_signals;
@@ -123,11 +155,11 @@ int link_main(int argc, char** argv) {
   wan_link link(cfg);
   nlohmann::json routes = nlohmann::json::array();
   try {
-    for (std::size_t i = 0; i < listens.size(); ++i) {
-      const auto r = link.add_route(listens[i], targets[i]);
+    for (std::size_t i = 0; i < s.listens.size(); ++i) {
+      const auto r = link.add_route(s.listens[i], s.targets[i]);
       routes.push_back({{"listen", link.address(r).to_string()},
                         {"port", link.port(r)},
-                        {"to", targets[i].to_string()}});
+                        {"to", s.targets[i].to_string()}});
     }
   } catch (const std::exception& e) {
     std::cerr << "hookbench link: " << e.what() << "\n";
@@ -135,7 +167,7 @@ int link_main(int argc, char** argv) {
   }
   link.start();
   const nanos started = now_ns();
-  for (const auto& c : cuts) link.cut_at(started + c.at, c.length);
+  for (const auto& c : s.cuts) link.cut_at(started + c.at, c.length);
   // started_ns (CLOCK_MONOTONIC): the origin of --cut times, for whoever wants to watch one.
   std::cout << nlohmann::json{{"event", "ready"},     {"role", "link"},
                               {"pid", getpid()},      {"port", link.port(0)},
@@ -143,25 +175,15 @@ int link_main(int argc, char** argv) {
                               {"started_ns", started}}
                    .dump()
             << std::endl;
-  if (!quiet) {
+  if (!s.quiet) {
     std::cerr << "hookbench link: " << routes.size() << " route" << (routes.size() > 1 ? "s" : "")
               << ", delay " << format_duration(cfg.forward.delay) << " each way, jitter "
               << format_duration(cfg.forward.jitter) << ", rate "
               << (cfg.forward.rate_bps > 0 ? format_bit_rate(cfg.forward.rate_bps) : "unlimited")
-              << (cuts.empty() ? "" : ", " + std::to_string(cuts.size()) + " cut(s) scheduled")
+              << (s.cuts.empty() ? "" : ", " + std::to_string(s.cuts.size()) + " cut(s) scheduled")
               << "\n";
   }
-  for (;;) {
-    timespec wait{1, 0};
-    if (run_for > 0) {
-      const nanos left = started + run_for - now_ns();
-      if (left <= 0) break;
-      wait = {static_cast<time_t>(left / kNanosPerSecond),
-              static_cast<long>(left % kNanosPerSecond)};
-    }
-    const int sig = sigtimedwait(&stop_signals, nullptr, &wait);
-    if (sig == SIGINT || sig == SIGTERM) break;
-  }
+  wait_for_stop(stop_signals, started, s.run_for);
   link.stop();
   std::cout << nlohmann::json{{"event", "report"}, {"link", link.stats()}}.dump() << std::endl;
   return 0;

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
 
 #include "commands.hpp"
@@ -15,33 +14,25 @@
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
 #include "orchestrator/runner.hpp"
-#include "producer/arrivals.hpp"
-#include "producer/webhook_dispatcher.hpp"
+#include "producer/producer_options.hpp"
 
 namespace hookbench {
 
 using json = nlohmann::json;
 
-int run_main(int argc, char** argv) {
-  run_config cfg;
-  option_parser p(
-      "hookbench run",
-      "Runs one delivery mode end to end: starts `hookbench serve` and `hookbench client` as\n"
-      "child processes on loopback, waits until both are ready, warms up, measures the window,\n"
-      "drains, prints a table and writes the JSON result (--out). Latency is measured from each\n"
-      "event's scheduled creation time (open loop) to the moment the consumer has it parsed.");
+namespace {
+
+void add_run_options(option_parser& p, run_config& cfg) {
   p.add("--mode", "MODE",
         "delivery mode (hookbench modes lists them), or all: every mode in\n"
         "                            turn on the same arrival sequence, one table",
-        "poll",
+        delivery_modes().front().name,
         [&](std::string_view v) {
           if (!find_mode(v) && v != "all")
             throw usage_error("expected " + mode_names() + "|all, got '" + std::string(v) + "'");
           cfg.mode = std::string(v);
         })
-      .add("--rate", "EVENTS/S", "mean event rate lambda", "100",
-           [&](std::string_view v) { cfg.rate = parse_positive_double(v); })
-      .add("--interval", "DURATION", "poll interval T (poll mode)", "100ms",
+      .add("--interval", "DURATION", "poll interval T (modes paced by T)", "100ms",
            [&](std::string_view v) {
              cfg.interval = parse_duration(v);
              if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
@@ -50,89 +41,54 @@ int run_main(int argc, char** argv) {
            [&](std::string_view v) {
              cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
            })
-      .add("--duration", "DURATION", "measured window", "10s",
-           [&](std::string_view v) {
-             cfg.duration = parse_duration(v);
-             if (cfg.duration < 100 * kNanosPerMilli) throw usage_error("must be at least 100ms");
-           })
-      .add("--warmup", "DURATION", "generation before the window (not measured)", "1s",
-           [&](std::string_view v) { cfg.warmup = parse_duration(v); })
       .add("--drain", "DURATION",
            "after the window, wait at most this long for deliveries (load goes\n"
            "                            on meanwhile; poll modes: at least 2T + 0.5s)",
-           "5s", [&](std::string_view v) { cfg.drain = parse_duration(v); })
-      .add("--payload", "BYTES", "event payload size", "256",
-           [&](std::string_view v) {
-             cfg.payload = static_cast<std::size_t>(parse_int(v, 0, 1 << 20));
-           })
-      .add("--seed", "N", "seed of the arrival schedule", "1",
-           [&](std::string_view v) {
-             cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
-           })
-      .add("--arrivals", "KIND", "poisson or constant", "poisson",
-           [&](std::string_view v) { cfg.arrivals = parse_arrival_kind(v); })
-      .add("--pin", "P,C", "pin the producer to core P and the consumer to core C", "no pinning",
-           [&](std::string_view v) {
-             cfg.pin = parse_int_list(v);
-             if (cfg.pin.size() != 2)
-               throw usage_error("expected two cores P,C, got '" + std::string(v) + "'");
-             const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-             for (int c : cfg.pin) {
-               if (c >= cores) {
-                 throw usage_error("core " + std::to_string(c) +
-                                   " does not exist (this machine has " + std::to_string(cores) +
-                                   ")");
-               }
-             }
-           })
+           "5s", [&](std::string_view v) { cfg.drain = parse_duration(v); });
+  add_generation_options(p, cfg.generation);
+  p.add("--pin", "P,C", "pin the producer to core P and the consumer to core C", "no pinning",
+        [&](std::string_view v) {
+          cfg.pin = parse_int_list(v);
+          if (cfg.pin.size() != 2)
+            throw usage_error("expected two cores P,C, got '" + std::string(v) + "'");
+          const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+          for (int c : cfg.pin) {
+            if (c >= cores) {
+              throw usage_error("core " + std::to_string(c) + " does not exist (this machine has " +
+                                std::to_string(cores) + ")");
+            }
+          }
+        })
       .add("--out", "FILE", "write the JSON result to FILE", "",
            [&](std::string_view v) { cfg.out = std::string(v); })
       .add("--trace", "FILE",
            "record the window's timeline (events created, polls, webhook POSTs,\n"
            "                            deliveries) as JSON lines in FILE; keep such runs short",
-           "", [&](std::string_view v) { cfg.trace = std::string(v); })
-      .add_section("Advanced:")
-      .add("--timer", "KIND",
-           "sleep, or spin: the generator wakes early and spins to each event's\n"
-           "                            time (lower push latency floor, one core busy)",
-           "sleep",
-           [&](std::string_view v) {
-             if (v != "sleep" && v != "spin") {
-               throw usage_error("expected sleep or spin, got '" + std::string(v) + "'");
-             }
-             cfg.spin_timer = v == "spin";
-           })
+           "", [&](std::string_view v) { cfg.trace = std::string(v); });
+}
+
+void add_advanced_options(option_parser& p, run_config& cfg) {
+  p.add_section("Advanced:")
       .add("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0",
            [&](std::string_view v) {
              cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535));
            })
-      .add("--retention", "EVENTS", "events the producer keeps for pollers", "100000",
-           [&](std::string_view v) {
-             cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
-           })
-      .add("--poll-limit", "N", "events per poll response at most (poll mode)", "1000",
+      .add("--poll-limit", "N", "events per poll response at most (modes paced by T)", "1000",
            [&](std::string_view v) {
              cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000));
-           })
-      .add("--webhook-connection", "POLICY", "keepalive or new (webhook mode)", "keepalive",
-           [&](std::string_view v) { cfg.webhook_connection = parse_connection_policy(v); })
-      .add("--webhook-concurrency", "N", "POSTs in flight per subscriber (webhook mode)", "4",
-           [&](std::string_view v) {
-             cfg.webhook_concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024));
-           })
-      .add("--stream-lifetime", "DURATION",
-           "the producer closes each event stream after this long; readers\n"
-           "                            reconnect and resume (sse, websocket; 0 = never)",
-           "0s", [&](std::string_view v) { cfg.stream_lifetime = parse_duration(v); })
-      .add("--attack", "FRACTION",
-           "a third party POSTs forged, tampered, replayed, expired and\n"
-           "                            unsigned webhooks to the receiver at FRACTION x --rate\n"
-           "                            during the window (webhook modes; e.g. 0.2)",
-           "0",
-           [&](std::string_view v) {
-             cfg.attack = parse_non_negative_double(v);
-             if (cfg.attack > 10) throw usage_error("at most 10 (ten attack requests per event)");
-           })
+           });
+  add_retention_option(p, cfg.retention);
+  add_webhook_connection_options(p, cfg.webhooks);
+  add_stream_lifetime_option(p, cfg.stream_lifetime);
+  p.add("--attack", "FRACTION",
+        "a third party POSTs forged, tampered, replayed, expired and\n"
+        "                            unsigned webhooks to the receiver at FRACTION x --rate\n"
+        "                            during the window (webhook modes; e.g. 0.2)",
+        "0",
+        [&](std::string_view v) {
+          cfg.attack = parse_non_negative_double(v);
+          if (cfg.attack > 10) throw usage_error("at most 10 (ten attack requests per event)");
+        })
       .add("--fault", "KIND:AT:FOR[:P]",
            "inject a fault AT into the window FOR this long (repeatable):\n"
            "                            receiver-down, receiver-5xx[:P], "
@@ -161,20 +117,26 @@ int run_main(int argc, char** argv) {
                   [&] { cfg.tls = true; })
       .add_switch("--quiet", "no progress on stderr", [&] { cfg.quiet = true; });
   add_stack_option(p, cfg.consumer_stack);
-  add_signature_option(p, cfg.signature, true);
+  add_signature_option(p, cfg.webhooks.signature, true);
   p.add_section("Webhook retries (webhook modes):");
-  add_retry_options(p, cfg.retry);
+  add_retry_options(p, cfg.webhooks.retry);
   p.add_section("Mode knobs (used by the modes named):");
   add_tuning_options(p, cfg.tuning);
-  if (!p.parse(argc, argv)) return 0;
+}
+
+// What holds for every mode of the run.
+void check_run(const option_parser& p, const run_config& cfg) {
+  if (cfg.generation.duration < 100 * kNanosPerMilli) {
+    throw usage_error("--duration: must be at least 100ms");
+  }
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
   }
   check_faults(cfg.faults);
   for (const auto& f : cfg.faults) {
-    if (f.end() > cfg.duration) {
+    if (f.end() > cfg.generation.duration) {
       throw usage_error("--fault " + f.to_string() + ": ends at " + format_duration(f.end()) +
-                        ", after the " + format_duration(cfg.duration) +
+                        ", after the " + format_duration(cfg.generation.duration) +
                         " window (--duration); a fault must end inside it");
     }
   }
@@ -183,40 +145,92 @@ int run_main(int argc, char** argv) {
     throw usage_error("--tls: the " + cfg.consumer_stack +
                       " consumer stack has no TLS support; use --consumer-stack beast");
   }
-  const bool all = cfg.mode == "all";
-  // --mode all: every registered mode in turn, each with the flags that apply to it.
-  std::vector<const mode_descriptor*> modes;
-  if (all) {
-    for (const auto& m : delivery_modes()) {
-      if (m.carried_by(cfg.consumer_stack)) modes.push_back(&m);
+}
+
+// What holds for the one mode asked: the flags that apply to it.
+void check_mode(const option_parser& p, const run_config& cfg, const mode_descriptor& info) {
+  check_tuning_options(p, info);
+  check_consumer_stack(cfg.consumer_stack, info);
+  if (!info.pull) {
+    for (auto flag : {"--interval", "--poll-limit"}) {
+      if (p.given(flag))
+        throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
     }
   } else {
-    const mode_descriptor& info = *find_mode(cfg.mode);
-    check_tuning_options(p, info);
-    check_consumer_stack(cfg.consumer_stack, info);
-    if (!info.pull) {
-      for (auto flag : {"--interval", "--poll-limit"}) {
-        if (p.given(flag))
-          throw usage_error(std::string(flag) + ": applies to poll modes, not --mode " + cfg.mode);
-      }
-    } else {
-      for (auto flag : {"--webhook-connection", "--webhook-concurrency", "--retry",
-                        "--retry-jitter", "--retry-scale", "--circuit-breaker", "--ordered"}) {
-        if (p.given(flag))
-          throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " +
-                            cfg.mode);
-      }
+    for (auto flag : {"--webhook-connection", "--webhook-concurrency", "--retry", "--retry-jitter",
+                      "--retry-scale", "--circuit-breaker", "--ordered"}) {
+      if (p.given(flag))
+        throw usage_error(std::string(flag) + ": applies to webhook modes, not --mode " + cfg.mode);
     }
-    if (cfg.attack > 0 && (!info.receiver || cfg.consumer_stack != "beast")) {
-      throw usage_error(
-          "--attack: needs hookbench's own webhook receiver (--mode webhook or webhook-batch, "
-          "--consumer-stack beast), not --mode " +
-          cfg.mode + " on " + cfg.consumer_stack);
-    }
-    modes.push_back(&info);
   }
-  if (all && !cfg.trace.empty()) throw usage_error("--trace: one mode at a time, not --mode all");
-  if (all && cfg.attack > 0) throw usage_error("--attack: webhook modes only, not --mode all");
+  if (cfg.attack > 0 && (!info.receiver || cfg.consumer_stack != "beast")) {
+    throw usage_error(
+        "--attack: needs hookbench's own webhook receiver (a mode with a receiver, "
+        "--consumer-stack beast), not --mode " +
+        cfg.mode + " on " + cfg.consumer_stack);
+  }
+}
+
+// The modes to run: the one asked, or (--mode all) every mode the stack carries.
+std::vector<const mode_descriptor*> modes_to_run(const option_parser& p, const run_config& cfg) {
+  std::vector<const mode_descriptor*> modes;
+  if (cfg.mode != "all") {
+    const mode_descriptor& info = mode_of(cfg.mode);
+    check_mode(p, cfg, info);
+    modes.push_back(&info);
+    return modes;
+  }
+  if (!cfg.trace.empty()) throw usage_error("--trace: one mode at a time, not --mode all");
+  if (cfg.attack > 0) throw usage_error("--attack: webhook modes only, not --mode all");
+  for (const auto& m : delivery_modes()) {
+    if (m.carried_by(cfg.consumer_stack)) modes.push_back(&m);
+  }
+  return modes;
+}
+
+// The table, the warnings, and (--out) the result: one, or with --mode all an array of them.
+int report(const run_config& cfg, const std::vector<json>& results, bool all) {
+  print_table(std::cout, results);
+  for (const auto& result : results) {
+    for (const auto& w : result_warnings(result)) {
+      std::cerr << "hookbench run: WARNING: "
+                << (all ? result.at("config").at("mode").get<std::string>() + ": " : "") << w
+                << "\n";
+    }
+  }
+  if (!cfg.out.empty()) {
+    std::error_code ec;
+    auto parent = std::filesystem::path(cfg.out).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    std::ofstream f(cfg.out);
+    f << (all ? json(results) : results.front()).dump(2) << "\n";
+    f.close();
+    if (!f) {
+      std::cerr << "hookbench run: cannot write " << cfg.out << "\n";
+      return kExitFailure;
+    }
+    if (!cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.out << "\n";
+  }
+  if (!cfg.trace.empty() && !cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.trace << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv) {
+  run_config cfg;
+  option_parser p(
+      "hookbench run",
+      "Runs one delivery mode end to end: starts `hookbench serve` and `hookbench client` as\n"
+      "child processes on loopback, waits until both are ready, warms up, measures the window,\n"
+      "drains, prints a table and writes the JSON result (--out). Latency is measured from each\n"
+      "event's scheduled creation time (open loop) to the moment the consumer has it parsed.");
+  add_run_options(p, cfg);
+  add_advanced_options(p, cfg);
+  if (!p.parse(argc, argv)) return 0;
+  check_run(p, cfg);
+  const auto modes = modes_to_run(p, cfg);
+  const bool all = cfg.mode == "all";
   if (!cfg.pin.empty() && cfg.pin[0] == cfg.pin[1]) {
     std::cerr << "hookbench run: note: producer and consumer share core " << cfg.pin[0] << "\n";
   }
@@ -240,30 +254,7 @@ int run_main(int argc, char** argv) {
       return kExitFailure;
     }
   }
-  print_table(std::cout, results);
-  for (const auto& result : results) {
-    for (const auto& w : result_warnings(result)) {
-      std::cerr << "hookbench run: WARNING: "
-                << (all ? result.at("config").at("mode").get<std::string>() + ": " : "") << w
-                << "\n";
-    }
-  }
-  if (!cfg.out.empty()) {
-    std::error_code ec;
-    auto parent = std::filesystem::path(cfg.out).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    std::ofstream f(cfg.out);
-    // One result, or (--mode all) an array of them in the table's order.
-    f << (all ? json(results) : results.front()).dump(2) << "\n";
-    f.close();
-    if (!f) {
-      std::cerr << "hookbench run: cannot write " << cfg.out << "\n";
-      return kExitFailure;
-    }
-    if (!cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.out << "\n";
-  }
-  if (!cfg.trace.empty() && !cfg.quiet) std::cerr << "hookbench run: wrote " << cfg.trace << "\n";
-  return 0;
+  return report(cfg, results, all);
 }
 
 }  // namespace hookbench

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
 
+#include "consumer/consumer_config.hpp"
 #include "http/client.hpp"
 #include "http/tls.hpp"
 #include "link/link.hpp"
@@ -18,6 +20,7 @@
 #include "orchestrator/attacker.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
+#include "producer/producer.hpp"
 #include "security/tls.hpp"
 #include "security/token.hpp"
 
@@ -58,24 +61,25 @@ nanos retry_recovery(const retry_options& retry, std::string_view mode,
 }
 
 nlohmann::json run_config::to_json(bool pull) const {
-  json j = {{"mode", mode},
-            {"rate", rate},
-            {"subscribers", subscribers},
-            {"duration_s", to_s(duration)},
-            {"warmup_s", to_s(warmup)},
-            {"drain_s",
-             to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode_of(mode), interval)),
-                              faults, duration, retry_recovery(retry, mode, faults)))},
-            {"payload_bytes", payload},
-            {"seed", seed},
-            {"arrivals", to_string(arrivals)},
-            {"pin", pin},
-            {"retention", retention},
-            {"timer", spin_timer ? "spin" : "sleep"},
-            {"transport", "http"},
-            {"tls", tls},
-            {"consumer_stack", consumer_stack},
-            {"host", "127.0.0.1"}};
+  json j = {
+      {"mode", mode},
+      {"rate", generation.rate},
+      {"subscribers", subscribers},
+      {"duration_s", to_s(generation.duration)},
+      {"warmup_s", to_s(generation.warmup)},
+      {"drain_s",
+       to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode_of(mode), interval)), faults,
+                        generation.duration, retry_recovery(webhooks.retry, mode, faults)))},
+      {"payload_bytes", generation.payload_bytes},
+      {"seed", generation.seed},
+      {"arrivals", to_string(generation.arrivals)},
+      {"pin", pin},
+      {"retention", retention},
+      {"timer", generation.spin > 0 ? "spin" : "sleep"},
+      {"transport", "http"},
+      {"tls", tls},
+      {"consumer_stack", consumer_stack},
+      {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
   const bool restarts = std::any_of(faults.begin(), faults.end(), [](const fault_spec& f) {
     return f.kind == fault_kind::producer_restart;
@@ -96,10 +100,10 @@ nlohmann::json run_config::to_json(bool pull) const {
     j["interval_ms"] = to_ms(interval);
     j["poll_limit"] = poll_limit;
   } else {
-    j["webhook_connection"] = to_string(webhook_connection);
-    j["webhook_concurrency"] = webhook_concurrency;
-    j["retry"] = retry.to_json();
-    j["signature"] = security::to_string(signature);
+    j["webhook_connection"] = to_string(webhooks.connections);
+    j["webhook_concurrency"] = webhooks.concurrency;
+    j["retry"] = webhooks.retry.to_json();
+    j["signature"] = security::to_string(webhooks.signature);
   }
   return j;
 }
@@ -191,381 +195,420 @@ void check_fault_support(const run_config& cfg) {
   }
 }
 
-json run_once(const run_config& cfg) {
-  const mode_descriptor& info = *find_mode(cfg.mode);
-  const nanos drain =
-      fault_drain(effective_drain(cfg.drain, cfg.tuning.longest_gap(info, cfg.interval)),
-                  cfg.faults, cfg.duration, retry_recovery(cfg.retry, cfg.mode, cfg.faults));
-  // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
-  const nanos tail = drain + kNanosPerSecond;
-  const bool tty = isatty(STDERR_FILENO);
-  auto say = [&](const std::string& s) {
-    if (!cfg.quiet) std::cerr << (tty ? "\r\033[K" : "") << "hookbench run: " << s << "\n";
-  };
-  std::vector<std::string> serve_args = {
-      "serve",
-      "--listen",
-      "127.0.0.1:" + std::to_string(cfg.port),
-      "--rate",
-      std::to_string(cfg.rate),
-      "--arrivals",
-      to_string(cfg.arrivals),
-      "--seed",
-      std::to_string(cfg.seed),
-      "--payload",
-      std::to_string(cfg.payload),
-      "--warmup",
-      std::to_string(cfg.warmup / kNanosPerMicro) + "us",
-      "--duration",
-      std::to_string(cfg.duration / kNanosPerMicro) + "us",
-      "--tail",
-      std::to_string(tail / kNanosPerMicro) + "us",
-      "--retention",
-      std::to_string(cfg.retention),
-      "--webhook-connection",
-      to_string(cfg.webhook_connection),
-      "--webhook-concurrency",
-      std::to_string(cfg.webhook_concurrency),
-      "--timer",
-      cfg.spin_timer ? "spin" : "sleep",
-      "--stream-lifetime",
-      std::to_string(cfg.stream_lifetime / kNanosPerMicro) + "us",
-      "--signature",
-      std::string(security::to_string(cfg.signature)),
-      "--quiet"};
-  for (auto& a : cfg.retry.serve_args()) serve_args.push_back(std::move(a));
-  // --trace: each side writes its part beside the file; both are merged into it at the end.
-  const std::string trace_parts[2] = {cfg.trace + ".producer.part", cfg.trace + ".consumer.part"};
-  // The parts are scratch files: gone after the merge, and after a failed run too.
-  struct remove_parts {
-    const std::string* parts;
-    bool armed;
-    ~remove_parts() {
-      std::error_code ec;
-      for (int i = 0; armed && i < 2; ++i) std::filesystem::remove(parts[i], ec);
-    }
-  } cleanup{trace_parts, !cfg.trace.empty()};
-  if (!cfg.trace.empty()) {
-    std::error_code ec;
-    auto parent = std::filesystem::path(cfg.trace).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    serve_args.insert(serve_args.end(), {"--trace", trace_parts[0]});
-  }
-  // --tls: the run's CA and the leaf both sides serve (it names 127.0.0.1), in a private
-  // directory that goes when the run does.
-  struct remove_dir {
-    std::string dir;
-    ~remove_dir() {
-      std::error_code ec;
-      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
-    }
-  } tls_dir;
-  security::tls_files tls_files;
-  http::tls_context tls;
-  if (cfg.tls) {
-    try {
-      tls_dir.dir = security::make_temp_dir("hookbench-run-tls-");
-      tls_files = security::generate_run_certificates(tls_dir.dir);
-      tls = http::make_client_tls(tls_files.ca_file);
-    } catch (const std::exception& e) {
-      throw run_failure(e.what());
-    }
-    serve_args.insert(serve_args.end(), {"--tls-cert", tls_files.cert_file, "--tls-key",
-                                         tls_files.key_file, "--tls-ca", tls_files.ca_file});
-  }
-  // producer-restart: the event log and what a restart needs live in a private directory that
-  // goes when the run does; the restarted producer resumes from it on the same port.
-  remove_dir state_dir;
-  const bool restarts = std::any_of(cfg.faults.begin(), cfg.faults.end(), [](const fault_spec& f) {
-    return f.kind == fault_kind::producer_restart;
-  });
-  if (restarts || !cfg.fsync.empty()) {
-    try {
-      state_dir.dir = security::make_temp_dir("hookbench-run-state-");
-    } catch (const std::exception& e) {
-      throw run_failure(e.what());
-    }
-    serve_args.insert(serve_args.end(), {"--state-dir", state_dir.dir});
-    if (!cfg.fsync.empty()) serve_args.insert(serve_args.end(), {"--fsync", cfg.fsync});
-  }
-  const int pin_p = cfg.pin.empty() ? -1 : cfg.pin[0];
-  const int pin_c = cfg.pin.empty() ? -1 : cfg.pin[1];
-  // Fresh tokens per run, handed to the children in their environment.
-  const std::string api_token = security::random_token();
-  const std::string control_token = security::random_token();
-  const std::vector<std::string> producer_env = {"HOOKBENCH_TOKEN=" + api_token,
-                                                 "HOOKBENCH_CONTROL_TOKEN=" + control_token};
-  std::optional<child_process> producer;  // a producer-restart replaces it
-  producer.emplace("producer", serve_args, pin_p, producer_env);
-  auto ready = read_json_line(*producer, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
-  const host_port producer_addr{"127.0.0.1", ready.at("port").get<std::uint16_t>()};
-  // --rtt/--jitter/--bandwidth or a link-cut: the consumer reaches the producer (route 0) and
-  // the producer the webhook receiver (route 1, target known once the consumer is ready)
-  // through a link on this process's own thread, so its CPU is charged to neither side.
-  // Control calls and the attacker stay direct.
-  std::unique_ptr<wan_link> link;
-  host_port producer_seen = producer_addr;
-  std::vector<std::string> advertise_args;
-  const bool link_receiver = info.receiver;
-  if (cfg.uses_link()) {
-    link_config lc;
-    lc.forward = {cfg.rtt / 2, cfg.jitter, cfg.bandwidth_bps};
-    lc.backward = {cfg.rtt - cfg.rtt / 2, cfg.jitter, cfg.bandwidth_bps};
-    lc.seed = cfg.seed;
-    try {
-      link = std::make_unique<wan_link>(lc);
-      producer_seen = link->address(link->add_route({"127.0.0.1", 0}, producer_addr));
-      if (link_receiver) {
-        advertise_args = {"--advertise",
-                          link->address(link->add_route({"127.0.0.1", 0})).to_string()};
-      }
-    } catch (const std::exception& e) {
-      throw run_failure(e.what());
-    }
-    link->start();
-  }
+namespace {
 
-  std::vector<std::string> client_args = {
-      "client", "--producer", (cfg.tls ? "https://" : "http://") + producer_seen.to_string(),
-      "--mode", cfg.mode, "--subscribers", std::to_string(cfg.subscribers), "--drain",
-      std::to_string(drain / kNanosPerMicro) + "us",
-      // Its receiver answers on after its report until the producer's is taken (below).
-      "--linger", "60s", "--consumer-stack", cfg.consumer_stack, "--signature",
-      std::string(security::to_string(cfg.signature))};
-  if (info.pull) {
-    client_args.insert(client_args.end(),
-                       {"--interval", std::to_string(cfg.interval / kNanosPerMicro) + "us",
-                        "--poll-limit", std::to_string(cfg.poll_limit)});
-  } else {
-    client_args.insert(client_args.end(), {"--listen", "127.0.0.1:0"});
+// A scratch path (file or directory tree) removed with this object, whatever ends the run.
+struct scratch_path {
+  std::string path;
+  ~scratch_path() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
   }
-  if (restarts) {
-    // The consumer's control requests wait out the longest planned outage, and 10 s more.
+};
+
+void write_document(const std::string& path, const json& document) {
+  std::ofstream out(path);
+  out << document.dump(2) << "\n";
+  if (!out) throw run_failure("cannot write " + path);
+}
+
+// What the orchestrator itself does to the run at a set time (a --fault kind it carries out).
+struct timed_action {
+  nanos at;
+  std::string what;
+  std::function<void()> act;
+};
+
+// One run, as an object: its children, link, attacker and scratch files are members, gone
+// with it whatever ends the run. run() carries it out step by step.
+class run_session {
+ public:
+  explicit run_session(const run_config& cfg);
+  ~run_session();
+  run_session(const run_session&) = delete;
+  run_session& operator=(const run_session&) = delete;
+
+  json run();
+
+ private:
+  void say(const std::string& s) const;
+  void prepare_scratch();
+  producer_config producer_side() const;
+  consumer_config consumer_side() const;
+  void start_producer();
+  void start_link();
+  void start_consumer();
+  json measure_link() const;
+  void start_window();
+  void plan_faults();
+  json wait_for_report();
+  void show_progress(nanos now) const;
+  json collect(const json& consumer_report, json link_block);
+
+  const run_config& cfg_;
+  const mode_descriptor& info_;
+  const nanos drain_;
+  const bool tty_;
+  const bool restarts_;
+  // Fresh tokens per run, handed to the children in their environment (never in a document).
+  const std::string api_token_, control_token_;
+  scratch_path scratch_;  // documents, certificates, the state dir, the tap file (mode 0700)
+  scratch_path trace_parts_[2];
+  security::tls_files tls_files_;
+  http::tls_context tls_;
+  std::string tap_path_;
+  producer_config producer_cfg_;
+  std::optional<child_process> producer_;  // a producer-restart replaces it
+  bool producer_down_ = false;             // between a producer-restart's kill and its start
+  host_port producer_addr_, producer_seen_;
+  std::unique_ptr<wan_link> link_;
+  std::optional<child_process> client_;
+  json client_ready_;
+  std::unique_ptr<attacker> attack_;
+  nanos started_ = 0, window_start_ = 0, window_end_ = 0, deadline_ = 0;
+  std::vector<timed_action> actions_;
+  std::size_t next_action_ = 0;
+};
+
+bool has_restart(const std::vector<fault_spec>& faults) {
+  return std::any_of(faults.begin(), faults.end(),
+                     [](const fault_spec& f) { return f.kind == fault_kind::producer_restart; });
+}
+
+run_session::run_session(const run_config& cfg)
+    : cfg_(cfg),
+      info_(mode_of(cfg.mode)),
+      drain_(fault_drain(effective_drain(cfg.drain, cfg.tuning.longest_gap(info_, cfg.interval)),
+                         cfg.faults, cfg.generation.duration,
+                         retry_recovery(cfg.webhooks.retry, cfg.mode, cfg.faults))),
+      tty_(isatty(STDERR_FILENO) != 0),
+      restarts_(has_restart(cfg.faults)),
+      api_token_(security::random_token()),
+      control_token_(security::random_token()) {}
+
+run_session::~run_session() {
+  // A consumer stopped by consumer-down is continued, so that its SIGTERM is handled.
+  if (client_) client_->resume();
+}
+
+void run_session::say(const std::string& s) const {
+  if (!cfg_.quiet) std::cerr << (tty_ ? "\r\033[K" : "") << "hookbench run: " << s << "\n";
+}
+
+// The run's private directory, the TLS files (--tls), the state dir (a restart or --fsync),
+// the trace parts (--trace: merged into the file at the end) and the tap file (--attack).
+void run_session::prepare_scratch() {
+  try {
+    scratch_.path = security::make_temp_dir("hookbench-run-");
+    if (cfg_.tls) {
+      tls_files_ = security::generate_run_certificates(scratch_.path);
+      tls_ = http::make_client_tls(tls_files_.ca_file);
+    }
+  } catch (const std::exception& e) {
+    throw run_failure(e.what());
+  }
+  if (!cfg_.trace.empty()) {
+    std::error_code ec;
+    auto parent = std::filesystem::path(cfg_.trace).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    trace_parts_[0].path = cfg_.trace + ".producer.part";
+    trace_parts_[1].path = cfg_.trace + ".consumer.part";
+  }
+  if (cfg_.attack > 0) tap_path_ = scratch_.path + "/tap.jsonl";
+}
+
+producer_config run_session::producer_side() const {
+  producer_config p;
+  p.listen = {"127.0.0.1", cfg_.port};
+  p.generation = cfg_.generation;
+  // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
+  p.generation.tail = drain_ + kNanosPerSecond;
+  p.retention = cfg_.retention;
+  p.webhooks = cfg_.webhooks;
+  p.streams.lifetime = cfg_.stream_lifetime;
+  p.trace_path = trace_parts_[0].path;
+  if (cfg_.tls) {
+    p.tls_cert = tls_files_.cert_file;
+    p.tls_key = tls_files_.key_file;
+    p.tls_ca = tls_files_.ca_file;
+  }
+  if (restarts_ || !cfg_.fsync.empty()) {
+    p.state_dir = scratch_.path + "/state";
+    if (!cfg_.fsync.empty()) p.durability.policy = parse_fsync_policy(cfg_.fsync);
+  }
+  return p;
+}
+
+consumer_config run_session::consumer_side() const {
+  consumer_config c;
+  c.producer = parse_http_url((cfg_.tls ? "https://" : "http://") + producer_seen_.to_string());
+  c.mode = cfg_.mode;
+  c.subscribers = cfg_.subscribers;
+  c.drain = drain_;
+  // Its receiver answers on after its report until the producer's is taken (collect()).
+  c.linger = 60 * kNanosPerSecond;
+  c.stack = cfg_.consumer_stack;
+  c.signature = cfg_.webhooks.signature;
+  c.interval = cfg_.interval;
+  c.poll_limit = cfg_.poll_limit;
+  c.tuning = cfg_.tuning;
+  c.trace_path = trace_parts_[1].path;
+  if (restarts_) {
+    // Its control requests wait out the longest planned outage, and 10 s more.
     nanos longest = 0;
-    for (const auto& f : cfg.faults) {
+    for (const auto& f : cfg_.faults) {
       if (f.kind == fault_kind::producer_restart) longest = std::max(longest, f.length);
     }
-    client_args.insert(client_args.end(),
-                       {"--producer-grace",
-                        std::to_string((longest + 10 * kNanosPerSecond) / kNanosPerMicro) + "us"});
+    c.producer_grace = longest + 10 * kNanosPerSecond;
   }
-  const auto tuning_args = cfg.tuning.to_args(info);
-  client_args.insert(client_args.end(), tuning_args.begin(), tuning_args.end());
-  if (!cfg.trace.empty()) client_args.insert(client_args.end(), {"--trace", trace_parts[1]});
   // Receiver faults are the consumer's to carry out; the rest it only measures.
-  for (const auto& f : cfg.faults) {
-    client_args.insert(client_args.end(),
-                       {is_receiver_fault(f.kind) ? "--fault" : "--observe-fault", f.to_string()});
+  for (const auto& f : cfg_.faults)
+    (is_receiver_fault(f.kind) ? c.faults : c.observed_faults).push_back(f);
+  c.seed = cfg_.generation.seed;
+  if (cfg_.attack > 0) {
+    // It samples accepted deliveries into the tap file for the attacker: about one per attack
+    // request.
+    c.tap_path = tap_path_;
+    c.tap_every = static_cast<std::uint64_t>(std::max(1.0, std::floor(1 / cfg_.attack)));
   }
-  if (!cfg.faults.empty())
-    client_args.insert(client_args.end(), {"--seed", std::to_string(cfg.seed)});
-  // --attack: the consumer samples accepted deliveries into a tap file for the attacker (about
-  // one per attack request), a scratch file removed with the run.
-  const std::string tap_path = cfg.attack > 0
-                                   ? std::filesystem::temp_directory_path().string() +
-                                         "/hookbench-tap-" + security::random_token(8) + ".jsonl"
-                                   : std::string();
-  struct remove_file {
-    std::string path;
-    ~remove_file() {
-      std::error_code ec;
-      if (!path.empty()) std::filesystem::remove(path, ec);
-    }
-  } tap_cleanup{tap_path};
-  if (cfg.attack > 0) {
-    const auto every = static_cast<std::uint64_t>(std::max(1.0, std::floor(1 / cfg.attack)));
-    client_args.insert(client_args.end(),
-                       {"--tap", tap_path, "--tap-every", std::to_string(every)});
-  }
-  if (cfg.tls) {
-    client_args.insert(client_args.end(), {"--tls-ca", tls_files.ca_file});
-    if (info.receiver) {
-      client_args.insert(client_args.end(),
-                         {"--tls-cert", tls_files.cert_file, "--tls-key", tls_files.key_file});
+  if (cfg_.tls) {
+    c.tls_ca_file = tls_files_.ca_file;
+    if (info_.receiver) {
+      c.tls_cert_file = tls_files_.cert_file;
+      c.tls_key_file = tls_files_.key_file;
     }
   }
-  client_args.insert(client_args.end(), advertise_args.begin(), advertise_args.end());
-  child_process client("consumer", client_args, pin_c, {"HOOKBENCH_TOKEN=" + api_token});
-  const json client_ready = read_json_line(
-      client, "ready",
-      now_ns() + cfg.ready_timeout + static_cast<nanos>(cfg.subscribers) * 5 * kNanosPerMilli,
+  return c;
+}
+
+void run_session::start_producer() {
+  producer_cfg_ = producer_side();
+  json doc = producer_cfg_.to_document();
+  doc["quiet"] = true;
+  const std::string path = scratch_.path + "/producer.json";
+  write_document(path, doc);
+  producer_.emplace("producer", std::vector<std::string>{"serve", "--config", path},
+                    cfg_.pin.empty() ? -1 : cfg_.pin[0],
+                    std::vector<std::string>{"HOOKBENCH_TOKEN=" + api_token_,
+                                             "HOOKBENCH_CONTROL_TOKEN=" + control_token_});
+  auto ready = read_json_line(*producer_, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
+  producer_addr_ = {"127.0.0.1", ready.at("port").get<std::uint16_t>()};
+  producer_seen_ = producer_addr_;
+}
+
+// --rtt/--jitter/--bandwidth or a link-cut: the consumer reaches the producer (route 0) and the
+// producer the webhook receiver (route 1, its target known once the consumer is ready) through a
+// link on this process's own thread, so its CPU is charged to neither side. Control calls and
+// the attacker stay direct.
+void run_session::start_link() {
+  if (!cfg_.uses_link()) return;
+  link_config lc;
+  lc.forward = {cfg_.rtt / 2, cfg_.jitter, cfg_.bandwidth_bps};
+  lc.backward = {cfg_.rtt - cfg_.rtt / 2, cfg_.jitter, cfg_.bandwidth_bps};
+  lc.seed = cfg_.generation.seed;
+  try {
+    link_ = std::make_unique<wan_link>(lc);
+    producer_seen_ = link_->address(link_->add_route({"127.0.0.1", 0}, producer_addr_));
+    if (info_.receiver) link_->add_route({"127.0.0.1", 0});
+  } catch (const std::exception& e) {
+    throw run_failure(e.what());
+  }
+  link_->start();
+}
+
+void run_session::start_consumer() {
+  consumer_config c = consumer_side();
+  if (link_ && info_.receiver) {
+    const host_port advertised = link_->address(1);
+    c.advertise_host = advertised.host;
+    c.advertise_port = advertised.port;
+  }
+  const std::string path = scratch_.path + "/consumer.json";
+  write_document(path, c.to_document());
+  client_.emplace("consumer", std::vector<std::string>{"client", "--config", path},
+                  cfg_.pin.empty() ? -1 : cfg_.pin[1],
+                  std::vector<std::string>{"HOOKBENCH_TOKEN=" + api_token_});
+  client_ready_ = read_json_line(
+      *client_, "ready",
+      now_ns() + cfg_.ready_timeout + static_cast<nanos>(cfg_.subscribers) * 5 * kNanosPerMilli,
       "become ready");
-  json link_block;  // the link's measured figures, for the result
-  if (link) {
-    try {
-      if (link_receiver) {
-        link->set_target(1, {"127.0.0.1", client_ready.value("receiver_port", std::uint16_t{0})});
-      }
-      // The round trip through the link against the direct one, on keep-alive connections.
-      constexpr std::size_t kProbes = 15;
-      auto direct =
-          round_trip_summary(ping_round_trips(producer_addr, control_token, tls, kProbes));
-      auto through =
-          round_trip_summary(ping_round_trips(producer_seen, control_token, tls, kProbes));
-      link_block = {
-          {"settings", link_settings_json(link->config())},
-          {"round_trip_us",
-           {{"method",
-             "GET /control/ping on one keep-alive connection, before the "
-             "window, through the link and direct"},
-            {"through_link", through},
-            {"direct", direct},
-            {"added_p50", through.at("p50").get<double>() - direct.at("p50").get<double>()},
-            {"setting", to_us(cfg.rtt)}}}};
-    } catch (const std::exception& e) {
-      throw run_failure(std::string("link: ") + e.what());
-    }
-  }
+}
 
-  const json window = control(producer_addr, control_token, "POST", "/control/start", tls);
-  const nanos started = now_ns();
+// The round trip through the link against the direct one, on keep-alive connections, before
+// the window: what the result's "link" block says was measured.
+json run_session::measure_link() const {
+  if (!link_) return nullptr;
+  try {
+    if (info_.receiver) {
+      link_->set_target(1, {"127.0.0.1", client_ready_.value("receiver_port", std::uint16_t{0})});
+    }
+    constexpr std::size_t kProbes = 15;
+    auto direct =
+        round_trip_summary(ping_round_trips(producer_addr_, control_token_, tls_, kProbes));
+    auto through =
+        round_trip_summary(ping_round_trips(producer_seen_, control_token_, tls_, kProbes));
+    return {{"settings", link_settings_json(link_->config())},
+            {"round_trip_us",
+             {{"method",
+               "GET /control/ping on one keep-alive connection, before the "
+               "window, through the link and direct"},
+              {"through_link", through},
+              {"direct", direct},
+              {"added_p50", through.at("p50").get<double>() - direct.at("p50").get<double>()},
+              {"setting", to_us(cfg_.rtt)}}}};
+  } catch (const std::exception& e) {
+    throw run_failure(std::string("link: ") + e.what());
+  }
+}
+
+void run_session::start_window() {
+  const json window = control(producer_addr_, control_token_, "POST", "/control/start", tls_);
+  started_ = now_ns();
   // The producer's window start (same host, same clock): the origin of fault times.
-  const nanos window_start = window.value("window_start_ns", started + cfg.warmup);
-  const nanos window_end = started + cfg.warmup + cfg.duration;
-  std::unique_ptr<attacker> attack;
-  if (cfg.attack > 0) {
-    attack_config ac;
-    ac.rate = cfg.attack * cfg.rate;
-    ac.receiver = {"127.0.0.1", client_ready.value("receiver_port", std::uint16_t{0})};
-    ac.tap_path = tap_path;
-    ac.tls = tls;
-    ac.start_ns = started + cfg.warmup;
-    // It stops 50 ms before the window ends: the consumer may finish as soon as the last real
-    // event is in, and a request to a receiver that has gone is no test of it.
-    ac.end_ns = window_end - 50 * kNanosPerMilli;
-    attack = std::make_unique<attacker>(ac);
-    attack->start();
-  }
-  const nanos deadline = window_end + drain + 30 * kNanosPerSecond;
-  // What the orchestrator itself does to the run at set times (--fault kinds it carries out),
-  // each at the window's start + its offset, in time order, from the wait loop below.
-  struct timed_action {
-    nanos at;
-    std::string what;
-    std::function<void()> act;
-  };
-  std::vector<timed_action> actions;
-  // consumer-down: SIGSTOP at AT, SIGCONT at AT+FOR. Whatever happens to the run, a stopped
-  // consumer is continued when run_once leaves (then stopped by its destructor as usual).
-  struct continue_on_exit {
-    child_process& child;
-    ~continue_on_exit() { child.resume(); }
-  } continue_consumer{client};
-  for (const auto& f : cfg.faults) {
-    if (f.kind != fault_kind::consumer_down) continue;
-    const nanos at = window_start + f.at;
-    actions.push_back(
-        {at, "consumer-down: SIGSTOP to the consumer", [&client] { client.suspend(); }});
-    actions.push_back({at + f.length, "consumer-down over: SIGCONT to the consumer",
-                       [&client] { client.resume(); }});
-  }
-  bool producer_down = false;  // between a producer-restart's kill and its start
-  for (const auto& f : cfg.faults) {
-    if (f.kind != fault_kind::producer_restart) continue;
-    actions.push_back(
-        {window_start + f.at, "producer-restart: killing the producer (SIGKILL)", [&] {
-           producer->kill_now();
-           producer_down = true;
-         }});
-    actions.push_back(
-        {window_start + f.end(), "producer-restart: starting it again with --resume", [&] {
-           auto args = serve_args;
-           args[2] = producer_addr.to_string();  // "--listen": the port the first one bound
-           args.push_back("--resume");
-           producer.emplace("producer", args, pin_p, producer_env);
-           read_json_line(*producer, "ready", now_ns() + 10 * kNanosPerSecond,
-                          "become ready again after its restart");
-           producer_down = false;
-         }});
-  }
-  for (const auto& f : cfg.faults) {
-    if (f.kind != fault_kind::link_cut) continue;
-    actions.push_back({window_start + f.at, "link cut for " + format_duration(f.length),
-                       [&link, length = f.length] { link->cut(length); }});
-  }
-  std::sort(actions.begin(), actions.end(),
-            [](const timed_action& a, const timed_action& b) { return a.at < b.at; });
-  std::size_t next_action = 0;
-  say("warm-up " + format_duration(cfg.warmup) + ", measuring " + format_duration(cfg.duration) +
-      " (" + cfg.mode + ", " + std::to_string(static_cast<long long>(cfg.rate)) + " events/s, " +
-      std::to_string(cfg.subscribers) + " subscriber" + (cfg.subscribers > 1 ? "s" : "") + ")");
+  window_start_ = window.value("window_start_ns", started_ + cfg_.generation.warmup);
+  window_end_ = started_ + cfg_.generation.warmup + cfg_.generation.duration;
+  deadline_ = window_end_ + drain_ + 30 * kNanosPerSecond;
+  if (cfg_.attack <= 0) return;
+  attack_config ac;
+  ac.rate = cfg_.attack * cfg_.generation.rate;
+  ac.receiver = {"127.0.0.1", client_ready_.value("receiver_port", std::uint16_t{0})};
+  ac.tap_path = tap_path_;
+  ac.tls = tls_;
+  ac.start_ns = started_ + cfg_.generation.warmup;
+  // It stops 50 ms before the window ends: the consumer may finish as soon as the last real
+  // event is in, and a request to a receiver that has gone is no test of it.
+  ac.end_ns = window_end_ - 50 * kNanosPerMilli;
+  attack_ = std::make_unique<attacker>(ac);
+  attack_->start();
+}
 
-  // Wait for the consumer's report, showing progress and checking that the producer lives.
-  std::optional<json> consumer_report;
-  nanos next_progress = started + kNanosPerSecond;
-  while (!consumer_report) {
-    if (!producer_down && !producer->running()) {
-      throw run_failure("the producer " + producer->status_text() + " during the run");
+// consumer-down: SIGSTOP at AT, SIGCONT at AT+FOR. producer-restart: SIGKILL at AT, serve
+// --resume on the same port at AT+FOR. link-cut: the link resets and refuses for FOR. Each at
+// the window's start + its offset, in time order, from the wait loop.
+void run_session::plan_faults() {
+  for (const auto& f : cfg_.faults) {
+    const nanos at = window_start_ + f.at;
+    if (f.kind == fault_kind::consumer_down) {
+      actions_.push_back(
+          {at, "consumer-down: SIGSTOP to the consumer", [this] { client_->suspend(); }});
+      actions_.push_back({at + f.length, "consumer-down over: SIGCONT to the consumer",
+                          [this] { client_->resume(); }});
+    } else if (f.kind == fault_kind::producer_restart) {
+      actions_.push_back({at, "producer-restart: killing the producer (SIGKILL)", [this] {
+                            producer_->kill_now();
+                            producer_down_ = true;
+                          }});
+      actions_.push_back(
+          {at + f.length, "producer-restart: starting it again with --resume", [this] {
+             json doc = producer_cfg_.to_document();
+             doc["quiet"] = true;
+             doc["listen"] = producer_addr_.to_string();  // the port it bound
+             doc["resume"] = true;
+             const std::string path = scratch_.path + "/producer-resume.json";
+             write_document(path, doc);
+             producer_.emplace(
+                 "producer", std::vector<std::string>{"serve", "--config", path},
+                 cfg_.pin.empty() ? -1 : cfg_.pin[0],
+                 std::vector<std::string>{"HOOKBENCH_TOKEN=" + api_token_,
+                                          "HOOKBENCH_CONTROL_TOKEN=" + control_token_});
+             read_json_line(*producer_, "ready", now_ns() + 10 * kNanosPerSecond,
+                            "become ready again after its restart");
+             producer_down_ = false;
+           }});
+    } else if (f.kind == fault_kind::link_cut) {
+      actions_.push_back({at, "link cut for " + format_duration(f.length),
+                          [this, length = f.length] { link_->cut(length); }});
     }
-    while (next_action < actions.size() && now_ns() >= actions[next_action].at) {
-      if (!cfg.quiet) say(actions[next_action].what);
-      actions[next_action++].act();
+  }
+  std::sort(actions_.begin(), actions_.end(),
+            [](const timed_action& a, const timed_action& b) { return a.at < b.at; });
+}
+
+void run_session::show_progress(nanos now) const {
+  if (!tty_ || cfg_.quiet) return;
+  const nanos t = now - started_;
+  const std::string phase = t < cfg_.generation.warmup ? "warm-up"
+                            : now < window_end_        ? "measuring"
+                                                       : "draining";
+  std::cerr << "\r\033[K  " << phase << " " << format_duration(t / 100'000'000 * 100'000'000)
+            << " / " << format_duration(cfg_.generation.warmup + cfg_.generation.duration)
+            << std::flush;
+}
+
+// Waits for the consumer's report, carrying out the timed actions, showing progress and
+// checking that the producer lives.
+json run_session::wait_for_report() {
+  nanos next_progress = started_ + kNanosPerSecond;
+  for (;;) {
+    if (!producer_down_ && !producer_->running()) {
+      throw run_failure("the producer " + producer_->status_text() + " during the run");
+    }
+    while (next_action_ < actions_.size() && now_ns() >= actions_[next_action_].at) {
+      say(actions_[next_action_].what);
+      actions_[next_action_++].act();
     }
     std::string line;
-    nanos wake = std::min(deadline, next_progress);
-    if (next_action < actions.size()) wake = std::min(wake, actions[next_action].at);
-    switch (client.read_line(line, wake)) {
+    nanos wake = std::min(deadline_, next_progress);
+    if (next_action_ < actions_.size()) wake = std::min(wake, actions_[next_action_].at);
+    switch (client_->read_line(line, wake)) {
       case child_process::wait_status::ok: {
         auto j = json::parse(line, nullptr, false);
-        if (j.is_object() && j.value("event", "") == "report") consumer_report = j.at("report");
+        if (j.is_object() && j.value("event", "") == "report") {
+          if (tty_ && !cfg_.quiet) std::cerr << "\r\033[K";
+          return j.at("report");
+        }
         break;
       }
       case child_process::wait_status::timeout: {
         const nanos now = now_ns();
-        if (now >= deadline) throw run_failure("the consumer did not report in time");
+        if (now >= deadline_) throw run_failure("the consumer did not report in time");
         next_progress = now + kNanosPerSecond;
-        if (tty && !cfg.quiet) {
-          const nanos t = now - started;
-          std::string phase = t < cfg.warmup     ? "warm-up"
-                              : now < window_end ? "measuring"
-                                                 : "draining";
-          std::cerr << "\r\033[K  " << phase << " "
-                    << format_duration(t / 100'000'000 * 100'000'000) << " / "
-                    << format_duration(cfg.warmup + cfg.duration) << std::flush;
-        }
+        show_progress(now);
         break;
       }
       case child_process::wait_status::exited:
         // A consumer gives up when its producer vanishes: name the side that failed first.
-        if (producer_down || !producer->wait_exit(now_ns() + 200 * kNanosPerMilli)) {
-          throw run_failure("the consumer " + client.status_text() + " before reporting");
+        if (producer_down_ || !producer_->wait_exit(now_ns() + 200 * kNanosPerMilli)) {
+          throw run_failure("the consumer " + client_->status_text() + " before reporting");
         }
-        throw run_failure("the producer " + producer->status_text() + " during the run");
+        throw run_failure("the producer " + producer_->status_text() + " during the run");
       case child_process::wait_status::interrupted:
         throw run_failure("interrupted", kExitInterrupted);
     }
   }
-  if (tty && !cfg.quiet) std::cerr << "\r\033[K";
-  json producer_report = control(producer_addr, control_token, "GET", "/control/report", tls);
+}
+
+// The producer's report (the consumer's receiver still answering), both children stopped, the
+// trace merged, the result assembled.
+json run_session::collect(const json& consumer_report, json link_block) {
+  json producer_report = control(producer_addr_, control_token_, "GET", "/control/report", tls_);
   try {
-    control(producer_addr, control_token, "POST", "/control/shutdown", tls);
+    control(producer_addr_, control_token_, "POST", "/control/shutdown", tls_);
   } catch (const run_failure&) {
     // The report is in hand; a failed shutdown only means we stop it by signal below.
   }
-  if (!producer->wait_exit(now_ns() + 5 * kNanosPerSecond)) producer->terminate();
-  client.terminate(10 * kNanosPerSecond);  // ends its linger
-
-  if (!cfg.trace.empty()) {
-    if (consumer_report->contains("trace_error")) {
-      throw run_failure("the consumer: " + consumer_report->at("trace_error").get<std::string>());
+  if (!producer_->wait_exit(now_ns() + 5 * kNanosPerSecond)) producer_->terminate();
+  client_->terminate(10 * kNanosPerSecond);  // ends its linger
+  if (!cfg_.trace.empty()) {
+    if (consumer_report.contains("trace_error")) {
+      throw run_failure("the consumer: " + consumer_report.at("trace_error").get<std::string>());
     }
-    trace_header h{cfg.mode,  cfg.rate,        to_ms(cfg.interval),
-                   info.pull, cfg.subscribers, to_s(cfg.duration)};
+    trace_header h{cfg_.mode,  cfg_.generation.rate, to_ms(cfg_.interval),
+                   info_.pull, cfg_.subscribers,     to_s(cfg_.generation.duration)};
     try {
-      merge_trace(h, {trace_parts[0], trace_parts[1]}, cfg.trace);
+      merge_trace(h, {trace_parts_[0].path, trace_parts_[1].path}, cfg_.trace);
     } catch (const std::exception& e) {
       throw run_failure(e.what());
     }
   }
-
   json env = describe_environment();
-  env["pinning"] =
-      cfg.pin.empty() ? json("none") : json({{"producer", cfg.pin[0]}, {"consumer", cfg.pin[1]}});
-  auto result = build_result(cfg.to_json(info.pull), env, producer_report, *consumer_report);
-  if (attack) result["attack"] = attack_outcome(attack->stop(), *consumer_report);
-  if (link) {
-    link->stop();
-    const json stats = link->stats();
+  env["pinning"] = cfg_.pin.empty() ? json("none")
+                                    : json({{"producer", cfg_.pin[0]}, {"consumer", cfg_.pin[1]}});
+  auto result = build_result(cfg_.to_json(info_.pull), env, producer_report, consumer_report);
+  if (attack_) result["attack"] = attack_outcome(attack_->stop(), consumer_report);
+  if (link_) {
+    link_->stop();
+    const json stats = link_->stats();
     link_block["scheduling"] = stats.at("scheduling");
     link_block["cuts"] = stats.at("cuts");
     link_block["routes"] = stats.at("routes");
@@ -574,5 +617,25 @@ json run_once(const run_config& cfg) {
   validate_result(result);
   return result;
 }
+
+json run_session::run() {
+  prepare_scratch();
+  start_producer();
+  start_link();
+  start_consumer();
+  json link_block = measure_link();
+  start_window();
+  plan_faults();
+  say("warm-up " + format_duration(cfg_.generation.warmup) + ", measuring " +
+      format_duration(cfg_.generation.duration) + " (" + cfg_.mode + ", " +
+      std::to_string(static_cast<long long>(cfg_.generation.rate)) + " events/s, " +
+      std::to_string(cfg_.subscribers) + " subscriber" + (cfg_.subscribers > 1 ? "s" : "") + ")");
+  const json report = wait_for_report();
+  return collect(report, std::move(link_block));
+}
+
+}  // namespace
+
+json run_once(const run_config& cfg) { return run_session(cfg).run(); }
 
 }  // namespace hookbench

@@ -14,39 +14,32 @@
 #include "core/fault.hpp"
 #include "modes/mode.hpp"
 #include "modes/tuning.hpp"
-#include "producer/arrivals.hpp"
+#include "producer/generator.hpp"
 #include "producer/webhook_dispatcher.hpp"
 
 namespace hookbench {
 
 struct run_config {
-  std::string mode = "poll";
-  std::string consumer_stack = "beast";  // --consumer-stack (consumer/delivery_mode.hpp)
-  double rate = 100;
+  std::string mode = delivery_modes().front().name;
+  std::string consumer_stack = "beast";  // --consumer-stack (modes/mode.hpp)
+  // --rate, --arrivals, --seed, --payload, --warmup, --duration, --timer: the producer's schedule
+  generator_config generation;
   nanos interval = 100 * kNanosPerMilli;
   std::size_t subscribers = 1;
-  nanos duration = 10 * kNanosPerSecond;
-  nanos warmup = kNanosPerSecond;
   nanos drain = 5 * kNanosPerSecond;
-  std::size_t payload = 256;
-  std::uint64_t seed = 1;
-  arrival_kind arrivals = arrival_kind::poisson;
   std::vector<int> pin;
   std::string out;
   std::uint16_t port = 0;
   std::size_t retention = 100'000;
-  connection_policy webhook_connection = connection_policy::keepalive;
-  std::size_t webhook_concurrency = 4;
-  retry_options retry;  // --retry, --retry-scale, ... handed to serve (producer/retry_policy.hpp)
-  // --signature / --unsigned: given to both children (serve signs, client verifies)
-  security::signature_scheme signature = security::signature_scheme::hmac;
+  // --webhook-connection, --webhook-concurrency, --retry..., --signature/--unsigned (given to
+  // both children: serve signs, client verifies)
+  dispatcher_options webhooks;
   std::size_t poll_limit = 1000;
   mode_tuning tuning;
   nanos stream_lifetime = 0;  // --stream-lifetime: the producer closes each stream this often
   nanos ready_timeout = 30 * kNanosPerSecond;
   bool quiet = false;
-  std::string trace;        // --trace FILE: record the run's timeline (measure/trace.hpp)
-  bool spin_timer = false;  // --timer spin: the generator spins to each scheduled time
+  std::string trace;  // --trace FILE: record the run's timeline (measure/trace.hpp)
   double attack = 0;  // --attack F: a third party POSTs F x rate bad deliveries (attacker.hpp)
   bool tls = false;   // --tls: HTTPS with a CA and certificate generated for the run
   std::vector<fault_spec> faults;  // --fault KIND:AT:FOR[:PARAM] (core/fault.hpp)

@@ -111,9 +111,9 @@ std::string compact_number(double v) {
   return buf;
 }
 
-scenario parse_scenario(const json& j) {
-  scenario s;
-  fields f(j, "");
+namespace {
+
+void parse_name(fields& f, const json& j, scenario& s) {
   s.name = text(f.required("name"), "name");
   // The name becomes the default results folder: keep it a plain file name.
   if (s.name.empty() || s.name.size() > 64 ||
@@ -126,25 +126,41 @@ scenario parse_scenario(const json& j) {
     bad("name", "1-64 letters, digits, '-', '_' or '.' (not first)", j.at("name"));
   }
   if (const json* v = f.optional("description")) s.description = text(*v, "description");
+}
 
-  s.modes =
-      list<std::string>(f.required("modes"), "modes", [](const json& v, const std::string& n) {
-        if (!v.is_string() || !find_mode(v.get<std::string>())) bad(n, "one of " + mode_names(), v);
-        return v.get<std::string>();
-      });
-  s.rates = list<double>(f.required("rates"), "rates", [](const json& v, const std::string& n) {
-    const double r = number(v, n, 0, "a rate > 0 (events/s)");
-    if (r <= 0) bad(n, "a rate > 0 (events/s)", v);
-    return r;
-  });
-  const bool any_pull = std::any_of(s.modes.begin(), s.modes.end(),
-                                    [](const std::string& m) { return find_mode(m)->pull; });
-  auto interval = [](const json& v, const std::string& n) {
-    return number(v, n, 1, "an interval of at least 1 (ms)");
-  };
+std::string mode_item(const json& v, const std::string& n) {
+  if (!v.is_string() || !find_mode(v.get<std::string>())) bad(n, "one of " + mode_names(), v);
+  return v.get<std::string>();
+}
+
+double rate_item(const json& v, const std::string& n) {
+  const double r = number(v, n, 0, "a rate > 0 (events/s)");
+  if (r <= 0) bad(n, "a rate > 0 (events/s)", v);
+  return r;
+}
+
+double interval_item(const json& v, const std::string& n) {
+  return number(v, n, 1, "an interval of at least 1 (ms)");
+}
+
+double rtt_item(const json& v, const std::string& n) {
+  const double r = number(v, n, 0, "a round trip >= 0 (ms)");
+  if (r > 10'000) bad(n, "a round trip of at most 10000 ms", v);
+  return r;
+}
+
+bool any_pull(const std::vector<std::string>& modes) {
+  return std::any_of(modes.begin(), modes.end(),
+                     [](const std::string& m) { return mode_of(m).pull; });
+}
+
+// The sweep's axes: modes, rates, intervals, subscribers, payloads, repeats.
+void parse_axes(fields& f, scenario& s) {
+  s.modes = list<std::string>(f.required("modes"), "modes", mode_item);
+  s.rates = list<double>(f.required("rates"), "rates", rate_item);
   if (const json* v = f.optional("intervals_ms")) {
-    s.intervals_ms = list<double>(*v, "intervals_ms", interval);
-  } else if (any_pull) {
+    s.intervals_ms = list<double>(*v, "intervals_ms", interval_item);
+  } else if (any_pull(s.modes)) {
     throw usage_error("intervals_ms: required when modes has a poll mode");
   }
   if (const json* v = f.optional("subscribers")) {
@@ -160,6 +176,10 @@ scenario parse_scenario(const json& j) {
   }
   if (const json* v = f.optional("repeats"))
     s.repeats = static_cast<int>(integer(*v, "repeats", 1, 1000));
+}
+
+// How every run goes: arrivals, seed, warm-up, drain, the minimum a point must reach, pinning.
+void parse_run_settings(fields& f, scenario& s) {
   if (const json* v = f.optional("arrivals")) {
     try {
       s.arrivals = parse_arrival_kind(text(*v, "arrivals"));
@@ -198,89 +218,91 @@ scenario parse_scenario(const json& j) {
           static_cast<int>(integer((*v)[i], "pin[" + std::to_string(i) + "]", 0, 4095)));
     }
   }
-  if (const json* v = f.optional("tuning")) {
-    fields t(*v, "tuning");
-    auto ms = [](double m) { return static_cast<nanos>(std::llround(m * 1e6)); };
-    if (const json* x = t.optional("backoff")) {
-      s.tuning.backoff = number(*x, "tuning.backoff", 1, "a factor >= 1");
-    }
-    if (const json* x = t.optional("max_interval_ms")) {
-      s.tuning.max_interval = ms(number(*x, "tuning.max_interval_ms", 1, "milliseconds >= 1"));
-    }
-    if (const json* x = t.optional("wait_ms")) {
-      s.tuning.wait = ms(number(*x, "tuning.wait_ms", 1, "milliseconds >= 1"));
-    }
-    if (const json* x = t.optional("batch_window_ms")) {
-      s.tuning.batch_window = ms(number(*x, "tuning.batch_window_ms", 1, "milliseconds >= 1"));
-    }
-    if (const json* x = t.optional("batch_max")) {
-      s.tuning.batch_max = static_cast<std::size_t>(integer(*x, "tuning.batch_max", 1, 10'000));
-    }
-    t.reject_unknown();
+}
+
+void parse_tuning(const json& v, mode_tuning& tuning) {
+  fields t(v, "tuning");
+  auto ms = [](double m) { return static_cast<nanos>(std::llround(m * 1e6)); };
+  if (const json* x = t.optional("backoff")) {
+    tuning.backoff = number(*x, "tuning.backoff", 1, "a factor >= 1");
   }
-  if (const json* v = f.optional("faults")) {
-    s.faults = list<std::string>(*v, "faults", [](const json& x, const std::string& n) {
-      const std::string e = text(x, n);
-      try {
-        parse_fault_list(e);
-      } catch (const usage_error& err) {
-        throw usage_error(n + ": " + err.what());
-      }
-      return e;
-    });
+  if (const json* x = t.optional("max_interval_ms")) {
+    tuning.max_interval = ms(number(*x, "tuning.max_interval_ms", 1, "milliseconds >= 1"));
   }
-  auto rtt = [](const json& v, const std::string& n) {
-    const double r = number(v, n, 0, "a round trip >= 0 (ms)");
-    if (r > 10'000) bad(n, "a round trip of at most 10000 ms", v);
-    return r;
-  };
-  if (const json* v = f.optional("rtt_ms")) s.rtts_ms = list<double>(*v, "rtt_ms", rtt);
-  if (const json* v = f.optional("rtt")) {
-    fields b(*v, "rtt");
-    rtt_block rb;
-    rb.rtts_ms = list<double>(b.required("rtt_ms"), "rtt.rtt_ms", rtt);
-    rb.modes = list<std::string>(b.required("modes"), "rtt.modes",
-                                 [](const json& x, const std::string& n) {
-                                   if (!x.is_string() || !find_mode(x.get<std::string>()))
-                                     bad(n, "one of " + mode_names(), x);
-                                   return x.get<std::string>();
-                                 });
-    rb.rates =
-        list<double>(b.required("rates"), "rtt.rates", [](const json& x, const std::string& n) {
-          const double r = number(x, n, 0, "a rate > 0 (events/s)");
-          if (r <= 0) bad(n, "a rate > 0 (events/s)", x);
-          return r;
-        });
-    rb.intervals_ms = s.intervals_ms;
-    if (const json* x = b.optional("intervals_ms")) {
-      rb.intervals_ms = list<double>(*x, "rtt.intervals_ms", interval);
-    } else if (rb.intervals_ms.empty() &&
-               std::any_of(rb.modes.begin(), rb.modes.end(),
-                           [](const std::string& m) { return find_mode(m)->pull; })) {
-      throw usage_error("rtt.intervals_ms: required when rtt.modes has a poll mode");
-    }
-    b.reject_unknown();
-    s.rtt = rb;
+  if (const json* x = t.optional("wait_ms")) {
+    tuning.wait = ms(number(*x, "tuning.wait_ms", 1, "milliseconds >= 1"));
   }
-  if (const json* v = f.optional("trace")) {
-    fields t(*v, "trace");
-    trace_spec ts;
-    ts.rate = number(t.required("rate"), "trace.rate", 0, "a rate > 0 (events/s)");
-    if (ts.rate <= 0) bad("trace.rate", "a rate > 0 (events/s)", v->at("rate"));
-    if (const json* x = t.optional("interval_ms")) {
-      ts.interval_ms = number(*x, "trace.interval_ms", 1, "an interval of at least 1 (ms)");
-    } else if (any_pull) {
-      throw usage_error("trace.interval_ms: required when modes has a poll mode");
-    }
-    ts.duration_s = number(t.required("duration_s"), "trace.duration_s", 0.1, "seconds >= 0.1");
-    if (ts.duration_s > 60)
-      bad("trace.duration_s", "at most 60 s (a trace is a short run)", v->at("duration_s"));
-    if (const json* x = t.optional("subscribers")) {
-      ts.subscribers = static_cast<std::size_t>(integer(*x, "trace.subscribers", 1, 1000));
-    }
-    t.reject_unknown();
-    s.trace = ts;
+  if (const json* x = t.optional("batch_window_ms")) {
+    tuning.batch_window = ms(number(*x, "tuning.batch_window_ms", 1, "milliseconds >= 1"));
   }
+  if (const json* x = t.optional("batch_max")) {
+    tuning.batch_max = static_cast<std::size_t>(integer(*x, "tuning.batch_max", 1, 10'000));
+  }
+  t.reject_unknown();
+}
+
+std::vector<std::string> parse_faults(const json& v) {
+  return list<std::string>(v, "faults", [](const json& x, const std::string& n) {
+    const std::string e = text(x, n);
+    try {
+      parse_fault_list(e);
+    } catch (const usage_error& err) {
+      throw usage_error(n + ": " + err.what());
+    }
+    return e;
+  });
+}
+
+// The round-trip block: its own round trips, modes, rates and (pull modes) intervals.
+rtt_block parse_rtt_block(const json& v, const scenario& s) {
+  fields b(v, "rtt");
+  rtt_block rb;
+  rb.rtts_ms = list<double>(b.required("rtt_ms"), "rtt.rtt_ms", rtt_item);
+  rb.modes = list<std::string>(b.required("modes"), "rtt.modes", mode_item);
+  rb.rates = list<double>(b.required("rates"), "rtt.rates", rate_item);
+  rb.intervals_ms = s.intervals_ms;
+  if (const json* x = b.optional("intervals_ms")) {
+    rb.intervals_ms = list<double>(*x, "rtt.intervals_ms", interval_item);
+  } else if (rb.intervals_ms.empty() && any_pull(rb.modes)) {
+    throw usage_error("rtt.intervals_ms: required when rtt.modes has a poll mode");
+  }
+  b.reject_unknown();
+  return rb;
+}
+
+trace_spec parse_trace(const json& v, const scenario& s) {
+  fields t(v, "trace");
+  trace_spec ts;
+  ts.rate = number(t.required("rate"), "trace.rate", 0, "a rate > 0 (events/s)");
+  if (ts.rate <= 0) bad("trace.rate", "a rate > 0 (events/s)", v.at("rate"));
+  if (const json* x = t.optional("interval_ms")) {
+    ts.interval_ms = number(*x, "trace.interval_ms", 1, "an interval of at least 1 (ms)");
+  } else if (any_pull(s.modes)) {
+    throw usage_error("trace.interval_ms: required when modes has a poll mode");
+  }
+  ts.duration_s = number(t.required("duration_s"), "trace.duration_s", 0.1, "seconds >= 0.1");
+  if (ts.duration_s > 60)
+    bad("trace.duration_s", "at most 60 s (a trace is a short run)", v.at("duration_s"));
+  if (const json* x = t.optional("subscribers")) {
+    ts.subscribers = static_cast<std::size_t>(integer(*x, "trace.subscribers", 1, 1000));
+  }
+  t.reject_unknown();
+  return ts;
+}
+
+}  // namespace
+
+scenario parse_scenario(const json& j) {
+  scenario s;
+  fields f(j, "");
+  parse_name(f, j, s);
+  parse_axes(f, s);
+  parse_run_settings(f, s);
+  if (const json* v = f.optional("tuning")) parse_tuning(*v, s.tuning);
+  if (const json* v = f.optional("faults")) s.faults = parse_faults(*v);
+  if (const json* v = f.optional("rtt_ms")) s.rtts_ms = list<double>(*v, "rtt_ms", rtt_item);
+  if (const json* v = f.optional("rtt")) s.rtt = parse_rtt_block(*v, s);
+  if (const json* v = f.optional("trace")) s.trace = parse_trace(*v, s);
   f.reject_unknown();
   return s;
 }
@@ -435,20 +457,20 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
   auto ns = [](double seconds) { return static_cast<nanos>(std::llround(seconds * 1e9)); };
   run_config cfg;
   cfg.mode = p.mode;
-  cfg.rate = p.rate;
+  cfg.generation.rate = p.rate;
   if (p.pull) cfg.interval = static_cast<nanos>(std::llround(p.interval_ms * 1e6));
   cfg.subscribers = p.subscribers;
-  cfg.duration = ns(plan.duration_s);
-  cfg.warmup = ns(s.warmup_s);
+  cfg.generation.duration = ns(plan.duration_s);
+  cfg.generation.warmup = ns(s.warmup_s);
   cfg.drain = ns(plan.drain_s);
-  cfg.payload = p.payload_bytes;
-  cfg.seed = p.seed;
-  cfg.arrivals = p.arrivals;
+  cfg.generation.payload_bytes = p.payload_bytes;
+  cfg.generation.seed = p.seed;
+  cfg.generation.arrivals = p.arrivals;
   cfg.pin = s.pin;
   cfg.tuning = s.tuning;
-  cfg.signature = s.signature;
+  cfg.webhooks.signature = s.signature;
   cfg.faults = parse_fault_list(p.fault);
-  cfg.retry = s.retry;
+  cfg.webhooks.retry = s.retry;
   cfg.rtt = static_cast<nanos>(std::llround(p.rtt_ms * 1e6));
   if (cfg.rtt > 0 || s.link_jitter > 0 || s.link_bandwidth_bps > 0) {
     cfg.jitter = s.link_jitter;

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "commands.hpp"
@@ -142,30 +144,421 @@ point_plan trace_plan(const scenario& sc, const sweep_point& tp) {
   return pl;
 }
 
-}  // namespace
-
-int sweep_main(int argc, char** argv) {
+// What sweep's flags ask for (the scenario itself is the file's).
+struct sweep_options {
   std::string scenario_path, out_dir;
   bool resume = false, overwrite = false, quiet = false, dry_run = false, find_max = false;
   bool tls = false;
   capacity_options capacity;
-  // The scenario file is the one positional argument; the rest are options.
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    std::string_view a = argv[i];
-    const bool takes_value = a == "--out" || a == "--signature" || a == "--p99-bound" ||
-                             a == "--search-window" || a == "--retry" || a == "--retry-jitter" ||
-                             a == "--retry-scale" || a == "--circuit-breaker" || a == "--rtt" ||
-                             a == "--jitter" || a == "--bandwidth";
-    if (takes_value && i + 1 < argc) {
-      rest.push_back(argv[i]);
-      rest.push_back(argv[++i]);
-    } else if (!a.starts_with("-") && scenario_path.empty()) {
-      scenario_path = std::string(a);
-    } else {
-      rest.push_back(argv[i]);
+  security::signature_scheme signature = security::signature_scheme::hmac;
+  retry_options retry;
+  run_config link;  // --rtt, --jitter, --bandwidth
+};
+
+void add_sweep_options(option_parser& p, sweep_options& o) {
+  p.add("--out", "DIR", "results folder", "results/<scenario name>",
+        [&](std::string_view v) { o.out_dir = std::string(v); })
+      .add_switch("--resume", "skip the points already in DIR/runs.csv", [&] { o.resume = true; })
+      .add_switch("--overwrite", "delete DIR's previous runs.csv, runs/ and trace.jsonl first",
+                  [&] { o.overwrite = true; })
+      .add_switch("--quiet", "no progress on stderr (errors and the final line are still printed)",
+                  [&] { o.quiet = true; })
+      .add_switch("--dry-run", "print each point's window and the estimated time; run nothing",
+                  [&] { o.dry_run = true; })
+      .add_switch("--tls", "every run over HTTPS, as run --tls (recorded as config.tls)",
+                  [&] { o.tls = true; })
+      .add_section("Capacity search:")
+      .add_switch(
+          "--find-max-rate",
+          "instead of the points: find the highest rate each of the\n"
+          "                            scenario's modes sustains (not saturated, nothing\n"
+          "                            lost, p99 within --p99-bound), at its first interval,\n"
+          "                            subscriber count and payload; writes DIR/max_rate.json",
+          [&] { o.find_max = true; })
+      .add("--p99-bound", "DURATION", "latency bound of a sustained rate (pull modes: T + this)",
+           "10ms",
+           [&](std::string_view v) {
+             o.capacity.p99_bound_us = to_us(parse_duration(v));
+             if (o.capacity.p99_bound_us <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--search-window", "DURATION", "measured window of each probe", "2s",
+           [&](std::string_view v) {
+             o.capacity.window_s = to_s(parse_duration(v));
+             if (o.capacity.window_s < 0.5) throw usage_error("must be at least 500ms");
+           });
+  add_signature_option(p, o.signature, true);
+  p.add_section("Webhook retries (every webhook run):");
+  add_retry_options(p, o.retry);
+  p.add_section("Network (default: loopback, or the scenario's rtt_ms and rtt block):");
+  add_link_options(p, o.link);
+}
+
+// The scenario file, parsed, with the flags that override it; its raw JSON is kept beside the
+// runs.
+struct loaded_scenario {
+  json raw;
+  scenario sc;
+};
+
+loaded_scenario load_scenario(const option_parser& p, const sweep_options& o) {
+  const std::string& path = o.scenario_path;
+  std::ifstream in(path);
+  if (!in) throw usage_error(path + ": cannot read");
+  loaded_scenario l;
+  try {
+    l.raw = json::parse(in);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    throw usage_error(path + ": not valid JSON: " + what);
+  }
+  scenario& sc = l.sc;
+  try {
+    sc = parse_scenario(l.raw);
+    sc.signature = o.signature;  // after the parse, which starts from a default scenario
+    sc.retry = o.retry;
+  } catch (const usage_error& e) {
+    throw usage_error(path + ": " + e.what());
+  }
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  for (std::size_t i = 0; i < sc.pin.size(); ++i) {
+    if (sc.pin[i] >= cores) {
+      throw usage_error(path + ": pin[" + std::to_string(i) + "]: core " +
+                        std::to_string(sc.pin[i]) + " does not exist (this machine has " +
+                        std::to_string(cores) + ")");
     }
   }
+  if (p.given("--rtt")) {
+    if (sc.rtt || sc.rtts_ms != std::vector<double>{0}) {
+      throw usage_error("--rtt: " + path +
+                        " has its own round trips (rtt_ms or an rtt block); not both");
+    }
+    sc.rtts_ms = {to_ms(o.link.rtt)};
+  }
+  sc.link_jitter = o.link.jitter;
+  sc.link_bandwidth_bps = o.link.bandwidth_bps;
+  return l;
+}
+
+// --find-max-rate: the capacity search of each mode, into DIR/max_rate.json.
+int find_max_rates(const scenario& sc, const sweep_options& o) {
+  if (o.resume || o.overwrite || o.dry_run) {
+    throw usage_error(
+        "--find-max-rate: runs on its own (not with --resume, --overwrite, --dry-run)");
+  }
+  fs::create_directories(o.out_dir);
+  install_interrupt_handlers();
+  json searches = json::array();
+  for (const auto& mode : sc.modes) {
+    try {
+      searches.push_back(find_max_rate(sc, mode, o.capacity, [&](const std::string& line) {
+        if (!o.quiet) std::cerr << "hookbench sweep: " << line << "\n";
+      }));
+    } catch (const run_failure& e) {
+      std::cerr << "hookbench sweep: capacity search interrupted; nothing written\n";
+      return e.code;
+    }
+    const auto& best = searches.back().at("max_sustained_rate");
+    std::cerr << "hookbench sweep: " << mode << ": highest sustained rate "
+              << (best.is_null() ? std::string("none found")
+                                 : compact_number(best.get<double>()) + " events/s")
+              << " (p99 <= "
+              << compact_number(searches.back().at("p99_bound_us").get<double>() / 1e3)
+              << " ms, nothing lost, not saturated)\n";
+  }
+  write_file(fs::path(o.out_dir) / "max_rate.json", searches.dump(2) + "\n");
+  std::cerr << "hookbench sweep: wrote " << (fs::path(o.out_dir) / "max_rate.json").string()
+            << "\n";
+  return 0;
+}
+
+// --dry-run: each point's window and expected counts, and the estimated time.
+int dry_run(const scenario& sc, const std::string& out_dir) {
+  const auto points = expand_points(sc);
+  double total = 0;
+  std::size_t short_points = 0;
+  std::cout << "run_id,duration_s,expected_deliveries,expected_polls,min_reached,note\n";
+  for (const auto& pt : points) {
+    const auto plan = plan_point(sc, pt);
+    total += estimate_point_s(sc, pt, plan);
+    short_points += plan.min_reached ? 0 : 1;
+    std::cout << pt.run_id() << "," << compact_number(plan.duration_s) << ","
+              << compact_number(std::round(plan.expected_deliveries)) << ","
+              << compact_number(std::round(plan.expected_polls)) << ","
+              << (plan.min_reached ? "true" : "false") << "," << csv_field(plan.note) << "\n";
+  }
+  for (const auto& tp : trace_points_of(sc)) total += estimate_point_s(sc, tp, trace_plan(sc, tp));
+  std::cerr << "hookbench sweep: " << sc.name << ": " << points.size() << " points ("
+            << short_points << " below their minimum)" << (sc.trace ? " + traced runs" : "")
+            << ", about " << clock_text(total) << " -> " << out_dir << "\n";
+  return 0;
+}
+
+// One sweep into its results folder: the rows, the model's curves and the traced runs.
+class sweep_session {
+ public:
+  sweep_session(const sweep_options& o, const loaded_scenario& l)
+      : o_(o),
+        sc_(l.sc),
+        raw_(l.raw),
+        dir_(o.out_dir),
+        csv_(dir_ / "runs.csv"),
+        runs_dir_(dir_ / "runs"),
+        trace_file_(dir_ / "trace.jsonl") {}
+
+  int run() {
+    prepare_folder();
+    plan();
+    if (to_run_ == 0 && trace_points_.empty()) {
+      std::cerr << "hookbench sweep: nothing to do: all " << points_.size() << " points are in "
+                << csv_.string() << (sc_.trace ? " and the trace is recorded" : "") << "\n";
+      return 0;
+    }
+    run_points();
+    write_model();
+    if (!interrupted_ && !trace_points_.empty() && !g_interrupted) run_traces();
+    return summary();
+  }
+
+ private:
+  void say(const std::string& s) const {
+    if (!o_.quiet) std::cerr << "hookbench sweep: " << s << "\n";
+  }
+
+  // Estimated time left: the plan's remaining seconds, scaled by how the plan fared so far.
+  std::string eta() const {
+    const double elapsed = to_s(now_ns() - start_);
+    const double factor = planned_done_ > 0 ? elapsed / planned_done_ : 1.0;
+    return "elapsed " + clock_text(elapsed) + ", left ~" + clock_text(planned_left_ * factor);
+  }
+
+  void prepare_folder();
+  void plan();
+  void run_points();
+  std::string run_point(const sweep_point& pt, const point_plan& plan);
+  void write_model();
+  void run_traces();
+  int summary() const;
+
+  const sweep_options& o_;
+  const scenario& sc_;
+  const json& raw_;
+  const fs::path dir_, csv_, runs_dir_, trace_file_;
+  std::set<std::string> done_;
+  std::unique_ptr<csv_appender> rows_;
+  std::vector<sweep_point> points_, trace_points_;
+  std::vector<point_plan> plans_;
+  double planned_left_ = 0, planned_done_ = 0;
+  std::size_t to_run_ = 0, ran_ = 0, failed_ = 0, short_points_ = 0;
+  bool interrupted_ = false, trace_failed_ = false;
+  nanos start_ = 0;
+};
+
+// The folder: cleared (--overwrite), resumed (--resume: its complete rows are done, a torn last
+// line is cut) or new; the scenario and the modes' descriptors written beside the runs.
+void sweep_session::prepare_folder() {
+  if (fs::exists(csv_)) {
+    if (o_.overwrite) {
+      fs::remove(csv_);
+      fs::remove_all(runs_dir_);
+      fs::remove(trace_file_);
+      fs::remove(dir_ / "model.csv");
+      fs::remove(dir_ / "modes.json");
+    } else if (!o_.resume) {
+      throw usage_error("--out: " + csv_.string() +
+                        " exists; --resume continues that sweep, --overwrite starts it again");
+    } else {
+      const std::string text = read_all(csv_);
+      try {
+        done_ = completed_run_ids(text);
+      } catch (const usage_error& e) {
+        throw usage_error("--resume: " + csv_.string() + ": " + e.what());
+      }
+      if (!text.empty() && text.back() != '\n') {
+        const auto keep = text.rfind('\n');
+        fs::resize_file(csv_, keep == std::string::npos ? 0 : keep + 1);
+        std::cerr << "hookbench sweep: removed an incomplete last line from " << csv_.string()
+                  << "\n";
+      }
+    }
+  } else if (o_.overwrite) {
+    fs::remove_all(runs_dir_);
+    fs::remove(trace_file_);
+  }
+  fs::create_directories(runs_dir_);
+  write_file(dir_ / "scenario.json", raw_.dump(2) + "\n");
+  // The modes' descriptors, beside the runs: what the charts and the report read of each mode.
+  write_file(dir_ / "modes.json", modes_json().dump(2) + "\n");
+  rows_ = std::make_unique<csv_appender>(csv_);
+  if (fs::file_size(csv_) == 0) rows_->append(runs_csv_header());
+}
+
+void sweep_session::plan() {
+  points_ = expand_points(sc_);
+  for (const auto& pt : points_) plans_.push_back(plan_point(sc_, pt));
+  if (sc_.trace && !(o_.resume && fs::exists(trace_file_))) trace_points_ = trace_points_of(sc_);
+  for (std::size_t i = 0; i < points_.size(); ++i) {
+    if (done_.contains(points_[i].run_id())) continue;
+    planned_left_ += estimate_point_s(sc_, points_[i], plans_[i]);
+    ++to_run_;
+  }
+  for (const auto& tp : trace_points_) {
+    planned_left_ += estimate_point_s(sc_, tp, trace_plan(sc_, tp));
+  }
+  install_interrupt_handlers();
+  start_ = now_ns();
+  say(sc_.name + ": " + std::to_string(points_.size()) + " points" +
+      (done_.empty()
+           ? ""
+           : ", " + std::to_string(points_.size() - to_run_) + " already in " + csv_.string()) +
+      (trace_points_.empty() ? ""
+                             : ", then " + std::to_string(trace_points_.size()) + " traced runs") +
+      " -> " + dir_.string() + " (about " + clock_text(planned_left_) + ")");
+}
+
+// One point: its run, its JSON beside runs.csv, its row (a failed run keeps its row, with the
+// reason in the note). Throws run_failure only when interrupted.
+std::string sweep_session::run_point(const sweep_point& pt, const point_plan& plan) {
+  const std::string id = pt.run_id();
+  try {
+    run_config cfg = make_run_config(sc_, pt, plan);
+    cfg.tls = o_.tls;
+    json result = run_once(cfg);
+    const std::string rel = "runs/" + id + ".json";
+    result["sweep"] = {{"scenario", sc_.name},
+                       {"run_id", id},
+                       {"repeat", pt.repeat},
+                       {"min_reached", plan.min_reached}};
+    write_file(dir_ / rel, result.dump(2) + "\n");
+    std::string note = plan.note;
+    auto warnings = result_warnings(result);
+    for (const auto& w : warnings) note += (note.empty() ? "" : "; ") + w;
+    say("    " + short_summary(result));
+    for (const auto& w : warnings) say("    WARNING: " + w);
+    return runs_csv_row(sc_.name, pt, plan, &result, note, rel);
+  } catch (const run_failure& e) {
+    if (e.code == kExitInterrupted || g_interrupted) throw;
+    ++failed_;
+    std::cerr << "hookbench sweep: " << id << " failed: " << e.what() << "\n";
+    return runs_csv_row(sc_.name, pt, plan, nullptr, std::string("failed: ") + e.what(), "");
+  } catch (const std::exception& e) {
+    if (g_interrupted) throw run_failure("interrupted", kExitInterrupted);
+    ++failed_;
+    std::cerr << "hookbench sweep: " << id << " failed: " << e.what() << "\n";
+    return runs_csv_row(sc_.name, pt, plan, nullptr, std::string("failed: ") + e.what(), "");
+  }
+}
+
+void sweep_session::run_points() {
+  for (std::size_t i = 0; i < points_.size(); ++i) {
+    const auto& pt = points_[i];
+    const auto& plan = plans_[i];
+    if (done_.contains(pt.run_id())) continue;
+    if (g_interrupted) {
+      interrupted_ = true;
+      return;
+    }
+    // Built piece by piece: g++ 12 -O3 misreads "[" + std::to_string(...) here (a false
+    // -Wstringop-overflow).
+    std::string progress = "[";
+    progress += std::to_string(ran_ + 1);
+    progress += '/';
+    progress += std::to_string(to_run_);
+    progress += "] ";
+    progress += describe(pt, plan);
+    progress += "; " + eta();
+    say(progress);
+    std::string row;
+    try {
+      row = run_point(pt, plan);
+    } catch (const run_failure&) {
+      interrupted_ = true;
+      return;
+    }
+    rows_->append(row);
+    ++ran_;
+    if (!plan.min_reached) ++short_points_;
+    const double estimate = estimate_point_s(sc_, pt, plan);
+    planned_done_ += estimate;
+    planned_left_ = std::max(0.0, planned_left_ - estimate);
+  }
+}
+
+// The model's curves, from every result in the folder (this sweep's and resumed ones).
+void sweep_session::write_model() {
+  std::vector<std::pair<sweep_point, json>> results;
+  for (const auto& pt : points_) {
+    std::ifstream f(runs_dir_ / (pt.run_id() + ".json"));
+    if (!f) continue;
+    auto j = json::parse(f, nullptr, false);
+    if (j.is_object() && j.contains("metrics")) results.emplace_back(pt, std::move(j));
+  }
+  if (!results.empty()) write_file(dir_ / "model.csv", model_csv(sc_, results));
+}
+
+// The traced runs: every mode into one file, each part opened by its header line.
+void sweep_session::run_traces() {
+  const fs::path tmp = trace_file_.string() + ".tmp";
+  std::ofstream merged(tmp, std::ios::trunc);
+  for (std::size_t i = 0; i < trace_points_.size() && !trace_failed_; ++i) {
+    const auto& tp = trace_points_[i];
+    const auto pl = trace_plan(sc_, tp);
+    say("[trace " + std::to_string(i + 1) + "/" + std::to_string(trace_points_.size()) + "] " +
+        describe(tp, pl) + "; " + eta());
+    run_config cfg = make_run_config(sc_, tp, pl);
+    const fs::path part = dir_ / ("trace." + tp.mode + ".part");
+    cfg.trace = part.string();
+    cfg.tls = o_.tls;
+    try {
+      run_once(cfg);
+      merged << read_all(part);
+    } catch (const run_failure& e) {
+      if (e.code == kExitInterrupted || g_interrupted) interrupted_ = true;
+      std::cerr << "hookbench sweep: traced " << tp.mode << " run failed: " << e.what() << "\n";
+      trace_failed_ = true;
+    } catch (const std::exception& e) {
+      std::cerr << "hookbench sweep: traced " << tp.mode << " run failed: " << e.what() << "\n";
+      trace_failed_ = true;
+    }
+    std::error_code ec;
+    fs::remove(part, ec);
+    const double estimate = estimate_point_s(sc_, tp, pl);
+    planned_done_ += estimate;
+    planned_left_ = std::max(0.0, planned_left_ - estimate);
+  }
+  merged.close();
+  if (!trace_failed_ && merged) {
+    fs::rename(tmp, trace_file_);
+  } else {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    trace_failed_ = true;
+  }
+}
+
+int sweep_session::summary() const {
+  const std::string elapsed = clock_text(to_s(now_ns() - start_));
+  if (interrupted_) {
+    std::cerr << "hookbench sweep: interrupted after " << ran_ << " of " << to_run_ << " points ("
+              << elapsed << "); every row in " << csv_.string()
+              << " is complete; `--resume` continues\n";
+    return kExitInterrupted;
+  }
+  std::cerr << "hookbench sweep: " << ran_ << " runs in " << elapsed << " -> " << csv_.string()
+            << (trace_points_.empty() || trace_failed_ ? "" : ", " + trace_file_.string());
+  if (short_points_) {
+    std::cerr << "; " << short_points_ << " below their minimum (min_reached=false)";
+  }
+  if (failed_) std::cerr << "; " << failed_ << " FAILED (note column)";
+  if (trace_failed_) std::cerr << "; the trace was not recorded";
+  std::cerr << "\n";
+  return failed_ || trace_failed_ ? kExitFailure : 0;
+}
+
+}  // namespace
+
+int sweep_main(int argc, char** argv) {
+  sweep_options o;
   option_parser p(
       "hookbench sweep SCENARIO.json",
       "Runs every point of a scenario (bench/scenarios/*.json: modes x rates x poll intervals x\n"
@@ -175,352 +568,27 @@ int sweep_main(int argc, char** argv) {
       "block\n"
       "it also records DIR/trace.jsonl from one short run per mode. Ctrl-C stops after complete\n"
       "rows; --resume continues. Formats: docs/RESULTS.md.");
-  p.add("--out", "DIR", "results folder", "results/<scenario name>",
-        [&](std::string_view v) { out_dir = std::string(v); })
-      .add_switch("--resume", "skip the points already in DIR/runs.csv", [&] { resume = true; })
-      .add_switch("--overwrite", "delete DIR's previous runs.csv, runs/ and trace.jsonl first",
-                  [&] { overwrite = true; })
-      .add_switch("--quiet", "no progress on stderr (errors and the final line are still printed)",
-                  [&] { quiet = true; })
-      .add_switch("--dry-run", "print each point's window and the estimated time; run nothing",
-                  [&] { dry_run = true; })
-      .add_switch("--tls", "every run over HTTPS, as run --tls (recorded as config.tls)",
-                  [&] { tls = true; })
-      .add_section("Capacity search:")
-      .add_switch(
-          "--find-max-rate",
-          "instead of the points: find the highest rate each of the\n"
-          "                            scenario's modes sustains (not saturated, nothing\n"
-          "                            lost, p99 within --p99-bound), at its first interval,\n"
-          "                            subscriber count and payload; writes DIR/max_rate.json",
-          [&] { find_max = true; })
-      .add("--p99-bound", "DURATION", "latency bound of a sustained rate (pull modes: T + this)",
-           "10ms",
-           [&](std::string_view v) {
-             capacity.p99_bound_us = to_us(parse_duration(v));
-             if (capacity.p99_bound_us <= 0) throw usage_error("must be greater than 0");
-           })
-      .add("--search-window", "DURATION", "measured window of each probe", "2s",
-           [&](std::string_view v) {
-             capacity.window_s = to_s(parse_duration(v));
-             if (capacity.window_s < 0.5) throw usage_error("must be at least 500ms");
-           });
-  security::signature_scheme signature = security::signature_scheme::hmac;
-  add_signature_option(p, signature, true);
-  retry_options retry;
-  p.add_section("Webhook retries (every webhook run):");
-  add_retry_options(p, retry);
-  p.add_section("Network (default: loopback, or the scenario's rtt_ms and rtt block):");
-  run_config link_opts;
-  add_link_options(p, link_opts);
-  if (!p.parse(static_cast<int>(rest.size()), rest.data())) return 0;
+  add_sweep_options(p, o);
+  if (!p.parse(argc, argv, &o.scenario_path)) return 0;
   if (p.given("--unsigned") && p.given("--signature")) {
     throw usage_error("--unsigned: means --signature none; give one of the two");
   }
-  if (tls && find_max) throw usage_error("--tls: not with --find-max-rate (its probes are plain)");
-  if (scenario_path.empty()) {
+  if (o.tls && o.find_max) {
+    throw usage_error("--tls: not with --find-max-rate (its probes are plain)");
+  }
+  if (o.scenario_path.empty()) {
     throw usage_error("SCENARIO.json: required (e.g. hookbench sweep bench/scenarios/quick.json)");
   }
-  if (resume && overwrite) throw usage_error("--resume and --overwrite: choose one");
-
-  // --- the scenario ------------------------------------------------------------------------
-  std::ifstream in(scenario_path);
-  if (!in) throw usage_error(scenario_path + ": cannot read");
-  json raw;
-  try {
-    raw = json::parse(in);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-    throw usage_error(scenario_path + ": not valid JSON: " + what);
-  }
-  scenario sc;
-  try {
-    sc = parse_scenario(raw);
-    sc.signature = signature;  // after the parse, which starts from a default scenario
-    sc.retry = retry;
-  } catch (const usage_error& e) {
-    throw usage_error(scenario_path + ": " + e.what());
-  }
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  for (std::size_t i = 0; i < sc.pin.size(); ++i) {
-    if (sc.pin[i] >= cores) {
-      throw usage_error(scenario_path + ": pin[" + std::to_string(i) + "]: core " +
-                        std::to_string(sc.pin[i]) + " does not exist (this machine has " +
-                        std::to_string(cores) + ")");
-    }
-  }
-  if (p.given("--rtt")) {
-    if (sc.rtt || sc.rtts_ms != std::vector<double>{0}) {
-      throw usage_error("--rtt: " + scenario_path +
-                        " has its own round trips (rtt_ms or an rtt block); not both");
-    }
-    sc.rtts_ms = {to_ms(link_opts.rtt)};
-  }
-  sc.link_jitter = link_opts.jitter;
-  sc.link_bandwidth_bps = link_opts.bandwidth_bps;
-  if (out_dir.empty()) out_dir = "results/" + sc.name;
-
-  if (find_max) {
-    if (resume || overwrite || dry_run) {
-      throw usage_error(
-          "--find-max-rate: runs on its own (not with --resume, --overwrite, --dry-run)");
-    }
-    fs::create_directories(out_dir);
-    install_interrupt_handlers();
-    json searches = json::array();
-    for (const auto& mode : sc.modes) {
-      try {
-        searches.push_back(find_max_rate(sc, mode, capacity, [&](const std::string& line) {
-          if (!quiet) std::cerr << "hookbench sweep: " << line << "\n";
-        }));
-      } catch (const run_failure& e) {
-        std::cerr << "hookbench sweep: capacity search interrupted; nothing written\n";
-        return e.code;
-      }
-      const auto& best = searches.back().at("max_sustained_rate");
-      std::cerr << "hookbench sweep: " << mode << ": highest sustained rate "
-                << (best.is_null() ? std::string("none found")
-                                   : compact_number(best.get<double>()) + " events/s")
-                << " (p99 <= "
-                << compact_number(searches.back().at("p99_bound_us").get<double>() / 1e3)
-                << " ms, nothing lost, not saturated)\n";
-    }
-    write_file(fs::path(out_dir) / "max_rate.json", searches.dump(2) + "\n");
-    std::cerr << "hookbench sweep: wrote " << (fs::path(out_dir) / "max_rate.json").string()
-              << "\n";
-    return 0;
-  }
-
+  if (o.resume && o.overwrite) throw usage_error("--resume and --overwrite: choose one");
+  const loaded_scenario l = load_scenario(p, o);
+  if (o.out_dir.empty()) o.out_dir = "results/" + l.sc.name;
+  if (o.find_max) return find_max_rates(l.sc, o);
   // A fault the runs cannot carry out is refused before anything runs.
-  for (const auto& pt : expand_points(sc)) {
-    check_fault_support(make_run_config(sc, pt, plan_point(sc, pt)));
+  for (const auto& pt : expand_points(l.sc)) {
+    check_fault_support(make_run_config(l.sc, pt, plan_point(l.sc, pt)));
   }
-  if (dry_run) {
-    const auto points = expand_points(sc);
-    double total = 0;
-    std::size_t short_points = 0;
-    std::cout << "run_id,duration_s,expected_deliveries,expected_polls,min_reached,note\n";
-    for (const auto& pt : points) {
-      const auto plan = plan_point(sc, pt);
-      total += estimate_point_s(sc, pt, plan);
-      short_points += plan.min_reached ? 0 : 1;
-      std::cout << pt.run_id() << "," << compact_number(plan.duration_s) << ","
-                << compact_number(std::round(plan.expected_deliveries)) << ","
-                << compact_number(std::round(plan.expected_polls)) << ","
-                << (plan.min_reached ? "true" : "false") << "," << csv_field(plan.note) << "\n";
-    }
-    for (const auto& tp : trace_points_of(sc))
-      total += estimate_point_s(sc, tp, trace_plan(sc, tp));
-    std::cerr << "hookbench sweep: " << sc.name << ": " << points.size() << " points ("
-              << short_points << " below their minimum)" << (sc.trace ? " + traced runs" : "")
-              << ", about " << clock_text(total) << " -> " << out_dir << "\n";
-    return 0;
-  }
-
-  // --- the results folder --------------------------------------------------------------------
-  const fs::path dir(out_dir), csv = dir / "runs.csv", runs_dir = dir / "runs",
-                               trace_file = dir / "trace.jsonl";
-  std::set<std::string> done;
-  if (fs::exists(csv)) {
-    if (overwrite) {
-      fs::remove(csv);
-      fs::remove_all(runs_dir);
-      fs::remove(trace_file);
-      fs::remove(dir / "model.csv");
-      fs::remove(dir / "modes.json");
-    } else if (!resume) {
-      throw usage_error("--out: " + csv.string() +
-                        " exists; --resume continues that sweep, --overwrite starts it again");
-    } else {
-      const std::string text = read_all(csv);
-      try {
-        done = completed_run_ids(text);
-      } catch (const usage_error& e) {
-        throw usage_error("--resume: " + csv.string() + ": " + e.what());
-      }
-      // A torn last line (a crash mid-write) is not a row: cut it so the next row starts clean.
-      if (!text.empty() && text.back() != '\n') {
-        const auto keep = text.rfind('\n');
-        fs::resize_file(csv, keep == std::string::npos ? 0 : keep + 1);
-        std::cerr << "hookbench sweep: removed an incomplete last line from " << csv.string()
-                  << "\n";
-      }
-    }
-  } else if (overwrite) {
-    fs::remove_all(runs_dir);
-    fs::remove(trace_file);
-  }
-  fs::create_directories(runs_dir);
-  write_file(dir / "scenario.json", raw.dump(2) + "\n");
-  // The modes' descriptors, beside the runs: what the charts and the report read of each mode.
-  write_file(dir / "modes.json", modes_json().dump(2) + "\n");
-  csv_appender rows(csv);
-  if (fs::file_size(csv) == 0) rows.append(runs_csv_header());
-
-  // --- the plan -------------------------------------------------------------------------------
-  const auto points = expand_points(sc);
-  std::vector<point_plan> plans;
-  for (const auto& pt : points) plans.push_back(plan_point(sc, pt));
-  const bool want_trace = sc.trace && !(resume && fs::exists(trace_file));
-  const std::vector<sweep_point> trace_points =
-      want_trace ? trace_points_of(sc) : std::vector<sweep_point>{};
-  double planned_left = 0;
-  std::size_t to_run = 0;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    if (done.contains(points[i].run_id())) continue;
-    planned_left += estimate_point_s(sc, points[i], plans[i]);
-    ++to_run;
-  }
-  for (const auto& tp : trace_points) planned_left += estimate_point_s(sc, tp, trace_plan(sc, tp));
-
-  install_interrupt_handlers();
-  const nanos sweep_start = now_ns();
-  double planned_done = 0;
-  auto say = [&](const std::string& s) {
-    if (!quiet) std::cerr << "hookbench sweep: " << s << "\n";
-  };
-  // Estimated time left: the plan's remaining seconds, scaled by how the plan fared so far.
-  auto eta = [&]() {
-    const double elapsed = to_s(now_ns() - sweep_start);
-    const double factor = planned_done > 0 ? elapsed / planned_done : 1.0;
-    return "elapsed " + clock_text(elapsed) + ", left ~" + clock_text(planned_left * factor);
-  };
-  say(sc.name + ": " + std::to_string(points.size()) + " points" +
-      (done.empty()
-           ? ""
-           : ", " + std::to_string(points.size() - to_run) + " already in " + csv.string()) +
-      (trace_points.empty() ? ""
-                            : ", then " + std::to_string(trace_points.size()) + " traced runs") +
-      " -> " + dir.string() + " (about " + clock_text(planned_left) + ")");
-
-  if (to_run == 0 && trace_points.empty()) {
-    std::cerr << "hookbench sweep: nothing to do: all " << points.size() << " points are in "
-              << csv.string() << (sc.trace ? " and the trace is recorded" : "") << "\n";
-    return 0;
-  }
-  std::size_t ran = 0, failed = 0, short_points = 0;
-  bool interrupted = false;
-  for (std::size_t i = 0; i < points.size() && !interrupted; ++i) {
-    const auto& pt = points[i];
-    const auto& plan = plans[i];
-    const std::string id = pt.run_id();
-    if (done.contains(id)) continue;
-    if (g_interrupted) {
-      interrupted = true;
-      break;
-    }
-    say("[" + std::to_string(ran + 1) + "/" + std::to_string(to_run) + "] " + describe(pt, plan) +
-        "; " + eta());
-    const double estimate = estimate_point_s(sc, pt, plan);
-    std::string row;
-    try {
-      run_config cfg = make_run_config(sc, pt, plan);
-      cfg.tls = tls;
-      json result = run_once(cfg);
-      const std::string rel = "runs/" + id + ".json";
-      result["sweep"] = {{"scenario", sc.name},
-                         {"run_id", id},
-                         {"repeat", pt.repeat},
-                         {"min_reached", plan.min_reached}};
-      write_file(dir / rel, result.dump(2) + "\n");
-      std::string note = plan.note;
-      auto warnings = result_warnings(result);
-      for (const auto& w : warnings) note += (note.empty() ? "" : "; ") + w;
-      row = runs_csv_row(sc.name, pt, plan, &result, note, rel);
-      say("    " + short_summary(result));
-      for (const auto& w : warnings) say("    WARNING: " + w);
-    } catch (const run_failure& e) {
-      if (e.code == kExitInterrupted || g_interrupted) {
-        interrupted = true;
-        break;
-      }
-      ++failed;
-      row = runs_csv_row(sc.name, pt, plan, nullptr, std::string("failed: ") + e.what(), "");
-      std::cerr << "hookbench sweep: " << id << " failed: " << e.what() << "\n";
-    } catch (const std::exception& e) {
-      if (g_interrupted) {
-        interrupted = true;
-        break;
-      }
-      ++failed;
-      row = runs_csv_row(sc.name, pt, plan, nullptr, std::string("failed: ") + e.what(), "");
-      std::cerr << "hookbench sweep: " << id << " failed: " << e.what() << "\n";
-    }
-    rows.append(row);
-    ++ran;
-    if (!plan.min_reached) ++short_points;
-    planned_done += estimate;
-    planned_left = std::max(0.0, planned_left - estimate);
-  }
-
-  // --- the model's curves, from every result in the folder (this run's and resumed ones) ------
-  {
-    std::vector<std::pair<sweep_point, json>> results;
-    for (const auto& pt : points) {
-      std::ifstream f(runs_dir / (pt.run_id() + ".json"));
-      if (!f) continue;
-      auto j = json::parse(f, nullptr, false);
-      if (j.is_object() && j.contains("metrics")) results.emplace_back(pt, std::move(j));
-    }
-    if (!results.empty()) write_file(dir / "model.csv", model_csv(sc, results));
-  }
-
-  // --- the traced runs: both modes into one file, each part opened by its header line --------
-  bool trace_failed = false;
-  if (!interrupted && !trace_points.empty() && !g_interrupted) {
-    const fs::path tmp = trace_file.string() + ".tmp";
-    std::ofstream merged(tmp, std::ios::trunc);
-    for (std::size_t i = 0; i < trace_points.size() && !trace_failed; ++i) {
-      const auto& tp = trace_points[i];
-      const auto pl = trace_plan(sc, tp);
-      say("[trace " + std::to_string(i + 1) + "/" + std::to_string(trace_points.size()) + "] " +
-          describe(tp, pl) + "; " + eta());
-      run_config cfg = make_run_config(sc, tp, pl);
-      const fs::path part = dir / ("trace." + tp.mode + ".part");
-      cfg.trace = part.string();
-      cfg.tls = tls;
-      try {
-        run_once(cfg);
-        merged << read_all(part);
-      } catch (const run_failure& e) {
-        if (e.code == kExitInterrupted || g_interrupted) interrupted = true;
-        std::cerr << "hookbench sweep: traced " << tp.mode << " run failed: " << e.what() << "\n";
-        trace_failed = true;
-      } catch (const std::exception& e) {
-        std::cerr << "hookbench sweep: traced " << tp.mode << " run failed: " << e.what() << "\n";
-        trace_failed = true;
-      }
-      std::error_code ec;
-      fs::remove(part, ec);
-      const double estimate = estimate_point_s(sc, tp, pl);
-      planned_done += estimate;
-      planned_left = std::max(0.0, planned_left - estimate);
-    }
-    merged.close();
-    if (!trace_failed && merged) {
-      fs::rename(tmp, trace_file);
-    } else {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      trace_failed = true;
-    }
-  }
-
-  const std::string elapsed = clock_text(to_s(now_ns() - sweep_start));
-  if (interrupted) {
-    std::cerr << "hookbench sweep: interrupted after " << ran << " of " << to_run << " points ("
-              << elapsed << "); every row in " << csv.string()
-              << " is complete; `--resume` continues\n";
-    return kExitInterrupted;
-  }
-  std::cerr << "hookbench sweep: " << ran << " runs in " << elapsed << " -> " << csv.string()
-            << (trace_points.empty() || trace_failed ? "" : ", " + trace_file.string());
-  if (short_points) std::cerr << "; " << short_points << " below their minimum (min_reached=false)";
-  if (failed) std::cerr << "; " << failed << " FAILED (note column)";
-  if (trace_failed) std::cerr << "; the trace was not recorded";
-  std::cerr << "\n";
-  return failed || trace_failed ? kExitFailure : 0;
+  if (o.dry_run) return dry_run(l.sc, o.out_dir);
+  return sweep_session(o, l).run();
 }
 
 }  // namespace hookbench

@@ -4,7 +4,44 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/cli.hpp"
+#include "core/parse.hpp"
+
 namespace hookbench {
+
+void add_generation_options(option_parser& p, generator_config& g) {
+  p.add("--rate", "EVENTS/S", "mean event rate lambda", "100",
+        [&g](std::string_view v) { g.rate = parse_positive_double(v); })
+      .add("--arrivals", "KIND", "poisson or constant inter-arrival times", "poisson",
+           [&g](std::string_view v) { g.arrivals = parse_arrival_kind(v); })
+      .add("--seed", "N", "seed of the arrival schedule", "1",
+           [&g](std::string_view v) {
+             g.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
+           })
+      .add("--payload", "BYTES", "payload size of each event", "256",
+           [&g](std::string_view v) {
+             g.payload_bytes = static_cast<std::size_t>(parse_int(v, 0, 1 << 20));
+           })
+      .add("--warmup", "DURATION", "generation before the measured window (not measured)", "1s",
+           [&g](std::string_view v) { g.warmup = parse_duration(v); })
+      .add("--duration", "DURATION", "length of the measured window", "10s",
+           [&g](std::string_view v) {
+             g.duration = parse_duration(v);
+             if (g.duration <= 0) throw usage_error("must be greater than 0");
+           })
+      .add("--timer", "KIND",
+           "sleep (a timer per event) or spin (wake early, spin to the scheduled\n"
+           "                            time: events leave on time, one core busy)",
+           "sleep", [&g](std::string_view v) {
+             if (v == "spin") {
+               g.spin = kSpinAhead;
+             } else if (v == "sleep") {
+               g.spin = 0;
+             } else {
+               throw usage_error("expected sleep or spin, got '" + std::string(v) + "'");
+             }
+           });
+}
 
 planned_sequence plan_sequence(const generator_config& config) {
   // Replays the schedule the generator will follow: seq k is the k-th scheduled offset.

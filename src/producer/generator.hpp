@@ -30,6 +30,10 @@ struct generator_config {
 // How far ahead of an event `--timer spin` wakes: above this machine's timer wake-up lag.
 constexpr nanos kSpinAhead = 300 * kNanosPerMicro;
 
+class option_parser;
+// Adds --rate, --arrivals, --seed, --payload, --warmup, --duration and --timer (serve, run).
+void add_generation_options(option_parser& p, generator_config& g);
+
 // The sequence numbers a schedule gives, known before it starts: the schedule is a function of
 // (kind, rate, seed) alone, so the consumer can size its bookkeeping and reject ids that the
 // producer can never generate.

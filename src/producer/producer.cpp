@@ -75,6 +75,50 @@ nlohmann::json producer_config::to_json() const {
           {"fsync_interval_ms", to_ms(durability.interval)}};
 }
 
+nlohmann::json producer_config::to_document() const {
+  const auto& g = generation;
+  std::string hosts;
+  for (const auto& h : access.allow_hosts) hosts += (hosts.empty() ? "" : ",") + h;
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.17g", g.rate);
+  nlohmann::json d{{"listen", listen.to_string()},
+                   {"rate", rate},
+                   {"arrivals", to_string(g.arrivals)},
+                   {"seed", g.seed},
+                   {"payload", g.payload_bytes},
+                   {"warmup", exact_duration(g.warmup)},
+                   {"duration", exact_duration(g.duration)},
+                   {"tail", exact_duration(g.tail)},
+                   {"timer", g.spin > 0 ? "spin" : "sleep"},
+                   {"retention", retention},
+                   {"request-timeout", exact_duration(request_timeout)},
+                   {"max-connections", max_connections},
+                   {"webhook-connection", to_string(webhooks.connections)},
+                   {"webhook-concurrency", webhooks.concurrency},
+                   {"signature", security::to_string(webhooks.signature)},
+                   {"webhook-timeout", exact_duration(webhooks.timeout)},
+                   {"webhook-queue", webhooks.queue_limit},
+                   {"stream-heartbeat", exact_duration(streams.heartbeat)},
+                   {"stream-lifetime", exact_duration(streams.lifetime)},
+                   {"max-subscriptions", access.max_subscriptions},
+                   {"autostart", autostart},
+                   {"resume", resume}};
+  if (!hosts.empty()) d["allow-hosts"] = hosts;
+  for (auto [key, value] : {std::pair{"tls-cert", &tls_cert},
+                            {"tls-key", &tls_key},
+                            {"tls-ca", &tls_ca},
+                            {"trace", &trace_path},
+                            {"state-dir", &state_dir}}) {
+    if (!value->empty()) d[key] = *value;
+  }
+  if (!state_dir.empty()) {
+    d["fsync"] = to_string(durability.policy);
+    d["fsync-interval"] = exact_duration(durability.interval);
+  }
+  d.update(webhooks.retry.to_document());
+  return d;
+}
+
 producer::producer(boost::asio::io_context& ioc, producer_config config)
     : ioc_(ioc),
       config_(std::move(config)),

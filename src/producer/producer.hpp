@@ -53,7 +53,11 @@ struct producer_config {
   bool resume = false;
   durable_options durability;  // --fsync, --fsync-interval
 
+  // What the producer's report records (tokens left out).
   nlohmann::json to_json() const;
+  // The whole config as `serve --config` reads it: keys are serve's flag names, values exact
+  // (tokens left out: they go in the environment).
+  nlohmann::json to_document() const;
 };
 
 class producer {

@@ -133,15 +133,15 @@ std::string to_string(const breaker_options& b) {
   return b.threshold == 0 ? "off" : std::to_string(b.threshold) + ":" + format_duration(b.cooldown);
 }
 
-std::vector<std::string> retry_options::serve_args() const {
-  char number[32];
-  std::vector<std::string> args{"--retry", retry_spec(policy)};
-  std::snprintf(number, sizeof number, "%.17g", policy.jitter);
-  args.insert(args.end(), {"--retry-jitter", number});
-  std::snprintf(number, sizeof number, "%.17g", policy.scale);
-  args.insert(args.end(), {"--retry-scale", number, "--circuit-breaker", to_string(breaker)});
-  if (ordered) args.emplace_back("--ordered");
-  return args;
+nlohmann::json retry_options::to_document() const {
+  char jitter[32], scale[32];
+  std::snprintf(jitter, sizeof jitter, "%.17g", policy.jitter);
+  std::snprintf(scale, sizeof scale, "%.17g", policy.scale);
+  return {{"retry", retry_spec(policy)},
+          {"retry-jitter", jitter},
+          {"retry-scale", scale},
+          {"circuit-breaker", to_string(breaker)},
+          {"ordered", ordered}};
 }
 
 nlohmann::json retry_options::to_json() const {

@@ -74,7 +74,8 @@ struct retry_options {
   breaker_options breaker;
   // One delivery in flight per subscriber, in seq order: the head waits for its retries.
   bool ordered = false;
-  std::vector<std::string> serve_args() const;
+  // The options that set it (serve --config: keys are flag names, values exact).
+  nlohmann::json to_document() const;
   nlohmann::json to_json() const;  // for a run's config
 };
 void add_retry_options(option_parser& p, retry_options& o);

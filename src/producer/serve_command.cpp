@@ -1,4 +1,5 @@
-// `hookbench serve`: run the producer alone, driven over its /control API (or --autostart).
+// `hookbench serve`: run the producer alone, driven over its /control API (or --autostart). Its
+// options come as flags or as one JSON document (--config FILE|-, as `run` starts it).
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -10,101 +11,55 @@
 #include "commands.hpp"
 #include "core/cli.hpp"
 #include "producer/producer.hpp"
+#include "producer/producer_options.hpp"
 #include "security/tls.hpp"
 
 namespace hookbench {
 
-int serve_main(int argc, char** argv) {
+namespace {
+
+// What serve's flags set beyond the producer's config.
+struct serve_settings {
   producer_config cfg;
   bool quiet = false;
-  bool tls = false;
+  bool tls = false;  // --tls: a CA and a certificate generated for this run
   nanos clock_shift = 0;
   bool fsync_given = false;
-  option_parser p(
-      "hookbench serve",
-      "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
-      "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
-      "Generation starts on POST /control/start (or at once with --autostart); the first\n"
-      "--warmup is not measured, the next --duration is. Prints one JSON line\n"
-      "{\"event\":\"ready\",...} on stdout when listening.");
+};
+
+void add_server_options(option_parser& p, producer_config& cfg) {
   p.add("--listen", "HOST:PORT", "address to serve on (port 0 = any free port)", "127.0.0.1:8080",
         [&](std::string_view v) { cfg.listen = parse_host_port(v); })
-      .add("--rate", "EVENTS/S", "mean event rate", "100",
-           [&](std::string_view v) { cfg.generation.rate = parse_positive_double(v); })
-      .add("--arrivals", "KIND", "poisson or constant inter-arrival times", "poisson",
-           [&](std::string_view v) { cfg.generation.arrivals = parse_arrival_kind(v); })
-      .add("--seed", "N", "RNG seed of the arrival schedule", "1",
-           [&](std::string_view v) {
-             cfg.generation.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
-           })
-      .add("--payload", "BYTES", "payload size of each event", "256",
-           [&](std::string_view v) {
-             cfg.generation.payload_bytes = static_cast<std::size_t>(parse_int(v, 0, 1 << 20));
-           })
-      .add("--warmup", "DURATION", "generation before the measured window", "1s",
-           [&](std::string_view v) { cfg.generation.warmup = parse_duration(v); })
-      .add("--duration", "DURATION", "length of the measured window", "10s",
-           [&](std::string_view v) {
-             cfg.generation.duration = parse_duration(v);
-             if (cfg.generation.duration <= 0) throw usage_error("must be greater than 0");
-           })
       .add("--tail", "DURATION",
            "keep generating, unmeasured, this long after the window (load during the drain)", "5s",
            [&](std::string_view v) {
              cfg.generation.tail = parse_duration(v);
              if (cfg.generation.tail < 0) throw usage_error("must be at least 0");
-           })
-      .add("--timer", "KIND",
-           "sleep (a timer per event) or spin (wake early, spin to the scheduled\n"
-           "                            time: events leave on time, one core busy)",
-           "sleep",
-           [&](std::string_view v) {
-             if (v == "spin") {
-               cfg.generation.spin = kSpinAhead;
-             } else if (v != "sleep") {
-               throw usage_error("expected sleep or spin, got '" + std::string(v) + "'");
-             }
-           })
-      .add("--retention", "EVENTS", "events kept for pollers; older cursors get 410", "100000",
-           [&](std::string_view v) {
-             cfg.retention = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
-           })
-      .add("--request-timeout", "DURATION",
-           "a request whose first byte has arrived must be complete within this,\n"
-           "                            or its connection is closed (slow clients)",
-           "10s",
-           [&](std::string_view v) {
-             cfg.request_timeout = parse_duration(v);
-             if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
-           })
+           });
+  add_retention_option(p, cfg.retention);
+  p.add("--request-timeout", "DURATION",
+        "a request whose first byte has arrived must be complete within this,\n"
+        "                            or its connection is closed (slow clients)",
+        "10s",
+        [&](std::string_view v) {
+          cfg.request_timeout = parse_duration(v);
+          if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
+        })
       .add("--max-connections", "N",
            "open connections at most; past it a new one is closed at once", "50000",
            [&](std::string_view v) {
              cfg.max_connections = static_cast<std::size_t>(parse_int(v, 1, 10'000'000));
-           })
-      .add("--webhook-connection", "POLICY", "keepalive (pooled) or new (a connection per POST)",
-           "keepalive",
-           [&](std::string_view v) { cfg.webhooks.connections = parse_connection_policy(v); })
-      .add("--webhook-concurrency", "N", "connections (POSTs in flight) per subscriber", "4",
-           [&](std::string_view v) {
-             cfg.webhooks.concurrency = static_cast<std::size_t>(parse_int(v, 1, 1024));
-           })
-      .add("--signature", "SCHEME",
-           "webhook signatures: hmac (v1, a secret per subscription),\n"
-           "                            ed25519 (v1a, the producer's key pair) or none",
-           "hmac",
-           [&](std::string_view v) {
-             try {
-               cfg.webhooks.signature = security::parse_signature_scheme(v);
-             } catch (const std::invalid_argument& e) {
-               throw usage_error(e.what());
-             }
-           })
-      .add("--webhook-timeout", "DURATION", "timeout of one webhook POST", "5s",
-           [&](std::string_view v) {
-             cfg.webhooks.timeout = parse_duration(v);
-             if (cfg.webhooks.timeout <= 0) throw usage_error("must be greater than 0");
-           })
+           });
+}
+
+void add_delivery_options(option_parser& p, producer_config& cfg) {
+  add_webhook_connection_options(p, cfg.webhooks);
+  add_signature_option(p, cfg.webhooks.signature);
+  p.add("--webhook-timeout", "DURATION", "timeout of one webhook POST", "5s",
+        [&](std::string_view v) {
+          cfg.webhooks.timeout = parse_duration(v);
+          if (cfg.webhooks.timeout <= 0) throw usage_error("must be greater than 0");
+        })
       .add("--webhook-queue", "EVENTS", "pending deliveries per subscriber before counting drops",
            "1000000",
            [&](std::string_view v) {
@@ -116,35 +71,38 @@ int serve_main(int argc, char** argv) {
              if (cfg.streams.heartbeat < 10 * kNanosPerMilli) {
                throw usage_error("must be at least 10ms");
              }
-           })
-      .add("--stream-lifetime", "DURATION",
-           "close each event stream after this long (readers reconnect and\n"
-           "                            resume; 0 = never)",
-           "0s", [&](std::string_view v) { cfg.streams.lifetime = parse_duration(v); })
-      .add(
-          "--token", "TOKEN",
-          "API token for pulls, streams and subscriptions (repeat for several\n"
-          "                            clients; default: $HOOKBENCH_TOKEN, else one generated and\n"
-          "                            printed in the ready line)",
-          "", [&](std::string_view v) { cfg.access.tokens.push_back(parse_token(v)); })
+           });
+  add_stream_lifetime_option(p, cfg.streams.lifetime);
+}
+
+void add_access_options(option_parser& p, access_options& access) {
+  p.add("--token", "TOKEN",
+        "API token for pulls, streams and subscriptions (repeat for several\n"
+        "                            clients; default: $HOOKBENCH_TOKEN, else one generated and\n"
+        "                            printed in the ready line)",
+        "", [&](std::string_view v) { access.tokens.push_back(parse_token(v)); })
       .add("--control-token", "TOKEN",
            "token for /control/start, /control/report, /control/shutdown\n"
            "                            (default: $HOOKBENCH_CONTROL_TOKEN, else generated and "
            "printed)",
-           "", [&](std::string_view v) { cfg.access.control_token = parse_token(v); })
+           "", [&](std::string_view v) { access.control_token = parse_token(v); })
       .add("--allow-hosts", "HOST,...",
            "webhook target hosts allowed besides loopback and the subscriber's\n"
            "                            own address (* = any host)",
-           "", [&](std::string_view v) { cfg.access.allow_hosts = split_list(v); })
+           "", [&](std::string_view v) { access.allow_hosts = split_list(v); })
       .add("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
            [&](std::string_view v) {
-             cfg.access.max_subscriptions = static_cast<std::size_t>(parse_int(v, 1, 1'000'000));
-           })
-      .add_switch("--tls",
-                  "serve HTTPS with a CA and certificate generated for this run (in a\n"
-                  "                            temporary directory, removed on exit); the ready\n"
-                  "                            line names the CA file clients should trust",
-                  [&] { tls = true; })
+             access.max_subscriptions = static_cast<std::size_t>(parse_int(v, 1, 1'000'000));
+           });
+}
+
+void add_tls_options(option_parser& p, serve_settings& s) {
+  auto& cfg = s.cfg;
+  p.add_switch("--tls",
+               "serve HTTPS with a CA and certificate generated for this run (in a\n"
+               "                            temporary directory, removed on exit); the ready\n"
+               "                            line names the CA file clients should trust",
+               [&] { s.tls = true; })
       .add("--tls-cert", "FILE", "serve HTTPS with this PEM certificate (with --tls-key)", "",
            [&](std::string_view v) { cfg.tls_cert = std::string(v); })
       .add("--tls-key", "FILE", "the PEM private key of --tls-cert", "",
@@ -152,12 +110,16 @@ int serve_main(int argc, char** argv) {
       .add("--tls-ca", "FILE",
            "CA to verify https:// webhook receivers against (default with --tls:\n"
            "                            the generated CA)",
-           "", [&](std::string_view v) { cfg.tls_ca = std::string(v); })
-      .add("--state-dir", "DIR",
-           "keep the event log in DIR/events.log (every event, append-only) and\n"
-           "                            what a restart needs in DIR/producer.json; DIR must be\n"
-           "                            new or empty unless --resume",
-           "", [&](std::string_view v) { cfg.state_dir = std::string(v); })
+           "", [&](std::string_view v) { cfg.tls_ca = std::string(v); });
+}
+
+void add_state_options(option_parser& p, serve_settings& s) {
+  auto& cfg = s.cfg;
+  p.add("--state-dir", "DIR",
+        "keep the event log in DIR/events.log (every event, append-only) and\n"
+        "                            what a restart needs in DIR/producer.json; DIR must be\n"
+        "                            new or empty unless --resume",
+        "", [&](std::string_view v) { cfg.state_dir = std::string(v); })
       .add_switch("--resume",
                   "continue the run whose state is in --state-dir: serve its events\n"
                   "                            again and go on with the same schedule (same t0,\n"
@@ -173,98 +135,89 @@ int serve_main(int argc, char** argv) {
            "interval",
            [&](std::string_view v) {
              cfg.durability.policy = parse_fsync_policy(v);
-             fsync_given = true;
+             s.fsync_given = true;
            })
       .add("--fsync-interval", "DURATION", "--fsync interval: the longest between two syncs",
-           "10ms",
-           [&](std::string_view v) {
+           "10ms", [&](std::string_view v) {
              cfg.durability.interval = parse_duration(v);
              if (cfg.durability.interval < kNanosPerMilli)
                throw usage_error("must be at least 1ms");
-             fsync_given = true;
-           })
-      .add_switch("--quiet", "no startup message on stderr (errors are still printed)",
-                  [&] { quiet = true; })
+             s.fsync_given = true;
+           });
+}
+
+void add_process_options(option_parser& p, serve_settings& s) {
+  p.add_switch("--quiet", "no startup message on stderr (errors are still printed)",
+               [&] { s.quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
-                  [&] { cfg.autostart = true; })
+                  [&] { s.cfg.autostart = true; })
       .add("--trace", "FILE",
            "record events created and webhook POSTs sent in the window into\n"
            "                            FILE (JSON lines) when /control/report is fetched (run "
            "--trace)",
-           "", [&](std::string_view v) { cfg.trace_path = std::string(v); })
+           "", [&](std::string_view v) { s.cfg.trace_path = std::string(v); })
       .add("--test-clock-shift", "DURATION",
            "(testing) read the clock as CLOCK_MONOTONIC + DURATION (may be\n"
            "                            negative, e.g. -5s), as another host's would: events'\n"
            "                            times, the window and /control/ping all move by it",
-           "0s", [&](std::string_view v) {
+           "0s",
+           [&](std::string_view v) {
              const bool negative = v.starts_with('-');
              const nanos d = parse_duration(negative ? v.substr(1) : v);
-             clock_shift = negative ? -d : d;
-           });
-  p.add_section("Webhook retries:");
-  add_retry_options(p, cfg.webhooks.retry);
-  if (!p.parse(argc, argv)) return 0;
-  if (cfg.access.tokens.empty()) {
+             s.clock_shift = negative ? -d : d;
+           })
+      .add_config_option();
+}
+
+// Tokens not given come from the environment (a command line is readable by every user).
+void take_tokens_from_environment(access_options& access) {
+  if (access.tokens.empty()) {
     if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) {
-      cfg.access.tokens.push_back(parse_token(env));
+      access.tokens.push_back(parse_token(env));
     }
   }
-  if (cfg.access.control_token.empty()) {
+  if (access.control_token.empty()) {
     if (const char* env = std::getenv("HOOKBENCH_CONTROL_TOKEN"); env && *env) {
-      cfg.access.control_token = parse_token(env);
+      access.control_token = parse_token(env);
     }
   }
+}
+
+void check_settings(const serve_settings& s) {
+  const auto& cfg = s.cfg;
   if (cfg.resume && cfg.state_dir.empty())
     throw usage_error("--resume: needs --state-dir (the directory of the run to continue)");
-  if (fsync_given && cfg.state_dir.empty())
+  if (s.fsync_given && cfg.state_dir.empty())
     throw usage_error(
         "--fsync/--fsync-interval: need --state-dir (there is no log file without it)");
   if (cfg.tls_cert.empty() != cfg.tls_key.empty())
     throw usage_error("--tls-cert and --tls-key: give both or neither");
-  if (tls && !cfg.tls_cert.empty())
+  if (s.tls && !cfg.tls_cert.empty())
     throw usage_error("--tls: generates its own certificate; not with --tls-cert/--tls-key");
-  std::string tls_dir, generated_ca;  // --tls: this run's certificates, removed on exit
-  if (tls) {
-    try {
-      tls_dir = security::make_temp_dir("hookbench-serve-tls-");
-      const auto files = security::generate_run_certificates(tls_dir);
-      cfg.tls_cert = files.cert_file;
-      cfg.tls_key = files.key_file;
-      generated_ca = files.ca_file;
-      if (cfg.tls_ca.empty()) cfg.tls_ca = files.ca_file;
-    } catch (const std::exception& e) {
-      std::cerr << "hookbench serve: " << e.what() << "\n";
-      return kExitFailure;
-    }
-  }
-  struct remove_dir {
-    std::string dir;
-    ~remove_dir() {
-      std::error_code ec;
-      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup{tls_dir};
-  // Before anything reads the clock, so that every time of this process is on the shifted one.
-  set_test_clock_shift(clock_shift);
+}
 
-  boost::asio::io_context ioc(1);
-  std::unique_ptr<producer> owned;
-  try {
-    owned = std::make_unique<producer>(ioc, cfg);  // loads the TLS files
-    owned->start();
-  } catch (const std::exception& e) {
-    std::cerr << "hookbench serve: " << e.what() << "\n";
-    return kExitFailure;
+// A temporary directory removed with this object (--tls: this run's certificates).
+struct scratch_dir {
+  std::string path;
+  ~scratch_dir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
   }
-  producer& prod = *owned;
-  prod.on_shutdown = [&] { ioc.stop(); };
-  // The idle baseline comes before readiness, so nobody is talking to us yet.
-  // A resumed producer is generating already: it keeps the first one's baseline (producer.json).
-  if (!cfg.autostart && !cfg.resume) prod.measure_idle(250 * kNanosPerMilli);
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) ioc.stop();
-  });
+};
+
+// --tls: a CA and a leaf for this run; the CA also verifies https:// receivers unless one was
+// named. Returns the CA file to print in the ready line.
+std::string generate_tls(producer_config& cfg, scratch_dir& dir) {
+  dir.path = security::make_temp_dir("hookbench-serve-tls-");
+  const auto files = security::generate_run_certificates(dir.path);
+  cfg.tls_cert = files.cert_file;
+  cfg.tls_key = files.key_file;
+  if (cfg.tls_ca.empty()) cfg.tls_ca = files.ca_file;
+  return files.ca_file;
+}
+
+void announce(const serve_settings& s, producer& prod, const std::string& generated_ca) {
+  const auto& cfg = s.cfg;
   nlohmann::json ready{{"event", "ready"},
                        {"role", "producer"},
                        {"port", prod.port()},
@@ -273,19 +226,76 @@ int serve_main(int argc, char** argv) {
                        {"control_token", prod.access().control_token()}};
   if (!cfg.tls_cert.empty()) {
     ready["tls"] = true;
-    if (tls) ready["ca_file"] = generated_ca;
+    if (s.tls) ready["ca_file"] = generated_ca;
   }
   std::cout << ready.dump() << std::endl;
+  if (s.quiet) return;
+  const nanos shift = s.clock_shift;
   const std::string shift_note =
-      clock_shift == 0
-          ? ""
-          : std::string(", clock shifted by ") + (clock_shift < 0 ? "-" : "+") +
-                format_duration(clock_shift < 0 ? -clock_shift : clock_shift) + " (testing)";
-  if (!quiet)
-    std::cerr << "hookbench serve: listening on " << (cfg.tls_cert.empty() ? "" : "https://")
-              << host_port{cfg.listen.host, prod.port()}.to_string()
-              << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)")
-              << shift_note << "\n";
+      shift == 0 ? ""
+                 : std::string(", clock shifted by ") + (shift < 0 ? "-" : "+") +
+                       format_duration(shift < 0 ? -shift : shift) + " (testing)";
+  std::cerr << "hookbench serve: listening on " << (cfg.tls_cert.empty() ? "" : "https://")
+            << host_port{cfg.listen.host, prod.port()}.to_string()
+            << (cfg.autostart ? " (generating)" : " (POST /control/start to generate)")
+            << shift_note << "\n";
+}
+
+}  // namespace
+
+int serve_main(int argc, char** argv) {
+  serve_settings s;
+  auto& cfg = s.cfg;
+  option_parser p(
+      "hookbench serve",
+      "The producer (\"the server app\"): an open-loop event generator, a bounded event\n"
+      "log, the HTTP API (GET /events, POST /subscriptions) and the webhook dispatcher.\n"
+      "Generation starts on POST /control/start (or at once with --autostart); the first\n"
+      "--warmup is not measured, the next --duration is. Prints one JSON line\n"
+      "{\"event\":\"ready\",...} on stdout when listening.");
+  add_server_options(p, cfg);
+  add_generation_options(p, cfg.generation);
+  add_delivery_options(p, cfg);
+  add_access_options(p, cfg.access);
+  add_tls_options(p, s);
+  add_state_options(p, s);
+  add_process_options(p, s);
+  p.add_section("Webhook retries:");
+  add_retry_options(p, cfg.webhooks.retry);
+  if (!p.parse(argc, argv)) return 0;
+  take_tokens_from_environment(cfg.access);
+  check_settings(s);
+  scratch_dir tls_dir;
+  std::string generated_ca;
+  if (s.tls) {
+    try {
+      generated_ca = generate_tls(cfg, tls_dir);
+    } catch (const std::exception& e) {
+      std::cerr << "hookbench serve: " << e.what() << "\n";
+      return kExitFailure;
+    }
+  }
+  // Before anything reads the clock, so that every time of this process is on the shifted one.
+  set_test_clock_shift(s.clock_shift);
+
+  boost::asio::io_context ioc(1);
+  std::unique_ptr<producer> prod;
+  try {
+    prod = std::make_unique<producer>(ioc, cfg);  // loads the TLS files
+    prod->start();
+  } catch (const std::exception& e) {
+    std::cerr << "hookbench serve: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  prod->on_shutdown = [&] { ioc.stop(); };
+  // The idle baseline comes before readiness, so nobody is talking to us yet.
+  // A resumed producer is generating already: it keeps the first one's baseline (producer.json).
+  if (!cfg.autostart && !cfg.resume) prod->measure_idle(250 * kNanosPerMilli);
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) ioc.stop();
+  });
+  announce(s, *prod, generated_ca);
   ioc.run();
   return 0;
 }

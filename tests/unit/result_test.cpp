@@ -58,10 +58,10 @@ json latency_of(std::size_t n) {
 json poll_result() {
   run_config cfg;
   cfg.mode = "poll";
-  cfg.rate = 50;
+  cfg.generation.rate = 50;
   cfg.subscribers = 2;
   cfg.interval = 100 * kNanosPerMilli;
-  cfg.duration = 2 * kNanosPerSecond;  // 100 events in 2 s: realised 50/s as configured
+  cfg.generation.duration = 2 * kNanosPerSecond;  // 100 events in 2 s: realised 50/s as configured
   json producer = real_producer_report();
   producer["produced"] = 100;
   producer["bytes"] = {{"sent", 10'000}, {"received", 4'000}};
@@ -88,9 +88,9 @@ json poll_result() {
 json webhook_result() {
   run_config cfg;
   cfg.mode = "webhook";
-  cfg.rate = 100;
+  cfg.generation.rate = 100;
   cfg.subscribers = 3;
-  cfg.duration = 3 * kNanosPerSecond;
+  cfg.generation.duration = 3 * kNanosPerSecond;
   json producer = real_producer_report();
   producer["produced"] = 300;
   producer["webhooks"]["posts"] = 900;
@@ -197,8 +197,8 @@ TEST(build_result, one_late_poll_is_a_hiccup_not_saturation) {
 TEST(build_result, the_model_uses_the_realised_rate) {
   run_config cfg;
   cfg.mode = "poll";
-  cfg.rate = 50;  // asked for 50/s, but the schedule gave 30 events in 1 s
-  cfg.duration = kNanosPerSecond;
+  cfg.generation.rate = 50;  // asked for 50/s, but the schedule gave 30 events in 1 s
+  cfg.generation.duration = kNanosPerSecond;
   cfg.interval = 100 * kNanosPerMilli;
   json producer = real_producer_report();
   producer["produced"] = 30;
@@ -233,7 +233,7 @@ TEST(build_result, unmeasured_cpu_is_null_and_named_never_zero) {
 TEST(build_result, a_restarted_producer_s_cpu_is_a_rate_over_its_part_and_is_flagged) {
   run_config cfg;
   cfg.mode = "poll";
-  cfg.duration = 3 * kNanosPerSecond;
+  cfg.generation.duration = 3 * kNanosPerSecond;
   cfg.faults.push_back(parse_fault("producer-restart:1s:1s"));
   json producer = real_producer_report();
   producer["produced"] = 300;
@@ -267,8 +267,8 @@ TEST(build_result, a_restarted_producer_s_cpu_is_a_rate_over_its_part_and_is_fla
 TEST(build_result, a_backlog_at_the_window_end_is_saturation) {
   run_config cfg;
   cfg.mode = "webhook";
-  cfg.rate = 1000;
-  cfg.duration = kNanosPerSecond;
+  cfg.generation.rate = 1000;
+  cfg.generation.duration = kNanosPerSecond;
   json producer = real_producer_report();
   producer["produced"] = 1000;
   producer["queue_depth_end"] = 400;  // 0.4 s of load left behind
@@ -319,7 +319,7 @@ TEST(build_result, webhook_counts_and_ratios) {
 TEST(build_result, webhook_model_uses_the_in_run_post_round_trip) {
   run_config cfg;
   cfg.mode = "webhook";
-  cfg.duration = kNanosPerSecond;
+  cfg.generation.duration = kNanosPerSecond;
   json producer = real_producer_report();
   producer["produced"] = 100;
   producer["webhooks"]["round_trip_us"] = {{"count", 100}, {"p50", 180.0}, {"mean", 500.0}};
@@ -338,9 +338,9 @@ TEST(build_result, webhook_fan_out_takes_the_first_subscribers_round_trip_and_qu
   // The social scenario's shape: 500 subscribers, 1 event/s, 20 us of producer CPU per POST.
   run_config cfg;
   cfg.mode = "webhook";
-  cfg.rate = 1;
+  cfg.generation.rate = 1;
   cfg.subscribers = 500;
-  cfg.duration = 10 * kNanosPerSecond;
+  cfg.generation.duration = 10 * kNanosPerSecond;
   json producer = real_producer_report();
   producer["produced"] = 10;
   producer["cpu_s"] = 5000 * 20e-6;

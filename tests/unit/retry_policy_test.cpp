@@ -87,20 +87,17 @@ TEST(RetryPolicy, BadTextIsRefusedWithAReason) {
   EXPECT_EQ(to_string(b), "3:250ms");
 }
 
-TEST(RetryPolicy, OptionsRoundTripThroughServeArguments) {
+TEST(RetryPolicy, OptionsRoundTripThroughServesConfigDocument) {
   retry_options o;
   parse_retry_policy("exponential:50ms,2,2s,4", o.policy);
   o.policy.scale = 0.001;
   o.policy.jitter = 0;
   o.breaker = parse_breaker("4:1s");
   o.ordered = true;
-  const auto args = o.serve_args();
-  std::vector<char*> argv;  // the parser takes the arguments after the command's name
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   retry_options back;
   option_parser p("serve", "");
   add_retry_options(p, back);
-  ASSERT_TRUE(p.parse(static_cast<int>(argv.size()), argv.data()));
+  p.apply_json(o.to_document(), "test");
   EXPECT_EQ(back.to_json(), o.to_json());
   EXPECT_TRUE(o.to_json().at("scaled").get<bool>());
 }

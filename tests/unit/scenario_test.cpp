@@ -288,13 +288,13 @@ TEST(plan_point, window_is_whole_milliseconds_and_run_config_follows_the_point) 
   EXPECT_DOUBLE_EQ(plan.duration_s, 1.667);  // 100 / 60 rounded up to the millisecond
   const auto cfg = make_run_config(s, p, plan);
   EXPECT_EQ(cfg.mode, "poll");
-  EXPECT_EQ(cfg.rate, 30);
+  EXPECT_EQ(cfg.generation.rate, 30);
   EXPECT_EQ(cfg.interval, 100 * kNanosPerMilli);
   EXPECT_EQ(cfg.subscribers, 2u);
-  EXPECT_EQ(cfg.duration, 1667 * kNanosPerMilli);
-  EXPECT_EQ(cfg.warmup, 250 * kNanosPerMilli);
-  EXPECT_EQ(cfg.payload, 64u);
-  EXPECT_EQ(cfg.seed, 9u);
+  EXPECT_EQ(cfg.generation.duration, 1667 * kNanosPerMilli);
+  EXPECT_EQ(cfg.generation.warmup, 250 * kNanosPerMilli);
+  EXPECT_EQ(cfg.generation.payload_bytes, 64u);
+  EXPECT_EQ(cfg.generation.seed, 9u);
   EXPECT_EQ(cfg.pin, (std::vector<int>{0, 1}));
   EXPECT_TRUE(cfg.quiet);
   EXPECT_TRUE(cfg.trace.empty());
