@@ -1,50 +1,22 @@
 #!/usr/bin/python3
-"""The fault measurements' scripts (issue 10) on a fixture folder: scripts/plot_faults.py draws
+"""The fault measurements' scripts on a fixture folder: scripts/plot_faults.py draws
 the recovery timeline and the fault-size chart, and report.py's Faults sentences carry the
 fixture's numbers (lost per retry policy, catch-up times) and say "not measured" for what the
 folder lacks. The fixture runs are a real webhook result (fixtures/webhook_run.json) with a
-metrics.faults block of known values."""
+metrics.faults block of known values (fixtures.faults)."""
 
-import copy
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
-import test_plot as fixture
-
-sys.path.insert(0, os.path.join(fixture.ROOT, "scripts"))
-import plot_faults  # noqa: E402
-import report  # noqa: E402
-
-PLOT_FAULTS = os.path.join(fixture.ROOT, "scripts", "plot_faults.py")
-BASE_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
-                        "webhook_run.json")
-
-
-def fault_run(mode, kind, length, lost, catch_up, policy=None, dups=0):
-    with open(BASE_RUN, encoding="utf-8") as f:
-        r = json.load(f)
-    r = copy.deepcopy(r)
-    r["config"]["mode"] = mode
-    delivered = [10] * 10 + [0] * int(length * 10) + [30, 10, 10]
-    faults = {
-        "expected": 100, "delivered": 100 - lost, "lost": lost, "duplicates": dups,
-        "per_fault": [{"spec": f"{kind}:1s:{length:g}s", "kind": kind, "at_s": 1.0,
-                       "for_s": length, "lost": lost, "duplicates": dups,
-                       "delivered_after_start": 50,
-                       "delay_us": {"count": 50, "p99": 900000.0, "max": length * 1e6},
-                       "catch_up_s": catch_up, "catch_up_delivered_s": catch_up or 0.1,
-                       "not_caught_up": lost}],
-        "timeline": {"bucket_ms": 100.0, "delivered": delivered,
-                     "max_latency_ms": [1.0] * len(delivered)},
-    }
-    if policy:
-        faults["retry"] = {"policy": policy, "retry_requests": 5, "dead_letters": lost}
-    r["metrics"]["faults"] = faults
-    return r
+import fixtures as fixture
+from fixtures import PLOT_FAULTS
+from fixtures.faults import fault_run
+from hookbench.charts import faults as plot_faults
+from hookbench.faults_files import load_runs
+from hookbench.report.faults import fault_sentences
 
 
 class FaultsScripts(unittest.TestCase):
@@ -64,7 +36,7 @@ class FaultsScripts(unittest.TestCase):
         self.write("a", fault_run("webhook", "receiver-down", 1.0, 64, None, "none"))
         self.write("b", fault_run("webhook", "receiver-down", 1.0, 0, 0.25, "standard", dups=3))
         self.write("c", fault_run("poll", "consumer-down", 1.0, 0, 0.12))
-        text = " ".join(report.fault_sentences(plot_faults.load_runs(self.dir)))
+        text = " ".join(fault_sentences(load_runs(self.dir)))
         self.assertIn("lost 64 (1 s) with --retry none", text)
         self.assertIn("lost 0 (1 s) with --retry standard", text)
         self.assertIn("poll with the consumer stopped for 1 s: lost nothing, caught up 120-120 ms",
@@ -80,7 +52,7 @@ class FaultsScripts(unittest.TestCase):
         self.write("b", fault_run("sse", "link-cut", 1.0, 0, 0.003))
         self.write("c", fault_run("webhook", "link-cut", 1.0, 10, None, "none"))
         self.write("d", fault_run("poll", "producer-restart", 1.0, 0, 0.011, dups=2))
-        text = " ".join(report.fault_sentences(plot_faults.load_runs(self.dir)))
+        text = " ".join(fault_sentences(load_runs(self.dir)))
         self.assertIn("webhook with the consumer stopped for 1 s: lost nothing, caught up 7-7 ms",
                       text)
         self.assertIn("With the link between the sides cut for 1 s: sse lost nothing and caught "

@@ -17,13 +17,13 @@ import unittest
 
 import matplotlib.pyplot as plt
 
-import test_plot as fixture
-from test_report import md_table, read, section
+import fixtures as fixture
+from fixtures import REPORT, md_table, read, section
+from hookbench.charts import labels as model_labels
+from hookbench.charts import sweep as plot
+from hookbench.fmt import fmt_number
+from hookbench.runs_csv import load_runs
 
-plot = fixture.load_plot()
-import hookbench_results as hr  # noqa: E402  (scripts/ is on the path once plot is loaded)
-
-REPORT = os.path.join(fixture.ROOT, "scripts", "report.py")
 STACKS = (("webhook", "httplib"),)
 
 
@@ -182,7 +182,7 @@ class ModelLabelLayout(unittest.TestCase):
     """Model labels that would land on the same spot are merged or nudged apart."""
 
     def test_labels_with_the_same_value_are_merged(self):
-        merged = plot.merge_model_labels([
+        merged = model_labels.merge_model_labels([
             (100, 0.0, "sse", "0 requests/event", "m"),
             (100, 1.0, "webhook", "1 requests/event", "o"),
             (100, 0.0, "websocket", "0 requests/event", "g")])
@@ -191,15 +191,15 @@ class ModelLabelLayout(unittest.TestCase):
         self.assertEqual(merged[1][3], "o")  # a label of one line keeps the line's colour
 
     def test_spread_labels_moves_coinciding_labels_apart_inside_the_axes(self):
-        bottoms = plot.spread_labels([100, 100, 100], [12, 14, 12], 0, 500, gap=1)
+        bottoms = model_labels.spread_labels([100, 100, 100], [12, 14, 12], 0, 500, gap=1)
         order = sorted(range(3), key=lambda i: bottoms[i])
         heights = [12, 14, 12]
         for i, j in zip(order, order[1:]):
             self.assertGreaterEqual(bottoms[j] - bottoms[i], heights[i] + 1)
-        top = plot.spread_labels([495, 495], [12, 12], 0, 500)
+        top = model_labels.spread_labels([495, 495], [12, 12], 0, 500)
         self.assertLessEqual(max(top) + 12, 500)
         self.assertGreaterEqual(abs(top[0] - top[1]), 12)
-        self.assertEqual(plot.spread_labels([10, 200], [12, 12], 0, 500), [10, 200])
+        self.assertEqual(model_labels.spread_labels([10, 200], [12, 12], 0, 500), [10, 200])
 
     def test_two_series_with_identical_model_values_get_disjoint_labels(self):
         # Same line end, same value, but told apart by their text (one merged label is not
@@ -208,9 +208,9 @@ class ModelLabelLayout(unittest.TestCase):
         self.addCleanup(plt.close, fig)
         ax.plot([1, 100], [5, 5])
         ax.set_yscale("log")
-        texts = plot.place_model_labels(ax, [(100, 5.0, "poll T=100 ms", "5 ms", "b"),
-                                             (100, 5.0, "poll T=100 ms (httplib)", "5.00 ms",
-                                              "c")])
+        texts = model_labels.place_model_labels(
+            ax, [(100, 5.0, "poll T=100 ms", "5 ms", "b"),
+                 (100, 5.0, "poll T=100 ms (httplib)", "5.00 ms", "c")])
         self.assertEqual(len(texts), 2)
         fixture.assert_no_overlap(self, fig, texts)
 
@@ -275,7 +275,7 @@ class ReportOnAllModes(unittest.TestCase):
                         self.assertAlmostEqual(float(m.group(2)) / min(v), 1, delta=0.006)
                         self.assertAlmostEqual(float(m.group(3)) / max(v), 1, delta=0.006)
                     else:
-                        self.assertEqual(hr.fmt_number(min(v)), hr.fmt_number(max(v)))
+                        self.assertEqual(fmt_number(min(v)), fmt_number(max(v)))
                 saturated = sum(r["saturated"] == "true" for r in runs)
                 self.assertEqual(row["saturated"],
                                  f"yes ({saturated} of {len(runs)})" if saturated else "no")
@@ -286,10 +286,10 @@ class ReportOnAllModes(unittest.TestCase):
                        for label, points in self.series.items() if rate in points}
             ranked = sorted(medians, key=medians.get)
             with self.subTest(rate=rate):
-                self.assertIn(f"At {hr.fmt_number(rate)} events/s the lowest median p50 was "
-                              f"{hr.fmt_number(medians[ranked[0]])} ms, by {ranked[0]}", self.md)
+                self.assertIn(f"At {fmt_number(rate)} events/s the lowest median p50 was "
+                              f"{fmt_number(medians[ranked[0]])} ms, by {ranked[0]}", self.md)
                 self.assertIn(f"next came {ranked[1]} with "
-                              f"{hr.fmt_number(medians[ranked[1]])} ms", self.md)
+                              f"{fmt_number(medians[ranked[1]])} ms", self.md)
 
     def test_webhook_batch_against_webhook_follows_the_data(self):
         batch, hook = self.series["webhook-batch"], self.series["webhook"]
@@ -300,17 +300,17 @@ class ReportOnAllModes(unittest.TestCase):
 
         ratio = med(hook, "requests_per_event", top) / med(batch, "requests_per_event", top)
         self.assertGreater(ratio, 1.05)
-        self.assertIn(f"webhook-batch sent {hr.fmt_number(ratio, 2)}× fewer requests per "
-                      f"delivered event than webhook at {hr.fmt_number(top)} events/s "
-                      f"({hr.fmt_number(med(batch, 'requests_per_event', top))} against "
-                      f"{hr.fmt_number(med(hook, 'requests_per_event', top))})", self.md)
+        self.assertIn(f"webhook-batch sent {fmt_number(ratio, 2)}× fewer requests per "
+                      f"delivered event than webhook at {fmt_number(top)} events/s "
+                      f"({fmt_number(med(batch, 'requests_per_event', top))} against "
+                      f"{fmt_number(med(hook, 'requests_per_event', top))})", self.md)
         diffs = [med(batch, "latency_p50_us", r, 1e-3) - med(hook, "latency_p50_us", r, 1e-3)
                  for r in fixture.FIXTURE_RATES]
-        self.assertIn(f"its median p50 was {hr.fmt_number(min(diffs))}–"
-                      f"{hr.fmt_number(max(diffs))} ms higher at the 5 common rates", self.md)
+        self.assertIn(f"its median p50 was {fmt_number(min(diffs))}–"
+                      f"{fmt_number(max(diffs))} ms higher at the 5 common rates", self.md)
         claim = statistics.median(float(r["model_requests_per_event"]) for r in batch[top])
-        self.assertIn(f"The model's claim for webhook-batch at {hr.fmt_number(top)} events/s "
-                      f"(at the realised rate): {hr.fmt_number(claim)} requests per delivered "
+        self.assertIn(f"The model's claim for webhook-batch at {fmt_number(top)} events/s "
+                      f"(at the realised rate): {fmt_number(claim)} requests per delivered "
                       "event", self.md)
         self.assertIn("webhook was saturated at 128 events/s", self.md)
 
@@ -346,7 +346,7 @@ class RunsCsvColumns(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             fixture.make_fixture(d, modes=("webhook-batch", "sse"), rates=(1.0, 10.0),
                                  repeats=1, trace=False, failed=False, stacks=STACKS)
-            rows = hr.load_runs(d)
+            rows = load_runs(d)
         batch = next(r for r in rows if r["mode"] == "webhook-batch")
         self.assertEqual(batch["consumer_stack"], "beast")
         self.assertEqual(batch["tuning_values"], {"batch_max": "100", "batch_window_ms": "50"})
@@ -364,7 +364,7 @@ class RunsCsvColumns(unittest.TestCase):
             rows = fixture.make_fixture(d, rates=(1.0, 10.0), repeats=1, trace=False)
             fixture.write_csv(os.path.join(d, "runs.csv"), rows,
                               fixture.LEGACY_COLUMNS + fixture.NEW_COLUMNS)
-            loaded = hr.load_runs(d)
+            loaded = load_runs(d)
         self.assertEqual({r["consumer_stack"] for r in loaded}, {"beast"})
         self.assertEqual({r["tuning"] for r in loaded}, {""})
         self.assertTrue(all(r["requests_by_kind_counts"] == {} for r in loaded))

@@ -1,86 +1,21 @@
 """Tests for scripts/plot_micro.py: chart and table from Google Benchmark JSON, clear errors.
 
-Builds its own fixture JSON (the shape Google Benchmark 1.7.1 writes), runs the script as a user
-would, and checks the files it writes.
+Runs the script as a user would on fixture JSON (fixtures.micro: the shape Google Benchmark 1.7.1
+writes) and checks the files it writes.
 """
 
 import json
 import os
-import struct
 import subprocess
-import sys
 import tempfile
 import unittest
 
-ROOT = os.environ.get("HOOKBENCH_ROOT",
-                      os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
-SCRIPT = os.path.join(ROOT, "scripts", "plot_micro.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-
-CONTEXT = {
-    "date": "2024-01-01T00:00:00+00:00", "host_name": "test", "num_cpus": 2,
-    "mhz_per_cpu": 2000, "library_build_type": "release", "load_avg": [1.5, 1.0, 0.5],
-    "hookbench_cpu_model": "Test CPU @ 2.00GHz", "hookbench_compiler": "g++ 12.2.0",
-    "hookbench_build_type": "Release", "hookbench_cxx_flags": " -O3 -DNDEBUG",
-    "hookbench_git_revision": "abc123", "hookbench_git_dirty": "false",
-}
-
-
-def run_entry(name, real_time, unit="ns", repetition=0, **extra):
-    entry = {"name": name, "family_index": 0, "per_family_instance_index": 0,
-             "run_name": name, "run_type": "iteration", "repetitions": 3,
-             "repetition_index": repetition, "threads": 1, "iterations": 1000,
-             "real_time": real_time, "cpu_time": real_time * 0.9, "time_unit": unit}
-    entry.update(extra)
-    return entry
-
-
-def aggregate(name, aggregate_name, real_time, unit="ns", **extra):
-    entry = run_entry(name, real_time, unit, **extra)
-    del entry["repetition_index"]
-    entry.update({"run_type": "aggregate", "aggregate_name": aggregate_name,
-                  "aggregate_unit": "percentage" if aggregate_name == "cv" else "time"})
-    return entry
-
-
-def aggregates(name, median, unit="ns", **extra):
-    """mean/median/stddev/cv as --benchmark_report_aggregates_only=true writes them."""
-    return [aggregate(name, "mean", median * 3, unit, **extra),  # far from the median on purpose
-            aggregate(name, "median", median, unit, **extra),
-            aggregate(name, "stddev", median * 0.1, unit),
-            aggregate(name, "cv", 0.05, unit)]
-
-
-def fixture_with_aggregates():
-    benchmarks = []
-    benchmarks += aggregates("json_event_encode/payload:256", 123.0,
-                             items_per_second=8.1e6, bytes_per_second=2.5e9)
-    benchmarks += aggregates("json_event_parse/payload:256", 1234.0, items_per_second=8.1e5)
-    benchmarks += aggregates("http_beast_roundtrip/keepalive/real_time", 45.6, unit="us",
-                             items_per_second=2.19e4, bytes_per_second=3.3e6)
-    benchmarks.append({"name": "delivery_poll/events:0/real_time",
-                       "run_name": "delivery_poll/events:0/real_time", "run_type": "iteration",
-                       "repetitions": 3, "repetition_index": 0, "threads": 1, "iterations": 0,
-                       "real_time": 0, "cpu_time": 0, "time_unit": "us",
-                       "error_occurred": True, "error_message": "GET /events: Connection refused"})
-    return {"context": CONTEXT, "benchmarks": benchmarks}
-
-
-def fixture_plain_runs():
-    return {"context": CONTEXT, "benchmarks": [
-        run_entry("log_append/payload:256", 50.0, repetition=0),
-        run_entry("log_append/payload:256", 70.0, repetition=1),
-        run_entry("log_append/payload:256", 60.0, repetition=2),
-        run_entry("tracker_record/first", 7.0, repetition=0),
-    ]}
-
-
-def png_size(path):
-    with open(path, "rb") as f:
-        head = f.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
+from fixtures import PLOT_MICRO as SCRIPT
+from fixtures import PYTHON, png_size
+from fixtures.micro import CONTEXT, aggregates, fixture_plain_runs, fixture_with_aggregates, \
+    run_entry
+from hookbench.charts import micro as plot_micro
+from hookbench.micro_files import summarize
 
 
 class PlotMicroTest(unittest.TestCase):
@@ -158,9 +93,7 @@ class PlotMicroTest(unittest.TestCase):
         self.assertEqual(positions, sorted(positions))
 
     def figure(self, doc):
-        sys.path.insert(0, os.path.join(ROOT, "scripts"))
-        import plot_micro
-        rows, _ = plot_micro.summarize(doc)
+        rows, _ = summarize(doc)
         fig = plot_micro.plot_times(rows, doc["context"])
         self.addCleanup(__import__("matplotlib.pyplot").pyplot.close, fig)
         return fig

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""scripts/report.py on the synthetic results folder of test_plot.make_fixture: the per-mode
+"""scripts/report.py on the synthetic results folder of fixtures.make_fixture: the per-mode
 tables carry the fixture's numbers, the conclusions are computed from the data (they change when
 the data does), the HTML is self-contained, and bad input fails with one clear line. With a built
 `hookbench` that has `sweep`, also the whole pipeline end to end on bench/scenarios/quick.json."""
@@ -15,32 +15,8 @@ import subprocess
 import tempfile
 import unittest
 
-import test_plot as fixture
-
-REPORT = os.path.join(fixture.ROOT, "scripts", "report.py")
-PLOT = fixture.PLOT
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
-def section(md, heading):
-    """The text under a '## heading' or '### heading' up to the next heading of that level or
-    above."""
-    level = len(heading.split(" ", 1)[0])
-    start = md.index("\n" + heading + "\n")
-    rest = md[start + len(heading) + 2:]
-    end = re.search(rf"^#{{1,{level}}} ", rest, re.M)
-    return rest[:end.start()] if end else rest
-
-
-def md_table(text):
-    """The first Markdown table in text as a list of {header: cell}."""
-    lines = [ln for ln in text.splitlines() if ln.startswith("|")]
-    headers = [c.strip() for c in lines[0].strip("|").split("|")]
-    return [dict(zip(headers, (c.strip() for c in ln.strip("|").split("|")))) for ln in lines[2:]]
+import fixtures as fixture
+from fixtures import PLOT, REPORT, md_table, read, section
 
 
 def number(cell):

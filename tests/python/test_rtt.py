@@ -7,14 +7,14 @@ answer gives the ratio per round trip in words that follow the data."""
 
 import csv
 import os
-import sys
 import tempfile
 import unittest
 
-import test_plot as fixture
-
-sys.path.insert(0, os.path.join(fixture.ROOT, "scripts"))
-import hookbench_results as hr  # noqa: E402
+import fixtures as fixture
+from hookbench.charts import sweep as plot
+from hookbench.fmt import fmt_number
+from hookbench.runs_csv import load_runs
+from hookbench.series import group_series, rtt_ratios
 
 RTT_COLUMNS = ("rtt_ms", "link_rtt_measured_us")
 RATE = 8.0
@@ -68,20 +68,20 @@ class RttAxis(unittest.TestCase):
         cls.tmp.cleanup()
 
     def test_rtt_column_is_read_and_defaults_to_loopback(self):
-        rows = hr.load_runs(self.dir)
+        rows = load_runs(self.dir)
         self.assertEqual(sorted({r["rtt_ms"] for r in rows}), [0.0, 10.0, 100.0])
         with tempfile.TemporaryDirectory() as old:
             fixture.make_fixture(old, failed=False, trace=False)  # no rtt columns at all
-            self.assertEqual({r["rtt_ms"] for r in hr.load_runs(old)}, {0.0})
-            self.assertEqual(hr.rtt_ratios(hr.load_runs(old)), [])
+            self.assertEqual({r["rtt_ms"] for r in load_runs(old)}, {0.0})
+            self.assertEqual(rtt_ratios(load_runs(old)), [])
 
     def test_charts_over_the_rate_keep_to_loopback(self):
-        series = hr.group_series(hr.load_runs(self.dir))
+        series = group_series(load_runs(self.dir))
         counted = sum(len(v) for s in series for v in s.points.values())
         self.assertEqual(counted, len(self.base))
 
     def test_ratio_is_the_median_push_over_the_median_poll_per_rtt(self):
-        found = hr.rtt_ratios(hr.load_runs(self.dir))
+        found = rtt_ratios(load_runs(self.dir))
         self.assertEqual(len(found), 1)
         e = found[0]
         self.assertEqual((e["push"], e["interval_ms"], e["rate"]), ("webhook", INTERVAL, RATE))
@@ -93,18 +93,16 @@ class RttAxis(unittest.TestCase):
         self.assertAlmostEqual(e["points"][1][4], 5350 / 505000, places=9)  # model, same 1.1x
 
     def test_chart_draws_the_ratios_and_its_caption_states_them(self):
-        plot = fixture.load_plot()
         fig = plot.build_chart(plot.Data(self.dir), "rtt_ratio")
         lines = [a for a in fig.axes[0].lines if a.get_gid() == "rtt-webhook"]
         self.assertEqual(len(lines), 1)
         self.assertEqual(list(lines[0].get_xdata()), [0.0, 10.0, 100.0])
         self.assertAlmostEqual(lines[0].get_ydata()[2], 50300 / 550000)
         caption = plot.caption_of(fig)
-        self.assertIn(f"{hr.fmt_number(50300 / 550000, 2)}× at 100 ms", caption)
+        self.assertIn(f"{fmt_number(50300 / 550000, 2)}× at 100 ms", caption)
         self.assertIn("the gap narrows as the round trip grows", caption)
 
     def test_chart_without_rtt_points_is_a_labelled_placeholder(self):
-        plot = fixture.load_plot()
         with tempfile.TemporaryDirectory() as d:
             fixture.make_fixture(d, failed=False, trace=False)
             fig = plot.build_chart(plot.Data(d), "rtt_ratio")
@@ -117,7 +115,7 @@ class RttAxis(unittest.TestCase):
             md = f.read()
         answer = md[md.index("## The answer"):md.index("## ", md.index("## The answer") + 3)]
         self.assertIn("Through a slower network", answer)
-        self.assertIn(f"{hr.fmt_number(550000 / 50300, 2)}× faster at 100 ms", answer)
+        self.assertIn(f"{fmt_number(550000 / 50300, 2)}× faster at 100 ms", answer)
         self.assertIn("the advantage of pushing shrinks as the round trip grows", answer)
         self.assertIn("rtt_ratio.png", md)
 

@@ -1,174 +1,24 @@
 #!/usr/bin/python3
-"""The security measurements' scripts (issue 9) on a fixture folder: scripts/plot_security.py
-draws its charts, and scripts/report.py writes a Security section whose numbers are the
+"""The security measurements' scripts on a fixture folder: scripts/plot_security.py draws its
+charts, and scripts/report.py writes a Security section whose numbers are the
 fixture's (CPU per event, accepted attack requests, real events delivered of expected, the
 ed25519/HMAC ratio of the microbenchmark JSON), says "not measured" for what the folder lacks and
 flags an accepted attack request loudly. The fixture runs are a real `hookbench run --mode
 webhook` result (fixtures/webhook_run.json, trimmed) with the fields of each configuration set to
-known values. With a built hookbench, scripts/security.sh runs two configurations end to end."""
+known values (fixtures.security). With a built hookbench, scripts/security.sh runs two
+configurations end to end."""
 
-import copy
 import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import unittest
 
-import test_plot as fixture
-
-sys.path.insert(0, os.path.join(fixture.ROOT, "scripts"))
-import hookbench_results as hr  # noqa: E402
-
-ROOT = fixture.ROOT
-PYTHON = fixture.PYTHON
-PLOT_SECURITY = os.path.join(ROOT, "scripts", "plot_security.py")
-REPORT = os.path.join(ROOT, "scripts", "report.py")
-SECURITY_SH = os.path.join(ROOT, "scripts", "security.sh")
-BASE_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
-                        "webhook_run.json")
-CHARTS = ("security_cost", "sign_verify", "attack_outcome")
-CONFIGS = ("unsigned", "hmac", "ed25519", "plain-new", "tls-keepalive", "tls-new", "attack")
-
-# Known per-configuration figures: (producer CPU s, consumer CPU s, bytes per event) of repeat 1;
-# repeats 2 and 3 add 2% and 4%, so the median is repeat 2's and the spread is known too.
-DELIVERED = 1000
-FIGURES = {
-    "unsigned": (0.020, 0.015, 400.0),
-    "hmac": (0.022, 0.017, 520.0),
-    "ed25519": (0.060, 0.090, 560.0),
-    "plain-new": (0.050, 0.040, 700.0),
-    "tls-keepalive": (0.030, 0.025, 600.0),
-    "tls-new": (0.400, 0.300, 3100.0),
-    "attack": (0.023, 0.021, 520.0),
-}
-SENT = {"forged": 40, "tampered": 40, "replayed": 40, "expired": 40, "unsigned": 40}
-ANSWER = {"forged": "401", "tampered": "401", "replayed": "409", "expired": "401",
-          "unsigned": "400"}
-REASONS = {"bad-signature": 80, "replay": 40, "timestamp-too-old": 40, "missing-header": 40}
-REJECT_CPU_US = 4000.0
-# Sign/verify medians (ns) by payload: ed25519 is 30x / 45x HMAC at 64 B, 2x / 3x at 64 KiB.
-MICRO_NS = {
-    ("sign", "hmac"): {64: 1000.0, 65536: 40000.0},
-    ("sign", "ed25519"): {64: 30000.0, 65536: 80000.0},
-    ("verify", "hmac"): {64: 1000.0, 65536: 40000.0},
-    ("verify", "ed25519"): {64: 45000.0, 65536: 120000.0},
-}
-
-
-def factor(k):
-    return 1.0 + 0.02 * (k - 1)
-
-
-def make_run(base, config, k, accepted=0):
-    r = copy.deepcopy(base)
-    p_cpu, c_cpu, bpe = FIGURES[config]
-    cfg = r["config"]
-    cfg["seed"] = k
-    cfg["signature"] = {"unsigned": "none", "ed25519": "ed25519"}.get(config, "hmac")
-    cfg["tls"] = config.startswith("tls")
-    cfg["webhook_connection"] = "new" if config.endswith("-new") else "keepalive"
-    m = r["metrics"]
-    m["cpu_s"] = {"producer": p_cpu * factor(k), "consumer": c_cpu * factor(k)}
-    m["delivered"] = m["expected"] = DELIVERED
-    m["lost"] = 0
-    m["bytes_per_event"] = bpe * factor(k)
-    traffic = r["sides"]["consumer"].setdefault("traffic", {})
-    traffic["rejected_by_reason"] = {}
-    traffic["reject_cpu_us"] = 0.0
-    if cfg["tls"]:
-        per_event = 1.0 if config == "tls-new" else 0.0
-        r["sides"]["producer"]["tls_handshakes"] = 3
-        r["sides"]["producer"].setdefault("webhooks", {})["tls_handshakes"] = \
-            int(DELIVERED * per_event) + 1
-        traffic["tls_handshakes"] = int(DELIVERED * per_event) + 1
-    if config == "attack":
-        # One real event lost in repeat 3, so "delivered of expected" is not trivially equal.
-        if k == 3:
-            m["delivered"], m["lost"] = DELIVERED - 1, 1
-        answers = {kind: {ANSWER[kind]: n} for kind, n in SENT.items()}
-        if accepted and k == 1:
-            answers["forged"] = {"401": SENT["forged"] - accepted, "204": accepted}
-            traffic["rejected_by_reason"] = dict(REASONS, **{"bad-signature": 80 - accepted})
-        else:
-            traffic["rejected_by_reason"] = dict(REASONS)
-        traffic["reject_cpu_us"] = REJECT_CPU_US
-        r["attack"] = {"rate": 40.0, "sent": dict(SENT), "answers": answers,
-                       "accepted": accepted if k == 1 else 0, "failed": 0, "captured": 30,
-                       "total": sum(SENT.values()),
-                       "rejected_by_reason": traffic["rejected_by_reason"],
-                       "reject_cpu_us": REJECT_CPU_US}
-    return r
-
-
-def micro_json():
-    benchmarks = []
-    for (op, scheme), by_size in MICRO_NS.items():
-        for size, ns in by_size.items():
-            name = f"{op}_{scheme}/payload:{size}"
-            for agg, value in (("mean", ns * 1.01), ("median", ns), ("stddev", ns * 0.02),
-                               ("cv", 0.02)):
-                benchmarks.append({"name": f"{name}_{agg}", "run_name": name,
-                                   "run_type": "aggregate", "aggregate_name": agg,
-                                   "repetitions": 3, "iterations": 3,
-                                   "real_time": value / 1000.0, "cpu_time": value / 1000.0,
-                                   "time_unit": "us"})
-    return {"context": {"date": "2026-11-27T11:00:00+00:00", "num_cpus": 2,
-                        "hookbench_cpu_model": "fixture CPU"}, "benchmarks": benchmarks}
-
-
-def make_security_fixture(folder, configs=CONFIGS, accepted=0, micro=True, repeats=3):
-    with open(BASE_RUN, encoding="utf-8") as f:
-        base = json.load(f)
-    out = os.path.join(folder, "security")
-    os.makedirs(out, exist_ok=True)
-    for config in configs:
-        for k in range(1, repeats + 1):
-            with open(os.path.join(out, f"{config}-k{k}.json"), "w", encoding="utf-8") as f:
-                json.dump(make_run(base, config, k, accepted), f)
-    if micro:
-        with open(os.path.join(out, "micro.json"), "w", encoding="utf-8") as f:
-            json.dump(micro_json(), f)
-    return out
-
-
-def run(script, *args, env=None):
-    return subprocess.run([PYTHON, script, *args], capture_output=True, text=True, timeout=300,
-                          env=env)
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
-def section(md, heading):
-    """The text under heading up to the next heading of that level or above."""
-    level = len(heading.split(" ", 1)[0])
-    start = md.index("\n" + heading + "\n")
-    rest = md[start + len(heading) + 2:]
-    end = re.search(rf"^#{{1,{level}}} ", rest, re.M)
-    return rest[:end.start()] if end else rest
-
-
-def table_row(text, first_cell_prefix):
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if line.startswith("|") and cells[0].startswith(first_cell_prefix):
-            return cells
-    raise AssertionError(f"no table row starting with {first_cell_prefix!r} in:\n{text}")
-
-
-def us_per_event(config, side):
-    """The fixture's median (repeat 2) CPU µs per event, as the report formats it."""
-    cpu = FIGURES[config][0 if side == "producer" else 1] * factor(2)
-    return cpu * 1e6 / DELIVERED
-
-
-def fmt3(x):
-    """As the report writes a number (three significant digits)."""
-    return hr.fmt_number(x)
+import fixtures as fixture
+from fixtures import PLOT_SECURITY, REPORT, SECURITY_SH, hookbench_bin, read, section, table_row
+from fixtures import run_script as run
+from fixtures.security import CHARTS, FIGURES, factor, fmt3, make_security_fixture, us_per_event
 
 
 class SecurityOnly(unittest.TestCase):
@@ -350,12 +200,6 @@ class WithSweep(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertIn('**Warning:** ed25519-k1.json: named ed25519 but recorded signature = '
                           '"hmac".', read(os.path.join(d, "REPORT.md")))
-
-
-def hookbench_bin():
-    path = os.environ.get("HOOKBENCH_BIN") or os.path.join(ROOT, "build", "release", "src",
-                                                           "hookbench")
-    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 
 class SecuritySh(unittest.TestCase):

@@ -1,0 +1,71 @@
+"""What the sweep charts draw from: the folder's runs grouped into series, each with its colour
+and marker from the palette, and the model's curves from model.csv.
+"""
+
+from ..model_csv import load_model
+from ..run_files import load_trace
+from ..runs_csv import load_runs
+from ..series import group_series, push_baseline, repeats_phrase
+from ..style import OTHER_STACK_LINESTYLE, Palette
+
+
+class Data:
+    """The folder's runs grouped into series, with one colour and marker per series, and the
+    model's curves from model.csv (None when the sweep wrote none)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.rows = load_runs(folder)
+        self.modes = self.rows.modes
+        self.series = group_series(self.rows)
+        self.trace = load_trace(folder)
+        self.model = load_model(folder)
+        self.palette = Palette(self.modes)
+        self.style = {}
+        by_mode = {}
+        for s in self.series:
+            by_mode.setdefault(s.mode, []).append(s)
+        # Several series of a mode (poll intervals, consumer stacks) are shades of its family.
+        for mode, group in by_mode.items():
+            for i, s in enumerate(group):
+                self.style[id(s)] = (self.palette.colour(mode, i, len(group)),
+                                     self.palette.marker(mode))
+        # model.csv has one curve per (mode, T, N, payload): series that differ only in their
+        # consumer stack share it, and the first of them (the default stack) draws it.
+        self.model_owner = {}
+        for s in self.series:
+            self.model_owner.setdefault(s.model_key(), s)
+        rates = [r for s in self.series for r in s.rates if r > 0]
+        self.rate_range = (min(rates), max(rates)) if rates else None
+
+    def colour(self, s):
+        return self.style[id(s)][0]
+
+    def marker(self, s):
+        return self.style[id(s)][1]
+
+    def linestyle(self, s):
+        return "-" if s.default_stack else OTHER_STACK_LINESTYLE
+
+    def draws_model(self, s):
+        """Whether this series draws its model curve (one line per model.csv curve)."""
+        return self.model_owner.get(s.model_key()) is s and self.curve(s) is not None
+
+    def curve(self, s):
+        """The series' model curve from model.csv, or None."""
+        return (self.model or {}).get(s.model_key())
+
+    def model_note(self):
+        """Said in a caption that would have drawn a model line."""
+        if self.model is None:
+            return "No model line: the results folder has no model.csv."
+        missing = [s.label() for s in self.series if self.curve(s) is None]
+        if missing:
+            return "No model line for " + ", ".join(missing) + " (not in model.csv)."
+        return ""
+
+    def subtitle(self, series=None):
+        return repeats_phrase(series if series is not None else self.series)
+
+    def push_baseline(self, pull_series):
+        return push_baseline(self.series, pull_series)

@@ -1,0 +1,118 @@
+"""The fault runs' charts (DIR/faults/, scripts/faults.sh): the recovery timeline after an outage
+(events delivered over time, per mode) and lost, duplicated and late events against the outage's
+length. Each mode keeps its palette colour and marker from the sweep charts.
+"""
+
+import os
+
+from ..faults_files import FAULTS_DIR, describe, load_runs
+from ..figures import Chart, bottom_legend, caption_of, finish, new_figure, save, write_captions
+from ..style import Palette
+
+
+def chart_recovery(runs, palette):
+    """Deliveries per second against time from the window's start, one line per run with a
+    1 s outage (the middle of faults.sh's lengths when there is none of 1 s), one panel per
+    fault kind (at most four, the outages first)."""
+    lengths = sorted({describe(r)[2] for _, r in runs})
+    pick = 1.0 if 1.0 in lengths else lengths[len(lengths) // 2]
+    chosen = [(n, r) for n, r in runs if describe(r)[2] == pick]
+    order = ("consumer-down", "receiver-down", "link-cut", "producer-restart")
+    kinds = sorted({describe(r)[1] for _, r in chosen},
+                   key=lambda k: (order.index(k) if k in order else len(order), k))[:4]
+    fig, axes, legend_ax = new_figure(ncols=len(kinds))
+    worst = []
+    # One colour per mode in every panel (the panel names the fault), dashed without retries:
+    # the legend then names each line once.
+    for ax, kind in zip(axes, kinds):
+        for _, r in chosen:
+            if describe(r)[1] != kind:
+                continue
+            f = r["metrics"]["faults"]
+            tl = f["timeline"]
+            b = tl["bucket_ms"] / 1e3
+            xs = [i * b for i in range(len(tl["delivered"]))]
+            ys = [n / b for n in tl["delivered"]]
+            mode, policy = r["config"]["mode"], describe(r)[3]
+            line = mode + (f" (--retry {policy})" if policy else "")
+            ax.plot(xs, ys, label=line, linewidth=1.2, color=palette.colour(mode),
+                    linestyle="--" if policy == "none" else "-")
+            label = describe(r)[0]
+            pf = f["per_fault"][0]
+            worst.append((label, pf["lost"], pf.get("catch_up_s")))
+        at = next(r for _, r in chosen
+                  if describe(r)[1] == kind)["metrics"]["faults"]["per_fault"][0]["at_s"]
+        ax.axvspan(at, at + pick, color="0.85", zorder=0)
+        ax.set_xlabel("time from the window's start (s)")
+        ax.set_title(kind, fontsize=10)
+    axes[0].set_ylabel("first deliveries per second")
+    fig.suptitle(f"Recovery after a {pick:g} s outage")
+    bottom_legend(legend_ax, list(axes))
+    parts = [f"Deliveries per {chosen[0][1]['metrics']['faults']['timeline']['bucket_ms']:g} ms "
+             f"of receive time, as a rate, for every run with a {pick:g} s outage; grey: the "
+             "outage."]
+    for label, lost, catch in worst:
+        if lost:
+            parts.append(f"{label}: {lost} lost, never caught up.")
+        elif catch is not None:
+            parts.append(f"{label}: nothing lost, caught up {catch * 1e3:.0f} ms after the end.")
+    return finish(fig, parts)
+
+
+def chart_size(runs, palette):
+    """Lost, duplicated and late (worst delay) against the outage's length, per configuration."""
+    series, mode_of = {}, {}
+    for _, r in runs:
+        label, _, length, _ = describe(r)
+        mode_of[label] = r["config"]["mode"]
+        pf = r["metrics"]["faults"]["per_fault"][0]
+        series.setdefault(label, []).append(
+            (length, pf["lost"], pf["duplicates"], (pf["delay_us"].get("max") or 0) / 1e6))
+    fig, axes, legend_ax = new_figure(ncols=3)
+    # Several configurations of a mode (fault kinds, retry policies) are shades of its family.
+    labels = sorted(series)
+    by_mode = {}
+    for label in labels:
+        by_mode.setdefault(mode_of[label], []).append(label)
+    for label in labels:
+        pts = sorted(series[label])
+        mode = mode_of[label]
+        group = by_mode[mode]
+        style = dict(color=palette.colour(mode, group.index(label), len(group)),
+                     marker=palette.marker(mode))
+        xs = [p[0] for p in pts]
+        for ax, i in zip(axes, (1, 2, 3)):
+            ax.plot(xs, [p[i] for p in pts], label=label, **style)
+    for ax, title in zip(axes, ("lost deliveries", "duplicates", "worst delay after AT (s)")):
+        ax.set_xlabel("outage length (s)")
+        ax.set_title(title)
+    bottom_legend(legend_ax, axes)
+    lossy = sorted(label for label, pts in series.items() if any(p[1] for p in pts))
+    parts = ["Per configuration, against the outage's length: deliveries never made, duplicates "
+             "received, and the worst delay of an event created from the fault's start on."]
+    parts.append("Lost deliveries: " + (", ".join(lossy) if lossy else "none") + ".")
+    return finish(fig, parts)
+
+
+CHARTS = (
+    Chart("fault_recovery", "Recovery timeline after a 1 s outage", chart_recovery),
+    Chart("fault_size", "Lost, duplicated and late events against the outage's length",
+          chart_size),
+)
+
+
+def make_charts(folder, output=None, log=None):
+    """Writes the fault charts and captions.json into OUTPUT (default DIR/faults/charts);
+    returns {name: png path}. Raises ResultsError (FaultsError) on missing input."""
+    runs = load_runs(folder)
+    palette = Palette(runs.modes)
+    output = output or os.path.join(folder, FAULTS_DIR, "charts")
+    written, captions = {}, {}
+    for chart in CHARTS:
+        fig = chart.draw(runs, palette)
+        captions[chart.name] = caption_of(fig)
+        written[chart.name] = save(fig, output, chart.name)
+        if log:
+            log(f"plot_faults.py: wrote {written[chart.name]}")
+    write_captions(output, captions)
+    return written

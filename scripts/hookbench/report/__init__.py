@@ -1,0 +1,1 @@
+"""The report: a document model, its sections (sweep, security, faults) and build()."""

@@ -1,0 +1,312 @@
+"""What the data says: where the pull reference and its push baseline cross, how their latencies
+compare, the empty polls against Zapier's figure, how well the model predicts, the saturated
+points, the capacity search and the best series at each rate.
+"""
+
+import statistics
+from ..charts.distribution import inverse_read, ZAPIER_EMPTY
+from ..fmt import fmt, fmt_ms, fmt_percent, fmt_ratio_range, plural
+from ..runs_csv import is_finite
+from ..series import aggregate, crossings, measured_crossings, medians, push_baseline, \
+    reference_pull
+from .words import cite, COLUMN_WORDS, lambda_t, series_name, who
+
+
+def crossing_sentence(s, base, column, model=None):
+    """'At T = 100 ms, poll sent fewer requests ... above λT ≈ 0.92 measured (1 predicted)'."""
+    verb, what = COLUMN_WORDS[column]
+    a, b = medians(s, column), medians(base, column)
+    common = sorted(r for r in a if r in b)
+    where = f"At T = {fmt(s.interval_ms)} ms"
+    if len(common) < 2:
+        return (f"{where}, {who(s)} and {who(base)} share fewer than two measured rates, so "
+                f"where their {what} cross cannot be told.")
+    found = measured_crossings(s, base, column)  # at the realised rates
+    predicted = ""
+    cs, cb = (model or {}).get(s.model_key()), (model or {}).get(base.model_key())
+    if column == "requests_per_event" and cs is not None and cb is not None:
+        # The model's own curves (model.csv), not its values at the runs' realised rates.
+        ma, mb = cs.as_dict("requests_per_event"), cb.as_dict("requests_per_event")
+        pred = [rate for rate, down in crossings(ma, mb) if down]
+        if pred:
+            predicted = f" ({fmt(lambda_t(s, pred[0]), 2, True)} predicted)"
+        elif ma and mb:
+            predicted = " (the model predicts no crossing in this range)"
+    lts = [lambda_t(s, r) for r in common]
+    span = f"λT {fmt(min(lts))}–{fmt(max(lts))}"
+    downs = [rate for rate, down in found if down]
+    if downs:
+        rate = downs[0]
+        text = (f"{where}, {who(s)} {verb} fewer {what} than {who(base)} above "
+                f"λT ≈ {fmt(lambda_t(s, rate), 2, True)} measured (at the realised rates){predicted}, i.e. above "
+                f"≈ {fmt(rate, 2)} events/s.")
+        if len(found) > 1:
+            text += (f" The measured curves cross {len(found)} times: near the crossing the "
+                     "difference is within the noise.")
+        return text
+    if found:  # only upward crossings: polling became the more expensive one
+        rate = found[0][0]
+        return (f"{where}, {who(s)} {verb} more {what} than {who(base)} above "
+                f"λT ≈ {fmt(lambda_t(s, rate), 2)} measured.")
+    more = a[common[0]] > b[common[0]]
+    return (f"{where}, {who(s)} {verb} {'more' if more else 'fewer'} {what} than {who(base)} "
+            f"at every measured rate ({span}){predicted}: the crossover is outside the measured "
+            "range.")
+
+
+def ratio_sentence(s, base, column, name):
+    a, b = medians(s, column), medians(base, column)
+    common = sorted(r for r in a if r in b and a[r] > 0 and b[r] > 0)
+    if not common:
+        return None
+    ratios = [a[r] / b[r] for r in common]
+    where = (f"at T = {fmt(s.interval_ms)} ms ({len(common)} common rates, "
+             f"{fmt(common[0])}–{fmt(common[-1])} events/s)" if len(common) > 1 else
+             f"at T = {fmt(s.interval_ms)} ms and {fmt(common[0])} events/s")
+    if all(x > 1 for x in ratios):
+        return (f"{who(base)} {name} latency was {fmt_ratio_range(ratios)} lower than {who(s)} "
+                f"{where}.")
+    if all(x < 1 for x in ratios):
+        inv = [1 / x for x in ratios]
+        return f"{who(s)} {name} latency was {fmt_ratio_range(inv)} lower than {who(base)} {where}."
+    return (f"{name} latency of {who(s)} relative to {who(base)} ranged from "
+            f"{fmt(min(ratios), 2)}× to {fmt(max(ratios), 2)}× {where}: neither was always lower.")
+
+
+def empty_poll_sentence(series, model):
+    pts = []
+    for s in reference_pull(series):  # plain poll: Zapier's polls were plain polls
+        for rate, a in s.agg("empty_poll_fraction"):
+            pts.append((lambda_t(s, rate), rate, s, a))
+    if not pts:
+        return None
+    lt, rate, s, a = min(pts, key=lambda p: p[0])
+    predicted = aggregate(s.points[rate], "model_empty_poll_fraction")
+    text = (f"At the sparsest poll point (λT = {fmt(lt, 2)}: T = {fmt(s.interval_ms)} ms, "
+            f"{fmt(rate)} events/s) {fmt_percent(a.median)} of polls came back empty "
+            f"(median of {plural(a.k, 'run')}, {int(sum(r['polls'] or 0 for r in a.rows))} polls)")
+    if predicted:
+        text += f"; the model's claim at the realised rate is {fmt_percent(predicted.median)}"
+    text += (f". Zapier reported {fmt_percent(ZAPIER_EMPTY)} of its polls empty "
+             f"{cite('zapier')}")
+    curves = [c for c in (model or {}).values() if c.key[1] is not None and c.key[0] == s.mode]
+    zapier_lt = None
+    for c in curves:
+        zapier_lt = zapier_lt or inverse_read(
+            {r["lambda_t"]: r["empty_poll_fraction"] for r in c.rows
+             if is_finite(r.get("lambda_t")) and is_finite(r.get("empty_poll_fraction"))
+             and r["lambda_t"] > 0}, ZAPIER_EMPTY)
+    if zapier_lt:
+        text += f", which the model reaches at λT ≈ {fmt(zapier_lt, 2)}"
+    return text + "."
+
+
+def point_agreement(runs, column, ratio_of):
+    """(judged, within, median signed error) of one point's repeats for an agreement column;
+    ratio_of(row) is measured/model - 1 (or a difference) for the error."""
+    judged = [r for r in runs if r.get(column) in ("within", "above", "below")]
+    within = [r for r in judged if r[column] == "within"]
+    errors = [e for e in (ratio_of(r) for r in judged) if e is not None]
+    return len(judged), len(within), (statistics.median(errors) if errors else None)
+
+
+def latency_error(r):
+    x = r.get("model_latency_ratio")
+    return x - 1 if is_finite(x) else None
+
+
+def empty_error_pp(r):
+    a, b = r.get("empty_poll_fraction"), r.get("model_empty_poll_fraction")
+    return (a - b) * 100 if is_finite(a) and is_finite(b) else None
+
+
+def agreement_rows(series):
+    """Per point and quantity: (series, rate, what, judged, within, error, unit)."""
+    out = []
+    for s in series:
+        for rate in s.rates:
+            runs = s.points[rate]
+            for column, what, err, unit in (
+                    ("model_latency_agreement", "mean latency", latency_error, "%"),
+                    ("model_empty_agreement", "empty-poll fraction", empty_error_pp, "pp")):
+                judged, within, error = point_agreement(runs, column, err)
+                if judged:
+                    out.append((s, rate, what, judged, within, error, unit))
+    return out
+
+
+def holds(judged, within):
+    """A point's agreement holds when most of its judged repeats are within their CI."""
+    return 2 * within > judged
+
+
+def fmt_off(error, unit):
+    if error is None:
+        return "off"
+    if unit == "%":
+        return f"off by {'+' if error >= 0 else '−'}{fmt(abs(error) * 100, 2)}%"
+    return f"off by {'+' if error >= 0 else '−'}{fmt(abs(error), 2)} pp"
+
+
+def agreement_phrase(judged, within, error, unit):
+    if holds(judged, within):
+        return f"within its CI ({within} of {judged} repeats)"
+    return f"{fmt_off(error, unit)} outside its CI ({judged - within} of {judged} repeats)"
+
+
+def agreement_sentences(series):
+    """The fraction of points whose model agreement holds, per quantity, then the points where
+    it does not."""
+    rows = agreement_rows(series)
+    out = []
+    for what in ("mean latency", "empty-poll fraction"):
+        rs = [r for r in rows if r[2] == what]
+        if not rs:
+            continue
+        ok = [r for r in rs if holds(r[3], r[4])]
+        text = (f"**{what.capitalize()}**: the model holds within the measurement's 95% CI at "
+                f"{len(ok)} of {plural(len(rs), 'point')} ({fmt(100 * len(ok) / len(rs), 2)}%).")
+        bad = [r for r in rs if not holds(r[3], r[4])]
+        if bad:
+            text += " Elsewhere: " + "; ".join(
+                f"{series_name(s)} at {fmt(rate)} events/s {agreement_phrase(j, w, e, u)}"
+                for s, rate, _, j, w, e, u in bad[:8]) + (
+                f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
+        out.append(text)
+    if rows:
+        out.append("A point holds when most of its repeats have the model inside their 95% CI; "
+                   "the model is evaluated at each run's realised rate and in-run round trip.")
+    return out
+
+
+def saturated_sentences(series):
+    out = []
+    for s in series:
+        for rate, bad in s.saturated_points():
+            reasons = sorted({r["saturated_reason"] for r in bad if r["saturated_reason"]})
+            out.append(f"{series_name(s)} at {fmt(rate)} events/s: {len(bad)} of "
+                       f"{len(s.points[rate])} repeats did not keep up"
+                       + (f" ({'; '.join(reasons)})" if reasons else "") + ".")
+    return out
+
+
+def capacity_section(doc, searches):
+    if not searches:
+        return []
+    doc.h(3, "Highest sustained rate (capacity search)")
+    said = []
+    for max_rate in searches:
+        said += capacity_one(doc, max_rate)
+    return said
+
+
+def capacity_one(doc, max_rate):
+    what = str(max_rate.get("mode", "?"))
+    if max_rate.get("interval_ms"):
+        what += f" T = {fmt(float(max_rate['interval_ms']))} ms"
+    if max_rate.get("subscribers"):
+        what += f", N = {max_rate['subscribers']}"
+    bound = max_rate.get("p99_bound_us")
+    bound_text = f"p99 ≤ {fmt_ms(float(bound))} ms and no loss" if isinstance(
+        bound, (int, float)) else "no loss"
+    best = max_rate.get("max_sustained_rate")
+    if isinstance(best, (int, float)):
+        text = (f"The search found {what} sustained {fmt(float(best))} events/s at most "
+                f"({bound_text}, not saturated).")
+    else:
+        text = f"The search found no rate that {what} sustained ({bound_text}, not saturated)."
+    doc.p(text)
+    rows = []
+    for t in max_rate.get("tried") or []:
+        if not isinstance(t, dict):
+            continue
+        rows.append([fmt(t.get("rate")) if isinstance(t.get("rate"), (int, float)) else "-",
+                     "yes" if t.get("saturated") else "no", str(t.get("reason") or "-"),
+                     fmt_ms(t.get("p99_us")) if isinstance(t.get("p99_us"), (int, float))
+                     else "-", str(t.get("lost", "-"))])
+    if rows:
+        doc.table(["rate tried (events/s)", "saturated", "reason", "p99 (ms)", "lost"], rows,
+                  numeric_from=99)
+    return [text]
+
+
+def winners_table(doc, series):
+    rates = sorted({rate for s in series for rate in s.rates})
+    columns = (("latency_p50_us", "lowest p50 latency", lambda v: fmt(v / 1000) + " ms"),
+               ("requests_per_event", "fewest requests/event", lambda v: fmt(v)),
+               ("bytes_per_event", "fewest bytes/event", lambda v: fmt(v)),
+               ("cpu_us_per_event_net_total", "least CPU/event net of idle (both sides)",
+                lambda v: fmt(v) + " µs"))
+    rows = []
+    for rate in rates:
+        present = [s for s in series if rate in s.points]
+        if len(present) < 2:
+            continue
+        row = [fmt(rate)]
+        for column, _, show in columns:
+            vals = [(medians(s, column).get(rate), s) for s in present]
+            vals = [(v, s) for v, s in vals if v is not None]
+            if not vals:
+                row.append("-")
+                continue
+            v, s = min(vals, key=lambda p: p[0])
+            row.append(f"{s.label()} ({show(v)})")
+        rows.append(row)
+    if rows:
+        doc.p("The best measured series at each event rate (medians over repeats):")
+        doc.table(["rate (events/s)"] + [c[1] for c in columns], rows, numeric_from=99)
+
+
+def section_conclusions(doc, series, model, max_rate):
+    doc.h(2, "What the data says")
+    pull = reference_pull(series)  # the pull reference; the other designs: the mode comparison
+    push = [s for s in series if not s.pull]
+    said = []
+    for s in pull:
+        base = push_baseline(series, s)
+        if base is None:
+            if push:
+                text = (f"{series_name(s)} has no push series with the same subscribers, "
+                        "payload and arrivals to compare with.")
+                doc.p(text)
+                said.append(text)
+            continue
+        doc.h(3, f"{series_name(s)} vs {series_name(base)}")
+        items = [crossing_sentence(s, base, "requests_per_event", model)]
+        for column, name in (("latency_p50_us", "p50"), ("latency_p99_us", "p99")):
+            sentence = ratio_sentence(s, base, column, name)
+            if sentence:
+                items.append(sentence[0].upper() + sentence[1:])
+        items.append(crossing_sentence(s, base, "bytes_per_event"))
+        items.append(crossing_sentence(s, base, "cpu_us_per_event_net_total"))
+        doc.ul(items)
+        said += items
+    sentence = empty_poll_sentence(series, model)
+    if sentence:
+        doc.h(3, "Empty polls")
+        doc.p(sentence)
+        said.append(sentence)
+    agreement = agreement_sentences(series)
+    if agreement:
+        doc.h(3, "How well the model predicts")
+        doc.ul(agreement)
+        said += agreement
+    saturated = saturated_sentences(series)
+    doc.h(3, "Saturated points")
+    if saturated:
+        doc.p("These points did not keep up in at least one repeat (drawn hollow with a red "
+              "edge on every chart); their latency and cost describe an overloaded system:")
+        doc.ul(saturated)
+        said += saturated
+    else:
+        doc.p("None: every run kept up (generator lag, queue depth at the window's end and "
+              "drain time within bounds).")
+    said += capacity_section(doc, max_rate)
+    if len(series) > 1:
+        doc.h(3, "Best at each rate")
+        winners_table(doc, series)
+    return said
+
+
+# Designs built as a variation of another: what the variation saved and what it cost, at the
+# same poll interval, stack and other axes. (mode, the mode it varies, the column it is meant to
