@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The fault measurements (issue 10): short runs with a fault in the window, each mode under
-# consumer-down (the consumer process stopped, then continued) at three outage lengths, webhooks
-# under receiver-down (port closed) at the same lengths and under receiver-5xx; with every
-# --retry policy the binary knows (none, standard) for the webhook receiver faults; then, at 1 s,
-# the link between the sides cut (poll, sse, webhook) and the producer killed and restarted
-# from its event log (poll, long-poll, sse, websocket, webhook).
+# The fault measurements: short runs with a fault in the window. The modes come from the
+# binary's descriptors (hookbench modes --json): the first mode of each family under
+# consumer-down (the consumer process stopped, then continued) at three outage lengths; the push
+# reference (webhook) under receiver-down (port closed) at the same lengths and under
+# receiver-5xx, with every --retry policy the binary knows (none, standard); then, at 1 s, the
+# link between the sides cut (the first mode of each family) and the producer killed and
+# restarted from its event log (every mode that varies no other).
 #   scripts/faults.sh DIR       writes DIR/faults/<mode>-<fault kind>-<length>[-retry-<policy>].json
 #   HOOKBENCH_FAULTS_RATE=100        event rate (events/s)
 #   HOOKBENCH_FAULTS_DURATION=4s     measured window per run (faults start 1 s into it)
@@ -38,6 +39,25 @@ grep -q -- "--fault" <<<"$help" || die "$bin run has no --fault option (too old 
 policies=("")
 if grep -q -- "--retry" <<<"$help"; then policies=("none" "standard"); fi
 
+# The modes, by their descriptors' roles.
+modes_json="$("$bin" modes --json)" || die "$bin modes --json failed"
+select_modes() { # PYTHON-EXPRESSION over m (one descriptor) -> the names it keeps, in order
+  /usr/bin/python3 -c "import json, sys
+seen = set()
+def first_of_family(m):
+    new = m['family'] not in seen
+    seen.add(m['family'])
+    return new
+print(' '.join(m['name'] for m in json.load(sys.stdin) if $1))" <<<"$modes_json"
+}
+family_firsts="$(select_modes 'first_of_family(m)')"
+push_reference="$(select_modes "m['reference'] == 'push'")"
+plain_modes="$(select_modes "m['variation_of'] is None")"
+pull_modes=" $(select_modes "m['pull']") "
+[ -n "$push_reference" ] || die "$bin modes --json names no push reference"
+# A mode paced by T polls every 100 ms here.
+interval_of() { [[ "$pull_modes" == *" $1 "* ]] && echo --interval 100ms || true; }
+
 mkdir -p "$out"
 n=0
 one() { # NAME ARGS...
@@ -53,39 +73,38 @@ one() { # NAME ARGS...
 }
 
 for length in $lengths; do
-  for mode in poll long-poll sse webhook; do
-    extra=()
-    [ "$mode" = "poll" ] && extra=(--interval 100ms)
-    one "$mode-consumer-down-$length" --mode "$mode" "${extra[@]}" \
+  for mode in $family_firsts; do
+    # shellcheck disable=SC2046
+    one "$mode-consumer-down-$length" --mode "$mode" $(interval_of "$mode") \
       --fault "consumer-down:1s:$length"
   done
   for policy in "${policies[@]}"; do
     suffix="" retry=()
     if [ -n "$policy" ]; then suffix="-retry-$policy" retry=(--retry "$policy"); fi
-    one "webhook-receiver-down-$length$suffix" --mode webhook "${retry[@]}" \
+    one "$push_reference-receiver-down-$length$suffix" --mode "$push_reference" "${retry[@]}" \
       --fault "receiver-down:1s:$length"
   done
 done
 for policy in "${policies[@]}"; do
   suffix="" retry=()
   if [ -n "$policy" ]; then suffix="-retry-$policy" retry=(--retry "$policy"); fi
-  one "webhook-receiver-5xx-1s$suffix" --mode webhook "${retry[@]}" \
+  one "$push_reference-receiver-5xx-1s$suffix" --mode "$push_reference" "${retry[@]}" \
     --fault "receiver-5xx:1s:1s:0.5"
   # The link between the sides cut for 1 s (every connection reset, new ones refused).
-  one "webhook-link-cut-1s$suffix" --mode webhook "${retry[@]}" --fault "link-cut:1s:1s"
+  one "$push_reference-link-cut-1s$suffix" --mode "$push_reference" "${retry[@]}" \
+    --fault "link-cut:1s:1s"
 done
-for mode in poll sse; do
-  extra=()
-  [ "$mode" = "poll" ] && extra=(--interval 100ms)
-  one "$mode-link-cut-1s" --mode "$mode" "${extra[@]}" --fault "link-cut:1s:1s"
+for mode in $family_firsts; do
+  [ "$mode" = "$push_reference" ] && continue  # above, under each retry policy
+  # shellcheck disable=SC2046
+  one "$mode-link-cut-1s" --mode "$mode" $(interval_of "$mode") --fault "link-cut:1s:1s"
 done
 # The producer killed (SIGKILL) 1 s into the window and started again 1 s later from its event
 # log file: every mode resumes from its cursor (webhooks: the dispatcher's delivered cursor).
 if grep -q -- "producer-restart" <<<"$help"; then
-  for mode in poll long-poll sse websocket webhook; do
-    extra=()
-    [ "$mode" = "poll" ] && extra=(--interval 100ms)
-    one "$mode-producer-restart-1s" --mode "$mode" "${extra[@]}" \
+  for mode in $plain_modes; do
+    # shellcheck disable=SC2046
+    one "$mode-producer-restart-1s" --mode "$mode" $(interval_of "$mode") \
       --fault "producer-restart:1s:1s"
   done
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The security measurements (issue 9): webhook runs at one event rate, unsigned, signed (HMAC,
+# The security measurements: webhook runs (the push reference) at one event rate, unsigned, signed (HMAC,
 # ed25519), over TLS (keep-alive and a new connection per POST, with a plain new-connection run
 # beside them) and under attack, each repeated with seeds 1..REPEATS; then the signing/TLS
 # microbenchmarks when hookbench_micro is built.
@@ -44,6 +44,10 @@ has_option() { grep -q -- "$1" <<<"$help"; }
 for option in --mode --rate --duration --seed --out --webhook-connection --attack; do
   has_option "$option" || die "$bin run has no $option option (too old a build?)"
 done
+# The push reference (webhook), from the binary's descriptors.
+push_reference="$("$bin" modes --json | /usr/bin/python3 -c "import json, sys
+print(next((m['name'] for m in json.load(sys.stdin) if m.get('reference') == 'push'), ''))")"
+[ -n "$push_reference" ] || die "$bin modes --json names no push reference"
 
 # Pin the producer and the consumer to cores 0 and 1 as the sweeps do, when there are two.
 pin=()
@@ -101,10 +105,10 @@ for entry in "${configs[@]}"; do
   fi
   for k in $(seq 1 "$repeats"); do
     file="$out/$name-k$k.json"
-    echo "security.sh: $name, run $k of $repeats: webhook at $rate events/s for $duration -> $file" >&2
-    if ! "$bin" run --mode webhook --rate "$rate" --duration "$duration" --seed "$k" \
+    echo "security.sh: $name, run $k of $repeats: $push_reference at $rate events/s for $duration -> $file" >&2
+    if ! "$bin" run --mode "$push_reference" --rate "$rate" --duration "$duration" --seed "$k" \
       ${pin[@]+"${pin[@]}"} ${options[@]+"${options[@]}"} --quiet --out "$file" >/dev/null; then
-      die "run $name (seed $k) failed: $bin run --mode webhook --rate $rate --duration $duration --seed $k ${pin[*]:-} ${options[*]:-}"
+      die "run $name (seed $k) failed: $bin run --mode $push_reference --rate $rate --duration $duration --seed $k ${pin[*]:-} ${options[*]:-}"
     fi
     ran=$((ran + 1))
   done
