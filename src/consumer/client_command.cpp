@@ -30,20 +30,11 @@ void add_mode_options(option_parser& p, consumer_config& cfg) {
              }
              cfg.mode = std::string(v);
            })
-      .add("--subscribers", "N", "number of subscribers", "1",
-           [&](std::string_view v) {
-             cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
-           })
-      .add("--interval", "DURATION", "poll interval T (modes paced by T)", "100ms",
-           [&](std::string_view v) {
-             cfg.interval = parse_duration(v);
-             if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
-           })
-      .add("--poll-limit", "N", "events per poll response at most (more: poll again at once)",
-           "1000",
-           [&](std::string_view v) {
-             cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000));
-           })
+      .add_count("--subscribers", "N", "number of subscribers", "1", cfg.subscribers, 1, 100'000)
+      .add_duration("--interval", "poll interval T (modes paced by T)", "100ms", cfg.interval,
+                    kNanosPerMilli)
+      .add_count("--poll-limit", "N", "events per poll response at most (more: poll again at once)",
+                 "1000", cfg.poll_limit, 1, 10'000)
       .add("--listen", "HOST:PORT", "where the webhook receiver listens (webhook modes)",
            "127.0.0.1:0", [&](std::string_view v) { cfg.listen = parse_host_port(v); })
       .add("--advertise", "HOST[:PORT]",
@@ -65,41 +56,35 @@ void add_mode_options(option_parser& p, consumer_config& cfg) {
 }
 
 void add_timing_options(option_parser& p, consumer_config& cfg) {
-  p.add("--timeout", "DURATION", "timeout of one request", "5s",
-        [&](std::string_view v) {
-          cfg.request_timeout = parse_duration(v);
-          if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
-        })
-      .add("--drain", "DURATION", "after the window, wait at most this long for stragglers", "5s",
-           [&](std::string_view v) { cfg.drain = parse_duration(v); })
-      .add("--linger", "DURATION",
-           "after the report, keep the webhook receiver answering (unmeasured)\n"
-           "                            until SIGTERM or this passes, then exit 0 (run uses it:\n"
-           "                            the producer's tail then never meets a closed port)",
-           "0s (exit at once)", [&](std::string_view v) { cfg.linger = parse_duration(v); })
-      .add("--start-timeout", "DURATION", "give up if the producer has not started by then", "60s",
-           [&](std::string_view v) { cfg.start_timeout = parse_duration(v); })
-      .add("--producer-grace", "DURATION",
-           "keep trying the producer's control API this long when it cannot be\n"
-           "                            reached (a restart), then give up; the modes retry\n"
-           "                            their own requests from their cursors meanwhile",
-           "10s", [&](std::string_view v) {
-             cfg.producer_grace = parse_duration(v);
-             if (cfg.producer_grace <= 0) throw usage_error("must be greater than 0");
-           });
+  p.add_duration("--timeout", "timeout of one request", "5s", cfg.request_timeout, 1)
+      .add_duration("--drain", "after the window, wait at most this long for stragglers", "5s",
+                    cfg.drain)
+      .add_duration(
+          "--linger",
+          "after the report, keep the webhook receiver answering (unmeasured)\n"
+          "                            until SIGTERM or this passes, then exit 0 (run uses it:\n"
+          "                            the producer's tail then never meets a closed port)",
+          "0s (exit at once)", cfg.linger)
+      .add_duration("--start-timeout", "give up if the producer has not started by then", "60s",
+                    cfg.start_timeout)
+      .add_duration(
+          "--producer-grace",
+          "keep trying the producer's control API this long when it cannot be\n"
+          "                            reached (a restart), then give up; the modes retry\n"
+          "                            their own requests from their cursors meanwhile",
+          "10s", cfg.producer_grace, 1);
 }
 
 void add_security_options(option_parser& p, consumer_config& cfg) {
-  p.add("--tls-ca", "FILE",
-        "the CA that signed the producer's certificate (for an https://\n"
-        "                            producer; serve --tls prints it as ca_file)",
-        "", [&](std::string_view v) { cfg.tls_ca_file = std::string(v); })
-      .add("--tls-cert", "FILE",
-           "webhook modes: the receiver serves HTTPS with this PEM certificate\n"
-           "                            (with --tls-key) and registers https:// URLs",
-           "", [&](std::string_view v) { cfg.tls_cert_file = std::string(v); })
-      .add("--tls-key", "FILE", "the PEM private key of --tls-cert", "",
-           [&](std::string_view v) { cfg.tls_key_file = std::string(v); })
+  p.add_text("--tls-ca", "FILE",
+             "the CA that signed the producer's certificate (for an https://\n"
+             "                            producer; serve --tls prints it as ca_file)",
+             cfg.tls_ca_file)
+      .add_text("--tls-cert", "FILE",
+                "webhook modes: the receiver serves HTTPS with this PEM certificate\n"
+                "                            (with --tls-key) and registers https:// URLs",
+                cfg.tls_cert_file)
+      .add_text("--tls-key", "FILE", "the PEM private key of --tls-cert", cfg.tls_key_file)
       .add("--token", "TOKEN",
            "the producer's API token, sent as a bearer token (default:\n"
            "                            $HOOKBENCH_TOKEN; `serve` prints its token in the ready "
@@ -108,21 +93,18 @@ void add_security_options(option_parser& p, consumer_config& cfg) {
 }
 
 void add_output_options(option_parser& p, consumer_config& cfg, std::string& out_path) {
-  p.add("--out", "FILE", "also write the report JSON to FILE", "",
-        [&](std::string_view v) { out_path = std::string(v); })
-      .add("--tap", "FILE",
-           "(webhook modes) append one in --tap-every accepted deliveries, with\n"
-           "                            their webhook-* headers, to FILE as JSON lines: what an\n"
-           "                            observer of the traffic would hold (run --attack uses it)",
-           "", [&](std::string_view v) { cfg.tap_path = std::string(v); })
-      .add("--tap-every", "N", "see --tap", "1",
-           [&](std::string_view v) {
-             cfg.tap_every = static_cast<std::uint64_t>(parse_int(v, 1, 1'000'000));
-           })
-      .add("--trace", "FILE",
-           "record polls answered and events delivered in the window into FILE\n"
-           "                            (JSON lines), written before the report (run --trace)",
-           "", [&](std::string_view v) { cfg.trace_path = std::string(v); });
+  p.add_text("--out", "FILE", "also write the report JSON to FILE", out_path)
+      .add_text(
+          "--tap", "FILE",
+          "(webhook modes) append one in --tap-every accepted deliveries, with\n"
+          "                            their webhook-* headers, to FILE as JSON lines: what an\n"
+          "                            observer of the traffic would hold (run --attack uses it)",
+          cfg.tap_path)
+      .add_count("--tap-every", "N", "see --tap", "1", cfg.tap_every, 1, 1'000'000)
+      .add_text("--trace", "FILE",
+                "record polls answered and events delivered in the window into FILE\n"
+                "                            (JSON lines), written before the report (run --trace)",
+                cfg.trace_path);
 }
 
 void add_fault_options(option_parser& p, consumer_config& cfg) {
@@ -148,9 +130,7 @@ void add_fault_options(option_parser& p, consumer_config& cfg) {
            "(repeatable) a fault someone else carries out (run's consumer-down,\n"
            "                            link-cut, producer-restart): only measured in \"faults\"",
            "", [&](std::string_view v) { cfg.observed_faults.push_back(parse_fault(v)); })
-      .add("--seed", "N", "seed of the receiver-5xx draws", "1", [&](std::string_view v) {
-        cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
-      });
+      .add_count("--seed", "N", "seed of the receiver-5xx draws", "1", cfg.seed, 0, INT64_MAX);
 }
 
 // Whatever the flags cannot say alone: the mode decides which flags apply.

@@ -35,6 +35,30 @@ option_parser& option_parser::add_section(std::string text) {
   return *this;
 }
 
+option_parser& option_parser::add_duration(std::string name, std::string help,
+                                           std::string default_text, nanos& target, nanos min,
+                                           nanos max) {
+  return add(
+      std::move(name), "DURATION", std::move(help), std::move(default_text),
+      [&target, min, max](std::string_view v) {
+        const nanos d = parse_duration(v);
+        if (max > 0 && (d < min || d > max)) {
+          throw usage_error("must be from " + format_duration(min) + " to " + format_duration(max));
+        }
+        if (d < min) {
+          throw usage_error(min == 1 ? std::string("must be greater than 0")
+                                     : "must be at least " + format_duration(min));
+        }
+        target = d;
+      });
+}
+
+option_parser& option_parser::add_text(std::string name, std::string value_name, std::string help,
+                                       std::string& target) {
+  return add(std::move(name), std::move(value_name), std::move(help), "",
+             [&target](std::string_view v) { target = std::string(v); });
+}
+
 option_parser& option_parser::add_config_option() {
   return add(
       "--config", "FILE|-",

@@ -5,11 +5,13 @@
 // is refused there exactly as on the command line.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/parse.hpp"
 
 namespace hookbench {
@@ -24,6 +26,22 @@ class option_parser {
   // A flag without a value.
   option_parser& add_switch(std::string name, std::string help, std::function<void()> apply);
   option_parser& add_section(std::string text);
+  // Typed options, their checks written once: a duration of at least `min` (and at most `max`
+  // when given; "must be greater than 0" for min = 1 ns), a whole number from `min` to `max`,
+  // a text taken as it is.
+  option_parser& add_duration(std::string name, std::string help, std::string default_text,
+                              nanos& target, nanos min = 0, nanos max = 0);
+  template <class Int>
+  option_parser& add_count(std::string name, std::string value_name, std::string help,
+                           std::string default_text, Int& target, std::int64_t min,
+                           std::int64_t max) {
+    return add(std::move(name), std::move(value_name), std::move(help), std::move(default_text),
+               [&target, min, max](std::string_view v) {
+                 target = static_cast<Int>(parse_int(v, min, max));
+               });
+  }
+  option_parser& add_text(std::string name, std::string value_name, std::string help,
+                          std::string& target);
   // Adds --config FILE|-: the options as one JSON document (a file, or - for stdin), applied
   // where it stands among the flags (later flags override it). Secrets (tokens) stay in the
   // environment: a document holds none.

@@ -67,18 +67,12 @@ void add_link_command_options(option_parser& p, link_settings& s) {
            "AT after start, reset every connection and refuse new ones for FOR\n"
            "                            (repeatable; e.g. 2s:1s)",
            "", [&](std::string_view v) { s.cuts.push_back(parse_cut(v)); })
-      .add("--for", "DURATION", "stop after this long (default: until SIGINT or SIGTERM)", "",
-           [&](std::string_view v) {
-             s.run_for = parse_duration(v);
-             if (s.run_for <= 0) throw usage_error("must be greater than 0");
-           })
-      .add("--buffer", "BYTES",
-           "bytes a connection may hold per direction before the link\n"
-           "                            stops reading from that side",
-           "4194304",
-           [&](std::string_view v) {
-             s.cfg.buffer_limit = static_cast<std::size_t>(parse_int(v, 1024, 1LL << 32));
-           })
+      .add_duration("--for", "stop after this long (default: until SIGINT or SIGTERM)", "",
+                    s.run_for, 1)
+      .add_count("--buffer", "BYTES",
+                 "bytes a connection may hold per direction before the link\n"
+                 "                            stops reading from that side",
+                 "4194304", s.cfg.buffer_limit, 1024, 1LL << 32)
       .add_switch("--no-handshake",
                   "let a new connection's first bytes leave at once, instead of one round\n"
                   "                            trip after connecting (as TCP's handshake would)",
@@ -88,10 +82,7 @@ void add_link_command_options(option_parser& p, link_settings& s) {
                   "                            where allowed, so a busy machine does not make\n"
                   "                            its releases late)",
                   [&] { s.cfg.realtime = false; })
-      .add("--seed", "N", "seed of the jitter samples", "1",
-           [&](std::string_view v) {
-             s.cfg.seed = static_cast<std::uint64_t>(parse_int(v, 0, INT64_MAX));
-           })
+      .add_count("--seed", "N", "seed of the jitter samples", "1", s.cfg.seed, 0, INT64_MAX)
       .add_switch("--quiet", "no startup message on stderr", [&] { s.quiet = true; });
 }
 

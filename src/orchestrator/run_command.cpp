@@ -32,19 +32,14 @@ void add_run_options(option_parser& p, run_config& cfg) {
             throw usage_error("expected " + mode_names() + "|all, got '" + std::string(v) + "'");
           cfg.mode = std::string(v);
         })
-      .add("--interval", "DURATION", "poll interval T (modes paced by T)", "100ms",
-           [&](std::string_view v) {
-             cfg.interval = parse_duration(v);
-             if (cfg.interval < kNanosPerMilli) throw usage_error("must be at least 1ms");
-           })
-      .add("--subscribers", "N", "subscribers N (pollers, or webhook subscriptions)", "1",
-           [&](std::string_view v) {
-             cfg.subscribers = static_cast<std::size_t>(parse_int(v, 1, 100'000));
-           })
-      .add("--drain", "DURATION",
-           "after the window, wait at most this long for deliveries (load goes\n"
-           "                            on meanwhile; poll modes: at least 2T + 0.5s)",
-           "5s", [&](std::string_view v) { cfg.drain = parse_duration(v); });
+      .add_duration("--interval", "poll interval T (modes paced by T)", "100ms", cfg.interval,
+                    kNanosPerMilli)
+      .add_count("--subscribers", "N", "subscribers N (pollers, or webhook subscriptions)", "1",
+                 cfg.subscribers, 1, 100'000)
+      .add_duration("--drain",
+                    "after the window, wait at most this long for deliveries (load goes\n"
+                    "                            on meanwhile; poll modes: at least 2T + 0.5s)",
+                    "5s", cfg.drain);
   add_generation_options(p, cfg.generation);
   p.add("--pin", "P,C", "pin the producer to core P and the consumer to core C", "no pinning",
         [&](std::string_view v) {
@@ -59,24 +54,20 @@ void add_run_options(option_parser& p, run_config& cfg) {
             }
           }
         })
-      .add("--out", "FILE", "write the JSON result to FILE", "",
-           [&](std::string_view v) { cfg.out = std::string(v); })
-      .add("--trace", "FILE",
-           "record the window's timeline (events created, polls, webhook POSTs,\n"
-           "                            deliveries) as JSON lines in FILE; keep such runs short",
-           "", [&](std::string_view v) { cfg.trace = std::string(v); });
+      .add_text("--out", "FILE", "write the JSON result to FILE", cfg.out)
+      .add_text(
+          "--trace", "FILE",
+          "record the window's timeline (events created, polls, webhook POSTs,\n"
+          "                            deliveries) as JSON lines in FILE; keep such runs short",
+          cfg.trace);
 }
 
 void add_advanced_options(option_parser& p, run_config& cfg) {
   p.add_section("Advanced:")
-      .add("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0",
-           [&](std::string_view v) {
-             cfg.port = static_cast<std::uint16_t>(parse_int(v, 0, 65535));
-           })
-      .add("--poll-limit", "N", "events per poll response at most (modes paced by T)", "1000",
-           [&](std::string_view v) {
-             cfg.poll_limit = static_cast<std::size_t>(parse_int(v, 1, 10'000));
-           });
+      .add_count("--port", "PORT", "producer port on 127.0.0.1 (0 = any free port)", "0", cfg.port,
+                 0, 65535)
+      .add_count("--poll-limit", "N", "events per poll response at most (modes paced by T)", "1000",
+                 cfg.poll_limit, 1, 10'000);
   add_retention_option(p, cfg.retention);
   add_webhook_connection_options(p, cfg.webhooks);
   add_stream_lifetime_option(p, cfg.stream_lifetime);
@@ -109,8 +100,8 @@ void add_advanced_options(option_parser& p, run_config& cfg) {
       .add_section("Network (default: loopback):");
   add_link_options(p, cfg);
   p.add_section("More:")
-      .add("--ready-timeout", "DURATION", "how long each side may take to become ready", "30s",
-           [&](std::string_view v) { cfg.ready_timeout = parse_duration(v); })
+      .add_duration("--ready-timeout", "how long each side may take to become ready", "30s",
+                    cfg.ready_timeout)
       .add_switch("--tls",
                   "HTTPS everywhere: a CA and a certificate made for the run (removed\n"
                   "                            after it); both sides verify their peer",

@@ -37,41 +37,24 @@ void add_server_options(option_parser& p, producer_config& cfg) {
              if (cfg.generation.tail < 0) throw usage_error("must be at least 0");
            });
   add_retention_option(p, cfg.retention);
-  p.add("--request-timeout", "DURATION",
-        "a request whose first byte has arrived must be complete within this,\n"
-        "                            or its connection is closed (slow clients)",
-        "10s",
-        [&](std::string_view v) {
-          cfg.request_timeout = parse_duration(v);
-          if (cfg.request_timeout <= 0) throw usage_error("must be greater than 0");
-        })
-      .add("--max-connections", "N",
-           "open connections at most; past it a new one is closed at once", "50000",
-           [&](std::string_view v) {
-             cfg.max_connections = static_cast<std::size_t>(parse_int(v, 1, 10'000'000));
-           });
+  p.add_duration("--request-timeout",
+                 "a request whose first byte has arrived must be complete within this,\n"
+                 "                            or its connection is closed (slow clients)",
+                 "10s", cfg.request_timeout, 1)
+      .add_count("--max-connections", "N",
+                 "open connections at most; past it a new one is closed at once", "50000",
+                 cfg.max_connections, 1, 10'000'000);
 }
 
 void add_delivery_options(option_parser& p, producer_config& cfg) {
   add_webhook_connection_options(p, cfg.webhooks);
   add_signature_option(p, cfg.webhooks.signature);
-  p.add("--webhook-timeout", "DURATION", "timeout of one webhook POST", "5s",
-        [&](std::string_view v) {
-          cfg.webhooks.timeout = parse_duration(v);
-          if (cfg.webhooks.timeout <= 0) throw usage_error("must be greater than 0");
-        })
-      .add("--webhook-queue", "EVENTS", "pending deliveries per subscriber before counting drops",
-           "1000000",
-           [&](std::string_view v) {
-             cfg.webhooks.queue_limit = static_cast<std::size_t>(parse_int(v, 1, 100'000'000));
-           })
-      .add("--stream-heartbeat", "DURATION", "comment heartbeat on idle event streams", "15s",
-           [&](std::string_view v) {
-             cfg.streams.heartbeat = parse_duration(v);
-             if (cfg.streams.heartbeat < 10 * kNanosPerMilli) {
-               throw usage_error("must be at least 10ms");
-             }
-           });
+  p.add_duration("--webhook-timeout", "timeout of one webhook POST", "5s", cfg.webhooks.timeout, 1)
+      .add_count("--webhook-queue", "EVENTS",
+                 "pending deliveries per subscriber before counting drops", "1000000",
+                 cfg.webhooks.queue_limit, 1, 100'000'000)
+      .add_duration("--stream-heartbeat", "comment heartbeat on idle event streams", "15s",
+                    cfg.streams.heartbeat, 10 * kNanosPerMilli);
   add_stream_lifetime_option(p, cfg.streams.lifetime);
 }
 
@@ -90,10 +73,8 @@ void add_access_options(option_parser& p, access_options& access) {
            "webhook target hosts allowed besides loopback and the subscriber's\n"
            "                            own address (* = any host)",
            "", [&](std::string_view v) { access.allow_hosts = split_list(v); })
-      .add("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
-           [&](std::string_view v) {
-             access.max_subscriptions = static_cast<std::size_t>(parse_int(v, 1, 1'000'000));
-           });
+      .add_count("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
+                 access.max_subscriptions, 1, 1'000'000);
 }
 
 void add_tls_options(option_parser& p, serve_settings& s) {
@@ -103,23 +84,22 @@ void add_tls_options(option_parser& p, serve_settings& s) {
                "                            temporary directory, removed on exit); the ready\n"
                "                            line names the CA file clients should trust",
                [&] { s.tls = true; })
-      .add("--tls-cert", "FILE", "serve HTTPS with this PEM certificate (with --tls-key)", "",
-           [&](std::string_view v) { cfg.tls_cert = std::string(v); })
-      .add("--tls-key", "FILE", "the PEM private key of --tls-cert", "",
-           [&](std::string_view v) { cfg.tls_key = std::string(v); })
-      .add("--tls-ca", "FILE",
-           "CA to verify https:// webhook receivers against (default with --tls:\n"
-           "                            the generated CA)",
-           "", [&](std::string_view v) { cfg.tls_ca = std::string(v); });
+      .add_text("--tls-cert", "FILE", "serve HTTPS with this PEM certificate (with --tls-key)",
+                cfg.tls_cert)
+      .add_text("--tls-key", "FILE", "the PEM private key of --tls-cert", cfg.tls_key)
+      .add_text("--tls-ca", "FILE",
+                "CA to verify https:// webhook receivers against (default with --tls:\n"
+                "                            the generated CA)",
+                cfg.tls_ca);
 }
 
 void add_state_options(option_parser& p, serve_settings& s) {
   auto& cfg = s.cfg;
-  p.add("--state-dir", "DIR",
-        "keep the event log in DIR/events.log (every event, append-only) and\n"
-        "                            what a restart needs in DIR/producer.json; DIR must be\n"
-        "                            new or empty unless --resume",
-        "", [&](std::string_view v) { cfg.state_dir = std::string(v); })
+  p.add_text("--state-dir", "DIR",
+             "keep the event log in DIR/events.log (every event, append-only) and\n"
+             "                            what a restart needs in DIR/producer.json; DIR must be\n"
+             "                            new or empty unless --resume",
+             cfg.state_dir)
       .add_switch("--resume",
                   "continue the run whose state is in --state-dir: serve its events\n"
                   "                            again and go on with the same schedule (same t0,\n"
@@ -151,11 +131,12 @@ void add_process_options(option_parser& p, serve_settings& s) {
                [&] { s.quiet = true; })
       .add_switch("--autostart", "start generating at once instead of on POST /control/start",
                   [&] { s.cfg.autostart = true; })
-      .add("--trace", "FILE",
-           "record events created and webhook POSTs sent in the window into\n"
-           "                            FILE (JSON lines) when /control/report is fetched (run "
-           "--trace)",
-           "", [&](std::string_view v) { s.cfg.trace_path = std::string(v); })
+      .add_text(
+          "--trace", "FILE",
+          "record events created and webhook POSTs sent in the window into\n"
+          "                            FILE (JSON lines) when /control/report is fetched (run "
+          "--trace)",
+          s.cfg.trace_path)
       .add("--test-clock-shift", "DURATION",
            "(testing) read the clock as CLOCK_MONOTONIC + DURATION (may be\n"
            "                            negative, e.g. -5s), as another host's would: events'\n"
