@@ -9,20 +9,26 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/enum_names.hpp"
 #include "measure/latency.hpp"
 #include "producer/webhook_subscriber.hpp"
 #include "security/signing.hpp"
 
 namespace hookbench {
 
+namespace {
+
+constexpr auto kConnectionPolicies = make_enum_names<connection_policy>(
+    {{connection_policy::keepalive, "keepalive"}, {connection_policy::fresh, "new"}});
+
+}  // namespace
+
 connection_policy parse_connection_policy(std::string_view text) {
-  if (text == "keepalive") return connection_policy::keepalive;
-  if (text == "new") return connection_policy::fresh;
-  throw usage_error("expected keepalive or new, got '" + std::string(text) + "'");
+  return kConnectionPolicies.parse(text);
 }
 
 std::string to_string(connection_policy policy) {
-  return policy == connection_policy::keepalive ? "keepalive" : "new";
+  return std::string(kConnectionPolicies.name(policy));
 }
 
 webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options options)
