@@ -1,5 +1,5 @@
 // What TLS adds to one HTTP exchange on 127.0.0.1: hookbench's own client and server (Asio +
-// Beast), plain against TLS 1.3 with the run's certificates (EC P-256, from security/tls).
+// Beast), plain against TLS 1.3 with the run's certificates (EC P-256, from security/certificates).
 //
 //   tls_roundtrip/keepalive_plain|keepalive_tls
 //       GET /ping on one kept-alive connection: the per-request cost of encrypting records
@@ -15,7 +15,7 @@
 
 #include "http/server.hpp"
 #include "http/tls.hpp"
-#include "security/tls.hpp"
+#include "security/certificates.hpp"
 #include "support.hpp"
 
 namespace {

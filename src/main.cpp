@@ -3,8 +3,8 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "core/fd_limit.hpp"
 #include "core/parse.hpp"
-#include "measure/resources.hpp"
 
 namespace {
 

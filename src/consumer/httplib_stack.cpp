@@ -410,7 +410,7 @@ void httplib_webhook_mode::setup() {
     const std::size_t out = detail::httplib_response_bytes(res);
     const auto status = static_cast<unsigned>(res.status);
     net::post(ctx_.ioc, [this, received, in, out, status] {
-      if (status >= 400) ++rejected_[status];
+      if (status >= 400) ++counts_.rejected[status];
       if (ctx_.window.contains(received)) traffic_.add(out, in);
     });
   });
@@ -428,30 +428,7 @@ void httplib_webhook_mode::setup() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
-  // Registration exactly as webhook_mode's.
-  host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
-                       cfg.advertise_port ? cfg.advertise_port : port_};
-  if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
-  if (advertised.host == "::") advertised.host = "::1";
-  for (std::size_t k = 0; k < cfg.subscribers; ++k) {
-    http_url url{advertised, "/hook/" + std::to_string(k)};
-    http::client_request req;
-    req.method = "POST";
-    req.target = "/subscriptions";
-    req.headers = cfg.auth();
-    req.body = nlohmann::json{{"url", url.to_string()}}.dump();
-    http::client_response res;
-    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout);
-    if (ec) {
-      throw std::runtime_error("cannot register webhook with producer at " +
-                               cfg.producer.address.to_string() + ": " + http::describe(ec));
-    }
-    if (res.status != 201) {
-      throw std::runtime_error("producer refused webhook registration: HTTP " +
-                               std::to_string(res.status) + " " + res.body);
-    }
-    signatures_.add_subscriber(nlohmann::json::parse(res.body, nullptr, false));
-  }
+  register_subscriptions(cfg, port_, false, signatures_);
 }
 
 void httplib_webhook_mode::stop() {
@@ -471,21 +448,9 @@ void httplib_webhook_mode::close() {
 // fixed before the receiver starts); the record itself goes to the io thread.
 void httplib_webhook_mode::handle(const httplib::Request& req, httplib::Response& res) {
   t_received_ns = now_ns();
-  const std::string& path = req.path;
-  constexpr std::string_view prefix = "/hook/";
-  if (!path.starts_with(prefix)) return reply(res, http::json_error(404, "no route for " + path));
-  std::size_t k = 0;
-  try {
-    k = static_cast<std::size_t>(parse_int(std::string_view(path).substr(prefix.size()), 0,
-                                           static_cast<std::int64_t>(ctx_.config.subscribers) - 1));
-  } catch (const usage_error&) {
-    return reply(res, http::json_error(404, "no subscriber " + path.substr(prefix.size())));
-  }
-  if (req.method != "POST") {
-    auto r = http::json_error(405, "webhooks are delivered with POST");
-    r.headers.emplace_back("Allow", "POST");
-    return reply(res, r);
-  }
+  const auto route = route_hook(req.path, req.method, ctx_.config.subscribers);
+  if (route.refusal) return reply(res, *route.refusal);
+  const std::size_t k = route.subscriber;
   // Unsigned, forged, stale or replayed: refused before anything is parsed or recorded.
   if (auto verdict = signatures_.check(k, req.get_header_value("webhook-id"),
                                        req.get_header_value("webhook-timestamp"),
@@ -497,7 +462,7 @@ void httplib_webhook_mode::handle(const httplib::Request& req, httplib::Response
   auto stamp = parse_event_json(req.body, error);
   const nanos parsed = now_ns();
   if (!stamp) {
-    net::post(ctx_.ioc, [this] { ++malformed_; });
+    net::post(ctx_.ioc, [this] { ++counts_.malformed; });
     return reply(res, http::json_error(400, error));
   }
   net::post(ctx_.ioc, [this, k, e = *stamp, parsed] { record(k, e, parsed); });
@@ -520,39 +485,13 @@ void httplib_webhook_mode::handle(const httplib::Request& req, httplib::Response
 }
 
 void httplib_webhook_mode::record(std::size_t subscriber, const event_stamp& e, nanos parsed_ns) {
-  switch (ctx_.tracker.record(subscriber, e, parsed_ns)) {
-    case delivery_tracker::outcome::out_of_range:
-      ++out_of_range_;  // answered 422 by handle(), from the same range
-      return;
-    case delivery_tracker::outcome::duplicate:
-      ++duplicates_;
-      break;
-    case delivery_tracker::outcome::outside_window:
-      ++outside_window_;
-      break;
-    case delivery_tracker::outcome::before_window:
-      ++before_window_;
-      break;
-    case delivery_tracker::outcome::first:
-      break;
+  if (!counts_.count(ctx_.tracker.record(subscriber, e, parsed_ns))) {
+    ++counts_.out_of_range;  // answered 422 by handle(), from the same range
+    return;
   }
-  ++received_;
+  ++counts_.received;
 }
 
-nlohmann::json httplib_webhook_mode::stats() const {
-  nlohmann::json rejected = nlohmann::json::object();
-  for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
-  return {{"webhooks_received", received_},
-          {"failed", 0},
-          {"malformed", malformed_},
-          {"out_of_range", out_of_range_},
-          {"outside_window", outside_window_},
-          {"before_window", before_window_},
-          {"duplicates", duplicates_},
-          {"rejected", rejected},
-          {"signature", security::to_string(signatures_.scheme())},
-          {"rejected_by_reason", signatures_.rejected_by_reason()},
-          {"accepted_retries", signatures_.accepted_retries()}};
-}
+nlohmann::json httplib_webhook_mode::stats() const { return counts_.to_json(signatures_); }
 
 }  // namespace hookbench

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "consumer/delivery_mode.hpp"
+#include "consumer/webhook_receiver.hpp"
 #include "consumer/webhook_signatures.hpp"
 
 namespace httplib {
@@ -93,11 +94,9 @@ class httplib_webhook_mode : public delivery_mode {
   std::uint16_t port_ = 0;
   webhook_signatures signatures_;  // thread-safe: the pool's threads verify
 
-  // The io thread's, as in webhook_mode.
+  // The io thread's, as in webhook_mode (one event per POST: received counts both).
   traffic_counter traffic_;  // requests received inside the window
-  std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0, out_of_range_ = 0;
-  std::uint64_t outside_window_ = 0, before_window_ = 0;
-  std::map<unsigned, std::uint64_t> rejected_;
+  receiver_counts counts_;
 };
 
 namespace detail {

@@ -4,37 +4,27 @@
 // counted, and the next request leaves at once too.
 #pragma once
 
-#include <memory>
-#include <vector>
-
-#include "consumer/delivery_mode.hpp"
-#include "http/client.hpp"
+#include "consumer/pull_answers.hpp"
+#include "consumer/subscriber_set.hpp"
 
 namespace hookbench {
 
-class long_poll_mode : public delivery_mode {
+class long_poll_mode : public subscriber_set<subscriber_base> {
  public:
   explicit long_poll_mode(mode_context& ctx);
   ~long_poll_mode() override;
-  void setup() override {}
   void start() override;
-  void stop() override;
-  traffic_by_kind requests() const override;
-  traffic_counter bytes() const override { return traffic_; }
+  traffic_counter bytes() const override { return requests_; }
   nlohmann::json stats() const override;
 
  private:
-  struct subscriber;
+  using subscriber = subscriber_base;  // its timer: the pause after a failed request
   void send(subscriber& s);
   void on_response(subscriber& s, bool counted, nanos sent_ns, boost::system::error_code ec,
                    http::client_response&& r);
 
-  mode_context& ctx_;
-  bool stopped_ = false;
-  std::vector<std::unique_ptr<subscriber>> subs_;
-  traffic_counter traffic_;  // long-polls sent inside the window
-  std::uint64_t timeouts_ = 0, failed_ = 0, expired_cursors_ = 0, expired_events_ = 0;
-  std::uint64_t polls_total_ = 0;
+  pull_answers answers_;
+  std::uint64_t timeouts_ = 0, polls_total_ = 0;
 };
 
 }  // namespace hookbench

@@ -6,20 +6,10 @@
 
 namespace hookbench {
 
-struct poll_mode::poller {
-  std::size_t id = 0;
-  nanos phase = 0;
-  std::uint64_t slot = 0;     // index of the next scheduled poll
-  seq_t cursor = 0;           // last event seen
-  std::string etag;           // poll-conditional: of the last 200 answer
-  nanos interval = 0;         // poll-adaptive: the current interval
-  nanos slot_ns = 0;          // poll-adaptive: the slot of the poll in flight
-  nanos pending_slot_ns = 0;  // a slot that came while a poll was in flight (0 = none)
-  std::unique_ptr<http::client_connection> conn;
-  std::unique_ptr<boost::asio::steady_timer> timer;
-};
-
-poll_mode::poll_mode(mode_context& ctx, poll_flavour flavour) : ctx_(ctx), flavour_(flavour) {}
+poll_mode::poll_mode(mode_context& ctx, poll_flavour flavour)
+    : subscriber_set(ctx, "poll", on_stop::keep_connections),
+      flavour_(flavour),
+      answers_(ctx, "poll") {}
 poll_mode::~poll_mode() { stop(); }
 
 void poll_mode::start() {
@@ -27,27 +17,12 @@ void poll_mode::start() {
   const nanos interval = cfg.interval;
   late_threshold_ = interval / 10;
   base_ns_ = now_ns() + 10 * kNanosPerMilli;
-  http::client_options co;
-  co.tls = cfg.tls_client;
-  co.keep_alive = true;
-  co.timeout = cfg.request_timeout;
-  for (std::size_t k = 0; k < cfg.subscribers; ++k) {
-    auto p = std::make_unique<poller>();
-    p->id = k;
-    p->phase = static_cast<nanos>(static_cast<long double>(interval) * k / cfg.subscribers);
-    p->conn = std::make_unique<http::client_connection>(ctx_.ioc, cfg.producer.address, co);
-    p->timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+  make_subscribers(producer_connection(cfg, cfg.request_timeout));
+  for (auto& p : subs_) {
+    p->phase = static_cast<nanos>(static_cast<long double>(interval) * p->id / cfg.subscribers);
     p->interval = interval;
-    pollers_.push_back(std::move(p));
   }
-  for (auto& p : pollers_) arm(*p);
-}
-
-void poll_mode::stop() {
-  stopped_ = true;
-  for (auto& p : pollers_) {
-    p->timer->cancel();
-  }
+  for (auto& p : subs_) arm(*p);
 }
 
 void poll_mode::arm(poller& p) {
@@ -95,12 +70,7 @@ void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
   if (!follow_up && now - scheduled_ns > late_threshold_ && counted) ++late_;
   if (follow_up && counted) ++follow_ups_;
   ++polls_total_;
-  http::client_request req;
-  req.headers = ctx_.config.auth();
-  req.target = ctx_.config.producer.target;
-  if (req.target.empty() || req.target == "/") req.target = "/events";
-  req.target +=
-      "?after=" + std::to_string(p.cursor) + "&limit=" + std::to_string(ctx_.config.poll_limit);
+  http::client_request req = events_request(p.cursor);
   if (flavour_.conditional && !p.etag.empty()) req.headers.emplace_back("If-None-Match", p.etag);
   if (flavour_.adaptive && counted && !follow_up) interval_sum_ms_ += to_ms(p.interval);
   p.conn->async_send(std::move(req), [this, &p, counted, now](boost::system::error_code ec,
@@ -111,26 +81,13 @@ void poll_mode::send(poller& p, nanos scheduled_ns, bool follow_up) {
 
 void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::system::error_code ec,
                             http::client_response&& r) {
-  if (counted) traffic_.add(r.bytes_sent, r.bytes_received);
+  if (counted) requests_.add(r.bytes_sent, r.bytes_received);
   bool more = false;
   if (ec) {
-    if (counted) ++failed_;
-    if (failed_ == 1) {
-      std::cerr << "hookbench client: poll failed: " << http::describe(ec)
-                << " (counted; further failures are counted silently)\n";
-    }
+    answers_.failed(counted, ec);
   } else if (r.status == 200) {
-    std::string error;
-    auto batch = parse_batch_json(r.body, error);
-    const nanos parsed = now_ns();
-    if (!batch) {
-      if (counted) ++failed_;
-      std::cerr << "hookbench client: bad poll response: " << error << "\n";
-    } else {
-      if (ctx_.trace) ctx_.trace->poll(sent_ns, parsed, p.id, batch->events.size());
-      for (const auto& e : batch->events) ctx_.tracker.record(p.id, e, parsed);
+    if (auto batch = answers_.take_batch(p, counted, sent_ns, r.body)) {
       if (batch->events.empty() && counted) ++empty_;
-      p.cursor = std::max(p.cursor, batch->next);
       more = batch->events.size() >= ctx_.config.poll_limit;
       if (flavour_.conditional) p.etag = r.header("etag");
       adapt(p, !batch->events.empty());
@@ -144,20 +101,15 @@ void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::syste
     }
     adapt(p, false);
   } else if (r.status == 410) {
-    // Events after our cursor were evicted: they are lost for this subscriber, and the loss
-    // shows in the report (expected - delivered). Resume from the oldest retained event.
-    const seq_t oldest = oldest_retained(r.body, p.cursor);
-    ++expired_cursors_;
-    expired_events_ += oldest - 1 - p.cursor;
-    if (expired_cursors_ == 1) {
+    const seq_t first_lost = p.cursor + 1;
+    const seq_t oldest = answers_.expired(p, r.body);
+    if (answers_.expired_cursors() == 1) {
       std::cerr << "hookbench client: subscriber " << p.id << " fell behind the retention: events "
-                << p.cursor + 1 << ".." << oldest - 1 << " are LOST\n";
+                << first_lost << ".." << oldest - 1 << " are LOST\n";
     }
-    p.cursor = oldest - 1;
     more = true;
   } else {
-    if (counted) ++failed_;
-    std::cerr << "hookbench client: poll answered HTTP " << r.status << ": " << r.body << "\n";
+    answers_.bad_status(counted, r);
   }
   if (stopped_) return;
   if (more) return send(p, now_ns(), true);
@@ -171,11 +123,6 @@ void poll_mode::on_response(poller& p, bool counted, nanos sent_ns, boost::syste
     p.pending_slot_ns = 0;
     send(p, slot, false);
   }
-}
-
-traffic_by_kind poll_mode::requests() const {
-  if (traffic_.requests == 0) return {};
-  return {{"poll", traffic_}};
 }
 
 void poll_mode::adapt(poller& p, bool had_events) {
@@ -192,22 +139,21 @@ nlohmann::json poll_mode::stats() const {
     flavour = {{"not_modified", not_modified_}, {"body_bytes_saved", bytes_saved_}};
   }
   if (flavour_.adaptive) {
-    const auto n = traffic_.requests - follow_ups_;
+    const auto n = requests_.requests - follow_ups_;
     flavour = {{"mean_interval_ms", n > 0
                                         ? nlohmann::json(static_cast<double>(interval_sum_ms_ / n))
                                         : nlohmann::json(nullptr)}};
   }
-  return {{"polls", traffic_.requests},
-          {"flavour", flavour},
-          {"empty_polls", empty_},
-          {"late_polls", late_},
-          {"missed_polls", missed_},
-          {"follow_up_polls", follow_ups_},
-          {"failed", failed_},
-          {"expired_cursors", expired_cursors_},
-          {"expired_events", expired_events_},
-          {"polls_total", polls_total_},
-          {"late_threshold_ms", to_ms(late_threshold_)}};
+  nlohmann::json j = answers_.to_json();
+  j.update(nlohmann::json{{"polls", requests_.requests},
+                          {"flavour", flavour},
+                          {"empty_polls", empty_},
+                          {"late_polls", late_},
+                          {"missed_polls", missed_},
+                          {"follow_up_polls", follow_ups_},
+                          {"polls_total", polls_total_},
+                          {"late_threshold_ms", to_ms(late_threshold_)}});
+  return j;
 }
 
 }  // namespace hookbench

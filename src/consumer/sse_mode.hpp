@@ -4,41 +4,27 @@
 // had; a "gap" event (the cursor fell out of retention) is counted and its events show as lost.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "consumer/delivery_mode.hpp"
 #include "consumer/sse_parser.hpp"
-#include "http/client.hpp"
+#include "consumer/stream_set.hpp"
 
 namespace hookbench {
 
-class sse_mode : public delivery_mode {
+namespace detail {
+// Its cursor is the last event id received.
+struct sse_reader : stream_subscriber {
+  nanos retry = kNanosPerSecond;  // the server's retry hint
+  sse_parser parser;
+};
+}  // namespace detail
+
+class sse_mode : public stream_set<detail::sse_reader> {
  public:
   explicit sse_mode(mode_context& ctx);
   ~sse_mode() override;
-  void setup() override {}
-  void start() override;
-  void stop() override;
-  traffic_by_kind requests() const override;
-  traffic_counter bytes() const override { return bytes_; }
-  nlohmann::json stats() const override;
 
  private:
-  struct subscriber;
-  void connect(subscriber& s);
-  void on_message(subscriber& s, const sse_parser::message& m);
-  void reconnect_later(subscriber& s);
-
-  mode_context& ctx_;
-  bool stopped_ = false;
-  std::vector<std::unique_ptr<subscriber>> subs_;
-  traffic_counter connects_;  // streams opened in the window
-  traffic_counter bytes_;     // stream bytes received in the window (by arrival)
-  std::uint64_t messages_ = 0, heartbeats_ = 0, reconnects_ = 0, gaps_ = 0, failed_ = 0;
-  std::uint64_t malformed_ = 0;
+  void connect(detail::sse_reader& s) override;
+  void on_message(detail::sse_reader& s, const sse_parser::message& m);
 };
 
 }  // namespace hookbench

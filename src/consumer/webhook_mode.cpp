@@ -1,12 +1,11 @@
-// The webhook receiver and its registration with the producer.
+// The Beast webhook receiver: the faults it carries out, its checks of each POST and its counts
+// (its registration, route and shared counts are webhook_receiver.cpp's).
 #include "consumer/webhook_mode.hpp"
 
 #include <time.h>
 
 #include <iostream>
 #include <stdexcept>
-
-#include "http/client.hpp"
 
 namespace hookbench {
 namespace {
@@ -31,7 +30,7 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
             handle(std::move(req), std::move(reply));
           },
           [this](const http::exchange& x) {
-            if (x.status >= 400) ++rejected_[x.status];
+            if (x.status >= 400) ++counts_.rejected[x.status];
             if (ctx_.window.contains(x.received_ns)) traffic_.add(x.bytes_out, x.bytes_in);
           }),
       signatures_(ctx.config.signature),
@@ -43,35 +42,7 @@ void webhook_mode::setup() {
     if (!*tap_) throw std::runtime_error("--tap: cannot open " + ctx_.config.tap_path);
   }
   server_.start();
-  const auto& cfg = ctx_.config;
-  host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
-                       cfg.advertise_port ? cfg.advertise_port : server_.port()};
-  if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
-  if (advertised.host == "::") advertised.host = "::1";
-  for (std::size_t k = 0; k < cfg.subscribers; ++k) {
-    http_url url{advertised, "/hook/" + std::to_string(k), cfg.tls_server != nullptr};
-    http::client_request req;
-    req.method = "POST";
-    req.target = "/subscriptions";
-    req.headers = cfg.auth();
-    nlohmann::json sub{{"url", url.to_string()}};
-    if (batch_) {
-      sub["batch_window_ms"] = to_ms(cfg.tuning.batch_window);
-      sub["batch_max"] = cfg.tuning.batch_max;
-    }
-    req.body = sub.dump();
-    http::client_response res;
-    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout, cfg.tls_client);
-    if (ec) {
-      throw std::runtime_error("cannot register webhook with producer at " +
-                               cfg.producer.address.to_string() + ": " + http::describe(ec));
-    }
-    if (res.status != 201) {
-      throw std::runtime_error("producer refused webhook registration: HTTP " +
-                               std::to_string(res.status) + " " + res.body);
-    }
-    signatures_.add_subscriber(nlohmann::json::parse(res.body, nullptr, false));
-  }
+  register_subscriptions(ctx_.config, server_.port(), batch_, signatures_);
 }
 
 void webhook_mode::stop() {
@@ -120,21 +91,9 @@ const fault_spec* webhook_mode::fault_now(fault_kind kind) const {
 }
 
 void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
-  const std::string path = req.path();
-  constexpr std::string_view prefix = "/hook/";
-  if (!path.starts_with(prefix)) return reply(http::json_error(404, "no route for " + path));
-  std::size_t k = 0;
-  try {
-    k = static_cast<std::size_t>(parse_int(std::string_view(path).substr(prefix.size()), 0,
-                                           static_cast<std::int64_t>(ctx_.config.subscribers) - 1));
-  } catch (const usage_error&) {
-    return reply(http::json_error(404, "no subscriber " + path.substr(prefix.size())));
-  }
-  if (req.method != "POST") {
-    auto r = http::json_error(405, "webhooks are delivered with POST");
-    r.headers.emplace_back("Allow", "POST");
-    return reply(std::move(r));
-  }
+  auto route = route_hook(req.path(), req.method, ctx_.config.subscribers);
+  if (route.refusal) return reply(std::move(*route.refusal));
+  const std::size_t k = route.subscriber;
   // receiver-5xx and -429: the receiver's app is failing, before it looks at the POST (so the
   // webhook-id is not remembered, and a retry of it is not a replay). Nothing is recorded.
   if (const auto* f = fault_now(fault_kind::receiver_5xx);
@@ -158,7 +117,7 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
   std::string error;
   std::vector<event_stamp> stamps = parse_delivery_json(req.body, error);
   if (!error.empty()) {
-    ++malformed_;
+    ++counts_.malformed;
     return reply(http::json_error(400, error));
   }
   // An id the producer can never generate: the whole POST is refused, counted, and nothing of
@@ -167,7 +126,7 @@ void webhook_mode::handle(http::request&& req, http::reply_fn reply) {
   for (const auto& stamp : stamps) {
     if (stamp.seq == 0 || (ctx_.tracker.window_known() && stamp.seq > limit)) {
       ctx_.tracker.record(k, stamp, now_ns());  // counted there as out of range, never stored
-      ++out_of_range_;
+      ++counts_.out_of_range;
       return reply(http::json_error(422, "event id " + std::to_string(stamp.seq) +
                                              " outside the producer's range 1.." +
                                              std::to_string(limit)));
@@ -197,12 +156,12 @@ void webhook_mode::accept(std::size_t k, std::vector<event_stamp> stamps, const 
   const nanos at = now_ns();
   for (const auto& stamp : stamps) {
     if (!record(k, stamp, at)) {
-      ++out_of_range_;
+      ++counts_.out_of_range;
       return reply(http::json_error(
           422, "event id " + std::to_string(stamp.seq) + " outside the producer's range"));
     }
   }
-  ++received_;
+  ++counts_.received;
   if (tap_) tap(req);
   if (ctx_.config.tuning.ack == "json") {
     return reply(http::response(200, "{\"received\":" + std::to_string(stamps.size()) + "}"));
@@ -223,51 +182,26 @@ void webhook_mode::tap(const http::request& req) {
 }
 
 bool webhook_mode::record(std::size_t k, const event_stamp& stamp, nanos at) {
-  switch (ctx_.tracker.record(k, stamp, at)) {
-    case delivery_tracker::outcome::out_of_range:
-      return false;
-    case delivery_tracker::outcome::duplicate:
-      ++duplicates_;
-      break;
-    case delivery_tracker::outcome::outside_window:
-      ++outside_window_;
-      break;
-    case delivery_tracker::outcome::before_window:
-      ++before_window_;
-      break;
-    case delivery_tracker::outcome::first:
-      break;
-  }
+  if (!counts_.count(ctx_.tracker.record(k, stamp, at))) return false;
   ++events_received_;
   return true;
 }
 
 nlohmann::json webhook_mode::stats() const {
-  nlohmann::json rejected = nlohmann::json::object();
-  for (auto [status, n] : rejected_) rejected[std::to_string(status)] = n;
-  return {{"webhooks_received", received_},
-          {"events_received", events_received_},
-          {"failed", 0},
-          {"malformed", malformed_},
-          {"out_of_range", out_of_range_},
-          {"outside_window", outside_window_},
-          {"before_window", before_window_},
-          {"duplicates", duplicates_},
-          {"rejected", rejected},
-          {"signature", security::to_string(signatures_.scheme())},
-          {"rejected_by_reason", signatures_.rejected_by_reason()},
-          {"accepted_retries", signatures_.accepted_retries()},  // same id, newer timestamp
-          {"reject_cpu_us", to_us(reject_cpu_ns_)},
-          {"tapped", tapped_},
-          {"tls_handshakes", server_.tls_handshakes()},
-          {"tls_handshake_failures", server_.tls_handshake_failures()},
-          {"fault_answers",
-           {{"answered_503", answered_503_},
-            {"answered_429", answered_429_},
-            {"slowed", slowed_},
-            {"held_at_stop", held_at_stop_},
-            {"down_closed_connections", down_closed_},
-            {"down_resume_failed", down_refused_resume_}}}};
+  nlohmann::json j = counts_.to_json(signatures_);
+  j.update(nlohmann::json{{"events_received", events_received_},
+                          {"reject_cpu_us", to_us(reject_cpu_ns_)},
+                          {"tapped", tapped_},
+                          {"tls_handshakes", server_.tls_handshakes()},
+                          {"tls_handshake_failures", server_.tls_handshake_failures()},
+                          {"fault_answers",
+                           {{"answered_503", answered_503_},
+                            {"answered_429", answered_429_},
+                            {"slowed", slowed_},
+                            {"held_at_stop", held_at_stop_},
+                            {"down_closed_connections", down_closed_},
+                            {"down_resume_failed", down_refused_resume_}}}});
+  return j;
 }
 
 }  // namespace hookbench

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "consumer/delivery_mode.hpp"
+#include "consumer/webhook_receiver.hpp"
 #include "consumer/webhook_signatures.hpp"
 #include "http/server.hpp"
 
@@ -46,12 +47,10 @@ class webhook_mode : public delivery_mode {
   http::server server_;
   webhook_signatures signatures_;
   traffic_counter traffic_;  // receiver side, requests received inside the window
-  // received_: POSTs answered 204. The rest break them down by the tracker's outcome, except
-  // out_of_range_, which are answered 422 and not in received_.
+  // counts_.received: POSTs answered 2xx. The rest break their events down by the tracker's
+  // outcome, except out_of_range, which are answered 422 and not in received.
+  receiver_counts counts_;
   std::uint64_t events_received_ = 0;  // events in them (more than one per batch POST)
-  std::uint64_t received_ = 0, duplicates_ = 0, malformed_ = 0, out_of_range_ = 0;
-  std::uint64_t outside_window_ = 0, before_window_ = 0;
-  std::map<unsigned, std::uint64_t> rejected_;
   // CPU of this thread spent on POSTs refused for their signature (verify + answer).
   nanos reject_cpu_ns_ = 0;
   std::uint64_t accepted_posts_ = 0;  // signature-checked and recorded: what --tap samples

@@ -4,40 +4,29 @@
 #pragma once
 
 #include <memory>
-#include <vector>
+#include <string>
 
-#include "consumer/delivery_mode.hpp"
+#include "consumer/stream_set.hpp"
 #include "http/websocket.hpp"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace hookbench {
 
-class ws_mode : public delivery_mode {
+namespace detail {
+// No client_connection: its WebSocket, once open.
+struct ws_reader : stream_subscriber {
+  std::shared_ptr<http::ws_connection> ws;
+};
+}  // namespace detail
+
+class ws_mode : public stream_set<detail::ws_reader> {
  public:
   explicit ws_mode(mode_context& ctx);
   ~ws_mode() override;
-  void setup() override {}
-  void start() override;
-  void stop() override;
-  traffic_by_kind requests() const override;
-  traffic_counter bytes() const override { return bytes_; }
-  nlohmann::json stats() const override;
+  void stop() override;  // closes the WebSockets too
 
  private:
-  struct subscriber;
-  void connect(subscriber& s);
-  void on_message(subscriber& s, const std::string& m);
-
-  mode_context& ctx_;
-  bool stopped_ = false;
-  std::vector<std::unique_ptr<subscriber>> subs_;
-  traffic_counter connects_;  // connections opened in the window
-  traffic_counter bytes_;     // message bytes received in the window (payload + frame header)
-  std::uint64_t messages_ = 0, heartbeats_ = 0, reconnects_ = 0, gaps_ = 0, failed_ = 0;
-  std::uint64_t malformed_ = 0;
+  void connect(detail::ws_reader& s) override;
+  void on_message(detail::ws_reader& s, const std::string& m);
 };
 
 }  // namespace hookbench

@@ -1,17 +1,16 @@
 // Parsing and naming of injected faults (core/fault.hpp).
 #include "core/fault.hpp"
 
-#include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <utility>
 
+#include "core/enum_names.hpp"
 #include "core/parse.hpp"
 
 namespace hookbench {
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 7> kKinds{{
+constexpr auto kKinds = make_enum_names<fault_kind>({
     {fault_kind::receiver_down, "receiver-down"},
     {fault_kind::receiver_5xx, "receiver-5xx"},
     {fault_kind::receiver_429, "receiver-429"},
@@ -19,7 +18,7 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 7> kKinds{{
     {fault_kind::consumer_down, "consumer-down"},
     {fault_kind::link_cut, "link-cut"},
     {fault_kind::producer_restart, "producer-restart"},
-}};
+});
 
 std::vector<std::string_view> split_colons(std::string_view text) {
   std::vector<std::string_view> parts;
@@ -34,21 +33,9 @@ std::vector<std::string_view> split_colons(std::string_view text) {
 
 }  // namespace
 
-std::string to_string(fault_kind kind) {
-  for (const auto& [k, name] : kKinds) {
-    if (k == kind) return std::string(name);
-  }
-  return "unknown";
-}
+std::string to_string(fault_kind kind) { return std::string(kKinds.name(kind)); }
 
-std::string fault_kind_names() {
-  std::string names;
-  for (const auto& [k, name] : kKinds) {
-    if (!names.empty()) names += '|';
-    names += name;
-  }
-  return names;
-}
+std::string fault_kind_names() { return kKinds.joined("|"); }
 
 bool is_receiver_fault(fault_kind kind) {
   return kind == fault_kind::receiver_down || kind == fault_kind::receiver_5xx ||
@@ -85,14 +72,9 @@ fault_spec parse_fault(std::string_view text) {
     throw usage_error("expected KIND:AT:FOR[:PARAM] (e.g. receiver-down:1s:2s), got " + quoted);
   }
   fault_spec f;
-  bool known = false;
-  for (const auto& [k, name] : kKinds) {
-    if (parts[0] == name) {
-      f.kind = k;
-      known = true;
-    }
-  }
-  if (!known) {
+  if (const auto kind = kKinds.find(parts[0])) {
+    f.kind = *kind;
+  } else {
     throw usage_error("unknown fault kind '" + std::string(parts[0]) + "' in " + quoted +
                       " (expected " + fault_kind_names() + ")");
   }

@@ -45,12 +45,4 @@ std::int64_t current_rss_bytes() {
   return static_cast<std::int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
 }
 
-void raise_fd_limit() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
-
 }  // namespace hookbench

@@ -43,7 +43,5 @@ class cpu_window {
 double measure_idle_cores(boost::asio::io_context& ioc, std::int64_t d_ns);
 // Resident set size now, in bytes.
 std::int64_t current_rss_bytes();
-// Raise RLIMIT_NOFILE to the hard limit: a side may hold thousands of sockets.
-void raise_fd_limit();
 
 }  // namespace hookbench

@@ -7,25 +7,18 @@
 #include <stdexcept>
 
 #include "core/cli.hpp"
+#include "core/enum_names.hpp"
 #include "core/parse.hpp"
 
 namespace hookbench {
 
 namespace {
 
-const char* to_string(design_gap gap) {
-  switch (gap) {
-    case design_gap::none:
-      return "none";
-    case design_gap::interval:
-      return "interval";
-    case design_gap::adaptive_cap:
-      return "adaptive_cap";
-    case design_gap::batch_window:
-      return "batch_window";
-  }
-  return "none";
-}
+constexpr auto kDesignGaps =
+    make_enum_names<design_gap>({{design_gap::none, "none"},
+                                 {design_gap::interval, "interval"},
+                                 {design_gap::adaptive_cap, "adaptive_cap"},
+                                 {design_gap::batch_window, "batch_window"}});
 
 constexpr const char* kStreamClaim =
     "hold{s} one connection per subscriber and send{s} no request per event; the latency is "
@@ -164,7 +157,7 @@ nlohmann::json mode_descriptor::to_json() const {
       {"pull", pull},
       {"producer_side", producer_side},
       {"receiver", receiver},
-      {"design_gap", to_string(gap)},
+      {"design_gap", kDesignGaps.name(gap)},
       {"knobs", knobs},
       {"request_kinds", request_kinds},
       {"reference", reference.empty() ? nlohmann::json(nullptr) : nlohmann::json(reference)},

@@ -1,11 +1,11 @@
-// Result assembly, validation and the printed table.
+// Result assembly and validation: the run's metrics built step by step from both sides' reports
+// (requests and bytes, CPU, latency statistics, the model, saturation, faults, a restart, TLS),
+// and the warnings for stderr. The printed table is result_table.cpp's.
 #include "orchestrator/result.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <iomanip>
-#include <sstream>
 #include <stdexcept>
 
 #include "measure/stats.hpp"
@@ -60,91 +60,160 @@ std::string fmt_g(double v) {
   return buf;
 }
 
-}  // namespace
+// What every step reads: the run's configuration, both sides' reports, and the counts that
+// several steps use.
+struct run_facts {
+  const json& config;
+  const json& producer;
+  const json& consumer;
+  const mode_descriptor& mode;
+  const json& traffic;  // the consumer's
+  json served;          // the producer delivery that served this mode ({} when none reported)
+  double window_s;
+  std::uint64_t produced;
+  double subscribers;
+  std::uint64_t expected;   // produced x subscribers
+  std::uint64_t delivered;  // (event, subscriber) pairs
+  double interval_s;        // T (pull modes)
+  double realised_rate;     // events/s over the window
+  std::uint64_t restarts;   // of the producer
 
-json build_result(const json& config, const json& environment, const json& producer,
-                  const json& consumer) {
+  double delivered_events() const { return static_cast<double>(delivered); }
+  std::uint64_t lost() const { return expected > delivered ? expected - delivered : 0; }
+};
+
+run_facts read_facts(const json& config, const json& producer, const json& consumer) {
   const std::string mode = config.at("mode");
   const mode_descriptor* info = find_mode(mode);
   if (!info) throw std::runtime_error("result: unknown mode '" + mode + "'");
-  const auto& traffic = consumer.at("traffic");
-  // The producer delivery that served this mode.
-  const json& served = producer.value(info->producer_side, json::object());
+  const json& traffic = consumer.at("traffic");
+  json served = producer.value(info->producer_side, json::object());
   const double window_s = config.at("duration_s").get<double>();
   const std::uint64_t produced = producer.at("produced").get<std::uint64_t>();
   const double subscribers = config.at("subscribers").get<double>();
-  const std::uint64_t expected = produced * static_cast<std::uint64_t>(subscribers);
-  const std::uint64_t delivered_u = consumer.at("delivered").get<std::uint64_t>();
-  const double delivered = static_cast<double>(delivered_u);
-  const bool pull = info->pull;
-  const double interval_s = config.value("interval_ms", 0.0) / 1e3;
-  const double realised_rate = window_s > 0 ? static_cast<double>(produced) / window_s : 0;
+  return {config,
+          producer,
+          consumer,
+          *info,
+          traffic,
+          std::move(served),
+          window_s,
+          produced,
+          subscribers,
+          produced * static_cast<std::uint64_t>(subscribers),
+          consumer.at("delivered").get<std::uint64_t>(),
+          config.value("interval_ms", 0.0) / 1e3,
+          window_s > 0 ? static_cast<double>(produced) / window_s : 0,
+          producer.value("restarts", std::uint64_t{0})};
+}
 
-  // Requests by kind: each side reports the kinds it sent, so the total sums both maps.
+// metrics.requests (each side reports the kinds it sent: the total sums both maps), requests per
+// event and per second, and the bytes each side put on / took off the wire for the window,
+// headers included.
+void add_requests_and_bytes(const run_facts& f, json& m) {
   json by_kind = json::object();
-  std::uint64_t total_requests = 0;
-  for (const json* side : {&producer, &consumer}) {
+  std::uint64_t total = 0;
+  for (const json* side : {&f.producer, &f.consumer}) {
     const json kinds = side->value("requests", json::object());
     for (const auto& [kind, t] : kinds.items()) {
       const auto count = t.at("count").get<std::uint64_t>();
       by_kind[kind] = by_kind.value(kind, std::uint64_t{0}) + count;
-      total_requests += count;
+      total += count;
     }
   }
-  const std::uint64_t n_polls = traffic.value("polls", std::uint64_t{0});
-  const std::uint64_t n_empty = traffic.value("empty_polls", std::uint64_t{0});
-  const std::uint64_t n_late = traffic.value("late_polls", std::uint64_t{0});
-  const std::uint64_t n_missed = traffic.value("missed_polls", std::uint64_t{0});
-  const std::uint64_t n_posts = by_kind.value("webhook_post", std::uint64_t{0});
-  const std::uint64_t failed =
-      traffic.value("failed", std::uint64_t{0}) + served.value("failed", std::uint64_t{0});
+  const auto traffic = [&](const char* key) { return f.traffic.value(key, std::uint64_t{0}); };
+  const std::uint64_t posts = by_kind.value("webhook_post", std::uint64_t{0});
+  const std::uint64_t failed = traffic("failed") + f.served.value("failed", std::uint64_t{0});
+  m["requests"] = {{"total", total},
+                   {"polls", traffic("polls")},
+                   {"empty_polls", traffic("empty_polls")},
+                   {"late_polls", traffic("late_polls")},
+                   {"missed_polls", traffic("missed_polls")},
+                   {"webhook_posts", posts},
+                   {"failed", failed},
+                   {"by_kind", by_kind}};
+  m["requests_per_event"] = per_event(static_cast<double>(total), f.delivered_events());
+  m["requests_per_s"] =
+      f.window_s > 0 ? json(static_cast<double>(total) / f.window_s) : json(nullptr);
 
-  // Bytes each side put on / took off the wire for the window, headers included.
   const auto side_bytes = [](const json& side, const char* key) {
     return side.at("bytes").at(key).get<std::uint64_t>();
   };
-  const std::uint64_t producer_sent = side_bytes(producer, "sent");
-  const std::uint64_t producer_received = side_bytes(producer, "received");
-  const std::uint64_t consumer_sent = side_bytes(consumer, "sent");
-  const std::uint64_t consumer_received = side_bytes(consumer, "received");
-  const double bytes_sent = static_cast<double>(producer_sent + consumer_sent);
+  const std::uint64_t producer_sent = side_bytes(f.producer, "sent");
+  const std::uint64_t producer_received = side_bytes(f.producer, "received");
+  const std::uint64_t consumer_sent = side_bytes(f.consumer, "sent");
+  const std::uint64_t consumer_received = side_bytes(f.consumer, "received");
+  m["bytes"] = {
+      {"sent", producer_sent + consumer_sent}, {"received", producer_received + consumer_received},
+      {"producer_sent", producer_sent},        {"producer_received", producer_received},
+      {"consumer_sent", consumer_sent},        {"consumer_received", consumer_received}};
+  m["bytes_per_event"] =
+      per_event(static_cast<double>(producer_sent + consumer_sent), f.delivered_events());
+}
 
+// The CPU second a restarted producer's report covers: its second process's, from the restart
+// to the window's end (null when it did not say).
+json producer_cpu_window(const run_facts& f) {
+  return f.restarts > 0 ? number_or_null(f.producer, "cpu_window_s") : json(f.window_s);
+}
+
+// metrics.cpu (each side's cores, idle baseline and CPU per event), cpu_s and cpu_us_per_event,
+// and metrics.unmeasured: what of it could not be measured.
+void add_cpu(const run_facts& f, json& m) {
   std::vector<std::string> unmeasured;
-  // A restarted producer's report is its second process's: CPU from the restart to the window's
-  // end (a rate over that part; no per-event figure, the events were not all its own).
-  const auto restarts = producer.value("restarts", std::uint64_t{0});
-  const json cpu_window_p =
-      restarts > 0 ? number_or_null(producer, "cpu_window_s") : json(window_s);
-  json cpu_p = side_cpu(producer, cpu_window_p.is_number() ? cpu_window_p.get<double>() : 0.0,
-                        restarts > 0 ? 0.0 : delivered, unmeasured, "producer");
-  if (restarts > 0) {
+  // A restarted producer's CPU is a rate over the part it covers; no per-event figure, the
+  // events were not all its own.
+  const json cpu_window_p = producer_cpu_window(f);
+  json cpu_p = side_cpu(f.producer, cpu_window_p.is_number() ? cpu_window_p.get<double>() : 0.0,
+                        f.restarts > 0 ? 0.0 : f.delivered_events(), unmeasured, "producer");
+  if (f.restarts > 0) {
     unmeasured.push_back(
         "producer CPU per event (it restarted: its CPU covers only the restart to the window end)");
   }
-  json cpu_c = side_cpu(consumer, window_s, delivered, unmeasured, "consumer");
+  json cpu_c = side_cpu(f.consumer, f.window_s, f.delivered_events(), unmeasured, "consumer");
+  m["cpu_s"] = {{"producer", cpu_p.at("cpu_s")}, {"consumer", cpu_c.at("cpu_s")}};
+  m["cpu_us_per_event"] = {{"producer", cpu_p.at("us_per_event")},
+                           {"consumer", cpu_c.at("us_per_event")}};
+  m["cpu"] = {{"producer", std::move(cpu_p)}, {"consumer", std::move(cpu_c)}};
+  m["unmeasured"] = unmeasured;
+}
 
-  // --- statistics ------------------------------------------------------------------------------
-  json latency = consumer.at("latency_us");
+// metrics.latency_us with its mean's 95% interval (null when the consumer had none), and the
+// fraction of empty polls with its Wilson interval (null without polls).
+void add_statistics(const run_facts& f, json& m) {
+  json latency = f.consumer.at("latency_us");
   if (!latency.contains("mean_ci95")) latency["mean_ci95"] = nullptr;
+  m["latency_us"] = std::move(latency);
+  const auto polls = m.at("requests").at("polls").get<std::uint64_t>();
+  const auto empty = m.at("requests").at("empty_polls").get<std::uint64_t>();
   json empty_fraction = nullptr, empty_ci = nullptr;
-  if (n_polls > 0) {
-    empty_fraction = static_cast<double>(n_empty) / static_cast<double>(n_polls);
-    empty_ci = ci_json(wilson_ci95(n_empty, n_polls));
+  if (polls > 0) {
+    empty_fraction = static_cast<double>(empty) / static_cast<double>(polls);
+    empty_ci = ci_json(wilson_ci95(empty, polls));
   }
+  m["empty_poll_fraction"] = empty_fraction;
+  m["empty_poll_fraction_ci95"] = empty_ci;
+}
 
-  // --- the model, at the realised rate and the in-run round trip --------------------------------
-  const json& lag = producer.at("generator_lag_us");
-  const json& push_rtt = served.value("round_trip_us", json::object());
+constexpr const char* kPingRtt = "back-to-back ping before the run (p50)";
+
+// The model's inputs from the run: the realised rate, the in-run round trip (`rtt_source` says
+// which one), the generator's lag, the fan-out's CPU per POST, and the bytes per exchange and
+// per event of the serving delivery's window exchanges.
+model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_source) {
+  const bool pull = f.mode.pull;
+  const json& lag = f.producer.at("generator_lag_us");
+  const json& push_rtt = m.at("webhook_round_trip_us");
   model_input mi;
-  mi.arrivals = config.at("arrivals");
-  mi.rate = realised_rate > 0 ? realised_rate : config.at("rate").get<double>();
-  mi.interval_s = interval_s;
-  mi.subscribers = subscribers;
-  apply_tuning(config.value("tuning", json::object()), mi);
+  mi.arrivals = f.config.at("arrivals");
+  mi.rate = f.realised_rate > 0 ? f.realised_rate : f.config.at("rate").get<double>();
+  mi.interval_s = f.interval_s;
+  mi.subscribers = f.subscribers;
+  apply_tuning(f.config.value("tuning", json::object()), mi);
   mi.lag_s = lag.value("count", 0) > 0 ? lag.value("mean", 0.0) / 1e6 : 0.0;
-  std::string rtt_source = "back-to-back ping before the run (p50)";
-  mi.rtt_s = consumer.at("rtt_us").at("p50").get<double>() / 1e6;
-  const json& first_rtt = served.value("first_round_trip_us", json::object());
+  rtt_source = kPingRtt;
+  mi.rtt_s = f.consumer.at("rtt_us").at("p50").get<double>() / 1e6;
+  const json& first_rtt = f.served.value("first_round_trip_us", json::object());
   if (!pull && first_rtt.value("count", 0) > 0) {
     // The first subscriber's POST, which no sibling POST is ahead of; the fan-out's queue is
     // the model's own term. The median: a few slow answers would drag a mean far off.
@@ -157,24 +226,22 @@ json build_result(const json& config, const json& environment, const json& produ
   // Through an emulated link (run --rtt) a POST's answer crosses back after the receiver has
   // the event: its delivery waits for the request's way only, so the answer's way (half the
   // link's round trip, as set; the link's own probe measures it) is no part of the webhook R.
-  if (!pull && info->receiver && config.contains("link") &&
-      rtt_source != "back-to-back ping before the run (p50)") {
-    mi.rtt_s = std::max(0.0, mi.rtt_s - config.at("link").value("rtt_ms", 0.0) / 2e3);
+  if (!pull && f.mode.receiver && f.config.contains("link") && rtt_source != kPingRtt) {
+    mi.rtt_s = std::max(0.0, mi.rtt_s - f.config.at("link").value("rtt_ms", 0.0) / 2e3);
     rtt_source += ", less the link's answer-way delay";
   }
   // The fan-out's service time: CPU per POST on the busier side (both sides are one thread).
-  const std::uint64_t posts = by_kind.value("webhook_post", std::uint64_t{0});
+  const auto posts = m.at("requests").at("webhook_posts").get<std::uint64_t>();
   if (posts > 0) {
-    for (const json* side : {&producer, &consumer}) {
-      if (side == &producer && restarts > 0) continue;  // partial CPU, not per POST
+    for (const json* side : {&f.producer, &f.consumer}) {
+      if (side == &f.producer && f.restarts > 0) continue;  // partial CPU, not per POST
       const json cpu = number_or_null(*side, "cpu_s");
       if (cpu.is_number()) {
         mi.post_cost_s = std::max(mi.post_cost_s, cpu.get<double>() / static_cast<double>(posts));
       }
     }
   }
-  // Per-exchange overhead and bytes per event, from the serving delivery's window exchanges.
-  const json& wire = served.value("wire", json::object());
+  const json& wire = f.served.value("wire", json::object());
   const auto exchanges = wire.value("exchanges", std::uint64_t{0});
   const auto wire_bytes = wire.value("bytes", std::uint64_t{0});
   const auto wire_events = wire.value("events", std::uint64_t{0});
@@ -187,7 +254,14 @@ json build_result(const json& config, const json& environment, const json& produ
     mi.event_bytes = static_cast<double>(event_bytes) / static_cast<double>(wire_events);
   }
   if (mi.event_bytes <= 0) mi.overhead_bytes = 0;  // no event seen: no bytes line
-  json model = info->model(mi);
+  return mi;
+}
+
+// metrics.model: the mode's model at those inputs, the inputs beside it, and how the measured
+// mean latency and empty fraction stand against it.
+json model_json(const run_facts& f, const json& m, const model_input& mi,
+                const std::string& rtt_source) {
+  json model = f.mode.model(mi);
   model["rate"] = mi.rate;
   model["rtt_us"] = mi.rtt_s * 1e6;
   model["rtt_source"] = rtt_source;
@@ -199,176 +273,174 @@ json build_result(const json& config, const json& environment, const json& produ
   // null: the model predicts saturation (an unbounded queue) at this load.
   const double model_latency =
       model.at("latency_mean_us").is_number() ? model.at("latency_mean_us").get<double>() : 0.0;
+  const json& latency = m.at("latency_us");
   model["latency_agreement"] = nullptr;
   model["latency_ratio"] = nullptr;
   if (latency.at("mean_ci95").is_array() && model_latency > 0) {
-    model["latency_agreement"] = agreement(model_latency, latency["mean_ci95"][0].get<double>(),
-                                           latency["mean_ci95"][1].get<double>());
+    model["latency_agreement"] =
+        agreement(model_latency, latency.at("mean_ci95").at(0).get<double>(),
+                  latency.at("mean_ci95").at(1).get<double>());
     model["latency_ratio"] = latency.at("mean").get<double>() / model_latency;
   }
+  const json& empty_ci = m.at("empty_poll_fraction_ci95");
   model["empty_agreement"] = nullptr;
   if (empty_ci.is_array()) {
-    model["empty_agreement"] = agreement(model.at("empty_poll_fraction").get<double>(),
-                                         empty_ci[0].get<double>(), empty_ci[1].get<double>());
+    model["empty_agreement"] =
+        agreement(model.at("empty_poll_fraction").get<double>(), empty_ci.at(0).get<double>(),
+                  empty_ci.at(1).get<double>());
   }
+  return model;
+}
 
-  // --- saturation: did the system keep up? -------------------------------------------------------
+// metrics.saturation, saturated and saturated_reason: did the system keep up (result.hpp)?
+void add_saturation(const run_facts& f, const model_input& mi, json& m) {
+  const json& lag = f.producer.at("generator_lag_us");
   const double lag_p99 = lag.value("count", 0) > 0 ? lag.value("p99", 0.0) : 0.0;
   // A tenth of the events late, not one hiccup: a shared machine stalls a timer now and then.
   const double lag_p90 = lag.value("count", 0) > 0 ? lag.value("p90", 0.0) : 0.0;
-  const json queue_depth = number_or_null(producer, "queue_depth_end");
-  const json drain_time = number_or_null(consumer, "drain_time_s");
-  const std::uint64_t lost = expected > delivered_u ? expected - delivered_u : 0;
+  const json queue_depth = number_or_null(f.producer, "queue_depth_end");
+  const json drain_time = number_or_null(f.consumer, "drain_time_s");
+  const bool pull = f.mode.pull;
   std::vector<std::string> reasons;
   // With faults, a backlog at the window's end, a long drain and late polls are the fault's
   // doing (metrics.faults measures them): not counted as saturation. Loss still is.
-  const bool faulted = config.contains("faults");
+  const bool faulted = f.config.contains("faults");
   if (lag_p90 > kSaturationLagUs) {
     reasons.push_back("generator lag p90 " + fmt_g(lag_p90 / 1e3) + " ms (> " +
                       fmt_g(kSaturationLagUs / 1e3) + " ms): events left late");
   }
   if (!faulted && !pull && queue_depth.is_number()) {
     const double backlog = queue_depth.get<double>();
-    const double allowed = std::max(10.0, kSaturationBacklogS * realised_rate * subscribers);
+    const double allowed = std::max(10.0, kSaturationBacklogS * f.realised_rate * f.subscribers);
     if (backlog > allowed) {
       reasons.push_back(fmt_g(backlog) + " deliveries queued at the window's end (" +
-                        fmt_g(backlog / std::max(realised_rate * subscribers, 1e-9)) +
+                        fmt_g(backlog / std::max(f.realised_rate * f.subscribers, 1e-9)) +
                         " s of load)");
     }
   }
   // A design that holds events on purpose (a long interval, a batch window) drains that much
   // longer.
-  const double gap_s = std::max({pull ? interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
+  const double gap_s = std::max({pull ? f.interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
   const double drain_allowed = gap_s > 0 ? 1.5 * gap_s + 0.1 : kSaturationDrainS;
   if (!faulted && drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
     reasons.push_back("the drain took " + fmt_g(drain_time.get<double>()) + " s (> " +
                       fmt_g(drain_allowed) + " s)");
   }
-  if (lost > 0) {
-    reasons.push_back(std::to_string(lost) + " of " + std::to_string(expected) +
+  if (f.lost() > 0) {
+    reasons.push_back(std::to_string(f.lost()) + " of " + std::to_string(f.expected) +
                       " deliveries not made by the end of the drain");
   }
   // Late: more than 1% of the polls and more than two (one hiccup on a shared machine is not a
   // consumer that cannot keep up). A missed slot, a whole interval skipped, always counts.
-  if (!faulted && n_polls > 0 && ((n_late * 100 > n_polls && n_late > 2) || n_missed > 0)) {
-    reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(n_late) +
-                      " late, " + std::to_string(n_missed) + " missed of " +
-                      std::to_string(n_polls) + " polls)");
+  const auto& q = m.at("requests");
+  const auto polls = q.at("polls").get<std::uint64_t>();
+  const auto late = q.at("late_polls").get<std::uint64_t>();
+  const auto missed = q.at("missed_polls").get<std::uint64_t>();
+  if (!faulted && polls > 0 && ((late * 100 > polls && late > 2) || missed > 0)) {
+    reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(late) +
+                      " late, " + std::to_string(missed) + " missed of " + std::to_string(polls) +
+                      " polls)");
   }
   std::string reason;
   for (const auto& r : reasons) reason += (reason.empty() ? "" : "; ") + r;
+  m["saturation"] = {{"generator_lag_p99_us", lag_p99},
+                     {"generator_lag_p90_us", lag_p90},
+                     {"queue_depth_end", queue_depth},
+                     {"drain_time_s", drain_time}};
+  m["saturated"] = !reasons.empty();
+  m["saturated_reason"] = reason;
+}
 
-  json cpu_s = {{"producer", cpu_p.at("cpu_s")}, {"consumer", cpu_c.at("cpu_s")}};
-  json metrics = {
-      {"window_s", window_s},
-      {"produced", produced},
-      {"realised_rate", realised_rate},
-      {"expected", expected},
-      {"delivered", delivered_u},
-      {"lost", lost},
-      {"duplicates", consumer.at("duplicates")},
-      {"reordered", consumer.at("reordered")},
-      {"negative_latencies", consumer.value("negative_latencies", std::uint64_t{0})},
-      {"out_of_range", consumer.value("out_of_range", std::uint64_t{0})},
-      {"latency_us", latency},
-      {"generator_lag_us", lag},
-      {"requests",
-       {{"total", total_requests},
-        {"polls", n_polls},
-        {"empty_polls", n_empty},
-        {"late_polls", n_late},
-        {"missed_polls", n_missed},
-        {"webhook_posts", n_posts},
-        {"failed", failed},
-        {"by_kind", by_kind}}},
-      {"requests_per_event", per_event(static_cast<double>(total_requests), delivered)},
-      {"requests_per_s",
-       window_s > 0 ? json(static_cast<double>(total_requests) / window_s) : json(nullptr)},
-      {"empty_poll_fraction", empty_fraction},
-      {"empty_poll_fraction_ci95", empty_ci},
-      {"bytes",
-       {{"sent", producer_sent + consumer_sent},
-        {"received", producer_received + consumer_received},
-        {"producer_sent", producer_sent},
-        {"producer_received", producer_received},
-        {"consumer_sent", consumer_sent},
-        {"consumer_received", consumer_received}}},
-      {"bytes_per_event", per_event(bytes_sent, delivered)},
-      {"cpu", {{"producer", cpu_p}, {"consumer", cpu_c}}},
-      {"cpu_s", cpu_s},
-      {"cpu_us_per_event",
-       {{"producer", cpu_p.at("us_per_event")}, {"consumer", cpu_c.at("us_per_event")}}},
-      {"unmeasured", unmeasured},
-      {"rtt_us", consumer.at("rtt_us")},
-      {"webhook_round_trip_us", push_rtt},
-      {"producer_rss_bytes", producer.at("rss_bytes")},
-      {"drained", consumer.at("drained")},
-      {"drain_s", consumer.at("drain_s")},
-      {"saturation",
-       {{"generator_lag_p99_us", lag_p99},
-        {"generator_lag_p90_us", lag_p90},
-        {"queue_depth_end", queue_depth},
-        {"drain_time_s", drain_time}}},
-      {"saturated", !reasons.empty()},
-      {"saturated_reason", reason},
-      {"model", model},
-  };
-  if (consumer.contains("clock")) metrics["clock"] = consumer.at("clock");
-  if (consumer.contains("faults")) {
-    // The consumer measured them (measure/fault_metrics.hpp); the sender's side of a webhook
-    // run, and its retry counters when the dispatcher has them, sit beside.
-    json faults = consumer.at("faults");
-    faults["saturation_note"] =
-        "with faults, a backlog at the window's end, a long drain and late polls are not counted "
-        "as saturation";
-    if (info->receiver) {
-      json sender = json::object();
-      for (auto key : {"posts", "failed", "posts_total", "delivered_total", "non_2xx", "timeouts",
-                       "errors", "queue_overflow", "pending"}) {
-        sender[key] = served.value(key, std::uint64_t{0});
-      }
-      faults["sender"] = sender;
-      if (served.contains("retry") && served.at("retry").is_object()) {
-        faults["retry"] = served.at("retry");
-      }
+// metrics.faults: what the consumer measured of them (measure/fault_metrics.hpp); beside it the
+// sender's side of a webhook run, its retry counters when the dispatcher has them, and what the
+// receiver's own faults answered.
+json faults_json(const run_facts& f) {
+  json faults = f.consumer.at("faults");
+  faults["saturation_note"] =
+      "with faults, a backlog at the window's end, a long drain and late polls are not counted "
+      "as saturation";
+  if (f.mode.receiver) {
+    json sender = json::object();
+    for (auto key : {"posts", "failed", "posts_total", "delivered_total", "non_2xx", "timeouts",
+                     "errors", "queue_overflow", "pending"}) {
+      sender[key] = f.served.value(key, std::uint64_t{0});
     }
-    if (traffic.contains("fault_answers")) faults["receiver"] = traffic.at("fault_answers");
-    metrics["faults"] = faults;
+    faults["sender"] = sender;
+    if (f.served.contains("retry") && f.served.at("retry").is_object()) {
+      faults["retry"] = f.served.at("retry");
+    }
   }
-  if (restarts > 0) {
-    metrics["producer_restart"] = {
-        {"restarts", restarts},
-        {"cpu_covers", producer.value("cpu_covers", "")},
-        {"cpu_window_s", cpu_window_p},
-        {"counts_cover", producer.value("counts_cover", "")},
-        {"caught_up_events", producer.value("caught_up_events", std::uint64_t{0})},
-        {"consumer_counts_cover", "the whole window (lost, duplicates, latency)"}};
-  }
-  if (config.value("tls", false)) {
-    // Counted by each server for the whole run (control and probe connections included): the
-    // producer's API (pulls), the consumer's receiver (webhook POSTs).
-    const auto producer_hs = producer.value("tls_handshakes", std::uint64_t{0});
-    const auto consumer_hs = traffic.value("tls_handshakes", std::uint64_t{0});
-    const json webhooks = producer.value("webhooks", json::object());
-    metrics["tls"] = {
-        {"handshakes", producer_hs + consumer_hs},
-        {"handshakes_producer", producer_hs},
-        {"handshakes_consumer", consumer_hs},
-        {"handshake_failures", producer.value("tls_handshake_failures", std::uint64_t{0}) +
-                                   traffic.value("tls_handshake_failures", std::uint64_t{0})},
-        {"webhook_handshakes", webhooks.value("tls_handshakes", std::uint64_t{0})},
-        {"webhook_connections_opened", webhooks.value("connections_opened", std::uint64_t{0})},
-        {"handshakes_per_event",
-         per_event(static_cast<double>(producer_hs + consumer_hs), delivered)}};
-  }
+  if (f.traffic.contains("fault_answers")) faults["receiver"] = f.traffic.at("fault_answers");
+  return faults;
+}
+
+// metrics.producer_restart: what a restarted producer's figures cover.
+json restart_json(const run_facts& f) {
+  return {{"restarts", f.restarts},
+          {"cpu_covers", f.producer.value("cpu_covers", "")},
+          {"cpu_window_s", producer_cpu_window(f)},
+          {"counts_cover", f.producer.value("counts_cover", "")},
+          {"caught_up_events", f.producer.value("caught_up_events", std::uint64_t{0})},
+          {"consumer_counts_cover", "the whole window (lost, duplicates, latency)"}};
+}
+
+// metrics.tls: handshakes counted by each server for the whole run (control and probe
+// connections included): the producer's API (pulls), the consumer's receiver (webhook POSTs).
+json tls_json(const run_facts& f) {
+  const auto producer_hs = f.producer.value("tls_handshakes", std::uint64_t{0});
+  const auto consumer_hs = f.traffic.value("tls_handshakes", std::uint64_t{0});
+  const json webhooks = f.producer.value("webhooks", json::object());
+  return {{"handshakes", producer_hs + consumer_hs},
+          {"handshakes_producer", producer_hs},
+          {"handshakes_consumer", consumer_hs},
+          {"handshake_failures", f.producer.value("tls_handshake_failures", std::uint64_t{0}) +
+                                     f.traffic.value("tls_handshake_failures", std::uint64_t{0})},
+          {"webhook_handshakes", webhooks.value("tls_handshakes", std::uint64_t{0})},
+          {"webhook_connections_opened", webhooks.value("connections_opened", std::uint64_t{0})},
+          {"handshakes_per_event",
+           per_event(static_cast<double>(producer_hs + consumer_hs), f.delivered_events())}};
+}
+
+}  // namespace
+
+json build_result(const json& config, const json& environment, const json& producer,
+                  const json& consumer) {
+  const run_facts f = read_facts(config, producer, consumer);
+  json m = {{"window_s", f.window_s},
+            {"produced", f.produced},
+            {"realised_rate", f.realised_rate},
+            {"expected", f.expected},
+            {"delivered", f.delivered},
+            {"lost", f.lost()},
+            {"generator_lag_us", producer.at("generator_lag_us")},
+            {"webhook_round_trip_us", f.served.value("round_trip_us", json::object())}};
+  add_requests_and_bytes(f, m);
+  add_cpu(f, m);
+  add_statistics(f, m);
+  std::string rtt_source;
+  const model_input mi = model_inputs(f, m, rtt_source);
+  m["model"] = model_json(f, m, mi, rtt_source);
+  add_saturation(f, mi, m);
+  m.update(json{{"duplicates", consumer.at("duplicates")},
+                {"reordered", consumer.at("reordered")},
+                {"negative_latencies", consumer.value("negative_latencies", std::uint64_t{0})},
+                {"out_of_range", consumer.value("out_of_range", std::uint64_t{0})},
+                {"rtt_us", consumer.at("rtt_us")},
+                {"producer_rss_bytes", producer.at("rss_bytes")},
+                {"drained", consumer.at("drained")},
+                {"drain_s", consumer.at("drain_s")}});
+  if (consumer.contains("clock")) m["clock"] = consumer.at("clock");
+  if (consumer.contains("faults")) m["faults"] = faults_json(f);
+  if (f.restarts > 0) m["producer_restart"] = restart_json(f);
+  if (config.value("tls", false)) m["tls"] = tls_json(f);
   if (!consumer.value("window_mismatch", std::string()).empty()) {
-    metrics["window_mismatch"] = consumer.at("window_mismatch");
+    m["window_mismatch"] = consumer.at("window_mismatch");
   }
   return {{"schema_version", kSchemaVersion},
           {"tool", "hookbench"},
           {"config", config},
           {"environment", environment},
-          {"metrics", metrics},
+          {"metrics", m},
           {"sides", {{"producer", producer}, {"consumer", consumer}}}};
 }
 
@@ -447,176 +519,6 @@ void validate_result(const json& r) {
       throw std::runtime_error(std::string("result: missing environment.") + key);
     }
   }
-}
-
-namespace {
-
-std::string fmt_us(double us) {
-  char buf[32];
-  if (us < 1000) {
-    std::snprintf(buf, sizeof buf, "%.0f us", us);
-  } else if (us < 10'000) {
-    std::snprintf(buf, sizeof buf, "%.2f ms", us / 1e3);
-  } else if (us < 1e6) {
-    std::snprintf(buf, sizeof buf, "%.1f ms", us / 1e3);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f s", us / 1e6);
-  }
-  return buf;
-}
-
-std::string fmt_num(double v, int decimals = 0) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string fmt_opt(const json& v, int decimals) {
-  return v.is_number() ? fmt_num(v.get<double>(), decimals) : "-";
-}
-
-std::string header_of(const json& r) {
-  const auto& c = r.at("config");
-  std::string h =
-      c.at("mode").get<std::string>() + " " + fmt_num(c.at("rate").get<double>(), 0) + "/s";
-  if (c.contains("interval_ms")) h += " T=" + fmt_num(c.at("interval_ms").get<double>(), 0) + "ms";
-  if (c.at("subscribers").get<int>() != 1)
-    h += " N=" + std::to_string(c.at("subscribers").get<int>());
-  if (c.value("consumer_stack", "beast") != "beast") h += " " + c.value("consumer_stack", "");
-  return h;
-}
-
-}  // namespace
-
-void print_table(std::ostream& out, const std::vector<json>& results) {
-  constexpr int label_w = 28;
-  int col_w = 14;
-  for (const auto& r : results)
-    col_w = std::max<int>(col_w, static_cast<int>(header_of(r).size()) + 2);
-  auto row = [&](const std::string& label, auto&& cell) {
-    out << std::left << std::setw(label_w) << label;
-    for (const auto& r : results) out << std::right << std::setw(col_w) << cell(r);
-    out << "\n";
-  };
-  auto m = [](const json& r) -> const json& { return r.at("metrics"); };
-  auto lat = [&](const char* key) {
-    return [&m, key](const json& r) {
-      const auto& l = m(r).at("latency_us");
-      std::string s = l.at("count").get<std::size_t>() ? fmt_us(l.at(key).get<double>()) : "-";
-      for (const auto& flag : l.value("low_sample", json::array())) {
-        if (flag == key) s += "*";
-      }
-      return s;
-    };
-  };
-  row("", [&](const json& r) { return header_of(r); });
-  row("events produced (window)", [&](const json& r) { return fmt_opt(m(r).at("produced"), 0); });
-  row("  realised rate /s", [&](const json& r) { return fmt_opt(m(r).at("realised_rate"), 2); });
-  row("delivered / expected", [&](const json& r) {
-    return fmt_opt(m(r).at("delivered"), 0) + "/" + fmt_opt(m(r).at("expected"), 0);
-  });
-  row("lost / dup / reordered", [&](const json& r) {
-    return fmt_opt(m(r).at("lost"), 0) + "/" + fmt_opt(m(r).at("duplicates"), 0) + "/" +
-           fmt_opt(m(r).at("reordered"), 0);
-  });
-  row("latency p50", lat("p50"));
-  row("latency p90", lat("p90"));
-  row("latency p99", lat("p99"));
-  row("latency p99.9", lat("p999"));
-  row("latency max", lat("max"));
-  row("latency mean", lat("mean"));
-  row("  mean 95% CI", [&](const json& r) {
-    const auto& ci = m(r).at("latency_us").at("mean_ci95");
-    if (!ci.is_array()) return std::string("-");
-    return fmt_us(ci[0].get<double>()) + ".." + fmt_us(ci[1].get<double>());
-  });
-  row("  model mean (agreement)", [&](const json& r) {
-    const auto& mo = m(r).at("model");
-    std::string s = mo.at("latency_mean_us").is_number()
-                        ? fmt_us(mo.at("latency_mean_us").get<double>())
-                        : std::string("saturated");
-    if (mo.value("latency_agreement", json()).is_string()) {
-      s += " (" + mo.at("latency_agreement").get<std::string>() + ")";
-    }
-    return s;
-  });
-  row("requests (window)",
-      [&](const json& r) { return fmt_opt(m(r).at("requests").at("total"), 0); });
-  row("  polls / empty", [&](const json& r) {
-    const auto& q = m(r).at("requests");
-    if (q.at("polls") == 0) return std::string("-");
-    return fmt_opt(q.at("polls"), 0) + "/" + fmt_opt(q.at("empty_polls"), 0);
-  });
-  row("  empty fraction (model)", [&](const json& r) {
-    if (!m(r).at("empty_poll_fraction").is_number()) return std::string("-");
-    return fmt_opt(m(r).at("empty_poll_fraction"), 3) + " (" +
-           fmt_opt(m(r).at("model").at("empty_poll_fraction"), 3) + ")";
-  });
-  row("  webhook POSTs", [&](const json& r) {
-    const auto& q = m(r).at("requests");
-    return q.at("webhook_posts") == 0 ? std::string("-") : fmt_opt(q.at("webhook_posts"), 0);
-  });
-  row("  failed", [&](const json& r) { return fmt_opt(m(r).at("requests").at("failed"), 0); });
-  row("requests/event (model)", [&](const json& r) {
-    return fmt_opt(m(r).at("requests_per_event"), 3) + " (" +
-           fmt_opt(m(r).at("model").at("requests_per_event"), 3) + ")";
-  });
-  row("bytes/event", [&](const json& r) { return fmt_opt(m(r).at("bytes_per_event"), 0); });
-  row("CPU us/event producer",
-      [&](const json& r) { return fmt_opt(m(r).at("cpu_us_per_event").at("producer"), 1); });
-  row("CPU us/event consumer",
-      [&](const json& r) { return fmt_opt(m(r).at("cpu_us_per_event").at("consumer"), 1); });
-  row("CPU cores producer/consumer", [&](const json& r) {
-    return fmt_opt(m(r).at("cpu").at("producer").at("cores"), 3) + "/" +
-           fmt_opt(m(r).at("cpu").at("consumer").at("cores"), 3);
-  });
-  row("  idle baseline (cores)", [&](const json& r) {
-    return fmt_opt(m(r).at("cpu").at("producer").at("idle_cores"), 3) + "/" +
-           fmt_opt(m(r).at("cpu").at("consumer").at("idle_cores"), 3);
-  });
-  row("saturated",
-      [&](const json& r) { return std::string(m(r).at("saturated").get<bool>() ? "YES" : "no"); });
-  row("generator lag p50",
-      [&](const json& r) { return fmt_us(m(r).at("generator_lag_us").value("p50", 0.0)); });
-  row("RTT p50 (back-to-back)",
-      [&](const json& r) { return fmt_us(m(r).at("rtt_us").at("p50").get<double>()); });
-  row("webhook POST RTT p50", [&](const json& r) {
-    const auto& w = m(r).value("webhook_round_trip_us", json::object());
-    return w.value("count", 0) ? fmt_us(w.at("p50").get<double>()) : std::string("-");
-  });
-  if (std::any_of(results.begin(), results.end(),
-                  [&](const json& r) { return m(r).contains("faults"); })) {
-    // One fault per column shown (the first); every fault is in metrics.faults.per_fault.
-    auto first_fault = [&](const json& r) -> json {
-      const auto& pf = m(r).value("faults", json::object()).value("per_fault", json::array());
-      return pf.empty() ? json(nullptr) : pf.front();
-    };
-    row("fault", [&](const json& r) {
-      const json f = first_fault(r);
-      if (f.is_null()) return std::string("-");
-      const auto n = m(r).at("faults").at("per_fault").size();
-      return f.value("spec", std::string()) + (n > 1 ? " +" + std::to_string(n - 1) : "");
-    });
-    row("  lost / dup around it", [&](const json& r) {
-      const json f = first_fault(r);
-      return f.is_null() ? std::string("-")
-                         : fmt_opt(f.at("lost"), 0) + "/" + fmt_opt(f.at("duplicates"), 0);
-    });
-    row("  delay p99/max after AT", [&](const json& r) {
-      const json f = first_fault(r);
-      if (f.is_null() || !f.at("delay_us").at("max").is_number()) return std::string("-");
-      return fmt_us(f.at("delay_us").at("p99").get<double>()) + "/" +
-             fmt_us(f.at("delay_us").at("max").get<double>());
-    });
-    row("  catch-up after its end", [&](const json& r) {
-      const json f = first_fault(r);
-      if (f.is_null()) return std::string("-");
-      return f.at("catch_up_s").is_number() ? fmt_us(f.at("catch_up_s").get<double>() * 1e6)
-                                            : std::string("never");
-    });
-  }
-  out << "(* = fewer than 10 samples at or beyond this percentile; latency = parsed by the consumer"
-         " - scheduled creation; the model uses the realised rate and the in-run round trip)\n";
 }
 
 std::vector<std::string> result_warnings(const json& r) {

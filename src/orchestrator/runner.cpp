@@ -21,7 +21,7 @@
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/result.hpp"
 #include "producer/producer.hpp"
-#include "security/tls.hpp"
+#include "security/certificates.hpp"
 #include "security/token.hpp"
 
 namespace hookbench {

@@ -67,6 +67,133 @@ std::string ci(const json& j, std::initializer_list<const char*> path, int end) 
   return v && v->is_array() && v->size() == 2 ? num(v->at(end).get<double>()) : "";
 }
 
+// A row in the making: one cell per column, in runs_csv_columns()'s order.
+class row_cells {
+ public:
+  void add(std::string text) { cells_.push_back(std::move(text)); }
+  // The cell at `group`.key of `j`, for each key in turn.
+  void add_under(const json& j, const char* group, std::initializer_list<const char*> keys) {
+    for (const char* key : keys) add(cell(j, {group, key}));
+  }
+  // `group`.producer.key, then `group`.consumer.key.
+  void add_sides(const json& j, const char* group, const char* key) {
+    add(cell(j, {group, "producer", key}));
+    add(cell(j, {group, "consumer", key}));
+  }
+  // The cells as one CSV line, ending in "\n".
+  std::string line() const {
+    std::string row;
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      std::string f = cells_[i];
+      // A row is one line: resume and `wc -l` both rely on it.
+      for (char& c : f) {
+        if (c == '\n' || c == '\r') c = ' ';
+      }
+      if (i) row += ',';
+      row += csv_field(f);
+    }
+    row += '\n';
+    return row;
+  }
+
+ private:
+  std::vector<std::string> cells_;
+};
+
+// run_id .. lambda_t: the point's own values, from the plan (known even when the run failed).
+void add_point(row_cells& row, const std::string& scenario_name, const sweep_point& point,
+               const point_plan& plan) {
+  row.add(point.run_id());
+  row.add(scenario_name);
+  row.add(point.mode);
+  row.add(num(point.rate));
+  row.add(point.pull ? num(point.interval_ms) : "");
+  row.add(std::to_string(point.subscribers));
+  row.add(std::to_string(point.payload_bytes));
+  row.add(to_string(point.arrivals));
+  row.add(std::to_string(point.repeat));
+  row.add(std::to_string(point.seed));
+  row.add(num(plan.duration_s));
+  row.add(point.pull ? num(point.lambda_t()) : "");
+}
+
+// produced .. model_empty_poll_fraction: the first version's measures.
+void add_first_measures(row_cells& row, const json& m, const sweep_point& point, bool measured) {
+  for (const char* key : {"produced", "expected", "delivered", "lost", "duplicates", "reordered"})
+    row.add(cell(m, {key}));
+  row.add(cell(m, {"latency_us", "count"}));
+  const bool have_latency = measured && m.at("latency_us").value("count", 0) > 0;
+  for (const char* key : {"p50", "p90", "p99", "p999", "max", "mean"})
+    row.add(have_latency ? cell(m, {"latency_us", key}) : "");
+  std::string low;
+  if (measured) {
+    for (const auto& name : m.at("latency_us").value("low_sample", json::array())) {
+      if (!low.empty()) low += ';';
+      low += name.get<std::string>();
+    }
+  }
+  row.add(low);
+  row.add_under(m, "requests",
+                {"total", "polls", "empty_polls", "late_polls", "webhook_posts", "failed"});
+  row.add(cell(m, {"requests_per_event"}));
+  row.add(cell(m, {"empty_poll_fraction"}));
+  row.add_under(m, "bytes", {"sent", "received"});
+  row.add(cell(m, {"bytes_per_event"}));
+  row.add_under(m, "cpu_s", {"producer", "consumer"});
+  row.add_under(m, "cpu_us_per_event", {"producer", "consumer"});
+  row.add(cell(m, {"rtt_us", "p50"}));
+  row.add_under(m, "model", {"latency_mean_us", "requests_per_event"});
+  row.add(point.pull ? cell(m, {"model", "empty_poll_fraction"}) : "");
+}
+
+// realised_rate .. clock_error_bound_us: schema 2's statistics, saturation, CPU cores, model
+// agreement and clock.
+void add_schema2_measures(row_cells& row, const json& m, const sweep_point& point, bool measured) {
+  row.add(cell(m, {"realised_rate"}));
+  row.add(ci(m, {"latency_us", "mean_ci95"}, 0));
+  row.add(ci(m, {"latency_us", "mean_ci95"}, 1));
+  row.add(ci(m, {"empty_poll_fraction_ci95"}, 0));
+  row.add(ci(m, {"empty_poll_fraction_ci95"}, 1));
+  row.add(cell(m, {"requests_per_s"}));
+  row.add_sides(m, "cpu", "cores");
+  row.add_sides(m, "cpu", "idle_cores");
+  row.add_sides(m, "cpu", "net_us_per_event");
+  row.add_under(m, "saturation", {"generator_lag_p99_us", "queue_depth_end", "drain_time_s"});
+  row.add(cell(m, {"saturated"}));
+  row.add(cell(m, {"saturated_reason"}));
+  row.add(cell(m, {"model", "rtt_us"}));
+  row.add(point.pull ? cell(m, {"model", "lambda_t"}) : (measured ? "0" : ""));
+  row.add_under(m, "model",
+                {"requests_per_s", "bytes_per_event", "latency_agreement", "latency_ratio"});
+  row.add(point.pull ? cell(m, {"model", "empty_agreement"}) : "");
+  row.add_under(m, "clock", {"offset_us", "error_bound_us"});
+}
+
+// consumer_stack .. link_rtt_measured_us: the stack and knobs, the requests by kind, the
+// point's fault with its first fault's measures, and the link.
+void add_later_measures(row_cells& row, const json& whole, const json& m, const sweep_point& point,
+                        bool measured) {
+  static const json empty = json::object();
+  // A result from before the stack was recorded ran on the default one.
+  row.add(measured && !at_path(whole, {"config", "consumer_stack"})
+              ? "beast"
+              : cell(whole, {"config", "consumer_stack"}));
+  row.add(key_values(whole, {"config", "tuning"}));
+  row.add(key_values(m, {"requests", "by_kind"}));
+  row.add(point.fault == "none" ? "" : point.fault);
+  const json* per_fault = at_path(m, {"faults", "per_fault"});
+  const json& first_fault =
+      per_fault && per_fault->is_array() && !per_fault->empty() ? per_fault->front() : empty;
+  row.add(cell(first_fault, {"lost"}));
+  row.add(cell(first_fault, {"duplicates"}));
+  row.add_under(first_fault, "delay_us", {"p99", "max"});
+  row.add(cell(first_fault, {"catch_up_s"}));
+  for (const char* key : {"policy", "retry_requests", "dead_letters"})
+    row.add(cell(m, {"faults", "retry", key}));
+  row.add(num(point.rtt_ms));
+  row.add(cell(whole, {"link", "round_trip_us", "through_link", "p50"}));
+}
+
 }  // namespace
 
 const std::vector<std::string>& runs_csv_columns() {
@@ -125,125 +252,18 @@ std::string runs_csv_row(const std::string& scenario_name, const sweep_point& po
   static const json empty = json::object();
   const json& m = result ? result->at("metrics") : empty;
   const json& whole = result ? *result : empty;
-  const bool have_latency = result && m.at("latency_us").value("count", 0) > 0;
-  auto lat = [&](const char* key) { return have_latency ? cell(m, {"latency_us", key}) : ""; };
-  std::string low;
-  if (result) {
-    for (const auto& name : m.at("latency_us").value("low_sample", json::array())) {
-      if (!low.empty()) low += ';';
-      low += name.get<std::string>();
-    }
-  }
-  const json* per_fault = at_path(m, {"faults", "per_fault"});
-  const json& first_fault =
-      per_fault && per_fault->is_array() && !per_fault->empty() ? per_fault->front() : empty;
-  // The point's own values come from the plan (known even when the run failed); the measured
-  // ones from the result, so the row and runs/<run_id>.json never disagree.
-  std::vector<std::string> v = {
-      point.run_id(),
-      scenario_name,
-      point.mode,
-      num(point.rate),
-      point.pull ? num(point.interval_ms) : "",
-      std::to_string(point.subscribers),
-      std::to_string(point.payload_bytes),
-      to_string(point.arrivals),
-      std::to_string(point.repeat),
-      std::to_string(point.seed),
-      num(plan.duration_s),
-      point.pull ? num(point.lambda_t()) : "",
-      cell(m, {"produced"}),
-      cell(m, {"expected"}),
-      cell(m, {"delivered"}),
-      cell(m, {"lost"}),
-      cell(m, {"duplicates"}),
-      cell(m, {"reordered"}),
-      cell(m, {"latency_us", "count"}),
-      lat("p50"),
-      lat("p90"),
-      lat("p99"),
-      lat("p999"),
-      lat("max"),
-      lat("mean"),
-      low,
-      cell(m, {"requests", "total"}),
-      cell(m, {"requests", "polls"}),
-      cell(m, {"requests", "empty_polls"}),
-      cell(m, {"requests", "late_polls"}),
-      cell(m, {"requests", "webhook_posts"}),
-      cell(m, {"requests", "failed"}),
-      cell(m, {"requests_per_event"}),
-      cell(m, {"empty_poll_fraction"}),
-      cell(m, {"bytes", "sent"}),
-      cell(m, {"bytes", "received"}),
-      cell(m, {"bytes_per_event"}),
-      cell(m, {"cpu_s", "producer"}),
-      cell(m, {"cpu_s", "consumer"}),
-      cell(m, {"cpu_us_per_event", "producer"}),
-      cell(m, {"cpu_us_per_event", "consumer"}),
-      cell(m, {"rtt_us", "p50"}),
-      cell(m, {"model", "latency_mean_us"}),
-      cell(m, {"model", "requests_per_event"}),
-      point.pull ? cell(m, {"model", "empty_poll_fraction"}) : "",
-      plan.min_reached ? "true" : "false",
-      note,
-      result_file,
-      cell(m, {"realised_rate"}),
-      ci(m, {"latency_us", "mean_ci95"}, 0),
-      ci(m, {"latency_us", "mean_ci95"}, 1),
-      ci(m, {"empty_poll_fraction_ci95"}, 0),
-      ci(m, {"empty_poll_fraction_ci95"}, 1),
-      cell(m, {"requests_per_s"}),
-      cell(m, {"cpu", "producer", "cores"}),
-      cell(m, {"cpu", "consumer", "cores"}),
-      cell(m, {"cpu", "producer", "idle_cores"}),
-      cell(m, {"cpu", "consumer", "idle_cores"}),
-      cell(m, {"cpu", "producer", "net_us_per_event"}),
-      cell(m, {"cpu", "consumer", "net_us_per_event"}),
-      cell(m, {"saturation", "generator_lag_p99_us"}),
-      cell(m, {"saturation", "queue_depth_end"}),
-      cell(m, {"saturation", "drain_time_s"}),
-      cell(m, {"saturated"}),
-      cell(m, {"saturated_reason"}),
-      cell(m, {"model", "rtt_us"}),
-      point.pull ? cell(m, {"model", "lambda_t"}) : (result ? "0" : ""),
-      cell(m, {"model", "requests_per_s"}),
-      cell(m, {"model", "bytes_per_event"}),
-      cell(m, {"model", "latency_agreement"}),
-      cell(m, {"model", "latency_ratio"}),
-      point.pull ? cell(m, {"model", "empty_agreement"}) : "",
-      cell(m, {"clock", "offset_us"}),
-      cell(m, {"clock", "error_bound_us"}),
-      // A result from before the stack was recorded ran on the default one.
-      result && !at_path(whole, {"config", "consumer_stack"})
-          ? "beast"
-          : cell(whole, {"config", "consumer_stack"}),
-      key_values(whole, {"config", "tuning"}),
-      key_values(m, {"requests", "by_kind"}),
-      point.fault == "none" ? "" : point.fault,
-      cell(first_fault, {"lost"}),
-      cell(first_fault, {"duplicates"}),
-      cell(first_fault, {"delay_us", "p99"}),
-      cell(first_fault, {"delay_us", "max"}),
-      cell(first_fault, {"catch_up_s"}),
-      cell(m, {"faults", "retry", "policy"}),
-      cell(m, {"faults", "retry", "retry_requests"}),
-      cell(m, {"faults", "retry", "dead_letters"}),
-      num(point.rtt_ms),
-      cell(whole, {"link", "round_trip_us", "through_link", "p50"}),
-  };
-  std::string row;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    std::string f = v[i];
-    // A row is one line: resume and `wc -l` both rely on it.
-    for (char& c : f) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    if (i) row += ',';
-    row += csv_field(f);
-  }
-  row += '\n';
-  return row;
+  const bool measured = result != nullptr;
+  // The point's own values come from the plan; the measured ones from the result, so the row
+  // and runs/<run_id>.json never disagree.
+  row_cells row;
+  add_point(row, scenario_name, point, plan);
+  add_first_measures(row, m, point, measured);
+  row.add(plan.min_reached ? "true" : "false");
+  row.add(note);
+  row.add(result_file);
+  add_schema2_measures(row, m, point, measured);
+  add_later_measures(row, whole, m, point, measured);
+  return row.line();
 }
 
 std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point, json>>& results,

@@ -3,19 +3,20 @@
 
 #include <cmath>
 
-#include "core/parse.hpp"
+#include "core/enum_names.hpp"
 
 namespace hookbench {
 
-arrival_kind parse_arrival_kind(std::string_view text) {
-  if (text == "poisson") return arrival_kind::poisson;
-  if (text == "constant") return arrival_kind::constant;
-  throw usage_error("expected poisson or constant, got '" + std::string(text) + "'");
-}
+namespace {
 
-std::string to_string(arrival_kind kind) {
-  return kind == arrival_kind::poisson ? "poisson" : "constant";
-}
+constexpr auto kArrivalKinds = make_enum_names<arrival_kind>(
+    {{arrival_kind::poisson, "poisson"}, {arrival_kind::constant, "constant"}});
+
+}  // namespace
+
+arrival_kind parse_arrival_kind(std::string_view text) { return kArrivalKinds.parse(text); }
+
+std::string to_string(arrival_kind kind) { return std::string(kArrivalKinds.name(kind)); }
 
 arrival_schedule::arrival_schedule(arrival_kind kind, double rate_per_s, std::uint64_t seed)
     : kind_(kind), rate_(rate_per_s), rng_(seed), gap_s_(rate_per_s) {}

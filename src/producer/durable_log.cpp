@@ -12,7 +12,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "core/parse.hpp"
+#include "core/enum_names.hpp"
 
 namespace hookbench {
 namespace {
@@ -58,24 +58,17 @@ std::uint32_t crc32(std::string_view data, std::uint32_t crc) {
   return ~crc;
 }
 
-fsync_policy parse_fsync_policy(std::string_view text) {
-  if (text == "always") return fsync_policy::always;
-  if (text == "interval") return fsync_policy::interval;
-  if (text == "never") return fsync_policy::never;
-  throw usage_error("expected always, interval or never, got '" + std::string(text) + "'");
-}
+namespace {
 
-std::string to_string(fsync_policy policy) {
-  switch (policy) {
-    case fsync_policy::always:
-      return "always";
-    case fsync_policy::interval:
-      return "interval";
-    case fsync_policy::never:
-      return "never";
-  }
-  return "unknown";
-}
+constexpr auto kFsyncPolicies = make_enum_names<fsync_policy>({{fsync_policy::always, "always"},
+                                                               {fsync_policy::interval, "interval"},
+                                                               {fsync_policy::never, "never"}});
+
+}  // namespace
+
+fsync_policy parse_fsync_policy(std::string_view text) { return kFsyncPolicies.parse(text); }
+
+std::string to_string(fsync_policy policy) { return std::string(kFsyncPolicies.name(policy)); }
 
 durable_log::durable_log(std::string path, durable_options options,
                          const std::function<void(event&&)>& on_record)

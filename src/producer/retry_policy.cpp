@@ -7,33 +7,25 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/enum_names.hpp"
 #include "core/parse.hpp"
 
 namespace hookbench {
 
-std::string_view to_string(retry_kind kind) {
-  switch (kind) {
-    case retry_kind::standard:
-      return "standard";
-    case retry_kind::exponential:
-      return "exponential";
-    case retry_kind::none:
-      return "none";
-  }
-  return "?";
-}
+namespace {
+
+constexpr auto kRetryKinds = make_enum_names<retry_kind>({{retry_kind::standard, "standard"},
+                                                          {retry_kind::exponential, "exponential"},
+                                                          {retry_kind::none, "none"}});
+
+}  // namespace
+
+std::string_view to_string(retry_kind kind) { return kRetryKinds.name(kind); }
 
 void parse_retry_policy(std::string_view text, retry_policy& into) {
-  if (text == "standard") {
-    into.kind = retry_kind::standard;
-    return;
-  }
-  if (text == "none") {
-    into.kind = retry_kind::none;
-    return;
-  }
-  if (text == "exponential") {
-    into.kind = retry_kind::exponential;
+  // A bare name keeps the rest of `into` (exponential: its default schedule).
+  if (const auto kind = kRetryKinds.find(text)) {
+    into.kind = *kind;
     return;
   }
   constexpr std::string_view kPrefix = "exponential:";

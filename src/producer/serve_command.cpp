@@ -12,7 +12,7 @@
 #include "core/cli.hpp"
 #include "producer/producer.hpp"
 #include "producer/producer_options.hpp"
-#include "security/tls.hpp"
+#include "security/certificates.hpp"
 
 namespace hookbench {
 

@@ -1,72 +1,35 @@
-// Per-subscriber queues drained by a bounded pool of HTTP client connections.
+// The sending engine: events published to every subscriber's queue (or its open batch), each queue
+// drained by a bounded pool of HTTP client connections, every POST signed; a failure is retried
+// under the retry policy or held by the circuit breaker, and what cannot be delivered is a counted
+// dead letter. The subscriptions are webhook_subscriptions.cpp's, the state file
+// webhook_state.cpp's.
 #include "producer/webhook_dispatcher.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <boost/asio/steady_timer.hpp>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <limits>
-#include <set>
+#include <nlohmann/json.hpp>
 
+#include "core/enum_names.hpp"
 #include "measure/latency.hpp"
+#include "producer/webhook_subscriber.hpp"
 #include "security/signing.hpp"
 
 namespace hookbench {
 
+namespace {
+
+constexpr auto kConnectionPolicies = make_enum_names<connection_policy>(
+    {{connection_policy::keepalive, "keepalive"}, {connection_policy::fresh, "new"}});
+
+}  // namespace
+
 connection_policy parse_connection_policy(std::string_view text) {
-  if (text == "keepalive") return connection_policy::keepalive;
-  if (text == "new") return connection_policy::fresh;
-  throw usage_error("expected keepalive or new, got '" + std::string(text) + "'");
+  return kConnectionPolicies.parse(text);
 }
 
 std::string to_string(connection_policy policy) {
-  return policy == connection_policy::keepalive ? "keepalive" : "new";
+  return std::string(kConnectionPolicies.name(policy));
 }
-
-// One delivery: an event (or a batch) for one subscriber, until it is acknowledged, dead-lettered
-// or cancelled.
-struct webhook_dispatcher::delivery {
-  seq_t seq = 0;  // the (first) event it carries: the POST counts for that event's window
-  seq_t last = 0;
-  std::shared_ptr<const std::string> body;
-  std::size_t events = 1;
-  std::size_t event_bytes = 0;
-  std::size_t attempts = 0;  // made so far
-  nanos first_attempt = 0;   // when the first left
-  std::int64_t last_ts = 0;  // webhook-timestamp of the previous attempt
-};
-
-struct webhook_dispatcher::subscriber {
-  std::size_t id = 0;
-  http_url url;
-  std::string owner;  // the bearer token that registered it
-  bool active = true;
-  bool gone = false;  // ended by a 410
-  std::optional<security::webhook_secret> secret;
-  std::optional<security::hmac_signer> hmac;  // keyed with `secret` (hmac scheme)
-  std::deque<delivery> queue;                 // ready to send
-  std::multimap<nanos, delivery> retries;     // waiting for their next attempt, by due time
-  std::size_t in_flight = 0;
-  // Nothing is sent before this: a Retry-After, or the open breaker's cool-down.
-  nanos hold_until = 0;
-  enum class circuit { closed, open, half_open } state = circuit::closed;
-  std::size_t consecutive_failures = 0;
-  bool probe_in_flight = false;
-  std::unique_ptr<boost::asio::steady_timer> wake;  // the next due retry or the hold's end
-  nanos wake_at = 0;                                // 0: not armed
-  std::multiset<seq_t> outstanding;                 // first seqs of deliveries not yet resolved
-  seq_t last_published = 0;                         // newest event given to it
-  batch_policy batch;
-  std::string open_batch;  // the open batch's events, comma-separated JSON
-  seq_t open_first = 0, open_last = 0;
-  std::size_t open_events = 0, open_event_bytes = 0;
-  std::unique_ptr<boost::asio::steady_timer> batch_timer;
-  std::vector<std::unique_ptr<http::client_connection>> pool;
-};
 
 webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options options)
     : ctx_(ctx), options_(options) {
@@ -81,194 +44,6 @@ webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options 
 
 webhook_dispatcher::~webhook_dispatcher() {
   if (!options_.state_path.empty()) save_state();
-}
-
-namespace {
-
-// "application/json", any case, optionally with parameters ("; charset=utf-8").
-bool is_json_type(std::string_view type) {
-  const auto media = type.substr(0, type.find(';'));
-  const auto end = media.find_last_not_of(" \t");
-  return end != std::string_view::npos &&
-         http::to_lower(media.substr(0, end + 1)) == "application/json";
-}
-
-}  // namespace
-
-bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
-  const std::string path = req.path();
-  constexpr std::string_view kRoute = "/subscriptions";
-  if (path == kRoute) {
-    if (req.method == "POST") {
-      reply(subscribe(req));
-    } else if (req.method == "GET") {
-      reply(list(req));
-    } else {
-      reply(http::method_not_allowed(req.method, path, "GET, POST"));
-    }
-    return true;
-  }
-  if (!path.starts_with(std::string(kRoute) + "/")) return false;
-  if (req.method != "DELETE") {
-    reply(http::method_not_allowed(req.method, path, "DELETE"));
-  } else {
-    reply(unsubscribe(req, std::string_view(path).substr(kRoute.size() + 1)));
-  }
-  return true;
-}
-
-std::size_t webhook_dispatcher::subscribers() const {
-  std::size_t n = 0;
-  for (const auto& s : subs_) n += s->active ? 1 : 0;
-  return n;
-}
-
-std::size_t webhook_dispatcher::owned_by(const std::string& owner) const {
-  std::size_t n = 0;
-  for (const auto& s : subs_) n += s->active && s->owner == owner ? 1 : 0;
-  return n;
-}
-
-http::response webhook_dispatcher::list(const http::request& req) const {
-  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
-  auto items = nlohmann::json::array();
-  for (const auto& s : subs_) {
-    if (!s->active || s->owner != owner) continue;
-    nlohmann::json item{{"id", s->id}, {"url", s->url.to_string()}};
-    if (s->batch.window > 0) {
-      item["batch_window_ms"] = to_ms(s->batch.window);
-      item["batch_max"] = s->batch.max;
-    }
-    items.push_back(std::move(item));
-  }
-  return {200, nlohmann::json{{"subscriptions", std::move(items)}}.dump()};
-}
-
-http::response webhook_dispatcher::unsubscribe(const http::request& req, std::string_view id_text) {
-  std::uint64_t id = 0;
-  if (!try_parse_u64(id_text, id)) {
-    return http::json_error(400, "subscription id must be a non-negative integer, got '" +
-                                     std::string(id_text.substr(0, 40)) + "'");
-  }
-  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
-  // Another token's subscription is "not found" too: ids are not a way to learn of others.
-  if (id >= subs_.size() || !subs_[id]->active || subs_[id]->owner != owner) {
-    return http::json_error(404, "no subscription " + std::to_string(id) + " for this token");
-  }
-  subscriber& s = *subs_[id];
-  s.active = false;
-  if (s.batch_timer) s.batch_timer->cancel();
-  if (s.wake) s.wake->cancel();
-  for (const auto& d : s.queue) stats_.cancelled += d.events;
-  for (const auto& [due, d] : s.retries) stats_.cancelled += d.events;
-  stats_.cancelled += s.open_events;
-  s.queue.clear();
-  s.retries.clear();
-  s.outstanding.clear();
-  s.open_batch.clear();
-  s.open_events = s.open_event_bytes = 0;
-  ++stats_.deleted;
-  save_state();
-  return {204};
-}
-
-http::response webhook_dispatcher::subscribe(const http::request& req) {
-  // JSON only; a request that names no type is read as JSON too (curl -d sends a form type, so
-  // that one is refused with a reason rather than misread).
-  if (const auto type = req.header("content-type"); !type.empty() && !is_json_type(type)) {
-    return http::json_error(415, "POST /subscriptions takes application/json, got '" + type + "'");
-  }
-  auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
-  auto url = j.find("url");
-  if (url == j.end() || !url->is_string()) {
-    return http::json_error(400, "body needs a string \"url\"");
-  }
-  batch_policy batch;
-  if (auto w = j.find("batch_window_ms"); w != j.end()) {
-    if (!w->is_number() || w->get<double>() < 1 || w->get<double>() > 60'000) {
-      return http::json_error(400, "batch_window_ms must be a number from 1 to 60000");
-    }
-    batch.window = static_cast<nanos>(w->get<double>() * kNanosPerMilli);
-    batch.max = 100;
-  }
-  if (auto m = j.find("batch_max"); m != j.end()) {
-    if (!m->is_number_unsigned() || m->get<std::uint64_t>() < 1 ||
-        m->get<std::uint64_t>() > 10'000) {
-      return http::json_error(400, "batch_max must be an integer from 1 to 10000");
-    }
-    batch.max = m->get<std::size_t>();
-  }
-  std::optional<security::webhook_secret> secret;
-  if (auto sec = j.find("secret"); sec != j.end()) {
-    if (!sec->is_string()) return http::json_error(400, "secret must be a string \"whsec_...\"");
-    try {
-      secret = security::webhook_secret::parse(sec->get<std::string>());
-    } catch (const std::invalid_argument& e) {
-      return http::json_error(400, std::string("secret: ") + e.what());
-    }
-  }
-  try {
-    auto parsed = parse_http_url(url->get<std::string>());
-    if (parsed.tls && !options_.tls) {
-      return http::json_error(400,
-                              "https:// webhook URL, but this producer has no CA to verify "
-                              "it (serve --tls-ca FILE or --tls)");
-    }
-    std::string owner;
-    if (ctx_.access) {
-      if (auto why = ctx_.access->check_target(parsed.address, req.remote_address); !why.empty()) {
-        return http::json_error(403, why);
-      }
-      owner = ctx_.access->owner(req);
-      if (owned_by(owner) >= ctx_.access->max_subscriptions()) {
-        return http::json_error(
-            403,
-            "this token already holds " + std::to_string(ctx_.access->max_subscriptions()) +
-                " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
-      }
-    }
-    auto id = add_subscriber(parsed, batch, std::move(secret), std::move(owner));
-    save_state();
-    nlohmann::json body{{"id", id},
-                        {"url", parsed.to_string()},
-                        {"secret", secret_of(id)},
-                        {"signature", security::to_string(options_.signature)}};
-    if (ed25519_) body["public_key"] = public_key();
-    if (batch.window > 0) {
-      body["batch_window_ms"] = to_ms(batch.window);
-      body["batch_max"] = batch.max;
-    }
-    return {201, body.dump()};
-  } catch (const usage_error& e) {
-    return http::json_error(400, std::string("url: ") + e.what());
-  }
-}
-
-std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
-                                               std::optional<security::webhook_secret> secret,
-                                               std::string owner) {
-  auto s = std::make_unique<subscriber>();
-  s->id = subs_.size();
-  s->url = std::move(url);
-  s->owner = std::move(owner);
-  s->secret = secret ? std::move(secret) : security::webhook_secret::generate();
-  if (options_.signature == security::signature_scheme::hmac) s->hmac.emplace(*s->secret);
-  s->batch = batch;
-  if (batch.window > 0) s->batch_timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
-  s->wake = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
-  // It gets events from the next one on: its cursor starts at the newest logged.
-  s->last_published = ctx_.log.last_seq();
-  subs_.push_back(std::move(s));
-  return subs_.back()->id;
-}
-
-std::string webhook_dispatcher::secret_of(std::size_t id) const {
-  return subs_.at(id)->secret->to_string();
-}
-
-std::string webhook_dispatcher::public_key() const {
-  return ed25519_ ? ed25519_->public_key().to_string() : std::string();
 }
 
 void webhook_dispatcher::sign(subscriber& s, http::client_request& req, seq_t first, seq_t last,
@@ -557,9 +332,7 @@ void webhook_dispatcher::dead_letter(subscriber& s, const delivery& d, const std
 
 void webhook_dispatcher::end_gone(subscriber& s) {
   s.gone = true;
-  s.active = false;
-  if (s.batch_timer) s.batch_timer->cancel();
-  if (s.wake) s.wake->cancel();
+  s.deactivate();
   for (const auto& d : s.queue) dead_letter(s, d, "gone");
   for (const auto& [due, d] : s.retries) dead_letter(s, d, "gone");
   if (s.open_events > 0) {
@@ -568,11 +341,7 @@ void webhook_dispatcher::end_gone(subscriber& s) {
     open.events = s.open_events;
     dead_letter(s, open, "gone");
   }
-  s.queue.clear();
-  s.retries.clear();
-  s.outstanding.clear();
-  s.open_batch.clear();
-  s.open_events = s.open_event_bytes = 0;
+  s.clear_pending();
   std::cerr << "hookbench serve: " << s.url.to_string() << " answered 410 Gone: subscription "
             << s.id << " ended\n";
   save_state();
@@ -581,13 +350,6 @@ void webhook_dispatcher::end_gone(subscriber& s) {
 void webhook_dispatcher::resolve(subscriber& s, seq_t first) {
   if (auto it = s.outstanding.find(first); it != s.outstanding.end()) s.outstanding.erase(it);
   mark_dirty();
-}
-
-seq_t webhook_dispatcher::delivered_through(const subscriber& s) const {
-  seq_t through = s.last_published;
-  if (!s.outstanding.empty()) through = std::min(through, *s.outstanding.begin() - 1);
-  if (s.open_events > 0) through = std::min(through, s.open_first - 1);
-  return through;
 }
 
 std::size_t webhook_dispatcher::pending() const {
@@ -684,125 +446,6 @@ nlohmann::json webhook_dispatcher::report() const {
           {"events", d.window_events},
           {"wire", wire_json(d.window.requests, d.window.bytes_sent + d.window.bytes_received,
                              d.window_events, d.window_event_bytes)}};
-}
-
-// --- the state file (producer restart) ------------------------------------------------------
-
-void webhook_dispatcher::mark_dirty() {
-  if (options_.state_path.empty()) return;
-  dirty_ = true;
-  if (state_timer_armed_) return;
-  state_timer_armed_ = true;
-  state_timer_->expires_after(std::chrono::milliseconds(50));
-  state_timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    state_timer_armed_ = false;
-    if (dirty_) save_state(false);
-  });
-}
-
-bool webhook_dispatcher::save_state(bool durable) {
-  if (options_.state_path.empty()) return true;
-  dirty_ = false;
-  auto subs = nlohmann::json::array();
-  for (const auto& s : subs_) {
-    subs.push_back({{"id", s->id},
-                    {"url", s->url.to_string()},
-                    {"owner", s->owner},
-                    {"secret", s->secret->to_string()},
-                    {"batch_window_ns", s->batch.window},
-                    {"batch_max", s->batch.max},
-                    {"active", s->active},
-                    {"gone", s->gone},
-                    {"delivered_through", delivered_through(*s)}});
-  }
-  nlohmann::json j{{"version", 1},
-                   {"signature", security::to_string(options_.signature)},
-                   {"max_timestamp", std::max(max_ts_, ts_floor_)},
-                   {"subscriptions", std::move(subs)}};
-  // The key pair is the producer's identity to its receivers: a restart keeps it.
-  if (ed25519_) j["ed25519_secret_key"] = ed25519_->secret_key_string();
-  const std::string text = j.dump();
-  const std::string tmp = options_.state_path + ".tmp";
-  // Written whole to a temporary file (flushed to disk when durable), then renamed over the old
-  // one: a crash leaves the old state or the new, never half of one.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0;
-  for (std::size_t done = 0; ok && done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  if (ok && durable) ok = ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (ok) ok = ::rename(tmp.c_str(), options_.state_path.c_str()) == 0;
-  if (!ok) {
-    if (state_errors_++ == 0) {
-      std::cerr << "hookbench serve: cannot write the webhook state file " << options_.state_path
-                << ": " << std::strerror(errno) << " (counted as state_errors; serving on)\n";
-    }
-    mark_dirty();  // tried again in 50 ms
-  }
-  return ok;
-}
-
-void webhook_dispatcher::restore_state() {
-  std::ifstream in(options_.state_path);
-  if (!in) return;  // first start
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  const auto bad = [&](const std::string& why) {
-    return std::runtime_error("webhook state file " + options_.state_path + ": " + why);
-  };
-  if (!j.is_object() || !j.contains("subscriptions") || !j["subscriptions"].is_array()) {
-    throw bad("not a state file (no \"subscriptions\" array)");
-  }
-  if (j.value("signature", "") != security::to_string(options_.signature)) {
-    throw bad("written with --signature " + j.value("signature", std::string("?")) +
-              ", this producer signs with " + std::string(security::to_string(options_.signature)));
-  }
-  try {
-    ts_floor_ = j.value("max_timestamp", std::int64_t{0}) + 2;
-    if (ed25519_)
-      ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
-    for (const auto& item : j["subscriptions"]) {
-      batch_policy batch{item.at("batch_window_ns").get<nanos>(),
-                         item.at("batch_max").get<std::size_t>()};
-      const std::size_t id =
-          add_subscriber(parse_http_url(item.at("url").get<std::string>()), batch,
-                         security::webhook_secret::parse(item.at("secret").get<std::string>()),
-                         item.at("owner").get<std::string>());
-      if (id != item.at("id").get<std::size_t>()) throw bad("subscription ids are not 0, 1, ...");
-      subscriber& s = *subs_[id];
-      s.active = item.at("active").get<bool>();
-      s.gone = item.value("gone", false);
-      const seq_t through = item.at("delivered_through").get<seq_t>();
-      s.last_published = through;
-      if (!s.active) continue;
-      ++stats_.restored_subscriptions;
-      // Every logged event past the cursor goes again; those the log no longer holds are
-      // dead letters ("evicted"), counted.
-      seq_t after = through;
-      if (ctx_.log.size() > 0 && after + 1 < ctx_.log.oldest_seq()) {
-        delivery lost;
-        lost.seq = after + 1;
-        lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
-        s.outstanding.insert(lost.seq);
-        dead_letter(s, lost, "evicted");
-        after = ctx_.log.oldest_seq() - 1;
-      }
-      const auto r = ctx_.log.read_after(after, std::numeric_limits<std::size_t>::max());
-      for (const event* e : r.events) {
-        publish_to(s, *e, std::make_shared<const std::string>(event_json(*e)));
-        ++stats_.requeued_after_restart;
-      }
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw bad(e.what());
-  } catch (const std::invalid_argument& e) {
-    throw bad(e.what());
-  } catch (const usage_error& e) {
-    throw bad(e.what());
-  }
 }
 
 }  // namespace hookbench

@@ -138,29 +138,35 @@ class webhook_dispatcher : public producer_delivery {
   bool save_state(bool durable = true);
 
  private:
-  struct subscriber;
+  struct subscriber;  // both in webhook_subscriber.hpp
   struct delivery;
+
+  // The subscriptions' routes (webhook_subscriptions.cpp).
+  http::response subscribe(const http::request& req);
+  http::response list(const http::request& req) const;
+  http::response unsubscribe(const http::request& req, std::string_view id_text);
+  std::size_t owned_by(const std::string& owner) const;
+
+  // Sending (webhook_dispatcher.cpp).
   void publish_to(subscriber& s, const event& e, const std::shared_ptr<const std::string>& body);
+  void flush(subscriber& s);  // the open batch goes to the queue
   void enqueue(subscriber& s, delivery d);
   void pump(subscriber& s);
+  void arm_wake(subscriber& s, nanos at);
   void send(subscriber& s, delivery d, http::client_connection& c);
+  // Adds webhook-id, webhook-timestamp (`ts`) and webhook-signature (unless the scheme is none).
+  void sign(subscriber& s, http::client_request& req, seq_t first, seq_t last, std::int64_t ts);
   void on_success(subscriber& s, const delivery& d);
   void on_failure(subscriber& s, delivery d, const boost::system::error_code& ec,
                   const http::client_response& r);
   void dead_letter(subscriber& s, const delivery& d, const std::string& reason);
   void end_gone(subscriber& s);  // 410: everything still queued is a dead letter
   void resolve(subscriber& s, seq_t first);
-  void arm_wake(subscriber& s, nanos at);
-  void flush(subscriber& s);  // the open batch goes to the queue
+
+  // The state file (webhook_state.cpp).
   void mark_dirty();
   void restore_state();
   seq_t delivered_through(const subscriber& s) const;
-  http::response subscribe(const http::request& req);
-  http::response list(const http::request& req) const;
-  http::response unsubscribe(const http::request& req, std::string_view id_text);
-  std::size_t owned_by(const std::string& owner) const;
-  // Adds webhook-id, webhook-timestamp (`ts`) and webhook-signature (unless the scheme is none).
-  void sign(subscriber& s, http::client_request& req, seq_t first, seq_t last, std::int64_t ts);
 
   delivery_context ctx_;
   dispatcher_options options_;

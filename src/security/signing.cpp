@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "core/cli.hpp"
+#include "core/enum_names.hpp"
 #include "core/parse.hpp"
 #include "security/token.hpp"
 
@@ -151,24 +152,20 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 // --- schemes and secrets -----------------------------------------------------------------------
 
+namespace {
+
+constexpr auto kSchemes = make_enum_names<signature_scheme>({{signature_scheme::hmac, "hmac"},
+                                                             {signature_scheme::ed25519, "ed25519"},
+                                                             {signature_scheme::none, "none"}});
+
+}  // namespace
+
 signature_scheme parse_signature_scheme(std::string_view text) {
-  if (text == "hmac") return signature_scheme::hmac;
-  if (text == "ed25519") return signature_scheme::ed25519;
-  if (text == "none") return signature_scheme::none;
-  throw std::invalid_argument("expected hmac, ed25519 or none, got '" + std::string(text) + "'");
+  if (const auto scheme = kSchemes.find(text)) return *scheme;
+  throw std::invalid_argument(kSchemes.expected(text));
 }
 
-std::string_view to_string(signature_scheme scheme) {
-  switch (scheme) {
-    case signature_scheme::hmac:
-      return "hmac";
-    case signature_scheme::ed25519:
-      return "ed25519";
-    case signature_scheme::none:
-      break;
-  }
-  return "none";
-}
+std::string_view to_string(signature_scheme scheme) { return kSchemes.name(scheme); }
 
 webhook_secret webhook_secret::parse(std::string_view text) {
   auto key = decode_prefixed(text, "whsec_", "a webhook secret");
@@ -344,29 +341,22 @@ std::string ed25519_signer::sign(std::string_view id, std::int64_t timestamp,
 
 // --- verification ------------------------------------------------------------------------------
 
-std::string_view to_string(reject_reason reason) {
-  switch (reason) {
-    case reject_reason::accepted:
-      return "accepted";
-    case reject_reason::missing_header:
-      return "missing-header";
-    case reject_reason::malformed_timestamp:
-      return "malformed-timestamp";
-    case reject_reason::timestamp_too_old:
-      return "timestamp-too-old";
-    case reject_reason::timestamp_too_new:
-      return "timestamp-too-new";
-    case reject_reason::malformed_signature:
-      return "malformed-signature";
-    case reject_reason::bad_signature:
-      return "bad-signature";
-    case reject_reason::replay:
-      return "replay";
-    case reject_reason::replay_memory_full:
-      return "replay-memory-full";
-  }
-  return "unknown";
-}
+namespace {
+
+constexpr auto kRejectReasons =
+    make_enum_names<reject_reason>({{reject_reason::accepted, "accepted"},
+                                    {reject_reason::missing_header, "missing-header"},
+                                    {reject_reason::malformed_timestamp, "malformed-timestamp"},
+                                    {reject_reason::timestamp_too_old, "timestamp-too-old"},
+                                    {reject_reason::timestamp_too_new, "timestamp-too-new"},
+                                    {reject_reason::malformed_signature, "malformed-signature"},
+                                    {reject_reason::bad_signature, "bad-signature"},
+                                    {reject_reason::replay, "replay"},
+                                    {reject_reason::replay_memory_full, "replay-memory-full"}});
+
+}  // namespace
+
+std::string_view to_string(reject_reason reason) { return kRejectReasons.name(reason); }
 
 const std::vector<reject_reason>& all_reject_reasons() {
   static const std::vector<reject_reason> all{reject_reason::missing_header,

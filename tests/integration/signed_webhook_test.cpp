@@ -1,4 +1,4 @@
-// Signed webhooks end to end (Standard Webhooks, issue 9): runs with HMAC and ed25519 signatures
+// Signed webhooks end to end, as Standard Webhooks has them: runs with HMAC and ed25519 signatures
 // deliver every event with no rejection, --unsigned sends none, and POSTs to a running receiver
 // with a missing, malformed, wrong or stale signature are answered 401, counted under their
 // reason and never delivered, on the Beast and cpp-httplib receivers.

@@ -1,6 +1,6 @@
 // The run's certificates: the leaf verifies against its own CA only, names the loopback
 // addresses, and its key is private.
-#include "security/tls.hpp"
+#include "security/certificates.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>

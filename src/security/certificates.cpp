@@ -1,4 +1,5 @@
-#include "security/tls.hpp"
+// The run's CA and leaf certificate, made with OpenSSL 3 and written as PEM files.
+#include "security/certificates.hpp"
 
 #include <fcntl.h>
 #include <openssl/bio.h>

@@ -1,0 +1,142 @@
+// The state file: the subscriptions and each one's delivered cursor, written atomically (a
+// temporary file renamed over the old one) and read back at construction, when every logged event
+// past a cursor is queued again, so that a producer restart loses no delivery.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "producer/webhook_subscriber.hpp"
+
+namespace hookbench {
+
+seq_t webhook_dispatcher::delivered_through(const subscriber& s) const {
+  seq_t through = s.last_published;
+  if (!s.outstanding.empty()) through = std::min(through, *s.outstanding.begin() - 1);
+  if (s.open_events > 0) through = std::min(through, s.open_first - 1);
+  return through;
+}
+
+void webhook_dispatcher::mark_dirty() {
+  if (options_.state_path.empty()) return;
+  dirty_ = true;
+  if (state_timer_armed_) return;
+  state_timer_armed_ = true;
+  state_timer_->expires_after(std::chrono::milliseconds(50));
+  state_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    state_timer_armed_ = false;
+    if (dirty_) save_state(false);
+  });
+}
+
+bool webhook_dispatcher::save_state(bool durable) {
+  if (options_.state_path.empty()) return true;
+  dirty_ = false;
+  auto subs = nlohmann::json::array();
+  for (const auto& s : subs_) {
+    subs.push_back({{"id", s->id},
+                    {"url", s->url.to_string()},
+                    {"owner", s->owner},
+                    {"secret", s->secret->to_string()},
+                    {"batch_window_ns", s->batch.window},
+                    {"batch_max", s->batch.max},
+                    {"active", s->active},
+                    {"gone", s->gone},
+                    {"delivered_through", delivered_through(*s)}});
+  }
+  nlohmann::json j{{"version", 1},
+                   {"signature", security::to_string(options_.signature)},
+                   {"max_timestamp", std::max(max_ts_, ts_floor_)},
+                   {"subscriptions", std::move(subs)}};
+  // The key pair is the producer's identity to its receivers: a restart keeps it.
+  if (ed25519_) j["ed25519_secret_key"] = ed25519_->secret_key_string();
+  const std::string text = j.dump();
+  const std::string tmp = options_.state_path + ".tmp";
+  // Written whole to a temporary file (flushed to disk when durable), then renamed over the old
+  // one: a crash leaves the old state or the new, never half of one.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (std::size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  if (ok && durable) ok = ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (ok) ok = ::rename(tmp.c_str(), options_.state_path.c_str()) == 0;
+  if (!ok) {
+    if (state_errors_++ == 0) {
+      std::cerr << "hookbench serve: cannot write the webhook state file " << options_.state_path
+                << ": " << std::strerror(errno) << " (counted as state_errors; serving on)\n";
+    }
+    mark_dirty();  // tried again in 50 ms
+  }
+  return ok;
+}
+
+void webhook_dispatcher::restore_state() {
+  std::ifstream in(options_.state_path);
+  if (!in) return;  // first start
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  const auto bad = [&](const std::string& why) {
+    return std::runtime_error("webhook state file " + options_.state_path + ": " + why);
+  };
+  if (!j.is_object() || !j.contains("subscriptions") || !j["subscriptions"].is_array()) {
+    throw bad("not a state file (no \"subscriptions\" array)");
+  }
+  if (j.value("signature", "") != security::to_string(options_.signature)) {
+    throw bad("written with --signature " + j.value("signature", std::string("?")) +
+              ", this producer signs with " + std::string(security::to_string(options_.signature)));
+  }
+  try {
+    ts_floor_ = j.value("max_timestamp", std::int64_t{0}) + 2;
+    if (ed25519_)
+      ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
+    for (const auto& item : j["subscriptions"]) {
+      batch_policy batch{item.at("batch_window_ns").get<nanos>(),
+                         item.at("batch_max").get<std::size_t>()};
+      const std::size_t id =
+          add_subscriber(parse_http_url(item.at("url").get<std::string>()), batch,
+                         security::webhook_secret::parse(item.at("secret").get<std::string>()),
+                         item.at("owner").get<std::string>());
+      if (id != item.at("id").get<std::size_t>()) throw bad("subscription ids are not 0, 1, ...");
+      subscriber& s = *subs_[id];
+      s.active = item.at("active").get<bool>();
+      s.gone = item.value("gone", false);
+      const seq_t through = item.at("delivered_through").get<seq_t>();
+      s.last_published = through;
+      if (!s.active) continue;
+      ++stats_.restored_subscriptions;
+      // Every logged event past the cursor goes again; those the log no longer holds are
+      // dead letters ("evicted"), counted.
+      seq_t after = through;
+      if (ctx_.log.size() > 0 && after + 1 < ctx_.log.oldest_seq()) {
+        delivery lost;
+        lost.seq = after + 1;
+        lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
+        s.outstanding.insert(lost.seq);
+        dead_letter(s, lost, "evicted");
+        after = ctx_.log.oldest_seq() - 1;
+      }
+      const auto r = ctx_.log.read_after(after, std::numeric_limits<std::size_t>::max());
+      for (const event* e : r.events) {
+        publish_to(s, *e, std::make_shared<const std::string>(event_json(*e)));
+        ++stats_.requeued_after_restart;
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw bad(e.what());
+  } catch (const usage_error& e) {
+    throw bad(e.what());
+  }
+}
+
+}  // namespace hookbench

@@ -1,0 +1,192 @@
+// The subscriptions' HTTP routes (POST, GET and DELETE /subscriptions), their checks (JSON body,
+// batching, secret, the target and the number per token) and ownership: a token sees and ends only
+// its own. What is then sent to a subscriber is webhook_dispatcher.cpp's.
+#include <nlohmann/json.hpp>
+
+#include "producer/webhook_subscriber.hpp"
+
+namespace hookbench {
+
+namespace {
+
+// "application/json", any case, optionally with parameters ("; charset=utf-8").
+bool is_json_type(std::string_view type) {
+  const auto media = type.substr(0, type.find(';'));
+  const auto end = media.find_last_not_of(" \t");
+  return end != std::string_view::npos &&
+         http::to_lower(media.substr(0, end + 1)) == "application/json";
+}
+
+}  // namespace
+
+bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
+  const std::string path = req.path();
+  constexpr std::string_view kRoute = "/subscriptions";
+  if (path == kRoute) {
+    if (req.method == "POST") {
+      reply(subscribe(req));
+    } else if (req.method == "GET") {
+      reply(list(req));
+    } else {
+      reply(http::method_not_allowed(req.method, path, "GET, POST"));
+    }
+    return true;
+  }
+  if (!path.starts_with(std::string(kRoute) + "/")) return false;
+  if (req.method != "DELETE") {
+    reply(http::method_not_allowed(req.method, path, "DELETE"));
+  } else {
+    reply(unsubscribe(req, std::string_view(path).substr(kRoute.size() + 1)));
+  }
+  return true;
+}
+
+std::size_t webhook_dispatcher::subscribers() const {
+  std::size_t n = 0;
+  for (const auto& s : subs_) n += s->active ? 1 : 0;
+  return n;
+}
+
+std::size_t webhook_dispatcher::owned_by(const std::string& owner) const {
+  std::size_t n = 0;
+  for (const auto& s : subs_) n += s->active && s->owner == owner ? 1 : 0;
+  return n;
+}
+
+http::response webhook_dispatcher::list(const http::request& req) const {
+  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
+  auto items = nlohmann::json::array();
+  for (const auto& s : subs_) {
+    if (!s->active || s->owner != owner) continue;
+    nlohmann::json item{{"id", s->id}, {"url", s->url.to_string()}};
+    if (s->batch.window > 0) {
+      item["batch_window_ms"] = to_ms(s->batch.window);
+      item["batch_max"] = s->batch.max;
+    }
+    items.push_back(std::move(item));
+  }
+  return {200, nlohmann::json{{"subscriptions", std::move(items)}}.dump()};
+}
+
+http::response webhook_dispatcher::unsubscribe(const http::request& req, std::string_view id_text) {
+  std::uint64_t id = 0;
+  if (!try_parse_u64(id_text, id)) {
+    return http::json_error(400, "subscription id must be a non-negative integer, got '" +
+                                     std::string(id_text.substr(0, 40)) + "'");
+  }
+  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
+  // Another token's subscription is "not found" too: ids are not a way to learn of others.
+  if (id >= subs_.size() || !subs_[id]->active || subs_[id]->owner != owner) {
+    return http::json_error(404, "no subscription " + std::to_string(id) + " for this token");
+  }
+  subscriber& s = *subs_[id];
+  s.deactivate();
+  for (const auto& d : s.queue) stats_.cancelled += d.events;
+  for (const auto& [due, d] : s.retries) stats_.cancelled += d.events;
+  stats_.cancelled += s.open_events;
+  s.clear_pending();
+  ++stats_.deleted;
+  save_state();
+  return {204};
+}
+
+http::response webhook_dispatcher::subscribe(const http::request& req) {
+  // JSON only; a request that names no type is read as JSON too (curl -d sends a form type, so
+  // that one is refused with a reason rather than misread).
+  if (const auto type = req.header("content-type"); !type.empty() && !is_json_type(type)) {
+    return http::json_error(415, "POST /subscriptions takes application/json, got '" + type + "'");
+  }
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
+  auto url = j.find("url");
+  if (url == j.end() || !url->is_string()) {
+    return http::json_error(400, "body needs a string \"url\"");
+  }
+  batch_policy batch;
+  if (auto w = j.find("batch_window_ms"); w != j.end()) {
+    if (!w->is_number() || w->get<double>() < 1 || w->get<double>() > 60'000) {
+      return http::json_error(400, "batch_window_ms must be a number from 1 to 60000");
+    }
+    batch.window = static_cast<nanos>(w->get<double>() * kNanosPerMilli);
+    batch.max = 100;
+  }
+  if (auto m = j.find("batch_max"); m != j.end()) {
+    if (!m->is_number_unsigned() || m->get<std::uint64_t>() < 1 ||
+        m->get<std::uint64_t>() > 10'000) {
+      return http::json_error(400, "batch_max must be an integer from 1 to 10000");
+    }
+    batch.max = m->get<std::size_t>();
+  }
+  std::optional<security::webhook_secret> secret;
+  if (auto sec = j.find("secret"); sec != j.end()) {
+    if (!sec->is_string()) return http::json_error(400, "secret must be a string \"whsec_...\"");
+    try {
+      secret = security::webhook_secret::parse(sec->get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      return http::json_error(400, std::string("secret: ") + e.what());
+    }
+  }
+  try {
+    auto parsed = parse_http_url(url->get<std::string>());
+    if (parsed.tls && !options_.tls) {
+      return http::json_error(400,
+                              "https:// webhook URL, but this producer has no CA to verify "
+                              "it (serve --tls-ca FILE or --tls)");
+    }
+    std::string owner;
+    if (ctx_.access) {
+      if (auto why = ctx_.access->check_target(parsed.address, req.remote_address); !why.empty()) {
+        return http::json_error(403, why);
+      }
+      owner = ctx_.access->owner(req);
+      if (owned_by(owner) >= ctx_.access->max_subscriptions()) {
+        return http::json_error(
+            403,
+            "this token already holds " + std::to_string(ctx_.access->max_subscriptions()) +
+                " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
+      }
+    }
+    auto id = add_subscriber(parsed, batch, std::move(secret), std::move(owner));
+    save_state();
+    nlohmann::json body{{"id", id},
+                        {"url", parsed.to_string()},
+                        {"secret", secret_of(id)},
+                        {"signature", security::to_string(options_.signature)}};
+    if (ed25519_) body["public_key"] = public_key();
+    if (batch.window > 0) {
+      body["batch_window_ms"] = to_ms(batch.window);
+      body["batch_max"] = batch.max;
+    }
+    return {201, body.dump()};
+  } catch (const usage_error& e) {
+    return http::json_error(400, std::string("url: ") + e.what());
+  }
+}
+
+std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
+                                               std::optional<security::webhook_secret> secret,
+                                               std::string owner) {
+  auto s = std::make_unique<subscriber>();
+  s->id = subs_.size();
+  s->url = std::move(url);
+  s->owner = std::move(owner);
+  s->secret = secret ? std::move(secret) : security::webhook_secret::generate();
+  if (options_.signature == security::signature_scheme::hmac) s->hmac.emplace(*s->secret);
+  s->batch = batch;
+  if (batch.window > 0) s->batch_timer = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+  s->wake = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+  // It gets events from the next one on: its cursor starts at the newest logged.
+  s->last_published = ctx_.log.last_seq();
+  subs_.push_back(std::move(s));
+  return subs_.back()->id;
+}
+
+std::string webhook_dispatcher::secret_of(std::size_t id) const {
+  return subs_.at(id)->secret->to_string();
+}
+
+std::string webhook_dispatcher::public_key() const {
+  return ed25519_ ? ed25519_->public_key().to_string() : std::string();
+}
+
+}  // namespace hookbench
