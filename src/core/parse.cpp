@@ -203,7 +203,27 @@ std::string http_url::to_string() const {
   return (tls ? "https://" : "http://") + address.to_string() + target;
 }
 
+std::string unsafe_url_byte(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c > 0x20 && c < 0x7f) continue;
+    char what[80];
+    std::snprintf(what, sizeof what, "%s 0x%02x at position %zu",
+                  c == ' '   ? "a space"
+                  : c < 0x80 ? "a control byte"
+                             : "a non-ASCII byte",
+                  c, i + 1);
+    return what;
+  }
+  return {};
+}
+
 http_url parse_http_url(std::string_view text) {
+  // A request target goes to the wire as it is: a CR, LF or space in it would end the request
+  // line early and let the rest be read as headers or as a second request.
+  if (auto why = unsafe_url_byte(text); !why.empty()) {
+    throw usage_error("a URL may hold printable ASCII only (percent-encode the rest), got " + why);
+  }
   http_url url;
   url.tls = text.starts_with("https://");
   const std::string_view scheme = url.tls ? "https://" : "http://";
@@ -212,6 +232,10 @@ http_url parse_http_url(std::string_view text) {
   }
   auto rest = text.substr(scheme.size());
   auto slash = rest.find('/');
+  if (rest.substr(0, slash).find('@') != std::string_view::npos) {
+    throw usage_error("a URL with a user name or password (user@host) is not taken, got " +
+                      quoted(text));
+  }
   url.address = parse_host_port(rest.substr(0, slash));
   if (slash != std::string_view::npos) url.target = std::string(rest.substr(slash));
   return url;

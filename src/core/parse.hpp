@@ -51,8 +51,12 @@ struct http_url {
   bool tls = false;          // https://
   std::string to_string() const;
 };
-// http:// and https:// URLs.
+// http:// and https:// URLs of printable ASCII, without user@ (a target is written to the wire
+// as it is).
 http_url parse_http_url(std::string_view text);
+// Empty when every byte of `text` is printable ASCII (0x21-0x7e); otherwise which byte is not
+// and where ("a control byte 0x0d at position 12").
+std::string unsafe_url_byte(std::string_view text);
 
 // "0,1" -> {0, 1}
 std::vector<int> parse_int_list(std::string_view text);

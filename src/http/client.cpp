@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
@@ -21,6 +22,24 @@ std::string describe(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
   return ec.message();
 }
+
+namespace {
+
+// A target or header value that would end a line early: Beast writes both as they are, so a CR
+// or LF would add headers or a request of the caller's choosing.
+std::string unsafe_request(const client_request& r) {
+  if (auto why = unsafe_url_byte(r.target); !why.empty())
+    return "target: request target has " + why;
+  for (const auto& [name, value] : r.headers) {
+    const auto bad = [](std::string_view text) {
+      return text.find_first_of("\r\n", 0, 3) != std::string_view::npos;
+    };
+    if (bad(name) || bad(value)) return "target: header " + name + " holds a CR, LF or NUL";
+  }
+  return {};
+}
+
+}  // namespace
 
 constexpr std::size_t kPieceBytes =
     std::size_t{16} * 1024;  // the most of a stream's body handed over at once
@@ -59,6 +78,9 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     in_flight = true;
     retried = false;
     streaming = stream_body;
+    if (auto why = unsafe_request(r); !why.empty()) {
+      return refuse(net::error::invalid_argument, std::move(why));
+    }
     req = {};
     req.version(11);
     req.method_string(r.method);
@@ -98,7 +120,19 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     do_connect();
   }
 
+  // Fails the request without sending it; the callback runs later, never inside async_send.
+  void refuse(beast::error_code ec, std::string why) {
+    out = {};
+    out.refusal = std::move(why);
+    net::post(ioc, [self = shared_from_this(), ec] { self->finish(ec); });
+  }
+
   void do_connect() {
+    if (options.check_address) {
+      if (auto why = options.check_address(endpoint->address()); !why.empty()) {
+        return refuse(net::error::access_denied, std::move(why));
+      }
+    }
     stream->expires_after(timeout());
     stream->tcp().async_connect(*endpoint,
                                 beast::bind_front_handler(&impl::on_connect, shared_from_this()));

@@ -4,6 +4,7 @@
 // time (server-sent events), piece by piece. Also a blocking fetch() for setup and control.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstdint>
 #include <functional>
@@ -34,6 +35,10 @@ struct client_response {
   header_list headers;  // names lower-case
   std::size_t bytes_sent = 0;
   std::size_t bytes_received = 0;
+  // Why the client sent nothing: "target: ..." (a target or header that would break the
+  // request's framing: error invalid_argument) or the check_address verdict ("RULE: ...",
+  // error access_denied).
+  std::string refusal;
   std::string header(std::string_view lower_name) const { return find_header(headers, lower_name); }
 };
 
@@ -44,6 +49,9 @@ struct client_options {
   // HTTPS when set (make_client_tls): every new connection does a TLS handshake, verifying the
   // server's certificate against the CA and the target's host or IP address.
   tls_context tls;
+  // Called with the address each new connection is about to reach (after any name resolution):
+  // a non-empty answer ("RULE: why") refuses it, nothing is sent.
+  std::function<std::string(const boost::asio::ip::address&)> check_address;
 };
 
 using client_callback = std::function<void(boost::system::error_code, client_response&&)>;

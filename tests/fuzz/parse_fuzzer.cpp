@@ -1,7 +1,7 @@
 // Fuzzes the value parsers of core/parse.hpp (cursors, durations, addresses, URLs, lists) and
 // request::query. Each must return or throw usage_error, never anything else, and what it
 // returns must be what it read: a number prints back as its digits, an address or URL parses
-// back to itself.
+// back to itself; an accepted URL holds printable ASCII only and no user@.
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -68,6 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   });
   expect_usage_error_or_value([&] {
     const http_url u = parse_http_url(in);
+    // Nothing that could end a request line or add a header, and no user@.
+    for (unsigned char c : u.to_string()) check(c > 0x20 && c < 0x7f);
+    check(u.target.starts_with('/') && u.address.host.find('@') == std::string::npos);
     const http_url again = parse_http_url(u.to_string());
     check(again.address.host == u.address.host && again.address.port == u.address.port &&
           again.target == u.target);
