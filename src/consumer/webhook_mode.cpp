@@ -4,6 +4,8 @@
 
 #include <time.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 
@@ -38,8 +40,11 @@ webhook_mode::webhook_mode(mode_context& ctx, bool batch)
 
 void webhook_mode::setup() {
   if (!ctx_.config.tap_path.empty()) {
-    tap_ = std::make_unique<std::ofstream>(ctx_.config.tap_path, std::ios::app);
-    if (!*tap_) throw std::runtime_error("--tap: cannot open " + ctx_.config.tap_path);
+    tap_ = unique_fd(open_private_append(ctx_.config.tap_path));
+    if (!tap_) {
+      throw std::runtime_error("--tap: cannot open " + ctx_.config.tap_path + ": " +
+                               std::strerror(errno));
+    }
   }
   server_.start();
   register_subscriptions(ctx_.config, server_.port(), batch_, signatures_);
@@ -171,14 +176,15 @@ void webhook_mode::accept(std::size_t k, std::vector<event_stamp> stamps, const 
 
 void webhook_mode::tap(const http::request& req) {
   if (accepted_posts_++ % ctx_.config.tap_every != 0) return;
-  *tap_ << nlohmann::json{{"path", req.target},
-                          {"webhook-id", req.header("webhook-id")},
-                          {"webhook-timestamp", req.header("webhook-timestamp")},
-                          {"webhook-signature", req.header("webhook-signature")},
-                          {"body", req.body}}
-               .dump()
-        << std::endl;  // flushed: the observer reads it while the run goes on
-  ++tapped_;
+  // One write per line (O_APPEND): the observer reads it while the run goes on.
+  const std::string line = nlohmann::json{{"path", req.target},
+                                          {"webhook-id", req.header("webhook-id")},
+                                          {"webhook-timestamp", req.header("webhook-timestamp")},
+                                          {"webhook-signature", req.header("webhook-signature")},
+                                          {"body", req.body}}
+                               .dump() +
+                           "\n";
+  if (write_all(tap_.get(), line)) ++tapped_;
 }
 
 bool webhook_mode::record(std::size_t k, const event_stamp& stamp, nanos at) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -11,6 +10,7 @@
 #include "consumer/delivery_mode.hpp"
 #include "consumer/webhook_receiver.hpp"
 #include "consumer/webhook_signatures.hpp"
+#include "core/private_files.hpp"
 #include "http/server.hpp"
 
 namespace hookbench {
@@ -54,7 +54,7 @@ class webhook_mode : public delivery_mode {
   // CPU of this thread spent on POSTs refused for their signature (verify + answer).
   nanos reject_cpu_ns_ = 0;
   std::uint64_t accepted_posts_ = 0;  // signature-checked and recorded: what --tap samples
-  std::unique_ptr<std::ofstream> tap_;
+  unique_fd tap_;  // appended 0600, never through a link (it holds signed deliveries)
   std::uint64_t tapped_ = 0;
   // Faults carried out (consumer_config::faults): timers of receiver-down, answers held by
   // receiver-slow (cancelled at stop), the receiver-5xx draws and what each fault did.

@@ -42,6 +42,27 @@ void install_interrupt_handlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
+std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+  static constexpr std::string_view kKept[] = {
+      "PATH", "HOME", "USER",     "LOGNAME",       "TMPDIR",       "TZ",
+      "TERM", "LANG", "LANGUAGE", "SSL_CERT_FILE", "SSL_CERT_DIR", "OPENSSL_CONF"};
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    const auto name = entry.substr(0, eq);
+    bool keep = name.starts_with("LC_") || name.ends_with("SAN_OPTIONS");
+    for (auto k : kKept) keep |= name == k;
+    bool replaced = false;
+    for (const auto& x : extra)
+      replaced |= std::string_view(x).starts_with(entry.substr(0, eq + 1));
+    if (keep && !replaced) out.emplace_back(entry);
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
 child_process::child_process(std::string role, const std::vector<std::string>& args, int pin_core,
                              const std::vector<std::string>& env)
     : role_(std::move(role)) {
@@ -52,15 +73,7 @@ child_process::child_process(std::string role, const std::vector<std::string>& a
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
   // The environment, built before fork: the child may only make async-signal-safe calls.
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) {
-    const std::string_view entry(*e);
-    const auto name = entry.substr(0, entry.find('=') + 1);
-    bool replaced = false;
-    for (const auto& extra : env) replaced |= std::string_view(extra).starts_with(name);
-    if (!replaced) env_store.emplace_back(entry);
-  }
-  env_store.insert(env_store.end(), env.begin(), env.end());
+  std::vector<std::string> env_store = child_environment(env);
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);

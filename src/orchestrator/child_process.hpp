@@ -17,12 +17,19 @@ namespace hookbench {
 extern volatile int g_interrupted;
 void install_interrupt_handlers();
 
+// What a child is given: `extra` ("NAME=value"), and of this process's environment only PATH,
+// HOME, USER, LOGNAME, TMPDIR, TZ, TERM, LANG, LANGUAGE, LC_*, the TLS trust settings
+// (SSL_CERT_FILE, SSL_CERT_DIR, OPENSSL_CONF) and the sanitizers' *SAN_OPTIONS. Nothing else
+// passes, so a token the orchestrator was given (HOOKBENCH_CONTROL_TOKEN, ...) reaches only the
+// child it is handed to.
+std::vector<std::string> child_environment(const std::vector<std::string>& extra);
+
 class child_process {
  public:
-  // Runs this executable with `args`; pin_core < 0 means no pinning. `env` ("NAME=value")
-  // is added to the inherited environment, replacing variables of the same name (secrets go
-  // this way rather than on the command line, which every local user can read). Throws
-  // std::runtime_error.
+  // Runs this executable with `args`; pin_core < 0 means no pinning. Its environment is
+  // child_environment(env): `env` ("NAME=value") and the few inherited variables a process
+  // needs (secrets go this way rather than on the command line, which every local user can
+  // read). Throws std::runtime_error.
   child_process(std::string role, const std::vector<std::string>& args, int pin_core = -1,
                 const std::vector<std::string>& env = {});
   ~child_process();

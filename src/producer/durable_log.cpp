@@ -73,7 +73,7 @@ std::string to_string(fsync_policy policy) { return std::string(kFsyncPolicies.n
 durable_log::durable_log(std::string path, durable_options options,
                          const std::function<void(event&&)>& on_record)
     : path_(std::move(path)), options_(options) {
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + errno_text());
   // Read the whole file once: the log of a benchmark run fits in memory (the producer keeps
   // `retention` of the events anyway), and one pass keeps the torn-tail rule in one place.

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/private_files.hpp"
 #include "measure/latency.hpp"
 
 namespace hookbench {
@@ -28,9 +29,9 @@ nlohmann::json schedule_json(const generator_config& g) {
 // Written to a temporary file, flushed, renamed over the old one: a crash leaves either.
 std::string write_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd = create_private_file(tmp);
   if (fd < 0) return "cannot write " + tmp;
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  bool ok = write_all(fd, text);
   ok = ::fsync(fd) == 0 && ok;
   ::close(fd);
   std::error_code ec;
@@ -151,8 +152,17 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
     const std::string& dir = config_.state_dir;
     const std::string state_path = dir + "/producer.json", log_path = dir + "/events.log";
     std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw std::runtime_error("--state-dir " + dir + ": " + ec.message());
+    try {
+      make_private_dir(dir);  // 0700: it holds the signing key and the subscriptions' secrets
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("--state-dir: ") + e.what());
+    }
+    // A run killed while it rewrote a file leaves its .tmp: the old file is whole, so the
+    // half-written copy is removed, and said.
+    for (const auto& stale : remove_stale_temp_files(dir)) {
+      std::cerr << "hookbench serve: removed " << stale
+                << ", left half-written by a run that was killed\n";
+    }
     const bool has_state = fs::exists(state_path);
     const bool has_log = fs::exists(log_path) && fs::file_size(log_path, ec) > 0;
     if (config_.resume) {

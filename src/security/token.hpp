@@ -17,5 +17,8 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // The token of "Authorization: Bearer <token>", or empty when the header is absent or another
 // scheme (the scheme name is case-insensitive, RFC 7235).
 std::string_view bearer_token(std::string_view authorization);
+// HMAC-SHA256 of `data` under `key`, as lower-case hex: what a state file keeps of a token, so
+// that reading the file does not give the token away, yet an owner is still recognised.
+std::string keyed_hash(std::string_view key, std::string_view data);
 
 }  // namespace hookbench::security
