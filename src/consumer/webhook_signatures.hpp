@@ -23,7 +23,10 @@ class webhook_signatures {
   bool enabled() const { return scheme_ != security::signature_scheme::none; }
 
   // Keys the next subscriber's verifier from its registration answer: "secret" (hmac) or
-  // "public_key" (ed25519). Throws std::runtime_error naming what the answer lacks.
+  // "public_key" (ed25519), and binds it to the answer's "id": a POST whose webhook-id is not
+  // msg_<id>_... belongs to another subscription (with ed25519 every subscription shares the
+  // producer's key, so only the id tells a copy replayed across subscriptions). Throws
+  // std::runtime_error naming what the answer lacks.
   void add_subscriber(const nlohmann::json& registration);
 
   // The verdict on one POST to subscriber k (accepted when signatures are off); a rejection is
@@ -45,6 +48,7 @@ class webhook_signatures {
   const security::verifier_options options_;
   mutable std::mutex mutex_;
   std::vector<security::signature_verifier> verifiers_;
+  std::vector<std::string> id_prefixes_;  // "msg_<subscription>_" per subscriber; empty: any
   std::map<security::reject_reason, std::uint64_t> rejected_;
   std::uint64_t retries_ = 0;
 };

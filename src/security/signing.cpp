@@ -352,7 +352,8 @@ constexpr auto kRejectReasons =
                                     {reject_reason::malformed_signature, "malformed-signature"},
                                     {reject_reason::bad_signature, "bad-signature"},
                                     {reject_reason::replay, "replay"},
-                                    {reject_reason::replay_memory_full, "replay-memory-full"}});
+                                    {reject_reason::replay_memory_full, "replay-memory-full"},
+                                    {reject_reason::wrong_subscription, "wrong-subscription"}});
 
 }  // namespace
 
@@ -366,7 +367,8 @@ const std::vector<reject_reason>& all_reject_reasons() {
                                               reject_reason::malformed_signature,
                                               reject_reason::bad_signature,
                                               reject_reason::replay,
-                                              reject_reason::replay_memory_full};
+                                              reject_reason::replay_memory_full,
+                                              reject_reason::wrong_subscription};
   return all;
 }
 

@@ -122,6 +122,7 @@ enum class reject_reason {
   replay,               // this webhook-id was already accepted with this timestamp or a newer
                         // one, inside the tolerance (a newer timestamp is a sender's retry)
   replay_memory_full,   // valid, but the memory holds `capacity` unexpired ids (fail closed)
+  wrong_subscription,   // the webhook-id names another subscription (msg_<subscription>_...)
 };
 std::string_view to_string(reject_reason reason);
 // Every reason but `accepted`, in enum order (for counters that list all of them).

@@ -21,7 +21,8 @@ json zero_rejections() {
           {"malformed-signature", 0},
           {"bad-signature", 0},
           {"replay", 0},
-          {"replay-memory-full", 0}};
+          {"replay-memory-full", 0},
+          {"wrong-subscription", 0}};
 }
 
 struct signed_run_case {
@@ -110,23 +111,27 @@ TEST_P(signed_receiver, rejects_bad_signatures_by_reason_and_delivers_nothing_of
   const std::string sig32 = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";  // 32 bytes
   const std::vector<std::pair<std::string, std::string>> attempts = {
       {"", "missing-header"},
-      {"webhook-id: msg_20\r\nwebhook-timestamp: " + now + "\r\n", "missing-header"},
-      {"webhook-id: msg_20\r\nwebhook-timestamp: soon\r\nwebhook-signature: " + sig32 + "\r\n",
+      {"webhook-id: msg_0_20\r\nwebhook-timestamp: " + now + "\r\n", "missing-header"},
+      {"webhook-id: msg_0_20\r\nwebhook-timestamp: soon\r\nwebhook-signature: " + sig32 + "\r\n",
        "malformed-timestamp"},
-      {"webhook-id: msg_20\r\nwebhook-timestamp: 1614265330\r\nwebhook-signature: " + sig32 +
+      {"webhook-id: msg_0_20\r\nwebhook-timestamp: 1614265330\r\nwebhook-signature: " + sig32 +
            "\r\n",
        "timestamp-too-old"},
-      {"webhook-id: msg_20\r\nwebhook-timestamp: 99999999999\r\nwebhook-signature: " + sig32 +
+      {"webhook-id: msg_0_20\r\nwebhook-timestamp: 99999999999\r\nwebhook-signature: " + sig32 +
            "\r\n",
        "timestamp-too-new"},
-      {"webhook-id: msg_20\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,abc\r\n",
+      {"webhook-id: msg_0_20\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,abc\r\n",
        "malformed-signature"},
-      {"webhook-id: msg_20\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: " + sig32 +
+      {"webhook-id: msg_0_20\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: " + sig32 +
            "\r\n",
        "bad-signature"},
-      {"webhook-id: msg_21\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,x " + sig32 +
-           "\r\n",
+      {"webhook-id: msg_0_21\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,x " +
+           sig32 + "\r\n",
        "bad-signature"},
+      // Subscriber 0's subscription is 0: an id of subscription 1 is another's delivery.
+      {"webhook-id: msg_1_20\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: " + sig32 +
+           "\r\n",
+       "wrong-subscription"},
   };
   json expected = zero_rejections();
   for (const auto& [headers, reason] : attempts) {
