@@ -29,7 +29,8 @@ void webhook_order(benchmark::State& state) {
   std::set<std::uint64_t> failed_once;  // receiver thread only
   http::server receiver(
       receiver_thread.ioc(), {"127.0.0.1", 0}, {}, [&](http::request&& req, http::reply_fn reply) {
-        const std::uint64_t seq = std::stoull(req.header("webhook-id").substr(4));
+        const std::string id = req.header("webhook-id");  // msg_<subscription>_<seq>
+        const std::uint64_t seq = std::stoull(id.substr(id.rfind('_') + 1));
         const bool fail = fail_every > 0 && seq % fail_every == 0 && failed_once.insert(seq).second;
         auto timer = std::make_shared<boost::asio::steady_timer>(receiver_thread.ioc());
         timer->expires_after(std::chrono::nanoseconds(service));

@@ -133,6 +133,7 @@ nlohmann::json retry_options::to_document() const {
           {"retry-jitter", jitter},
           {"retry-scale", scale},
           {"circuit-breaker", to_string(breaker)},
+          {"retry-after-max", exact_duration(retry_after_max)},
           {"ordered", ordered}};
 }
 
@@ -142,6 +143,7 @@ nlohmann::json retry_options::to_json() const {
           {"time_scale", policy.scale},
           {"scaled", policy.scale != 1},
           {"circuit_breaker", to_string(breaker)},
+          {"retry_after_max_s", to_s(retry_after_max)},
           {"ordered", ordered}};
 }
 
@@ -170,11 +172,27 @@ void add_retry_options(option_parser& p, retry_options& o) {
            "                            deliveries for COOLDOWN (scaled), then send one probe;\n"
            "                            its success closes it again (off: no breaker)",
            "10:5s", [&o](std::string_view v) { o.breaker = parse_breaker(v); })
+      .add("--retry-after-max", "DURATION",
+           "the longest a receiver's Retry-After is honoured; a longer one is\n"
+           "                            cut to this and counted (retry_after_clamped)",
+           "1440m",
+           [&o](std::string_view v) {
+             o.retry_after_max = parse_duration(v);
+             if (o.retry_after_max < kNanosPerSecond) throw usage_error("must be at least 1s");
+           })
       .add_switch("--ordered",
                   "webhooks in seq order per subscriber: one POST in flight, the\n"
                   "                            head waits for its retries (default: up to\n"
                   "                            --webhook-concurrency in parallel)",
                   [&o] { o.ordered = true; });
+}
+
+std::optional<nanos> bounded_retry_after(std::string_view value, std::int64_t now_unix_s, nanos max,
+                                         bool& clamped) {
+  auto after = parse_retry_after(value, now_unix_s);
+  clamped = after && *after > max;
+  if (clamped) after = max;
+  return after;
 }
 
 std::optional<nanos> parse_retry_after(std::string_view value, std::int64_t now_unix_s) {

@@ -74,6 +74,9 @@ struct retry_options {
   breaker_options breaker;
   // One delivery in flight per subscriber, in seq order: the head waits for its retries.
   bool ordered = false;
+  // The longest a receiver's Retry-After holds a subscriber (--retry-after-max): the Standard
+  // Webhooks schedule's longest step. A receiver cannot park deliveries for months.
+  nanos retry_after_max = 24 * 3600 * kNanosPerSecond;
   // The options that set it (serve --config: keys are flag names, values exact).
   nlohmann::json to_document() const;
   nlohmann::json to_json() const;  // for a run's config
@@ -83,5 +86,8 @@ void add_retry_options(option_parser& p, retry_options& o);
 // Retry-After: delta seconds ("120") or an HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT"), read
 // against `now_unix_s`; nullopt when absent or malformed. A date in the past is 0.
 std::optional<nanos> parse_retry_after(std::string_view value, std::int64_t now_unix_s);
+// The same, at most `max`; `clamped` is set when the header asked for more.
+std::optional<nanos> bounded_retry_after(std::string_view value, std::int64_t now_unix_s, nanos max,
+                                         bool& clamped);
 
 }  // namespace hookbench

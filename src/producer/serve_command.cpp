@@ -61,8 +61,8 @@ void add_delivery_options(option_parser& p, producer_config& cfg) {
 void add_access_options(option_parser& p, access_options& access) {
   p.add("--token", "TOKEN",
         "API token for pulls, streams and subscriptions (repeat for several\n"
-        "                            clients; default: $HOOKBENCH_TOKEN, else one generated and\n"
-        "                            printed in the ready line)",
+        "                            clients; default: $HOOKBENCH_TOKEN, several separated by\n"
+        "                            commas, else one generated and printed in the ready line)",
         "", [&](std::string_view v) { access.tokens.push_back(parse_token(v)); })
       .add("--control-token", "TOKEN",
            "token for /control/start, /control/report, /control/shutdown\n"
@@ -70,8 +70,10 @@ void add_access_options(option_parser& p, access_options& access) {
            "printed)",
            "", [&](std::string_view v) { access.control_token = parse_token(v); })
       .add("--allow-hosts", "HOST,...",
-           "webhook target hosts allowed besides loopback and the subscriber's\n"
-           "                            own address (* = any host)",
+           "webhook target hosts allowed besides the subscriber's own address\n"
+           "                            (and loopback, for a subscriber on loopback); * = any\n"
+           "                            host, but link-local and cloud metadata addresses\n"
+           "                            (169.254.169.254, ...) only when named here",
            "", [&](std::string_view v) { access.allow_hosts = split_list(v); })
       .add_count("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
                  access.max_subscriptions, 1, 1'000'000);
@@ -154,7 +156,7 @@ void add_process_options(option_parser& p, serve_settings& s) {
 void take_tokens_from_environment(access_options& access) {
   if (access.tokens.empty()) {
     if (const char* env = std::getenv("HOOKBENCH_TOKEN"); env && *env) {
-      access.tokens.push_back(parse_token(env));
+      for (const auto& t : split_list(env)) access.tokens.push_back(parse_token(t));
     }
   }
   if (access.control_token.empty()) {
@@ -199,12 +201,13 @@ std::string generate_tls(producer_config& cfg, scratch_dir& dir) {
 
 void announce(const serve_settings& s, producer& prod, const std::string& generated_ca) {
   const auto& cfg = s.cfg;
-  nlohmann::json ready{{"event", "ready"},
-                       {"role", "producer"},
-                       {"port", prod.port()},
-                       {"pid", getpid()},
-                       {"token", prod.access().tokens().front()},
-                       {"control_token", prod.access().control_token()}};
+  nlohmann::json ready{
+      {"event", "ready"}, {"role", "producer"}, {"port", prod.port()}, {"pid", getpid()}};
+  // Only what was generated here: whoever supplied a token has it, and a log need not.
+  if (prod.access().generated_token()) ready["token"] = prod.access().tokens().front();
+  if (prod.access().generated_control_token()) {
+    ready["control_token"] = prod.access().control_token();
+  }
   if (!cfg.tls_cert.empty()) {
     ready["tls"] = true;
     if (s.tls) ready["ca_file"] = generated_ca;
@@ -246,6 +249,7 @@ int serve_main(int argc, char** argv) {
   if (!p.parse(argc, argv)) return 0;
   take_tokens_from_environment(cfg.access);
   check_settings(s);
+  check_tokens(cfg.access);
   scratch_dir tls_dir;
   std::string generated_ca;
   if (s.tls) {

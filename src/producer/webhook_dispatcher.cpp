@@ -36,6 +36,7 @@ webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options 
   if (options_.signature == security::signature_scheme::ed25519) {
     ed25519_ = security::ed25519_signer::generate();
   }
+  load_owner_key();
   if (!options_.state_path.empty()) {
     state_timer_ = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
     restore_state();
@@ -50,7 +51,9 @@ void webhook_dispatcher::sign(subscriber& s, http::client_request& req, seq_t fi
                               std::int64_t ts) {
   if (options_.signature == security::signature_scheme::none) return;
   const nanos started = now_ns();
-  std::string id = "msg_" + std::to_string(first);
+  // The subscription is in the id, which is signed: a copy replayed to another subscriber of
+  // the same producer (ed25519: one key for all) names the wrong one and is refused.
+  std::string id = "msg_" + std::to_string(s.id) + "_" + std::to_string(first);
   if (s.batch.window > 0) id += "-" + std::to_string(last);
   std::string signature =
       s.hmac ? s.hmac->sign(id, ts, req.body) : ed25519_->sign(id, ts, req.body);
@@ -172,6 +175,13 @@ void webhook_dispatcher::pump(subscriber& s) {
       co.timeout = options_.timeout;
       co.body_limit = 64 * 1024;
       if (s.url.tls) co.tls = options_.tls;
+      if (ctx_.access) {
+        // The address connected to, not the name registered, is what must pass (a name may be
+        // rebound to loopback or a metadata address after it was checked).
+        co.check_address = [access = ctx_.access, sub = &s](const boost::asio::ip::address& a) {
+          return access->check_address(a, sub->url.address.host, sub->peer);
+        };
+      }
       s.pool.push_back(std::make_unique<http::client_connection>(ctx_.ioc, s.url.address, co));
       idle = s.pool.back().get();
     }
@@ -270,7 +280,9 @@ void webhook_dispatcher::on_failure(subscriber& s, delivery d, const boost::syst
     ++stats_.non_2xx;
   }
   if (d.attempts == 1) ++stats_.first_attempt_failures;
-  const std::string why = ec ? http::describe(ec) : "HTTP " + std::to_string(r.status);
+  const std::string why = !r.refusal.empty() ? r.refusal
+                          : ec               ? http::describe(ec)
+                                             : "HTTP " + std::to_string(r.status);
   const bool tail = d.seq > ctx_.plan.window_last;
   ++(tail ? stats_.failure_reasons_after_window : stats_.failure_reasons)[why];
   // Tail load (after the window) meets a receiver that already finished: not news.
@@ -286,6 +298,12 @@ void webhook_dispatcher::on_failure(subscriber& s, delivery d, const boost::syst
     } else {
       stats_.cancelled += d.events;
     }
+    return;
+  }
+  if (!r.refusal.empty()) {
+    // Refused before anything was sent (an address the rules forbid, a target that would break
+    // the request): trying again would meet the same rule.
+    dead_letter(s, d, "refused-" + r.refusal.substr(0, r.refusal.find(':')));
     return;
   }
   if (!ec && r.status == 410) {
@@ -314,8 +332,11 @@ void webhook_dispatcher::on_failure(subscriber& s, delivery d, const boost::syst
   }
   if (!ec && (r.status == 429 || r.status == 503)) {
     // The receiver's own demand, in its own seconds: never scaled.
-    if (auto after = parse_retry_after(r.header("retry-after"), unix_seconds())) {
+    bool clamped = false;
+    if (auto after = bounded_retry_after(r.header("retry-after"), unix_seconds(),
+                                         options_.retry.retry_after_max, clamped)) {
       ++stats_.retry_after_honoured;
+      if (clamped) ++stats_.retry_after_clamped;
       delay = std::max(*delay, *after);
       s.hold_until = std::max(s.hold_until, now + *after);
     }
@@ -372,8 +393,14 @@ nlohmann::json webhook_dispatcher::report() const {
   auto first = first_round_trips_;
   auto recovery = recovery_;
   std::uint64_t dead = 0;
-  // Every reason, zeros included: exhausted, gone, queue-full, evicted.
-  nlohmann::json by_reason{{"exhausted", 0}, {"gone", 0}, {"queue-full", 0}, {"evicted", 0}};
+  // Every reason, zeros included: exhausted, gone, queue-full, evicted, and refused-RULE for a
+  // connection the target rules refused (loopback, unspecified, link-local, metadata, host) or
+  // a target the client would not write (target).
+  nlohmann::json by_reason{{"exhausted", 0},          {"gone", 0},
+                           {"queue-full", 0},         {"evicted", 0},
+                           {"refused-loopback", 0},   {"refused-unspecified", 0},
+                           {"refused-link-local", 0}, {"refused-metadata", 0},
+                           {"refused-host", 0},       {"refused-target", 0}};
   for (const auto& [reason, n] : d.dead_letters) {
     by_reason[reason] = n;
     dead += n;
@@ -403,6 +430,8 @@ nlohmann::json webhook_dispatcher::report() const {
       {"dead_letter_first_seqs", d.dead_letter_seqs},
       {"gone_410", d.gone_410},
       {"retry_after_honoured", d.retry_after_honoured},
+      // Of which asked for more than --retry-after-max: held that long only.
+      {"retry_after_clamped", d.retry_after_clamped},
       {"circuit_opened", d.circuit_opened},
       {"circuit_closed", d.circuit_closed},
       {"circuit_probes", d.circuit_probes},

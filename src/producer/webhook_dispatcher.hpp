@@ -7,7 +7,8 @@
 // and its outcome count for the event it carried: for the window if that event is a window event,
 // whenever the POST is sent (so a backlog that drains after the window is still counted).
 // Every POST is signed as Standard Webhooks has it (security/signing.hpp) unless the scheme is
-// none: webhook-id (msg_<seq>, or msg_<first>-<last> for a batch: a retry reuses it),
+// none: webhook-id (msg_<subscription>_<seq>, or msg_<subscription>_<first>-<last> for a batch:
+// a retry reuses it; the subscription binds the signature to its receiver),
 // webhook-timestamp (when it is sent; a retry's is always later than its previous attempt's, at
 // most a few seconds ahead of the clock, so a receiver tells it from a replay) and
 // webhook-signature. With a state file the subscriptions and each one's delivered cursor survive
@@ -30,6 +31,7 @@
 #include "http/client.hpp"
 #include "producer/delivery.hpp"
 #include "producer/retry_policy.hpp"
+#include "producer/subscription_request.hpp"
 #include "security/signing.hpp"
 
 namespace hookbench {
@@ -80,6 +82,7 @@ struct dispatcher_stats {
   std::uint64_t first_attempt_failures = 0;  // deliveries whose first attempt failed
   std::uint64_t recovered = 0;               // ... and later succeeded
   std::uint64_t retry_after_honoured = 0;    // retries held back by a Retry-After
+  std::uint64_t retry_after_clamped = 0;     // ... of which cut to retry_after_max
   std::uint64_t gone_410 = 0;                // subscriptions ended by 410 Gone
   std::uint64_t circuit_opened = 0, circuit_closed = 0, circuit_probes = 0;
   // Dead letters count events (per subscriber), by reason: exhausted (out of attempts), gone
@@ -89,13 +92,6 @@ struct dispatcher_stats {
   std::vector<seq_t> dead_letter_seqs;    // the first few
   std::map<std::size_t, std::uint64_t> succeeded_on_attempt;
   std::uint64_t restored_subscriptions = 0, requeued_after_restart = 0;
-};
-
-// Batching, asked per subscription: events wait until `window` after the batch's first, or until
-// `max` are in it, then go in one POST as {"events":[...],"next":SEQ} (the poll answer's form).
-struct batch_policy {
-  nanos window = 0;  // 0: one POST per event
-  std::size_t max = 1;
 };
 
 // POST /subscriptions {"url": ..., "batch_window_ms": W, "batch_max": M, "secret": "whsec_..."}
@@ -117,7 +113,7 @@ class webhook_dispatcher : public producer_delivery {
   traffic_counter bytes() const override { return stats_.window; }
   nlohmann::json report() const override;
 
-  // Returns the subscription id. Without a secret one is generated.
+  // Returns the subscription id. Without a secret one is generated. `owner`: owner_of's hash.
   std::size_t add_subscriber(http_url url, batch_policy batch = {},
                              std::optional<security::webhook_secret> secret = {},
                              std::string owner = {});
@@ -146,6 +142,8 @@ class webhook_dispatcher : public producer_delivery {
   http::response list(const http::request& req) const;
   http::response unsubscribe(const http::request& req, std::string_view id_text);
   std::size_t owned_by(const std::string& owner) const;
+  // The owner a request's token stands for: HMAC-SHA256 of the token under owner_key_.
+  std::string owner_of(const http::request& req) const;
 
   // Sending (webhook_dispatcher.cpp).
   void publish_to(subscriber& s, const event& e, const std::shared_ptr<const std::string>& body);
@@ -165,6 +163,9 @@ class webhook_dispatcher : public producer_delivery {
 
   // The state file (webhook_state.cpp).
   void mark_dirty();
+  // The key of owner_of: from owner.key beside the state file (made once, 0600), or random for
+  // a producer without one.
+  void load_owner_key();
   void restore_state();
   seq_t delivered_through(const subscriber& s) const;
 
@@ -185,6 +186,7 @@ class webhook_dispatcher : public producer_delivery {
   // goes below the saved one + 2, so a resent delivery reads as a retry, not as a replay.
   std::int64_t max_ts_ = 0, ts_floor_ = 0;
   std::uint64_t state_errors_ = 0;
+  std::string owner_key_;
   std::unique_ptr<boost::asio::steady_timer> state_timer_;  // state file writes, 50 ms apart
 };
 

@@ -6,12 +6,16 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/private_files.hpp"
+#include "producer/webhook_state_file.hpp"
 #include "producer/webhook_subscriber.hpp"
+#include "security/token.hpp"
 
 namespace hookbench {
 
@@ -42,7 +46,8 @@ bool webhook_dispatcher::save_state(bool durable) {
   for (const auto& s : subs_) {
     subs.push_back({{"id", s->id},
                     {"url", s->url.to_string()},
-                    {"owner", s->owner},
+                    {"owner_hash", s->owner},
+                    {"peer", s->peer},
                     {"secret", s->secret->to_string()},
                     {"batch_window_ns", s->batch.window},
                     {"batch_max", s->batch.max},
@@ -60,13 +65,9 @@ bool webhook_dispatcher::save_state(bool durable) {
   const std::string tmp = options_.state_path + ".tmp";
   // Written whole to a temporary file (flushed to disk when durable), then renamed over the old
   // one: a crash leaves the old state or the new, never half of one.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0;
-  for (std::size_t done = 0; ok && done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
+  // New each time (0600, O_EXCL, never through a link: the file holds every secret).
+  const int fd = create_private_file(tmp);
+  bool ok = fd >= 0 && write_all(fd, text);
   if (ok && durable) ok = ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
   if (ok) ok = ::rename(tmp.c_str(), options_.state_path.c_str()) == 0;
@@ -80,62 +81,57 @@ bool webhook_dispatcher::save_state(bool durable) {
   return ok;
 }
 
+void webhook_dispatcher::load_owner_key() {
+  if (options_.state_path.empty()) {
+    owner_key_ = security::random_token(32);
+    return;
+  }
+  const auto dir = std::filesystem::path(options_.state_path).parent_path();
+  const std::string path = (dir.empty() ? std::filesystem::path(".") : dir) / "owner.key";
+  owner_key_ = read_or_create_secret(path, [] { return security::random_token(32); });
+}
+
 void webhook_dispatcher::restore_state() {
   std::ifstream in(options_.state_path);
   if (!in) return;  // first start
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  const auto bad = [&](const std::string& why) {
-    return std::runtime_error("webhook state file " + options_.state_path + ": " + why);
-  };
-  if (!j.is_object() || !j.contains("subscriptions") || !j["subscriptions"].is_array()) {
-    throw bad("not a state file (no \"subscriptions\" array)");
-  }
-  if (j.value("signature", "") != security::to_string(options_.signature)) {
-    throw bad("written with --signature " + j.value("signature", std::string("?")) +
-              ", this producer signs with " + std::string(security::to_string(options_.signature)));
-  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  saved_webhook_state saved;
   try {
-    ts_floor_ = j.value("max_timestamp", std::int64_t{0}) + 2;
-    if (ed25519_)
-      ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
-    for (const auto& item : j["subscriptions"]) {
-      batch_policy batch{item.at("batch_window_ns").get<nanos>(),
-                         item.at("batch_max").get<std::size_t>()};
-      const std::size_t id =
-          add_subscriber(parse_http_url(item.at("url").get<std::string>()), batch,
-                         security::webhook_secret::parse(item.at("secret").get<std::string>()),
-                         item.at("owner").get<std::string>());
-      if (id != item.at("id").get<std::size_t>()) throw bad("subscription ids are not 0, 1, ...");
-      subscriber& s = *subs_[id];
-      s.active = item.at("active").get<bool>();
-      s.gone = item.value("gone", false);
-      const seq_t through = item.at("delivered_through").get<seq_t>();
-      s.last_published = through;
-      if (!s.active) continue;
-      ++stats_.restored_subscriptions;
-      // Every logged event past the cursor goes again; those the log no longer holds are
-      // dead letters ("evicted"), counted.
-      seq_t after = through;
-      if (ctx_.log.size() > 0 && after + 1 < ctx_.log.oldest_seq()) {
-        delivery lost;
-        lost.seq = after + 1;
-        lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
-        s.outstanding.insert(lost.seq);
-        dead_letter(s, lost, "evicted");
-        after = ctx_.log.oldest_seq() - 1;
-      }
-      const auto r = ctx_.log.read_after(after, std::numeric_limits<std::size_t>::max());
-      for (const event* e : r.events) {
-        publish_to(s, *e, std::make_shared<const std::string>(event_json(*e)));
-        ++stats_.requeued_after_restart;
-      }
+    saved = parse_webhook_state(text, options_.signature, [&](std::string_view token) {
+      return security::keyed_hash(owner_key_, token);
+    });
+    if (ed25519_) ed25519_ = security::ed25519_signer::parse(saved.ed25519_secret_key);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("webhook state file " + options_.state_path + ": " + e.what());
+  }
+  ts_floor_ = saved.max_timestamp + 2;
+  for (auto& item : saved.subscriptions) {
+    const std::size_t id = add_subscriber(std::move(item.url), item.batch, std::move(item.secret),
+                                          std::move(item.owner));
+    subscriber& s = *subs_[id];
+    s.peer = std::move(item.peer);
+    s.active = item.active;
+    s.gone = item.gone;
+    const seq_t through = item.delivered_through;
+    s.last_published = through;
+    if (!s.active) continue;
+    ++stats_.restored_subscriptions;
+    // Every logged event past the cursor goes again; those the log no longer holds are
+    // dead letters ("evicted"), counted.
+    seq_t after = through;
+    if (ctx_.log.size() > 0 && after + 1 < ctx_.log.oldest_seq()) {
+      delivery lost;
+      lost.seq = after + 1;
+      lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
+      s.outstanding.insert(lost.seq);
+      dead_letter(s, lost, "evicted");
+      after = ctx_.log.oldest_seq() - 1;
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw bad(e.what());
-  } catch (const std::invalid_argument& e) {
-    throw bad(e.what());
-  } catch (const usage_error& e) {
-    throw bad(e.what());
+    const auto r = ctx_.log.read_after(after, std::numeric_limits<std::size_t>::max());
+    for (const event* e : r.events) {
+      publish_to(s, *e, std::make_shared<const std::string>(event_json(*e)));
+      ++stats_.requeued_after_restart;
+    }
   }
 }
 

@@ -34,7 +34,9 @@ struct webhook_dispatcher::delivery {
 struct webhook_dispatcher::subscriber {
   std::size_t id = 0;
   http_url url;
-  std::string owner;  // the bearer token that registered it
+  std::string owner;  // keyed hash (owner_of) of the bearer token that registered it
+  // The registering peer's address: deliveries reach loopback only for a peer on loopback.
+  std::string peer;
   bool active = true;
   bool gone = false;  // ended by a 410
   std::optional<security::webhook_secret> secret;

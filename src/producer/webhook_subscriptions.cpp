@@ -1,23 +1,12 @@
-// The subscriptions' HTTP routes (POST, GET and DELETE /subscriptions), their checks (JSON body,
-// batching, secret, the target and the number per token) and ownership: a token sees and ends only
-// its own. What is then sent to a subscriber is webhook_dispatcher.cpp's.
+// The subscriptions' HTTP routes (POST, GET and DELETE /subscriptions), their checks (the body's
+// fields in subscription_request.cpp; here the target and the number per token) and ownership: a
+// token sees and ends only its own. What is then sent to a subscriber is webhook_dispatcher.cpp's.
 #include <nlohmann/json.hpp>
 
 #include "producer/webhook_subscriber.hpp"
+#include "security/token.hpp"
 
 namespace hookbench {
-
-namespace {
-
-// "application/json", any case, optionally with parameters ("; charset=utf-8").
-bool is_json_type(std::string_view type) {
-  const auto media = type.substr(0, type.find(';'));
-  const auto end = media.find_last_not_of(" \t");
-  return end != std::string_view::npos &&
-         http::to_lower(media.substr(0, end + 1)) == "application/json";
-}
-
-}  // namespace
 
 bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
   const std::string path = req.path();
@@ -47,6 +36,11 @@ std::size_t webhook_dispatcher::subscribers() const {
   return n;
 }
 
+std::string webhook_dispatcher::owner_of(const http::request& req) const {
+  // Kept as a keyed hash: neither memory dumps of subscriptions nor the state file hold a token.
+  return ctx_.access ? security::keyed_hash(owner_key_, ctx_.access->owner(req)) : std::string();
+}
+
 std::size_t webhook_dispatcher::owned_by(const std::string& owner) const {
   std::size_t n = 0;
   for (const auto& s : subs_) n += s->active && s->owner == owner ? 1 : 0;
@@ -54,7 +48,7 @@ std::size_t webhook_dispatcher::owned_by(const std::string& owner) const {
 }
 
 http::response webhook_dispatcher::list(const http::request& req) const {
-  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
+  const std::string owner = owner_of(req);
   auto items = nlohmann::json::array();
   for (const auto& s : subs_) {
     if (!s->active || s->owner != owner) continue;
@@ -74,7 +68,7 @@ http::response webhook_dispatcher::unsubscribe(const http::request& req, std::st
     return http::json_error(400, "subscription id must be a non-negative integer, got '" +
                                      std::string(id_text.substr(0, 40)) + "'");
   }
-  const std::string owner = ctx_.access ? ctx_.access->owner(req) : std::string();
+  const std::string owner = owner_of(req);
   // Another token's subscription is "not found" too: ids are not a way to learn of others.
   if (id >= subs_.size() || !subs_[id]->active || subs_[id]->owner != owner) {
     return http::json_error(404, "no subscription " + std::to_string(id) + " for this token");
@@ -91,76 +85,40 @@ http::response webhook_dispatcher::unsubscribe(const http::request& req, std::st
 }
 
 http::response webhook_dispatcher::subscribe(const http::request& req) {
-  // JSON only; a request that names no type is read as JSON too (curl -d sends a form type, so
-  // that one is refused with a reason rather than misread).
-  if (const auto type = req.header("content-type"); !type.empty() && !is_json_type(type)) {
-    return http::json_error(415, "POST /subscriptions takes application/json, got '" + type + "'");
+  auto parsed = parse_subscription(req.header("content-type"), req.body);
+  if (!parsed.request) return http::json_error(parsed.status, parsed.error);
+  auto& [url, batch, secret] = *parsed.request;
+  if (url.tls && !options_.tls) {
+    return http::json_error(400,
+                            "https:// webhook URL, but this producer has no CA to verify it "
+                            "(serve --tls-ca FILE or --tls)");
   }
-  auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return http::json_error(400, "body is not a JSON object");
-  auto url = j.find("url");
-  if (url == j.end() || !url->is_string()) {
-    return http::json_error(400, "body needs a string \"url\"");
-  }
-  batch_policy batch;
-  if (auto w = j.find("batch_window_ms"); w != j.end()) {
-    if (!w->is_number() || w->get<double>() < 1 || w->get<double>() > 60'000) {
-      return http::json_error(400, "batch_window_ms must be a number from 1 to 60000");
+  std::string owner;
+  if (ctx_.access) {
+    if (auto why = ctx_.access->check_target(url.address, req.remote_address); !why.empty()) {
+      return http::json_error(403, why);
     }
-    batch.window = static_cast<nanos>(w->get<double>() * kNanosPerMilli);
-    batch.max = 100;
-  }
-  if (auto m = j.find("batch_max"); m != j.end()) {
-    if (!m->is_number_unsigned() || m->get<std::uint64_t>() < 1 ||
-        m->get<std::uint64_t>() > 10'000) {
-      return http::json_error(400, "batch_max must be an integer from 1 to 10000");
-    }
-    batch.max = m->get<std::size_t>();
-  }
-  std::optional<security::webhook_secret> secret;
-  if (auto sec = j.find("secret"); sec != j.end()) {
-    if (!sec->is_string()) return http::json_error(400, "secret must be a string \"whsec_...\"");
-    try {
-      secret = security::webhook_secret::parse(sec->get<std::string>());
-    } catch (const std::invalid_argument& e) {
-      return http::json_error(400, std::string("secret: ") + e.what());
+    owner = owner_of(req);
+    if (owned_by(owner) >= ctx_.access->max_subscriptions()) {
+      return http::json_error(
+          403,
+          "this token already holds " + std::to_string(ctx_.access->max_subscriptions()) +
+              " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
     }
   }
-  try {
-    auto parsed = parse_http_url(url->get<std::string>());
-    if (parsed.tls && !options_.tls) {
-      return http::json_error(400,
-                              "https:// webhook URL, but this producer has no CA to verify "
-                              "it (serve --tls-ca FILE or --tls)");
-    }
-    std::string owner;
-    if (ctx_.access) {
-      if (auto why = ctx_.access->check_target(parsed.address, req.remote_address); !why.empty()) {
-        return http::json_error(403, why);
-      }
-      owner = ctx_.access->owner(req);
-      if (owned_by(owner) >= ctx_.access->max_subscriptions()) {
-        return http::json_error(
-            403,
-            "this token already holds " + std::to_string(ctx_.access->max_subscriptions()) +
-                " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
-      }
-    }
-    auto id = add_subscriber(parsed, batch, std::move(secret), std::move(owner));
-    save_state();
-    nlohmann::json body{{"id", id},
-                        {"url", parsed.to_string()},
-                        {"secret", secret_of(id)},
-                        {"signature", security::to_string(options_.signature)}};
-    if (ed25519_) body["public_key"] = public_key();
-    if (batch.window > 0) {
-      body["batch_window_ms"] = to_ms(batch.window);
-      body["batch_max"] = batch.max;
-    }
-    return {201, body.dump()};
-  } catch (const usage_error& e) {
-    return http::json_error(400, std::string("url: ") + e.what());
+  const auto id = add_subscriber(url, batch, std::move(secret), std::move(owner));
+  subs_[id]->peer = req.remote_address;
+  save_state();
+  nlohmann::json body{{"id", id},
+                      {"url", url.to_string()},
+                      {"secret", secret_of(id)},
+                      {"signature", security::to_string(options_.signature)}};
+  if (ed25519_) body["public_key"] = public_key();
+  if (batch.window > 0) {
+    body["batch_window_ms"] = to_ms(batch.window);
+    body["batch_max"] = batch.max;
   }
+  return {201, body.dump()};
 }
 
 std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,

@@ -44,9 +44,10 @@ class auth : public ::testing::Test {
     const auto ready = json_line(*serve_, "ready", milliseconds(10'000));
     ASSERT_TRUE(ready) << serve_->err();
     port_ = ready->value("port", std::uint16_t{0});
-    // The ready line names the first API token and the control token (from the environment).
-    EXPECT_EQ(ready->value("token", ""), kApiToken);
-    EXPECT_EQ(ready->value("control_token", ""), kControlToken);
+    // Supplied tokens (flags, environment) are not echoed: the ready line names only what
+    // serve generated.
+    EXPECT_FALSE(ready->contains("token")) << ready->dump();
+    EXPECT_FALSE(ready->contains("control_token")) << ready->dump();
   }
   std::string subscribe_body(const std::string& url) { return "{\"url\":\"" + url + "\"}"; }
 
@@ -174,8 +175,8 @@ TEST_F(auth, webhook_targets_must_be_loopback_or_allowed) {
     EXPECT_EQ(status_of(ok).status, 201u) << ok;
   }
   for (const std::string refused :
-       {"http://198.18.0.8:9/h", "http://10.0.0.1:80/h", "http://0.0.0.0:9/h",
-        "http://metadata.internal:80/h", "http://[::ffff:10.0.0.1]:9/h"}) {
+       {"http://198.18.0.8:9/h", "http://10.0.0.1:80/h", "http://metadata.internal:80/h",
+        "http://[::ffff:10.0.0.1]:9/h"}) {
     const auto r = status_of(refused);
     EXPECT_EQ(r.status, 403u) << refused;
     EXPECT_NE(error_of(r).find("is not allowed: only loopback, the subscriber's own address "
@@ -183,6 +184,117 @@ TEST_F(auth, webhook_targets_must_be_loopback_or_allowed) {
               std::string::npos)
         << error_of(r);
   }
+  // No --allow-hosts entry opens these: the unspecified address and link-local/metadata ones.
+  for (const auto& [refused, why] : std::vector<std::pair<std::string, std::string>>{
+           {"http://0.0.0.0:9/h", "0.0.0.0 is not an address to send to"},
+           {"http://169.254.169.254:80/h", "169.254.169.254 is a cloud metadata address"},
+           {"http://[fe80::1]:80/h", "fe80::1 is a link-local address"}}) {
+    const auto r = status_of(refused);
+    EXPECT_EQ(r.status, 403u) << refused;
+    EXPECT_NE(error_of(r).find(why), std::string::npos) << error_of(r);
+  }
+}
+
+// A URL that would break the request line, or carries a user name, is refused with 400 before
+// anything is sent: a listener on the named port sees no connection at all.
+TEST_F(auth, urls_with_control_bytes_spaces_or_userinfo_get_400_and_nothing_is_sent) {
+  start();
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string target = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // The injection: a second request smuggled after the first one's request line.
+      {"http://" + target + "/x HTTP/1.1\r\nX: 1\r\n\r\nDELETE /admin", "a space 0x20"},
+      {"http://" + target + "/x\r\nX: 1", "a control byte 0x0d"},
+      {"http://" + target + "/x\nX: 1", "a control byte 0x0a"},
+      {"http://" + target + "/x\ty", "a control byte 0x09"},
+      {"http://" + target + "/caf\u00e9", "a non-ASCII byte 0xc3"},
+      {"http://user:pw@" + target + "/x", "user name or password"},
+  };
+  for (const auto& [url, why] : cases) {
+    const auto r =
+        send(port_, "POST", "/subscriptions", kApiToken, nlohmann::json{{"url", url}}.dump());
+    EXPECT_EQ(r.status, 400u) << url;
+    EXPECT_NE(error_of(r).find(why), std::string::npos) << error_of(r);
+    EXPECT_EQ(error_of(r).find('\n'), std::string::npos) << "one line: " << error_of(r);
+  }
+  // Nothing registered, so nothing is ever sent: even once generation runs, no connection.
+  EXPECT_EQ(send(port_, "GET", "/subscriptions", kApiToken).body.at("subscriptions").size(), 0u);
+  EXPECT_EQ(send(port_, "POST", "/control/start", kControlToken).status, 200u);
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_LT(accept(listener, nullptr, nullptr), 0);
+  EXPECT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK) << errno;
+  close(listener);
+}
+
+TEST(auth_tokens, the_ready_line_prints_only_generated_tokens) {
+  // No API token given: one is generated and printed; the control token came from the
+  // environment and is not.
+  process serve(raw_command, {"env", "-u", "HOOKBENCH_TOKEN", HOOKBENCH_BIN, "serve", "--listen",
+                              "127.0.0.1:0", "--quiet"});
+  const auto ready = json_line(serve, "ready", milliseconds(10'000));
+  ASSERT_TRUE(ready) << serve.err();
+  EXPECT_EQ(ready->value("token", "").size(), 48u) << ready->dump();
+  EXPECT_FALSE(ready->contains("control_token")) << ready->dump();
+}
+
+TEST(auth_tokens, the_same_value_as_api_and_control_token_is_refused) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--token", "same-secret-1",
+                                 "--control-token", "same-secret-1"},
+        std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--token", kControlToken}}) {
+    const auto r = run_hookbench(args, milliseconds(10'000));
+    EXPECT_EQ(r.exit.code, 2) << r.err;
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find("give the control token a value of its own"), std::string::npos) << r.err;
+  }
+}
+
+// `run` hands each child its own tokens and nothing else of its environment: the consumer
+// never sees a control token (this test process holds one in HOOKBENCH_CONTROL_TOKEN), nor a
+// secret the orchestrator was started with.
+TEST(auth_tokens, a_runs_consumer_never_sees_the_control_token) {
+  setenv("HOOKBENCH_TEST_UNRELATED_SECRET", "do-not-pass-me-on", 1);
+  process run({"run", "--mode", "webhook", "--rate", "50", "--duration", "3s", "--warmup", "500ms",
+               "--out", "/dev/null"});
+  unsetenv("HOOKBENCH_TEST_UNRELATED_SECRET");
+  std::map<std::string, std::string> environ_of;  // "producer"/"consumer" -> NUL-separated
+  const auto deadline = steady::now() + milliseconds(15'000);
+  while (environ_of.size() < 2 && steady::now() < deadline) {
+    run.pump(milliseconds(100));
+    for (const auto& c : children_of(run.pid())) {
+      std::ifstream cmd("/proc/" + std::to_string(c.pid) + "/cmdline");
+      const std::string argv((std::istreambuf_iterator<char>(cmd)), {});
+      const std::string role =
+          argv.find(std::string("client") + '\0') != std::string::npos  ? "consumer"
+          : argv.find(std::string("serve") + '\0') != std::string::npos ? "producer"
+                                                                        : "";
+      if (role.empty() || environ_of.count(role)) continue;
+      std::ifstream env("/proc/" + std::to_string(c.pid) + "/environ");
+      const std::string text((std::istreambuf_iterator<char>(env)), {});
+      if (text.find("HOOKBENCH_TOKEN=") != std::string::npos) environ_of[role] = text;
+    }
+  }
+  ASSERT_EQ(environ_of.size(), 2u) << run.err();
+  const std::string& consumer = environ_of["consumer"];
+  EXPECT_EQ(consumer.find("HOOKBENCH_CONTROL_TOKEN="), std::string::npos);
+  EXPECT_EQ(consumer.find(kControlToken), std::string::npos);
+  // The run's fresh API token, not the one this process holds.
+  EXPECT_EQ(consumer.find(kApiToken), std::string::npos);
+  for (const auto& [role, text] : environ_of) {
+    EXPECT_EQ(text.find("do-not-pass-me-on"), std::string::npos) << role;
+  }
+  // The producer gets a control token: the run's, not the orchestrator's.
+  EXPECT_NE(environ_of["producer"].find("HOOKBENCH_CONTROL_TOKEN="), std::string::npos);
+  EXPECT_EQ(environ_of["producer"].find(kControlToken), std::string::npos);
+  EXPECT_TRUE(run.wait(milliseconds(30'000)).exited) << run.err();
 }
 
 TEST(auth_client, a_client_without_the_token_is_told_what_to_pass) {

@@ -6,7 +6,9 @@
 // continues the same schedule, and the option combinations it refuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "hookbench_process.hpp"
@@ -140,6 +142,123 @@ TEST(serve_resume, a_resumed_producer_serves_the_old_events_and_keeps_the_schedu
           .body);
   EXPECT_EQ(window.at("t0_ns").get<long long>(), t0);
   EXPECT_EQ(read_json_file(state + "/producer.json").value("restarts", 0), 1);
+}
+
+// One request with `token` to a producer on loopback.
+http_reply with_token(std::uint16_t port, const std::string& method, const std::string& target,
+                      const std::string& token, const std::string& body = {}) {
+  return raw_exchange("127.0.0.1", port,
+                      method + " " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" +
+                          "Authorization: Bearer " + token +
+                          "\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+unsigned mode_of(const std::string& path) {
+  return static_cast<unsigned>(std::filesystem::status(path).permissions()) & 0777u;
+}
+
+TEST(serve_resume, state_files_are_private_keep_no_token_and_still_know_the_owner) {
+  temp_dir dir;
+  const std::string state = dir.file("state");
+  const std::string other = "hookbench-test-other-token";
+  auto args = serve_args(state, "127.0.0.1:0");
+  args.insert(args.end(), {"--token", kApiToken, "--token", other});
+  std::uint16_t port = 0;
+  {
+    process first(args);
+    port = start_serve(first).value("port", std::uint16_t{0});
+    ASSERT_NE(port, 0) << first.err();
+    const auto sub =
+        with_token(port, "POST", "/subscriptions", kApiToken, R"({"url":"http://127.0.0.1:9/h"})");
+    ASSERT_EQ(sub.status, 201u) << sub.raw;
+    std::this_thread::sleep_for(milliseconds(300));
+    kill(first.pid(), SIGKILL);
+    first.wait(milliseconds(5'000));
+  }
+  // 0700 for the directory, 0600 for what is in it; the API token is kept only as a keyed hash.
+  EXPECT_EQ(mode_of(state), 0700u);
+  for (const char* f : {"webhooks.json", "owner.key", "producer.json", "events.log"}) {
+    ASSERT_TRUE(std::filesystem::exists(state + "/" + f)) << f;
+    EXPECT_EQ(mode_of(state + "/" + f), 0600u) << f;
+  }
+  std::ifstream in(state + "/webhooks.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find(kApiToken), std::string::npos) << text;
+  const auto saved = nlohmann::json::parse(text);
+  EXPECT_EQ(saved.at("subscriptions")[0].at("owner_hash").get<std::string>().size(), 64u);
+  // A rewrite cut short by the kill: the restart removes it and says so.
+  std::ofstream(state + "/webhooks.json.tmp") << "{half";
+  args[2] = "127.0.0.1:" + std::to_string(port);
+  args.erase(std::find(args.begin(), args.end(), "--quiet"));
+  args.push_back("--resume");
+  process second(args);
+  ASSERT_FALSE(start_serve(second).empty()) << second.err();
+  EXPECT_NE(second.err().find("removed " + state + "/webhooks.json.tmp"), std::string::npos)
+      << second.err();
+  EXPECT_FALSE(std::filesystem::exists(state + "/webhooks.json.tmp"));
+  // The owner is recognised from its token alone; another token sees and deletes nothing.
+  const auto mine = with_token(port, "GET", "/subscriptions", kApiToken);
+  EXPECT_EQ(nlohmann::json::parse(mine.body).at("subscriptions").size(), 1u) << mine.raw;
+  const auto theirs = with_token(port, "GET", "/subscriptions", other);
+  EXPECT_EQ(nlohmann::json::parse(theirs.body).at("subscriptions").size(), 0u) << theirs.raw;
+  EXPECT_EQ(with_token(port, "DELETE", "/subscriptions/0", other).status, 404u);
+  EXPECT_EQ(with_token(port, "DELETE", "/subscriptions/0", kApiToken).status, 204u);
+}
+
+// A subscription whose target now resolves to loopback while its registering peer was not on
+// loopback (what DNS rebinding gives): the dispatcher checks the address it connects to, sends
+// nothing, and names the refusal in the dead letters. The state file stands in for the remote
+// registration (tests reach only loopback).
+TEST(serve_resume, a_delivery_to_a_refused_address_is_a_named_dead_letter) {
+  temp_dir dir;
+  const std::string state = dir.file("state");
+  auto args = serve_args(state, "127.0.0.1:0");
+  std::uint16_t port = 0;
+  {
+    process first(args);
+    port = start_serve(first).value("port", std::uint16_t{0});
+    ASSERT_NE(port, 0) << first.err();
+    ASSERT_EQ(
+        with_token(port, "POST", "/subscriptions", kApiToken, R"({"url":"http://127.0.0.1:9/h"})")
+            .status,
+        201u);
+    std::this_thread::sleep_for(milliseconds(300));
+    kill(first.pid(), SIGKILL);
+    first.wait(milliseconds(5'000));
+  }
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 64), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto saved = read_json_file(state + "/webhooks.json");
+  auto& sub = saved.at("subscriptions")[0];
+  EXPECT_EQ(sub.at("peer"), "127.0.0.1");
+  sub["peer"] = "198.51.100.1";
+  sub["url"] = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/h";
+  std::ofstream(state + "/webhooks.json", std::ios::trunc) << saved.dump();
+  args[2] = "127.0.0.1:" + std::to_string(port);
+  args.push_back("--resume");
+  process second(args);
+  ASSERT_FALSE(start_serve(second).empty()) << second.err();
+  nlohmann::json by_reason;
+  const auto deadline = steady::now() + milliseconds(10'000);
+  do {
+    std::this_thread::sleep_for(milliseconds(200));
+    const auto rep = with_token(port, "GET", "/control/report", kControlToken);
+    by_reason = nlohmann::json::parse(rep.body, nullptr,
+                                      false)["webhooks"]["retry"]["dead_letters_by_reason"];
+  } while (by_reason.value("refused-loopback", 0) < 10 && steady::now() < deadline);
+  EXPECT_GE(by_reason.value("refused-loopback", 0), 10) << by_reason.dump();
+  EXPECT_EQ(by_reason.value("exhausted", 0), 0) << by_reason.dump();
+  // Refused before connecting: the listener never saw a connection.
+  EXPECT_LT(accept(listener, nullptr, nullptr), 0);
+  close(listener);
 }
 
 TEST(serve_resume, refusals_are_one_line) {

@@ -67,12 +67,13 @@ class retry_producer {
   std::uint16_t port_ = 0;
 };
 
-std::uint64_t seq_of(const std::string& id) { return std::stoull(id.substr(4)); }
+// msg_<subscription>_<seq>: the seq is after the last _.
+std::uint64_t seq_of(const std::string& id) { return std::stoull(id.substr(id.rfind('_') + 1)); }
 double gap_s(const received_post& a, const received_post& b) {
   return duration<double>(b.at - a.at).count();
 }
 
-// Every event msg_1..msg_N reached the receiver with a 2xx at least once.
+// Every event msg_0_1..msg_0_N reached the receiver with a 2xx at least once.
 void expect_no_loss(const script_receiver& rx, std::uint64_t generated) {
   std::set<std::uint64_t> acked;
   for (const auto& p : rx.posts()) {
@@ -128,14 +129,14 @@ TEST(WebhookRetry, Standard503TwiceThenOkLosesNothingOnTheScaledSchedule) {
 
 TEST(WebhookRetry, RetryAfterOn429IsHonouredUnscaledAndHoldsTheSubscriber) {
   script_receiver rx([](const received_post& p) {
-    if (p.id == "msg_5" && p.attempt == 1) return scripted_answer{429, "Retry-After: 1\r\n"};
+    if (p.id == "msg_0_5" && p.attempt == 1) return scripted_answer{429, "Retry-After: 1\r\n"};
     return scripted_answer{204};
   });
   retry_producer prod(rx.url(), {"--retry", "standard", "--retry-scale", "0.001"});
   const auto r = prod.settle();
   const std::uint64_t n = r.at("generated_total");
   expect_no_loss(rx, n);
-  const auto posts = rx.by_id().at("msg_5");
+  const auto posts = rx.by_id().at("msg_0_5");
   ASSERT_EQ(posts.size(), 2u);
   // The policy alone says 5 ms; the receiver asked for 1 s, and gets it.
   EXPECT_GE(gap_s(posts[0], posts[1]), 0.95);
@@ -150,13 +151,35 @@ TEST(WebhookRetry, RetryAfterOn429IsHonouredUnscaledAndHoldsTheSubscriber) {
   }
   const auto& retry = r.at("webhooks").at("retry");
   EXPECT_EQ(retry.at("retry_after_honoured"), 1);
+  EXPECT_EQ(retry.at("retry_after_clamped"), 0);
   EXPECT_FALSE(retry.at("retry_after_scaled").get<bool>());
   EXPECT_EQ(retry.at("retry_requests_total"), 1);
   EXPECT_EQ(retry.at("dead_letters"), 0);
 }
 
+TEST(WebhookRetry, RetryAfterPastTheMaximumIsCutAndCounted) {
+  // ~92 days asked for: held --retry-after-max (1 s) only, and counted as clamped.
+  script_receiver rx([](const received_post& p) {
+    if (p.id == "msg_0_5" && p.attempt == 1)
+      return scripted_answer{503, "Retry-After: 8000000\r\n"};
+    return scripted_answer{204};
+  });
+  retry_producer prod(rx.url(),
+                      {"--retry", "standard", "--retry-scale", "0.001", "--retry-after-max", "1s"});
+  const auto r = prod.settle();
+  expect_no_loss(rx, r.at("generated_total"));
+  const auto posts = rx.by_id().at("msg_0_5");
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_GE(gap_s(posts[0], posts[1]), 0.95);
+  EXPECT_LT(gap_s(posts[0], posts[1]), 4.0);
+  const auto& retry = r.at("webhooks").at("retry");
+  EXPECT_EQ(retry.at("retry_after_honoured"), 1);
+  EXPECT_EQ(retry.at("retry_after_clamped"), 1);
+  EXPECT_EQ(retry.at("dead_letters"), 0);
+}
+
 TEST(WebhookRetry, GoneStopsSendingAndDeadLettersWhatWasQueued) {
-  // msg_5 is answered 410 after 300 ms: the events queued behind it meanwhile are dead letters.
+  // msg_0_5 is answered 410 after 300 ms: the events queued behind it meanwhile are dead letters.
   script_receiver rx([](const received_post& p) {
     if (seq_of(p.id) < 5) return scripted_answer{204};
     return scripted_answer{410, "", milliseconds(300)};
@@ -167,10 +190,10 @@ TEST(WebhookRetry, GoneStopsSendingAndDeadLettersWhatWasQueued) {
   const auto& retry = w.at("retry");
   const auto posts = rx.posts();
   ASSERT_EQ(posts.size(), 5u);  // 1..4, then 5 answered 410, then nothing
-  EXPECT_EQ(posts.back().id, "msg_5");
+  EXPECT_EQ(posts.back().id, "msg_0_5");
   EXPECT_EQ(retry.at("gone_410"), 1);
   const std::uint64_t gone = retry.at("dead_letters_by_reason").at("gone");
-  EXPECT_GE(gone, 4u);  // msg_5 and the ~6 published during its 300 ms
+  EXPECT_GE(gone, 4u);  // msg_0_5 and the ~6 published during its 300 ms
   EXPECT_EQ(retry.at("dead_letters"), gone);
   EXPECT_EQ(retry.at("dead_letter_first_seqs").at(0), 5);
   EXPECT_EQ(w.at("subscribers"), 0);
@@ -200,14 +223,14 @@ TEST(WebhookRetry, NoneLosesExactlyTheFailedOnesAsDeadLetters) {
 
 TEST(WebhookRetry, ATimeoutIsRetriedWithTheSameId) {
   script_receiver rx([](const received_post& p) {
-    if (p.id == "msg_3" && p.attempt == 1) return scripted_answer{204, "", milliseconds(1200)};
+    if (p.id == "msg_0_3" && p.attempt == 1) return scripted_answer{204, "", milliseconds(1200)};
     return scripted_answer{204};
   });
   retry_producer prod(rx.url(), {"--retry", "exponential:100ms,2,1s,4", "--retry-jitter", "0",
                                  "--webhook-timeout", "400ms"});
   const auto r = prod.settle();
   expect_no_loss(rx, r.at("generated_total"));
-  const auto posts = rx.by_id().at("msg_3");
+  const auto posts = rx.by_id().at("msg_0_3");
   ASSERT_EQ(posts.size(), 2u);
   EXPECT_GE(gap_s(posts[0], posts[1]), 0.49);  // the 400 ms timeout, then 100 ms
   EXPECT_LT(gap_s(posts[0], posts[1]), 2.0);   // late only by load: a wide bound
@@ -242,7 +265,7 @@ TEST(WebhookRetry, CircuitBreakerOpensDuringAnOutageAndClosesAfter) {
 
 TEST(WebhookRetry, OrderedKeepsSeqOrderThroughRetries) {
   script_receiver rx([](const received_post& p) {
-    return scripted_answer{p.id == "msg_3" && p.attempt <= 2 ? 503u : 204u};
+    return scripted_answer{p.id == "msg_0_3" && p.attempt <= 2 ? 503u : 204u};
   });
   retry_producer prod(
       rx.url(), {"--ordered", "--retry", "exponential:100ms,1,100ms,5", "--retry-jitter", "0"});
@@ -252,7 +275,7 @@ TEST(WebhookRetry, OrderedKeepsSeqOrderThroughRetries) {
   for (std::size_t i = 1; i < posts.size(); ++i) {
     EXPECT_LE(seq_of(posts[i - 1].id), seq_of(posts[i].id)) << "at POST " << i;
   }
-  EXPECT_EQ(rx.by_id().at("msg_3").size(), 3u);
+  EXPECT_EQ(rx.by_id().at("msg_0_3").size(), 3u);
   EXPECT_TRUE(r.at("webhooks").at("retry").at("ordered").get<bool>());
 }
 

@@ -124,5 +124,72 @@ TEST(access, webhook_targets_are_loopback_the_peer_or_allowed) {
   EXPECT_EQ(any.check_target({"10.0.0.1", 80}, ""), "");
 }
 
+TEST(access, loopback_targets_only_for_a_peer_on_loopback) {
+  access_policy p({{"api-token-1"}, "control-token", {"*"}, 10});
+  for (const char* host : {"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1", "127.9.9.9"}) {
+    EXPECT_EQ(p.check_target({host, 80}, "127.0.0.1"), "") << host;
+    EXPECT_EQ(p.check_target({host, 80}, "::1"), "") << host;
+    // A remote peer may not point the producer at its own loopback, "*" or not.
+    EXPECT_NE(p.check_target({host, 80}, "198.18.0.2").find("loopback"), std::string::npos) << host;
+    EXPECT_NE(p.check_target({host, 80}, ""), "") << host;
+  }
+}
+
+TEST(access, link_local_and_metadata_only_when_named) {
+  access_policy any({{"api-token-1"}, "control-token", {"*"}, 10});
+  for (const char* host : {"169.254.169.254", "169.254.1.1", "fe80::1", "fd00:ec2::254",
+                           "100.100.100.200", "168.63.129.16", "::ffff:169.254.169.254"}) {
+    EXPECT_NE(any.check_target({host, 80}, "127.0.0.1"), "") << host;
+  }
+  EXPECT_EQ(any.check_target({"169.254.169.254", 80}, "127.0.0.1"),
+            "webhook target 169.254.169.254 is a cloud metadata address, reached only when serve "
+            "--allow-hosts names this address");
+  access_policy named({{"api-token-1"}, "control-token", {"169.254.169.254", "fe80::1"}, 10});
+  EXPECT_EQ(named.check_target({"169.254.169.254", 80}, "127.0.0.1"), "");
+  EXPECT_EQ(named.check_target({"fe80::1", 80}, "127.0.0.1"), "");
+  EXPECT_NE(named.check_target({"169.254.1.1", 80}, "127.0.0.1"), "");
+  EXPECT_TRUE(is_link_local(boost::asio::ip::make_address("169.254.0.1")));
+  EXPECT_TRUE(is_link_local(boost::asio::ip::make_address("febf::1")));
+  EXPECT_FALSE(is_link_local(boost::asio::ip::make_address("169.255.0.1")));
+  EXPECT_FALSE(is_link_local(boost::asio::ip::make_address("fec0::1")));
+}
+
+// What a name resolves to when a delivery connects passes the same rules (DNS rebinding): the
+// rule's name leads the answer, for the dead-letter reason.
+TEST(access, the_address_connected_to_is_checked_again) {
+  using boost::asio::ip::make_address;
+  access_policy p({{"api-token-1"}, "control-token", {"hooks.example"}, 10});
+  const std::string remote = "198.18.0.2";
+  EXPECT_EQ(p.check_address(make_address("198.51.100.9"), "hooks.example", remote), "");
+  const auto rebound = p.check_address(make_address("127.0.0.1"), "hooks.example", remote);
+  EXPECT_EQ(rebound.substr(0, rebound.find(':')), "loopback") << rebound;
+  const auto meta = p.check_address(make_address("169.254.169.254"), "hooks.example", remote);
+  EXPECT_EQ(meta.substr(0, meta.find(':')), "metadata") << meta;
+  const auto ll = p.check_address(make_address("fe80::7"), "hooks.example", remote);
+  EXPECT_EQ(ll.substr(0, ll.find(':')), "link-local") << ll;
+  const auto any = p.check_address(make_address("0.0.0.0"), "hooks.example", "127.0.0.1");
+  EXPECT_EQ(any.substr(0, any.find(':')), "unspecified") << any;
+  const auto mapped = p.check_address(make_address("::ffff:127.0.0.1"), "hooks.example", remote);
+  EXPECT_EQ(mapped.substr(0, mapped.find(':')), "loopback") << mapped;
+  // A name not allowed (registered by a peer on loopback as "localhost") may reach loopback
+  // only; elsewhere it is refused as a host.
+  EXPECT_EQ(p.check_address(make_address("127.0.0.1"), "localhost", "127.0.0.1"), "");
+  const auto elsewhere = p.check_address(make_address("10.1.2.3"), "localhost", "127.0.0.1");
+  EXPECT_EQ(elsewhere.substr(0, elsewhere.find(':')), "host") << elsewhere;
+  // The registering peer's own address stays allowed.
+  EXPECT_EQ(p.check_address(make_address(remote), "peer.example", remote), "");
+}
+
+TEST(access, an_api_token_equal_to_the_control_token_is_refused) {
+  EXPECT_THROW(access_policy({{"same-token-1"}, "same-token-1", {}, 10}), usage_error);
+  access_policy supplied({{"api-token-1"}, "control-token", {}, 10});
+  EXPECT_FALSE(supplied.generated_token());
+  EXPECT_FALSE(supplied.generated_control_token());
+  access_policy generated({{}, "", {}, 10});
+  EXPECT_TRUE(generated.generated_token());
+  EXPECT_TRUE(generated.generated_control_token());
+  EXPECT_NE(generated.tokens().front(), generated.control_token());
+}
+
 }  // namespace
 }  // namespace hookbench

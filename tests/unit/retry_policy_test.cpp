@@ -116,5 +116,23 @@ TEST(RetryAfter, SecondsAndHttpDates) {
   EXPECT_FALSE(parse_retry_after("99999999999999999999", now));
 }
 
+TEST(RetryAfter, BoundedByTheLongestHoldAndSaysWhenItCut) {
+  const std::int64_t now = 784'111'777;  // Sun, 06 Nov 1994 08:49:37 GMT
+  const nanos day = retry_options{}.retry_after_max;
+  EXPECT_EQ(day, 86'400 * kS);  // the Standard Webhooks schedule's longest step
+  bool clamped = true;
+  EXPECT_EQ(bounded_retry_after("120", now, day, clamped), 120 * kS);
+  EXPECT_FALSE(clamped);
+  EXPECT_EQ(bounded_retry_after("86400", now, day, clamped), day);
+  EXPECT_FALSE(clamped);
+  // ~115 days, and a date a year ahead: both held one day only.
+  EXPECT_EQ(bounded_retry_after("10000000", now, day, clamped), day);
+  EXPECT_TRUE(clamped);
+  EXPECT_EQ(bounded_retry_after("Mon, 06 Nov 1995 08:49:37 GMT", now, day, clamped), day);
+  EXPECT_TRUE(clamped);
+  EXPECT_FALSE(bounded_retry_after("soon", now, day, clamped));
+  EXPECT_FALSE(clamped);
+}
+
 }  // namespace
 }  // namespace hookbench

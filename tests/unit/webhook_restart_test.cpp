@@ -25,7 +25,7 @@ class receiver {
   receiver()
       : server_(ioc_, {"127.0.0.1", 0}, {}, [this](http::request&& req, http::reply_fn reply) {
           const std::string id = req.header("webhook-id");
-          const seq_t seq = std::stoull(id.substr(4));
+          const seq_t seq = std::stoull(id.substr(id.rfind('_') + 1));  // msg_<sub>_<seq>
           {
             std::lock_guard lock(mutex_);
             ids_.push_back(id);
@@ -119,7 +119,7 @@ TEST(WebhookRestart, StateFileRequeuesEverythingPastTheDeliveredCursor) {
   auto ids = rx.ids();
   std::vector<std::string> again(ids.begin() + static_cast<std::ptrdiff_t>(before), ids.end());
   std::sort(again.begin(), again.end());
-  EXPECT_EQ(again, (std::vector<std::string>{"msg_4", "msg_5", "msg_6", "msg_7"}));
+  EXPECT_EQ(again, (std::vector<std::string>{"msg_0_4", "msg_0_5", "msg_0_6", "msg_0_7"}));
   std::ifstream in2(options.state_path);
   EXPECT_EQ(nlohmann::json::parse(in2)["subscriptions"][0].at("delivered_through"), 7);
   std::filesystem::remove_all(dir);
