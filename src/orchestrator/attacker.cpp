@@ -28,12 +28,27 @@ std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); 
 }  // namespace
 
 const std::vector<std::string>& attack_kinds() {
-  static const std::vector<std::string> kinds{"forged", "tampered", "replayed", "expired",
-                                              "unsigned"};
+  static const std::vector<std::string> kinds{"forged",
+                                              "tampered",
+                                              "replayed",
+                                              "expired",
+                                              "unsigned",
+                                              "oversized-signature",
+                                              "cross-subscription",
+                                              "crlf-url"};
   return kinds;
 }
 
-attacker::attacker(attack_config config) : config_(std::move(config)) {}
+std::vector<std::string> attack_kinds(std::size_t subscribers) {
+  std::vector<std::string> kinds;
+  for (const auto& k : attack_kinds()) {
+    if (k != "cross-subscription" || subscribers >= 2) kinds.push_back(k);
+  }
+  return kinds;
+}
+
+attacker::attacker(attack_config config)
+    : config_(std::move(config)), kinds_(attack_kinds(config_.subscribers)) {}
 
 attacker::~attacker() {
   stopping_ = true;
@@ -48,13 +63,18 @@ nlohmann::json attacker::stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
   nlohmann::json sent = nlohmann::json::object(), answers = nlohmann::json::object();
-  for (const auto& kind : attack_kinds()) sent[kind] = sent_[kind];
+  for (const auto& kind : kinds_) sent[kind] = sent_[kind];
   for (const auto& [kind, by_status] : answers_) {
     for (const auto& [status, n] : by_status) answers[kind][std::to_string(status)] = n;
   }
-  return {{"rate", config_.rate},        {"sent", sent},      {"answers", answers},
-          {"accepted", accepted_},       {"failed", failed_}, {"failures", failures_},
-          {"captured", captured_.size()}};
+  return {{"rate", config_.rate},
+          {"sent", sent},
+          {"answers", answers},
+          {"accepted", accepted_},
+          {"failed", failed_},
+          {"failures", failures_},
+          {"captured", captured_.size()},
+          {"refused_by_producer", producer_refusals_}};
 }
 
 // New complete lines of the tap file since the last read.
@@ -80,7 +100,37 @@ void attacker::read_tap() {
   }
 }
 
+// A second token holder tries to make the producer send a request of its own making: the
+// target's CR LF would end the request line, and what follows would go to the receiver as
+// headers and a second request.
+void attacker::register_crlf_url() {
+  http::client_request req;
+  req.method = "POST";
+  req.target = "/subscriptions";
+  req.headers.emplace_back("Authorization", "Bearer " + config_.producer_token);
+  req.body = nlohmann::json{{"url", std::string(config_.tls ? "https://" : "http://") +
+                                        config_.receiver.to_string() +
+                                        "/hook/0 HTTP/1.1\r\nX-Injected: 1\r\n\r\n"
+                                        "DELETE /admin"}}
+                 .dump();
+  ++sent_["crlf-url"];
+  http::client_response res;
+  const auto ec = http::fetch(config_.producer, req, res, config_.request_timeout, config_.tls);
+  if (ec) {
+    ++failed_;
+    ++failures_[http::describe(ec)];
+    return;
+  }
+  ++answers_["crlf-url"][res.status];
+  if (res.status >= 200 && res.status < 300) ++accepted_;
+  const auto body = nlohmann::json::parse(res.body, nullptr, false);
+  std::string why = body.is_object() ? body.value("error", "") : "";
+  why = why.substr(0, why.find(", got"));  // the reason, not the echoed input
+  ++producer_refusals_[why.empty() ? "HTTP " + std::to_string(res.status) : why];
+}
+
 void attacker::send_one(const std::string& kind) {
+  if (kind == "crlf-url") return register_crlf_url();
   // Without a capture yet there is nothing to replay or tamper with: forge instead.
   const std::string k = captured_.empty() ? "forged" : kind;
   http::client_request req;
@@ -93,9 +143,13 @@ void attacker::send_one(const std::string& kind) {
     req.headers.emplace_back("webhook-timestamp", ts);
     req.headers.emplace_back("webhook-signature", sig);
   };
+  // The subscription part of a real id (msg_<subscription>_): a forgery names the right one,
+  // so that only its signature gives it away.
+  const std::string prefix = c.id.substr(0, c.id.rfind('_') + 1);
   if (k == "forged") {
-    sign_as("msg_forged_" + std::to_string(++forged_ids_), std::to_string(unix_now()),
-            "v1," + base64_of_random(32));
+    sign_as((prefix.empty() ? std::string("msg_0_") : prefix) + "forged" +
+                std::to_string(++forged_ids_),
+            std::to_string(unix_now()), "v1," + base64_of_random(32));
   } else if (k == "tampered") {
     // One byte changed: the first digit or letter from the middle on, so the body stays
     // well-formed JSON and only the signature can tell.
@@ -105,6 +159,22 @@ void attacker::send_one(const std::string& kind) {
     req.body[at] = req.body[at] == '1' ? '2' : '1';
     sign_as(c.id, c.timestamp, c.signature);
   } else if (k == "replayed") {
+    sign_as(c.id, c.timestamp, c.signature);
+  } else if (k == "oversized-signature") {
+    // A fresh timestamp, so that the entries are what the receiver has to look at.
+    std::string entries;
+    for (int i = 0; i < 200; ++i) entries += (i ? " v1," : "v1,") + base64_of_random(32);
+    sign_as(c.id, std::to_string(unix_now()), entries);
+  } else if (k == "cross-subscription") {
+    // The same bytes to the next subscriber's receiver path: a valid signature (one key for
+    // every subscription with ed25519), but another subscription's id.
+    const auto slash = c.path.rfind('/');
+    std::size_t from = 0;
+    try {
+      from = std::stoul(c.path.substr(slash + 1));
+    } catch (const std::exception&) {
+    }
+    req.target = c.path.substr(0, slash + 1) + std::to_string((from + 1) % config_.subscribers);
     sign_as(c.id, c.timestamp, c.signature);
   } else if (k == "expired") {
     std::int64_t ts = unix_now();
@@ -127,7 +197,7 @@ void attacker::send_one(const std::string& kind) {
 }
 
 void attacker::run() {
-  const auto& kinds = attack_kinds();
+  const auto& kinds = kinds_;
   const nanos period = static_cast<nanos>(1e9 / config_.rate);
   nanos next = config_.start_ns;
   for (std::uint64_t i = 0; !stopping_; ++i) {

@@ -11,6 +11,13 @@
 //   replayed  a captured delivery sent again unchanged (after the original was accepted)
 //   expired   a captured delivery with its timestamp moved 10 minutes back
 //   unsigned  a captured body without any webhook-* header
+//   oversized-signature  a captured delivery, current timestamp, 200 random v1 entries in its
+//             webhook-signature (what a receiver that tries them all spends CPU on)
+//   cross-subscription   a delivery captured at one subscriber sent unchanged to another's
+//             receiver path (ed25519 shares one key: only the webhook-id tells them apart);
+//             taken only with two subscribers or more
+//   crlf-url  a second token holder registers a webhook URL whose target carries CR LF and a
+//             smuggled request, at the producer (refused there with 400)
 #pragma once
 
 #include <atomic>
@@ -29,6 +36,9 @@ namespace hookbench {
 struct attack_config {
   double rate = 0;  // attack requests per second, all kinds together
   host_port receiver;
+  host_port producer;          // crlf-url registers here ...
+  std::string producer_token;  // ... with this API token (not the consumer's)
+  std::size_t subscribers = 1;
   std::string tap_path;  // JSON lines appended by the consumer (client --tap)
   nanos start_ns = 0;    // attack from here (monotonic) ...
   nanos end_ns = 0;      // ... to here
@@ -36,8 +46,9 @@ struct attack_config {
   http::tls_context tls;  // run --tls: the receiver is HTTPS (the attacker trusts its CA too)
 };
 
-// The kinds, in the order they take turns.
+// The kinds, in the order they take turns (cross-subscription only with two subscribers or more).
 const std::vector<std::string>& attack_kinds();
+std::vector<std::string> attack_kinds(std::size_t subscribers);
 
 class attacker {
  public:
@@ -50,7 +61,7 @@ class attacker {
   // Stops (at once if the window has not ended) and returns what was sent and answered:
   // {"rate", "sent": {kind: n}, "answers": {kind: {status: n}}, "accepted": n (2xx answers:
   // must be 0 for a signed receiver), "failed": n (no answer), "failures": {why: n},
-  // "captured": n}.
+  // "captured": n, "refused_by_producer": {reason: n} (crlf-url's 400s, by their error)}.
   nlohmann::json stop();
 
  private:
@@ -60,6 +71,7 @@ class attacker {
   void run();
   void read_tap();
   void send_one(const std::string& kind);
+  void register_crlf_url();
 
   attack_config config_;
   std::thread thread_;
@@ -71,6 +83,8 @@ class attacker {
   std::map<std::string, std::map<unsigned, std::uint64_t>> answers_;
   std::uint64_t accepted_ = 0, failed_ = 0, forged_ids_ = 0;
   std::map<std::string, std::uint64_t> failures_;  // why requests got no answer
+  std::map<std::string, std::uint64_t> producer_refusals_;
+  std::vector<std::string> kinds_;
 };
 
 // The run's "attack" block: what the attacker sent and was answered, beside what the receiver

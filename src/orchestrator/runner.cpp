@@ -250,8 +250,12 @@ class run_session {
   const nanos drain_;
   const bool tty_;
   const bool restarts_;
-  // Fresh tokens per run, handed to the children in their environment (never in a document).
-  const std::string api_token_, control_token_;
+  // Fresh tokens per run, handed to the children in their environment (never in a document);
+  // the attacker's is a second API token holder's (--attack), never the consumer's.
+  const std::string api_token_, control_token_, attacker_token_;
+  // The producer's tokens: the consumer's API token, the attacker's (--attack) and the control
+  // token. The consumer is handed its API token only.
+  std::vector<std::string> producer_environment() const;
   scratch_path scratch_;  // documents, certificates, the state dir, the tap file (mode 0700)
   scratch_path trace_parts_[2];
   security::tls_files tls_files_;
@@ -284,7 +288,13 @@ run_session::run_session(const run_config& cfg)
       tty_(isatty(STDERR_FILENO) != 0),
       restarts_(has_restart(cfg.faults)),
       api_token_(security::random_token()),
-      control_token_(security::random_token()) {}
+      control_token_(security::random_token()),
+      attacker_token_(security::random_token()) {}
+
+std::vector<std::string> run_session::producer_environment() const {
+  return {"HOOKBENCH_TOKEN=" + api_token_ + (cfg_.attack > 0 ? "," + attacker_token_ : ""),
+          "HOOKBENCH_CONTROL_TOKEN=" + control_token_};
+}
 
 run_session::~run_session() {
   // A consumer stopped by consumer-down is continued, so that its SIGTERM is handled.
@@ -388,9 +398,7 @@ void run_session::start_producer() {
   const std::string path = scratch_.path + "/producer.json";
   write_document(path, doc);
   producer_.emplace("producer", std::vector<std::string>{"serve", "--config", path},
-                    cfg_.pin.empty() ? -1 : cfg_.pin[0],
-                    std::vector<std::string>{"HOOKBENCH_TOKEN=" + api_token_,
-                                             "HOOKBENCH_CONTROL_TOKEN=" + control_token_});
+                    cfg_.pin.empty() ? -1 : cfg_.pin[0], producer_environment());
   auto ready = read_json_line(*producer_, "ready", now_ns() + 10 * kNanosPerSecond, "become ready");
   producer_addr_ = {"127.0.0.1", ready.at("port").get<std::uint16_t>()};
   producer_seen_ = producer_addr_;
@@ -472,6 +480,9 @@ void run_session::start_window() {
   attack_config ac;
   ac.rate = cfg_.attack * cfg_.generation.rate;
   ac.receiver = {"127.0.0.1", client_ready_.value("receiver_port", std::uint16_t{0})};
+  ac.producer = producer_addr_;
+  ac.producer_token = attacker_token_;
+  ac.subscribers = cfg_.subscribers;
   ac.tap_path = tap_path_;
   ac.tls = tls_;
   ac.start_ns = started_ + cfg_.generation.warmup;
@@ -506,11 +517,8 @@ void run_session::plan_faults() {
              doc["resume"] = true;
              const std::string path = scratch_.path + "/producer-resume.json";
              write_document(path, doc);
-             producer_.emplace(
-                 "producer", std::vector<std::string>{"serve", "--config", path},
-                 cfg_.pin.empty() ? -1 : cfg_.pin[0],
-                 std::vector<std::string>{"HOOKBENCH_TOKEN=" + api_token_,
-                                          "HOOKBENCH_CONTROL_TOKEN=" + control_token_});
+             producer_.emplace("producer", std::vector<std::string>{"serve", "--config", path},
+                               cfg_.pin.empty() ? -1 : cfg_.pin[0], producer_environment());
              read_json_line(*producer_, "ready", now_ns() + 10 * kNanosPerSecond,
                             "become ready again after its restart");
              producer_down_ = false;

@@ -1,5 +1,6 @@
-// `run --attack`: a third party POSTs forged, tampered, replayed, expired and unsigned webhooks
-// to the receiver beside the real deliveries. With signatures, every real event arrives and
+// `run --attack`: a third party POSTs forged, tampered, replayed, expired, unsigned, oversized
+// and cross-subscription webhooks to the receiver beside the real deliveries, and registers a
+// CRLF URL at the producer with a token of its own. With signatures, every real event arrives and
 // every attack request is refused under the reason its kind must produce; without them, the
 // receiver takes the attacker's requests (the reason signing is on by default).
 #include <gtest/gtest.h>
@@ -16,38 +17,59 @@ std::uint64_t at(const json& j, const std::string& key) { return j.value(key, st
 class attack_run : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(attack_run, every_real_event_arrives_and_every_attack_is_refused_by_reason) {
-  const auto r = hookbench_run({"--mode", GetParam(), "--rate", "100", "--duration", "3s",
-                                "--warmup", "500ms", "--attack", "0.3", "--seed", "4"});
+  // Two subscribers, so that a delivery captured at one can be replayed to the other.
+  const auto r =
+      hookbench_run({"--mode", GetParam(), "--rate", "100", "--duration", "3s", "--warmup", "500ms",
+                     "--attack", "0.3", "--seed", "4", "--subscribers", "2"});
   ASSERT_EQ(r.exit.code, 0) << r.err;
   const auto& m = r.metrics();
   EXPECT_EQ(m.at("lost"), 0);
   EXPECT_EQ(m.at("delivered"), m.at("expected"));
-  EXPECT_GT(m.at("expected").get<int>(), 200);
+  EXPECT_GT(m.at("expected").get<int>(), 400);
 
   const auto& a = r.result.at("attack");
   const auto& sent = a.at("sent");
-  // 0.3 x 100/s for 3 s: about 90, in five kinds taking turns.
+  // 0.3 x 100/s for 3 s: about 90, in eight kinds taking turns.
   EXPECT_GE(at(a, "total"), 60u) << a.dump();
   EXPECT_LE(at(a, "total"), 95u) << a.dump();
   EXPECT_EQ(at(a, "accepted"), 0u) << a.dump();
   EXPECT_EQ(at(a, "failed"), 0u) << a.dump();
   EXPECT_GT(at(a, "captured"), 0u);
+  EXPECT_EQ(sent.size(), 8u) << a.dump();
   for (const auto& [kind, n] : sent.items()) {
     SCOPED_TRACE(kind);
     EXPECT_GT(n.get<std::uint64_t>(), 0u);
-    EXPECT_EQ(a.at("answers").at(kind).value("401", std::uint64_t{0}), n.get<std::uint64_t>());
+    // A URL is the producer's to refuse (400); every webhook is the receiver's (401).
+    const char* status = kind == "crlf-url" ? "400" : "401";
+    EXPECT_EQ(a.at("answers").at(kind).value(status, std::uint64_t{0}), n.get<std::uint64_t>());
   }
   // Each kind is refused for its own reason: forged and tampered fail the signature, a replay
-  // is a known id, an expired one fails the timestamp before any signature is computed, and an
-  // unsigned one lacks the headers.
+  // is a known id, an expired one fails the timestamp before any signature is computed, an
+  // unsigned one lacks the headers, a copy sent to another subscriber names another
+  // subscription, and an oversized signature list is capped (or, where the receiver tries
+  // every entry, fails the signature).
   const auto& why = a.at("rejected_by_reason");
-  EXPECT_EQ(at(why, "bad-signature"), at(sent, "forged") + at(sent, "tampered")) << a.dump();
+  const auto oversized = at(sent, "oversized-signature");
+  const auto capped = at(why, "too-many-signatures");
+  EXPECT_TRUE(capped == 0 || capped == oversized) << a.dump();
+  EXPECT_EQ(at(why, "bad-signature"),
+            at(sent, "forged") + at(sent, "tampered") + (capped ? 0 : oversized))
+      << a.dump();
   EXPECT_EQ(at(why, "replay"), at(sent, "replayed")) << a.dump();
   EXPECT_EQ(at(why, "timestamp-too-old"), at(sent, "expired")) << a.dump();
   EXPECT_EQ(at(why, "missing-header"), at(sent, "unsigned")) << a.dump();
+  EXPECT_EQ(at(why, "wrong-subscription"), at(sent, "cross-subscription")) << a.dump();
   EXPECT_EQ(at(why, "malformed-signature") + at(why, "malformed-timestamp") +
                 at(why, "timestamp-too-new") + at(why, "replay-memory-full"),
             0u);
+  // The producer refused every CRLF URL for the bytes in it; nothing it smuggled reached the
+  // receiver (which answered 401 to the attacker's webhooks and nothing else).
+  EXPECT_EQ(a.at("refused_by_producer"),
+            (json{{"url: a URL may hold printable ASCII only (percent-encode the rest)",
+                   at(sent, "crlf-url")}}))
+      << a.dump();
+  const auto& rejected = r.result.at("sides").at("consumer").at("traffic").at("rejected");
+  EXPECT_EQ(rejected, (json{{"401", at(a, "total") - at(sent, "crlf-url")}})) << rejected.dump();
   EXPECT_GT(a.at("reject_cpu_us").get<double>(), 0);
   // The attack is recorded with the run.
   EXPECT_EQ(r.result.at("config").at("attack"), 0.3);
