@@ -191,6 +191,10 @@ host_port parse_host_port(std::string_view text) {
     port_text = text.substr(colon + 1);
   }
   if (out.host.empty()) throw usage_error("missing host in " + quoted(text));
+  // A bracket belongs around an IPv6 address only: "[:[:1]]:80" would not read back.
+  if (out.host.find_first_of("[]") != std::string::npos) {
+    throw usage_error("a host holds no '[' or ']' but around an IPv6 address, got " + quoted(text));
+  }
   try {
     out.port = static_cast<std::uint16_t>(parse_int(port_text, 0, 65535));
   } catch (const usage_error&) {

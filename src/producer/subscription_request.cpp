@@ -17,6 +17,16 @@ bool is_json_type(std::string_view type) {
          http::to_lower(media.substr(0, end + 1)) == "application/json";
 }
 
+// What the caller sent, quoted in a reason: at most 80 bytes, each non-printable one as '?', so
+// that a reason stays one line.
+std::string printable(std::string_view text) {
+  std::string out(text.substr(0, 80));
+  for (auto& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return out;
+}
+
 parsed_subscription refuse(unsigned status, std::string error) {
   return {std::nullopt, status, std::move(error)};
 }
@@ -27,8 +37,8 @@ parsed_subscription parse_subscription(std::string_view content_type, std::strin
   // JSON only; a request that names no type is read as JSON too (curl -d sends a form type, so
   // that one is refused with a reason rather than misread).
   if (!content_type.empty() && !is_json_type(content_type)) {
-    return refuse(415, "POST /subscriptions takes application/json, got '" +
-                           std::string(content_type.substr(0, 80)) + "'");
+    return refuse(
+        415, "POST /subscriptions takes application/json, got '" + printable(content_type) + "'");
   }
   const auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return refuse(400, "body is not a JSON object");

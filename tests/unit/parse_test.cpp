@@ -134,6 +134,24 @@ TEST(parse_http_url, rejects_other_schemes_and_missing_ports) {
   }
 }
 
+// A target goes to the wire as it is: nothing that could end the request line or add a header,
+// and no user@ (a URL that names one host and reaches another).
+TEST(parse_http_url, refuses_control_bytes_spaces_non_ascii_and_userinfo) {
+  EXPECT_EQ(usage_message([] { parse_http_url("http://127.0.0.1:9/x HTTP/1.1\r\nX: 1"); }),
+            "a URL may hold printable ASCII only (percent-encode the rest), got a space 0x20 at "
+            "position 21");
+  for (const std::string& bad :
+       {std::string("http://127.0.0.1:9/x\r\n"), std::string("http://127.0.0.1:9/\t"),
+        std::string("http://127.0.0.1:9/\x7f"), std::string("http://127.0.0.1:9/caf\xc3\xa9"),
+        std::string("http://127.0.0.1:9/a\0b", 21), std::string("http://u:p@127.0.0.1:9/"),
+        std::string("http://u@hooks.example:80/"), std::string("http://[:[:1]]:80/"),
+        std::string("http://:[:1]:80/")}) {
+    EXPECT_NE(usage_message([&] { parse_http_url(bad); }), "<no usage_error>") << bad;
+  }
+  // '@' in the path is not userinfo; percent-encoded bytes pass as they are.
+  EXPECT_EQ(parse_http_url("http://127.0.0.1:9/a@b?c=%0d%0a").target, "/a@b?c=%0d%0a");
+}
+
 TEST(parse_int, range_is_inclusive_and_named_in_errors) {
   EXPECT_EQ(parse_int("1", 1, 10), 1);
   EXPECT_EQ(parse_int("10", 1, 10), 10);
