@@ -272,6 +272,49 @@ TEST_F(http_server_test, refused_connection_is_an_error_not_a_hang) {
   EXPECT_TRUE(ec);
 }
 
+// The second line of defence: whatever a caller hands it, the client writes no target or header
+// that could end a line early, and connects to no address its check refuses.
+TEST_F(http_server_test, an_unsafe_target_or_header_is_refused_and_nothing_is_sent) {
+  auto client = make_client(true);
+  for (const std::string target :
+       {"/x HTTP/1.1\r\nX: 1\r\n\r\nDELETE /admin", "/x\ny", "/caf\xc3\xa9", "/a b"}) {
+    auto r = send(*client, {"GET", target, {}, {}, {}});
+    ASSERT_TRUE(r) << "timed out";
+    EXPECT_EQ(r->ec, net::error::invalid_argument) << r->ec.message();
+    EXPECT_EQ(r->response.refusal.rfind("target: request target has ", 0), 0u)
+        << r->response.refusal;
+  }
+  auto header = send(*client, {"GET", "/x", {}, {}, {{"X-A", "1\r\nX-Injected: 1"}}});
+  ASSERT_TRUE(header);
+  EXPECT_EQ(header->ec, net::error::invalid_argument);
+  EXPECT_EQ(opened(*client), 0u);
+  // The client still works for a safe request.
+  auto ok = send(*client, {"GET", "/x", {}, {}, {}});
+  ASSERT_TRUE(ok);
+  EXPECT_FALSE(ok->ec) << ok->ec.message();
+  destroy_on_io(client);
+  int handled = 0;
+  on_io([&] { handled = handled_; });
+  EXPECT_EQ(handled, 1);
+}
+
+TEST_F(http_server_test, an_address_the_check_refuses_is_never_connected_to) {
+  http::client_options o;
+  o.check_address = [](const boost::asio::ip::address& a) {
+    return a.is_loopback() ? "loopback: " + a.to_string() + " refused" : std::string();
+  };
+  auto client = std::make_unique<http::client_connection>(ioc_, host_port{"127.0.0.1", port_}, o);
+  auto r = send(*client, {"GET", "/x", {}, {}, {}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->ec, net::error::access_denied);
+  EXPECT_EQ(r->response.refusal, "loopback: 127.0.0.1 refused");
+  EXPECT_EQ(opened(*client), 0u);
+  destroy_on_io(client);
+  int handled = 0;
+  on_io([&] { handled = handled_; });
+  EXPECT_EQ(handled, 0);
+}
+
 TEST_F(http_server_test, two_requests_on_one_raw_socket) {
   const std::string out = raw_exchange(
       port_,
