@@ -184,8 +184,12 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
                                    item.value().dump());
         }
       }
-      resume_t0_ = state.value("t0_ns", nanos{0});
-      restarts_ = state.value("restarts", std::uint64_t{0}) + 1;
+      // Whole numbers only: a float such as 1e300 converted to an integer is undefined.
+      const auto whole = [&](const char* key) {
+        return state.contains(key) && state[key].is_number_integer();
+      };
+      resume_t0_ = whole("t0_ns") ? state["t0_ns"].get<nanos>() : 0;
+      restarts_ = (whole("restarts") ? state["restarts"].get<std::uint64_t>() : 0) + 1;
       if (state.contains("idle_cores") && state["idle_cores"].is_number()) {
         idle_cores_ = state["idle_cores"].get<double>();
       }

@@ -1,10 +1,37 @@
 // Reading webhooks.json: every field checked, every refusal one line.
 #include "producer/webhook_state_file.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 namespace hookbench {
+namespace {
+
+// A whole number of the file, or `fallback` when absent. Read only as an integer: a float such
+// as 1e300 (which the JSON parser keeps as a double) converted to an integer is undefined.
+std::int64_t integer_field(const nlohmann::json& j, const char* key,
+                           std::optional<std::int64_t> fallback = std::nullopt) {
+  const auto it = j.find(key);
+  if (it == j.end()) {
+    if (fallback) return *fallback;
+    throw std::runtime_error(std::string("no \"") + key + "\"");
+  }
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() <= INT64_MAX) {
+    return static_cast<std::int64_t>(it->get<std::uint64_t>());
+  }
+  if (it->is_number_integer() && !it->is_number_unsigned()) return it->get<std::int64_t>();
+  throw std::runtime_error(std::string("\"") + key + "\" is not a whole number");
+}
+
+std::uint64_t count_field(const nlohmann::json& j, const char* key) {
+  const auto v = integer_field(j, key);
+  if (v < 0) throw std::runtime_error(std::string("\"") + key + "\" is negative");
+  return static_cast<std::uint64_t>(v);
+}
+
+}  // namespace
 
 saved_webhook_state parse_webhook_state(
     std::string_view text, security::signature_scheme scheme,
@@ -23,7 +50,7 @@ saved_webhook_state parse_webhook_state(
   }
   saved_webhook_state out;
   try {
-    out.max_timestamp = j.value("max_timestamp", std::int64_t{0});
+    out.max_timestamp = integer_field(j, "max_timestamp", 0);
     if (out.max_timestamp < 0 || out.max_timestamp > 253'402'300'799) {
       throw std::runtime_error("max_timestamp is not a time");
     }
@@ -33,7 +60,8 @@ saved_webhook_state parse_webhook_state(
     }
     for (const auto& item : j["subscriptions"]) {
       saved_subscription s;
-      s.id = item.at("id").get<std::size_t>();
+      if (!item.is_object()) throw std::runtime_error("a subscription is not an object");
+      s.id = count_field(item, "id");
       if (s.id != out.subscriptions.size())
         throw std::runtime_error("subscription ids are not 0, 1, ...");
       s.url = parse_http_url(item.at("url").get<std::string>());
@@ -44,7 +72,7 @@ saved_webhook_state parse_webhook_state(
       }
       s.peer = item.value("peer", std::string());
       s.secret = security::webhook_secret::parse(item.at("secret").get<std::string>());
-      s.batch = {item.at("batch_window_ns").get<nanos>(), item.at("batch_max").get<std::size_t>()};
+      s.batch = {integer_field(item, "batch_window_ns"), count_field(item, "batch_max")};
       if (s.batch.window < 0 || s.batch.window > 60 * kNanosPerSecond || s.batch.max < 1 ||
           s.batch.max > 10'000) {
         throw std::runtime_error("subscription " + std::to_string(s.id) +
@@ -52,7 +80,7 @@ saved_webhook_state parse_webhook_state(
       }
       s.active = item.at("active").get<bool>();
       s.gone = item.value("gone", false);
-      s.delivered_through = item.at("delivered_through").get<seq_t>();
+      s.delivered_through = count_field(item, "delivered_through");
       out.subscriptions.push_back(std::move(s));
     }
   } catch (const nlohmann::json::exception& e) {
