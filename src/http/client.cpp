@@ -19,6 +19,12 @@ namespace hookbench::http {
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
+  if (ec == bhttp::error::buffer_overflow) {
+    return "response exceeds the read buffer limit (head limit + body limit + margin): chunk "
+           "extensions or trailers too long";
+  }
+  if (ec == bhttp::error::body_limit) return "response body exceeds the body limit";
+  if (ec == bhttp::error::header_limit) return "response head exceeds the header limit";
   return ec.message();
 }
 
@@ -147,6 +153,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     if (streaming) return read_head();
     parser.emplace();
     parser->body_limit(options.body_limit);
+    parser->header_limit(static_cast<std::uint32_t>(options.header_limit));
+    buffer.max_size(response_buffer_limit(options.header_limit, options.body_limit));
     bhttp::async_read(*stream, buffer, *parser,
                       beast::bind_front_handler(&impl::on_read, shared_from_this()));
   }
@@ -173,6 +181,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   void read_head() {
     stream_parser.emplace();
     stream_parser->body_limit(boost::none);
+    stream_parser->header_limit(static_cast<std::uint32_t>(options.header_limit));
+    buffer.max_size(response_buffer_limit(options.header_limit, 0));
     bhttp::async_read_header(*stream, buffer, *stream_parser,
                              beast::bind_front_handler(&impl::on_head, shared_from_this()));
   }
@@ -233,7 +243,10 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   void on_failure(beast::error_code ec) {
     connected = false;
     // A keep-alive socket the server closed while idle fails on first use: retry once afresh.
-    const bool stale = reused && !retried && out.bytes_received == 0 &&
+    // A response past a limit was answered, not stale: it is not sent again.
+    const bool over_limit = ec == bhttp::error::buffer_overflow ||
+                            ec == bhttp::error::body_limit || ec == bhttp::error::header_limit;
+    const bool stale = reused && !retried && out.bytes_received == 0 && !over_limit &&
                        ec != beast::error::timeout && ec != net::error::operation_aborted;
     if (stale) {
       retried = true;
