@@ -155,6 +155,17 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     parser->body_limit(options.body_limit);
     parser->header_limit(static_cast<std::uint32_t>(options.header_limit));
     buffer.max_size(response_buffer_limit(options.header_limit, options.body_limit));
+    // The head alone first: Beast 1.74's eager parse (async_read's) loses the body_limit error
+    // of a response's Content-Length and reads the whole body, so it is checked here, on the
+    // head, and a larger body is never read.
+    bhttp::async_read_header(*stream, buffer, *parser,
+                             beast::bind_front_handler(&impl::on_read_head, shared_from_this()));
+  }
+
+  void on_read_head(beast::error_code ec, std::size_t bytes) {
+    if (ec) return on_failure(ec);
+    out.bytes_received = bytes;  // an answer has begun: a failure from here on is not stale
+    if (parser->is_done()) return on_read({}, 0);
     bhttp::async_read(*stream, buffer, *parser,
                       beast::bind_front_handler(&impl::on_read, shared_from_this()));
   }
@@ -163,7 +174,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     if (ec) return on_failure(ec);
     auto msg = parser->release();
     out.status = msg.result_int();
-    out.bytes_received = bytes;
+    out.bytes_received += bytes;
     if (stream->is_tls()) {
       // What went on the wire: TLS records, this connection's handshake with its first exchange.
       const auto wire = stream->take_wire_bytes();

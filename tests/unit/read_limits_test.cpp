@@ -220,6 +220,26 @@ TEST(client_read_limits, a_response_past_the_read_buffer_fails_naming_the_limit)
   }
 }
 
+TEST(client_read_limits, a_content_length_past_the_body_limit_is_refused_from_the_head) {
+  http::client_options o;
+  o.body_limit = 64 * 1024;
+  canned_server peer("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" +
+                     std::string(1024 * 1024, 'z'));
+  net::io_context ioc;
+  http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
+  std::optional<boost::system::error_code> result;
+  std::size_t body = 0;
+  conn.async_send({}, [&](boost::system::error_code ec, http::client_response&& r) {
+    result = ec;
+    body = r.body.size();
+  });
+  ioc.run_for(kWait);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(*result, boost::beast::http::error::body_limit) << result->message();
+  EXPECT_EQ(http::describe(*result), "response body exceeds the body limit");
+  EXPECT_EQ(body, 0u);
+}
+
 TEST(client_read_limits, a_streamed_response_past_the_read_buffer_ends_with_the_error) {
   canned_server peer(kChunkedResponse + "1\r\nx\r\n5;ext=" +
                      std::string(2 * http::kStreamReadAhead, 'a') + "\r\nhello\r\n0\r\n\r\n");
