@@ -258,7 +258,6 @@ int serve_main(int argc, char** argv) {
   check_settings(s);
   std::string clamp_note;
   cfg.max_connections = clamp_to_fd_limit(cfg.max_connections, clamp_note);
-  if (!clamp_note.empty() && !s.quiet) std::cerr << "hookbench serve: " << clamp_note << "\n";
   scratch_dir tls_dir;
   std::string generated_ca;
   if (s.tls) {
@@ -281,6 +280,8 @@ int serve_main(int argc, char** argv) {
     std::cerr << "hookbench serve: " << e.what() << "\n";
     return kExitFailure;
   }
+  // Once serving (a refusal stays one line).
+  if (!clamp_note.empty() && !s.quiet) std::cerr << "hookbench serve: " << clamp_note << "\n";
   prod->on_shutdown = [&] { ioc.stop(); };
   // The idle baseline comes before readiness, so nobody is talking to us yet.
   // A resumed producer is generating already: it keeps the first one's baseline (producer.json).
