@@ -30,10 +30,17 @@ void sse_mode::connect(detail::sse_reader& s) {
   cb.on_data = [this, &s](std::string_view data) {
     const nanos now = now_ns();
     if (ctx_.window.contains(now)) bytes_.bytes_received += data.size();
-    s.parser.feed(
+    const bool ok = s.parser.feed(
         data, [&](const sse_parser::message& m) { on_message(s, m); },
         [&](std::string_view) { ++counts_.heartbeats; },
         [&](std::uint64_t ms) { s.retry = static_cast<nanos>(ms) * kNanosPerMilli; });
+    if (!ok && s.conn->busy()) {
+      // A server that never ends a line or a message: the stream is dropped (and counted as
+      // failed when it ends), then opened again from the cursor.
+      std::cerr << "hookbench client: stream " << s.id << " closed: " << s.parser.error()
+                << "\n";
+      s.conn->close();
+    }
   };
   cb.on_end = [this, &s](boost::system::error_code ec) {
     if (stopped_) return;

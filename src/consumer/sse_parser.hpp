@@ -11,23 +11,46 @@
 namespace hookbench {
 
 // An incremental text/event-stream parser (the WHATWG "event stream interpretation"): feed it
-// bytes as they come, get each dispatched message. Lines end in LF, CR or CRLF.
+// bytes as they come, get each dispatched message. Lines end in LF, CR or CRLF. A server that
+// never ends a line or a message cannot make it hold more than its limits: past one, the parser
+// stops (error() names the limit) and the stream should be closed.
 class sse_parser {
  public:
   struct message {
     std::string id, event, data;
   };
+  // A line holds one field: an event's data line carries the whole event (serve --payload
+  // allows 1 MiB, JSON-escaped); a message may hold several data lines.
+  static constexpr std::size_t kDefaultMaxLine = 4 * 1024 * 1024;
+  static constexpr std::size_t kDefaultMaxMessage = 8 * 1024 * 1024;
+
+  sse_parser() = default;
+  sse_parser(std::size_t max_line, std::size_t max_message)
+      : max_line_(max_line), max_message_(max_message) {}
+
   // Calls on_message for each complete message, on_comment for each comment line, on_retry for
-  // each valid retry field (ms).
+  // each valid retry field (ms). False once a limit was passed (now or before): nothing more
+  // is parsed.
   template <class OnMessage, class OnComment, class OnRetry>
-  void feed(std::string_view bytes, OnMessage&& on_message, OnComment&& on_comment,
+  bool feed(std::string_view bytes, OnMessage&& on_message, OnComment&& on_comment,
             OnRetry&& on_retry);
-  std::size_t buffered() const { return line_.size(); }
+  std::size_t buffered() const { return line_.size() + current_.data.size(); }
+  // Empty, or which limit was passed.
+  const std::string& error() const { return error_; }
 
  private:
   template <class OnMessage, class OnComment, class OnRetry>
   void line(std::string_view l, OnMessage& on_message, OnComment& on_comment, OnRetry& on_retry);
 
+  bool fail(const char* what, std::size_t limit) {
+    error_ = std::string(what) + " exceeds " + std::to_string(limit) + " bytes";
+    line_ = {};
+    current_ = {};
+    return false;
+  }
+
+  std::size_t max_line_ = kDefaultMaxLine, max_message_ = kDefaultMaxMessage;
+  std::string error_;
   std::string line_;
   bool after_cr_ = false;
   message current_;
@@ -35,8 +58,9 @@ class sse_parser {
 };
 
 template <class OnMessage, class OnComment, class OnRetry>
-void sse_parser::feed(std::string_view bytes, OnMessage&& on_message, OnComment&& on_comment,
+bool sse_parser::feed(std::string_view bytes, OnMessage&& on_message, OnComment&& on_comment,
                       OnRetry&& on_retry) {
+  if (!error_.empty()) return false;
   for (char c : bytes) {
     if (after_cr_ && c == '\n') {  // the LF of a CRLF
       after_cr_ = false;
@@ -46,10 +70,13 @@ void sse_parser::feed(std::string_view bytes, OnMessage&& on_message, OnComment&
     if (c == '\r' || c == '\n') {
       line(line_, on_message, on_comment, on_retry);
       line_.clear();
+      if (current_.data.size() > max_message_) return fail("an event stream message", max_message_);
     } else {
+      if (line_.size() >= max_line_) return fail("an event stream line", max_line_);
       line_ += c;
     }
   }
+  return true;
 }
 
 template <class OnMessage, class OnComment, class OnRetry>

@@ -8,6 +8,9 @@ namespace hookbench {
 namespace {
 // A connect that failed is tried again after this pause, not in a tight loop.
 constexpr nanos kRetryPause = 100 * kNanosPerMilli;
+// One event per message (serve --payload allows 1 MiB, JSON-escaped); a larger message closes
+// the connection with 1009. The same bound as an SSE line.
+constexpr std::size_t kMaxEventMessage = 4 * 1024 * 1024;
 }  // namespace
 
 ws_mode::ws_mode(mode_context& ctx) : stream_set(ctx, "ws_connect", std::nullopt) {}
@@ -29,6 +32,7 @@ void ws_mode::connect(detail::ws_reader& s) {
     s.ws = std::move(ws);
   };
   h.on_message = [this, &s](std::string m) { on_message(s, m); };
+  h.max_message = kMaxEventMessage;
   h.on_close = [this, &s, opened] {
     s.ws.reset();
     if (stopped_) return;

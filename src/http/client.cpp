@@ -20,6 +20,12 @@ namespace hookbench::http {
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
+  if (ec == bhttp::error::buffer_overflow) {
+    return "response exceeds the read buffer limit (head limit + body limit + margin): chunk "
+           "extensions or trailers too long";
+  }
+  if (ec == bhttp::error::body_limit) return "response body exceeds the body limit";
+  if (ec == bhttp::error::header_limit) return "response head exceeds the header limit";
   return ec.message();
 }
 
@@ -181,6 +187,19 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     if (streaming) return read_head();
     parser.emplace();
     parser->body_limit(options.body_limit);
+    parser->header_limit(static_cast<std::uint32_t>(options.header_limit));
+    buffer.max_size(response_buffer_limit(options.header_limit, options.body_limit));
+    // The head alone first: Beast 1.74's eager parse (async_read's) loses the body_limit error
+    // of a response's Content-Length and reads the whole body, so it is checked here, on the
+    // head, and a larger body is never read.
+    bhttp::async_read_header(*stream, buffer, *parser,
+                             beast::bind_front_handler(&impl::on_read_head, shared_from_this()));
+  }
+
+  void on_read_head(beast::error_code ec, std::size_t bytes) {
+    if (ec) return on_failure(ec);
+    out.bytes_received = bytes;  // an answer has begun: a failure from here on is not stale
+    if (parser->is_done()) return on_read({}, 0);
     bhttp::async_read(*stream, buffer, *parser,
                       beast::bind_front_handler(&impl::on_read, shared_from_this()));
   }
@@ -189,7 +208,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     if (ec) return on_failure(ec);
     auto msg = parser->release();
     out.status = msg.result_int();
-    out.bytes_received = bytes;
+    out.bytes_received += bytes;
     if (stream->is_tls()) {
       // What went on the wire: TLS records, this connection's handshake with its first exchange.
       const auto wire = stream->take_wire_bytes();
@@ -207,6 +226,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   void read_head() {
     stream_parser.emplace();
     stream_parser->body_limit(boost::none);
+    stream_parser->header_limit(static_cast<std::uint32_t>(options.header_limit));
+    buffer.max_size(response_buffer_limit(options.header_limit, 0));
     bhttp::async_read_header(*stream, buffer, *stream_parser,
                              beast::bind_front_handler(&impl::on_head, shared_from_this()));
   }
@@ -267,7 +288,10 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   void on_failure(beast::error_code ec) {
     connected = false;
     // A keep-alive socket the server closed while idle fails on first use: retry once afresh.
-    const bool stale = reused && !retried && out.bytes_received == 0 &&
+    // A response past a limit was answered, not stale: it is not sent again.
+    const bool over_limit = ec == bhttp::error::buffer_overflow ||
+                            ec == bhttp::error::body_limit || ec == bhttp::error::header_limit;
+    const bool stale = reused && !retried && out.bytes_received == 0 && !over_limit &&
                        ec != beast::error::timeout && ec != net::error::operation_aborted;
     if (stale) {
       retried = true;

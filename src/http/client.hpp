@@ -46,6 +46,10 @@ struct client_options {
   bool keep_alive = true;               // false: a new TCP connection for every request
   nanos timeout = 5 * kNanosPerSecond;  // connect + write + read, per request
   std::size_t body_limit = 64 * 1024 * 1024;
+  // Response heads larger than this fail with header_limit. What the read buffer may hold at
+  // once is bounded too (head, body limit and a margin; head and kStreamReadAhead for a
+  // streamed body): chunk extensions and trailers past it fail with buffer_overflow.
+  std::size_t header_limit = 16 * 1024;
   // HTTPS when set (make_client_tls): every new connection does a TLS handshake, verifying the
   // server's certificate against the CA and the target's host or IP address.
   tls_context tls;
@@ -104,7 +108,20 @@ boost::system::error_code fetch(const host_port& target, const client_request& r
                                 client_response& out, nanos timeout = 5 * kNanosPerSecond,
                                 tls_context tls = nullptr);
 
-// "Connection refused", "timed out", ... for messages.
+// The most a streamed response's read buffer holds beyond its head: read-ahead of the body,
+// one chunk header and the trailers must fit in it.
+inline constexpr std::size_t kStreamReadAhead = 64 * 1024;
+// Room for chunk framing in a read buffer's bound, beyond the head and the body.
+inline constexpr std::size_t kReadMargin = 4096;
+
+// What the client's read buffer may hold while it reads a whole response (bounded by
+// `body_limit`) or a streamed one (body_limit = 0: pieces handed over as they come).
+constexpr std::size_t response_buffer_limit(std::size_t header_limit, std::size_t body_limit) {
+  return header_limit + (body_limit > 0 ? body_limit : kStreamReadAhead) + kReadMargin;
+}
+
+// "Connection refused", "timed out", "response exceeds the read buffer limit ..." for
+// messages.
 std::string describe(const boost::system::error_code& ec);
 
 }  // namespace hookbench::http

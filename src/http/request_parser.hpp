@@ -20,6 +20,15 @@ using request_parser = boost::beast::http::request_parser<boost::beast::http::st
 // with body_limit (413).
 void set_limits(request_parser& parser, std::size_t header_limit, std::size_t body_limit);
 
+// What a session may hold unparsed of one request at any time: Beast's header limit does not
+// cover chunk extensions and trailers, which must sit whole in the read buffer to be parsed, so
+// the buffer itself is bounded (its head, its body limit and a margin for chunk framing).
+// Reading past it fails with buffer_overflow (413).
+inline constexpr std::size_t kReadBufferMargin = 4096;
+constexpr std::size_t read_buffer_limit(std::size_t header_limit, std::size_t body_limit) {
+  return header_limit + body_limit + kReadBufferMargin;
+}
+
 // The request as handlers see it: names lower-cased, `bytes` read off the wire, received at
 // `received_ns`; websocket_upgrade set for a valid upgrade request.
 request to_request(wire_request&& msg, std::size_t bytes, nanos received_ns);

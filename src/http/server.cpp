@@ -13,6 +13,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <stdexcept>
 
 #include "http/endpoint.hpp"
@@ -45,6 +46,8 @@ constexpr std::chrono::seconds kWriteTimeout(30);
 // A TLS handshake that has not finished by then: a peer that connected and said nothing, or
 // spoke plain HTTP and waits for an answer.
 constexpr std::chrono::seconds kHandshakeTimeout(10);
+// What an idle connection's read buffer may keep of the room an earlier request took.
+constexpr std::size_t kIdleBufferCapacity = 16 * 1024;
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
@@ -64,8 +67,11 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::uint64_t tls_handshakes = 0, tls_handshake_failures = 0;
   std::size_t sessions = 0;     // open connections
   std::uint64_t refused = 0;    // closed at accept: max_connections were open
+  std::uint64_t refused_per_address = 0;  // closed at accept: that address had its share
+  std::map<net::ip::address, std::size_t> per_address;  // open connections by peer address
   std::uint64_t timed_out = 0;  // requests begun but not complete within request_timeout
-  // Every session started, for pause() to close them; expired entries are pruned on insert.
+  // Every session started, for pause() to close them; expired entries are pruned once they
+  // outnumber the open connections, so that an accept does not scan every session.
   std::vector<std::weak_ptr<detail::session>> all_sessions;
   bool paused = false;
   net::ip::tcp::endpoint bound;  // where start() listened (the port pause/resume keep)
@@ -86,18 +92,27 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
 namespace detail {
 
-// Counts one open connection in server::sessions() for as long as it is held.
+// Counts one open connection in server::sessions(), and in its peer address's share, for as
+// long as it is held.
 class session_slot {
  public:
-  explicit session_slot(std::shared_ptr<server::impl> owner) : owner_(std::move(owner)) {
+  session_slot(std::shared_ptr<server::impl> owner, net::ip::address peer)
+      : owner_(std::move(owner)), peer_(peer) {
     ++owner_->sessions;
+    ++owner_->per_address[peer_];
   }
-  ~session_slot() { --owner_->sessions; }
+  ~session_slot() {
+    --owner_->sessions;
+    if (auto it = owner_->per_address.find(peer_); it != owner_->per_address.end()) {
+      if (--it->second == 0) owner_->per_address.erase(it);
+    }
+  }
   session_slot(const session_slot&) = delete;
   session_slot& operator=(const session_slot&) = delete;
 
  private:
   std::shared_ptr<server::impl> owner_;
+  net::ip::address peer_;
 };
 
 class session;
@@ -142,16 +157,16 @@ struct chunked_stream final : stream_reply {
 
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket&& socket, std::shared_ptr<server::impl> owner)
+  session(tcp::socket&& socket, std::shared_ptr<server::impl> owner, net::ip::address peer)
       : stream_(std::move(socket), owner->options.tls.get()),
+        buffer_(read_buffer_limit(owner->options.header_limit, owner->options.body_limit)),
         owner_(std::move(owner)),
-        slot_(std::make_shared<session_slot>(owner_)) {}
+        slot_(std::make_shared<session_slot>(owner_, peer)),
+        peer_address_(peer.to_string()) {}
 
   void run() {
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
-    const auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) peer_address_ = peer.address().to_string();
     if (!stream_.is_tls()) return do_read();
     stream_.expires_after(kHandshakeTimeout);
     stream_.tls().async_handshake(
@@ -280,7 +295,13 @@ class session : public std::enable_shared_from_this<session> {
     // Two deadlines: the idle timeout bounds the wait for a request's first byte, the request
     // timeout everything after it. Bytes of a pipelined request may be buffered already.
     if (buffer_.size() > 0) return read_request();
-    stream_.expires_after(std::chrono::nanoseconds(owner_->options.idle_timeout));
+    // An idle connection should not keep the room a large request needed.
+    if (buffer_.capacity() > kIdleBufferCapacity) buffer_.shrink_to_fit();
+    // A new connection has a shorter wait than a kept-alive one: sitting silent on a fresh
+    // connection costs a slot and no request.
+    const auto& o = owner_->options;
+    stream_.expires_after(std::chrono::nanoseconds(exchange_ == 0 ? o.first_request_timeout
+                                                                  : o.idle_timeout));
     stream_.async_read_some(
         buffer_.prepare(beast::read_size(buffer_, 4096)),
         beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
@@ -314,6 +335,12 @@ class session : public std::enable_shared_from_this<session> {
     }
     if (ec == bhttp::error::header_limit)
       return reject(now, bytes, 431, "request headers too large");
+    if (ec == bhttp::error::buffer_overflow) {
+      return reject(now, bytes, 413,
+                    "request exceeds the " + std::to_string(buffer_.max_size()) +
+                        "-byte read buffer (head, body limit and chunk framing: chunk "
+                        "extensions and trailers count)");
+    }
     if (ec && is_parse_error(ec)) return reject(now, bytes, 400, "malformed HTTP: " + ec.message());
     if (ec) return fail(ec, "read");
 
@@ -338,11 +365,11 @@ class session : public std::enable_shared_from_this<session> {
   // rather than at the write. What arrives meanwhile (a pipelined request) stays in buffer_.
   void watch() {
     // A peer that pipelines more than a full request while parked waits on TCP instead.
-    const auto& o = owner_->options;
-    if (buffer_.size() >= o.header_limit + o.body_limit) return;
+    const std::size_t room = beast::read_size(buffer_, 4096);
+    if (room == 0) return;
     watching_ = true;
     stream_.expires_never();
-    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 4096)),
+    stream_.async_read_some(buffer_.prepare(room),
                             beast::bind_front_handler(&session::on_watch, shared_from_this()));
   }
 
@@ -588,14 +615,22 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (sessions >= options.max_connections) {
-    ++refused;
+  beast::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec).address();
+  const bool over_cap = sessions >= options.max_connections;
+  const bool over_share = !over_cap && !peer_ec && options.max_connections_per_address > 0 &&
+                          per_address[peer] >= options.max_connections_per_address;
+  if (over_cap || over_share || peer_ec) {  // peer_ec: the peer has gone already
+    if (over_cap) ++refused;
+    if (over_share) ++refused_per_address;
     beast::error_code ignored;
     socket.close(ignored);
     return do_accept();
   }
-  auto s = std::make_shared<detail::session>(std::move(socket), shared_from_this());
-  std::erase_if(all_sessions, [](const auto& w) { return w.expired(); });
+  auto s = std::make_shared<detail::session>(std::move(socket), shared_from_this(), peer);
+  if (all_sessions.size() >= 2 * sessions + 64) {
+    std::erase_if(all_sessions, [](const auto& w) { return w.expired(); });
+  }
   all_sessions.push_back(s);
   s->run();
   do_accept();
@@ -687,6 +722,8 @@ std::uint64_t server::tls_handshakes() const { return impl_->tls_handshakes; }
 
 std::uint64_t server::tls_handshake_failures() const { return impl_->tls_handshake_failures; }
 std::uint64_t server::refused_connections() const { return impl_->refused; }
+
+std::uint64_t server::refused_per_address() const { return impl_->refused_per_address; }
 
 std::uint64_t server::timed_out_requests() const { return impl_->timed_out; }
 

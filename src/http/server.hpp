@@ -92,6 +92,9 @@ struct server_options {
   std::size_t header_limit = 16 * 1024;
   // How long a keep-alive connection may wait for the first byte of its next request.
   nanos idle_timeout = 120 * kNanosPerSecond;
+  // How long a new connection may wait for the first byte of its first request (after the TLS
+  // handshake): a peer that connects and says nothing holds a slot for no more than this.
+  nanos first_request_timeout = 5 * kNanosPerSecond;
   std::string server_name = "hookbench";
   // HTTPS when set: each connection does the TLS handshake first (bounded by 10 s), then the
   // same HTTP; streamed responses and WebSockets run over TLS too.
@@ -104,6 +107,10 @@ struct server_options {
   // accepted past the cap is closed at once, before a byte is read or written: answering
   // a flood costs what the cap saves. Counted in server::refused_connections().
   std::size_t max_connections = 50'000;
+  // Open connections from one peer address at most (0: no such cap), so that one host cannot
+  // take every slot; past it a new connection is closed at once as well. Counted in
+  // server::refused_per_address().
+  std::size_t max_connections_per_address = 0;
 };
 
 class server {
@@ -133,6 +140,9 @@ class server {
   std::uint64_t tls_handshake_failures() const;
   // Connections closed at accept because max_connections were open (io thread).
   std::uint64_t refused_connections() const;
+  // Connections closed at accept because max_connections_per_address were open from that
+  // peer's address (io thread).
+  std::uint64_t refused_per_address() const;
   // Requests whose first byte arrived but whose rest did not within request_timeout (io thread).
   std::uint64_t timed_out_requests() const;
 

@@ -19,6 +19,9 @@ using tcp = net::ip::tcp;
 namespace hookbench::http {
 namespace {
 
+// What a connection's read buffer keeps between messages; a larger one is given back.
+constexpr std::size_t kKeptBufferCapacity = 16 * 1024;
+
 // A message travels as one frame: a 2, 4 or 10 byte header, and a mask key from clients.
 std::uint64_t frame_bytes(std::size_t payload, bool masked) {
   const std::uint64_t header = payload < 126 ? 2 : payload < 65536 ? 4 : 10;
@@ -45,7 +48,10 @@ std::uint64_t head_bytes(const websocket::response_type& res) {
 class ws_session final : public ws_connection, public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(detail::tls_stream&& stream, ws_handlers h, bool client, tls_context tls = nullptr)
-      : tls_(std::move(tls)), ws_(std::move(stream)), handlers_(std::move(h)), client_(client) {}
+      : tls_(std::move(tls)), ws_(std::move(stream)), handlers_(std::move(h)), client_(client) {
+    // Beast's default is 16 MiB; past the maximum it sends a close frame with 1009 itself.
+    ws_.read_message_max(handlers_.max_message);
+  }
 
   bool send(std::string text) override {
     if (!open_) return false;
@@ -120,6 +126,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
     received_ += frame_bytes(bytes, !client_);
     std::string message = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    // One large message should not leave its room held for the connection's life.
+    if (buffer_.capacity() > kKeptBufferCapacity) buffer_.shrink_to_fit();
     if (handlers_.on_message) handlers_.on_message(std::move(message));
     do_read();
   }

@@ -39,6 +39,9 @@ struct ws_handlers {
   // Once, when it is over: closed by either side, the peer gone, or (without on_open) the
   // connect or the handshake failed.
   std::function<void()> on_close;
+  // A message from the peer larger than this closes the connection with 1009 (message too
+  // big) instead of being buffered: set it to what this end expects to receive.
+  std::size_t max_message = 64 * 1024;
 };
 
 // Connects to `to` and asks to upgrade `target`, with `headers` added to the request; then

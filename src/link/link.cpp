@@ -40,6 +40,7 @@ struct link_route {
   std::vector<std::weak_ptr<link_session>> waiting;  // accepted before the target was known
   nanos departure[2] = {0, 0};  // the bandwidth limit's clock per direction (io thread)
   std::atomic<std::uint64_t> connections{0}, refused{0}, resets{0}, connect_failures{0};
+  std::atomic<std::uint64_t> over_cap{0}, idle_closed{0};  // max_connections, idle_timeout
   std::atomic<std::uint64_t> bytes[2] = {0, 0};
   std::atomic<std::size_t> peak_buffered{0};
 };
@@ -56,6 +57,7 @@ struct wan_link::impl {
   std::vector<std::weak_ptr<detail::link_session>> sessions;  // io thread
   std::list<net::steady_timer> cut_timers;                    // io thread
   nanos cut_until = 0;                                        // io thread
+  std::size_t open = 0;  // sessions alive, for max_connections (io thread)
   std::atomic<std::uint64_t> cuts{0};
   std::atomic<bool> realtime{false};
   std::mt19937_64 rng;
@@ -99,11 +101,19 @@ class link_session : public std::enable_shared_from_this<link_session> {
         server_(client_.get_executor()),
         halves_{half(client_, server_, link.config.forward, 0),
                 half(server_, client_, link.config.backward, 1)},
-        accepted_(now_ns()) {}
+        idle_timer_(client_.get_executor()),
+        accepted_(now_ns()),
+        last_active_(accepted_) {
+    ++link_.open;
+  }
+  ~link_session() { --link_.open; }
+  link_session(const link_session&) = delete;
+  link_session& operator=(const link_session&) = delete;
 
   void start() {
     boost::system::error_code ec;
     client_.set_option(tcp::no_delay(true), ec);
+    watch_idle();
     do_read(halves_[0]);
     if (route_.target) {
       connect();
@@ -123,6 +133,7 @@ class link_session : public std::enable_shared_from_this<link_session> {
   void abort() {
     if (closed_) return;
     closed_ = true;
+    idle_timer_.cancel();
     for (auto& h : halves_) h.timer.cancel();
     reset(client_);
     reset(server_);
@@ -153,6 +164,22 @@ class link_session : public std::enable_shared_from_this<link_session> {
     nanos last_release = 0;
     bool reading = false, writing = false, eof = false, shut = false;
   };
+
+  // Wakes once per idle_timeout and closes the connection if nothing moved since the last
+  // byte: one timer per connection, not one reset per read.
+  void watch_idle() {
+    const nanos timeout = link_.config.idle_timeout;
+    if (timeout <= 0 || closed_) return;
+    idle_timer_.expires_at(steady_time_of(last_active_ + timeout));
+    idle_timer_.async_wait([self = shared_from_this(), timeout](boost::system::error_code ec) {
+      if (ec || self->closed_) return;
+      if (now_ns() - self->last_active_ >= timeout) {
+        ++self->route_.idle_closed;
+        return self->abort();
+      }
+      self->watch_idle();
+    });
+  }
 
   void on_connect(boost::system::error_code ec) {
     if (closed_) return;
@@ -192,6 +219,7 @@ class link_session : public std::enable_shared_from_this<link_session> {
     }
     data.resize(n);
     nanos arrival = now_ns();
+    last_active_ = arrival;
     if (h.dir == 0 && link_.config.handshake) {
       arrival = std::max(arrival, accepted_ + link_.config.round_trip());
     }
@@ -251,6 +279,7 @@ class link_session : public std::enable_shared_from_this<link_session> {
     h.to.shutdown(tcp::socket::shutdown_send, ec);
     if (halves_[0].shut && halves_[1].shut) {
       closed_ = true;
+      idle_timer_.cancel();
       client_.close(ec);
       server_.close(ec);
     }
@@ -260,7 +289,9 @@ class link_session : public std::enable_shared_from_this<link_session> {
   link_route& route_;
   tcp::socket client_, server_;
   half halves_[2];
+  net::steady_timer idle_timer_;
   nanos accepted_;
+  nanos last_active_;  // the last read on either side
   bool connected_ = false, closed_ = false;
 };
 
@@ -291,6 +322,9 @@ void wan_link::impl::accept(detail::link_route& r) {
     }
     if (now_ns() < cut_until) {
       ++r.refused;
+      detail::reset(socket);
+    } else if (open >= config.max_connections) {
+      ++r.over_cap;
       detail::reset(socket);
     } else {
       ++r.connections;
@@ -438,7 +472,9 @@ nlohmann::json wan_link::stats() const {
                       {"connect_failures", r->connect_failures.load()},
                       {"bytes_forward", r->bytes[0].load()},
                       {"bytes_backward", r->bytes[1].load()},
-                      {"peak_buffered_bytes", r->peak_buffered.load()}});
+                      {"peak_buffered_bytes", r->peak_buffered.load()},
+                      {"refused_over_cap", r->over_cap.load()},
+                      {"idle_closed", r->idle_closed.load()}});
   }
   return {{"config", link_settings_json(config_)},
           {"scheduling", impl_->realtime ? "fifo" : "normal"},

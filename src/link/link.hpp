@@ -41,6 +41,12 @@ struct link_config {
   // link's. Falls back to normal scheduling silently; stats() says which it got.
   bool realtime = true;
   std::uint64_t seed = 1;  // of the jitter samples
+  // A connection with no byte in either direction for this long is closed (0: never). Longer
+  // than any quiet spell a run has: a stream's heartbeat (15 s) or a long-poll's wait.
+  nanos idle_timeout = 600 * kNanosPerSecond;
+  // Open connections at most, over every route; past it a new one is reset at once. Fits a
+  // 10 000-subscriber run (a connection per subscriber, and four per webhook subscriber).
+  std::size_t max_connections = 50'000;
   // The round trip the link adds to an exchange: forward + backward delay.
   nanos round_trip() const { return forward.delay + backward.delay; }
 };
@@ -72,7 +78,7 @@ class wan_link {
 
   // Thread-safe: {"config": {...}, "scheduling": "fifo|normal", "cuts": N, "routes": [{"listen",
   // "target", "connections", "refused", "resets", "connect_failures", "bytes_forward",
-  // "bytes_backward", "peak_buffered_bytes"}]}.
+  // "bytes_backward", "peak_buffered_bytes", "refused_over_cap", "idle_closed"}]}.
   nlohmann::json stats() const;
   const link_config& config() const { return config_; }
 

@@ -83,6 +83,14 @@ void add_link_command_options(option_parser& p, link_settings& s) {
                   "                            its releases late)",
                   [&] { s.cfg.realtime = false; })
       .add_count("--seed", "N", "seed of the jitter samples", "1", s.cfg.seed, 0, INT64_MAX)
+      .add_duration("--idle-timeout",
+                    "close a connection with no byte either way for this long\n"
+                    "                            (0 = never)",
+                    "10m", s.cfg.idle_timeout)
+      .add_count("--max-connections", "N",
+                 "open connections at most, over every --listen; past it a new one is\n"
+                 "                            reset at once",
+                 "50000", s.cfg.max_connections, 1, 10'000'000)
       .add_switch("--quiet", "no startup message on stderr", [&] { s.quiet = true; });
 }
 

@@ -94,6 +94,8 @@ nlohmann::json producer_config::to_document() const {
                    {"retention", retention},
                    {"request-timeout", exact_duration(request_timeout)},
                    {"max-connections", max_connections},
+                   {"max-connections-per-address", max_connections_per_address},
+                   {"first-request-timeout", exact_duration(first_request_timeout)},
                    {"webhook-connection", to_string(webhooks.connections)},
                    {"webhook-concurrency", webhooks.concurrency},
                    {"signature", security::to_string(webhooks.signature)},
@@ -134,12 +136,14 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
           ioc, config_.listen,
           http::server_options{
               .body_limit = config_.body_limit,
+              .first_request_timeout = config_.first_request_timeout,
               .server_name = "hookbench-producer",
               .tls = config_.tls_cert.empty()
                          ? nullptr
                          : http::make_server_tls(config_.tls_cert, config_.tls_key),
               .request_timeout = config_.request_timeout,
-              .max_connections = config_.max_connections},
+              .max_connections = config_.max_connections,
+              .max_connections_per_address = config_.max_connections_per_address},
           [this](http::request&& req, http::reply_fn reply) {
             handle(std::move(req), std::move(reply));
           },
@@ -413,6 +417,7 @@ nlohmann::json producer::report() {
       {"rejected", rejected},
       // Hostile or broken clients the HTTP server turned away (http/server.hpp).
       {"refused_connections", server_.refused_connections()},
+      {"refused_per_address", server_.refused_per_address()},
       {"timed_out_requests", server_.timed_out_requests()},
       {"cpu_s", cpu},
       {"cpu_measured", cpu_measured},

@@ -40,6 +40,9 @@ struct producer_config {
   std::size_t body_limit = 64 * 1024;
   nanos request_timeout = 10 * kNanosPerSecond;  // http::server_options
   std::size_t max_connections = 50'000;
+  // A 10 000-subscriber run holds one connection per subscriber from the consumer's address.
+  std::size_t max_connections_per_address = 16'384;
+  nanos first_request_timeout = 5 * kNanosPerSecond;  // http::server_options
   dispatcher_options webhooks;
   stream_options streams;
   bool autostart = false;

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "core/cli.hpp"
+#include "core/fd_limit.hpp"
 #include "producer/producer.hpp"
 #include "producer/producer_options.hpp"
 #include "security/certificates.hpp"
@@ -42,8 +43,17 @@ void add_server_options(option_parser& p, producer_config& cfg) {
                  "                            or its connection is closed (slow clients)",
                  "10s", cfg.request_timeout, 1)
       .add_count("--max-connections", "N",
-                 "open connections at most; past it a new one is closed at once", "50000",
-                 cfg.max_connections, 1, 10'000'000);
+                 "open connections at most; past it a new one is closed at once\n"
+                 "                            (lowered to the descriptor limit less a reserve)",
+                 "50000", cfg.max_connections, 1, 10'000'000)
+      .add_count("--max-connections-per-address", "N",
+                 "open connections from one peer address at most (0 = no cap); past\n"
+                 "                            it a new one is closed at once",
+                 "16384", cfg.max_connections_per_address, 0, 10'000'000)
+      .add_duration("--first-request-timeout",
+                    "a new connection must send its first request's first byte within\n"
+                    "                            this, or it is closed",
+                    "5s", cfg.first_request_timeout, 1);
 }
 
 void add_delivery_options(option_parser& p, producer_config& cfg) {
@@ -250,6 +260,8 @@ int serve_main(int argc, char** argv) {
   take_tokens_from_environment(cfg.access);
   check_settings(s);
   check_tokens(cfg.access);
+  std::string clamp_note;
+  cfg.max_connections = clamp_to_fd_limit(cfg.max_connections, clamp_note);
   scratch_dir tls_dir;
   std::string generated_ca;
   if (s.tls) {
@@ -272,6 +284,8 @@ int serve_main(int argc, char** argv) {
     std::cerr << "hookbench serve: " << e.what() << "\n";
     return kExitFailure;
   }
+  // Once serving (a refusal stays one line).
+  if (!clamp_note.empty() && !s.quiet) std::cerr << "hookbench serve: " << clamp_note << "\n";
   prod->on_shutdown = [&] { ioc.stop(); };
   // The idle baseline comes before readiness, so nobody is talking to us yet.
   // A resumed producer is generating already: it keeps the first one's baseline (producer.json).

@@ -7,6 +7,12 @@
 
 namespace hookbench {
 
+namespace {
+// The client sends nothing but control frames once connected: a data message larger than this
+// closes the connection with 1009 before it is buffered.
+constexpr std::size_t kMaxClientMessage = 1024;
+}  // namespace
+
 bool ws_endpoint::handle(http::request& req, http::reply_fn& reply) {
   if (req.path() != "/ws") return false;
   const auto& log = ctx_.log;
@@ -38,6 +44,7 @@ bool ws_endpoint::handle(http::request& req, http::reply_fn& reply) {
                from);
   };
   h.on_message = [](std::string) {};  // the client has nothing to say once it has resumed
+  h.max_message = kMaxClientMessage;
   h.on_close = [this, id, opened] {
     if (*opened) closed(*id);
   };

@@ -8,6 +8,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <stdexcept>
@@ -264,7 +265,12 @@ bool ed25519_public_key::verify(std::string_view id, std::int64_t timestamp, std
                                 std::string_view signature) const {
   if (!pkey_ || signature.size() != kEd25519SignatureBytes) return false;
   // Ed25519 hashes the whole message twice, so it takes the content in one piece.
-  const std::string content = signed_content(id, timestamp, body);
+  return verify_content(signed_content(id, timestamp, body), signature);
+}
+
+bool ed25519_public_key::verify_content(std::string_view content,
+                                        std::string_view signature) const {
+  if (!pkey_ || signature.size() != kEd25519SignatureBytes) return false;
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!md || EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, as_pkey(pkey_.get())) != 1) {
     throw_openssl("EVP_DigestVerifyInit");
@@ -350,6 +356,7 @@ constexpr auto kRejectReasons =
                                     {reject_reason::timestamp_too_old, "timestamp-too-old"},
                                     {reject_reason::timestamp_too_new, "timestamp-too-new"},
                                     {reject_reason::malformed_signature, "malformed-signature"},
+                                    {reject_reason::too_many_signatures, "too-many-signatures"},
                                     {reject_reason::bad_signature, "bad-signature"},
                                     {reject_reason::replay, "replay"},
                                     {reject_reason::replay_memory_full, "replay-memory-full"},
@@ -365,6 +372,7 @@ const std::vector<reject_reason>& all_reject_reasons() {
                                               reject_reason::timestamp_too_old,
                                               reject_reason::timestamp_too_new,
                                               reject_reason::malformed_signature,
+                                              reject_reason::too_many_signatures,
                                               reject_reason::bad_signature,
                                               reject_reason::replay,
                                               reject_reason::replay_memory_full,
@@ -423,12 +431,21 @@ reject_reason signature_verifier::verify(std::string_view id, std::string_view t
 
 reject_reason signature_verifier::check_signature(std::string_view id, std::int64_t timestamp,
                                                   std::string_view header, std::string_view body) {
-  bool well_formed = false;
-  std::vector<std::string> macs;  // one per secret, computed on the first v1 entry
+  // The entries first, all of them, so that a long list is refused before any costs a verify.
+  std::vector<std::string_view> entries;
   while (!header.empty()) {
     const auto space = header.find(' ');
-    const std::string_view entry = header.substr(0, space);
+    if (space != 0) {
+      if (entries.size() == kMaxSignatureEntries) return reject_reason::too_many_signatures;
+      entries.push_back(header.substr(0, space));
+    }
     header = space == std::string_view::npos ? std::string_view{} : header.substr(space + 1);
+  }
+  bool well_formed = false;
+  std::vector<std::string> macs;        // one per secret, computed on the first v1 entry
+  std::optional<std::string> content;   // id.timestamp.body, built on the first v1a entry
+  std::vector<std::string> tried;       // v1a signatures already verified with every key
+  for (const std::string_view entry : entries) {
     const auto comma = entry.find(',');
     if (comma == std::string_view::npos) continue;
     const std::string_view version = entry.substr(0, comma);
@@ -440,6 +457,7 @@ reject_reason signature_verifier::check_signature(std::string_view id, std::int6
       well_formed = true;
       if (macs.empty()) {
         for (auto& h : hmac_) macs.push_back(h.mac(id, timestamp, body));
+        checks_ += hmac_.size();
       }
       for (const auto& m : macs) {
         if (constant_time_equal(m, *sig)) return reject_reason::accepted;
@@ -447,9 +465,13 @@ reject_reason signature_verifier::check_signature(std::string_view id, std::int6
     } else {
       if (sig->size() != kEd25519SignatureBytes) continue;
       well_formed = true;
+      if (std::find(tried.begin(), tried.end(), *sig) != tried.end()) continue;
+      if (!content) content = signed_content(id, timestamp, body);
       for (const auto& k : public_keys_) {
-        if (k.verify(id, timestamp, body, *sig)) return reject_reason::accepted;
+        ++checks_;
+        if (k.verify_content(*content, *sig)) return reject_reason::accepted;
       }
+      tried.push_back(*sig);
     }
   }
   return well_formed ? reject_reason::bad_signature : reject_reason::malformed_signature;

@@ -81,6 +81,9 @@ class ed25519_public_key {
   // The 64-byte signature over id.timestamp.body.
   bool verify(std::string_view id, std::int64_t timestamp, std::string_view body,
               std::string_view signature) const;
+  // The same over signed_content() built once by the caller (a receiver with several keys or
+  // entries should not copy the body for each).
+  bool verify_content(std::string_view content, std::string_view signature) const;
   ed25519_public_key() = default;  // empty: verifies nothing
 
  private:
@@ -118,6 +121,7 @@ enum class reject_reason {
   timestamp_too_old,    // older than now - tolerance
   timestamp_too_new,    // newer than now + tolerance
   malformed_signature,  // no well-formed v1,/v1a, entry
+  too_many_signatures,  // more than kMaxSignatureEntries entries: refused before any is checked
   bad_signature,        // well-formed entries, none verifies with any key
   replay,               // this webhook-id was already accepted with this timestamp or a newer
                         // one, inside the tolerance (a newer timestamp is a sender's retry)
@@ -127,6 +131,10 @@ enum class reject_reason {
 std::string_view to_string(reject_reason reason);
 // Every reason but `accepted`, in enum order (for counters that list all of them).
 const std::vector<reject_reason>& all_reject_reasons();
+
+// Entries a webhook-signature header may hold: a sender signs once, or a few times while it
+// rotates keys. More are refused unchecked, so a header full of entries costs no verification.
+inline constexpr std::size_t kMaxSignatureEntries = 8;
 
 struct verifier_options {
   std::int64_t tolerance_s = 300;  // both directions
@@ -155,6 +163,9 @@ class signature_verifier {
                        std::int64_t now_unix_s, bool* retry = nullptr);
 
   std::size_t remembered() const { return seen_.size(); }  // ids in the replay memory
+  // Signature computations so far: one HMAC per secret, one ed25519 verify per key and
+  // distinct signature; what a hostile header can make a receiver spend.
+  std::uint64_t signature_checks() const { return checks_; }
   const verifier_options& options() const { return options_; }
 
  private:
@@ -168,6 +179,7 @@ class signature_verifier {
   // id -> expiry (newest accepted timestamp + tolerance)
   std::unordered_map<std::string, std::int64_t> seen_;
   std::set<std::pair<std::int64_t, std::string>> expiries_;  // the same, oldest expiry first
+  std::uint64_t checks_ = 0;
 };
 
 }  // namespace hookbench::security

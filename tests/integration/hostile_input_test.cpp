@@ -247,7 +247,8 @@ TEST_F(hostile_serve, bad_cursors_limits_and_waits_get_400) {
 }
 
 TEST_F(hostile_serve, slow_clients_are_cut_at_the_request_deadline) {
-  ASSERT_NO_FATAL_FAILURE(start({"--request-timeout", "2s"}));
+  // The idle connection below waits longer than a new connection may by default.
+  ASSERT_NO_FATAL_FAILURE(start({"--request-timeout", "2s", "--first-request-timeout", "30s"}));
   // Three clients that start a request and send one byte a second: none may hold on for the
   // idle timeout (120 s); each is closed once 2 s have passed since its first byte.
   const std::string slow = "GET /events?after=0 HTTP/1.1\r\nHost: slow\r\nX-Pad: ";
@@ -291,7 +292,8 @@ TEST_F(hostile_serve, slow_clients_are_cut_at_the_request_deadline) {
 
 TEST_F(hostile_serve, a_flood_of_idle_connections_past_the_cap_is_refused) {
   constexpr int kCap = 20;
-  ASSERT_NO_FATAL_FAILURE(start({"--max-connections", std::to_string(kCap)}));
+  ASSERT_NO_FATAL_FAILURE(
+      start({"--max-connections", std::to_string(kCap), "--first-request-timeout", "60s"}));
   std::vector<std::unique_ptr<raw_connection>> flood;
   for (int i = 0; i < kCap; ++i) {
     flood.push_back(std::make_unique<raw_connection>(port_, 2));

@@ -325,6 +325,51 @@ TEST(link, a_cut_resets_open_connections_refuses_new_ones_then_serves) {
   EXPECT_GE(report.at("routes").at(0).at("refused").get<int>(), 1);
 }
 
+// True when the peer closed or reset `fd` (rather than the 5 s receive timeout passing).
+bool closed_by_peer(int fd) {
+  char c = 0;
+  const ssize_t n = recv(fd, &c, 1, 0);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+// The link listens on a port: a connection that sends nothing is closed after --idle-timeout
+// (one that talks is not), and connections past --max-connections are reset at once.
+TEST(link, idle_connections_are_closed_and_connections_past_the_cap_reset) {
+  echo_server echo;
+  link_process link(echo.port(), {"--idle-timeout", "1s", "--max-connections", "2"});
+  ASSERT_NE(link.port, 0) << link.p->err();
+  client_socket idle(link.port);
+  client_socket talking(link.port);
+  ASSERT_GE(idle.fd, 0);
+  ASSERT_GE(talking.fd, 0);
+  {
+    // The third is accepted by the kernel and reset by the link: it reads EOF or an error.
+    client_socket third(link.port);
+    EXPECT_TRUE(third.fd < 0 || closed_by_peer(third.fd)) << "a connection past the cap was kept";
+  }
+  // `talking` sends every 300 ms for 2.4 s; `idle` sends nothing and is closed after ~1 s.
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(talking.send_all("x")) << "round " << i;
+    char c = 0;
+    ASSERT_EQ(recv(talking.fd, &c, 1, 0), 1) << "the talking connection was closed, round " << i;
+    std::this_thread::sleep_for(milliseconds(300));
+  }
+  EXPECT_TRUE(closed_by_peer(idle.fd)) << "the idle connection is still open";
+  const json report = link.stop_and_report();
+  ASSERT_TRUE(report.is_object());
+  const auto& route = report.at("routes").at(0);
+  EXPECT_EQ(route.at("refused_over_cap"), 1) << route.dump();
+  EXPECT_EQ(route.at("idle_closed"), 1) << route.dump();
+  EXPECT_EQ(route.at("connections"), 2) << route.dump();
+}
+
+TEST(link, help_names_the_idle_timeout_and_the_connection_cap) {
+  const auto r = run_hookbench({"link", "--help"}, milliseconds(10'000));
+  EXPECT_EQ(r.exit.code, 0);
+  EXPECT_NE(r.out.find("--idle-timeout"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--max-connections"), std::string::npos) << r.out;
+}
+
 TEST(link, bad_delay_and_rate_are_rejected_in_one_line) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"run", "--rtt", "10"},

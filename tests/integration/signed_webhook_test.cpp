@@ -19,6 +19,7 @@ json zero_rejections() {
           {"timestamp-too-old", 0},
           {"timestamp-too-new", 0},
           {"malformed-signature", 0},
+          {"too-many-signatures", 0},
           {"bad-signature", 0},
           {"replay", 0},
           {"replay-memory-full", 0},

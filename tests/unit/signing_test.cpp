@@ -297,7 +297,8 @@ TEST(SignatureVerifier, NamesEveryRejectReason) {
   for (auto r : all_reject_reasons()) EXPECT_NE(to_string(r), "unknown");
   EXPECT_EQ(to_string(reject_reason::timestamp_too_old), "timestamp-too-old");
   EXPECT_EQ(to_string(reject_reason::wrong_subscription), "wrong-subscription");
-  EXPECT_EQ(all_reject_reasons().size(), 9u);
+  EXPECT_EQ(to_string(reject_reason::too_many_signatures), "too-many-signatures");
+  EXPECT_EQ(all_reject_reasons().size(), 10u);
 }
 
 // Standard Webhooks retries keep the webhook-id and sign afresh with a newer timestamp: that is
