@@ -4,7 +4,8 @@
 //   - /control/start, /control/report and /control/shutdown need the control token;
 //     /control/ping and /control/window (clock and window, which a consumer reads) take either.
 //   - A webhook target must be loopback, the registering peer's own address, or a host named
-//     by --allow-hosts ("*" allows any host); each token may hold at most max_subscriptions.
+//     by --allow-hosts ("*" allows any host). How many subscriptions a token may hold is
+//     producer/holdings.hpp's.
 // A refusal is a 401 or 403 whose body says what was wrong.
 #pragma once
 
@@ -22,7 +23,6 @@ struct access_options {
   std::vector<std::string> tokens;  // API tokens; empty: one is generated
   std::string control_token;        // empty: one is generated
   std::vector<std::string> allow_hosts;
-  std::size_t max_subscriptions = 1000;  // per token
 };
 
 class access_policy {
@@ -40,7 +40,6 @@ class access_policy {
 
   const std::vector<std::string>& tokens() const { return options_.tokens; }
   const std::string& control_token() const { return options_.control_token; }
-  std::size_t max_subscriptions() const { return options_.max_subscriptions; }
   const std::vector<std::string>& allow_hosts() const { return options_.allow_hosts; }
 
  private:

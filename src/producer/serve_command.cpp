@@ -53,6 +53,9 @@ void add_delivery_options(option_parser& p, producer_config& cfg) {
       .add_count("--webhook-queue", "EVENTS",
                  "pending deliveries per subscriber before counting drops", "1000000",
                  cfg.webhooks.queue_limit, 1, 100'000'000)
+      .add_duration("--webhook-idle-timeout",
+                    "a kept-alive webhook connection idle this long is closed (0 = never)", "30s",
+                    cfg.webhooks.idle_timeout)
       .add_duration("--stream-heartbeat", "comment heartbeat on idle event streams", "15s",
                     cfg.streams.heartbeat, 10 * kNanosPerMilli);
   add_stream_lifetime_option(p, cfg.streams.lifetime);
@@ -72,9 +75,7 @@ void add_access_options(option_parser& p, access_options& access) {
       .add("--allow-hosts", "HOST,...",
            "webhook target hosts allowed besides loopback and the subscriber's\n"
            "                            own address (* = any host)",
-           "", [&](std::string_view v) { access.allow_hosts = split_list(v); })
-      .add_count("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
-                 access.max_subscriptions, 1, 1'000'000);
+           "", [&](std::string_view v) { access.allow_hosts = split_list(v); });
 }
 
 void add_tls_options(option_parser& p, serve_settings& s) {
@@ -238,6 +239,8 @@ int serve_main(int argc, char** argv) {
   add_generation_options(p, cfg.generation);
   add_delivery_options(p, cfg);
   add_access_options(p, cfg.access);
+  p.add_section("What API tokens may hold open (per token; -total: the whole producer):");
+  cfg.caps.add_options(p);
   add_tls_options(p, s);
   add_state_options(p, s);
   add_process_options(p, s);

@@ -1,6 +1,7 @@
-// The state file: the subscriptions and each one's delivered cursor, written atomically (a
+// The state file: the live subscriptions and each one's delivered cursor, written atomically (a
 // temporary file renamed over the old one) and read back at construction, when every logged event
-// past a cursor is queued again, so that a producer restart loses no delivery.
+// past a cursor is queued again, so that a producer restart loses no delivery. Ended subscriptions
+// are not written: the file grows with the subscriptions held, not with every one ever made.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -39,18 +40,18 @@ bool webhook_dispatcher::save_state(bool durable) {
   if (options_.state_path.empty()) return true;
   dirty_ = false;
   auto subs = nlohmann::json::array();
-  for (const auto& s : subs_) {
+  for (const auto& [id, s] : subs_) {
+    if (!s->active) continue;
     subs.push_back({{"id", s->id},
                     {"url", s->url.to_string()},
                     {"owner", s->owner},
                     {"secret", s->secret->to_string()},
                     {"batch_window_ns", s->batch.window},
                     {"batch_max", s->batch.max},
-                    {"active", s->active},
-                    {"gone", s->gone},
                     {"delivered_through", delivered_through(*s)}});
   }
   nlohmann::json j{{"version", 1},
+                   {"next_id", next_id_},  // ids are never reused, across restarts too
                    {"signature", security::to_string(options_.signature)},
                    {"max_timestamp", std::max(max_ts_, ts_floor_)},
                    {"subscriptions", std::move(subs)}};
@@ -99,19 +100,22 @@ void webhook_dispatcher::restore_state() {
     if (ed25519_)
       ed25519_ = security::ed25519_signer::parse(j.at("ed25519_secret_key").get<std::string>());
     for (const auto& item : j["subscriptions"]) {
+      // Files written before ended subscriptions were left out still list them: skipped.
+      if (!item.value("active", true)) continue;
       batch_policy batch{item.at("batch_window_ns").get<nanos>(),
                          item.at("batch_max").get<std::size_t>()};
+      const auto saved_id = item.at("id").get<std::size_t>();
+      if (saved_id < next_id_) throw bad("subscription ids are not increasing");
+      next_id_ = saved_id;
       const std::size_t id =
           add_subscriber(parse_http_url(item.at("url").get<std::string>()), batch,
                          security::webhook_secret::parse(item.at("secret").get<std::string>()),
                          item.at("owner").get<std::string>());
-      if (id != item.at("id").get<std::size_t>()) throw bad("subscription ids are not 0, 1, ...");
-      subscriber& s = *subs_[id];
-      s.active = item.at("active").get<bool>();
-      s.gone = item.value("gone", false);
+      subscriber& s = *subs_.at(id);
+      // Held before the restart: taken again whatever the caps say now.
+      if (ctx_.caps) s.held = ctx_.caps->claim(holding_kind::subscription, s.owner);
       const seq_t through = item.at("delivered_through").get<seq_t>();
       s.last_published = through;
-      if (!s.active) continue;
       ++stats_.restored_subscriptions;
       // Every logged event past the cursor goes again; those the log no longer holds are
       // dead letters ("evicted"), counted.
@@ -120,7 +124,6 @@ void webhook_dispatcher::restore_state() {
         delivery lost;
         lost.seq = after + 1;
         lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
-        s.outstanding.insert(lost.seq);
         dead_letter(s, lost, "evicted");
         after = ctx_.log.oldest_seq() - 1;
       }
@@ -130,6 +133,7 @@ void webhook_dispatcher::restore_state() {
         ++stats_.requeued_after_restart;
       }
     }
+    next_id_ = std::max(next_id_, j.value("next_id", std::size_t{0}));
   } catch (const nlohmann::json::exception& e) {
     throw bad(e.what());
   } catch (const std::invalid_argument& e) {
