@@ -249,6 +249,7 @@ void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection
     }
     if (!s.active) return free_if_done(s);
     pump(s);
+    arm_idle_sweep();
   });
 }
 

@@ -169,7 +169,8 @@ class webhook_dispatcher : public producer_delivery {
   void dead_letter(subscriber& s, const delivery& d, const std::string& reason);
   void end_gone(subscriber& s);  // 410: everything still queued is a dead letter
   void resolve(subscriber& s, seq_t first);
-  void arm_idle_sweep();  // closes pooled connections idle past options_.idle_timeout
+  // Closes pooled connections idle past options_.idle_timeout (armed after each POST).
+  void arm_idle_sweep();
 
   // The state file (webhook_state.cpp).
   void mark_dirty();

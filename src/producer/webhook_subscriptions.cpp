@@ -1,6 +1,7 @@
 // The subscriptions' HTTP routes (POST, GET and DELETE /subscriptions), their checks (JSON body,
 // batching, secret, the target and the number per token and per process) and ownership: a token
 // sees and ends only its own. What is then sent to a subscriber is webhook_dispatcher.cpp's.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
@@ -177,7 +178,6 @@ std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
   s->last_published = ctx_.log.last_seq();
   const std::size_t id = s->id;
   subs_.emplace(id, std::move(s));
-  arm_idle_sweep();
   return id;
 }
 
@@ -205,9 +205,13 @@ void webhook_dispatcher::free_if_done(subscriber& s) {
 }
 
 // A receiver's keep-alive connection left idle is closed on our side, so that descriptors follow
-// the subscribers that are sending, not every receiver ever reached.
+// the subscribers that are sending, not every receiver ever reached. The timer runs only while
+// some pool holds a connection: a dispatcher with none leaves its io_context without work.
 void webhook_dispatcher::arm_idle_sweep() {
-  if (idle_armed_ || subs_.empty() || options_.idle_timeout <= 0) return;
+  if (idle_armed_ || options_.idle_timeout <= 0) return;
+  if (std::none_of(subs_.begin(), subs_.end(),
+                   [](const auto& s) { return !s.second->pool.empty(); }))
+    return;
   if (!idle_timer_) idle_timer_ = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
   idle_armed_ = true;
   idle_timer_->expires_after(
