@@ -172,6 +172,8 @@ void delivery_webhook(benchmark::State& state, connection_policy policy) {
   options.concurrency = 1;
   options.timeout = bench::kRequestTimeout;
   options.signature = security::signature_scheme::none;
+  // Each delivery runs the io_context until it has no work left: no idle-connection timer.
+  options.idle_timeout = 0;
   event_log log(1);
   const measurement_window window;
   planned_sequence plan;

@@ -71,6 +71,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
   bool reused = false;  // this attempt runs on a socket that served an earlier request
   bool retried = false;
   bool in_flight = false;
+  nanos done_ns = 0;  // when the last request ended
   std::uint64_t opened = 0;
   std::uint64_t handshakes = 0;
   std::uint64_t resends = 0;  // requests sent again after a stale keep-alive socket failed
@@ -312,6 +313,7 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
       }
     }
     in_flight = false;
+    done_ns = now_ns();
     // Move everything out first: the callback may start the next request on this connection.
     if (std::exchange(streaming, false)) {
       auto on_end = std::move(scb.on_end);
@@ -343,6 +345,8 @@ void client_connection::async_stream(client_request r, stream_callbacks cb) {
 }
 
 bool client_connection::busy() const { return impl_->in_flight; }
+
+nanos client_connection::idle_since() const { return impl_->done_ns; }
 
 void client_connection::close() {
   if (!impl_) return;

@@ -86,6 +86,8 @@ class client_connection {
   // idle for long. close() ends it. After a clean end the connection serves the next request.
   void async_stream(client_request req, stream_callbacks cb);
   bool busy() const;
+  // When its last request ended (0: none yet): how long a kept-alive connection has been idle.
+  nanos idle_since() const;
   void close();
   std::uint64_t connections_opened() const;
   // TLS handshakes completed on this connection's sockets (0 without TLS).

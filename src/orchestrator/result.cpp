@@ -592,6 +592,19 @@ std::vector<std::string> result_warnings(const json& r) {
                 "whole window");
   }
   if (m.contains("window_mismatch")) w.push_back(m.at("window_mismatch").get<std::string>());
+  // A run's own requests met the producer's caps on what a token holds (serve --max-...):
+  // its subscribers were not all served as configured.
+  const json refusals =
+      r.value("sides", json::object()).value("producer", json::object()).value("refusals", json());
+  std::string refused;
+  if (refusals.is_object()) {
+    for (const auto& [reason, n] : refusals.items()) {
+      if (n.is_number_integer() && n.get<std::int64_t>() > 0) {
+        refused += (refused.empty() ? "" : ", ") + reason + " " + n.dump();
+      }
+    }
+  }
+  if (!refused.empty()) w.push_back("the producer refused requests at its caps: " + refused);
   if (m.at("produced").get<std::uint64_t>() == 0) {
     w.push_back("no events were scheduled in the window: raise --rate or --duration");
   }

@@ -336,6 +336,12 @@ producer_config run_session::producer_side() const {
   p.retention = cfg_.retention;
   p.webhooks = cfg_.webhooks;
   p.streams.lifetime = cfg_.stream_lifetime;
+  // All of a run's subscribers share one token: its caps make room for them twice over (readers
+  // that reconnect overlap their old connection), however many there are.
+  for (holding_cap* cap : {&p.caps.long_polls, &p.caps.streams, &p.caps.subscriptions}) {
+    cap->per_token = std::max(cap->per_token, 2 * cfg_.subscribers);
+    cap->per_process = std::max(cap->per_process, 2 * cfg_.subscribers);
+  }
   p.trace_path = trace_parts_[0].path;
   if (cfg_.tls) {
     p.tls_cert = tls_files_.cert_file;

@@ -5,9 +5,10 @@
 //     /control/ping and /control/window (clock and window, which a consumer reads) take either.
 //   - A webhook target must be the registering peer's own address, loopback when that peer is
 //     itself on loopback, or a host named by --allow-hosts ("*" allows any host, but never a
-//     link-local or cloud metadata address: those only when named); each token may hold at most
-//     max_subscriptions. The same rules hold for the address a name resolves to when a delivery
-//     connects (check_address), so a name cannot be rebound to what it could not name.
+//     link-local or cloud metadata address: those only when named). The same rules hold for
+//     the address a name resolves to when a delivery connects (check_address), so a name cannot
+//     be rebound to what it could not name. How many subscriptions a token may hold is
+//     producer/holdings.hpp's.
 // A refusal is a 401 or 403 whose body says what was wrong.
 #pragma once
 
@@ -26,7 +27,6 @@ struct access_options {
   std::vector<std::string> tokens;  // API tokens; empty: one is generated
   std::string control_token;        // empty: one is generated
   std::vector<std::string> allow_hosts;
-  std::size_t max_subscriptions = 1000;  // per token
 };
 
 // Throws usage_error when an API token equals the control token: every holder of that API token
@@ -59,7 +59,6 @@ class access_policy {
   // prints only those: a supplied secret is not echoed to a log).
   bool generated_token() const { return generated_token_; }
   bool generated_control_token() const { return generated_control_; }
-  std::size_t max_subscriptions() const { return options_.max_subscriptions; }
   const std::vector<std::string>& allow_hosts() const { return options_.allow_hosts; }
 
  private:

@@ -17,6 +17,7 @@
 #include "producer/access.hpp"
 #include "producer/event_log.hpp"
 #include "producer/generator.hpp"
+#include "producer/holdings.hpp"
 
 namespace hookbench {
 
@@ -28,6 +29,12 @@ struct delivery_context {
   planned_sequence plan;                  // the window's seqs, known before it starts
   trace_recorder* trace = nullptr;        // only when tracing
   const access_policy* access = nullptr;  // tokens and webhook targets (producer/access.hpp)
+  holdings* caps = nullptr;               // what each token holds open, and the caps on it
+
+  // The API token a request carries: the owner of what it opens ("" without an access policy).
+  std::string owner(const http::request& req) const {
+    return access ? access->owner(req) : std::string();
+  }
 
   // Work for a window event counts for the window, whenever it is done.
   bool counts(seq_t seq) const { return seq >= plan.window_first && seq <= plan.window_last; }

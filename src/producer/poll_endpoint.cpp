@@ -45,10 +45,16 @@ std::optional<http::response> poll_endpoint::answer(const http::request& req,
     if (in_window) ++long_polls_;
     if (after == ctx_.log.last_seq()) {
       // Nothing to send yet: park until an event or the deadline, whichever comes first.
+      holdings::holding held;
+      if (ctx_.caps) {
+        std::string why;
+        held = ctx_.caps->hold(holding_kind::long_poll, ctx_.owner(req), why);
+        if (!held) return http::json_error(429, why);
+      }
       const std::uint64_t id = next_id_++;
       const nanos deadline = now_ns() + static_cast<nanos>(wait_ms) * kNanosPerMilli;
-      parked_.emplace(id,
-                      parked{after, static_cast<std::size_t>(limit), in_window, deadline, reply});
+      parked_.emplace(id, parked{after, static_cast<std::size_t>(limit), in_window, deadline, reply,
+                                 std::move(held)});
       deadlines_.emplace(deadline, id);
       parked_max_ = std::max(parked_max_, parked_.size());
       reply.on_peer_closed([this, id] {

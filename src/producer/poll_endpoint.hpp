@@ -5,7 +5,8 @@
 // Long polling: &wait=MS with nothing after the cursor parks the request on the io thread until
 // an event arrives (it is answered then, with every event after its cursor) or the wait ends
 // (an empty list). A parked request whose client leaves is dropped at once. The parked set has
-// no per-request timer: one timer serves the earliest deadline.
+// no per-request timer: one timer serves the earliest deadline. A token, and the process, may
+// hold only so many parked requests (producer/holdings.hpp): past that, 429 and a reason.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -48,6 +49,7 @@ class poll_endpoint : public producer_delivery {
     bool in_window = false;
     nanos deadline = 0;
     http::responder reply;
+    holdings::holding held;  // its place under the caps, given back when it leaves the set
   };
   std::map<std::uint64_t, parked> parked_;         // by id: arrival order
   std::multimap<nanos, std::uint64_t> deadlines_;  // deadline -> id

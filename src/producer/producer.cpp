@@ -62,6 +62,7 @@ nlohmann::json producer_config::to_json() const {
           {"webhook_concurrency", webhooks.concurrency},
           {"webhook_signature", security::to_string(webhooks.signature)},
           {"webhook_timeout_s", to_s(webhooks.timeout)},
+          {"webhook_idle_timeout_s", to_s(webhooks.idle_timeout)},
           {"webhook_retry", webhooks.retry.to_json()},
           {"stream_heartbeat_s", to_s(streams.heartbeat)},
           {"stream_lifetime_s", to_s(streams.lifetime)},
@@ -69,7 +70,8 @@ nlohmann::json producer_config::to_json() const {
           {"auth",
            {{"api_tokens", access.tokens.empty() ? 1 : access.tokens.size()},
             {"allow_hosts", access.allow_hosts},
-            {"max_subscriptions", access.max_subscriptions}}},
+            {"max_subscriptions", caps.subscriptions.per_token}}},
+          {"caps", caps.to_json()},
           {"tls", !tls_cert.empty()},
           {"fsync", state_dir.empty() ? nlohmann::json(nullptr)
                                       : nlohmann::json(to_string(durability.policy))},
@@ -101,11 +103,12 @@ nlohmann::json producer_config::to_document() const {
                    {"signature", security::to_string(webhooks.signature)},
                    {"webhook-timeout", exact_duration(webhooks.timeout)},
                    {"webhook-queue", webhooks.queue_limit},
+                   {"webhook-idle-timeout", exact_duration(webhooks.idle_timeout)},
                    {"stream-heartbeat", exact_duration(streams.heartbeat)},
                    {"stream-lifetime", exact_duration(streams.lifetime)},
-                   {"max-subscriptions", access.max_subscriptions},
                    {"autostart", autostart},
                    {"resume", resume}};
+  caps.to_document(d);
   if (!hosts.empty()) d["allow-hosts"] = hosts;
   for (auto [key, value] : {std::pair{"tls-cert", &tls_cert},
                             {"tls-key", &tls_key},
@@ -126,6 +129,7 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
     : ioc_(ioc),
       config_(std::move(config)),
       access_(config_.access),
+      holdings_(std::make_shared<holdings>(config_.caps)),
       log_(config_.retention),
       generator_(ioc, config_.generation, log_,
                  [this](const event& e) {
@@ -209,8 +213,8 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
     trace_ = std::make_unique<trace_recorder>(generator_.window());
   }
   if (!config_.tls_ca.empty()) config_.webhooks.tls = http::make_client_tls(config_.tls_ca);
-  const delivery_context ctx{ioc_,         log_,    generator_.window(), generator_.plan(),
-                             trace_.get(), &access_};
+  const delivery_context ctx{ioc_,         log_,     generator_.window(), generator_.plan(),
+                             trace_.get(), &access_, holdings_.get()};
   deliveries_.push_back(std::make_unique<poll_endpoint>(ctx, config_.polls));
   deliveries_.push_back(std::make_unique<webhook_dispatcher>(ctx, config_.webhooks));
   deliveries_.push_back(std::make_unique<sse_endpoint>(ctx, config_.streams));
@@ -415,6 +419,10 @@ nlohmann::json producer::report() {
       {"requests", to_json(requests)},
       {"bytes", {{"sent", bytes.bytes_sent}, {"received", bytes.bytes_received}}},
       {"rejected", rejected},
+      // Requests refused at a cap on what a token, or the process, holds open (by reason; they
+      // are among `rejected` too), and what is held now.
+      {"refusals", holdings_->refusals()},
+      {"held", holdings_->held_json()},
       // Hostile or broken clients the HTTP server turned away (http/server.hpp).
       {"refused_connections", server_.refused_connections()},
       {"refused_per_address", server_.refused_per_address()},

@@ -47,7 +47,8 @@ struct producer_config {
   stream_options streams;
   bool autostart = false;
   std::string trace_path;  // --trace: write this side's trace part at /control/report
-  access_options access;   // tokens, allowed webhook hosts, subscriptions per token
+  access_options access;   // tokens, allowed webhook hosts
+  holding_caps caps;       // what a token, and the process, may hold open
   // --tls-cert/--tls-key: serve HTTPS with them. --tls-ca: verify https:// webhook targets.
   std::string tls_cert, tls_key, tls_ca;
   // --state-dir: the event log's file (events.log), the schedule (producer.json) and the
@@ -91,6 +92,7 @@ class producer {
   boost::asio::io_context& ioc_;
   producer_config config_;
   access_policy access_;
+  std::shared_ptr<holdings> holdings_;  // shared: a connection's holding may outlive the producer
   std::unique_ptr<trace_recorder> trace_;  // only when tracing; outlives its users
   event_log log_;
   generator generator_;

@@ -63,6 +63,9 @@ void add_delivery_options(option_parser& p, producer_config& cfg) {
       .add_count("--webhook-queue", "EVENTS",
                  "pending deliveries per subscriber before counting drops", "1000000",
                  cfg.webhooks.queue_limit, 1, 100'000'000)
+      .add_duration("--webhook-idle-timeout",
+                    "a kept-alive webhook connection idle this long is closed (0 = never)", "30s",
+                    cfg.webhooks.idle_timeout)
       .add_duration("--stream-heartbeat", "comment heartbeat on idle event streams", "15s",
                     cfg.streams.heartbeat, 10 * kNanosPerMilli);
   add_stream_lifetime_option(p, cfg.streams.lifetime);
@@ -84,9 +87,7 @@ void add_access_options(option_parser& p, access_options& access) {
            "                            (and loopback, for a subscriber on loopback); * = any\n"
            "                            host, but link-local and cloud metadata addresses\n"
            "                            (169.254.169.254, ...) only when named here",
-           "", [&](std::string_view v) { access.allow_hosts = split_list(v); })
-      .add_count("--max-subscriptions", "N", "webhook subscriptions one token may hold", "1000",
-                 access.max_subscriptions, 1, 1'000'000);
+           "", [&](std::string_view v) { access.allow_hosts = split_list(v); });
 }
 
 void add_tls_options(option_parser& p, serve_settings& s) {
@@ -251,6 +252,8 @@ int serve_main(int argc, char** argv) {
   add_generation_options(p, cfg.generation);
   add_delivery_options(p, cfg);
   add_access_options(p, cfg.access);
+  p.add_section("What API tokens may hold open (per token; -total: the whole producer):");
+  cfg.caps.add_options(p);
   add_tls_options(p, s);
   add_state_options(p, s);
   add_process_options(p, s);

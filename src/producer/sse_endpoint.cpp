@@ -26,6 +26,11 @@ bool sse_endpoint::handle(http::request& req, http::reply_fn& reply) {
                                     std::to_string(log.last_seq())));
     return true;
   }
+  holdings::holding held;
+  if (auto refused = hold(req, held)) {
+    reply(std::move(*refused));
+    return true;
+  }
   http::response head(200);
   head.content_type = "text/event-stream";
   head.headers.emplace_back("Cache-Control", "no-cache");
@@ -44,7 +49,7 @@ bool sse_endpoint::handle(http::request& req, http::reply_fn& reply) {
   stream->write(std::move(hello));
   const auto id = open({[stream](std::string m) { return stream->write(std::move(m)); },
                         [stream] { stream->end(); }, [stream] { return stream->queued_bytes(); }},
-                       after);
+                       after, std::move(held));
   stream->on_closed([this, id] { closed(id); });
   return true;
 }

@@ -9,11 +9,21 @@ namespace hookbench {
 stream_endpoint::stream_endpoint(delivery_context ctx, stream_options options)
     : ctx_(ctx), options_(options), heartbeat_timer_(ctx.ioc), lifetime_timer_(ctx.ioc) {}
 
-std::uint64_t stream_endpoint::open(sink s, seq_t after) {
+std::optional<http::response> stream_endpoint::hold(const http::request& req,
+                                                    holdings::holding& held) {
+  if (!ctx_.caps) return std::nullopt;
+  std::string why;
+  held = ctx_.caps->hold(holding_kind::stream, ctx_.owner(req), why);
+  if (held) return std::nullopt;
+  return http::json_error(429, why);
+}
+
+std::uint64_t stream_endpoint::open(sink s, seq_t after, holdings::holding held) {
   const std::uint64_t id = next_id_++;
   reader& r = readers_[id];
   r.out = std::move(s);
   r.opened_ns = now_ns();
+  r.held = std::move(held);
   ++opened_;
   readers_max_ = std::max(readers_max_, readers_.size());
   // The backlog, from the log, then live events as they come (on_event).

@@ -2,13 +2,15 @@
 // (a reader) and gets one message per event, the backlog after its cursor first, then live
 // events. A reader whose unsent backlog passes a bound is cut off (it reconnects and resumes
 // from the log); idle readers get heartbeats; readers may be given a lifetime after which they
-// are closed (--stream-lifetime: what proxies do to long connections). A subclass opens readers
-// on its own route and frames messages its own way.
+// are closed (--stream-lifetime: what proxies do to long connections). Each reader holds a
+// place under the stream caps (producer/holdings.hpp): past them a new stream gets 429. A
+// subclass opens readers on its own route and frames messages its own way.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "producer/delivery.hpp"
@@ -37,9 +39,11 @@ class stream_endpoint : public producer_delivery {
     std::function<void()> end;
     std::function<std::size_t()> queued_bytes;
   };
+  // A place for one more stream of the request's token, or the 429 that refuses it.
+  std::optional<http::response> hold(const http::request& req, holdings::holding& held);
   // Registers an open reader and sends it every event after `after`; returns its id. The
-  // subclass calls closed(id) when the connection ends.
-  std::uint64_t open(sink s, seq_t after);
+  // subclass calls closed(id) when the connection ends; the reader keeps `held` until then.
+  std::uint64_t open(sink s, seq_t after, holdings::holding held);
   void closed(std::uint64_t id);
   // Bytes sent outside messages (stream heads, hints, gap notices) for the window.
   void count_extra(std::size_t bytes, bool in_window);
@@ -57,6 +61,7 @@ class stream_endpoint : public producer_delivery {
   struct reader {
     sink out;
     nanos opened_ns = 0;
+    holdings::holding held;
   };
   bool send(reader& r, const event& e);
   void arm_heartbeat();

@@ -68,7 +68,7 @@ void webhook_dispatcher::publish(const event& e) {
   if (subs_.empty()) return;
   // Encoded once, shared by every subscriber's queue.
   auto body = std::make_shared<const std::string>(event_json(e));
-  for (auto& s : subs_) {
+  for (auto& [id, s] : subs_) {
     if (s->active) publish_to(*s, e, body);
   }
 }
@@ -117,10 +117,12 @@ void webhook_dispatcher::flush(subscriber& s) {
 }
 
 void webhook_dispatcher::enqueue(subscriber& s, delivery d) {
-  if (s.queue.size() + s.retries.size() >= options_.queue_limit) {
+  // Past the subscriber's queue, or its token's or the process's share of queued deliveries
+  // (refused and counted by the caps), the delivery is a dead letter; it was never outstanding.
+  if (s.queue.size() + s.retries.size() >= options_.queue_limit ||
+      (ctx_.caps && !ctx_.caps->take(holding_kind::webhook_delivery, s.owner).empty())) {
     ++stats_.queue_overflow;
     if (ctx_.counts(d.seq)) ++stats_.failed_window;
-    s.outstanding.insert(d.seq);
     dead_letter(s, d, "queue-full");
     return;
   }
@@ -237,7 +239,14 @@ void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection
         stats_.window_event_bytes += d.event_bytes;
       }
     }
-    if (!ec && r.status >= 200 && r.status < 300) {
+    if (!s.active && ec == boost::asio::error::operation_aborted) {
+      // Its subscription ended and closed the connection under it: not the receiver's failure.
+      if (s.gone) {
+        dead_letter(s, d, "gone");
+      } else {
+        stats_.cancelled += d.events;
+      }
+    } else if (!ec && r.status >= 200 && r.status < 300) {
       if (counted) {
         round_trips_.push_back(now_ns() - started);
         // The first subscriber's POST leaves first: its round trip has no sibling
@@ -248,7 +257,9 @@ void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection
     } else {
       on_failure(s, d, ec, r);
     }
+    if (!s.active) return free_if_done(s);
     pump(s);
+    arm_idle_sweep();
   });
 }
 
@@ -353,7 +364,6 @@ void webhook_dispatcher::dead_letter(subscriber& s, const delivery& d, const std
 
 void webhook_dispatcher::end_gone(subscriber& s) {
   s.gone = true;
-  s.deactivate();
   for (const auto& d : s.queue) dead_letter(s, d, "gone");
   for (const auto& [due, d] : s.retries) dead_letter(s, d, "gone");
   if (s.open_events > 0) {
@@ -362,20 +372,24 @@ void webhook_dispatcher::end_gone(subscriber& s) {
     open.events = s.open_events;
     dead_letter(s, open, "gone");
   }
-  s.clear_pending();
+  forget_pending(s);
   std::cerr << "hookbench serve: " << s.url.to_string() << " answered 410 Gone: subscription "
             << s.id << " ended\n";
+  retire(s);
   save_state();
 }
 
 void webhook_dispatcher::resolve(subscriber& s, seq_t first) {
-  if (auto it = s.outstanding.find(first); it != s.outstanding.end()) s.outstanding.erase(it);
+  if (auto it = s.outstanding.find(first); it != s.outstanding.end()) {
+    s.outstanding.erase(it);
+    if (ctx_.caps) ctx_.caps->give_back(holding_kind::webhook_delivery, s.owner);
+  }
   mark_dirty();
 }
 
 std::size_t webhook_dispatcher::pending() const {
   std::size_t n = 0;
-  for (const auto& s : subs_)
+  for (const auto& [id, s] : subs_)
     n += s->queue.size() + s->retries.size() + s->open_events + s->in_flight;
   return n;
 }
@@ -407,7 +421,7 @@ nlohmann::json webhook_dispatcher::report() const {
   }
   std::size_t pending_retry = 0;           // deliveries, window or not
   std::uint64_t pending_retry_window = 0;  // window events in them
-  for (const auto& s : subs_) {
+  for (const auto& [id, s] : subs_) {
     pending_retry += s->retries.size();
     for (const auto& [due, waiting] : s->retries) {
       if (ctx_.counts(waiting.seq)) pending_retry_window += waiting.events;

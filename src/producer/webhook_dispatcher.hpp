@@ -45,6 +45,8 @@ struct dispatcher_options {
   std::size_t concurrency = 4;          // connections per subscriber
   nanos timeout = 5 * kNanosPerSecond;  // per delivery
   std::size_t queue_limit = 1'000'000;  // pending deliveries per subscriber
+  // A kept-alive connection idle this long is closed and leaves its subscriber's pool.
+  nanos idle_timeout = 30 * kNanosPerSecond;
   // hmac: v1 with each subscription's secret; ed25519: v1a with the producer's key pair
   // (generated per process); none: no signature headers.
   security::signature_scheme signature = security::signature_scheme::hmac;
@@ -121,7 +123,7 @@ class webhook_dispatcher : public producer_delivery {
   // empty unless the scheme is ed25519).
   std::string secret_of(std::size_t id) const;
   std::string public_key() const;
-  // Subscriptions not deleted.
+  // Subscriptions not deleted (a deleted one is freed once its POSTs in flight have ended).
   std::size_t subscribers() const;
   void publish(const event& e);
   dispatcher_stats stats() const;
@@ -141,9 +143,14 @@ class webhook_dispatcher : public producer_delivery {
   http::response subscribe(const http::request& req);
   http::response list(const http::request& req) const;
   http::response unsubscribe(const http::request& req, std::string_view id_text);
-  std::size_t owned_by(const std::string& owner) const;
   // The owner a request's token stands for: HMAC-SHA256 of the token under owner_key_.
   std::string owner_of(const http::request& req) const;
+  // Ends a subscription (deleted, or 410): its place under the caps is given back and its
+  // connections closed now; it is freed once no POST of its is in flight.
+  void retire(subscriber& s);
+  void free_if_done(subscriber& s);
+  // Counts its waiting deliveries out of the queue caps and forgets them.
+  void forget_pending(subscriber& s);
 
   // Sending (webhook_dispatcher.cpp).
   void publish_to(subscriber& s, const event& e, const std::shared_ptr<const std::string>& body);
@@ -160,6 +167,8 @@ class webhook_dispatcher : public producer_delivery {
   void dead_letter(subscriber& s, const delivery& d, const std::string& reason);
   void end_gone(subscriber& s);  // 410: everything still queued is a dead letter
   void resolve(subscriber& s, seq_t first);
+  // Closes pooled connections idle past options_.idle_timeout (armed after each POST).
+  void arm_idle_sweep();
 
   // The state file (webhook_state.cpp).
   void mark_dirty();
@@ -171,7 +180,10 @@ class webhook_dispatcher : public producer_delivery {
 
   delivery_context ctx_;
   dispatcher_options options_;
-  std::vector<std::unique_ptr<subscriber>> subs_;
+  std::map<std::size_t, std::unique_ptr<subscriber>> subs_;  // live ones, by id
+  std::size_t next_id_ = 0;                                  // ids are never reused
+  std::unique_ptr<boost::asio::steady_timer> idle_timer_;
+  bool idle_armed_ = false;
   std::optional<security::ed25519_signer> ed25519_;  // the producer's key pair (ed25519 only)
   dispatcher_stats stats_;
   // Round trip (request written -> 2xx parsed) of every successful POST of a window event:

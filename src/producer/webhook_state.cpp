@@ -1,6 +1,7 @@
-// The state file: the subscriptions and each one's delivered cursor, written atomically (a
+// The state file: the live subscriptions and each one's delivered cursor, written atomically (a
 // temporary file renamed over the old one) and read back at construction, when every logged event
-// past a cursor is queued again, so that a producer restart loses no delivery.
+// past a cursor is queued again, so that a producer restart loses no delivery. Ended subscriptions
+// are not written: the file grows with the subscriptions held, not with every one ever made.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -43,7 +44,8 @@ bool webhook_dispatcher::save_state(bool durable) {
   if (options_.state_path.empty()) return true;
   dirty_ = false;
   auto subs = nlohmann::json::array();
-  for (const auto& s : subs_) {
+  for (const auto& [id, s] : subs_) {
+    if (!s->active) continue;
     subs.push_back({{"id", s->id},
                     {"url", s->url.to_string()},
                     {"owner_hash", s->owner},
@@ -51,11 +53,10 @@ bool webhook_dispatcher::save_state(bool durable) {
                     {"secret", s->secret->to_string()},
                     {"batch_window_ns", s->batch.window},
                     {"batch_max", s->batch.max},
-                    {"active", s->active},
-                    {"gone", s->gone},
                     {"delivered_through", delivered_through(*s)}});
   }
   nlohmann::json j{{"version", 1},
+                   {"next_id", next_id_},  // ids are never reused, across restarts too
                    {"signature", security::to_string(options_.signature)},
                    {"max_timestamp", std::max(max_ts_, ts_floor_)},
                    {"subscriptions", std::move(subs)}};
@@ -106,15 +107,17 @@ void webhook_dispatcher::restore_state() {
   }
   ts_floor_ = saved.max_timestamp + 2;
   for (auto& item : saved.subscriptions) {
+    // Files written before ended subscriptions were left out still list them: skipped.
+    if (!item.active || item.gone) continue;
+    next_id_ = item.id;  // ids are kept: receivers know their subscription by it
     const std::size_t id = add_subscriber(std::move(item.url), item.batch, std::move(item.secret),
                                           std::move(item.owner));
-    subscriber& s = *subs_[id];
+    subscriber& s = *subs_.at(id);
     s.peer = std::move(item.peer);
-    s.active = item.active;
-    s.gone = item.gone;
+    // Held before the restart: taken again whatever the caps say now.
+    if (ctx_.caps) s.held = ctx_.caps->claim(holding_kind::subscription, s.owner);
     const seq_t through = item.delivered_through;
     s.last_published = through;
-    if (!s.active) continue;
     ++stats_.restored_subscriptions;
     // Every logged event past the cursor goes again; those the log no longer holds are
     // dead letters ("evicted"), counted.
@@ -123,7 +126,6 @@ void webhook_dispatcher::restore_state() {
       delivery lost;
       lost.seq = after + 1;
       lost.events = static_cast<std::size_t>(ctx_.log.oldest_seq() - after - 1);
-      s.outstanding.insert(lost.seq);
       dead_letter(s, lost, "evicted");
       after = ctx_.log.oldest_seq() - 1;
     }
@@ -133,6 +135,7 @@ void webhook_dispatcher::restore_state() {
       ++stats_.requeued_after_restart;
     }
   }
+  next_id_ = std::max(next_id_, saved.next_id);
 }
 
 }  // namespace hookbench

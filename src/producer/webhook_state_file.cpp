@@ -51,6 +51,7 @@ saved_webhook_state parse_webhook_state(
   saved_webhook_state out;
   try {
     out.max_timestamp = integer_field(j, "max_timestamp", 0);
+    out.next_id = j.contains("next_id") ? count_field(j, "next_id") : 0;
     if (out.max_timestamp < 0 || out.max_timestamp > 253'402'300'799) {
       throw std::runtime_error("max_timestamp is not a time");
     }
@@ -62,8 +63,8 @@ saved_webhook_state parse_webhook_state(
       saved_subscription s;
       if (!item.is_object()) throw std::runtime_error("a subscription is not an object");
       s.id = count_field(item, "id");
-      if (s.id != out.subscriptions.size())
-        throw std::runtime_error("subscription ids are not 0, 1, ...");
+      if (!out.subscriptions.empty() && s.id <= out.subscriptions.back().id)
+        throw std::runtime_error("subscription ids are not increasing");
       s.url = parse_http_url(item.at("url").get<std::string>());
       if (item.contains("owner_hash")) {
         s.owner = item.at("owner_hash").get<std::string>();
@@ -78,7 +79,7 @@ saved_webhook_state parse_webhook_state(
         throw std::runtime_error("subscription " + std::to_string(s.id) +
                                  ": batching out of range");
       }
-      s.active = item.at("active").get<bool>();
+      s.active = item.value("active", true);
       s.gone = item.value("gone", false);
       s.delivered_through = count_field(item, "delivered_through");
       out.subscriptions.push_back(std::move(s));

@@ -18,18 +18,19 @@
 namespace hookbench {
 
 struct saved_subscription {
-  std::size_t id = 0;  // 0, 1, 2, ... in order
+  std::size_t id = 0;  // increasing (ended subscriptions leave gaps)
   http_url url;
   std::string owner;  // keyed hash of the owner's token (empty: none)
   std::string peer;   // the registering peer's address (empty: unknown)
   std::optional<security::webhook_secret> secret;
   batch_policy batch;
-  bool active = true, gone = false;
+  bool active = true, gone = false;  // files from before ended ones were dropped list them
   seq_t delivered_through = 0;
 };
 
 struct saved_webhook_state {
   std::int64_t max_timestamp = 0;
+  std::size_t next_id = 0;  // the next id to give: ids are never reused
   std::string ed25519_secret_key;  // "whsk_...", with --signature ed25519
   std::vector<saved_subscription> subscriptions;
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/client.hpp"
+#include "producer/holdings.hpp"
 #include "producer/webhook_dispatcher.hpp"
 #include "security/signing.hpp"
 
@@ -38,7 +39,9 @@ struct webhook_dispatcher::subscriber {
   // The registering peer's address: deliveries reach loopback only for a peer on loopback.
   std::string peer;
   bool active = true;
-  bool gone = false;  // ended by a 410
+  bool gone = false;       // ended by a 410
+  bool freeing = false;    // ended, and its erasure posted
+  holdings::holding held;  // its place under the subscription caps
   std::optional<security::webhook_secret> secret;
   std::optional<security::hmac_signer> hmac;  // keyed with `secret` (hmac scheme)
   std::deque<delivery> queue;                 // ready to send

@@ -1,6 +1,9 @@
 // The subscriptions' HTTP routes (POST, GET and DELETE /subscriptions), their checks (the body's
-// fields in subscription_request.cpp; here the target and the number per token) and ownership: a
-// token sees and ends only its own. What is then sent to a subscriber is webhook_dispatcher.cpp's.
+// fields in subscription_request.cpp; here the target and the number per token and per process)
+// and ownership: a token sees and ends only its own. What is then sent to a subscriber is
+// webhook_dispatcher.cpp's.
+#include <algorithm>
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include "producer/webhook_subscriber.hpp"
@@ -32,7 +35,7 @@ bool webhook_dispatcher::handle(http::request& req, http::reply_fn& reply) {
 
 std::size_t webhook_dispatcher::subscribers() const {
   std::size_t n = 0;
-  for (const auto& s : subs_) n += s->active ? 1 : 0;
+  for (const auto& [id, s] : subs_) n += s->active ? 1 : 0;
   return n;
 }
 
@@ -41,16 +44,10 @@ std::string webhook_dispatcher::owner_of(const http::request& req) const {
   return ctx_.access ? security::keyed_hash(owner_key_, ctx_.access->owner(req)) : std::string();
 }
 
-std::size_t webhook_dispatcher::owned_by(const std::string& owner) const {
-  std::size_t n = 0;
-  for (const auto& s : subs_) n += s->active && s->owner == owner ? 1 : 0;
-  return n;
-}
-
 http::response webhook_dispatcher::list(const http::request& req) const {
   const std::string owner = owner_of(req);
   auto items = nlohmann::json::array();
-  for (const auto& s : subs_) {
+  for (const auto& [id, s] : subs_) {
     if (!s->active || s->owner != owner) continue;
     nlohmann::json item{{"id", s->id}, {"url", s->url.to_string()}};
     if (s->batch.window > 0) {
@@ -70,16 +67,17 @@ http::response webhook_dispatcher::unsubscribe(const http::request& req, std::st
   }
   const std::string owner = owner_of(req);
   // Another token's subscription is "not found" too: ids are not a way to learn of others.
-  if (id >= subs_.size() || !subs_[id]->active || subs_[id]->owner != owner) {
+  const auto it = subs_.find(id);
+  if (it == subs_.end() || !it->second->active || it->second->owner != owner) {
     return http::json_error(404, "no subscription " + std::to_string(id) + " for this token");
   }
-  subscriber& s = *subs_[id];
-  s.deactivate();
+  subscriber& s = *it->second;
   for (const auto& d : s.queue) stats_.cancelled += d.events;
   for (const auto& [due, d] : s.retries) stats_.cancelled += d.events;
   stats_.cancelled += s.open_events;
-  s.clear_pending();
+  forget_pending(s);
   ++stats_.deleted;
+  retire(s);
   save_state();
   return {204};
 }
@@ -93,21 +91,26 @@ http::response webhook_dispatcher::subscribe(const http::request& req) {
                             "https:// webhook URL, but this producer has no CA to verify it "
                             "(serve --tls-ca FILE or --tls)");
   }
-  std::string owner;
   if (ctx_.access) {
     if (auto why = ctx_.access->check_target(url.address, req.remote_address); !why.empty()) {
       return http::json_error(403, why);
     }
-    owner = owner_of(req);
-    if (owned_by(owner) >= ctx_.access->max_subscriptions()) {
-      return http::json_error(
-          403,
-          "this token already holds " + std::to_string(ctx_.access->max_subscriptions()) +
-              " subscriptions, the most allowed (serve --max-subscriptions); DELETE one first");
-    }
+  }
+  // The keyed hash of the token: what the state file keeps, so a restored subscription counts
+  // under the same owner as a new one.
+  std::string owner = owner_of(req);
+  holdings::holding held;
+  if (ctx_.caps) {
+    std::string why;
+    bool per_token = false;
+    held = ctx_.caps->hold(holding_kind::subscription, owner, why, &per_token);
+    // A token at its own cap can make room (403); a full producer is busy for everyone (429).
+    if (!held) return http::json_error(per_token ? 403 : 429, why + "; DELETE one first");
   }
   const auto id = add_subscriber(url, batch, std::move(secret), std::move(owner));
-  subs_[id]->peer = req.remote_address;
+  subscriber& s = *subs_.at(id);
+  s.held = std::move(held);
+  s.peer = req.remote_address;
   save_state();
   nlohmann::json body{{"id", id},
                       {"url", url.to_string()},
@@ -125,7 +128,7 @@ std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
                                                std::optional<security::webhook_secret> secret,
                                                std::string owner) {
   auto s = std::make_unique<subscriber>();
-  s->id = subs_.size();
+  s->id = next_id_++;
   s->url = std::move(url);
   s->owner = std::move(owner);
   s->secret = secret ? std::move(secret) : security::webhook_secret::generate();
@@ -135,8 +138,57 @@ std::size_t webhook_dispatcher::add_subscriber(http_url url, batch_policy batch,
   s->wake = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
   // It gets events from the next one on: its cursor starts at the newest logged.
   s->last_published = ctx_.log.last_seq();
-  subs_.push_back(std::move(s));
-  return subs_.back()->id;
+  const std::size_t id = s->id;
+  subs_.emplace(id, std::move(s));
+  return id;
+}
+
+void webhook_dispatcher::forget_pending(subscriber& s) {
+  if (ctx_.caps) {
+    ctx_.caps->give_back(holding_kind::webhook_delivery, s.owner, s.outstanding.size());
+  }
+  s.clear_pending();
+}
+
+void webhook_dispatcher::retire(subscriber& s) {
+  s.deactivate();
+  s.held.release();
+  // Closed, not yet destroyed: a POST in flight on one finishes (aborted) through its callback,
+  // which still holds the connection and the subscriber.
+  for (auto& c : s.pool) c->close();
+  free_if_done(s);
+}
+
+void webhook_dispatcher::free_if_done(subscriber& s) {
+  if (s.active || s.in_flight > 0 || s.freeing) return;
+  s.freeing = true;
+  // Posted: this may run inside one of its connections' callbacks.
+  boost::asio::post(ctx_.ioc, [this, id = s.id] { subs_.erase(id); });
+}
+
+// A receiver's keep-alive connection left idle is closed on our side, so that descriptors follow
+// the subscribers that are sending, not every receiver ever reached. The timer runs only while
+// some pool holds a connection: a dispatcher with none leaves its io_context without work.
+void webhook_dispatcher::arm_idle_sweep() {
+  if (idle_armed_ || options_.idle_timeout <= 0) return;
+  if (std::none_of(subs_.begin(), subs_.end(),
+                   [](const auto& s) { return !s.second->pool.empty(); }))
+    return;
+  if (!idle_timer_) idle_timer_ = std::make_unique<boost::asio::steady_timer>(ctx_.ioc);
+  idle_armed_ = true;
+  idle_timer_->expires_after(
+      std::chrono::nanoseconds(std::max<nanos>(options_.idle_timeout / 2, 10 * kNanosPerMilli)));
+  idle_timer_->async_wait([this](const boost::system::error_code& ec) {
+    idle_armed_ = false;
+    if (ec) return;
+    const nanos now = now_ns();
+    for (auto& [id, s] : subs_) {
+      std::erase_if(s->pool, [&](const auto& c) {
+        return !c->busy() && c->idle_since() > 0 && now - c->idle_since() >= options_.idle_timeout;
+      });
+    }
+    arm_idle_sweep();
+  });
 }
 
 std::string webhook_dispatcher::secret_of(std::size_t id) const {

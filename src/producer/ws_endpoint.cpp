@@ -23,12 +23,21 @@ bool ws_endpoint::handle(http::request& req, http::reply_fn& reply) {
                                     std::to_string(log.last_seq()) + ", got '" + cursor + "'"));
     return true;
   }
+  // Only an upgrade request takes a place (any other gets 426); the handlers hold it until the
+  // reader has it, so a failed handshake gives it back too.
+  auto held = std::make_shared<holdings::holding>();
+  if (req.websocket_upgrade) {
+    if (auto refused = hold(req, *held)) {
+      reply(std::move(*refused));
+      return true;
+    }
+  }
   const bool in_window = ctx_.window.contains(req.received_ns);
   // The id the hub gives the reader, known once the handshake is done.
   auto id = std::make_shared<std::uint64_t>(0);
   auto opened = std::make_shared<bool>(false);
   http::ws_handlers h;
-  h.on_open = [this, after, in_window, id, opened](std::shared_ptr<http::ws_connection> ws) {
+  h.on_open = [this, after, in_window, id, opened, held](std::shared_ptr<http::ws_connection> ws) {
     seq_t from = after;
     if (from + 1 < ctx_.log.oldest_seq()) {
       ++gaps_;
@@ -41,7 +50,7 @@ bool ws_endpoint::handle(http::request& req, http::reply_fn& reply) {
     *opened = true;
     *id = open({[ws](std::string m) { return ws->send(std::move(m)); }, [ws] { ws->close(); },
                 [ws] { return ws->queued_bytes(); }},
-               from);
+               from, std::move(*held));
   };
   h.on_message = [](std::string) {};  // the client has nothing to say once it has resumed
   h.max_message = kMaxClientMessage;

@@ -71,6 +71,16 @@ class script_receiver {
     std::lock_guard lock(mutex_);
     return posts_;
   }
+  // The POSTs from the `from`th on (a long test's poll need not copy them all).
+  std::vector<received_post> posts_since(std::size_t from) const {
+    std::lock_guard lock(mutex_);
+    return {posts_.begin() + static_cast<std::ptrdiff_t>(std::min(from, posts_.size())),
+            posts_.end()};
+  }
+  std::size_t post_count() const {
+    std::lock_guard lock(mutex_);
+    return posts_.size();
+  }
   // Every POST by webhook-id, in arrival order.
   std::map<std::string, std::vector<received_post>> by_id() const {
     std::map<std::string, std::vector<received_post>> m;

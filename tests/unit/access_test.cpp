@@ -79,7 +79,7 @@ TEST(access, tokens_not_given_are_generated) {
 }
 
 TEST(access, routes_take_the_right_token) {
-  access_policy p({{"api-token-1", "api-token-2"}, "control-token", {}, 10});
+  access_policy p({{"api-token-1", "api-token-2"}, "control-token", {}});
   EXPECT_FALSE(p.check(request_to("/events?after=1", "Bearer api-token-1")));
   EXPECT_FALSE(p.check(request_to("/stream", "Bearer api-token-2")));
   EXPECT_FALSE(p.check(request_to("/control/ping", "Bearer api-token-2")));
@@ -106,7 +106,7 @@ TEST(access, routes_take_the_right_token) {
 }
 
 TEST(access, webhook_targets_are_loopback_the_peer_or_allowed) {
-  access_policy p({{"api-token-1"}, "control-token", {"hooks.example", "198.51.100.7"}, 10});
+  access_policy p({{"api-token-1"}, "control-token", {"hooks.example", "198.51.100.7"}});
   for (const char* host : {"127.0.0.1", "127.255.0.9", "::1", "localhost", "::ffff:127.0.0.1",
                            "hooks.example", "198.51.100.7"}) {
     EXPECT_EQ(p.check_target({host, 80}, "127.0.0.1"), "") << host;
@@ -120,7 +120,7 @@ TEST(access, webhook_targets_are_loopback_the_peer_or_allowed) {
   EXPECT_EQ(p.check_target({"10.0.0.1", 80}, ""),
             "webhook target host 10.0.0.1 is not allowed: only loopback, the subscriber's own "
             "address (unknown) and serve --allow-hosts");
-  access_policy any({{"api-token-1"}, "control-token", {"*"}, 10});
+  access_policy any({{"api-token-1"}, "control-token", {"*"}});
   EXPECT_EQ(any.check_target({"10.0.0.1", 80}, ""), "");
 }
 

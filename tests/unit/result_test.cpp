@@ -375,6 +375,15 @@ TEST(result_warnings, loss_is_never_silent) {
   EXPECT_TRUE(loud) << "no LOST warning among " << w.size() << " warnings";
 }
 
+TEST(result_warnings, refusals_at_the_producer_caps_are_said) {
+  json r = poll_result();
+  r["sides"]["producer"]["refusals"] = {{"long-polls-per-token", 0}, {"streams-per-token", 3}};
+  const auto w = result_warnings(r);
+  EXPECT_NE(std::find(w.begin(), w.end(),
+                      "the producer refused requests at its caps: streams-per-token 3"),
+            w.end());
+}
+
 TEST(print_table, one_column_per_result) {
   std::ostringstream out;
   print_table(out, {poll_result(), webhook_result()});
