@@ -37,8 +37,7 @@ void sse_mode::connect(detail::sse_reader& s) {
     if (!ok && s.conn->busy()) {
       // A server that never ends a line or a message: the stream is dropped (and counted as
       // failed when it ends), then opened again from the cursor.
-      std::cerr << "hookbench client: stream " << s.id << " closed: " << s.parser.error()
-                << "\n";
+      std::cerr << "hookbench client: stream " << s.id << " closed: " << s.parser.error() << "\n";
       s.conn->close();
     }
   };

@@ -3,7 +3,6 @@
 
 #include <sys/resource.h>
 
-
 namespace hookbench {
 
 void raise_fd_limit() {

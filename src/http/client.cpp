@@ -290,8 +290,8 @@ struct client_connection::impl : std::enable_shared_from_this<client_connection:
     connected = false;
     // A keep-alive socket the server closed while idle fails on first use: retry once afresh.
     // A response past a limit was answered, not stale: it is not sent again.
-    const bool over_limit = ec == bhttp::error::buffer_overflow ||
-                            ec == bhttp::error::body_limit || ec == bhttp::error::header_limit;
+    const bool over_limit = ec == bhttp::error::buffer_overflow || ec == bhttp::error::body_limit ||
+                            ec == bhttp::error::header_limit;
     const bool stale = reused && !retried && out.bytes_received == 0 && !over_limit &&
                        ec != beast::error::timeout && ec != net::error::operation_aborted;
     if (stale) {

@@ -65,8 +65,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   net::steady_timer backoff;  // after an accept error (e.g. out of descriptors): no busy loop
   bool stopped = false;
   std::uint64_t tls_handshakes = 0, tls_handshake_failures = 0;
-  std::size_t sessions = 0;     // open connections
-  std::uint64_t refused = 0;    // closed at accept: max_connections were open
+  std::size_t sessions = 0;               // open connections
+  std::uint64_t refused = 0;              // closed at accept: max_connections were open
   std::uint64_t refused_per_address = 0;  // closed at accept: that address had its share
   std::map<net::ip::address, std::size_t> per_address;  // open connections by peer address
   std::uint64_t timed_out = 0;  // requests begun but not complete within request_timeout
@@ -300,8 +300,8 @@ class session : public std::enable_shared_from_this<session> {
     // A new connection has a shorter wait than a kept-alive one: sitting silent on a fresh
     // connection costs a slot and no request.
     const auto& o = owner_->options;
-    stream_.expires_after(std::chrono::nanoseconds(exchange_ == 0 ? o.first_request_timeout
-                                                                  : o.idle_timeout));
+    stream_.expires_after(
+        std::chrono::nanoseconds(exchange_ == 0 ? o.first_request_timeout : o.idle_timeout));
     stream_.async_read_some(
         buffer_.prepare(beast::read_size(buffer_, 4096)),
         beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));

@@ -30,7 +30,7 @@ struct saved_subscription {
 
 struct saved_webhook_state {
   std::int64_t max_timestamp = 0;
-  std::size_t next_id = 0;  // the next id to give: ids are never reused
+  std::size_t next_id = 0;         // the next id to give: ids are never reused
   std::string ed25519_secret_key;  // "whsk_...", with --signature ed25519
   std::vector<saved_subscription> subscriptions;
 };

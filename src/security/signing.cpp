@@ -367,16 +367,12 @@ constexpr auto kRejectReasons =
 std::string_view to_string(reject_reason reason) { return kRejectReasons.name(reason); }
 
 const std::vector<reject_reason>& all_reject_reasons() {
-  static const std::vector<reject_reason> all{reject_reason::missing_header,
-                                              reject_reason::malformed_timestamp,
-                                              reject_reason::timestamp_too_old,
-                                              reject_reason::timestamp_too_new,
-                                              reject_reason::malformed_signature,
-                                              reject_reason::too_many_signatures,
-                                              reject_reason::bad_signature,
-                                              reject_reason::replay,
-                                              reject_reason::replay_memory_full,
-                                              reject_reason::wrong_subscription};
+  static const std::vector<reject_reason> all{
+      reject_reason::missing_header,      reject_reason::malformed_timestamp,
+      reject_reason::timestamp_too_old,   reject_reason::timestamp_too_new,
+      reject_reason::malformed_signature, reject_reason::too_many_signatures,
+      reject_reason::bad_signature,       reject_reason::replay,
+      reject_reason::replay_memory_full,  reject_reason::wrong_subscription};
   return all;
 }
 
@@ -442,9 +438,9 @@ reject_reason signature_verifier::check_signature(std::string_view id, std::int6
     header = space == std::string_view::npos ? std::string_view{} : header.substr(space + 1);
   }
   bool well_formed = false;
-  std::vector<std::string> macs;        // one per secret, computed on the first v1 entry
-  std::optional<std::string> content;   // id.timestamp.body, built on the first v1a entry
-  std::vector<std::string> tried;       // v1a signatures already verified with every key
+  std::vector<std::string> macs;       // one per secret, computed on the first v1 entry
+  std::optional<std::string> content;  // id.timestamp.body, built on the first v1a entry
+  std::vector<std::string> tried;      // v1a signatures already verified with every key
   for (const std::string_view entry : entries) {
     const auto comma = entry.find(',');
     if (comma == std::string_view::npos) continue;

@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const std::size_t room = boost::beast::read_size(buffer, 65536);
       if (room == 0) return 0;  // buffer_overflow: the server answers 413
       const std::size_t n = std::min(room, part.size());
-      buffer.commit(boost::asio::buffer_copy(buffer.prepare(n), boost::asio::buffer(part.data(), n)));
+      buffer.commit(
+          boost::asio::buffer_copy(buffer.prepare(n), boost::asio::buffer(part.data(), n)));
       part.remove_prefix(n);
       // Never more than the stated maximum is held, whatever the bytes.
       check(buffer.size() <= limit && buffer.capacity() <= limit);

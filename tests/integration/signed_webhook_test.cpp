@@ -14,16 +14,11 @@ namespace {
 using nlohmann::json;
 
 json zero_rejections() {
-  return {{"missing-header", 0},
-          {"malformed-timestamp", 0},
-          {"timestamp-too-old", 0},
-          {"timestamp-too-new", 0},
-          {"malformed-signature", 0},
-          {"too-many-signatures", 0},
-          {"bad-signature", 0},
-          {"replay", 0},
-          {"replay-memory-full", 0},
-          {"wrong-subscription", 0}};
+  return {{"missing-header", 0},      {"malformed-timestamp", 0},
+          {"timestamp-too-old", 0},   {"timestamp-too-new", 0},
+          {"malformed-signature", 0}, {"too-many-signatures", 0},
+          {"bad-signature", 0},       {"replay", 0},
+          {"replay-memory-full", 0},  {"wrong-subscription", 0}};
 }
 
 struct signed_run_case {

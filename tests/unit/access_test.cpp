@@ -125,7 +125,7 @@ TEST(access, webhook_targets_are_loopback_the_peer_or_allowed) {
 }
 
 TEST(access, loopback_targets_only_for_a_peer_on_loopback) {
-  access_policy p({{"api-token-1"}, "control-token", {"*"}, 10});
+  access_policy p({{"api-token-1"}, "control-token", {"*"}});
   for (const char* host : {"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1", "127.9.9.9"}) {
     EXPECT_EQ(p.check_target({host, 80}, "127.0.0.1"), "") << host;
     EXPECT_EQ(p.check_target({host, 80}, "::1"), "") << host;
@@ -136,7 +136,7 @@ TEST(access, loopback_targets_only_for_a_peer_on_loopback) {
 }
 
 TEST(access, link_local_and_metadata_only_when_named) {
-  access_policy any({{"api-token-1"}, "control-token", {"*"}, 10});
+  access_policy any({{"api-token-1"}, "control-token", {"*"}});
   for (const char* host : {"169.254.169.254", "169.254.1.1", "fe80::1", "fd00:ec2::254",
                            "100.100.100.200", "168.63.129.16", "::ffff:169.254.169.254"}) {
     EXPECT_NE(any.check_target({host, 80}, "127.0.0.1"), "") << host;
@@ -144,7 +144,7 @@ TEST(access, link_local_and_metadata_only_when_named) {
   EXPECT_EQ(any.check_target({"169.254.169.254", 80}, "127.0.0.1"),
             "webhook target 169.254.169.254 is a cloud metadata address, reached only when serve "
             "--allow-hosts names this address");
-  access_policy named({{"api-token-1"}, "control-token", {"169.254.169.254", "fe80::1"}, 10});
+  access_policy named({{"api-token-1"}, "control-token", {"169.254.169.254", "fe80::1"}});
   EXPECT_EQ(named.check_target({"169.254.169.254", 80}, "127.0.0.1"), "");
   EXPECT_EQ(named.check_target({"fe80::1", 80}, "127.0.0.1"), "");
   EXPECT_NE(named.check_target({"169.254.1.1", 80}, "127.0.0.1"), "");
@@ -158,7 +158,7 @@ TEST(access, link_local_and_metadata_only_when_named) {
 // rule's name leads the answer, for the dead-letter reason.
 TEST(access, the_address_connected_to_is_checked_again) {
   using boost::asio::ip::make_address;
-  access_policy p({{"api-token-1"}, "control-token", {"hooks.example"}, 10});
+  access_policy p({{"api-token-1"}, "control-token", {"hooks.example"}});
   const std::string remote = "198.18.0.2";
   EXPECT_EQ(p.check_address(make_address("198.51.100.9"), "hooks.example", remote), "");
   const auto rebound = p.check_address(make_address("127.0.0.1"), "hooks.example", remote);
@@ -181,11 +181,11 @@ TEST(access, the_address_connected_to_is_checked_again) {
 }
 
 TEST(access, an_api_token_equal_to_the_control_token_is_refused) {
-  EXPECT_THROW(access_policy({{"same-token-1"}, "same-token-1", {}, 10}), usage_error);
-  access_policy supplied({{"api-token-1"}, "control-token", {}, 10});
+  EXPECT_THROW(access_policy({{"same-token-1"}, "same-token-1", {}}), usage_error);
+  access_policy supplied({{"api-token-1"}, "control-token", {}});
   EXPECT_FALSE(supplied.generated_token());
   EXPECT_FALSE(supplied.generated_control_token());
-  access_policy generated({{}, "", {}, 10});
+  access_policy generated({{}, "", {}});
   EXPECT_TRUE(generated.generated_token());
   EXPECT_TRUE(generated.generated_control_token());
   EXPECT_NE(generated.tokens().front(), generated.control_token());
