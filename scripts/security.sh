@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The security measurements: webhook runs (the push reference) at one event rate, unsigned, signed (HMAC,
 # ed25519), over TLS (keep-alive and a new connection per POST, with a plain new-connection run
-# beside them) and under attack, each repeated with seeds 1..REPEATS; then the signing/TLS
+# beside them) and under attack (two subscribers, so that a delivery to one can be replayed to
+# the other), each repeated with seeds 1..REPEATS; then the signing/TLS
 # microbenchmarks when hookbench_micro is built.
 #   scripts/security.sh DIR       writes DIR/security/<config>-k<repeat>.json and DIR/security/micro.json
 #   HOOKBENCH_SECURITY_RATE=200      event rate (events/s)
@@ -64,7 +65,7 @@ configs=(
   "plain-new|--webhook-connection new"
   "tls-keepalive|--tls"
   "tls-new|--tls --webhook-connection new"
-  "attack|--attack $attack"
+  "attack|--attack $attack --subscribers 2"
 )
 known=" $(for entry in "${configs[@]}"; do printf '%s ' "${entry%%|*}"; done)"
 for name in $only; do
