@@ -118,8 +118,11 @@ inline constexpr std::size_t kReadMargin = 4096;
 
 // What the client's read buffer may hold while it reads a whole response (bounded by
 // `body_limit`) or a streamed one (body_limit = 0: pieces handed over as they come).
+// Never more than kMaxReadBuffer (message.hpp): a trailer field Beast cannot store must not fit.
 constexpr std::size_t response_buffer_limit(std::size_t header_limit, std::size_t body_limit) {
-  return header_limit + (body_limit > 0 ? body_limit : kStreamReadAhead) + kReadMargin;
+  const std::size_t want =
+      header_limit + (body_limit > 0 ? body_limit : kStreamReadAhead) + kReadMargin;
+  return want < kMaxReadBuffer ? want : kMaxReadBuffer;
 }
 
 // "Connection refused", "timed out", "response exceeds the read buffer limit ..." for

@@ -14,6 +14,16 @@
 
 namespace hookbench::http {
 
+// The most any read buffer (server or client) may hold at once. Beast 1.74 stores a field's
+// name and value lengths in 16 bits and throws std::length_error (out of the io thread's run(),
+// ending the process) for a longer one. Its header limit keeps header fields below that, but a
+// chunked message's trailer fields are parsed from the read buffer and bounded by nothing else:
+// a buffer that cannot hold 64 KiB cannot hand Beast a trailer field that long. Bodies stream
+// through the buffer (they never need to sit in it whole), so only the head and one chunk line or
+// trailer need the room.
+inline constexpr std::size_t kMaxReadBuffer = 60 * 1024;
+static_assert(kMaxReadBuffer < 65535, "a read buffer must not hold a field Beast cannot store");
+
 struct request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query

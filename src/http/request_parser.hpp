@@ -22,11 +22,13 @@ void set_limits(request_parser& parser, std::size_t header_limit, std::size_t bo
 
 // What a session may hold unparsed of one request at any time: Beast's header limit does not
 // cover chunk extensions and trailers, which must sit whole in the read buffer to be parsed, so
-// the buffer itself is bounded (its head, its body limit and a margin for chunk framing).
-// Reading past it fails with buffer_overflow (413).
+// the buffer itself is bounded (its head, its body limit and a margin for chunk framing, never
+// more than kMaxReadBuffer: the body streams through). Reading past it fails with
+// buffer_overflow (413).
 inline constexpr std::size_t kReadBufferMargin = 4096;
 constexpr std::size_t read_buffer_limit(std::size_t header_limit, std::size_t body_limit) {
-  return header_limit + body_limit + kReadBufferMargin;
+  const std::size_t want = header_limit + body_limit + kReadBufferMargin;
+  return want < kMaxReadBuffer ? want : kMaxReadBuffer;
 }
 
 // The request as handlers see it: names lower-cased, `bytes` read off the wire, received at

@@ -338,7 +338,7 @@ class session : public std::enable_shared_from_this<session> {
     if (ec == bhttp::error::buffer_overflow) {
       return reject(now, bytes, 413,
                     "request exceeds the " + std::to_string(buffer_.max_size()) +
-                        "-byte read buffer (head, body limit and chunk framing: chunk "
+                        "-byte read buffer (a head and one chunk line or trailer must fit; chunk "
                         "extensions and trailers count)");
     }
     if (ec && is_parse_error(ec)) return reject(now, bytes, 400, "malformed HTTP: " + ec.message());

@@ -84,6 +84,14 @@ saved_webhook_state parse_webhook_state(
       s.delivered_through = count_field(item, "delivered_through");
       out.subscriptions.push_back(std::move(s));
     }
+    // Ids are never reused: a file whose next id is not above every id it holds was not written
+    // by a producer (absent, it is taken from the ids).
+    if (j.contains("next_id") && !out.subscriptions.empty() &&
+        out.next_id <= out.subscriptions.back().id) {
+      throw std::runtime_error("next_id " + std::to_string(out.next_id) +
+                               " is not above subscription id " +
+                               std::to_string(out.subscriptions.back().id));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(e.what());
   } catch (const std::invalid_argument& e) {

@@ -1,7 +1,8 @@
 // Fuzzes the webhook state file's reader (parse_webhook_state), as both signature schemes: a
 // file is read whole or refused with std::runtime_error, never anything else; what is read has
-// ids 0, 1, 2, ..., safe URLs, batching in range and a secret for every subscription, and an
-// owner is never the token a legacy file named.
+// increasing ids (freed subscriptions leave gaps), below next_id when the file names one, safe
+// URLs, batching in range and a secret for every subscription, and an owner is never the token a
+// legacy file named.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -28,7 +29,8 @@ void check_one(std::string_view text, security::signature_scheme scheme) {
   }
   for (std::size_t i = 0; i < s.subscriptions.size(); ++i) {
     const auto& sub = s.subscriptions[i];
-    check(sub.id == i);
+    if (i > 0) check(sub.id > s.subscriptions[i - 1].id);
+    if (s.next_id > 0) check(sub.id < s.next_id);
     check(unsafe_url_byte(sub.url.to_string()).empty());
     check(sub.secret.has_value());
     check(sub.batch.max >= 1 && sub.batch.max <= 10'000);

@@ -151,6 +151,25 @@ TEST_F(limits_test, chunk_extensions_and_trailers_past_the_read_buffer_get_413) 
   EXPECT_EQ(status_of(exchange(kChunkedHead + "1;e=v\r\nx\r\n0\r\nX-T: v\r\n\r\n")), 200u);
 }
 
+// Beast 1.74 throws (ending the process) for a field longer than 65 535 bytes, and a trailer is
+// bounded by the read buffer alone: with the default limits (a 64 KiB body, so a buffer that
+// used to hold 84 KiB) a 70 000-byte trailer field, sent without a token, must get 413, and the
+// server must keep serving.
+TEST_F(limits_test, a_trailer_field_longer_than_beast_can_store_gets_413_with_default_limits) {
+  start(http::server_options{});
+  const std::string field(70'000, 'b');
+  const std::string out = exchange(kChunkedHead + "1\r\nx\r\n0\r\nX-T: " + field + "\r\n\r\n");
+  EXPECT_EQ(status_of(out), 413u) << out.substr(0, 200);
+  EXPECT_EQ(status_of(exchange(kChunkedHead + "1\r\nx\r\n0\r\n\r\n")), 200u);
+  // A body larger than the read buffer still streams through it.
+  const std::string body(50'000, 'c');
+  EXPECT_EQ(status_of(exchange("POST /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                               "Content-Length: 50000\r\n\r\n" +
+                               body)),
+            200u);
+  EXPECT_LT(http::detail::read_buffer_limit(16 * 1024, 1024 * 1024), std::size_t{65535});
+}
+
 // A bare server that answers any request with `response` and closes.
 class canned_server {
  public:
@@ -217,6 +236,56 @@ TEST(client_read_limits, a_response_past_the_read_buffer_fails_naming_the_limit)
     EXPECT_EQ(*result, boost::beast::http::error::buffer_overflow) << result->message();
     EXPECT_NE(http::describe(*result).find("read buffer limit"), std::string::npos)
         << http::describe(*result);
+  }
+}
+
+// As on the server: a webhook receiver (or a poll answer, or an event stream) that sends a
+// trailer field longer than Beast can store gets a read error, never a process that ends.
+TEST(client_read_limits, a_trailer_field_longer_than_beast_can_store_is_a_read_error) {
+  http::client_options o;
+  o.body_limit = 64 * 1024;  // the dispatcher's
+  const std::string response =
+      kChunkedResponse + "1\r\nx\r\n0\r\nX-T: " + std::string(70'000, 'b') + "\r\n\r\n";
+  {
+    canned_server peer(response);
+    net::io_context ioc;
+    http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
+    std::optional<boost::system::error_code> result;
+    conn.async_send({},
+                    [&](boost::system::error_code ec, http::client_response&&) { result = ec; });
+    ioc.run_for(kWait);
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(*result, boost::beast::http::error::buffer_overflow) << result->message();
+  }
+  {
+    canned_server peer(response);
+    net::io_context ioc;
+    http::client_connection conn(ioc, {"127.0.0.1", peer.port()});
+    std::optional<boost::system::error_code> end;
+    http::stream_callbacks cb;
+    cb.on_data = [](std::string_view) {};
+    cb.on_end = [&](boost::system::error_code ec) { end = ec; };
+    conn.async_stream({}, std::move(cb));
+    ioc.run_for(kWait);
+    ASSERT_TRUE(end.has_value());
+    EXPECT_EQ(*end, boost::beast::http::error::buffer_overflow) << end->message();
+  }
+  // A body larger than the read buffer still arrives whole.
+  {
+    canned_server peer("HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n" +
+                       std::string(60'000, 'z'));
+    net::io_context ioc;
+    http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
+    std::size_t body = 0;
+    std::optional<boost::system::error_code> result;
+    conn.async_send({}, [&](boost::system::error_code ec, http::client_response&& r) {
+      result = ec;
+      body = r.body.size();
+    });
+    ioc.run_for(kWait);
+    ASSERT_TRUE(result.has_value());
+    EXPECT_FALSE(*result) << result->message();
+    EXPECT_EQ(body, 60'000u);
   }
 }
 

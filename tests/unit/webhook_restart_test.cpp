@@ -14,6 +14,7 @@
 
 #include "http/server.hpp"
 #include "producer/webhook_dispatcher.hpp"
+#include "producer/webhook_state_file.hpp"
 
 namespace hookbench {
 namespace {
@@ -142,6 +143,27 @@ TEST(WebhookRestart, AMalformedStateFileIsRefusedByName) {
     EXPECT_NE(std::string(e.what()).find(options.state_path), std::string::npos) << e.what();
   }
   std::filesystem::remove_all(dir);
+}
+
+// Ids are never reused: a next_id at or below an id the file holds would hand that id out again.
+TEST(WebhookRestart, AStateFileWhoseNextIdIsNotAboveItsIdsIsRefused) {
+  const auto file = [](int next_id) {
+    return "{\"version\": 1, \"signature\": \"hmac\", \"next_id\": " + std::to_string(next_id) +
+           ", \"subscriptions\": [{\"id\": 3, \"url\": \"http://127.0.0.1:9000/hook/0\", "
+           "\"owner_hash\": \"ab\", \"peer\": \"127.0.0.1\", "
+           "\"secret\": \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", \"batch_window_ns\": 0, "
+           "\"batch_max\": 1, \"delivered_through\": 7}]}";
+  };
+  const auto hash = [](std::string_view t) { return std::string(t); };
+  EXPECT_EQ(parse_webhook_state(file(4), security::signature_scheme::hmac, hash).next_id, 4u);
+  for (const int bad : {0, 3}) {
+    try {
+      (void)parse_webhook_state(file(bad), security::signature_scheme::hmac, hash);
+      ADD_FAILURE() << "accepted next_id " << bad;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("next_id"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace
