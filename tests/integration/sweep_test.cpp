@@ -80,6 +80,22 @@ TEST(sweep, interrupted_then_resumed_runs_every_point_exactly_once) {
   EXPECT_EQ(per_mode["webhook"], 61);
 }
 
+// The sweep says what it will cost before it starts: the default sweep's runs, its repeats and
+// its planned wall time (under 15 minutes).
+TEST(sweep, dry_run_states_the_planned_time) {
+  const std::string scenario = std::string(HOOKBENCH_SOURCE_DIR) + "/bench/scenarios/default.json";
+  const auto r = run_hookbench({"sweep", scenario, "--dry-run"}, milliseconds(20'000));
+  ASSERT_TRUE(r.exit.exited) << r.err;
+  ASSERT_EQ(r.exit.code, 0) << r.err;
+  EXPECT_NE(r.err.find("runs (3 repeats per point, 0 below their minimum)"), std::string::npos)
+      << r.err;
+  const auto at = r.err.find(", about ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const int minutes = std::stoi(r.err.substr(at + 8));
+  EXPECT_LT(minutes, 15) << r.err;
+  EXPECT_NE(r.err.find(" min ("), std::string::npos) << r.err;
+}
+
 TEST(sweep, capacity_search_rejects_a_nonsense_bound) {
   temp_dir dir;
   const std::string scenario = dir.file("tiny.json");
