@@ -329,7 +329,7 @@ class sweep_session {
   std::vector<sweep_point> points_, trace_points_;
   std::vector<point_plan> plans_;
   double planned_left_ = 0, planned_done_ = 0;
-  std::size_t to_run_ = 0, ran_ = 0, failed_ = 0, short_points_ = 0;
+  std::size_t to_run_ = 0, ran_ = 0, failed_ = 0, no_event_ = 0, short_points_ = 0;
   bool interrupted_ = false, trace_failed_ = false;
   nanos start_ = 0;
 };
@@ -411,6 +411,17 @@ std::string sweep_session::run_point(const sweep_point& pt, const point_plan& pl
                        {"repeat", pt.repeat},
                        {"min_reached", plan.min_reached}};
     write_file(dir_ / rel, result.dump(2) + "\n");
+    // A repeat without events has no mean to take part in the point's interval: it is an
+    // error of the plan, kept with its JSON but never read as a sample.
+    if (result.at("metrics").value("produced", 0) == 0) {
+      ++failed_;
+      ++no_event_;
+      const std::string why =
+          "no event in the window (produced 0); a repeat without events is "
+          "not a sample";
+      std::cerr << "hookbench sweep: " << id << " failed: " << why << "\n";
+      return runs_csv_row(sc_.name, pt, plan, &result, "failed: " + why, rel);
+    }
     std::string note = plan.note;
     auto warnings = result_warnings(result);
     for (const auto& w : warnings) note += (note.empty() ? "" : "; ") + w;
@@ -530,7 +541,11 @@ int sweep_session::summary() const {
   if (short_points_) {
     std::cerr << "; " << short_points_ << " below their minimum (min_reached=false)";
   }
-  if (failed_) std::cerr << "; " << failed_ << " FAILED (note column)";
+  if (failed_) {
+    std::cerr << "; " << failed_ << " FAILED (note column"
+              << (no_event_ ? ", " + std::to_string(no_event_) + " of them without any event" : "")
+              << ")";
+  }
   if (trace_failed_) std::cerr << "; the trace was not recorded";
   std::cerr << "\n";
   return failed_ || trace_failed_ ? kExitFailure : 0;
