@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The README's main command: installs what is missing, builds Release, runs the `default` sweep
-# (every delivery mode across event rates, 2 repeats per point, and the push/poll latency ratio
-# through an emulated link at 10 and 100 ms round trips: about 15 minutes), the security
+# (every delivery mode at 10, 100 and 1000 events/s, pull modes at T = 3, 30 and 300 ms so that
+# lambda*T spans 0.03 to 300, 3 repeats per point each planned to 30 events and 200 latency
+# samples, and the push/poll latency ratio through an emulated link at 10 and 100 ms round trips:
+# 147 runs, planned at about 12 minutes on 2 cores; `sweep` prints the plan at its start and
+# `hookbench sweep bench/scenarios/default.json --dry-run` prints it alone), the security
 # runs (signed, unsigned, TLS, under attack: about 3 minutes) and the fault runs (about 4
 # minutes), draws the charts and writes the report.
-#   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     the quick sweep instead (a one-minute first look
+#   HOOKBENCH_SCENARIO=quick ./scripts/run.sh     the quick sweep instead (a 1.5-minute first look
 #                                                 with HOOKBENCH_SECURITY=0 HOOKBENCH_FAULTS=0)
 #   HOOKBENCH_OUT=DIR                             results folder (default results/latest)
 #   HOOKBENCH_FIND_MAX_RATE=1                     also search each mode's highest sustained rate

@@ -52,6 +52,9 @@ AGREEMENTS = ("within", "above", "below", "")
 POINT_COLUMNS = ("run_id", "mode", "rate")
 # Percentile names as the harness writes them in latency_low_sample, and how people read them.
 PERCENTILE_NAMES = {"p50": "p50", "p90": "p90", "p99": "p99", "p999": "p99.9", "max": "max"}
+# The note of a repeat without events (the sweep writes the same words).
+NO_EVENT_NOTE = ("failed: no event in the window (produced 0); a repeat without events is not "
+                 "a sample")
 # Appended later still, read from the header when there: the emulated link's round trip (0 or
 # absent: loopback) and the one measured through it before the window.
 RTT_COLUMNS = (("rtt_ms", 0.0), ("link_rtt_measured_us", None))
@@ -113,6 +116,11 @@ def _parse_row(raw, line_no):
             raise ResultsError(f"runs.csv line {line_no}: column {column} is empty")
     if not row["rate"] > 0:
         raise ResultsError(f"runs.csv line {line_no}: rate must be > 0 events/s")
+    # A repeat that produced no event has no mean to be a sample of its point: an error, like a
+    # failed run. Sweeps mark it so themselves; older files only say produced = 0.
+    row["no_event"] = row.get("produced") == 0
+    if row["no_event"] and not row["note"].startswith("failed:"):
+        row["note"] = NO_EVENT_NOTE + (f"; {row['note']}" if row["note"] else "")
     row["failed_run"] = row["note"].startswith("failed:")
     if row["saturated"] not in ("", "true", "false"):
         raise ResultsError(f"runs.csv line {line_no}: column saturated: {row['saturated']!r} is "
@@ -176,5 +184,5 @@ def load_runs(folder):
 
 
 def ok_runs(rows):
-    """The rows that carry measurements (not 'failed:')."""
+    """The rows that carry measurements (not 'failed:', and not without events)."""
     return [r for r in rows if not r["failed_run"]]

@@ -203,7 +203,7 @@ class SecurityRuns:
         """Agg (median, min-max over repeats) of value_of(result) over a configuration's runs,
         or None when no run has a value."""
         values = [v for v in (value_of(r) for r in self.results(config)) if v is not None]
-        return Agg(values) if values else None
+        return Agg.median_and_range(values) if values else None
 
     def mismatches(self):
         """["file: named X but recorded Y"] where a run's recorded config contradicts its

@@ -1,7 +1,8 @@
 """The runs of runs.csv grouped as the charts and the report see them: a series per mode, poll
 interval, stack, knobs and varying axis, its points keyed by event rate, a metric over a point's
-repeats (median and spread, thin and saturated points apart), the push baseline of a pull series,
-and where two series' curves cross.
+repeats (the point's estimate and its 95% interval from the repeats, thin and saturated points
+apart), the model against a point's interval, the push baseline of a pull series, and where two
+series' curves cross.
 """
 
 import math
@@ -15,32 +16,103 @@ from .runs_csv import DEFAULT_STACK, is_finite, ok_runs
 THIN_LATENCY_COUNT = 10  # latency samples in a run
 THIN_POLLS = 20          # polls behind an empty-poll fraction
 
-# Columns whose single-run uncertainty the harness writes as a 95% CI: used for the error bar
-# when a point has only one repeat.
-CI_COLUMNS = {
-    "latency_mean_us": ("latency_mean_ci95_lo_us", "latency_mean_ci95_hi_us"),
-    "empty_poll_fraction": ("empty_poll_fraction_ci95_lo", "empty_poll_fraction_ci95_hi"),
-}
+# Order statistics of a run (percentiles, a maximum, a median round trip): never averaged across
+# runs (docs/DESIGN.md). A point shows their median over its repeats with the repeats' min–max.
+# Every other column is a run's mean or ratio, and a point's estimate of it is the mean of its
+# repeats' values with a Student-t 95% interval over them.
+ORDER_STATISTIC_COLUMNS = frozenset({
+    "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us",
+    "generator_lag_p99_us", "rtt_us", "model_rtt_us", "link_rtt_measured_us",
+    "fault_delay_p99_us", "fault_delay_max_us"})
+
+# Fractions (of polls): a point's interval stays within [0, 1].
+FRACTION_COLUMNS = frozenset({"empty_poll_fraction", "model_empty_poll_fraction"})
+
+# The 0.975 quantile of Student's t with 1..30 degrees of freedom.
+_T975 = (12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+         2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
+         2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+         2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272)
+
+
+def t975(df):
+    """Student's t 0.975 quantile for df >= 1 degrees of freedom (a table to 30, then the
+    Cornish-Fisher expansion around the normal's 1.959964, within 1e-4)."""
+    if df < 1:
+        raise ValueError("a t quantile needs at least 1 degree of freedom")
+    if df <= len(_T975):
+        return _T975[int(df) - 1]
+    z = 1.959963985
+    return (z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
+            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3))
+
+
+def t_interval(values):
+    """(mean, lo, hi): the 95% Student-t interval of the mean of `values` (the repeats' values
+    of one point), mean ± t(0.975, k−1)·s/√k; lo and hi are None with fewer than two values,
+    since one value says nothing of the spread."""
+    values = list(values)
+    if not values:
+        raise ValueError("t_interval of no values")
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return mean, None, None
+    half = t975(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    return mean, mean - half, mean + half
 
 
 class Agg:
-    """A metric over the repeats of one point: median, the min-max spread over repeats (or the
-    run's own 95% CI when there is a single repeat and the harness wrote one), never a mean of
-    percentiles. err is "min-max", "ci95" or None (one run, nothing to show a spread with)."""
+    """A metric over the repeats of one point. estimate is the point's value: the mean of the
+    repeats' values, with lo–hi their 95% t-interval (err "t95"); for an order statistic
+    (ORDER_STATISTIC_COLUMNS) the median of the repeats with their min–max (err "min-max").
+    With one repeat there is no interval: lo = hi = estimate, err None, no_interval True (a
+    run's own CI assumes independent samples and understates the spread between runs, so it
+    stays in the run's file and is never shown as the point's interval)."""
 
-    def __init__(self, values, rows=(), ci=None):
+    def __init__(self, values, rows=(), order_statistic=False, upper=None):
         self.values = sorted(values)
         self.k = len(self.values)
-        self.median = statistics.median(self.values)
-        self.lo = self.values[0]
-        self.hi = self.values[-1]
-        self.err = "min-max" if self.k > 1 else None
-        if self.k == 1 and ci is not None:
-            self.lo, self.hi = min(ci[0], self.median), max(ci[1], self.median)
-            self.err = "ci95"
+        self.order_statistic = order_statistic
+        self.mean = statistics.fmean(self.values)
+        self.middle = statistics.median(self.values)
+        self.err = None
+        self.lo = self.hi = None
+        if order_statistic:
+            self.estimate = self.middle
+            if self.k > 1:
+                self.lo, self.hi, self.err = self.values[0], self.values[-1], "min-max"
+        else:
+            self.estimate, self.lo, self.hi = t_interval(self.values)
+            if self.lo is not None:
+                self.err = "t95"
+                # Clipped to the quantity's range: a count or a cost is never below 0, a
+                # fraction never above 1.
+                if self.values[0] >= 0:
+                    self.lo = max(self.lo, 0.0)
+                if upper is not None:
+                    self.hi = min(self.hi, upper)
+        self.no_interval = self.err is None
+        if self.no_interval:
+            self.lo = self.hi = self.estimate
         self.rows = list(rows)
         self.saturated = any(r.get("saturated") for r in self.rows)
         self.thin = False
+
+    @classmethod
+    def median_and_range(cls, values, rows=()):
+        """The median of the values with their min–max, whatever the column: for the readers
+        whose words still say so (the security runs), until they move to the t-interval."""
+        return cls(values, rows, order_statistic=True)
+
+    @property
+    def median(self):
+        """The point's estimate, under the name the callers written before repeat-based
+        intervals use (a mean for mean columns; see estimate)."""
+        return self.estimate
+
+    def contains(self, x):
+        """Whether x lies inside the point's interval (False without one)."""
+        return not self.no_interval and self.lo <= x <= self.hi
 
 
 def latency_thin(rows):
@@ -65,19 +137,63 @@ def thin_for(column, rows):
 
 
 def aggregate(rows, column, scale=1.0):
+    """The point's Agg of a column over its runs (None when no run has a value). A run that
+    produced no event is a failed run (runs_csv) and never reaches here."""
     used = [r for r in rows if is_finite(r.get(column))]
     if not used:
         return None
-    ci = None
-    names = CI_COLUMNS.get(column)
-    if len(used) == 1 and names:
-        lo, hi = (used[0].get(n) for n in names)
-        if is_finite(lo) and is_finite(hi):
-            ci = (lo * scale, hi * scale)
-    a = Agg([r[column] * scale for r in used], used, ci)
+    a = Agg([r[column] * scale for r in used], used,
+            order_statistic=column in ORDER_STATISTIC_COLUMNS,
+            upper=scale if column in FRACTION_COLUMNS else None)
     a.thin = thin_for(column, rows)
     a.saturated = any(r.get("saturated") for r in rows)
     return a
+
+
+class ModelCheck:
+    """The model against one point: the measured estimate and its interval over the repeats
+    (Agg), the model's value at the point (the mean over the repeats of the model evaluated at
+    each run's realised rate and round trip), and the verdict: "within" the point's interval,
+    "above" or "below" it, or "no interval" (one repeat). error is (measured − model) / model
+    (a fraction; for a difference-scaled quantity see difference), from the values as
+    printed with `digits` significant digits, so that a table's row reconciles. `tolerance`
+    (in printed units) is the resolution below which a miss is no miss: the model's 0.002%
+    empty polls against a point whose every repeat had none."""
+
+    def __init__(self, measured, model, scale=1.0, digits=3, tolerance=0.0):
+        self.measured = measured
+        self.model = model
+        self.scale = scale
+        shown = float(fmt_number(measured.estimate * scale, digits))
+        modelled = float(fmt_number(model * scale, digits))
+        self.measured_shown, self.model_shown = shown, modelled
+        self.error = (shown - modelled) / modelled if modelled else None
+        self.difference = shown - modelled
+        if measured.no_interval:
+            self.verdict = "no interval"
+        elif measured.lo <= model <= measured.hi or abs(self.difference) < tolerance:
+            self.verdict = "within"
+        else:
+            self.verdict = "above" if model > measured.hi else "below"
+
+    @property
+    def judged(self):
+        return self.verdict != "no interval"
+
+    @property
+    def within(self):
+        return self.verdict == "within"
+
+
+def model_check(rows, column, model_column, scale=1.0, digits=3, tolerance=0.0):
+    """ModelCheck of a point's runs for a measured column and its model column, or None when
+    either has no value in any repeat. The model is compared per point, always against the
+    point's own repeat-based estimate and interval."""
+    measured = aggregate(rows, column)
+    model = aggregate(rows, model_column)
+    if measured is None or model is None:
+        return None
+    return ModelCheck(measured, model.mean, scale, digits, tolerance)
 
 
 def model_key(mode, interval_ms, subscribers, payload_bytes):
@@ -92,10 +208,14 @@ def each_point(series):
     return [(s, rate, s.points[rate]) for s in series for rate in s.rates]
 
 
-def point_median(runs, column, scale=1.0):
-    """The median over a point's repeats of a column, or None when none has a value."""
+def point_estimate(runs, column, scale=1.0):
+    """The point's estimate of a column over its repeats (Agg.estimate), or None when none has
+    a value."""
     a = aggregate(runs, column, scale)
-    return a.median if a else None
+    return a.estimate if a else None
+
+
+point_median = point_estimate  # the name older callers use
 
 
 class Series:
@@ -109,6 +229,7 @@ class Series:
         self.extras = dict(extras)
         self.varying = varying
         self.points = {}  # rate -> [rows]
+        self.failed = {}  # rate -> [rows of repeats that failed or produced no event]
 
     @property
     def pull(self):
@@ -131,15 +252,17 @@ class Series:
         return out
 
     def realised(self, rate):
-        """The median realised rate (events produced / window) of the point asked at `rate`:
-        where measured points are drawn and read, since the model is judged there too."""
+        """The mean realised rate (events produced / window) over the repeats of the point
+        asked at `rate`: where measured points are drawn and read, since the model is judged
+        there too."""
         got = [r["realised_rate"] for r in self.points.get(rate, [])
                if is_finite(r.get("realised_rate")) and r["realised_rate"] > 0]
-        return statistics.median(got) if got else rate
+        return statistics.fmean(got) if got else rate
 
     def median_of(self, column):
+        """The estimate of a column over every run of the series."""
         a = aggregate(self.runs(), column)
-        return a.median if a else None
+        return a.estimate if a else None
 
     def repeats(self):
         """(fewest, most) runs per point."""
@@ -222,9 +345,12 @@ def mode_name(s):
     return s.mode if s.default_stack else f"{s.mode} ({s.stack})"
 
 
-def medians(series, column):
-    """{rate: median over repeats} of a column."""
-    return {rate: a.median for rate, a in series.agg(column)}
+def estimates(series, column):
+    """{rate: the point's estimate over its repeats} of a column."""
+    return {rate: a.estimate for rate, a in series.agg(column)}
+
+
+medians = estimates  # the name older callers use
 
 
 def base_rtt_rows(rows):
@@ -243,7 +369,8 @@ def rtt_ratios(rows):
     (Runs) measured at two or more round trips, poll being the pull reference: one entry per
     (push mode, poll interval), each at the rate with the most round trips (the lowest on a tie):
     {"push", "interval_ms", "rate", "points": [(rtt_ms, ratio, push_mean_us, pull_mean_us,
-    model_ratio or None)]}, ratio = median push mean latency / median poll mean latency."""
+    model_ratio or None)]}, ratio = push mean latency / poll mean latency, each the point's
+    estimate over its repeats."""
     modes = rows.modes
     pull_mode = modes.pull_reference
     rows = [r for r in ok_runs(rows) if r["consumer_stack"] == DEFAULT_STACK]
@@ -253,8 +380,8 @@ def rtt_ratios(rows):
             cells.setdefault((r["mode"], r["interval_ms"], r["rate"], r["rtt_ms"]), []).append(r)
 
     def med(key, column):
-        values = [r[column] for r in cells.get(key, []) if is_finite(r.get(column))]
-        return statistics.median(values) if values else None
+        a = aggregate(cells.get(key, []), column)
+        return a.estimate if a else None
 
     out = []
     push_modes = sorted({k[0] for k in cells if k[1] is None}, key=modes.order_key)
@@ -287,6 +414,7 @@ def group_series(rows):
     """The successful rows (Runs) at the base round trip (base_rtt_rows) as Series, in display
     order."""
     modes = rows.modes
+    failed = [r for r in rows if r["failed_run"]]
     rows = base_rtt_rows(rows)
     varying = {axis for axis in EXTRA_AXES if len({r[axis] for r in rows}) > 1}
     # A mode's knobs vary only if one mode ran with two settings (modes differ in knobs anyway).
@@ -303,21 +431,33 @@ def group_series(rows):
         if s is None:
             s = series[key] = Series(key, varying, modes)
         s.points.setdefault(r["rate"], []).append(r)
+    # A repeat that failed (or produced no event) is no sample, but its point says so.
+    base = min((r["rtt_ms"] for r in rows), default=0.0)
+    for r in failed:
+        if r["rtt_ms"] != base:
+            continue
+        for s in series.values():
+            if s.mode == r["mode"] and s.interval_ms == r["interval_ms"] and \
+                    r["rate"] in s.points and all(s.extras[a] == r[a] for a in EXTRA_AXES):
+                s.failed.setdefault(r["rate"], []).append(r)
+                break
     return sorted(series.values(), key=Series.sort_key)
 
 
 def repeats_phrase(series_list):
-    """'median of 2 runs' (or '1-3 runs'): said on every chart that aggregates repeats."""
+    """What a point and its bar are, said on every chart that aggregates repeats: 'mean of 3
+    runs per point ... bars: 95% t-interval over the repeats' means ...'."""
     counts = [c for s in series_list for c in s.repeats()]
     if not counts:
         return ""
     lo, hi = min(counts), max(counts)
     if hi == 1:
-        return ("one run per point, at its realised rate; bars: the run's 95% CI where it has "
-                "one")
+        return ("one run per point, at its realised rate; no interval (one repeat: a run's own "
+                "CI understates the spread between runs)")
     runs = f"{lo}-{hi}" if lo != hi else f"{hi}"
-    return (f"median of {runs} runs per point, at their realised rate; bars: min-max over the "
-            "repeats")
+    one = "; points with one run have no interval" if lo == 1 else ""
+    return (f"mean of {runs} runs per point, at their realised rate; bars: 95% t-interval over "
+            f"the repeats' means (percentiles: median and min-max over the repeats){one}")
 
 
 def crossings(a, b):
@@ -338,15 +478,15 @@ def crossings(a, b):
 
 
 def realised_medians(series, column):
-    """{median realised rate: median over repeats} of a column: each point placed at the rate
+    """{mean realised rate: the point's estimate} of a column: each point placed at the rate
     its runs actually got (events produced / window), not the one asked for. A Poisson window
     gets more or fewer events than asked, and a crossing read at the asked rates would report
     that luck as a shift of the crossover."""
-    return {series.realised(rate): a.median for rate, a in series.agg(column)}
+    return {series.realised(rate): a.estimate for rate, a in series.agg(column)}
 
 
 def measured_crossings(series, base, column):
-    """Where two series' measured medians cross, each point at its realised rate: the curves are
+    """Where two series' measured estimates cross, each point at its realised rate: the curves are
     read in log-log at every x of either (within their common span). [(rate, a_cheaper_above)]."""
     a, b = realised_medians(series, column), realised_medians(base, column)
     a = {x: v for x, v in a.items() if v > 0}

@@ -195,6 +195,9 @@ void parse_run_settings(fields& f, scenario& s) {
   if (const json* v = f.optional("warmup_s"))
     s.warmup_s = number(*v, "warmup_s", 0, "seconds >= 0");
   if (const json* v = f.optional("drain_s")) s.drain_s = number(*v, "drain_s", 0, "seconds >= 0");
+  if (const json* v = f.optional("min_events")) {
+    s.min_events = static_cast<std::uint64_t>(integer(*v, "min_events", 0, 1'000'000'000));
+  }
   if (const json* v = f.optional("min_delivered")) {
     s.min_delivered = static_cast<std::uint64_t>(integer(*v, "min_delivered", 0, 1'000'000'000));
   }
@@ -415,9 +418,10 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   point_plan plan;
   const double n = static_cast<double>(p.subscribers);
   const double t_s = p.interval_ms / 1e3;
+  const double for_events = static_cast<double>(s.min_events) / p.rate;
   const double for_deliveries = static_cast<double>(s.min_delivered) / (p.rate * n);
   const double for_polls = p.pull ? static_cast<double>(s.min_polls) * t_s / n : 0;
-  const double needed = std::max(for_deliveries, for_polls);
+  const double needed = std::max({for_events, for_deliveries, for_polls});
   // Whole milliseconds, rounded up, so the window is what the name and the CSV say.
   double d = std::clamp(needed, s.min_duration_s, s.max_point_s);
   nanos fault_end = 0;
@@ -425,6 +429,7 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   for (const auto& f : faults) fault_end = std::max(fault_end, f.end());
   if (!faults.empty()) d = std::max(d, to_s(fault_end) + 1);
   plan.duration_s = std::ceil(d * 1e3 - 1e-6) / 1e3;
+  plan.expected_events = p.rate * plan.duration_s;
   plan.expected_deliveries = p.rate * n * plan.duration_s;
   plan.expected_polls = p.pull ? n * plan.duration_s / t_s : 0;
   // The last poll of the window answers within T of its end; a drain shorter than that would
@@ -436,18 +441,25 @@ point_plan plan_point(const scenario& s, const sweep_point& p) {
   // Tolerance: a window that is the cap to the millisecond has reached what it could.
   if (needed > s.max_point_s + 1e-9) {
     plan.min_reached = false;
-    std::string why;
+    std::vector<std::string> short_of;
+    if (for_events > s.max_point_s) {
+      short_of.push_back(compact_number(std::round(plan.expected_events)) + " events (min " +
+                         std::to_string(s.min_events) + ")");
+    }
     if (for_deliveries > s.max_point_s) {
-      why = "expects " + compact_number(std::round(plan.expected_deliveries)) +
-            " deliveries (min " + std::to_string(s.min_delivered) + ")";
+      short_of.push_back(compact_number(std::round(plan.expected_deliveries)) +
+                         " latency samples (min " + std::to_string(s.min_delivered) + ")");
     }
     if (for_polls > s.max_point_s) {
-      why += (why.empty() ? "expects " : " and ") +
-             compact_number(std::round(plan.expected_polls)) + " polls (min " +
-             std::to_string(s.min_polls) + ")";
+      short_of.push_back(compact_number(std::round(plan.expected_polls)) + " polls (min " +
+                         std::to_string(s.min_polls) + ")");
+    }
+    std::string why;
+    for (std::size_t i = 0; i < short_of.size(); ++i) {
+      why += (i == 0 ? "" : (i + 1 == short_of.size() ? " and " : ", ")) + short_of[i];
     }
     plan.note = "minimum not reached: the window is capped at max_point_s = " +
-                compact_number(s.max_point_s) + " s and " + why + "; it would need " +
+                compact_number(s.max_point_s) + " s and expects " + why + "; it would need " +
                 compact_number(std::ceil(needed * 10) / 10) + " s";
   }
   return plan;
@@ -487,6 +499,41 @@ double estimate_point_s(const scenario& s, const sweep_point& p, const point_pla
   const double tail = p.pull ? p.interval_ms / 1e3 / 2 + 0.05 : 0.05;
   // Through a link: the probes (about 30 round trips), readiness and the last delivery.
   return kStartupS + s.warmup_s + plan.duration_s + tail + 35 * p.rtt_ms / 1e3;
+}
+
+std::vector<sweep_point> trace_points(const scenario& s) {
+  std::vector<sweep_point> out;
+  if (!s.trace) return out;
+  for (const auto& mode : s.modes) {
+    sweep_point tp;
+    tp.mode = mode;
+    tp.pull = find_mode(mode)->pull;
+    tp.rate = s.trace->rate;
+    tp.interval_ms = tp.pull ? s.trace->interval_ms : 0;
+    tp.subscribers = s.trace->subscribers;
+    tp.payload_bytes = s.payload_bytes.front();
+    tp.seed = s.seed;
+    tp.arrivals = s.arrivals;
+    out.push_back(tp);
+  }
+  return out;
+}
+
+point_plan trace_plan(const scenario& s, const sweep_point& p) {
+  point_plan pl = plan_point(s, p);
+  pl.duration_s = s.trace ? s.trace->duration_s : pl.duration_s;
+  pl.expected_events = p.rate * pl.duration_s;
+  pl.expected_deliveries = pl.expected_events * static_cast<double>(p.subscribers);
+  pl.min_reached = true;  // a trace is for the timeline chart, not for statistics
+  pl.note.clear();
+  return pl;
+}
+
+double planned_sweep_s(const scenario& s) {
+  double total = 0;
+  for (const auto& p : expand_points(s)) total += estimate_point_s(s, p, plan_point(s, p));
+  for (const auto& p : trace_points(s)) total += estimate_point_s(s, p, trace_plan(s, p));
+  return total;
 }
 
 }  // namespace hookbench

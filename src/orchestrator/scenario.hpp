@@ -39,14 +39,19 @@ struct scenario {
   std::vector<double> intervals_ms;  // poll interval T, pull modes only
   std::vector<std::size_t> subscribers{1};
   std::vector<std::size_t> payload_bytes{256};
-  int repeats = 1;
+  // Each point is repeated with different seeds; its estimate and 95% interval come from the
+  // repeats' means (a t-interval over them), so a point needs at least two and three by default.
+  int repeats = 3;
   arrival_kind arrivals = arrival_kind::poisson;
   std::uint64_t seed = 1;  // repeat k runs with seed + k
   double warmup_s = 1;
   double drain_s = 5;
-  std::uint64_t min_delivered = 100;  // per point: lambda N d at least this...
-  std::uint64_t min_polls = 50;       // ...and N d / T at least this (pull modes)
-  double min_duration_s = 1;          // the window d is clamped to [min, max]
+  // What each repeat must expect: events lambda d, latency samples (events x subscribers
+  // delivered) lambda N d, and, for pull modes, polls N d / T.
+  std::uint64_t min_events = 30;
+  std::uint64_t min_delivered = 200;
+  std::uint64_t min_polls = 50;
+  double min_duration_s = 1;  // the window d is clamped to [min, max]
   double max_point_s = 10;
   std::vector<int> pin;  // empty, or {producer core, consumer core}
   mode_tuning tuning;    // "tuning": the knobs of poll-adaptive, long-poll, webhook-batch
@@ -100,14 +105,17 @@ std::vector<sweep_point> expand_points(const scenario& s);
 // The faults of one "faults" entry ("none": no fault). Throws usage_error.
 std::vector<fault_spec> parse_fault_list(const std::string& entry);
 
-// How long a point measures. The window d is the shortest that expects min_delivered deliveries
-// (lambda N d) and min_polls polls (N d / T), clamped to [min_duration_s, max_point_s]; with
-// faults, at least the last fault's end + 1 s (so that recovery is measured in the window).
+// How long a point measures. The window d is the shortest that expects min_events events
+// (lambda d), min_delivered latency samples (lambda N d) and min_polls polls (N d / T), clamped
+// to [min_duration_s, max_point_s]; with faults, at least the last fault's end + 1 s (so that
+// recovery is measured in the window). A sparse lambda T is reached with a shorter T, not with a
+// window that holds a handful of events: a point that cannot reach the minimums is flagged.
 struct point_plan {
   double duration_s = 0;
   double drain_s = 0;              // the scenario's drain, at least 2T + 0.5 s for pull modes
                                    // (and runner.hpp's fault_drain with faults)
-  double expected_deliveries = 0;  // lambda N d
+  double expected_events = 0;      // lambda d
+  double expected_deliveries = 0;  // lambda N d: the latency samples
   double expected_polls = 0;       // N d / T (0 for push modes)
   bool min_reached = true;         // false when max_point_s is too short for the minimums
   std::string note;                // why min_reached is false; empty otherwise
@@ -119,6 +127,15 @@ run_config make_run_config(const scenario& s, const sweep_point& p, const point_
 
 // Rough wall time of a point (start-up, warm-up, window, drain of the last poll) for progress.
 double estimate_point_s(const scenario& s, const sweep_point& p, const point_plan& plan);
+
+// The scenario's traced runs: one per mode at the trace block's rate (and interval); none
+// without a "trace" block. Their plan is the trace's own window, never flagged as short.
+std::vector<sweep_point> trace_points(const scenario& s);
+point_plan trace_plan(const scenario& s, const sweep_point& p);
+
+// The planned wall time of the whole sweep (every point and traced run), from
+// estimate_point_s(): what `sweep` announces at its start and `--dry-run` prints.
+double planned_sweep_s(const scenario& s);
 
 // Compact number for names and messages: "10", "0.5", "1e-05".
 std::string compact_number(double v);

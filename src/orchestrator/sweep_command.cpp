@@ -42,6 +42,12 @@ std::string clock_text(double seconds) {
   return buf;
 }
 
+// "about 13 min" (or "about 40 s" below a minute): the sweep's planned wall time.
+std::string planned_text(double seconds) {
+  if (seconds < 60) return "about " + compact_number(std::ceil(seconds)) + " s";
+  return "about " + compact_number(std::ceil(seconds / 60)) + " min";
+}
+
 std::string describe(const sweep_point& p, const point_plan& plan) {
   std::string d = p.mode + " rate " + compact_number(p.rate) + "/s";
   if (p.pull)
@@ -115,33 +121,6 @@ std::string short_summary(const json& r) {
          " requests/event";
   }
   return s;
-}
-
-// The scenario's traced runs: one per mode at the trace block's rate (and interval).
-std::vector<sweep_point> trace_points_of(const scenario& sc) {
-  std::vector<sweep_point> out;
-  if (!sc.trace) return out;
-  for (const auto& mode : sc.modes) {
-    sweep_point tp;
-    tp.mode = mode;
-    tp.pull = find_mode(mode)->pull;
-    tp.rate = sc.trace->rate;
-    tp.interval_ms = tp.pull ? sc.trace->interval_ms : 0;
-    tp.subscribers = sc.trace->subscribers;
-    tp.payload_bytes = sc.payload_bytes.front();
-    tp.seed = sc.seed;
-    tp.arrivals = sc.arrivals;
-    out.push_back(tp);
-  }
-  return out;
-}
-
-point_plan trace_plan(const scenario& sc, const sweep_point& tp) {
-  point_plan pl = plan_point(sc, tp);
-  pl.duration_s = sc.trace->duration_s;
-  pl.min_reached = true;  // a trace is for the timeline chart, not for statistics
-  pl.note.clear();
-  return pl;
 }
 
 // What sweep's flags ask for (the scenario itself is the file's).
@@ -272,25 +251,26 @@ int find_max_rates(const scenario& sc, const sweep_options& o) {
   return 0;
 }
 
-// --dry-run: each point's window and expected counts, and the estimated time.
+// --dry-run: each point's window and expected counts, and the planned time.
 int dry_run(const scenario& sc, const std::string& out_dir) {
   const auto points = expand_points(sc);
-  double total = 0;
   std::size_t short_points = 0;
-  std::cout << "run_id,duration_s,expected_deliveries,expected_polls,min_reached,note\n";
+  std::cout << "run_id,duration_s,expected_events,expected_deliveries,expected_polls,min_reached,"
+               "note\n";
   for (const auto& pt : points) {
     const auto plan = plan_point(sc, pt);
-    total += estimate_point_s(sc, pt, plan);
     short_points += plan.min_reached ? 0 : 1;
     std::cout << pt.run_id() << "," << compact_number(plan.duration_s) << ","
+              << compact_number(std::round(plan.expected_events)) << ","
               << compact_number(std::round(plan.expected_deliveries)) << ","
               << compact_number(std::round(plan.expected_polls)) << ","
               << (plan.min_reached ? "true" : "false") << "," << csv_field(plan.note) << "\n";
   }
-  for (const auto& tp : trace_points_of(sc)) total += estimate_point_s(sc, tp, trace_plan(sc, tp));
-  std::cerr << "hookbench sweep: " << sc.name << ": " << points.size() << " points ("
-            << short_points << " below their minimum)" << (sc.trace ? " + traced runs" : "")
-            << ", about " << clock_text(total) << " -> " << out_dir << "\n";
+  const double total = planned_sweep_s(sc);
+  std::cerr << "hookbench sweep: " << sc.name << ": " << points.size() << " runs (" << sc.repeats
+            << " repeats per point, " << short_points << " below their minimum)"
+            << (sc.trace ? " + traced runs" : "") << ", " << planned_text(total) << " ("
+            << clock_text(total) << ") -> " << out_dir << "\n";
   return 0;
 }
 
@@ -349,7 +329,7 @@ class sweep_session {
   std::vector<sweep_point> points_, trace_points_;
   std::vector<point_plan> plans_;
   double planned_left_ = 0, planned_done_ = 0;
-  std::size_t to_run_ = 0, ran_ = 0, failed_ = 0, short_points_ = 0;
+  std::size_t to_run_ = 0, ran_ = 0, failed_ = 0, no_event_ = 0, short_points_ = 0;
   bool interrupted_ = false, trace_failed_ = false;
   nanos start_ = 0;
 };
@@ -396,7 +376,7 @@ void sweep_session::prepare_folder() {
 void sweep_session::plan() {
   points_ = expand_points(sc_);
   for (const auto& pt : points_) plans_.push_back(plan_point(sc_, pt));
-  if (sc_.trace && !(o_.resume && fs::exists(trace_file_))) trace_points_ = trace_points_of(sc_);
+  if (sc_.trace && !(o_.resume && fs::exists(trace_file_))) trace_points_ = trace_points(sc_);
   for (std::size_t i = 0; i < points_.size(); ++i) {
     if (done_.contains(points_[i].run_id())) continue;
     planned_left_ += estimate_point_s(sc_, points_[i], plans_[i]);
@@ -407,13 +387,14 @@ void sweep_session::plan() {
   }
   install_interrupt_handlers();
   start_ = now_ns();
-  say(sc_.name + ": " + std::to_string(points_.size()) + " points" +
+  say(sc_.name + ": " + std::to_string(points_.size()) + " runs (" + std::to_string(sc_.repeats) +
+      " repeats per point), " + planned_text(planned_sweep_s(sc_)) + " planned" +
       (done_.empty()
            ? ""
            : ", " + std::to_string(points_.size() - to_run_) + " already in " + csv_.string()) +
       (trace_points_.empty() ? ""
                              : ", then " + std::to_string(trace_points_.size()) + " traced runs") +
-      " -> " + dir_.string() + " (about " + clock_text(planned_left_) + ")");
+      " -> " + dir_.string() + (done_.empty() ? "" : " (" + clock_text(planned_left_) + " left)"));
 }
 
 // One point: its run, its JSON beside runs.csv, its row (a failed run keeps its row, with the
@@ -430,6 +411,17 @@ std::string sweep_session::run_point(const sweep_point& pt, const point_plan& pl
                        {"repeat", pt.repeat},
                        {"min_reached", plan.min_reached}};
     write_file(dir_ / rel, result.dump(2) + "\n");
+    // A repeat without events has no mean to take part in the point's interval: it is an
+    // error of the plan, kept with its JSON but never read as a sample.
+    if (result.at("metrics").value("produced", 0) == 0) {
+      ++failed_;
+      ++no_event_;
+      const std::string why =
+          "no event in the window (produced 0); a repeat without events is "
+          "not a sample";
+      std::cerr << "hookbench sweep: " << id << " failed: " << why << "\n";
+      return runs_csv_row(sc_.name, pt, plan, &result, "failed: " + why, rel);
+    }
     std::string note = plan.note;
     auto warnings = result_warnings(result);
     for (const auto& w : warnings) note += (note.empty() ? "" : "; ") + w;
@@ -549,7 +541,11 @@ int sweep_session::summary() const {
   if (short_points_) {
     std::cerr << "; " << short_points_ << " below their minimum (min_reached=false)";
   }
-  if (failed_) std::cerr << "; " << failed_ << " FAILED (note column)";
+  if (failed_) {
+    std::cerr << "; " << failed_ << " FAILED (note column"
+              << (no_event_ ? ", " + std::to_string(no_event_) + " of them without any event" : "")
+              << ")";
+  }
   if (trace_failed_) std::cerr << "; the trace was not recorded";
   std::cerr << "\n";
   return failed_ || trace_failed_ ? kExitFailure : 0;

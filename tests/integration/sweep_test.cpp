@@ -80,6 +80,49 @@ TEST(sweep, interrupted_then_resumed_runs_every_point_exactly_once) {
   EXPECT_EQ(per_mode["webhook"], 61);
 }
 
+// A repeat that produced no event has no mean: it is an error (counted, its row marked failed,
+// its JSON kept), never a sample of the point. 0.01 events/s over half a second: no event.
+TEST(sweep, a_repeat_without_events_is_an_error_not_a_sample) {
+  temp_dir dir;
+  const std::string scenario = dir.file("empty.json");
+  std::ofstream(scenario) << R"({
+    "name": "empty", "description": "integration test: a window that holds no event",
+    "modes": ["webhook"], "rates": [0.01], "repeats": 1, "warmup_s": 0.1, "drain_s": 0.3,
+    "min_duration_s": 0.5, "max_point_s": 0.5
+  })";
+  const std::string out = dir.file("out");
+  const auto r = run_hookbench({"sweep", scenario, "--out", out, "--quiet"}, milliseconds(60'000));
+  ASSERT_TRUE(r.exit.exited) << r.err;
+  EXPECT_EQ(r.exit.code, 1) << r.err;
+  EXPECT_NE(r.err.find("no event in the window"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 FAILED"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 of them without any event"), std::string::npos) << r.err;
+  const auto rows = read_lines(out + "/runs.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[1].find(",failed: no event in the window (produced 0)"), std::string::npos)
+      << rows[1];
+  const std::string id = first_cell(rows[1]);
+  const auto result = read_json_file(out + "/runs/" + id + ".json");
+  ASSERT_TRUE(result.is_object()) << "the run's JSON is kept";
+  EXPECT_EQ(result.at("metrics").at("produced").get<int>(), 0);
+}
+
+// The sweep says what it will cost before it starts: the default sweep's runs, its repeats and
+// its planned wall time (under 15 minutes).
+TEST(sweep, dry_run_states_the_planned_time) {
+  const std::string scenario = std::string(HOOKBENCH_SOURCE_DIR) + "/bench/scenarios/default.json";
+  const auto r = run_hookbench({"sweep", scenario, "--dry-run"}, milliseconds(20'000));
+  ASSERT_TRUE(r.exit.exited) << r.err;
+  ASSERT_EQ(r.exit.code, 0) << r.err;
+  EXPECT_NE(r.err.find("runs (3 repeats per point, 0 below their minimum)"), std::string::npos)
+      << r.err;
+  const auto at = r.err.find(", about ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const int minutes = std::stoi(r.err.substr(at + 8));
+  EXPECT_LT(minutes, 15) << r.err;
+  EXPECT_NE(r.err.find(" min ("), std::string::npos) << r.err;
+}
+
 TEST(sweep, capacity_search_rejects_a_nonsense_bound) {
   temp_dir dir;
   const std::string scenario = dir.file("tiny.json");

@@ -72,10 +72,11 @@ def fixture_points(rows, mode, interval, column, scale=1.0):
 
 
 def realised_of(rows, mode, interval, rate):
-    """Where a point is drawn: the median realised rate of its measured runs."""
+    """Where a point is drawn: the mean realised rate of its measured runs."""
     got = [float(r["realised_rate"]) for r in rows if r["mode"] == mode and
-           r["interval_ms"] == interval and float(r["rate"]) == rate and r["realised_rate"] != ""]
-    return statistics.median(got)
+           r["interval_ms"] == interval and float(r["rate"]) == rate and r["realised_rate"] != ""
+           and not r["note"].startswith("failed")]
+    return statistics.fmean(got)
 
 
 class PlottedData(unittest.TestCase):
@@ -104,7 +105,8 @@ class PlottedData(unittest.TestCase):
         expected = fixture_points(self.rows, "poll", "100", "latency_p99_us", 1e-3)
         (bars,) = artists(fig, "err:poll T=100 ms|latency_p99_us")
         segments = {round(seg[0][0], 9): (seg[0][1], seg[1][1]) for seg in bars.get_segments()}
-        # Each point at its median realised rate, not the asked one.
+        # Each point at its mean realised rate, not the asked one; a percentile's point is the
+        # median over the repeats with their min-max (never averaged).
         x_of = {rate: round(realised_of(self.rows, "poll", "100", rate), 9) for rate in expected}
         self.assertEqual(sorted(segments), sorted(x_of.values()))
         self.assertNotEqual(sorted(segments), sorted(expected))  # the fixture's rates differ
@@ -117,20 +119,32 @@ class PlottedData(unittest.TestCase):
         self.assertEqual(list(line.get_ydata()),
                          [statistics.median(expected[r]) for r in sorted(expected)])
 
-    def test_one_repeat_uses_the_runs_confidence_interval(self):
+    def test_error_bars_of_a_mean_are_the_t_interval_over_the_repeats(self):
+        fig = self.chart("latency_vs_rate")
+        expected = fixture_points(self.rows, "poll", "100", "latency_mean_us", 1e-3)
+        (bars,) = artists(fig, "err:poll T=100 ms|latency_mean_us")
+        segments = {round(seg[0][0], 9): (seg[0][1], seg[1][1]) for seg in bars.get_segments()}
+        t2 = 4.302653  # t(0.975) with 2 degrees of freedom: three repeats
+        for rate, values in expected.items():
+            self.assertEqual(len(values), 3)
+            mean = statistics.fmean(values)
+            half = t2 * statistics.stdev(values) / math.sqrt(3)
+            lo, hi = segments[round(realised_of(self.rows, "poll", "100", rate), 9)]
+            self.assertAlmostEqual(lo, max(mean - half, 0.0), places=9)
+            self.assertAlmostEqual(hi, mean + half, places=9)
+        (line,) = artists(fig, "poll T=100 ms|latency_mean_us")
+        for y, rate in zip(line.get_ydata(), sorted(expected)):
+            self.assertAlmostEqual(y, statistics.fmean(expected[rate]), places=9)
+        self.assertIn("95% t-interval over the repeats' means", self.plot.caption_of(fig))
+
+    def test_one_repeat_has_no_interval(self):
         with tempfile.TemporaryDirectory() as d:
-            rows = make_fixture(d, rates=(8.0, 32.0), intervals=(100.0,), repeats=1,
-                                trace=False, failed=False)
+            make_fixture(d, rates=(8.0, 32.0), intervals=(100.0,), repeats=1, trace=False,
+                         failed=False)
             fig = self.plot.build_chart(self.plot.Data(d), "latency_vs_rate")
-            (bars,) = artists(fig, "err:webhook|latency_mean_us")
-            got = sorted((seg[0][1], seg[1][1]) for seg in bars.get_segments())
-            want = sorted((float(r["latency_mean_ci95_lo_us"]) / 1000,
-                           float(r["latency_mean_ci95_hi_us"]) / 1000)
-                          for r in rows if r["mode"] == "webhook")
-            for (a, b), (c, e) in zip(got, want):
-                self.assertAlmostEqual(a, c, places=9)
-                self.assertAlmostEqual(b, e, places=9)
-            self.assertIn("95% confidence interval", self.plot.caption_of(fig))
+            self.assertEqual(artists(fig, "err:webhook|latency_mean_us"), [],
+                             "a run's own CI is not the point's interval")
+            self.assertIn("on one run with no interval, so no bar", self.plot.caption_of(fig))
 
     def test_saturated_point_is_in_the_saturated_artist(self):
         fig = self.chart("requests_per_event")
@@ -172,7 +186,7 @@ class PlottedData(unittest.TestCase):
 
     def test_caption_mentions_a_crossing_only_when_curves_cross(self):
         caption = self.plot.caption_of(self.chart("requests_per_s"))
-        self.assertIn("poll T=100 ms vs webhook: the measured medians cross at a realised λ ≈",
+        self.assertIn("poll T=100 ms vs webhook: the measured estimates cross at a realised λ ≈",
                       caption)
         self.assertIn("the model curves cross at λ ≈ 10/s (λT ≈ 1)", caption)
         with tempfile.TemporaryDirectory() as d:
@@ -209,8 +223,8 @@ class PlottedData(unittest.TestCase):
         self.assertEqual(list(consumer.get_ydata()), [IDLE_CORES[1]] * 2)
         expected = fixture_points(self.rows, "poll", "100", "cpu_cores_producer")
         (line,) = artists(fig, "poll T=100 ms|cpu_cores_producer")
-        self.assertEqual(list(line.get_ydata()),
-                         [statistics.median(expected[r]) for r in sorted(expected)])
+        for y, rate in zip(line.get_ydata(), sorted(expected)):
+            self.assertAlmostEqual(y, statistics.fmean(expected[rate]), places=12)
 
     def test_latency_budget_steps_use_the_swept_intervals(self):
         fig = self.chart("latency_budget")

@@ -7,6 +7,7 @@ the data does), the HTML is self-contained, and bad input fails with one clear l
 import base64
 import csv
 import json
+import math
 import os
 import re
 import shutil
@@ -32,13 +33,14 @@ def medians(rows, mode, interval, column):
     return {rate: statistics.median(v) for rate, v in out.items()}
 
 
-def realised_medians(rows, mode, interval, column):
-    """{median realised rate: median} over the fixture's successful rows of one series."""
+def realised_means(rows, mode, interval, column):
+    """{mean realised rate: mean} over the fixture's successful rows of one series: where a
+    point of a mean column is drawn and read."""
     out = {}
     for r in rows:
         if r["mode"] == mode and r["interval_ms"] == interval and not r["note"].startswith("failed"):
             out.setdefault(float(r["rate"]), []).append((float(r["realised_rate"]), float(r[column])))
-    return {statistics.median(x for x, _ in v): statistics.median(y for _, y in v)
+    return {statistics.fmean(x for x, _ in v): statistics.fmean(y for _, y in v)
             for v in out.values()}
 
 
@@ -84,11 +86,13 @@ class ReportOnFixture(unittest.TestCase):
                 self.assertEqual(int(row["runs"]), len(runs))
                 self.assertEqual(int(row["delivered"]), sum(int(r["delivered"]) for r in runs))
                 self.assertEqual(int(row["lost"]), sum(int(r["lost"]) for r in runs))
-                for header, column, scale in (("p50 (ms)", "latency_p50_us", 1e-3),
-                                              ("p99 (ms)", "latency_p99_us", 1e-3),
-                                              ("requests/event", "requests_per_event", 1),
-                                              ("bytes/event", "bytes_per_event", 1)):
-                    expected = statistics.median(float(r[column]) * scale for r in runs)
+                # A percentile's point: the median over the repeats; a mean's: their mean.
+                for header, column, scale, of in (
+                        ("p50 (ms)", "latency_p50_us", 1e-3, statistics.median),
+                        ("p99 (ms)", "latency_p99_us", 1e-3, statistics.median),
+                        ("requests/event", "requests_per_event", 1, statistics.fmean),
+                        ("bytes/event", "bytes_per_event", 1, statistics.fmean)):
+                    expected = of(float(r[column]) * scale for r in runs)
                     self.assertAlmostEqual(number(row[header]) / expected, 1.0, delta=0.01,
                                            msg=header)
                 if interval:
@@ -111,10 +115,10 @@ class ReportOnFixture(unittest.TestCase):
         measured_lt, predicted_lt, rate = map(float, m.groups())
         self.assertAlmostEqual(predicted_lt, 1.0, delta=0.01)
         self.assertAlmostEqual(measured_lt, rate * 0.1, delta=0.02)
-        # The crossing must lie between the two realised rates where polling's median
+        # The crossing must lie between the two realised rates where polling's mean
         # requests/event passes webhook's (points placed at the rate their runs got).
-        poll = realised_medians(self.rows, "poll", "100", "requests_per_event")
-        hook = realised_medians(self.rows, "webhook", "", "requests_per_event")
+        poll = realised_means(self.rows, "poll", "100", "requests_per_event")
+        hook = realised_means(self.rows, "webhook", "", "requests_per_event")
         # The two series' realised rates differ (their windows differ): read webhook's (flat at
         # one request per event) at polling's rates.
         hook = {r: statistics.median(hook.values()) for r in poll}
@@ -136,26 +140,44 @@ class ReportOnFixture(unittest.TestCase):
         self.assertAlmostEqual(lo / min(ratios), 1.0, delta=0.06)
         self.assertAlmostEqual(hi / max(ratios), 1.0, delta=0.06)
 
-    def test_model_table_reports_agreement_within_the_ci(self):
+    def test_model_table_compares_each_point_with_its_repeat_interval(self):
         table = md_table(section(self.md, "## Model vs measurement"))
         by_point = {(t["series"], number(t["rate (events/s)"])): t for t in table}
         for (mode, interval, rate), runs in self.points().items():
             label = "webhook" if not interval else f"poll T={interval} ms"
-            judged = [r for r in runs if r["model_latency_agreement"]]
-            within = [r for r in judged if r["model_latency_agreement"] == "within"]
-            cell = by_point[(label, rate)]["latency agreement"]
+            row = by_point[(label, rate)]
+            values = [float(r["latency_mean_us"]) / 1000 for r in runs]
+            model = statistics.fmean(float(r["model_latency_mean_us"]) / 1000 for r in runs)
             with self.subTest(point=(label, rate)):
-                if 2 * len(within) > len(judged):
-                    self.assertEqual(cell, f"within its CI ({len(within)} of {len(judged)} "
-                                     "repeats)")
+                m = re.fullmatch(r"([\d.]+)(?: \(([\d.]+)–([\d.]+)\))?",
+                                 row["mean latency (ms)"])
+                self.assertIsNotNone(m, row["mean latency (ms)"])
+                measured, shown_model = float(m.group(1)), float(row["model latency (ms)"])
+                self.assertAlmostEqual(measured / statistics.fmean(values), 1, delta=0.005)
+                self.assertAlmostEqual(shown_model / model, 1, delta=0.005)
+                cell = row["latency agreement"]
+                # The printed miss is (measured - model) / model of the printed numbers.
+                off = re.search(r"off by ([+−])([\d.]+)%", cell)
+                self.assertIsNotNone(off, cell)
+                sign = 1 if off.group(1) == "+" else -1
+                x = (measured - shown_model) / shown_model * 100
+                # Two significant digits: half a unit of the second.
+                last = 10 ** (math.floor(math.log10(abs(x))) - 1) if abs(x) > 1e-9 else 0
+                self.assertAlmostEqual(sign * float(off.group(2)), x, delta=last / 2 + 1e-9)
+                if len(values) < 2:
+                    self.assertIsNone(m.group(2))
+                    self.assertTrue(cell.startswith("no interval (1 repeat)"), cell)
+                    continue
+                t = {2: 12.706205, 3: 4.302653}[len(values)]
+                half = t * statistics.stdev(values) / math.sqrt(len(values))
+                lo, hi = max(statistics.fmean(values) - half, 0), statistics.fmean(values) + half
+                self.assertAlmostEqual(float(m.group(2)), lo, delta=0.005 * hi + 1e-9)
+                self.assertAlmostEqual(float(m.group(3)), hi, delta=0.005 * hi)
+                if lo <= model <= hi:
+                    self.assertTrue(cell.startswith("within its interval"), cell)
                 else:
-                    ratio = statistics.median(float(r["model_latency_ratio"]) for r in judged)
-                    m = re.fullmatch(r"off by ([+−])([\d.]+)% outside its CI \((\d+) of (\d+) "
-                                     r"repeats\)", cell)
-                    self.assertIsNotNone(m, cell)
-                    sign = 1 if m.group(1) == "+" else -1
-                    self.assertAlmostEqual(sign * float(m.group(2)), (ratio - 1) * 100, delta=0.06)
-                    self.assertEqual(int(m.group(3)), len(judged) - len(within))
+                    self.assertTrue(cell.startswith(
+                        f"model {'above' if model > hi else 'below'} its interval"), cell)
 
     def points(self):
         out = {}
@@ -164,16 +186,20 @@ class ReportOnFixture(unittest.TestCase):
                 out.setdefault((r["mode"], r["interval_ms"], float(r["rate"])), []).append(r)
         return out
 
-    def test_fraction_of_points_whose_agreement_holds(self):
+    def test_fraction_of_points_whose_model_lies_in_the_repeat_interval(self):
         holds = total = 0
         for runs in self.points().values():
-            judged = [r for r in runs if r["model_latency_agreement"]]
-            if judged:
-                total += 1
-                holds += 2 * sum(r["model_latency_agreement"] == "within" for r in judged) \
-                    > len(judged)
-        self.assertIn(f"**Mean latency**: the model holds within the measurement's 95% CI at "
-                      f"{holds} of {total} points", self.md)
+            values = [float(r["latency_mean_us"]) for r in runs]
+            if len(values) < 2:
+                continue
+            total += 1
+            mean = statistics.fmean(values)
+            half = {2: 12.706205, 3: 4.302653}[len(values)] * statistics.stdev(values) \
+                / math.sqrt(len(values))
+            model = statistics.fmean(float(r["model_latency_mean_us"]) for r in runs)
+            holds += max(mean - half, 0) <= model <= mean + half
+        self.assertIn(f"**Mean latency**: the model lies inside the point's 95% interval at "
+                      f"{holds} of {total} judged points", self.md)
 
     def test_warnings_are_grouped_with_counts_below_the_findings(self):
         heading = re.search(r"^## Warnings \((\d+) kinds\)$", self.md, re.M)

@@ -69,7 +69,9 @@ TEST(parse_scenario, minimal_scenario_gets_the_documented_defaults) {
   EXPECT_EQ(s.intervals_ms, (std::vector<double>{100, 1000}));
   EXPECT_EQ(s.subscribers, (std::vector<std::size_t>{1}));
   EXPECT_EQ(s.payload_bytes, (std::vector<std::size_t>{256}));
-  EXPECT_EQ(s.repeats, 1);
+  EXPECT_EQ(s.repeats, 3) << "a point's interval needs repeats";
+  EXPECT_EQ(s.min_events, 30u);
+  EXPECT_EQ(s.min_delivered, 200u);
   EXPECT_EQ(s.arrivals, arrival_kind::poisson);
   EXPECT_EQ(s.seed, 1u);
   EXPECT_TRUE(s.pin.empty());
@@ -249,7 +251,8 @@ TEST(plan_point, window_reaches_both_minimums_within_the_bounds) {
   plan = plan_point(s, p);
   EXPECT_DOUBLE_EQ(plan.duration_s, 30);
   EXPECT_FALSE(plan.min_reached);
-  EXPECT_NE(plan.note.find("deliveries"), std::string::npos) << plan.note;
+  EXPECT_NE(plan.note.find("3 latency samples (min 100)"), std::string::npos) << plan.note;
+  EXPECT_NE(plan.note.find("3 events (min 30)"), std::string::npos) << plan.note;
   EXPECT_EQ(plan.note.find("polls"), std::string::npos) << plan.note;
   EXPECT_NEAR(plan.expected_deliveries, 3, 1e-9);
 
@@ -509,6 +512,7 @@ TEST(runs_csv, a_point_through_a_link_records_its_rtt_and_the_measured_one) {
 
 TEST(expand_points, rtt_axis_and_rtt_block_share_seeds_and_skip_duplicates) {
   json j = minimal();
+  j["repeats"] = 1;
   j["rtt"] = json::parse(R"({"rtt_ms":[0,10,100],"modes":["poll","webhook"],"rates":[10],
                              "intervals_ms":[1000]})");
   const scenario s = parse_scenario(j);
@@ -535,6 +539,7 @@ TEST(expand_points, rtt_axis_and_rtt_block_share_seeds_and_skip_duplicates) {
 
   // The axis form: every point at every RTT.
   json a = minimal();
+  a["repeats"] = 1;
   a["rtt_ms"] = {0, 50};
   EXPECT_EQ(expand_points(parse_scenario(a)).size(), 12u);
   a["rtt_ms"] = {-1};
@@ -611,6 +616,102 @@ TEST(scenarios, every_shipped_scenario_parses_and_describes_itself) {
     EXPECT_FALSE(expand_points(s).empty());
   }
   EXPECT_GE(found, 5u) << "quick, default, ecommerce, analytics, social";
+}
+
+TEST(plan_point, window_reaches_the_events_minimum_when_many_subscribers_bring_the_samples) {
+  auto s = parse_scenario(minimal());
+  s.min_events = 30;
+  s.min_delivered = 200;
+  s.min_polls = 0;
+  s.min_duration_s = 1;
+  s.max_point_s = 20;
+  sweep_point p;
+  p.mode = "webhook";
+  p.pull = false;
+  p.subscribers = 100;  // 200 samples in 0.2 s at 10/s; 30 events need 3 s
+  p.rate = 10;
+  auto plan = plan_point(s, p);
+  EXPECT_DOUBLE_EQ(plan.duration_s, 3);
+  EXPECT_NEAR(plan.expected_events, 30, 1e-9);
+  EXPECT_NEAR(plan.expected_deliveries, 3000, 1e-9);
+  EXPECT_TRUE(plan.min_reached);
+  p.subscribers = 1;  // now the samples rule: 20 s
+  plan = plan_point(s, p);
+  EXPECT_DOUBLE_EQ(plan.duration_s, 20);
+  EXPECT_TRUE(plan.min_reached);
+  p.rate = 1;  // 30 s for the events, 200 s for the samples: capped and flagged
+  plan = plan_point(s, p);
+  EXPECT_FALSE(plan.min_reached);
+  EXPECT_NE(plan.note.find("20 events (min 30) and 20 latency samples (min 200)"),
+            std::string::npos)
+      << plan.note;
+}
+
+TEST(parse_scenario, min_events_is_checked) {
+  auto j = minimal();
+  j["min_events"] = -1;
+  EXPECT_NE(error_of(j).find("min_events:"), std::string::npos) << error_of(j);
+  j["min_events"] = 12;
+  EXPECT_EQ(parse_scenario(j).min_events, 12u);
+}
+
+scenario shipped(const std::string& name) {
+  const auto path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "bench" /
+                    "scenarios" / (name + ".json");
+  std::ifstream f(path);
+  return parse_scenario(json::parse(f));
+}
+
+// The default sweep: every repeat of every point expects 30 events and 200 latency samples (and
+// reaches its minimums), the sparse lambda T comes from a short T, and the whole plan fits in
+// 15 minutes on the reference machine.
+TEST(scenarios, default_reaches_the_minimums_at_every_point_within_15_minutes) {
+  const auto s = shipped("default");
+  EXPECT_GE(s.repeats, 3);
+  const auto points = expand_points(s);
+  ASSERT_FALSE(points.empty());
+  double lowest_lambda_t = 1e9;
+  for (const auto& p : points) {
+    const auto plan = plan_point(s, p);
+    EXPECT_GE(plan.expected_events, 30 - 1e-9) << p.run_id();
+    EXPECT_GE(plan.expected_deliveries, 200 - 1e-9) << p.run_id();
+    EXPECT_TRUE(plan.min_reached) << p.run_id() << ": " << plan.note;
+    if (p.pull) lowest_lambda_t = std::min(lowest_lambda_t, p.lambda_t());
+  }
+  EXPECT_LE(lowest_lambda_t, 0.03 + 1e-12) << "the sparse end of lambda T is still swept";
+  EXPECT_LT(planned_sweep_s(s), 15 * 60);
+  EXPECT_GT(planned_sweep_s(s), 5 * 60) << "the plan counts every run";
+}
+
+// Every shipped scenario repeats its points (an interval needs repeats) and plans each repeat to
+// at least 30 events and 200 latency samples.
+TEST(scenarios, every_shipped_scenario_plans_repeats_with_enough_events) {
+  for (const char* name : {"quick", "default", "network", "social", "ecommerce", "analytics"}) {
+    const auto s = shipped(name);
+    EXPECT_GE(s.repeats, 3) << name;
+    for (const auto& p : expand_points(s)) {
+      const auto plan = plan_point(s, p);
+      EXPECT_TRUE(plan.min_reached) << name << " " << p.run_id() << ": " << plan.note;
+      EXPECT_GE(plan.expected_events, 30 - 1e-9) << name << " " << p.run_id();
+      EXPECT_GE(plan.expected_deliveries, 200 - 1e-9) << name << " " << p.run_id();
+    }
+  }
+}
+
+TEST(planned_sweep_s, counts_every_run_and_traced_run) {
+  auto s = parse_scenario(minimal());
+  s.repeats = 2;
+  s.warmup_s = 0.5;
+  double sum = 0;
+  for (const auto& p : expand_points(s)) sum += estimate_point_s(s, p, plan_point(s, p));
+  EXPECT_DOUBLE_EQ(planned_sweep_s(s), sum);
+  s.trace = trace_spec{};
+  const auto traces = trace_points(s);
+  ASSERT_EQ(traces.size(), 2u);
+  double with_traces = sum;
+  for (const auto& p : traces) with_traces += estimate_point_s(s, p, trace_plan(s, p));
+  EXPECT_DOUBLE_EQ(planned_sweep_s(s), with_traces);
+  EXPECT_GT(with_traces, sum);
 }
 
 }  // namespace

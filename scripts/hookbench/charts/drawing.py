@@ -106,12 +106,12 @@ def status_handles(drawn):
 
 
 def medians_phrase(series):
-    """'medians over 3 repeats' with the real count, or 'one run per point'."""
+    """'estimates over 3 repeats' with the real count, or 'one run per point'."""
     counts = [c for s in series for c in s.repeats()]
     if not counts or max(counts) == 1:
         return "one run per point"
     lo, hi = min(counts), max(counts)
-    return f"medians over {lo}–{hi} repeats" if lo != hi else f"medians over {hi} repeats"
+    return f"estimates over {lo}–{hi} repeats" if lo != hi else f"estimates over {hi} repeats"
 
 
 def status_caption(drawn):
@@ -122,13 +122,13 @@ def status_caption(drawn):
     bare = len({p for d in drawn for p in d.no_spread})
     kinds = set().union(*(d.err_kinds for d in drawn)) if drawn else set()
     parts = []
-    if kinds == {"min-max"}:
-        parts.append("Bars: min–max over the repeats.")
-    elif kinds == {"ci95"}:
-        parts.append("Bars: each run's 95% confidence interval (one run per point).")
-    elif kinds:
-        parts.append("Bars: min–max over the repeats, or the run's 95% CI where a point has "
-                     "one run.")
+    # The point's interval over its repeats (series.Agg): a mean's t-interval, a percentile's
+    # min–max.
+    words = {"t95": "the 95% t-interval over the repeats' means",
+             "min-max": "min–max over the repeats (a percentile's median)"}
+    if kinds:
+        parts.append("Bars: " + "; ".join(words.get(k, k) for k in sorted(kinds, reverse=True))
+                     + ".")
     if bare:
         parts.append(f"{counted(bare, 'point rests', 'points rest')} on one run with no interval, "
                      "so no bar.")

@@ -43,7 +43,7 @@ def describe_crossings(data, column, noun, model_column=None):
         parts = []
         for rate in measured:
             found.append((s, base, rate, "measured"))
-            parts.append(f"the measured medians cross at a realised λ ≈ {fmt_number(rate, 2)}/s "
+            parts.append(f"the measured estimates cross at a realised λ ≈ {fmt_number(rate, 2)}/s "
                          f"(λT ≈ {fmt_number(rate * s.interval_ms / 1000, 2)})")
         for rate in modelled:
             found.append((s, base, rate, "model"))

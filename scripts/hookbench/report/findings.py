@@ -3,12 +3,12 @@ compare, the empty polls against Zapier's figure, how well the model predicts, t
 points, the capacity search and the best series at each rate.
 """
 
-import statistics
 from ..charts.distribution import inverse_read, ZAPIER_EMPTY
 from ..fmt import fmt, fmt_ms, fmt_percent, fmt_ratio_range, plural
 from ..runs_csv import is_finite
 from ..series import aggregate, crossings, measured_crossings, medians, push_baseline, \
     reference_pull
+from .comparison import check_phrase, model_checks
 from .words import cite, COLUMN_WORDS, lambda_t, series_name, who
 
 
@@ -101,81 +101,36 @@ def empty_poll_sentence(series, model):
     return text + "."
 
 
-def point_agreement(runs, column, ratio_of):
-    """(judged, within, median signed error) of one point's repeats for an agreement column;
-    ratio_of(row) is measured/model - 1 (or a difference) for the error."""
-    judged = [r for r in runs if r.get(column) in ("within", "above", "below")]
-    within = [r for r in judged if r[column] == "within"]
-    errors = [e for e in (ratio_of(r) for r in judged) if e is not None]
-    return len(judged), len(within), (statistics.median(errors) if errors else None)
-
-
-def latency_error(r):
-    x = r.get("model_latency_ratio")
-    return x - 1 if is_finite(x) else None
-
-
-def empty_error_pp(r):
-    a, b = r.get("empty_poll_fraction"), r.get("model_empty_poll_fraction")
-    return (a - b) * 100 if is_finite(a) and is_finite(b) else None
-
-
-def agreement_rows(series):
-    """Per point and quantity: (series, rate, what, judged, within, error, unit)."""
-    out = []
-    for s in series:
-        for rate in s.rates:
-            runs = s.points[rate]
-            for column, what, err, unit in (
-                    ("model_latency_agreement", "mean latency", latency_error, "%"),
-                    ("model_empty_agreement", "empty-poll fraction", empty_error_pp, "pp")):
-                judged, within, error = point_agreement(runs, column, err)
-                if judged:
-                    out.append((s, rate, what, judged, within, error, unit))
-    return out
-
-
-def holds(judged, within):
-    """A point's agreement holds when most of its judged repeats are within their CI."""
-    return 2 * within > judged
-
-
-def fmt_off(error, unit):
-    if error is None:
-        return "off"
-    if unit == "%":
-        return f"off by {'+' if error >= 0 else '−'}{fmt(abs(error) * 100, 2)}%"
-    return f"off by {'+' if error >= 0 else '−'}{fmt(abs(error), 2)} pp"
-
-
-def agreement_phrase(judged, within, error, unit):
-    if holds(judged, within):
-        return f"within its CI ({within} of {judged} repeats)"
-    return f"{fmt_off(error, unit)} outside its CI ({judged - within} of {judged} repeats)"
-
-
 def agreement_sentences(series):
-    """The fraction of points whose model agreement holds, per quantity, then the points where
-    it does not."""
-    rows = agreement_rows(series)
+    """The fraction of judged points whose model lies inside the point's repeat-based 95%
+    interval, per quantity, then the points where it does not and those with no interval."""
+    checks = model_checks(series)
     out = []
     for what in ("mean latency", "empty-poll fraction"):
-        rs = [r for r in rows if r[2] == what]
+        rs = [c for c in checks if c[2] == what]
+        judged = [c for c in rs if c[3].judged]
         if not rs:
             continue
-        ok = [r for r in rs if holds(r[3], r[4])]
-        text = (f"**{what.capitalize()}**: the model holds within the measurement's 95% CI at "
-                f"{len(ok)} of {plural(len(rs), 'point')} ({fmt(100 * len(ok) / len(rs), 2)}%).")
-        bad = [r for r in rs if not holds(r[3], r[4])]
+        ok = [c for c in judged if c[3].within]
+        text = (f"**{what.capitalize()}**: the model lies inside the point's 95% interval at "
+                f"{len(ok)} of {plural(len(judged), 'judged point')}"
+                + (f" ({fmt(100 * len(ok) / len(judged), 2)}%)" if judged else "") + ".")
+        bad = [c for c in judged if not c[3].within]
         if bad:
             text += " Elsewhere: " + "; ".join(
-                f"{series_name(s)} at {fmt(rate)} events/s {agreement_phrase(j, w, e, u)}"
-                for s, rate, _, j, w, e, u in bad[:8]) + (
+                f"{series_name(s)} at {fmt(rate)} events/s {check_phrase(c, u)}"
+                for s, rate, _, c, u in bad[:8]) + (
                 f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
+        unjudged = len(rs) - len(judged)
+        if unjudged:
+            text += (f" {plural(unjudged, 'point')} with one repeat "
+                     f"{'has' if unjudged == 1 else 'have'} no interval and "
+                     f"{'is' if unjudged == 1 else 'are'} not judged.")
         out.append(text)
-    if rows:
-        out.append("A point holds when most of its repeats have the model inside their 95% CI; "
-                   "the model is evaluated at each run's realised rate and in-run round trip.")
+    if checks:
+        out.append("A point's interval is the 95% t-interval over its repeats' means; the model's "
+                   "value at a point is its mean over the same repeats, each evaluated at the "
+                   "run's realised rate and in-run round trip.")
     return out
 
 

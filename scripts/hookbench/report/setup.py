@@ -5,13 +5,12 @@
 import functools
 import os
 
-from ..fmt import fmt, fmt_list, fmt_ms, fmt_percent, fmt_range, plural
+from ..fmt import fmt, fmt_list, fmt_range, plural
 from ..runs_csv import DEFAULT_STACK, is_finite, ok_runs, PERCENTILE_NAMES
 from ..series import each_point, EXTRA_AXES, latency_thin, point_median, polls_thin, \
     THIN_LATENCY_COUNT, THIN_POLLS
 from .answer import network_text
-from .comparison import low_mark
-from .findings import agreement_phrase, empty_error_pp, latency_error, point_agreement
+from .comparison import low_mark, MODEL_TABLE_HEADERS, model_table_rows
 from .words import describe_distinct, distinct, env_text, lambda_t, names, series_name
 
 
@@ -220,31 +219,15 @@ def section_tables(doc, series):
 
 def section_model(doc, series):
     doc.h(2, "Model vs measurement")
-    doc.p("Medians over repeats. The model's values are those hookbench wrote into runs.csv, "
-          "computed at each run's realised rate and in-run round trip. Agreement: how many "
-          "repeats have the model inside their 95% CI (mean latency: a t interval; empty polls: "
-          "a Wilson interval); \"off by\" is the median of measured/model − 1 (latency) or "
-          "measured − model in percentage points (empty polls).")
-    rows = []
-    for s, rate, runs in each_point(series):
-        med = functools.partial(point_median, runs)
-        cells = [s.label(), fmt(rate), fmt(med("realised_rate")),
-                 fmt(med("model_lambda_t")) if s.pull else "-",
-                 fmt_ms(med("latency_mean_us")), fmt_ms(med("model_latency_mean_us"))]
-        j, w, e = point_agreement(runs, "model_latency_agreement", latency_error)
-        cells.append(agreement_phrase(j, w, e, "%") if j else "not judged")
-        cells += [fmt(med("requests_per_event")), fmt(med("model_requests_per_event"))]
-        if s.pull:
-            cells += [fmt_percent(med("empty_poll_fraction")),
-                      fmt_percent(med("model_empty_poll_fraction"))]
-            j, w, e = point_agreement(runs, "model_empty_agreement", empty_error_pp)
-            cells.append(agreement_phrase(j, w, e, "pp") if j else "not judged")
-        else:
-            cells += ["-", "-", "-"]
-        rows.append(cells)
-    doc.table(["series", "rate (events/s)", "realised rate", "λT (model)", "mean latency (ms)",
-               "model", "latency agreement", "requests/event", "model", "empty polls", "model",
-               "empty agreement"], rows)
+    doc.p("One row per point. Measured: the mean of the point's repeats with its 95% t-interval "
+          "over their means in brackets (none with one repeat). Model: the mean over the same "
+          "repeats of the model hookbench wrote into runs.csv, evaluated at each run's realised "
+          "rate and in-run round trip. Agreement: \"within\" when the model lies inside the "
+          "point's interval, else the model is above or below it; \"off by\" is (measured − "
+          "model) / model from the two numbers printed in the row (empty polls: measured − "
+          "model in percentage points, and a miss under 0.05 pp is none). A point with one repeat has no interval and is not "
+          "judged.")
+    doc.table(list(MODEL_TABLE_HEADERS), model_table_rows(series))
 
 
 def section_environment(doc, envs):
