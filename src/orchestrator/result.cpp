@@ -197,10 +197,47 @@ void add_statistics(const run_facts& f, json& m) {
 
 constexpr const char* kPingRtt = "back-to-back ping before the run (p50)";
 
+// Where the model's measured inputs came from, recorded beside them in metrics.model.
+struct model_sources {
+  std::string rtt;
+  std::string delivery_cost = "none (pull)";
+  std::string wake = "not measured";
+};
+
+// The push designs' fan-out inputs (model.hpp): c, the service time per delivery, from the
+// spacing of an event's deliveries at the consumer, or else the busier side's net CPU per
+// delivery (never gross CPU: a side's idle upkeep is no delivery's cost); D, the trip to the
+// first subscriber, from each event's earliest delivery less the generator lag (not for a
+// batch, whose first delivery waits for its window on purpose).
+void add_push_inputs(const run_facts& f, const json& m, model_input& mi, model_sources& sources) {
+  const json& fan_out = f.consumer.value("fan_out", json::object());
+  const json spacing = number_or_null(fan_out, "spacing_us");
+  if (f.subscribers >= 2 && spacing.is_number()) {
+    mi.delivery_cost_s = spacing.get<double>() / 1e6;
+    sources.delivery_cost = "spacing of an event's deliveries at the consumer (mean)";
+  } else {
+    sources.delivery_cost = "not measured";
+    for (const char* side : {"producer", "consumer"}) {
+      const json net = number_or_null(m.at("cpu").at(side), "net_us_per_event");
+      if (net.is_number() && net.get<double>() / 1e6 > mi.delivery_cost_s) {
+        mi.delivery_cost_s = net.get<double>() / 1e6;
+        sources.delivery_cost = std::string("the ") + side + "'s net CPU per delivery";
+      }
+    }
+  }
+  const json& lag = f.producer.at("generator_lag_us");
+  const json& first = fan_out.value("first_latency_us", json::object());
+  if (f.mode.gap == design_gap::none && first.value("count", 0) > 0 && lag.value("count", 0) > 0) {
+    mi.wake_s = std::max(0.0, first.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
+    sources.wake = "each event's earliest delivery at the consumer less the generator lag (p50s)";
+  }
+}
+
 // The model's inputs from the run: the realised rate, the in-run round trip (`rtt_source` says
 // which one), the generator's lag, the fan-out's CPU per POST, and the bytes per exchange and
 // per event of the serving delivery's window exchanges.
-model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_source) {
+model_input model_inputs(const run_facts& f, const json& m, model_sources& sources) {
+  std::string& rtt_source = sources.rtt;
   const bool pull = f.mode.pull;
   const json& lag = f.producer.at("generator_lag_us");
   const json& push_rtt = m.at("webhook_round_trip_us");
@@ -230,17 +267,7 @@ model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_sou
     mi.rtt_s = std::max(0.0, mi.rtt_s - f.config.at("link").value("rtt_ms", 0.0) / 2e3);
     rtt_source += ", less the link's answer-way delay";
   }
-  // The fan-out's service time: CPU per POST on the busier side (both sides are one thread).
-  const auto posts = m.at("requests").at("webhook_posts").get<std::uint64_t>();
-  if (posts > 0) {
-    for (const json* side : {&f.producer, &f.consumer}) {
-      if (side == &f.producer && f.restarts > 0) continue;  // partial CPU, not per POST
-      const json cpu = number_or_null(*side, "cpu_s");
-      if (cpu.is_number()) {
-        mi.post_cost_s = std::max(mi.post_cost_s, cpu.get<double>() / static_cast<double>(posts));
-      }
-    }
-  }
+  if (!pull) add_push_inputs(f, m, mi, sources);
   const json& wire = f.served.value("wire", json::object());
   const auto exchanges = wire.value("exchanges", std::uint64_t{0});
   const auto wire_bytes = wire.value("bytes", std::uint64_t{0});
@@ -260,13 +287,16 @@ model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_sou
 // metrics.model: the mode's model at those inputs, the inputs beside it, and how the measured
 // mean latency and empty fraction stand against it.
 json model_json(const run_facts& f, const json& m, const model_input& mi,
-                const std::string& rtt_source) {
+                const model_sources& sources) {
   json model = f.mode.model(mi);
   model["rate"] = mi.rate;
   model["rtt_us"] = mi.rtt_s * 1e6;
-  model["rtt_source"] = rtt_source;
+  model["rtt_source"] = sources.rtt;
   model["lag_us"] = mi.lag_s * 1e6;
-  model["post_cost_us"] = mi.post_cost_s * 1e6;
+  model["delivery_cost_us"] = mi.delivery_cost_s * 1e6;
+  model["delivery_cost_source"] = sources.delivery_cost;
+  model["wake_us"] = mi.wake_s > 0 ? json(mi.wake_s * 1e6) : json(nullptr);
+  model["wake_source"] = sources.wake;
   model["overhead_bytes"] = mi.overhead_bytes;
   model["event_bytes"] = mi.event_bytes;
   model["arrivals"] = mi.arrivals;
@@ -414,12 +444,13 @@ json build_result(const json& config, const json& environment, const json& produ
             {"lost", f.lost()},
             {"generator_lag_us", producer.at("generator_lag_us")},
             {"webhook_round_trip_us", f.served.value("round_trip_us", json::object())}};
+  if (consumer.contains("fan_out")) m["fan_out"] = consumer.at("fan_out");
   add_requests_and_bytes(f, m);
   add_cpu(f, m);
   add_statistics(f, m);
-  std::string rtt_source;
-  const model_input mi = model_inputs(f, m, rtt_source);
-  m["model"] = model_json(f, m, mi, rtt_source);
+  model_sources sources;
+  const model_input mi = model_inputs(f, m, sources);
+  m["model"] = model_json(f, m, mi, sources);
   add_saturation(f, mi, m);
   m.update(json{{"duplicates", consumer.at("duplicates")},
                 {"reordered", consumer.at("reordered")},
