@@ -322,6 +322,41 @@ json model_json(const run_facts& f, const json& m, const model_input& mi,
   return model;
 }
 
+// What a design holds on purpose, which the saturation rules allow for (result.hpp): the
+// deliveries waiting in a batch window at the window's end, the POSTs a link's round trip keeps
+// in flight on every connection, the longest an event waits by design (T, the cap, the batch
+// window), the link's round trip for whatever is in flight at the end, and a poll schedule that
+// a poll's round trip cannot keep (one poll in flight per subscriber: the link paces it).
+struct held_on_purpose {
+  double deliveries = 0;
+  double gap_s = 0;
+  double link_rtt_s = 0;
+  bool polls_paced_by_link = false;
+};
+
+held_on_purpose design_holds(const run_facts& f, const model_input& mi) {
+  held_on_purpose h;
+  const bool pull = f.mode.pull;
+  h.link_rtt_s = f.config.contains("link") ? f.config.at("link").value("rtt_ms", 0.0) / 1e3 : 0.0;
+  h.gap_s = std::max({pull ? f.interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
+  if (mi.batch_window_s > 0 && f.realised_rate > 0) {
+    // Each subscriber's open batch holds the events of up to one window: Poisson with mean
+    // lambda W, allowed to its upper end (mean + 3 sd + 1), never more than a full batch.
+    const double mean = f.realised_rate * mi.batch_window_s;
+    double per_subscriber = mean + 3 * std::sqrt(mean) + 1;
+    if (mi.batch_max > 0) per_subscriber = std::min(per_subscriber, mi.batch_max);
+    h.deliveries += f.subscribers * per_subscriber;
+  }
+  if (f.mode.receiver && h.link_rtt_s > 0) {
+    // Every connection of every subscriber holds one POST for a link round trip.
+    h.deliveries += f.subscribers * f.config.value("webhook_concurrency", 1.0);
+  }
+  // A poll is late past a tenth of T (consumer/poll_mode.cpp): a link round trip that eats that
+  // slack makes every poll late by design.
+  h.polls_paced_by_link = pull && h.link_rtt_s > 0 && h.link_rtt_s >= 0.9 * f.interval_s;
+  return h;
+}
+
 // metrics.saturation, saturated and saturated_reason: did the system keep up (result.hpp)?
 void add_saturation(const run_facts& f, const model_input& mi, json& m) {
   const json& lag = f.producer.at("generator_lag_us");
@@ -339,19 +374,19 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
     reasons.push_back("generator lag p90 " + fmt_g(lag_p90 / 1e3) + " ms (> " +
                       fmt_g(kSaturationLagUs / 1e3) + " ms): events left late");
   }
+  const held_on_purpose held = design_holds(f, mi);
   if (!faulted && !pull && queue_depth.is_number()) {
     const double backlog = queue_depth.get<double>();
-    const double allowed = std::max(10.0, kSaturationBacklogS * f.realised_rate * f.subscribers);
+    const double allowed =
+        std::max(10.0, kSaturationBacklogS * f.realised_rate * f.subscribers) + held.deliveries;
     if (backlog > allowed) {
       reasons.push_back(fmt_g(backlog) + " deliveries queued at the window's end (" +
                         fmt_g(backlog / std::max(f.realised_rate * f.subscribers, 1e-9)) +
-                        " s of load)");
+                        " s of load; " + fmt_g(allowed) + " allowed)");
     }
   }
-  // A design that holds events on purpose (a long interval, a batch window) drains that much
-  // longer.
-  const double gap_s = std::max({pull ? f.interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
-  const double drain_allowed = gap_s > 0 ? 1.5 * gap_s + 0.1 : kSaturationDrainS;
+  const double drain_allowed =
+      (held.gap_s > 0 ? 1.5 * held.gap_s + 0.1 : kSaturationDrainS) + held.link_rtt_s;
   if (!faulted && drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
     reasons.push_back("the drain took " + fmt_g(drain_time.get<double>()) + " s (> " +
                       fmt_g(drain_allowed) + " s)");
@@ -366,7 +401,8 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
   const auto polls = q.at("polls").get<std::uint64_t>();
   const auto late = q.at("late_polls").get<std::uint64_t>();
   const auto missed = q.at("missed_polls").get<std::uint64_t>();
-  if (!faulted && polls > 0 && ((late * 100 > polls && late > 2) || missed > 0)) {
+  if (!faulted && !held.polls_paced_by_link && polls > 0 &&
+      ((late * 100 > polls && late > 2) || missed > 0)) {
     reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(late) +
                       " late, " + std::to_string(missed) + " missed of " + std::to_string(polls) +
                       " polls)");
@@ -376,7 +412,12 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
   m["saturation"] = {{"generator_lag_p99_us", lag_p99},
                      {"generator_lag_p90_us", lag_p90},
                      {"queue_depth_end", queue_depth},
-                     {"drain_time_s", drain_time}};
+                     {"drain_time_s", drain_time},
+                     {"held_on_purpose",
+                      {{"deliveries", held.deliveries},
+                       {"gap_s", held.gap_s},
+                       {"link_rtt_s", held.link_rtt_s},
+                       {"polls_paced_by_link", held.polls_paced_by_link}}}};
   m["saturated"] = !reasons.empty();
   m["saturated_reason"] = reason;
 }

@@ -266,6 +266,101 @@ TEST(build_result, a_restarted_producer_s_cpu_is_a_rate_over_its_part_and_is_fla
   EXPECT_TRUE(warned);
 }
 
+// The saturation rules allow for what a design holds on purpose (result.hpp). Each case below
+// was flagged by the rule before it did.
+json saturation_case(run_config& cfg, json producer, json consumer) {
+  const json r = build_result(cfg.to_json(cfg.mode == "poll"), environment(), producer, consumer);
+  return r.at("metrics");
+}
+
+TEST(build_result, webhooks_through_a_link_hold_a_round_trip_on_every_connection) {
+  // The network sweep's point: 10/s, N = 4, 4 connections each, a 100 ms link round trip.
+  run_config cfg;
+  cfg.mode = "webhook";
+  cfg.generation.rate = 10;
+  cfg.subscribers = 4;
+  cfg.webhooks.concurrency = 4;
+  cfg.rtt = 100 * kNanosPerMilli;
+  cfg.generation.duration = 2 * kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 20;
+  producer["queue_depth_end"] = 12;  // in flight on the link, not a backlog (old rule: > 10)
+  json consumer = real_consumer_report("webhook");
+  consumer["delivered"] = 80;
+  consumer["drain_time_s"] = 0.15;
+  json m = saturation_case(cfg, producer, consumer);
+  EXPECT_FALSE(m["saturated"].get<bool>()) << m["saturated_reason"];
+  EXPECT_EQ(m["saturation"]["held_on_purpose"]["deliveries"], 16.0);  // N x connections
+  producer["queue_depth_end"] = 27;  // past 10 + 16: a real backlog
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+  // On loopback the same 12 are a backlog.
+  cfg.rtt = 0;
+  producer["queue_depth_end"] = 12;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+}
+
+TEST(build_result, a_batch_window_holds_its_events_on_purpose) {
+  // The ecommerce point: 1/s, N = 20, 1 s batch windows: 40 deliveries sit in open batches.
+  run_config cfg;
+  cfg.mode = "webhook-batch";
+  cfg.generation.rate = 1;
+  cfg.subscribers = 20;
+  cfg.tuning.batch_window = kNanosPerSecond;
+  cfg.generation.duration = 10 * kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 10;
+  producer["queue_depth_end"] = 40;  // old rule: > max(10, 0.1 s x 20/s)
+  json consumer = real_consumer_report("webhook-batch");
+  consumer["delivered"] = 200;
+  consumer["drain_time_s"] = 0.9;
+  json m = saturation_case(cfg, producer, consumer);
+  EXPECT_FALSE(m["saturated"].get<bool>()) << m["saturated_reason"];
+  // Per subscriber lambda W + 3 sqrt(lambda W) + 1 = 5 events: 100 held, plus the 10 allowed.
+  EXPECT_DOUBLE_EQ(m["saturation"]["held_on_purpose"]["deliveries"].get<double>(), 100.0);
+  producer["queue_depth_end"] = 111;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+  // A 50 ms window holds 20 x (0.05 + 3 sqrt(0.05) + 1) = 34.4: 60 are a backlog.
+  cfg.tuning.batch_window = 50 * kNanosPerMilli;
+  producer["queue_depth_end"] = 60;
+  consumer["drain_time_s"] = 0.05;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+}
+
+TEST(build_result, polls_paced_by_a_link_round_trip_of_t_are_not_saturation) {
+  // The network point: T = 100 ms through a 100 ms link: every poll waits for the last answer.
+  run_config cfg;
+  cfg.mode = "poll";
+  cfg.generation.rate = 10;
+  cfg.subscribers = 4;
+  cfg.interval = 100 * kNanosPerMilli;
+  cfg.rtt = 100 * kNanosPerMilli;
+  cfg.generation.duration = 2 * kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 20;
+  json consumer = real_consumer_report("poll");
+  consumer["delivered"] = 80;
+  consumer["traffic"]["polls"] = 99;
+  consumer["traffic"]["late_polls"] = 99;
+  consumer["drain_time_s"] = 0.3;  // within 1.5 T + 0.1 s + the link's round trip
+  json m = saturation_case(cfg, producer, consumer);
+  EXPECT_FALSE(m["saturated"].get<bool>()) << m["saturated_reason"];
+  EXPECT_TRUE(m["saturation"]["held_on_purpose"]["polls_paced_by_link"].get<bool>());
+  // At T = 1 s the link leaves the schedule its slack: late polls are the consumer's.
+  cfg.interval = kNanosPerSecond;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+  // On loopback, too.
+  cfg.interval = 100 * kNanosPerMilli;
+  cfg.rtt = 0;
+  consumer["drain_time_s"] = 0.2;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+}
+
 TEST(build_result, a_backlog_at_the_window_end_is_saturation) {
   run_config cfg;
   cfg.mode = "webhook";
