@@ -100,7 +100,7 @@ check_input group_points(const std::vector<json>& results) {
     auto [it, added] = index.emplace(key.dump(), out.points.size());
     if (added) {
       out.points.push_back(
-          {config.at("mode").get<std::string>(), point_label(config), {}, {}, {}, 0});
+          {config.at("mode").get<std::string>(), point_label(config), {}, {}, {}, 0, 0});
     }
     check_point& p = out.points[it->second];
     std::string fallback;
@@ -109,6 +109,7 @@ check_input group_points(const std::vector<json>& results) {
     const json& recorded = r.at("metrics").at("model").value("latency_mean_us", json(nullptr));
     p.recorded.push_back(recorded.is_number() ? recorded.get<double>() : std::nan(""));
     if (!fallback.empty()) ++p.fallback_runs;
+    if (r.at("metrics").value("saturated", false)) ++p.saturated_runs;
   }
   return out;
 }
@@ -168,6 +169,10 @@ void print_model_check(std::ostream& out, const std::string& sweep, const check_
                   ? fmt("%.0f", v.model_mean) + " us: measured " +
                         fmt("%+.0f%%", (v.ratio - 1) * 100) + " (" + fmt("%.2f", v.ratio) + "x)"
                   : std::string("no bound (saturated)");
+      if (p.saturated_runs > 0) {
+        line += "; " + std::to_string(p.saturated_runs) + "/" + std::to_string(p.measured.size()) +
+                " repeats flagged saturated";
+      }
       misses.push_back(line);
     }
     if (total == 0) continue;

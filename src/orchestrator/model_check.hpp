@@ -27,11 +27,12 @@ double recomputed_latency_us(const nlohmann::json& result, std::string& fallback
 
 struct check_point {
   std::string mode;
-  std::string label;              // "r=10 N=4 T=100ms rtt=50ms"
-  std::vector<double> measured;   // each repeat's mean latency, us
-  std::vector<double> model;      // each repeat's recomputed model, us
-  std::vector<double> recorded;   // each repeat's model as the run recorded it (NaN: none)
-  std::size_t fallback_runs = 0;  // repeats whose inputs were filled in (recorded_model_input)
+  std::string label;               // "r=10 N=4 T=100ms rtt=50ms"
+  std::vector<double> measured;    // each repeat's mean latency, us
+  std::vector<double> model;       // each repeat's recomputed model, us
+  std::vector<double> recorded;    // each repeat's model as the run recorded it (NaN: none)
+  std::size_t fallback_runs = 0;   // repeats whose inputs were filled in (recorded_model_input)
+  std::size_t saturated_runs = 0;  // repeats the run flagged saturated (metrics.saturated)
 };
 
 struct check_input {

@@ -49,6 +49,7 @@ std::vector<json> fixture() {
   // An older webhook run (no delivery_cost_us): c = the busier side's net CPU, 100 us; D falls
   // back to R_post: 300 + 100/2 = 350 us against 1000 measured.
   runs.push_back(run("webhook", 1, 1, 2, 1000, {{"rtt_us", 300.0}, {"lag_us", 0.0}}));
+  runs.back()["metrics"]["saturated"] = true;
   // Left out: a fault run and a repeat with no event.
   json faulted = run("webhook", 1, 2, 2, 5000, {{"rtt_us", 300.0}, {"lag_us", 0.0}});
   faulted["config"]["faults"] = json::array({"receiver-down"});
@@ -100,12 +101,12 @@ TEST(model_check, judges_a_point_on_its_repeats_interval_or_the_tolerance) {
   EXPECT_NEAR(judge(in.points[2], 0.15, true).ratio, 0.96, 1e-12);
   EXPECT_FALSE(judge(in.points[0], 0.15, true).agrees);  // none recorded
   // A wide interval holds a model far from the mean: repeats 100 and 200 us, model 300 us.
-  check_point wide{"sse", "x", {100, 200}, {300, 300}, {}, 0};
+  check_point wide{"sse", "x", {100, 200}, {300, 300}, {}, 0, 0};
   v = judge(wide, 0.15);
   EXPECT_TRUE(v.agrees);
   EXPECT_NEAR(v.ratio, 0.5, 1e-12);
   // A model with no bound never agrees.
-  check_point unbounded{"sse", "x", {100}, {INFINITY}, {}, 0};
+  check_point unbounded{"sse", "x", {100}, {INFINITY}, {}, 0, 0};
   EXPECT_FALSE(judge(unbounded, 0.15).agrees);
 }
 
@@ -123,7 +124,9 @@ TEST(model_check, prints_the_fraction_per_mode_and_every_miss) {
   EXPECT_NE(s.find("  webhook: 0/1 points agree (0%); as recorded 0/1; 1 runs without fan-out"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("miss r=1 N=2: measured 1000 us (one repeat), model 350 us"), std::string::npos)
+  EXPECT_NE(s.find("miss r=1 N=2: measured 1000 us (one repeat), model 350 us: measured +186% "
+                   "(2.86x); 1/1 repeats flagged saturated"),
+            std::string::npos)
       << s;
 }
 
