@@ -42,7 +42,8 @@ std::string point_label(const json& config) {
 
 }  // namespace
 
-model_input recorded_model_input(const json& result, std::string& fallback) {
+model_input recorded_model_input(const json& result, std::string& fallback,
+                                 bool without_fan_out_measures) {
   const json& config = result.at("config");
   const json& m = result.at("metrics");
   const json& mo = m.at("model");
@@ -59,7 +60,7 @@ model_input recorded_model_input(const json& result, std::string& fallback) {
   mi.overhead_bytes = number_at(mo, "overhead_bytes");
   mi.event_bytes = number_at(mo, "event_bytes");
   fallback.clear();
-  if (mo.contains("delivery_cost_us")) {
+  if (mo.contains("delivery_cost_us") && !without_fan_out_measures) {
     mi.delivery_cost_s = number_at(mo, "delivery_cost_us") / 1e6;
     mi.wake_s = number_at(mo, "wake_us") / 1e6;
   } else if (!mode.pull) {
@@ -75,12 +76,13 @@ model_input recorded_model_input(const json& result, std::string& fallback) {
   return mi;
 }
 
-double recomputed_latency_us(const json& result, std::string& fallback) {
-  const model_input mi = recorded_model_input(result, fallback);
+double recomputed_latency_us(const json& result, std::string& fallback,
+                             bool without_fan_out_measures) {
+  const model_input mi = recorded_model_input(result, fallback, without_fan_out_measures);
   return mode_of(mi.mode).model(mi).latency_mean_us;
 }
 
-check_input group_points(const std::vector<json>& results) {
+check_input group_points(const std::vector<json>& results, bool without_fan_out_measures) {
   check_input out;
   std::map<std::string, std::size_t> index;
   for (const json& r : results) {
@@ -104,7 +106,7 @@ check_input group_points(const std::vector<json>& results) {
     }
     check_point& p = out.points[it->second];
     std::string fallback;
-    p.model.push_back(recomputed_latency_us(r, fallback));
+    p.model.push_back(recomputed_latency_us(r, fallback, without_fan_out_measures));
     p.measured.push_back(latency.at("mean").get<double>());
     const json& recorded = r.at("metrics").at("model").value("latency_mean_us", json(nullptr));
     p.recorded.push_back(recorded.is_number() ? recorded.get<double>() : std::nan(""));

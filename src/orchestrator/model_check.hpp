@@ -19,11 +19,14 @@ namespace hookbench {
 // The model's inputs as a saved run recorded them. Runs from before the fan-out measures (no
 // metrics.model.delivery_cost_us) fall back to the busier side's net CPU per delivery for push
 // modes and no measured D; `fallback` says so (empty when nothing was filled in).
-model_input recorded_model_input(const nlohmann::json& result, std::string& fallback);
+// `without_fan_out_measures` treats every run so: how much the in-run measures carry.
+model_input recorded_model_input(const nlohmann::json& result, std::string& fallback,
+                                 bool without_fan_out_measures = false);
 
 // The model's mean latency for a saved run, recomputed with today's formulas (infinite when the
 // model predicts no bound).
-double recomputed_latency_us(const nlohmann::json& result, std::string& fallback);
+double recomputed_latency_us(const nlohmann::json& result, std::string& fallback,
+                             bool without_fan_out_measures = false);
 
 struct check_point {
   std::string mode;
@@ -42,7 +45,8 @@ struct check_input {
 };
 
 // Groups runs whose configuration differs only in the seed.
-check_input group_points(const std::vector<nlohmann::json>& results);
+check_input group_points(const std::vector<nlohmann::json>& results,
+                         bool without_fan_out_measures = false);
 
 struct point_verdict {
   double measured_mean = 0, model_mean = 0;

@@ -84,6 +84,14 @@ TEST(model_check, recomputes_each_run_from_its_recorded_inputs) {
   EXPECT_FALSE(fallback.empty());
   recorded_model_input(fixture()[4], fallback);
   EXPECT_TRUE(fallback.empty());
+  // Without the fan-out measures the SSE run falls back: c = 100 us (net CPU), D = R/2 = 40 us.
+  const model_input bare = recorded_model_input(fixture()[4], fallback, true);
+  EXPECT_FALSE(fallback.empty());
+  EXPECT_DOUBLE_EQ(bare.delivery_cost_s, 100e-6);
+  EXPECT_EQ(bare.wake_s, 0.0);
+  const double rho_b = 1 * 4 * 100e-6;
+  EXPECT_NEAR(group_points(fixture(), true).points[2].model[0],
+              100 + 40 + 150 + rho_b * 4 * 100 / (2 * (1 - rho_b)), 1e-9);
 }
 
 TEST(model_check, judges_a_point_on_its_repeats_interval_or_the_tolerance) {
