@@ -11,6 +11,7 @@ int sweep_main(int argc, char** argv);
 int compare_main(int argc, char** argv);
 int modes_main(int argc, char** argv);
 int link_main(int argc, char** argv);
+int model_check_main(int argc, char** argv);
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  client    the consumer alone (pollers or a webhook receiver) against a producer URL\n"
     "  link      a WAN link emulator: a TCP proxy adding delay, jitter, a bandwidth limit, cuts\n"
     "  compare   print saved results side by side\n"
+    "  model-check  how well the model fits saved sweeps, point by point over their repeats\n"
     "  modes     list the delivery modes (--json for scripts and tests)\n"
     "\n"
     "`hookbench COMMAND --help` describes each command's options.\n";
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     if (cmd == "compare") return compare_main(argc - 2, argv + 2);
     if (cmd == "modes") return modes_main(argc - 2, argv + 2);
     if (cmd == "link") return link_main(argc - 2, argv + 2);
+    if (cmd == "model-check") return model_check_main(argc - 2, argv + 2);
     std::cerr << "hookbench: unknown command '" << cmd << "' (see hookbench --help)\n";
     return kExitUsage;
   } catch (const usage_error& e) {

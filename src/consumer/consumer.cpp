@@ -333,6 +333,7 @@ nlohmann::json consumer::base_report() {
       {"before_window", tracker_.before_window()},
       {"tracker_bytes_per_subscriber", tracker_.bytes_per_subscriber()},
       {"latency_us", latency},
+      {"fan_out", fan_out_json(tracker_)},
       {"traffic", mode_->stats()},
       {"requests", to_json(mode_->requests())},
       {"bytes",

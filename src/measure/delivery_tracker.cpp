@@ -2,8 +2,11 @@
 #include "measure/delivery_tracker.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+
+#include "measure/latency.hpp"
 
 namespace hookbench {
 
@@ -91,6 +94,44 @@ delivery_tracker::totals delivery_tracker::window_totals() const {
   t.reordered = reordered_;
   t.negative_latencies = negative_;
   return t;
+}
+
+delivery_tracker::fan_out_totals delivery_tracker::fan_out() const {
+  fan_out_totals t;
+  double spacing_sum = 0;
+  for (std::size_t i = 0; i < window_events_; ++i) {
+    nanos lo = 0, hi = 0;
+    std::size_t got = 0;
+    for (std::size_t k = 0; k < subscribers_; ++k) {
+      const nanos l = slots_[k * window_events_ + i];
+      if (l == kEmpty) continue;
+      lo = got == 0 ? l : std::min(lo, l);
+      hi = got == 0 ? l : std::max(hi, l);
+      ++got;
+    }
+    if (got == 0) continue;
+    t.first_latencies.push_back(lo);
+    if (subscribers_ >= 2 && got == subscribers_) {
+      spacing_sum += static_cast<double>(hi - lo) / static_cast<double>(subscribers_ - 1);
+      ++t.spread_events;
+    }
+  }
+  if (t.spread_events > 0) t.spacing_mean_ns = spacing_sum / static_cast<double>(t.spread_events);
+  return t;
+}
+
+nlohmann::json fan_out_json(const delivery_tracker& tracker) {
+  auto f = tracker.fan_out();
+  const latency_summary first = summarize_latency(f.first_latencies);
+  return {{"events", first.count},
+          {"first_latency_us",
+           {{"count", first.count},
+            {"mean", first.mean_us},
+            {"p50", first.p50_us},
+            {"p90", first.p90_us}}},
+          {"spread_events", f.spread_events},
+          {"spacing_us", f.spread_events > 0 ? nlohmann::json(f.spacing_mean_ns / 1e3)
+                                             : nlohmann::json(nullptr)}};
 }
 
 }  // namespace hookbench

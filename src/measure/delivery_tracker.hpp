@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json_fwd.hpp>
 #include <vector>
 
 #include "core/event.hpp"
@@ -52,6 +53,18 @@ class delivery_tracker {
     std::vector<nanos> latencies;  // one per first delivery in the window
   };
   totals window_totals() const;
+
+  // Each window event's fan-out as the consumer saw it, from its subscribers' latencies (one
+  // creation time, so their differences are receive-time differences): the earliest delivery's
+  // latency (the trip to the first subscriber, generator lag included), and for events that
+  // reached all N >= 2 subscribers, the mean spacing (last - first) / (N - 1): the service time
+  // per delivery of the pipeline that carried them. What the model's fan-out term is fed.
+  struct fan_out_totals {
+    std::vector<nanos> first_latencies;  // one per event delivered to at least one subscriber
+    std::uint64_t spread_events = 0;     // events delivered to all N >= 2 subscribers
+    double spacing_mean_ns = 0;          // over those events; 0 when there are none
+  };
+  fan_out_totals fan_out() const;
 
   std::size_t subscribers() const { return subscribers_; }
   std::uint64_t received_total() const { return received_total_; }  // every record() call
@@ -100,5 +113,9 @@ class delivery_tracker {
   nanos last_delivery_ns_ = 0;
   trace_recorder* trace_ = nullptr;
 };
+
+// The consumer report's "fan_out": {"events", "first_latency_us": {count, mean, p50, p90},
+// "spread_events", "spacing_us" (null without an event delivered to all N >= 2)}.
+nlohmann::json fan_out_json(const delivery_tracker& tracker);
 
 }  // namespace hookbench

@@ -34,23 +34,28 @@ model_prediction model_poll(const model_input& in) {
   return with_bytes(p, in);
 }
 
-namespace {
-
-// The fan-out's wait: the mean position in an event's N POSTs, plus the M/D/1 queue of events'
-// fan-outs (service N c each) at the rate `posts_per_s` / N. Infinite past saturation.
-double fan_out_wait_s(const model_input& in, double posts_per_s) {
-  const double c = in.post_cost_s, n = std::max(1.0, in.subscribers);
+double fan_out_wait_s(const model_input& in, double deliveries_per_s) {
+  const double c = in.delivery_cost_s, n = std::max(1.0, in.subscribers);
   if (c <= 0) return 0;
-  const double rho = posts_per_s * c;
+  const double rho = deliveries_per_s * c;
   if (rho >= 1) return std::numeric_limits<double>::infinity();
   return (n - 1) * c / 2 + rho * n * c / (2 * (1 - rho));
+}
+
+namespace {
+
+// D: the measured trip to the first subscriber, or the formula's fallback when not measured.
+double first_delivery_s(const model_input& in, double fallback_s) {
+  return in.wake_s > 0 ? in.wake_s : fallback_s;
 }
 
 }  // namespace
 
 model_prediction model_webhook(const model_input& in) {
   model_prediction p;
-  p.latency_mean_us = (in.lag_s + in.rtt_s + fan_out_wait_s(in, in.rate * in.subscribers)) * 1e6;
+  p.latency_mean_us =
+      (in.lag_s + first_delivery_s(in, in.rtt_s) + fan_out_wait_s(in, in.rate * in.subscribers)) *
+      1e6;
   p.requests_per_s = in.rate * in.subscribers;
   p.requests_per_event = 1;
   return with_bytes(p, in);
@@ -110,8 +115,10 @@ model_prediction model_long_poll(const model_input& in) {
   const double w = in.wait_s > 0 ? in.wait_s : 30;
   const double parks = std::exp(-l * r);  // the request finds nothing waiting
   const double cycle = l > 0 ? r + parks * -std::expm1(-l * w) / l : w + r;
-  p.latency_mean_us = (in.lag_s + r / 2 + (cycle > 0 ? r / cycle * r / 2 : 0)) * 1e6;
   p.requests_per_s = in.subscribers / cycle;
+  p.latency_mean_us = (in.lag_s + first_delivery_s(in, r / 2) +
+                       fan_out_wait_s(in, p.requests_per_s) + (cycle > 0 ? r / cycle * r / 2 : 0)) *
+                      1e6;
   p.requests_per_event = l > 0 ? 1 / (l * cycle) : 0;
   p.empty_poll_fraction = parks * std::exp(-l * w);  // answered empty when the wait ends
   return with_bytes(p, in);
@@ -119,7 +126,9 @@ model_prediction model_long_poll(const model_input& in) {
 
 model_prediction model_stream(const model_input& in) {
   model_prediction p;
-  p.latency_mean_us = (in.lag_s + in.rtt_s / 2) * 1e6;
+  p.latency_mean_us = (in.lag_s + first_delivery_s(in, in.rtt_s / 2) +
+                       fan_out_wait_s(in, in.rate * in.subscribers)) *
+                      1e6;
   // One message per event: its framing is the per-message overhead.
   if (in.overhead_bytes > 0) p.bytes_per_event = in.overhead_bytes + in.event_bytes;
   return p;

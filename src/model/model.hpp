@@ -4,18 +4,24 @@
 //   poll:    mean latency ~ G + T/2 + R/2; polls/s = N/T; P(empty poll) = e^(-lambda T);
 //            events per non-empty poll = lambda T / (1 - e^(-lambda T)); requests/event = 1/(lambda
 //            T)
-//   webhook: POSTs/s = lambda N; latency ~ G + R_post: the event leaves G late, then rides one
-//            POST exchange, R_post being the POST round trip measured in the same run (its
-//            median); requests/event = 1. Not R/2 of an idle ping: the delivery pays the
-//            receiver's wake-up and the fan-out's writes, which on a real machine cost about the
-//            return half, so push latency tracks the whole in-run exchange (an empirical model).
-//   fan-out (webhook, webhook-batch): an event's N POSTs leave one after another from one io
-//            thread and are answered one after another by one receiver thread, each costing c
-//            (CPU per POST on the busier side), so the k-th waits k c: on average (N - 1) c / 2.
-//            Events' fan-outs (N c of work each) queue behind each other as an M/D/1 queue at
-//            load rho = lambda N c: W = rho N c / (2 (1 - rho)). R_post is then the round trip
-//            of the first subscriber's POST, which has nothing ahead of it. (Connections per
-//            subscriber cap one subscriber at k / R_post POSTs per second; past that it queues.)
+//   webhook: POSTs/s = lambda N; latency ~ G + D + F: the event leaves G late, reaches the
+//            first of its N subscribers D later (the trip to a waiting receiver, its wake-up
+//            included), and the others after the fan-out's wait F. D is measured in the run from
+//            the consumer's receive times (the median of each event's earliest delivery, less the
+//            generator lag's median). Without it (runs before that measure) D falls back to the
+//            first subscriber's POST round trip R_post, a whole exchange where the delivery only
+//            pays the way there. requests/event = 1.
+//   fan-out (every push design: webhook, webhook-batch, long-poll, SSE, WebSocket): one io
+//            thread writes an event's N POSTs, stream messages or parked answers one after
+//            another, and one consumer thread takes them one after another; each delivery costs
+//            the pipeline c, so the k-th waits k c: on average F0 = (N - 1) c / 2. Events'
+//            fan-outs (N c of work each) queue behind each other as an M/D/1 queue at load rho =
+//            d c, d the deliveries per second: W = rho N c / (2 (1 - rho)); F = F0 + W, and no
+//            bound at rho >= 1. c is the measured service time per delivery: the mean spacing
+//            of an event's deliveries at the consumer ((last - first) / (N - 1)); without it
+//            (N = 1, older runs) the busier side's net CPU per delivery (idle upkeep removed),
+//            never gross CPU. (Connections per subscriber cap one subscriber at k / R_post POSTs
+//            per second; past that it queues.)
 //   bytes/event = requests/event x per-exchange overhead (headers, framing) + the event's bytes
 //   poll-adaptive: a Markov chain over the intervals T, Tb, Tb^2, ..., cap: an empty poll (prob
 //            e^(-lambda I_k)) moves up a step, a poll with events back to T. With its stationary
@@ -31,8 +37,13 @@
 //            with prob 1 - e^(-lambda R); otherwise it parks (1 - e^(-lambda w))/lambda on
 //            average. Cycle C = R + e^(-lambda R)(1 - e^(-lambda w))/lambda; requests/event =
 //            1/(lambda C): about 1 while lambda R << 1, batching as lambda R grows. Latency ~
-//            G + R/2, plus R/2 for the events that land in the round trip (a share R/C of time).
-//   stream (SSE, WebSocket): latency ~ G + R/2 (the one-way trip); no request per event.
+//            G + D + F (answering N parked requests is a fan-out, at d = N / C answers per
+//            second), plus R/2 for the events that land in the round trip (a share R/C of time).
+//            D falls back to R/2, the ping's one-way trip.
+//   stream (SSE, WebSocket): latency ~ G + D + F (one message per subscriber per event, d =
+//            lambda N); no request per event. D falls back to R/2.
+// At N = 1 with no measured D the push formulas are the earlier ones (G + R_post, G + R/2) plus
+// the M/D/1 wait of single deliveries, which is 0 when c is unknown.
 // Constant-rate arrivals change the empty-poll fraction to max(0, 1 - lambda T).
 #pragma once
 
@@ -43,19 +54,20 @@
 namespace hookbench {
 
 struct model_input {
-  std::string mode;           // "poll", "webhook"
-  std::string arrivals;       // "poisson", "constant"
-  double rate = 0;            // lambda, events/s (the realised rate when judging a run)
-  double interval_s = 0;      // T (poll modes)
-  double backoff = 2;         // poll-adaptive: interval x this after an empty poll
-  double max_interval_s = 0;  // poll-adaptive: the cap (0 = 8T)
-  double batch_window_s = 0;  // webhook-batch: W
-  double batch_max = 0;       // webhook-batch: events per POST at most (0 = no cap)
-  double wait_s = 0;          // long-poll: how long a request parks at most
-  double post_cost_s = 0;     // push: CPU per POST on the busier side (the fan-out's service time)
-  double subscribers = 1;     // N
-  double rtt_s = 0;           // R: for webhooks the POST round trip measured in the run (median)
-  double lag_s = 0;           // G: mean generator lag measured in the run
+  std::string mode;            // "poll", "webhook"
+  std::string arrivals;        // "poisson", "constant"
+  double rate = 0;             // lambda, events/s (the realised rate when judging a run)
+  double interval_s = 0;       // T (poll modes)
+  double backoff = 2;          // poll-adaptive: interval x this after an empty poll
+  double max_interval_s = 0;   // poll-adaptive: the cap (0 = 8T)
+  double batch_window_s = 0;   // webhook-batch: W
+  double batch_max = 0;        // webhook-batch: events per POST at most (0 = no cap)
+  double wait_s = 0;           // long-poll: how long a request parks at most
+  double delivery_cost_s = 0;  // push: c, the fan-out's service time per delivery
+  double wake_s = 0;           // push: D, generator to first subscriber (0 = not measured)
+  double subscribers = 1;      // N
+  double rtt_s = 0;  // R: the ping's p50; for webhooks the first POST's round trip in the run
+  double lag_s = 0;  // G: mean generator lag measured in the run
   double overhead_bytes = 0;  // bytes of one exchange that are not event data (request + response)
   double event_bytes = 0;     // bytes of one event on the wire
 };
@@ -80,6 +92,8 @@ model_prediction model_webhook_batch(const model_input& in);
 model_prediction model_long_poll(const model_input& in);
 // SSE and WebSocket: one held connection per subscriber, one message per event.
 model_prediction model_stream(const model_input& in);
+// The fan-out's wait F at `deliveries_per_s` (the header's fan-out term); infinite at rho >= 1.
+double fan_out_wait_s(const model_input& in, double deliveries_per_s);
 void to_json(nlohmann::json& j, const model_prediction& p);
 
 // How a measured mean with its 95% CI [lo, hi] stands against the model's value:

@@ -197,10 +197,47 @@ void add_statistics(const run_facts& f, json& m) {
 
 constexpr const char* kPingRtt = "back-to-back ping before the run (p50)";
 
+// Where the model's measured inputs came from, recorded beside them in metrics.model.
+struct model_sources {
+  std::string rtt;
+  std::string delivery_cost = "none (pull)";
+  std::string wake = "not measured";
+};
+
+// The push designs' fan-out inputs (model.hpp): c, the service time per delivery, from the
+// spacing of an event's deliveries at the consumer, or else the busier side's net CPU per
+// delivery (never gross CPU: a side's idle upkeep is no delivery's cost); D, the trip to the
+// first subscriber, from each event's earliest delivery less the generator lag (not for a
+// batch, whose first delivery waits for its window on purpose).
+void add_push_inputs(const run_facts& f, const json& m, model_input& mi, model_sources& sources) {
+  const json& fan_out = f.consumer.value("fan_out", json::object());
+  const json spacing = number_or_null(fan_out, "spacing_us");
+  if (f.subscribers >= 2 && spacing.is_number()) {
+    mi.delivery_cost_s = spacing.get<double>() / 1e6;
+    sources.delivery_cost = "spacing of an event's deliveries at the consumer (mean)";
+  } else {
+    sources.delivery_cost = "not measured";
+    for (const char* side : {"producer", "consumer"}) {
+      const json net = number_or_null(m.at("cpu").at(side), "net_us_per_event");
+      if (net.is_number() && net.get<double>() / 1e6 > mi.delivery_cost_s) {
+        mi.delivery_cost_s = net.get<double>() / 1e6;
+        sources.delivery_cost = std::string("the ") + side + "'s net CPU per delivery";
+      }
+    }
+  }
+  const json& lag = f.producer.at("generator_lag_us");
+  const json& first = fan_out.value("first_latency_us", json::object());
+  if (f.mode.gap == design_gap::none && first.value("count", 0) > 0 && lag.value("count", 0) > 0) {
+    mi.wake_s = std::max(0.0, first.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
+    sources.wake = "each event's earliest delivery at the consumer less the generator lag (p50s)";
+  }
+}
+
 // The model's inputs from the run: the realised rate, the in-run round trip (`rtt_source` says
 // which one), the generator's lag, the fan-out's CPU per POST, and the bytes per exchange and
 // per event of the serving delivery's window exchanges.
-model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_source) {
+model_input model_inputs(const run_facts& f, const json& m, model_sources& sources) {
+  std::string& rtt_source = sources.rtt;
   const bool pull = f.mode.pull;
   const json& lag = f.producer.at("generator_lag_us");
   const json& push_rtt = m.at("webhook_round_trip_us");
@@ -230,17 +267,7 @@ model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_sou
     mi.rtt_s = std::max(0.0, mi.rtt_s - f.config.at("link").value("rtt_ms", 0.0) / 2e3);
     rtt_source += ", less the link's answer-way delay";
   }
-  // The fan-out's service time: CPU per POST on the busier side (both sides are one thread).
-  const auto posts = m.at("requests").at("webhook_posts").get<std::uint64_t>();
-  if (posts > 0) {
-    for (const json* side : {&f.producer, &f.consumer}) {
-      if (side == &f.producer && f.restarts > 0) continue;  // partial CPU, not per POST
-      const json cpu = number_or_null(*side, "cpu_s");
-      if (cpu.is_number()) {
-        mi.post_cost_s = std::max(mi.post_cost_s, cpu.get<double>() / static_cast<double>(posts));
-      }
-    }
-  }
+  if (!pull) add_push_inputs(f, m, mi, sources);
   const json& wire = f.served.value("wire", json::object());
   const auto exchanges = wire.value("exchanges", std::uint64_t{0});
   const auto wire_bytes = wire.value("bytes", std::uint64_t{0});
@@ -260,13 +287,16 @@ model_input model_inputs(const run_facts& f, const json& m, std::string& rtt_sou
 // metrics.model: the mode's model at those inputs, the inputs beside it, and how the measured
 // mean latency and empty fraction stand against it.
 json model_json(const run_facts& f, const json& m, const model_input& mi,
-                const std::string& rtt_source) {
+                const model_sources& sources) {
   json model = f.mode.model(mi);
   model["rate"] = mi.rate;
   model["rtt_us"] = mi.rtt_s * 1e6;
-  model["rtt_source"] = rtt_source;
+  model["rtt_source"] = sources.rtt;
   model["lag_us"] = mi.lag_s * 1e6;
-  model["post_cost_us"] = mi.post_cost_s * 1e6;
+  model["delivery_cost_us"] = mi.delivery_cost_s * 1e6;
+  model["delivery_cost_source"] = sources.delivery_cost;
+  model["wake_us"] = mi.wake_s > 0 ? json(mi.wake_s * 1e6) : json(nullptr);
+  model["wake_source"] = sources.wake;
   model["overhead_bytes"] = mi.overhead_bytes;
   model["event_bytes"] = mi.event_bytes;
   model["arrivals"] = mi.arrivals;
@@ -292,6 +322,41 @@ json model_json(const run_facts& f, const json& m, const model_input& mi,
   return model;
 }
 
+// What a design holds on purpose, which the saturation rules allow for (result.hpp): the
+// deliveries waiting in a batch window at the window's end, the POSTs a link's round trip keeps
+// in flight on every connection, the longest an event waits by design (T, the cap, the batch
+// window), the link's round trip for whatever is in flight at the end, and a poll schedule that
+// a poll's round trip cannot keep (one poll in flight per subscriber: the link paces it).
+struct held_on_purpose {
+  double deliveries = 0;
+  double gap_s = 0;
+  double link_rtt_s = 0;
+  bool polls_paced_by_link = false;
+};
+
+held_on_purpose design_holds(const run_facts& f, const model_input& mi) {
+  held_on_purpose h;
+  const bool pull = f.mode.pull;
+  h.link_rtt_s = f.config.contains("link") ? f.config.at("link").value("rtt_ms", 0.0) / 1e3 : 0.0;
+  h.gap_s = std::max({pull ? f.interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
+  if (mi.batch_window_s > 0 && f.realised_rate > 0) {
+    // Each subscriber's open batch holds the events of up to one window: Poisson with mean
+    // lambda W, allowed to its upper end (mean + 3 sd + 1), never more than a full batch.
+    const double mean = f.realised_rate * mi.batch_window_s;
+    double per_subscriber = mean + 3 * std::sqrt(mean) + 1;
+    if (mi.batch_max > 0) per_subscriber = std::min(per_subscriber, mi.batch_max);
+    h.deliveries += f.subscribers * per_subscriber;
+  }
+  if (f.mode.receiver && h.link_rtt_s > 0) {
+    // Every connection of every subscriber holds one POST for a link round trip.
+    h.deliveries += f.subscribers * f.config.value("webhook_concurrency", 1.0);
+  }
+  // A poll is late past a tenth of T (consumer/poll_mode.cpp): a link round trip that eats that
+  // slack makes every poll late by design.
+  h.polls_paced_by_link = pull && h.link_rtt_s > 0 && h.link_rtt_s >= 0.9 * f.interval_s;
+  return h;
+}
+
 // metrics.saturation, saturated and saturated_reason: did the system keep up (result.hpp)?
 void add_saturation(const run_facts& f, const model_input& mi, json& m) {
   const json& lag = f.producer.at("generator_lag_us");
@@ -309,19 +374,19 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
     reasons.push_back("generator lag p90 " + fmt_g(lag_p90 / 1e3) + " ms (> " +
                       fmt_g(kSaturationLagUs / 1e3) + " ms): events left late");
   }
+  const held_on_purpose held = design_holds(f, mi);
   if (!faulted && !pull && queue_depth.is_number()) {
     const double backlog = queue_depth.get<double>();
-    const double allowed = std::max(10.0, kSaturationBacklogS * f.realised_rate * f.subscribers);
+    const double allowed =
+        std::max(10.0, kSaturationBacklogS * f.realised_rate * f.subscribers) + held.deliveries;
     if (backlog > allowed) {
       reasons.push_back(fmt_g(backlog) + " deliveries queued at the window's end (" +
                         fmt_g(backlog / std::max(f.realised_rate * f.subscribers, 1e-9)) +
-                        " s of load)");
+                        " s of load; " + fmt_g(allowed) + " allowed)");
     }
   }
-  // A design that holds events on purpose (a long interval, a batch window) drains that much
-  // longer.
-  const double gap_s = std::max({pull ? f.interval_s : 0.0, mi.max_interval_s, mi.batch_window_s});
-  const double drain_allowed = gap_s > 0 ? 1.5 * gap_s + 0.1 : kSaturationDrainS;
+  const double drain_allowed =
+      (held.gap_s > 0 ? 1.5 * held.gap_s + 0.1 : kSaturationDrainS) + held.link_rtt_s;
   if (!faulted && drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
     reasons.push_back("the drain took " + fmt_g(drain_time.get<double>()) + " s (> " +
                       fmt_g(drain_allowed) + " s)");
@@ -336,7 +401,8 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
   const auto polls = q.at("polls").get<std::uint64_t>();
   const auto late = q.at("late_polls").get<std::uint64_t>();
   const auto missed = q.at("missed_polls").get<std::uint64_t>();
-  if (!faulted && polls > 0 && ((late * 100 > polls && late > 2) || missed > 0)) {
+  if (!faulted && !held.polls_paced_by_link && polls > 0 &&
+      ((late * 100 > polls && late > 2) || missed > 0)) {
     reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(late) +
                       " late, " + std::to_string(missed) + " missed of " + std::to_string(polls) +
                       " polls)");
@@ -346,7 +412,12 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
   m["saturation"] = {{"generator_lag_p99_us", lag_p99},
                      {"generator_lag_p90_us", lag_p90},
                      {"queue_depth_end", queue_depth},
-                     {"drain_time_s", drain_time}};
+                     {"drain_time_s", drain_time},
+                     {"held_on_purpose",
+                      {{"deliveries", held.deliveries},
+                       {"gap_s", held.gap_s},
+                       {"link_rtt_s", held.link_rtt_s},
+                       {"polls_paced_by_link", held.polls_paced_by_link}}}};
   m["saturated"] = !reasons.empty();
   m["saturated_reason"] = reason;
 }
@@ -414,12 +485,13 @@ json build_result(const json& config, const json& environment, const json& produ
             {"lost", f.lost()},
             {"generator_lag_us", producer.at("generator_lag_us")},
             {"webhook_round_trip_us", f.served.value("round_trip_us", json::object())}};
+  if (consumer.contains("fan_out")) m["fan_out"] = consumer.at("fan_out");
   add_requests_and_bytes(f, m);
   add_cpu(f, m);
   add_statistics(f, m);
-  std::string rtt_source;
-  const model_input mi = model_inputs(f, m, rtt_source);
-  m["model"] = model_json(f, m, mi, rtt_source);
+  model_sources sources;
+  const model_input mi = model_inputs(f, m, sources);
+  m["model"] = model_json(f, m, mi, sources);
   add_saturation(f, mi, m);
   m.update(json{{"duplicates", consumer.at("duplicates")},
                 {"reordered", consumer.at("reordered")},

@@ -15,6 +15,11 @@ constexpr int kSchemaVersion = 2;
 // more webhook deliveries queued at the window's end than kSaturationBacklogS seconds of load
 // (at least 10); a drain longer than kSaturationDrainS (push) or 1.5 T + 0.1 s (pull); a delivery
 // still missing after the drain; more than 1% (and more than 2) late polls, or any missed.
+// They allow for what a design holds on purpose (metrics.saturation.held_on_purpose): the events
+// open batches hold (lambda W + 3 sqrt(lambda W) + 1 per subscriber), a POST in flight on every
+// webhook connection through a link (N x connections), the longest gap (T, the adaptive cap, W)
+// and the link's round trip in the drain, and a poll schedule a link round trip of 0.9 T or more
+// cannot keep (one poll in flight per subscriber).
 constexpr double kSaturationLagUs = 5'000;
 constexpr double kSaturationBacklogS = 0.1;
 constexpr double kSaturationDrainS = 0.5;

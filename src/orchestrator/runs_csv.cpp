@@ -285,7 +285,7 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
   struct inputs {
     std::string mode;
     bool pull = false;
-    std::vector<double> rtt, lag, overhead, event, post_cost;
+    std::vector<double> rtt, lag, overhead, event, delivery_cost, wake;
   };
   std::map<key, inputs> series;
   for (const auto& [p, r] : results) {
@@ -300,7 +300,10 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
     const json& mo = r.at("metrics").at("model");
     in.rtt.push_back(mo.value("rtt_us", 0.0));
     in.lag.push_back(mo.value("lag_us", 0.0));
-    in.post_cost.push_back(mo.value("post_cost_us", 0.0));
+    in.delivery_cost.push_back(mo.value("delivery_cost_us", 0.0));
+    if (mo.contains("wake_us") && mo.at("wake_us").is_number()) {
+      in.wake.push_back(mo.at("wake_us").get<double>());
+    }
     if (mo.value("overhead_bytes", 0.0) > 0) {
       in.overhead.push_back(mo.at("overhead_bytes").get<double>());
       in.event.push_back(mo.value("event_bytes", 0.0));
@@ -313,7 +316,8 @@ std::string model_csv(const scenario& s, const std::vector<std::pair<sweep_point
     mi.subscribers = static_cast<double>(std::get<2>(k));
     mi.rtt_s = median(in.rtt) / 1e6;
     mi.lag_s = median(in.lag) / 1e6;
-    mi.post_cost_s = median(in.post_cost) / 1e6;
+    mi.delivery_cost_s = median(in.delivery_cost) / 1e6;
+    mi.wake_s = median(in.wake) / 1e6;
     mi.overhead_bytes = median(in.overhead);
     mi.event_bytes = median(in.event);
     apply_tuning(s.tuning.to_json(mode_of(in.mode), std::llround(std::get<1>(k) * 1e6)), mi);

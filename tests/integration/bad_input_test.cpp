@@ -91,6 +91,10 @@ INSTANTIATE_TEST_SUITE_P(
             "--interval"},
         bad_flag_case{{"serve", "--listen", "nowhere"}, "--listen"},
         bad_flag_case{{"serve", "--webhook-connection", "sometimes"}, "--webhook-connection"},
+        bad_flag_case{{"model-check"}, "sweep folder"},
+        bad_flag_case{{"model-check", "/nonexistent-sweep"}, "/nonexistent-sweep"},
+        bad_flag_case{{"model-check", "--tolerance", "x", "."}, "--tolerance"},
+        bad_flag_case{{"model-check", "--bogus"}, "--bogus"},
         bad_flag_case{{"no-such-command"}, "no-such-command"}),
     case_name);
 
@@ -106,6 +110,7 @@ TEST(help, every_command_documents_its_flags) {
       {"client",
        {"--producer", "--mode", "--subscribers", "--interval", "--listen", "--drain", "--signature",
         "--help"}},
+      {"model-check", {"--tolerance", "--without-fan-out-measures", "DIR"}},
   };
   for (const auto& [command, flags] : expected) {
     const auto r = run_hookbench({command, "--help"}, milliseconds(10'000));

@@ -33,6 +33,34 @@ TEST(delivery_tracker, first_then_duplicate) {
   EXPECT_EQ(t.received_total(), 3u);  // a bad subscriber index is not a receipt
 }
 
+TEST(delivery_tracker, fan_out_gives_first_latency_and_spacing_per_event) {
+  delivery_tracker t(3);
+  t.set_window(1, 3, 3);
+  // Event 1 (created at 1 ms): subscribers at +0.2, +0.5, +0.8 ms: first 0.2 ms, spacing 0.3.
+  t.record(1, stamp(1), stamp(1).created_ns + 500'000);
+  t.record(0, stamp(1), stamp(1).created_ns + 800'000);
+  t.record(2, stamp(1), stamp(1).created_ns + 200'000);
+  // Event 2: all three at +0.1, +0.1, +0.7 ms: first 0.1 ms, spacing 0.3 ms.
+  for (std::size_t k : {0u, 1u}) t.record(k, stamp(2), stamp(2).created_ns + 100'000);
+  t.record(2, stamp(2), stamp(2).created_ns + 700'000);
+  // Event 3 reached only one subscriber: a first latency, no spacing (the fan-out is partial).
+  t.record(1, stamp(3), stamp(3).created_ns + 4'000'000);
+  const auto f = t.fan_out();
+  ASSERT_EQ(f.first_latencies.size(), 3u);
+  EXPECT_EQ(f.first_latencies[0], 200'000);
+  EXPECT_EQ(f.first_latencies[1], 100'000);
+  EXPECT_EQ(f.first_latencies[2], 4'000'000);
+  EXPECT_EQ(f.spread_events, 2u);
+  EXPECT_DOUBLE_EQ(f.spacing_mean_ns, 300'000.0);
+  // One subscriber: first latencies only, no spacing to measure.
+  delivery_tracker one(1);
+  one.set_window(1, 2, 2);
+  one.record(0, stamp(1), stamp(1).created_ns + 50'000);
+  EXPECT_EQ(one.fan_out().first_latencies.size(), 1u);
+  EXPECT_EQ(one.fan_out().spread_events, 0u);
+  EXPECT_EQ(one.fan_out().spacing_mean_ns, 0.0);
+}
+
 TEST(delivery_tracker, counts_each_outcome_exactly) {
   delivery_tracker t(1);
   // Window 3..7 of a run whose producer can generate 1..9 (warm-up 1..2, drain-time load 8..9).

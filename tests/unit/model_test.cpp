@@ -195,7 +195,7 @@ TEST(model, webhook_fan_out_queue_and_its_saturation) {
   in.rate = 10;
   in.subscribers = 100;
   in.rtt_s = 0.0002;
-  in.post_cost_s = 0.0005;  // 100 POSTs of 0.5 ms: half a second of work per event
+  in.delivery_cost_s = 0.0005;  // 100 POSTs of 0.5 ms: half a second of work per event
   const double rho = 10 * 100 * 0.0005;
   EXPECT_NEAR(model_webhook(in).latency_mean_us,
               (0.0002 + 99 * 0.0005 / 2 + rho * 100 * 0.0005 / (2 * (1 - rho))) * 1e6, 1e-6);
@@ -206,6 +206,65 @@ TEST(model, webhook_fan_out_queue_and_its_saturation) {
   in.rate = 10;
   EXPECT_NEAR(model_webhook(in).latency_mean_us,
               (0.0002 + 0.005 * 0.0005 / (2 * (1 - 0.005))) * 1e6, 1e-6);
+}
+
+TEST(model, stream_fan_out_with_the_measured_first_delivery) {
+  // SSE at N = 100, 2 events/s: one io thread writes 100 messages of c = 20 us per event.
+  model_input in;
+  in.rate = 2;
+  in.subscribers = 100;
+  in.rtt_s = 80e-6;
+  in.lag_s = 100e-6;
+  in.delivery_cost_s = 20e-6;
+  in.wake_s = 150e-6;
+  // rho = 2 x 100 x 20 us = 0.004; F = 99 x 10 us + 0.004 x 100 x 20 us / (2 x 0.996).
+  const double f = 990e-6 + 0.004 * 2e-3 / (2 * 0.996);
+  EXPECT_NEAR(model_stream(in).latency_mean_us, (100e-6 + 150e-6 + f) * 1e6, 1e-6);
+  EXPECT_NEAR(fan_out_wait_s(in, 200), f, 1e-12);
+  // Without a measured D the one-way trip is the ping's half.
+  in.wake_s = 0;
+  EXPECT_NEAR(model_stream(in).latency_mean_us, (100e-6 + 40e-6 + f) * 1e6, 1e-6);
+  // 500 deliveries per event at 10/s: rho = 10 x 500 x 200 us = 1, no bound.
+  in.subscribers = 500;
+  in.rate = 10;
+  in.delivery_cost_s = 200e-6;
+  EXPECT_FALSE(std::isfinite(model_stream(in).latency_mean_us));
+}
+
+TEST(model, long_poll_answers_its_parked_requests_as_a_fan_out) {
+  model_input in;
+  in.rate = 1;
+  in.subscribers = 10;
+  in.rtt_s = 100e-6;
+  in.wait_s = 30;
+  in.delivery_cost_s = 30e-6;
+  in.wake_s = 200e-6;
+  const double cycle = 100e-6 + std::exp(-1e-4) * -std::expm1(-30.0) / 1;
+  const double d = 10 / cycle, rho = d * 30e-6;
+  const double f = 9 * 30e-6 / 2 + rho * 10 * 30e-6 / (2 * (1 - rho));
+  const auto p = model_long_poll(in);
+  EXPECT_NEAR(p.requests_per_s, d, 1e-9);
+  EXPECT_NEAR(p.latency_mean_us, (200e-6 + f + 100e-6 / cycle * 50e-6) * 1e6, 1e-6);
+}
+
+TEST(model, push_formulas_reduce_to_the_plain_ones_at_one_subscriber_without_measures) {
+  // N = 1, no service time, no measured D: G + R_post, G + R/2, and long-poll's R/2 terms.
+  model_input in;
+  in.rate = 5;
+  in.subscribers = 1;
+  in.rtt_s = 300e-6;
+  in.lag_s = 50e-6;
+  EXPECT_NEAR(model_webhook(in).latency_mean_us, 350.0, 1e-9);
+  EXPECT_NEAR(model_stream(in).latency_mean_us, 200.0, 1e-9);
+  in.wait_s = 30;
+  const double cycle = 300e-6 + std::exp(-5 * 300e-6) * -std::expm1(-150.0) / 5;
+  EXPECT_NEAR(model_long_poll(in).latency_mean_us, (50e-6 + 150e-6 + 300e-6 / cycle * 150e-6) * 1e6,
+              1e-9);
+  // One subscriber has no sibling ahead of it: only the M/D/1 queue of single deliveries.
+  in.delivery_cost_s = 100e-6;
+  const double rho = 5 * 100e-6;
+  EXPECT_NEAR(model_stream(in).latency_mean_us,
+              (50e-6 + 150e-6 + rho * 100e-6 / (2 * (1 - rho))) * 1e6, 1e-9);
 }
 
 TEST(model, agreement_of_a_confidence_interval) {
