@@ -1,6 +1,6 @@
 """Figure helpers every chart uses: a figure with the legend in its own row, the labelled
-placeholder for a chart without data, titles, captions that travel with the figure, readable log
-axes, and saving a chart as PNG and SVG with its captions.json.
+placeholder for a chart without data (never written to a file), titles, captions that travel
+with the figure, readable log axes, and saving a chart as PNG and SVG with its captions.json.
 """
 
 import json
@@ -35,8 +35,10 @@ def new_figure(ncols=1, sharey=False):
 
 
 def no_data_figure(title, reason):
-    """A labelled figure instead of an empty frame."""
+    """A labelled figure instead of an empty frame, for a caller that draws one chart on its
+    own; the chart writers write nothing for it (has_data, remove_chart)."""
     fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    fig.no_data = reason
     fig.suptitle(title)
     fig.text(0.5, 0.55, "no data for this chart", ha="center", va="center", fontsize=22,
              color="0.35")
@@ -121,6 +123,18 @@ def save(fig, output, name):
     fig.savefig(os.path.join(output, name + ".svg"))
     plt.close(fig)
     return png
+
+
+def has_data(fig):
+    return getattr(fig, "no_data", None) is None
+
+
+def remove_chart(output, name):
+    """A chart with no data is not written: nor may a stale one of an earlier run stay."""
+    for ext in ("png", "svg"):
+        stale = os.path.join(output, f"{name}.{ext}")
+        if os.path.exists(stale):
+            os.remove(stale)
 
 
 def write_captions(output, captions):

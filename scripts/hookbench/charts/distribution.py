@@ -12,7 +12,8 @@ from ..run_files import latency_quantiles
 from ..runs_csv import is_finite
 from ..series import interp_loglog, medians, push_baseline, repeats_phrase
 from ..style import SATURATED_COLOUR, plt
-from .drawing import medians_phrase, plot_measured, status_caption, status_handles
+from .overlap import nest_measured
+from .drawing import lambda_t, medians_phrase, plot_measured, status_caption, status_handles
 
 # Zapier's REST Hooks material (resthooks.org): 30 million polls, 460 thousand with data.
 ZAPIER_EMPTY = 1 - 460e3 / 30e6
@@ -67,7 +68,7 @@ def chart_empty(data, title):
     drawn, lts = [], []
     for s in pull:
         d = plot_measured(ax, data, s, "empty_poll_fraction", scale=100.0, positive=False,
-                          x_of=lambda rate, s=s: rate * s.interval_ms / 1000.0,
+                          x_of=lambda_t,
                           label=f"measured, {s.label()}")
         drawn.append(d)
         lts += d.x
@@ -79,7 +80,7 @@ def chart_empty(data, title):
     named = set()
     for name, points, colour, gid in curves:
         xs = sorted(points)
-        # One legend entry per mode (its intervals are shades of one colour); the caption
+        # One legend entry per mode (its intervals share its colour); the caption
         # names every curve.
         mode = name.split(" T=")[0]
         label = ("model (model.csv)" if len(curves) == 1 else
@@ -132,6 +133,7 @@ def chart_empty(data, title):
     bottom_legend(leg, [ax], status_handles(drawn))
     caption.append(status_caption(drawn).replace("95% confidence interval",
                                                  "95% Wilson interval"))
+    caption.append(nest_measured([ax], drawn))
     return finish(fig, caption)
 
 
@@ -172,7 +174,8 @@ def chart_cdf(data, title, rate, note):
             approximate |= not exact
             label = s.label() + f" ({len(runs)} run{'s' if len(runs) > 1 else ''})"
             ax.plot(np.array(values) / 1000.0, qs, color=data.colour(s), linewidth=2,
-                    alpha=0.9 if i == 0 else 0.6, linestyle="-" if exact else "-.",
+                    alpha=0.9 if i == 0 else 0.6,
+                    linestyle=data.linestyle(s) if exact else "-.",
                     marker=None if exact else data.marker(s), label=label if i == 0 else "_",
                     gid=f"cdf:{row['run_id']}")
             drawn += 1
