@@ -9,6 +9,7 @@ from ..figures import bottom_legend, finish, new_figure, no_data_figure, plain_l
 from ..fmt import fmt_number
 from ..series import aggregate, medians, mode_name, reference_pull
 from ..style import marker_style, variant
+from .overlap import nest_coinciding, nested_sentence
 
 
 def budget_steps(levels, costs, x_max):
@@ -212,4 +213,9 @@ def chart_latency_budget(data, title):
     ax_c.set_title("what that interval costs")
     titled(fig, title, "steps: only the swept intervals are known; dashed: the model's claim")
     bottom_legend(leg, axes)
-    return finish(fig, b.caption(push_said))
+    # Push modes that cost the same (one request per event) draw the same flat line.
+    measured = [(a.get_label(), [a]) for a in ax_c.lines
+                if (a.get_gid() or "").startswith("budget:cost:")
+                and not (a.get_gid() or "").startswith("budget:cost:model")]
+    nested = nested_sentence(nest_coinciding(ax_c, measured))
+    return finish(fig, b.caption(push_said) + [nested])

@@ -8,6 +8,7 @@ import os
 from ..faults_files import FAULTS_DIR, describe, load_runs
 from ..figures import Chart, bottom_legend, caption_of, finish, new_figure, save, write_captions
 from ..style import Palette
+from .overlap import nest_coinciding, nested_sentence
 
 
 def chart_recovery(runs, palette):
@@ -43,14 +44,18 @@ def chart_recovery(runs, palette):
         at = next(r for _, r in chosen
                   if describe(r)[1] == kind)["metrics"]["faults"]["per_fault"][0]["at_s"]
         ax.axvspan(at, at + pick, color="0.85", zorder=0)
-        ax.set_xlabel("time from the window's start (s)")
+        ax.set_xlabel("time from start (s)")
         ax.set_title(kind, fontsize=10)
     axes[0].set_ylabel("first deliveries per second")
     fig.suptitle(f"Recovery after a {pick:g} s outage")
     bottom_legend(legend_ax, list(axes))
+    widened = []
+    for ax in axes:  # runs that deliver alike draw the same line: the first one as a rim
+        widened += nest_coinciding(ax, [(a.get_label(), [a]) for a in ax.lines
+                                        if not a.get_label().startswith("_")])
     parts = [f"Deliveries per {chosen[0][1]['metrics']['faults']['timeline']['bucket_ms']:g} ms "
              f"of receive time, as a rate, for every run with a {pick:g} s outage; grey: the "
-             "outage."]
+             "outage; time from the measured window's start.", nested_sentence(widened)]
     for label, lost, catch in worst:
         if lost:
             parts.append(f"{label}: {lost} lost, never caught up.")

@@ -12,7 +12,8 @@ NEAR = 0.5         # markers closer than this many marker sizes are drawn on eac
 
 
 def display_points(ax, artists):
-    """The display coordinates of every data point of the artists (NaNs dropped)."""
+    """The display coordinates of every data point of the artists (NaNs dropped), in x order
+    (the first artist is the series' line)."""
     pts = []
     for a in artists:
         xy = np.column_stack([np.asarray(a.get_xdata(), float), np.asarray(a.get_ydata(), float)])
@@ -21,19 +22,36 @@ def display_points(ax, artists):
     if not pts:
         return np.empty((0, 2))
     pts = np.vstack(pts)
-    return pts[np.all(np.isfinite(pts), axis=1)]
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    return pts[np.argsort(pts[:, 0], kind="stable")]
+
+
+def distances(points, line):
+    """The display distance from each point to the polyline through `line`'s points (to the
+    point itself when the line has one)."""
+    if len(line) == 1:
+        return np.hypot(*(points - line[0]).T)
+    p = points[:, None, :]
+    a, b = line[None, :-1, :], line[None, 1:, :]
+    ab = b - a
+    length = (ab ** 2).sum(axis=2)
+    t = np.clip(((p - a) * ab).sum(axis=2) / np.where(length > 0, length, 1), 0, 1)
+    nearest = a + t[:, :, None] * ab
+    return np.hypot(*(p - nearest).transpose(2, 0, 1)).min(axis=1)
 
 
 def coincide(a, b, tolerance):
-    """Whether two series lie on each other: at half the points of the shorter one or more (at
-    least two, unless it has one), a point of the other is within tolerance (display units).
-    Curves that merely cross meet at one point and stay visible elsewhere."""
+    """Whether two series lie on each other: at half the points of each or more, the other's
+    line or markers pass within tolerance (display units).
+    Curves that merely cross meet near one point and stay visible elsewhere."""
     if not len(a) or not len(b):
         return False
-    d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
-    close = min(int((d < tolerance).any(axis=1).sum()), int((d < tolerance).any(axis=0).sum()))
-    shorter = min(len(a), len(b))
-    return close >= (1 if shorter == 1 else max(2, (shorter + 1) // 2))
+
+    def enough(close, n):
+        return close >= max(1, (n + 1) // 2)
+
+    return enough(int((distances(a, b) < tolerance).sum()), len(a)) and \
+        enough(int((distances(b, a) < tolerance).sum()), len(b))
 
 
 def nest_coinciding(ax, series):
@@ -65,6 +83,7 @@ def nest_coinciding(ax, series):
 
 def nested_sentence(widened):
     """The caption's word on the series drawn wider, or ''."""
+    widened = list(dict.fromkeys(widened))
     if not widened:
         return ""
     return ("Where series coincide, the one drawn first has a wider line and larger markers, "
