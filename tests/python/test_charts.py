@@ -195,6 +195,27 @@ class InsideTheMeasurements(unittest.TestCase):
                 self.assertLessEqual(t.xy[0], top * (1 + 1e-9), t.get_text())
 
 
+    def test_empty_poll_model_curves_keep_to_the_measured_lambda_t(self):
+        fig = plot.build_chart(self.data, "empty_poll_fraction")
+        measured = [x for ax in fig.axes for line in ax.lines
+                    if (line.get_gid() or "").endswith("|empty_poll_fraction")
+                    for x in line.get_xdata()]
+        curves = [a for ax in fig.axes for a in ax.lines
+                  if (a.get_gid() or "").startswith("model:empty_poll_fraction")]
+        solid = [a for a in curves if not a.get_gid().endswith(":extrapolated")]
+        self.assertTrue(solid)
+        for line in solid:
+            with self.subTest(curve=line.get_gid()):
+                self.assertGreaterEqual(min(line.get_xdata()), min(measured) * (1 - 1e-9))
+                self.assertLessEqual(max(line.get_xdata()), max(measured) * (1 + 1e-9))
+        # Only the reference's curve goes on, faint, and it says it is the model's claim.
+        for line in curves:
+            if line.get_gid().endswith(":extrapolated"):
+                self.assertEqual(line.get_gid(), "model:empty_poll_fraction:extrapolated")
+                self.assertLess(line.get_alpha(), 1)
+        self.assertIn("as the model's claim only", plot.caption_of(fig))
+
+
 class NoSampleFromNothing(unittest.TestCase):
     def test_a_repeat_that_delivered_nothing_is_left_out(self):
         with tempfile.TemporaryDirectory() as d:

@@ -36,7 +36,7 @@ def empty_model_curves(data, pull):
     """The model's empty-poll fraction against λT from model.csv: [(name, {λT: fraction},
     colour, gid)]. The pull reference's curves at every T are one line (its model depends on λT
     alone), drawn dark as the reference; every other pull series draws its own, in its colour
-    (an adaptive poller's depends on T through its cap)."""
+    (an adaptive poller's depends on T through its cap), the reference's in its mode's colour."""
     reference = data.modes.pull_reference
     out, poll = [], {}
     for s in pull:
@@ -54,7 +54,8 @@ def empty_model_curves(data, pull):
             out.append((s.label(), points, data.colour(s),
                         f"model:empty_poll_fraction:{s.label()}"))
     if poll:
-        out.insert(0, (reference, poll, "0.15", "model:empty_poll_fraction"))
+        out.insert(0, (reference, poll, data.palette.colour(reference),
+                       "model:empty_poll_fraction"))
     return out
 
 
@@ -78,18 +79,39 @@ def chart_empty(data, title):
     lo_x = min(lts) / 2.5
     hi_x = max(max(lts), 3.0) * 2.5
     named = set()
-    for name, points, colour, gid in curves:
+    # Each model curve is drawn over the λT its series were measured at; the reference's goes
+    # on, faint and dotted, as far as its landmark (Zapier's figure) needs: the model's claim.
+    spans = {}
+    for s, d in zip(pull, drawn):
+        if d.x:
+            key = data.modes.pull_reference if s.mode == data.modes.pull_reference \
+                else s.label()
+            lo, hi = spans.get(key, (min(d.x), max(d.x)))
+            spans[key] = (min(lo, min(d.x)), max(hi, max(d.x)))
+    extrapolated = False
+    for i, (name, points, colour, gid) in enumerate(curves):
         xs = sorted(points)
+        lo, hi = spans.get(name, (xs[0], xs[-1]))
+        inside = [x for x in xs if lo <= x <= hi]
         # One legend entry per mode (its intervals share its colour); the caption
         # names every curve.
         mode = name.split(" T=")[0]
         label = ("model (model.csv)" if len(curves) == 1 else
                  "_nolegend_" if mode in named else f"model, {mode} (model.csv)")
         named.add(mode)
-        ax.plot(xs, [100 * points[x] for x in xs], "--", color=colour, linewidth=2,
+        ax.plot(inside, [100 * points[x] for x in inside], "--", color=colour, linewidth=2,
                 label=label, gid=gid)
-        lo_x = min(lo_x, xs[0])
-        hi_x = max(hi_x, xs[-1])
+        if i == 0 and name == data.modes.pull_reference:
+            for part in ([x for x in xs if x <= lo], [x for x in xs if x >= hi]):
+                if len(part) >= 2:
+                    ax.plot(part, [100 * points[x] for x in part], linestyle=(0, (1, 2)),
+                            color=colour, linewidth=1.2, alpha=0.5,
+                            label="_nolegend_" if extrapolated else
+                            "model past the measured λT (its claim only)",
+                            gid=gid + ":extrapolated")
+                    extrapolated = True
+                    lo_x = min(lo_x, part[0])
+                    hi_x = max(hi_x, part[-1])
     # The model's landmarks are read on the reference curve (plain poll's, else the first).
     model = curves[0][1] if curves else {}
     whose = f" for {curves[0][0]}" if len(curves) > 1 else ""
@@ -104,6 +126,9 @@ def chart_empty(data, title):
                            f"{fmt_percent(at_one, 2)} of polls empty at λT = 1{whose}.")
         if len(curves) > 1:
             caption.append("Model curves, dashed: " + ", ".join(c[0] for c in curves) + ".")
+        caption.append("Each model curve is drawn over the λT its series were measured at"
+                       + ("; the reference's continues faint and dotted past them, as the "
+                          "model's claim only, not a measurement." if extrapolated else "."))
     else:
         caption.append(data.model_note())
     ax.axhline(100 * ZAPIER_EMPTY, color=SATURATED_COLOUR, linestyle=(0, (5, 3)), linewidth=1.2,
