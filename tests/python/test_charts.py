@@ -194,7 +194,6 @@ class InsideTheMeasurements(unittest.TestCase):
             for t in fixture.artists(fig, "model-label"):
                 self.assertLessEqual(t.xy[0], top * (1 + 1e-9), t.get_text())
 
-
     def test_empty_poll_model_curves_keep_to_the_measured_lambda_t(self):
         fig = plot.build_chart(self.data, "empty_poll_fraction")
         measured = [x for ax in fig.axes for line in ax.lines
@@ -239,6 +238,23 @@ class NoSampleFromNothing(unittest.TestCase):
             self.assertIn("1 repeat delivered no event and is left out",
                           plot.caption_of(fig))
             plt.close(fig)
+
+
+class LegendDoesNotSqueezeThePlot(unittest.TestCase):
+    def test_a_long_label_is_broken_not_given_a_column_of_its_own(self):
+        from hookbench.figures import bottom_legend, new_figure, wrap_legend
+        long = "measured, poll-adaptive T=1000 ms backoff=2.0;max_interval_ms=8000.0"
+        wrapped = wrap_legend(long, 40)
+        self.assertEqual(wrapped.replace("\n", " ").replace("; ", ";"), long)
+        self.assertTrue(all(len(line) <= 40 for line in wrapped.split("\n")), wrapped)
+        fig, (ax,), leg = new_figure()
+        for i in range(8):
+            ax.plot([1, 2], [i, i], label=f"{long} {i}")
+        bottom_legend(leg, [ax])
+        self.assertEqual(leg.get_legend()._ncols, 2)
+        fig.canvas.draw()
+        self.assertGreater(ax.get_window_extent().height, leg.get_window_extent().height)
+        plt.close(fig)
 
 
 class NoLineThroughAGap(unittest.TestCase):
