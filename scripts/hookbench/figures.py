@@ -1,11 +1,12 @@
 """Figure helpers every chart uses: a figure with the legend in its own row, the labelled
-placeholder for a chart without data, titles, captions that travel with the figure, readable log
-axes, and saving a chart as PNG and SVG with its captions.json.
+placeholder for a chart without data (never written to a file), titles, captions that travel
+with the figure, readable log axes, and saving a chart as PNG and SVG with its captions.json.
 """
 
 import json
 import math
 import os
+import re
 import textwrap
 
 from matplotlib.ticker import FuncFormatter
@@ -35,8 +36,10 @@ def new_figure(ncols=1, sharey=False):
 
 
 def no_data_figure(title, reason):
-    """A labelled figure instead of an empty frame."""
+    """A labelled figure instead of an empty frame, for a caller that draws one chart on its
+    own; the chart writers write nothing for it (has_data, remove_chart)."""
     fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    fig.no_data = reason
     fig.suptitle(title)
     fig.text(0.5, 0.55, "no data for this chart", ha="center", va="center", fontsize=22,
              color="0.35")
@@ -67,6 +70,22 @@ def legend_chars(labels, ncol):
     return sum(max(len(lab) for lab in col) + 6 for col in columns)
 
 
+def wrap_legend(label, width):
+    """A legend label over lines of at most about width characters, broken after a space or a
+    ';' (a knob list such as backoff=2.0;max_interval_ms=800.0 has no spaces)."""
+    if len(label) <= width:
+        return label
+    pieces = re.findall(r"[^ ;]+[ ;]?|[ ;]", label)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def bottom_legend(legend_ax, axes, extra=()):
     handles, labels, seen = [], [], set()
     for ax in axes:
@@ -84,10 +103,17 @@ def bottom_legend(legend_ax, axes, extra=()):
     ncol = min(len(handles), LEGEND_COLUMNS)
     while ncol > 1 and legend_chars(labels, ncol) > LEGEND_CHARS:
         ncol -= 1
+    if ncol == 1 and len(handles) > LEGEND_COLUMNS:
+        # One long label would make a single tall column that squeezes the plots: two
+        # columns, the long labels broken after a space or a ';'.
+        ncol = 2
+        labels = [wrap_legend(lab, LEGEND_CHARS // 2 - 8) for lab in labels]
     rows = math.ceil(len(handles) / ncol)
+    lines = sum(max(labels[i].count("\n") + 1 for i in range(r, len(labels), rows))
+                for r in range(rows))
     legend_ax.legend(handles, labels, loc="center", ncol=ncol, frameon=False)
     grid = legend_ax.get_subplotspec().get_gridspec()
-    legend_h = 0.32 * rows + 0.3
+    legend_h = 0.32 * lines + 0.3
     grid.set_height_ratios([FIGSIZE[1] - 1.2 - legend_h, legend_h])
 
 
@@ -121,6 +147,18 @@ def save(fig, output, name):
     fig.savefig(os.path.join(output, name + ".svg"))
     plt.close(fig)
     return png
+
+
+def has_data(fig):
+    return getattr(fig, "no_data", None) is None
+
+
+def remove_chart(output, name):
+    """A chart with no data is not written: nor may a stale one of an earlier run stay."""
+    for ext in ("png", "svg"):
+        stale = os.path.join(output, f"{name}.{ext}")
+        if os.path.exists(stale):
+            os.remove(stale)
 
 
 def write_captions(output, captions):

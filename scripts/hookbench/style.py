@@ -1,6 +1,8 @@
 """The look every chart shares: matplotlib's settings, the figure sizes, the fixed colours, and
-the palette: one colour family and one marker per mode, from the mode descriptors, so that a mode
-looks the same in the sweep, fault, round-trip and timeline charts.
+the palette: one colour and one marker per mode, from the mode descriptors, so that a mode looks
+the same in the sweep, fault, round-trip and timeline charts. Several series of one mode (poll
+intervals, subscriber counts, consumer stacks, fault kinds) keep the mode's colour and differ by
+line style and marker fill (variant), never by a shade that reads as another colour.
 """
 
 import matplotlib
@@ -28,18 +30,34 @@ AREA_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"
 # family and a marker of its own, from these.
 SPARE_CMAPS = ("YlGn", "BuPu", "YlOrBr", "PuBuGn", "GnBu")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
-# A series on another consumer stack than the default: same family, its own line style.
+# A series on another consumer stack than the default: the mode's colour, its own line style.
 OTHER_STACK_LINESTYLE = (0, (6, 2, 1.5, 2))
+# Where a mode's colour sits in its descriptor's family (a colormap from light to dark).
+MODE_SHADE = 0.75
+# The i-th series of one mode: a line style and a marker fill. Model lines are "--" (thinner, no
+# markers), so measured variants use solid, dotted and dash-dot lines; the fill cycles first so
+# that two variants differ in both once there are more than two.
+VARIANT_LINESTYLES = ("-", (0, (1, 1.3)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)))
+VARIANT_FILLS = ("full", "none", "left", "top")
 
 
-def shade(i, n):
-    """Where the i-th of n series of one mode sits in its family: one series mid-dark, several
-    from dark to light."""
-    return 0.75 if n == 1 else 0.95 - 0.45 * i / (n - 1)
+def variant(i):
+    """{linestyle, fillstyle} of the i-th series of one mode (0: solid, filled markers)."""
+    return {"linestyle": VARIANT_LINESTYLES[i % len(VARIANT_LINESTYLES)],
+            "fillstyle": VARIANT_FILLS[(i + i // len(VARIANT_FILLS)) % len(VARIANT_FILLS)]}
+
+
+def marker_style(colour, fillstyle):
+    """Marker keywords for plot(): a hollow ("none") marker is white inside, so that it hides
+    the grid and reads as hollow over any line."""
+    if fillstyle == "none":
+        return {"markerfacecolor": "white", "markeredgecolor": colour, "fillstyle": "full"}
+    return {"markerfacecolor": colour, "markeredgecolor": colour,
+            "markerfacecoloralt": "white", "fillstyle": fillstyle}
 
 
 class Palette:
-    """One colour family (a colormap) and one marker per mode, as the descriptors give them."""
+    """One colour (a point of the family the descriptor gives) and one marker per mode."""
 
     def __init__(self, modes):
         self.modes = modes
@@ -66,6 +84,6 @@ class Palette:
             self.markers[mode] = d.marker if d is not None else next(self.spare_markers)
         return self.markers[mode]
 
-    def colour(self, mode, i=0, n=1):
-        """The colour of the i-th of n series of a mode."""
-        return self.cmap(mode)(shade(i, n))
+    def colour(self, mode):
+        """The mode's one colour: the same in every chart of every module."""
+        return self.cmap(mode)(MODE_SHADE)

@@ -6,6 +6,7 @@ in their own artist, model lines from model.csv), captions say only what the dat
 schema is enforced, and bad input fails with one clear line."""
 
 import csv
+import json
 import math
 import os
 import statistics
@@ -13,7 +14,8 @@ import tempfile
 import unittest
 
 from fixtures import CHART_NAMES, COLUMNS, IDLE_CORES, NOT_IN_BASE_FIXTURE, PLOT, RTT_US, \
-    artists, assert_no_overlap, make_fixture, png_size, run_script, write_csv
+    REPORT, artists, assert_no_overlap, make_fixture, model_in_span, png_size, run_script, \
+    write_csv
 from hookbench.charts import sweep as plot_charts
 
 
@@ -33,6 +35,8 @@ class ChartsOnFixture(unittest.TestCase):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
 
     def test_every_chart_is_a_real_png_and_svg(self):
+        for name in NOT_IN_BASE_FIXTURE:  # no data: no file
+            self.assertFalse(os.path.exists(os.path.join(self.dir, "charts", name + ".png")))
         for name in CHART_NAMES:
             png = os.path.join(self.dir, "charts", name + ".png")
             svg = os.path.join(self.dir, "charts", name + ".svg")
@@ -51,11 +55,9 @@ class ChartsOnFixture(unittest.TestCase):
 
     def test_charts_show_data_not_the_no_data_placeholder(self):
         # A no-data figure is mostly blank: real charts of the same size weigh far more.
+        from hookbench.figures import no_data_figure, save
         empty = tempfile.mkdtemp(dir=self.dir)
-        make_fixture(empty, modes=("webhook",), trace=False)
-        proc = run_script(PLOT, empty, "--output", os.path.join(empty, "c"))
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        placeholder = os.path.getsize(os.path.join(empty, "c", "timeline.png"))
+        placeholder = os.path.getsize(save(no_data_figure("t", "no data"), empty, "blank"))
         for name in (n for n in CHART_NAMES if n not in NOT_IN_BASE_FIXTURE):
             with self.subTest(chart=name):
                 real = os.path.getsize(os.path.join(self.dir, "charts", name + ".png"))
@@ -178,11 +180,21 @@ class PlottedData(unittest.TestCase):
                                       ("poll", "1000", "poll T=1000 ms"),
                                       ("webhook", "", "webhook")):
             with self.subTest(series=label):
-                want = [(float(r["rate"]), float(r["requests_per_s"])) for r in model
-                        if r["mode"] == mode and r["interval_ms"] == interval]
+                rows = [r for r in model if r["mode"] == mode and r["interval_ms"] == interval]
+                self.assertEqual(len(rows), 61)
+                # Drawn only over the rates the series was measured at: no line past them.
+                s = next(s for s in self.data.series if s.label() == label)
+                realised = [s.realised(rate) for rate in s.rates]
+                lo, hi = min(realised), max(realised)
+                want = model_in_span(rows, "requests_per_s", lo, hi)
                 (line,) = artists(fig, f"model:{label}|requests_per_s")
-                self.assertEqual(len(want), 61)
-                self.assertEqual(list(zip(line.get_xdata(), line.get_ydata())), want)
+                got = list(zip(line.get_xdata(), line.get_ydata()))
+                self.assertEqual(len(got), len(want))
+                self.assertLess(len(got), 61)
+                for (gx, gy), (wx, wy) in zip(got, want):
+                    self.assertAlmostEqual(gx / wx, 1, places=9)
+                    self.assertAlmostEqual(gy / wy, 1, places=9)
+                self.assertEqual((got[0][0], got[-1][0]), (lo, hi))
 
     def test_caption_mentions_a_crossing_only_when_curves_cross(self):
         caption = self.plot.caption_of(self.chart("requests_per_s"))
@@ -259,17 +271,35 @@ class PlottedData(unittest.TestCase):
 
 
 class NoDataCharts(unittest.TestCase):
-    def test_webhook_only_without_trace_draws_labelled_placeholders(self):
+    def test_a_chart_without_data_is_neither_written_nor_embedded(self):
         with tempfile.TemporaryDirectory() as d:
             make_fixture(d, modes=("webhook",), trace=False)
-            out = os.path.join(d, "out")
-            proc = run_script(PLOT, d, "--output", out)
+            out = os.path.join(d, "charts")
+            os.makedirs(out)
+            for ext in ("png", "svg"):  # a stale chart of an earlier run must go
+                with open(os.path.join(out, "timeline." + ext), "w") as f:
+                    f.write("stale")
+            proc = run_script(PLOT, d)
             self.assertEqual(proc.returncode, 0, proc.stderr)
-            for name in ("empty_poll_fraction", "timeline"):
-                with open(os.path.join(out, name + ".svg")) as f:
-                    self.assertIn("no data for this chart", f.read())
+            for name in ("empty_poll_fraction", "timeline", "latency_budget", "rtt_ratio"):
+                with self.subTest(chart=name):
+                    for ext in ("png", "svg"):
+                        self.assertFalse(os.path.exists(os.path.join(out, f"{name}.{ext}")))
+                    self.assertIn(f"plot.py: note: no {name} chart: ", proc.stdout)
+            with open(os.path.join(out, "captions.json")) as f:
+                captions = json.load(f)
+            self.assertNotIn("timeline", captions)
             with open(os.path.join(out, "latency_vs_rate.svg")) as f:
                 self.assertNotIn("no data for this chart", f.read())
+            proc = run_script(REPORT, d)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(os.path.join(d, "REPORT.md"), encoding="utf-8") as f:
+                md = f.read()
+            self.assertIn("](charts/latency_vs_rate.png)", md)
+            for name in ("empty_poll_fraction", "timeline", "rtt_ratio"):
+                self.assertNotIn(f"charts/{name}.png", md)
+            with open(os.path.join(d, "REPORT.html"), encoding="utf-8") as f:
+                self.assertEqual(f.read().count("<img "), len(captions))
 
     def test_cdf_rate_uses_the_nearest_measured_rate(self):
         with tempfile.TemporaryDirectory() as d:

@@ -100,19 +100,29 @@ class RttAxis(unittest.TestCase):
 
     def test_chart_draws_the_ratios_and_its_caption_states_them(self):
         fig = plot.build_chart(plot.Data(self.dir), "rtt_ratio")
-        lines = [a for a in fig.axes[0].lines if a.get_gid() == "rtt-webhook"]
+        lines = fixture.artists(fig, "rtt-webhook")
         self.assertEqual(len(lines), 1)
-        self.assertEqual(list(lines[0].get_xdata()), [0.0, 10.0, 100.0])
-        self.assertAlmostEqual(lines[0].get_ydata()[2], rtt_ratio(100.0))
+        # The linked round trips on a log axis; loopback apart, joined to no line.
+        self.assertEqual(list(lines[0].get_xdata()), [10.0, 100.0])
+        self.assertAlmostEqual(lines[0].get_ydata()[1], rtt_ratio(100.0))
+        self.assertEqual(lines[0].axes.get_xscale(), "log")
+        (loop,) = fixture.artists(fig, "rtt-loopback-webhook")
+        self.assertEqual(loop.get_linestyle(), "None")
+        self.assertAlmostEqual(loop.get_ydata()[0], loopback_mean(self.base, "webhook") /
+                               loopback_mean(self.base, "poll"))
+        self.assertIsNot(loop.axes, lines[0].axes)
         caption = plot.caption_of(fig)
         self.assertIn(f"{fmt_number(rtt_ratio(100.0), 2)}× at 100 ms", caption)
         self.assertIn("the gap narrows as the round trip grows", caption)
 
-    def test_chart_without_rtt_points_is_a_labelled_placeholder(self):
+    def test_chart_without_rtt_points_is_not_written(self):
         with tempfile.TemporaryDirectory() as d:
             fixture.make_fixture(d, failed=False, trace=False)
             fig = plot.build_chart(plot.Data(d), "rtt_ratio")
             self.assertIn("No round trip other than the base one", plot.caption_of(fig))
+            written = plot.make_charts(d)
+            self.assertNotIn("rtt_ratio", written)
+            self.assertFalse(os.path.exists(os.path.join(d, "charts", "rtt_ratio.png")))
 
     def test_report_answer_gives_the_ratio_per_rtt(self):
         proc = fixture.run_script(os.path.join(fixture.ROOT, "scripts", "report.py"), self.dir)

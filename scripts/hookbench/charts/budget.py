@@ -8,6 +8,8 @@ import numpy as np
 from ..figures import bottom_legend, finish, new_figure, no_data_figure, plain_log, titled
 from ..fmt import fmt_number
 from ..series import aggregate, medians, mode_name, reference_pull
+from ..style import marker_style, variant
+from .overlap import nest_coinciding, nested_sentence
 
 
 def budget_steps(levels, costs, x_max):
@@ -89,7 +91,7 @@ class Budget:
         for g, levels in zip(self.others, self.other_l):
             name = mode_name(g[0])
             style = dict(color=data.colour(g[0]), linestyle=data.linestyle(g[0]), linewidth=1.8,
-                         marker=data.marker(g[0]))
+                         marker=data.marker(g[0]), **data.marker_kw(g[0]))
             o = sorted(range(len(g)), key=lambda i: levels[i])
             x, y = budget_steps([levels[i] for i in o], [g[i].interval_ms for i in o],
                                 self.x_max)
@@ -117,16 +119,18 @@ class Budget:
                           textcoords="offset points", fontsize=10, color=data.colour(base))
 
     def draw_reference_costs(self, ax_c):
-        """What the reference mode's intervals cost at the shown rates: shades of its family."""
-        cmap = self.data.palette.cmap(self.ref.mode)
+        """What the reference mode's intervals cost at the shown rates: the mode's colour, a
+        line style and marker fill per rate."""
+        colour = self.data.palette.colour(self.ref.mode)
         pull, order, shown = self.pull, self.order, self.shown_rates
         for j, rate in enumerate(shown):
-            colour = cmap(0.45 + 0.5 * j / max(1, len(shown) - 1))
+            v = variant(j)
             cost = [medians(pull[i], "requests_per_event").get(rate) for i in order]
             known = [(self.measured_l[i], c) for i, c in zip(order, cost) if c]
             if known:
                 x, y = budget_steps([k[0] for k in known], [k[1] for k in known], self.x_max)
                 ax_c.plot(x, y, drawstyle="steps-post", color=colour, linewidth=2, marker="o",
+                          linestyle=v["linestyle"], **marker_style(colour, v["fillstyle"]),
                           markevery=list(range(len(known))),
                           label=f"{self.ref.mode}, measured, λ = {fmt_number(rate)}/s",
                           gid=f"budget:cost:measured:{fmt_number(rate)}")
@@ -135,7 +139,7 @@ class Budget:
                 mcost = [self.data.curve(pull[i]).at("requests_per_event", rate) for i in mo]
                 x, y = budget_steps([self.model_l[i] for i in mo], mcost, self.x_max)
                 ax_c.plot(x, y, drawstyle="steps-post", color=colour, linestyle="--",
-                          linewidth=1.4, gid=f"budget:cost:model:{fmt_number(rate)}")
+                          linewidth=1.4, alpha=0.8, gid=f"budget:cost:model:{fmt_number(rate)}")
 
     def draw_push_costs(self, ax_c):
         """A flat line per push mode from the latency it meets on; returns the sentences."""
@@ -209,4 +213,9 @@ def chart_latency_budget(data, title):
     ax_c.set_title("what that interval costs")
     titled(fig, title, "steps: only the swept intervals are known; dashed: the model's claim")
     bottom_legend(leg, axes)
-    return finish(fig, b.caption(push_said))
+    # Push modes that cost the same (one request per event) draw the same flat line.
+    measured = [(a.get_label(), [a]) for a in ax_c.lines
+                if (a.get_gid() or "").startswith("budget:cost:")
+                and not (a.get_gid() or "").startswith("budget:cost:model")]
+    nested = nested_sentence(nest_coinciding(ax_c, measured))
+    return finish(fig, b.caption(push_said) + [nested])

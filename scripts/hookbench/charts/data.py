@@ -6,7 +6,7 @@ from ..model_csv import load_model
 from ..run_files import load_trace
 from ..runs_csv import load_runs
 from ..series import group_series, push_baseline, repeats_phrase
-from ..style import OTHER_STACK_LINESTYLE, Palette
+from ..style import OTHER_STACK_LINESTYLE, Palette, marker_style, variant
 
 
 class Data:
@@ -25,11 +25,16 @@ class Data:
         by_mode = {}
         for s in self.series:
             by_mode.setdefault(s.mode, []).append(s)
-        # Several series of a mode (poll intervals, consumer stacks) are shades of its family.
+        # Several series of a mode (poll intervals, subscribers, consumer stacks) keep the mode's
+        # colour and marker and differ by line style and marker fill; another consumer stack
+        # than the default has a line style of its own.
         for mode, group in by_mode.items():
+            default = [s for s in group if s.default_stack]
             for i, s in enumerate(group):
-                self.style[id(s)] = (self.palette.colour(mode, i, len(group)),
-                                     self.palette.marker(mode))
+                v = variant(default.index(s) if s in default else i)
+                linestyle = v["linestyle"] if s.default_stack else OTHER_STACK_LINESTYLE
+                self.style[id(s)] = (self.palette.colour(mode), self.palette.marker(mode),
+                                     linestyle, v["fillstyle"])
         # model.csv has one curve per (mode, T, N, payload): series that differ only in their
         # consumer stack share it, and the first of them (the default stack) draws it.
         self.model_owner = {}
@@ -45,7 +50,11 @@ class Data:
         return self.style[id(s)][1]
 
     def linestyle(self, s):
-        return "-" if s.default_stack else OTHER_STACK_LINESTYLE
+        return self.style[id(s)][2]
+
+    def marker_kw(self, s):
+        """The series' marker keywords for plot(): its fill (full, hollow, half)."""
+        return marker_style(self.colour(s), self.style[id(s)][3])
 
     def draws_model(self, s):
         """Whether this series draws its model curve (one line per model.csv curve)."""

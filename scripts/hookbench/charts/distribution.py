@@ -12,7 +12,8 @@ from ..run_files import latency_quantiles
 from ..runs_csv import is_finite
 from ..series import interp_loglog, medians, push_baseline, repeats_phrase
 from ..style import SATURATED_COLOUR, plt
-from .drawing import medians_phrase, plot_measured, status_caption, status_handles
+from .overlap import nest_measured
+from .drawing import lambda_t, medians_phrase, plot_measured, status_caption, status_handles
 
 # Zapier's REST Hooks material (resthooks.org): 30 million polls, 460 thousand with data.
 ZAPIER_EMPTY = 1 - 460e3 / 30e6
@@ -35,7 +36,7 @@ def empty_model_curves(data, pull):
     """The model's empty-poll fraction against λT from model.csv: [(name, {λT: fraction},
     colour, gid)]. The pull reference's curves at every T are one line (its model depends on λT
     alone), drawn dark as the reference; every other pull series draws its own, in its colour
-    (an adaptive poller's depends on T through its cap)."""
+    (an adaptive poller's depends on T through its cap), the reference's in its mode's colour."""
     reference = data.modes.pull_reference
     out, poll = [], {}
     for s in pull:
@@ -53,7 +54,8 @@ def empty_model_curves(data, pull):
             out.append((s.label(), points, data.colour(s),
                         f"model:empty_poll_fraction:{s.label()}"))
     if poll:
-        out.insert(0, (reference, poll, "0.15", "model:empty_poll_fraction"))
+        out.insert(0, (reference, poll, data.palette.colour(reference),
+                       "model:empty_poll_fraction"))
     return out
 
 
@@ -67,7 +69,7 @@ def chart_empty(data, title):
     drawn, lts = [], []
     for s in pull:
         d = plot_measured(ax, data, s, "empty_poll_fraction", scale=100.0, positive=False,
-                          x_of=lambda rate, s=s: rate * s.interval_ms / 1000.0,
+                          x_of=lambda_t,
                           label=f"measured, {s.label()}")
         drawn.append(d)
         lts += d.x
@@ -77,18 +79,39 @@ def chart_empty(data, title):
     lo_x = min(lts) / 2.5
     hi_x = max(max(lts), 3.0) * 2.5
     named = set()
-    for name, points, colour, gid in curves:
+    # Each model curve is drawn over the λT its series were measured at; the reference's goes
+    # on, faint and dotted, as far as its landmark (Zapier's figure) needs: the model's claim.
+    spans = {}
+    for s, d in zip(pull, drawn):
+        if d.x:
+            key = data.modes.pull_reference if s.mode == data.modes.pull_reference \
+                else s.label()
+            lo, hi = spans.get(key, (min(d.x), max(d.x)))
+            spans[key] = (min(lo, min(d.x)), max(hi, max(d.x)))
+    extrapolated = False
+    for i, (name, points, colour, gid) in enumerate(curves):
         xs = sorted(points)
-        # One legend entry per mode (its intervals are shades of one colour); the caption
+        lo, hi = spans.get(name, (xs[0], xs[-1]))
+        inside = [x for x in xs if lo <= x <= hi]
+        # One legend entry per mode (its intervals share its colour); the caption
         # names every curve.
         mode = name.split(" T=")[0]
         label = ("model (model.csv)" if len(curves) == 1 else
                  "_nolegend_" if mode in named else f"model, {mode} (model.csv)")
         named.add(mode)
-        ax.plot(xs, [100 * points[x] for x in xs], "--", color=colour, linewidth=2,
+        ax.plot(inside, [100 * points[x] for x in inside], "--", color=colour, linewidth=2,
                 label=label, gid=gid)
-        lo_x = min(lo_x, xs[0])
-        hi_x = max(hi_x, xs[-1])
+        if i == 0 and name == data.modes.pull_reference:
+            for part in ([x for x in xs if x <= lo], [x for x in xs if x >= hi]):
+                if len(part) >= 2:
+                    ax.plot(part, [100 * points[x] for x in part], linestyle=(0, (1, 2)),
+                            color=colour, linewidth=1.2, alpha=0.5,
+                            label="_nolegend_" if extrapolated else
+                            "model past the measured λT (its claim only)",
+                            gid=gid + ":extrapolated")
+                    extrapolated = True
+                    lo_x = min(lo_x, part[0])
+                    hi_x = max(hi_x, part[-1])
     # The model's landmarks are read on the reference curve (plain poll's, else the first).
     model = curves[0][1] if curves else {}
     whose = f" for {curves[0][0]}" if len(curves) > 1 else ""
@@ -103,6 +126,9 @@ def chart_empty(data, title):
                            f"{fmt_percent(at_one, 2)} of polls empty at λT = 1{whose}.")
         if len(curves) > 1:
             caption.append("Model curves, dashed: " + ", ".join(c[0] for c in curves) + ".")
+        caption.append("Each model curve is drawn over the λT its series were measured at"
+                       + ("; the reference's continues faint and dotted past them, as the "
+                          "model's claim only, not a measurement." if extrapolated else "."))
     else:
         caption.append(data.model_note())
     ax.axhline(100 * ZAPIER_EMPTY, color=SATURATED_COLOUR, linestyle=(0, (5, 3)), linewidth=1.2,
@@ -132,6 +158,7 @@ def chart_empty(data, title):
     bottom_legend(leg, [ax], status_handles(drawn))
     caption.append(status_caption(drawn).replace("95% confidence interval",
                                                  "95% Wilson interval"))
+    caption.append(nest_measured([ax], drawn))
     return finish(fig, caption)
 
 
@@ -172,7 +199,8 @@ def chart_cdf(data, title, rate, note):
             approximate |= not exact
             label = s.label() + f" ({len(runs)} run{'s' if len(runs) > 1 else ''})"
             ax.plot(np.array(values) / 1000.0, qs, color=data.colour(s), linewidth=2,
-                    alpha=0.9 if i == 0 else 0.6, linestyle="-" if exact else "-.",
+                    alpha=0.9 if i == 0 else 0.6,
+                    linestyle=data.linestyle(s) if exact else "-.",
                     marker=None if exact else data.marker(s), label=label if i == 0 else "_",
                     gid=f"cdf:{row['run_id']}")
             drawn += 1

@@ -3,38 +3,72 @@ thin points apart, the model's curve from model.csv, the λT = 1 marks, the lege
 caption sentences that say what was drawn.
 """
 
+import math
+
 import numpy as np
 from matplotlib.lines import Line2D
 
 from ..fmt import counted, fmt_number
 from ..runs_csv import is_finite
-from ..series import THIN_LATENCY_COUNT, THIN_POLLS
+from ..series import THIN_LATENCY_COUNT, THIN_POLLS, aggregate
 from ..figures import plain_log
 from ..style import SATURATED_COLOUR, THIN_ALPHA
+
+
+# What a column is called in a caption that says which panels lack an interval.
+COLUMN_NAMES = {"latency_mean_us": "mean latency", "latency_p50_us": "median latency",
+                "latency_p99_us": "p99 latency", "requests_per_s": "requests per second",
+                "cpu_cores_producer": "producer's CPU", "cpu_cores_consumer": "consumer's CPU",
+                "cpu_us_per_event_net_producer": "producer's net CPU per event",
+                "cpu_us_per_event_net_consumer": "consumer's net CPU per event"}
 
 
 class Drawn:
     """What plot_measured put on the axes, for captions and tests."""
 
-    def __init__(self):
+    def __init__(self, column=None):
+        self.column = column
         self.x, self.y, self.lo, self.hi = [], [], [], []
         # (series label, rate) of the points in each state; dropped counts non-positive medians
         self.saturated, self.thin, self.no_spread, self.dropped = [], [], [], 0
         self.err_kinds = set()
+        # (series label, rate, run_id) of the repeats left out because they delivered nothing
+        self.no_events = []
+        self.gid = self.label = None  # the line's gid and legend label, once drawn
+
+
+def delivered_something(row):
+    """Whether a run is a sample: a repeat that delivered no event measured nothing, and its
+    zeros must not pull a median or a bar down (a run without the column keeps its place)."""
+    delivered = row.get("delivered")
+    return not is_finite(delivered) or delivered > 0
+
+
+def lambda_t(s, rate):
+    """x_of for a chart against λT: the realised rate times the series' poll interval."""
+    return rate * s.interval_ms / 1000.0
 
 
 def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_of=None,
                   gid=None):
-    """Median over repeats per rate, a bar per point (min-max over repeats, or the run's 95% CI
-    when it has one repeat), saturated points hollow and red-edged, thin points faded. Points sit
-    at their median realised rate; x_of maps that rate to the x value (default: the rate).
+    """The point's estimate over its repeats per rate, a bar per point (its interval over the
+    repeats, series.Agg; none for a point of one repeat), saturated points hollow and red-edged, thin points faded. A repeat
+    that delivered no event is left out: it is not a sample. Points sit at their median realised
+    rate; x_of(series, rate) maps that rate to the x value (default: the rate).
     Returns a Drawn (empty when nothing was drawn).
     Artists carry gids "<gid>" (the line), "err:<gid>", "saturated:<gid>", "thin:<gid>", where
     gid defaults to "<series label>|<column>"."""
-    out = Drawn()
+    out = Drawn(column)
     gid = gid or f"{s.label()}|{column}"
     pts = []
-    for rate, a in s.agg(column, scale):
+    for rate in s.rates:
+        runs = s.points[rate]
+        kept = [r for r in runs if delivered_something(r)]
+        out.no_events += [(s.label(), rate, r.get("run_id")) for r in runs
+                          if not delivered_something(r)]
+        a = aggregate(kept, column, scale)
+        if a is None:
+            continue
         if positive and not a.median > 0:
             out.dropped += 1
             continue
@@ -42,7 +76,7 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     if not pts:
         return out
     # Each point where its runs were: at the realised rate (the asked one is the point's name).
-    x = np.array([x_of(s.realised(rate)) if x_of else s.realised(rate) for rate, _ in pts],
+    x = np.array([x_of(s, s.realised(rate)) if x_of else s.realised(rate) for rate, _ in pts],
                  dtype=float)
     y = np.array([a.median for _, a in pts])
     lo = np.array([a.lo for _, a in pts])
@@ -53,8 +87,10 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     thin = [i for i, (_, a) in enumerate(pts) if a.thin and not a.saturated]
     normal = [i for i in range(len(pts)) if i not in sat and i not in thin]
     colour, marker = data.colour(s), data.marker(s)
+    fill = data.marker_kw(s)
     ax.plot(x, y, linestyle=data.linestyle(s), marker=marker, markevery=normal or None,
-            color=colour, markersize=7, linewidth=2, label=label or s.label(), gid=gid, zorder=3)
+            color=colour, markersize=7, linewidth=2, label=label or s.label(), gid=gid, zorder=3,
+            **fill)
     if not normal:  # markevery=None would draw every marker
         ax.lines[-1].set_marker("")
     spread = [i for i, (_, a) in enumerate(pts) if a.err]
@@ -67,12 +103,13 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
             collection.set_gid("err:" + gid)
     if thin:
         ax.plot(x[thin], y[thin], linestyle="none", marker=marker, color=colour, markersize=7,
-                alpha=THIN_ALPHA, gid="thin:" + gid, zorder=3)
+                alpha=THIN_ALPHA, gid="thin:" + gid, zorder=3, **fill)
     if sat:
         ax.plot(x[sat], y[sat], linestyle="none", marker=marker, markersize=9,
                 markerfacecolor="none", markeredgecolor=SATURATED_COLOUR, markeredgewidth=2,
                 gid="saturated:" + gid, zorder=4)
     out.x, out.y, out.lo, out.hi = list(x), list(y), list(lo), list(hi)
+    out.gid, out.label = gid, label or s.label()
     out.saturated = [(s.label(), pts[i][0]) for i in sat]
     out.thin = [(s.label(), pts[i][0]) for i in thin]
     out.no_spread = [(s.label(), rate) for rate, a in pts if not a.err]
@@ -114,12 +151,15 @@ def medians_phrase(series):
     return f"estimates over {lo}–{hi} repeats" if lo != hi else f"estimates over {hi} repeats"
 
 
+def column_name(column):
+    return COLUMN_NAMES.get(column, column.replace("_", " "))
+
+
 def status_caption(drawn):
     """'2 saturated points (hollow, red edge): ...; 3 thin points faded.' from what was drawn."""
     # A point drawn in several panels is one point.
     sat = len({p for d in drawn for p in d.saturated})
     thin = len({p for d in drawn for p in d.thin})
-    bare = len({p for d in drawn for p in d.no_spread})
     kinds = set().union(*(d.err_kinds for d in drawn)) if drawn else set()
     parts = []
     # The point's interval over its repeats (series.Agg): a mean's t-interval, a percentile's
@@ -129,9 +169,16 @@ def status_caption(drawn):
     if kinds:
         parts.append("Bars: " + "; ".join(words.get(k, k) for k in sorted(kinds, reverse=True))
                      + ".")
+    bare = len({p for d in drawn for p in d.no_spread})
     if bare:
         parts.append(f"{counted(bare, 'point rests', 'points rest')} on one run with no interval, "
                      "so no bar.")
+    no_events = {p for d in drawn for p in d.no_events}
+    if no_events:
+        points = len({p[:2] for p in no_events})
+        parts.append(f"{counted(len(no_events), 'repeat', 'repeats')} delivered no event and "
+                     f"{'is' if len(no_events) == 1 else 'are'} left out, not drawn as a "
+                     f"sample ({counted(points, 'point', 'points')}).")
     if sat:
         parts.append(f"{counted(sat, 'point is', 'points are')} saturated (hollow, red edge): at "
                      "least one repeat did not keep up.")
@@ -139,7 +186,7 @@ def status_caption(drawn):
         parts.append(f"{counted(thin, 'point is', 'points are')} thin (faded): fewer than "
                      f"{THIN_LATENCY_COUNT} latency samples or {THIN_POLLS} polls in a "
                      "repeat.")
-    return " ".join(parts)
+    return " ".join(p for p in parts if p)
 
 
 def model_line(ax, x, y, colour, gid, label=None):
@@ -175,15 +222,42 @@ def lambda_t_handle():
     return Line2D([], [], color="0.25", linestyle=":", label="λT = 1")
 
 
-def draw_model_curve(ax, data, s, column, scale=1.0, x_column="rate"):
-    """The series' model curve from model.csv; returns (x, y) or None (also for a series whose
-    curve another series, on another consumer stack, already draws)."""
+def measured_span(s):
+    """(lowest, highest) realised rate the series was measured at: where its model is drawn."""
+    xs = [s.realised(rate) for rate in s.rates]
+    return (min(xs), max(xs)) if xs else None
+
+
+def model_points(data, s, column, scale=1.0):
+    """[(rate, value)] of the series' model curve from model.csv over the rates the series was
+    measured at, read at both ends of that range (log-log between the model's rows), zero
+    values included; [] when the series draws no model curve. No model line runs past the
+    measurements it is compared with."""
     if not data.draws_model(s):
-        return None
+        return []
+    span = measured_span(s)
     curve = data.curve(s)
-    pts = [(r[x_column], r[column] * scale) for r in curve.rows
-           if is_finite(r.get(column)) and is_finite(r.get(x_column))]
-    pts = [p for p in pts if p[0] > 0 and p[1] > 0]
+    rows = [(r["rate"], r[column] * scale) for r in curve.rows
+            if is_finite(r.get(column)) and is_finite(r.get("rate")) and r["rate"] > 0]
+    if span is None or not rows:
+        return []
+    lo, hi = span
+    pts = [p for p in rows if lo <= p[0] <= hi]
+    for end in (lo, hi):
+        if any(math.isclose(p[0], end, rel_tol=1e-9) for p in pts) or \
+                not rows[0][0] <= end <= rows[-1][0]:
+            continue
+        value = curve.at(column, end) if all(p[1] > 0 for p in rows) else None
+        if value is None:  # a curve through 0 cannot be read log-log: the nearest row
+            value = min(rows, key=lambda p: abs(math.log(p[0] / end)))[1] / scale
+        pts.append((end, value * scale))
+    return sorted(pts)
+
+
+def draw_model_curve(ax, data, s, column, scale=1.0):
+    """The series' model curve from model.csv over its measured rates; returns (x, y) or None
+    (also for a series whose curve another series, on another consumer stack, already draws)."""
+    pts = [p for p in model_points(data, s, column, scale) if p[1] > 0]
     if not pts:
         return None
     x = [p[0] for p in pts]
@@ -193,13 +267,23 @@ def draw_model_curve(ax, data, s, column, scale=1.0, x_column="rate"):
 
 
 def model_end(data, s, column, scale=1.0):
-    """(rate, value) where the series' model curve ends (its highest rate), zero values
-    included; None when the series draws no model curve."""
-    if not data.draws_model(s):
-        return None
-    pts = [(r["rate"], r[column] * scale) for r in data.curve(s).rows
-           if is_finite(r.get(column)) and r["rate"] > 0]
+    """(rate, value) where the series' model curve ends (the highest rate measured), zero
+    values included; None when the series draws no model curve."""
+    pts = model_points(data, s, column, scale)
     return pts[-1] if pts else None
+
+
+def short_label(data, s):
+    """The series' label without its knobs (backoff=...;max_interval_ms=...) when that still
+    tells it from every other series: what a model label, short of room, says."""
+    def short(t):
+        parts = [q for q in t.qualifiers() if not t.tuning or q != t.tuning]
+        text = " ".join([t.mode] + parts)
+        return text if t.default_stack else f"{text} ({t.stack})"
+
+    name = short(s)
+    clash = any(short(t) == name for t in data.series if t is not s)
+    return s.label() if clash else name
 
 
 def model_label(data, s, column, value_text, scale=1.0):
@@ -207,7 +291,7 @@ def model_label(data, s, column, value_text, scale=1.0):
     end = model_end(data, s, column, scale)
     if end is None:
         return None
-    return (end[0], end[1], s.label(), value_text(end[1]), data.colour(s))
+    return (end[0], end[1], short_label(data, s), value_text(end[1]), data.colour(s))
 
 
 def zero_model_sentence(labels, what):

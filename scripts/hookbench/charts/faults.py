@@ -8,6 +8,7 @@ import os
 from ..faults_files import FAULTS_DIR, describe, load_runs
 from ..figures import Chart, bottom_legend, caption_of, finish, new_figure, save, write_captions
 from ..style import Palette
+from .overlap import nest_coinciding, nested_sentence
 
 
 def chart_recovery(runs, palette):
@@ -43,14 +44,18 @@ def chart_recovery(runs, palette):
         at = next(r for _, r in chosen
                   if describe(r)[1] == kind)["metrics"]["faults"]["per_fault"][0]["at_s"]
         ax.axvspan(at, at + pick, color="0.85", zorder=0)
-        ax.set_xlabel("time from the window's start (s)")
+        ax.set_xlabel("time from start (s)")
         ax.set_title(kind, fontsize=10)
     axes[0].set_ylabel("first deliveries per second")
     fig.suptitle(f"Recovery after a {pick:g} s outage")
     bottom_legend(legend_ax, list(axes))
+    widened = []
+    for ax in axes:  # runs that deliver alike draw the same line: the first one as a rim
+        widened += nest_coinciding(ax, [(a.get_label(), [a]) for a in ax.lines
+                                        if not a.get_label().startswith("_")])
     parts = [f"Deliveries per {chosen[0][1]['metrics']['faults']['timeline']['bucket_ms']:g} ms "
              f"of receive time, as a rate, for every run with a {pick:g} s outage; grey: the "
-             "outage."]
+             "outage; time from the measured window's start.", nested_sentence(widened)]
     for label, lost, catch in worst:
         if lost:
             parts.append(f"{label}: {lost} lost, never caught up.")
@@ -59,38 +64,68 @@ def chart_recovery(runs, palette):
     return finish(fig, parts)
 
 
+# A fault kind's marker in the size chart: the mode is the colour, the kind the marker, the
+# retry policy the fill and line (none: hollow, dotted).
+KIND_MARKERS = {"consumer-down": "o", "receiver-down": "v", "link-cut": "s",
+                "producer-restart": "^", "receiver-5xx": "D", "receiver-slow": "X"}
+SPARE_KIND_MARKERS = ("P", "h", "*", "<", ">", "p")
+DODGE_BAND = 0.8  # share of the gap between two outage lengths that the spread points use
+
+
+def config_style(palette, mode, kind, policy, kinds):
+    """Colour from the mode, marker from the fault kind, hollow and dotted without retries."""
+    spare = [k for k in kinds if k not in KIND_MARKERS]
+    marker = KIND_MARKERS.get(kind) or SPARE_KIND_MARKERS[spare.index(kind) %
+                                                          len(SPARE_KIND_MARKERS)]
+    colour = palette.colour(mode)
+    hollow = policy == "none"
+    return dict(color=colour, marker=marker, markersize=7, linewidth=1.4,
+                linestyle=":" if hollow else "-", markeredgecolor=colour,
+                markerfacecolor="white" if hollow else colour)
+
+
 def chart_size(runs, palette):
-    """Lost, duplicated and late (worst delay) against the outage's length, per configuration."""
-    series, mode_of = {}, {}
+    """Lost, duplicated and late (worst delay) against the outage's length, per configuration.
+    The lengths are categories; within each, the configurations sit side by side, so that none
+    hides another where their values coincide."""
+    series, mode_of, style_of = {}, {}, {}
     for _, r in runs:
-        label, _, length, _ = describe(r)
+        label, kind, length, policy = describe(r)
         mode_of[label] = r["config"]["mode"]
+        style_of[label] = (kind, policy)
         pf = r["metrics"]["faults"]["per_fault"][0]
         series.setdefault(label, []).append(
             (length, pf["lost"], pf["duplicates"], (pf["delay_us"].get("max") or 0) / 1e6))
+    order = {m: i for i, m in enumerate(runs.modes.names)}
+    labels = sorted(series, key=lambda lab: (order.get(mode_of[lab], len(order)), lab))
+    lengths = sorted({p[0] for pts in series.values() for p in pts})
+    kinds = sorted({k for k, _ in style_of.values()})
     fig, axes, legend_ax = new_figure(ncols=3)
-    # Several configurations of a mode (fault kinds, retry policies) are shades of its family.
-    labels = sorted(series)
-    by_mode = {}
-    for label in labels:
-        by_mode.setdefault(mode_of[label], []).append(label)
-    for label in labels:
+    step = DODGE_BAND / max(1, len(labels))
+    for n, label in enumerate(labels):
         pts = sorted(series[label])
-        mode = mode_of[label]
-        group = by_mode[mode]
-        style = dict(color=palette.colour(mode, group.index(label), len(group)),
-                     marker=palette.marker(mode))
-        xs = [p[0] for p in pts]
+        kind, policy = style_of[label]
+        style = config_style(palette, mode_of[label], kind, policy, kinds)
+        xs = [lengths.index(p[0]) + (n - (len(labels) - 1) / 2) * step for p in pts]
         for ax, i in zip(axes, (1, 2, 3)):
-            ax.plot(xs, [p[i] for p in pts], label=label, **style)
+            ax.plot(xs, [p[i] for p in pts], label=label, gid=f"fault:{label}", **style)
     for ax, title in zip(axes, ("lost deliveries", "duplicates", "worst delay after AT (s)")):
+        ax.set_xticks(range(len(lengths)))
+        ax.set_xticklabels([f"{length:g}" for length in lengths])
+        ax.set_xlim(-0.5, len(lengths) - 0.5)
+        ax.grid(axis="x", alpha=0)
         ax.set_xlabel("outage length (s)")
         ax.set_title(title)
     bottom_legend(legend_ax, axes)
     lossy = sorted(label for label, pts in series.items() if any(p[1] for p in pts))
     parts = ["Per configuration, against the outage's length: deliveries never made, duplicates "
-             "received, and the worst delay of an event created from the fault's start on."]
+             "received, and the worst delay of an event created from the fault's start on.",
+             "Colour: the mode; marker: the fault; hollow and dotted: no retries. Within each "
+             "outage length the configurations are set side by side (the x offset carries no "
+             "value), so that coinciding values stay visible."]
     parts.append("Lost deliveries: " + (", ".join(lossy) if lossy else "none") + ".")
+    dups = sorted(label for label, pts in series.items() if any(p[2] for p in pts))
+    parts.append("Duplicates: " + (", ".join(dups) if dups else "none in any run") + ".")
     return finish(fig, parts)
 
 

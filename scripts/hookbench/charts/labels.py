@@ -62,12 +62,31 @@ def spread_labels(anchors, heights, lo, hi, gap=0.0):
     return [pos[i] for i in range(len(anchors))]
 
 
+LABEL_SIZES = (10, 9, 8, 7)  # font sizes tried, largest first, until the labels fit the axes
+EDGE = 3.0  # points kept between a label and the axes' edge
+
+
+def fit_text(ax, renderer, text, fontsize, room):
+    """The label wrapped (after the commas between names) so that it is at most `room` display
+    units wide, or as narrow as wrapping can make it; returns (text, width, height)."""
+    width = max(8, int(room / (0.55 * fontsize * ax.figure.dpi / 72.0)))
+    while True:
+        wrapped = wrap_label(text, width)
+        probe = ax.text(0, 0, wrapped, fontsize=fontsize, transform=None)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        if extent.width <= room or width <= 8:
+            return wrapped, extent.width, extent.height
+        width -= 3
+
+
 def place_model_labels(ax, entries, log=True):
     """Labels at the right end of the model lines (entries as merge_model_labels takes them),
-    merged where they say the same value and nudged apart where they would overlap. A value of
-    0 has no place on a log axis: its label sits at the axis' bottom. Call it last, once the
-    figure's layout is settled (legend and titles drawn): positions are computed on the laid-out
-    axes. Returns the annotations."""
+    merged where they say the same value and nudged apart where they would overlap, all inside
+    the axes: wrapped to the axes' width, set smaller when they would not fit its height, moved
+    right when they would run past its left edge. A value of 0 has no place on a log axis: its
+    label sits at the axis' bottom. Call it last, once the figure's layout is settled (legend
+    and titles drawn): positions are computed on the laid-out axes. Returns the annotations."""
     merged = merge_model_labels(e for e in entries if e is not None and e[1] is not None)
     if not merged:
         return []
@@ -76,30 +95,37 @@ def place_model_labels(ax, entries, log=True):
     renderer = fig.canvas.get_renderer()
     box = ax.get_window_extent(renderer)
     to_points = 72.0 / fig.dpi
+    edge = EDGE / to_points
     rise = 4.0 / to_points  # labels sit just above their line's end
-    width = max(20, int(box.width * to_points / 6.2) - 2)  # characters across the axes at 10 pt
+    gap = MODEL_LABEL_GAP / to_points
+    for fontsize in LABEL_SIZES:
+        fitted = [fit_text(ax, renderer, text, fontsize, box.width - 2 * edge)
+                  for _, _, text, _ in merged]
+        if sum(f[2] + gap for f in fitted) <= box.height - 2 * edge:
+            break
     anchors, heights, placed = [], [], []
-    for x, y, text, colour in merged:
-        text = wrap_label(text, width)
+    for (x, y, _, colour), (text, _, height) in zip(merged, fitted):
         on_axis = y > 0 or not log
         xy = (x, y) if on_axis else (x, 0.0)
         coords = "data" if on_axis else ("data", "axes fraction")
         px = ax.transData.transform((x, y))[1] if on_axis else box.y0
-        probe = ax.text(0, 0, text, fontsize=10, transform=None)
-        heights.append(probe.get_window_extent(renderer).height)
-        probe.remove()
+        heights.append(height)
         anchors.append(px + rise)
         placed.append((xy, coords, px, text, colour))
-    bottoms = spread_labels(anchors, heights, box.y0, box.y1, MODEL_LABEL_GAP / to_points)
+    bottoms = spread_labels(anchors, heights, box.y0 + edge, box.y1 - edge, gap)
     texts = []
     for (xy, coords, px, text, colour), bottom in zip(placed, bottoms):
         # No leader line to the line's end: it would cross the labels it was moved past. The
         # label carries its line's colour and name.
         t = ax.annotate(text, xy, xycoords=coords, xytext=(-2, (bottom - px) * to_points),
-                        textcoords="offset points", va="bottom", ha="right", fontsize=10,
+                        textcoords="offset points", va="bottom", ha="right", fontsize=fontsize,
                         multialignment="right", color=colour, gid="model-label",
                         bbox=dict(facecolor="white", edgecolor="none", alpha=0.75, pad=0.5),
                         zorder=2.5)  # over the model lines, under the measurements
         t.set_in_layout(False)  # labels never move the layout they were computed on
+        extent = t.get_window_extent(renderer)
+        if extent.x0 < box.x0 + edge:  # past the left edge: moved right, inside the axes
+            dx, dy = t.xyann
+            t.xyann = (dx + (box.x0 + edge - extent.x0) * to_points, dy)
         texts.append(t)
     return texts

@@ -12,9 +12,10 @@ from ..runs_csv import is_finite, ok_runs
 from ..series import aggregate, crossings, interp_loglog, measured_crossings, medians, \
     realised_medians
 from .drawing import draw_model_curve, lambda_t_handle, mark_lambda_t_one, medians_phrase, \
-    model_end, model_handle, model_label, plot_measured, rate_axis, status_caption, \
+    measured_span, model_end, model_handle, model_label, plot_measured, rate_axis, status_caption, \
     status_handles, zero_model_sentence
 from .labels import place_model_labels
+from .overlap import nest_measured
 
 
 def pairs(data):
@@ -38,8 +39,12 @@ def describe_crossings(data, column, noun, model_column=None):
         modelled = []
         cs, cb = data.curve(s), data.curve(base)
         if model_column and cs is not None and cb is not None:
+            # Only where both were measured: no model mark past the measurements.
+            lo = max(measured_span(s)[0], measured_span(base)[0])
+            hi = min(measured_span(s)[1], measured_span(base)[1])
             modelled = [rate for rate, _ in crossings(cs.as_dict(model_column),
-                                                      cb.as_dict(model_column))]
+                                                      cb.as_dict(model_column))
+                        if lo <= rate <= hi]
         parts = []
         for rate in measured:
             found.append((s, base, rate, "measured"))
@@ -111,6 +116,7 @@ def chart_latency(data, title):
     titled(fig, title, data.subtitle() + "; dashed: the model's mean (model.csv)")
     extra = ([model_handle()] if labels else []) + status_handles(drawn)
     bottom_legend(leg, [axes[0]], extra)
+    nested = nest_measured(axes, drawn)
     place_model_labels(axes[0], labels)
     push = data.modes.push_reference
     rtts = [r["model_rtt_us"] for s in data.series if s.mode == push for r in s.runs()
@@ -123,7 +129,7 @@ def chart_latency(data, title):
         if rtts:
             caption.append(f"The {push} model's round trip R is the in-run POST round trip "
                            f"({fmt_number(float(np.median(rtts)))} µs median).")
-    caption += [data.model_note(), status_caption(drawn)]
+    caption += [data.model_note(), status_caption(drawn), nested]
     return finish(fig, caption)
 
 
@@ -173,9 +179,10 @@ def requests_chart(data, title, column, noun, unit, labelled, missing, ylabel, i
     titled(fig, title, data.subtitle())
     extra = ([model_handle()] if data.model else []) + crossing_handles(found)
     bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
+    nested = nest_measured([ax], drawn)
     place_model_labels(ax, labels)
     caption = [intro, zero_model_sentence(labels, noun)]
-    caption += said + [data.model_note(), status_caption(drawn)]
+    caption += said + [data.model_note(), status_caption(drawn), nested]
     return finish(fig, caption)
 
 
@@ -214,7 +221,7 @@ def chart_cpu_cores(data, title):
     axes[0].set_ylabel("CPU used (cores = CPU s per s)")
     titled(fig, title, data.subtitle())
     bottom_legend(leg, axes, status_handles(drawn))
-    caption.append(status_caption(drawn))
+    caption += [status_caption(drawn), nest_measured(axes, drawn)]
     return finish(fig, caption)
 
 
@@ -243,7 +250,7 @@ def chart_cpu(data, title):
     if dropped:
         caption.append(f"{dropped} points whose net figure was zero or below (inside the idle "
                        "baseline's noise) cannot be drawn on a log axis.")
-    caption.append(status_caption(drawn))
+    caption += [status_caption(drawn), nest_measured(axes, drawn)]
     return finish(fig, caption)
 
 
@@ -269,5 +276,5 @@ def chart_bytes(data, title):
                "headers, counted for the window event each request carried."]
     if modelled:
         caption.append("Dashed: the model's bytes per event from model.csv.")
-    caption += said + [data.model_note(), status_caption(drawn)]
+    caption += said + [data.model_note(), status_caption(drawn), nest_measured([ax], drawn)]
     return finish(fig, caption)

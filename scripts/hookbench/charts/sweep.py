@@ -4,7 +4,8 @@ model drawn over the measurements; make_charts writes each as PNG and SVG and th
 
 import os
 
-from ..figures import Chart, caption_of, save, write_captions
+from ..figures import Chart, caption_of, has_data, remove_chart, save, write_captions
+from ..style import plt
 from . import budget, distribution, rate, rtt, timeline
 from .data import Data
 
@@ -43,14 +44,21 @@ def build_chart(data, name, cdf_rate=None):
 
 
 def make_charts(folder, output=None, cdf_rate=None, log=None):
-    """Writes every chart and OUTPUT/captions.json; returns {name: png path}. Raises
-    ResultsError on bad input."""
+    """Writes every chart that has data and OUTPUT/captions.json (the charts written, each with
+    its caption); a chart without data is not written, and a stale file of it is removed.
+    Returns {name: png path}. Raises ResultsError on bad input."""
     data = Data(folder)
     output = output or os.path.join(folder, "charts")
     _, note = distribution.choose_cdf_rate(data, cdf_rate)
     written, captions = {}, {}
     for name, _ in CHARTS:
         fig = build_chart(data, name, cdf_rate)
+        if not has_data(fig):
+            plt.close(fig)
+            remove_chart(output, name)
+            if log:
+                log(f"plot.py: note: no {name} chart: {fig.no_data}")
+            continue
         captions[name] = caption_of(fig)
         written[name] = save(fig, output, name)
         if log:

@@ -44,7 +44,7 @@ def charts_stale(folder, charts_dir):
     captions = os.path.join(charts_dir, "captions.json")
     if not os.path.isfile(captions) or os.path.getmtime(captions) < newest:
         return True
-    for name, _ in CHARTS:
+    for name in load_captions(charts_dir):  # the charts written: those with data
         png = os.path.join(charts_dir, name + ".png")
         if not os.path.isfile(png) or os.path.getmtime(png) < newest:
             return True
@@ -62,8 +62,10 @@ def build(folder, charts_dir=None, log=None):
     charts_dir = charts_dir or os.path.join(folder, "charts")
     if charts_stale(folder, charts_dir):
         make_charts(folder, charts_dir, log=log)
-    charts = {name: os.path.join(charts_dir, name + ".png") for name, _ in CHARTS}
     captions = load_captions(charts_dir)
+    # Only the charts that were written: a chart without data has no file and no caption.
+    charts = {name: os.path.join(charts_dir, name + ".png") for name, _ in CHARTS
+              if name in captions and os.path.isfile(os.path.join(charts_dir, name + ".png"))}
     series = group_series(rows)
     envs = environments(folder, rows)
     model = load_model(folder)
