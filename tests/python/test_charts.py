@@ -17,6 +17,7 @@ from hookbench.charts import faults as fault_charts
 from hookbench.charts import sweep as plot
 from hookbench.charts.overlap import nest_coinciding
 from hookbench.faults_files import load_runs as load_fault_runs
+from hookbench.series import t_interval
 from hookbench.style import Palette, plt
 from test_rtt import add_rtt_rows
 
@@ -227,14 +228,20 @@ class NoSampleFromNothing(unittest.TestCase):
             fixture.write_csv(os.path.join(d, "runs.csv"), rows)
             data = plot.Data(d)
             fig = plot.build_chart(data, "requests_per_s")
-            kept = [float(r["requests_per_s"]) for r in rows if r["mode"] == "webhook" and
-                    float(r["rate"]) == 1.0 and r is not victim]
+            # Each point's estimate and bar come from the repeats that delivered something.
+            (line,) = fixture.artists(fig, "webhook|requests_per_s")
             (bars,) = fixture.artists(fig, "err:webhook|requests_per_s")
-            lows = [seg[0][1] for seg in bars.get_segments()]
-            self.assertAlmostEqual(min(lows), min(min(kept), min(
-                float(r["requests_per_s"]) for r in rows if r["mode"] == "webhook" and
-                float(r["rate"]) == 10.0)), places=9)
-            self.assertGreater(min(lows), 0.01)
+            lows = {round(seg[0][0], 9): seg[0][1] for seg in bars.get_segments()}
+            for i, rate in enumerate((1.0, 10.0)):
+                kept = [float(r["requests_per_s"]) for r in rows if r["mode"] == "webhook" and
+                        float(r["rate"]) == rate and r is not victim]
+                mean, lo, _ = t_interval(kept)
+                self.assertAlmostEqual(line.get_ydata()[i], mean, places=9)
+                x = round(line.get_xdata()[i], 9)
+                if lo is None:
+                    self.assertNotIn(x, lows)
+                else:  # clipped at 0, then at the log axis' floor
+                    self.assertAlmostEqual(lows[x], max(lo, 0.0, mean * 1e-3), places=9)
             self.assertIn("1 repeat delivered no event and is left out",
                           plot.caption_of(fig))
             plt.close(fig)
