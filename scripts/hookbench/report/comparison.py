@@ -79,8 +79,8 @@ def fastest_sentences(series):
         req = [(a, s) for a, s in req if a]
         if len(req) > 1:
             a, s = min(req, key=lambda p: p[0].median)
-            text += (f" Fewest requests per delivered event: {s.label()} ({fmt(a.median)}"
-                     f"{sat_mark(s, rate)}).")
+            text += (f" Fewest requests per delivered event at {fmt(rate)} events/s: "
+                     f"{s.label()} ({fmt(a.median)}{sat_mark(s, rate)}).")
         out.append(text)
     if len(winners) > 1 and all(w is winners[0] for w in winners):
         out.insert(0, f"{winners[0].label()} had the lowest median p50 at every one of the "

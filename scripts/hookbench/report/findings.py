@@ -17,7 +17,7 @@ def crossing_sentence(s, base, column, model=None):
     verb, what = COLUMN_WORDS[column]
     a, b = medians(s, column), medians(base, column)
     common = sorted(r for r in a if r in b)
-    where = f"At T = {fmt(s.interval_ms)} ms"
+    where = f"At T = {fmt(s.interval_ms)} ms{other_axes(s)}"
     if len(common) < 2:
         return (f"{where}, {who(s)} and {who(base)} share fewer than two measured rates, so "
                 f"where their {what} cross cannot be told.")
@@ -54,15 +54,21 @@ def crossing_sentence(s, base, column, model=None):
             "range.")
 
 
+def other_axes(s):
+    """', N=4' when the series differs from others of its mode in more than T."""
+    extra = [q.replace("=", " = ") for q in s.qualifiers() if not q.startswith("T=")]
+    return f", {', '.join(extra)}" if extra else ""
+
+
 def ratio_sentence(s, base, column, name):
     a, b = medians(s, column), medians(base, column)
     common = sorted(r for r in a if r in b and a[r] > 0 and b[r] > 0)
     if not common:
         return None
     ratios = [a[r] / b[r] for r in common]
-    where = (f"at T = {fmt(s.interval_ms)} ms ({len(common)} common rates, "
-             f"{fmt(common[0])}–{fmt(common[-1])} events/s)" if len(common) > 1 else
-             f"at T = {fmt(s.interval_ms)} ms and {fmt(common[0])} events/s")
+    at = f"at T = {fmt(s.interval_ms)} ms{other_axes(s)}"
+    where = (f"{at} ({len(common)} common rates, {fmt(common[0])}–{fmt(common[-1])} events/s)"
+             if len(common) > 1 else f"{at} and {fmt(common[0])} events/s")
     if all(x > 1 for x in ratios):
         return (f"{who(base)} {name} latency was {fmt_ratio_range(ratios)} lower than {who(s)} "
                 f"{where}.")
@@ -120,18 +126,17 @@ def empty_error_pp(r):
     return (a - b) * 100 if is_finite(a) and is_finite(b) else None
 
 
-def agreement_rows(series):
-    """Per point and quantity: (series, rate, what, judged, within, error, unit)."""
+def agreement_rows(by_rtt):
+    """Per point (at every round trip) and quantity: (point name, what, judged, within, error,
+    unit)."""
     out = []
-    for s in series:
-        for rate in s.rates:
-            runs = s.points[rate]
-            for column, what, err, unit in (
-                    ("model_latency_agreement", "mean latency", latency_error, "%"),
-                    ("model_empty_agreement", "empty-poll fraction", empty_error_pp, "pp")):
-                judged, within, error = point_agreement(runs, column, err)
-                if judged:
-                    out.append((s, rate, what, judged, within, error, unit))
+    for rtt, s, rate, runs in by_rtt.points():
+        for column, what, err, unit in (
+                ("model_latency_agreement", "mean latency", latency_error, "%"),
+                ("model_empty_agreement", "empty-poll fraction", empty_error_pp, "pp")):
+            judged, within, error = point_agreement(runs, column, err)
+            if judged:
+                out.append((by_rtt.name(rtt, s, rate), what, judged, within, error, unit))
     return out
 
 
@@ -154,23 +159,23 @@ def agreement_phrase(judged, within, error, unit):
     return f"{fmt_off(error, unit)} outside its CI ({judged - within} of {judged} repeats)"
 
 
-def agreement_sentences(series):
+def agreement_sentences(by_rtt):
     """The fraction of points whose model agreement holds, per quantity, then the points where
     it does not."""
-    rows = agreement_rows(series)
+    rows = agreement_rows(by_rtt)
     out = []
     for what in ("mean latency", "empty-poll fraction"):
-        rs = [r for r in rows if r[2] == what]
+        rs = [r for r in rows if r[1] == what]
         if not rs:
             continue
-        ok = [r for r in rs if holds(r[3], r[4])]
+        ok = [r for r in rs if holds(r[2], r[3])]
         text = (f"**{what.capitalize()}**: the model holds within the measurement's 95% CI at "
                 f"{len(ok)} of {plural(len(rs), 'point')} ({fmt(100 * len(ok) / len(rs), 2)}%).")
-        bad = [r for r in rs if not holds(r[3], r[4])]
+        bad = [r for r in rs if not holds(r[2], r[3])]
         if bad:
             text += " Elsewhere: " + "; ".join(
-                f"{series_name(s)} at {fmt(rate)} events/s {agreement_phrase(j, w, e, u)}"
-                for s, rate, _, j, w, e, u in bad[:8]) + (
+                f"{name} {agreement_phrase(j, w, e, u)}"
+                for name, _, j, w, e, u in bad[:8]) + (
                 f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
         out.append(text)
     if rows:
@@ -179,14 +184,13 @@ def agreement_sentences(series):
     return out
 
 
-def saturated_sentences(series):
+def saturated_sentences(by_rtt):
+    """One sentence per saturated point, from the list the warnings count too."""
     out = []
-    for s in series:
-        for rate, bad in s.saturated_points():
-            reasons = sorted({r["saturated_reason"] for r in bad if r["saturated_reason"]})
-            out.append(f"{series_name(s)} at {fmt(rate)} events/s: {len(bad)} of "
-                       f"{len(s.points[rate])} repeats did not keep up"
-                       + (f" ({'; '.join(reasons)})" if reasons else "") + ".")
+    for rtt, s, rate, bad, runs in by_rtt.saturated():
+        reasons = sorted({r["saturated_reason"] for r in bad if r["saturated_reason"]})
+        out.append(f"{by_rtt.name(rtt, s, rate)}: {len(bad)} of {len(runs)} repeats did not "
+                   "keep up" + (f" ({'; '.join(reasons)})" if reasons else "") + ".")
     return out
 
 
@@ -257,8 +261,14 @@ def winners_table(doc, series):
         doc.table(["rate (events/s)"] + [c[1] for c in columns], rows, numeric_from=99)
 
 
-def section_conclusions(doc, series, model, max_rate):
+def section_conclusions(doc, series, model, max_rate, by_rtt):
     doc.h(2, "What the data says")
+    if by_rtt.multi:
+        doc.p("The comparisons below are on the base round trip (loopback) only; the folder's "
+              "other round trips (" + ", ".join(f"{fmt(r)} ms" for r in by_rtt.rtts()[1:])
+              + ") are in the answer's round-trip table, the tables per mode, the model table "
+              "and the model agreement and saturated points below, which count every round "
+              "trip.")
     pull = reference_pull(series)  # the pull reference; the other designs: the mode comparison
     push = [s for s in series if not s.pull]
     said = []
@@ -286,12 +296,12 @@ def section_conclusions(doc, series, model, max_rate):
         doc.h(3, "Empty polls")
         doc.p(sentence)
         said.append(sentence)
-    agreement = agreement_sentences(series)
+    agreement = agreement_sentences(by_rtt)
     if agreement:
         doc.h(3, "How well the model predicts")
         doc.ul(agreement)
         said += agreement
-    saturated = saturated_sentences(series)
+    saturated = saturated_sentences(by_rtt)
     doc.h(3, "Saturated points")
     if saturated:
         doc.p("These points did not keep up in at least one repeat (drawn hollow with a red "
