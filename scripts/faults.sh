@@ -2,8 +2,10 @@
 # The fault measurements: short runs with a fault in the window. The modes come from the
 # binary's descriptors (hookbench modes --json): the first mode of each family under
 # consumer-down (the consumer process stopped, then continued) at three outage lengths; the push
-# reference (webhook) under receiver-down (port closed) at the same lengths and under
-# receiver-5xx, with every --retry policy the binary knows (none, standard); then, at 1 s, the
+# reference (webhook) under receiver-down (port closed) at the same lengths, under receiver-5xx
+# and under receiver-slow (answers after 6 s, past the sender's 5 s timeout, so a retry re-sends
+# what the receiver already took: the duplicates of at-least-once delivery), with every --retry
+# policy the binary knows (none, standard); then, at 1 s, the
 # link between the sides cut (the first mode of each family) and the producer killed and
 # restarted from its event log (every mode that varies no other).
 #   scripts/faults.sh DIR       writes DIR/faults/<mode>-<fault kind>-<length>[-retry-<policy>].json
@@ -12,7 +14,7 @@
 #   HOOKBENCH_FAULTS_LENGTHS="0.5s 1s 2s"   outage lengths
 #   HOOKBENCH_FAULTS_SEED=1          seed of every run (all runs see the same events)
 #   HOOKBENCH_BIN=PATH               the hookbench binary (default build/release/src/hookbench)
-# About 4 minutes. Then: scripts/plot_faults.py DIR; scripts/report.py DIR.
+# About 5 minutes. Then: scripts/plot_faults.py DIR; scripts/report.py DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,6 +92,9 @@ for policy in "${policies[@]}"; do
   if [ -n "$policy" ]; then suffix="-retry-$policy" retry=(--retry "$policy"); fi
   one "$push_reference-receiver-5xx-1s$suffix" --mode "$push_reference" "${retry[@]}" \
     --fault "receiver-5xx:1s:1s:0.5"
+  # Every answer held for 6 s (the default delay) during 1 s: the sender times out at 5 s.
+  one "$push_reference-receiver-slow-1s$suffix" --mode "$push_reference" "${retry[@]}" \
+    --fault "receiver-slow:1s:1s"
   # The link between the sides cut for 1 s (every connection reset, new ones refused).
   one "$push_reference-link-cut-1s$suffix" --mode "$push_reference" "${retry[@]}" \
     --fault "link-cut:1s:1s"

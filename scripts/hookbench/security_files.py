@@ -146,6 +146,36 @@ def cpu_us_per_event(result, side):
     return cpu_s * 1e6 / delivered
 
 
+def latency_us(result, name):
+    """A delivery latency percentile of the run (metrics.latency_us.<name>: "p50", "p99"), µs."""
+    return _num(_get(result, "metrics", "latency_us", name))
+
+
+def signatures_per_event(result):
+    """Signatures the producer makes (and the receiver checks) per delivered event: one per
+    POST, one POST per subscriber."""
+    n = _num(_get(result, "config", "subscribers"))
+    return n if n else 1.0
+
+
+def payload_of(result):
+    return _num(_get(result, "config", "payload_bytes"))
+
+
+def micro_at(points, op, scheme, size):
+    """(ns, how) of one sign/verify operation at a payload size: the measured point, or a linear
+    interpolation in size between the two nearest (None outside the measured sizes)."""
+    pts = sorted((p[0], p[1]) for p in points.get((op, scheme), []))
+    for x, y in pts:
+        if x == size:
+            return y, f"measured at {x} bytes"
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x0 < size < x1:
+            return (y0 + (y1 - y0) * (size - x0) / (x1 - x0),
+                    f"interpolated between {x0} and {x1} bytes")
+    return None
+
+
 def bytes_per_event(result):
     return _num(_get(result, "metrics", "bytes_per_event"))
 

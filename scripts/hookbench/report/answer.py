@@ -3,12 +3,14 @@ measured there; the push/poll ratio through a slower link) and the question with
 claims.
 """
 
-from ..fmt import fmt, fmt_range, fmt_ratio_range
+import os
+
+from ..fmt import fmt, fmt_list, fmt_range, fmt_ratio_range, plural
 from ..modes import claim_text
-from ..series import aggregate, measured_crossings, medians, push_baseline, reference_pull, \
-    rtt_ratios
+from ..series import aggregate, rtt_ratios
 from ..charts.sweep import TITLES
-from .words import cite, lambda_t, who
+from .verdicts import lambda_t_ranges, point_verdicts, PULL, PUSH, RESOURCES, TIE
+from .words import cite, who
 
 KEY_CHARTS = ("latency_vs_rate", "requests_per_s")  # shown with the answer, up front
 
@@ -64,12 +66,89 @@ def round_trip(series, modes):
     return None
 
 
+def join_and(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def lambda_t_span(group):
+    lts = sorted(v.lambda_t for v in group)
+    span = f"λT = {fmt(lts[0])}" if fmt(lts[0]) == fmt(lts[-1]) else \
+        f"λT {fmt(lts[0])}–{fmt(lts[-1])}"
+    return f"{span} ({plural(len(group), 'point')})"
+
+
+def side_phrase(name, columns):
+    """'poll had the lower p50 latency and used fewer requests and less net CPU per delivered
+    event'."""
+    words = dict((c, w) for c, _, w in RESOURCES)
+    parts = [words[c] for c in columns if c == "latency_p50_us"]
+    costs = [words[c] for c in columns if c != "latency_p50_us"]
+    if costs:
+        parts.append(f"used {join_and(costs)} per delivered event")
+    return f"{name} {' and '.join(parts)}"
+
+
+def range_sentence(group):
+    """What one λT range of points says: who won which resource there."""
+    first = group[0]
+    by_side = {}
+    for column, _, _ in RESOURCES:
+        by_side.setdefault(first.wins[column][0], []).append(column)
+    parts = []
+    for side, pick in ((PULL, lambda v: v.pull), (PUSH, lambda v: v.push)):
+        if side in by_side:
+            name = "/".join(sorted({who(pick(v)) for v in group}))
+            parts.append(side_phrase(name, by_side[side]))
+    names = dict((c, n) for c, n, _ in RESOURCES)
+    if TIE in by_side:
+        parts.append("tied on " + join_and(names[c] for c in by_side[TIE]))
+    if None in by_side:
+        parts.append(join_and(names[c] for c in by_side[None]) + " not measured on both")
+    return f"at {lambda_t_span(group)} " + "; ".join(parts)
+
+
+def resource_sentence(verdicts, column, name):
+    """Per resource, how many points each side won, with their λT span (for many ranges)."""
+    parts = []
+    for side in (PULL, PUSH, TIE):
+        got = [v for v in verdicts if v.wins[column][0] == side]
+        if got:
+            who_ = TIE if side == TIE else "/".join(sorted({
+                who(v.pull if side == PULL else v.push) for v in got}))
+            parts.append(f"{who_} at {plural(len(got), 'point')} "
+                         f"(λT {fmt_range([v.lambda_t for v in got])})")
+    return f"{name}: " + ", ".join(parts) if parts else f"{name}: not measured"
+
+
+def spread_sentence(verdicts):
+    """Which of the leads above rest on repeats whose min-max ranges overlap."""
+    if all(len(v.pull.points[v.rate]) < 2 or len(v.push.points[v.rate]) < 2
+           for v in verdicts):
+        return "One run per point, so no spread to judge these leads by."
+    names = dict((c, n) for c, n, _ in RESOURCES)
+    close = []
+    for column, _, _ in RESOURCES:
+        pts = [v for v in verdicts if v.wins[column][0] in (PULL, PUSH)
+               and not v.wins[column][1]]
+        if pts:
+            close.append(f"{names[column]} at {plural(len(pts), 'point')} "
+                         f"(λT {fmt_list(sorted({v.lambda_t for v in pts}))})")
+    if not close:
+        return ("At every point the winner's repeats all beat the loser's (their min–max ranges "
+                "do not overlap).")
+    return ("The lead is within the repeats' spread (min–max ranges overlap, or a side has one "
+            "run) for " + "; ".join(close) + ".")
+
+
+MAX_RANGES = 4  # more λT ranges than this: say it per resource instead
+
+
 def headline(series, envs):
-    """The answer in one computed paragraph: the network first, then what was measured there."""
-    # Plain polling against its push baseline: the other designs have their own section.
-    pairs = [(s, push_baseline(series, s)) for s in reference_pull(series)]
-    pairs = [(s, b) for s, b in pairs if b is not None]
-    if not pairs:
+    """The answer in computed sentences: the network, then per λT range who won which resource,
+    the latency ratio, and how firm the leads are."""
+    verdicts = point_verdicts(series)
+    if not verdicts:
         return None
     modes = series[0].modes
     net = network_text(envs)
@@ -78,77 +157,113 @@ def headline(series, envs):
     if rtt:
         spread = "" if fmt(rtt[1]) == fmt(rtt[2]) else f"; {fmt(rtt[1])}–{fmt(rtt[2])} µs"
         where += f", with an {rtt[3]} of {fmt(rtt[0])} µs (median{spread})"
-    parts = []
-    ratios, all_lower = [], True
-    for s, b in pairs:
-        a, c = medians(s, "latency_p50_us"), medians(b, "latency_p50_us")
-        common = [r for r in a if r in c and c[r] > 0]
-        ratios += [a[r] / c[r] for r in common]
-        all_lower &= all(a[r] > c[r] for r in common)
-    push_modes = sorted({who(b) for _, b in pairs}, key=modes.order_key)
-    intervals = ", ".join(fmt(s.interval_ms) for s, _ in pairs)
-    if ratios and all_lower:
-        parts.append(f"{' and '.join(push_modes)} delivered with a median latency "
-                     f"{fmt_ratio_range(ratios)} lower than polling at T = {intervals} ms, at "
-                     "every measured rate. That ratio holds on this network only: the model "
-                     "claims push latency grows with the round trip while polling's is set by T")
-    elif ratios:
-        parts.append("neither polling nor push had the lower median latency everywhere "
-                     "(see below)")
-    crossed = []
-    for s, b in pairs:
-        downs = [rate for rate, down in measured_crossings(s, b, "requests_per_event")
-                 if down]
-        if downs:
-            crossed.append(f"T = {fmt(s.interval_ms)} ms: above λT ≈ "
-                           f"{fmt(lambda_t(s, downs[0]), 2, True)}, {fmt(downs[0], 2)} events/s")
-    if crossed:
-        parts.append("polling needed fewer requests per delivered event once enough events "
-                     "arrived per poll interval (" + "; ".join(crossed) + ")")
-    elif ratios:
-        parts.append("the request crossover was not inside the measured range")
-    if not parts:
-        return None
-    counts = sorted({len(v) for s in series for v in s.points.values()})
+    pulls = sorted({who(v.pull) for v in verdicts})
+    pushes = sorted({who(v.push) for v in verdicts})
+    counts = sorted({len(x) for s in series for x in s.points.values()})
     med = (f"medians over {fmt_range(counts)} repeats per point" if counts[-1] > 1
            else "one run per point")
-    return f"**The answer.** {where}: " + "; ".join(parts) + f" ({med})."
+    intervals = fmt_list(sorted({v.pull.interval_ms for v in verdicts}))
+    text = (f"**The answer.** {where}, {'/'.join(pulls)} (T = {intervals} ms) against "
+            f"{'/'.join(pushes)} at {plural(len(verdicts), 'point')} ({med}): ")
+    groups = lambda_t_ranges(verdicts)
+    if len(groups) <= MAX_RANGES:
+        text += "; ".join(range_sentence(g) for g in groups) + "."
+    else:
+        text += (f"the lead changes {len(groups) - 1} times along λT, so per resource: "
+                 + "; ".join(resource_sentence(verdicts, c, n) for c, n, _ in RESOURCES) + ".")
+    latency = [v for v in verdicts if v.wins["latency_p50_us"][0] == PUSH]
+    if latency and len(latency) == len(verdicts):
+        ratios = [v.wins["latency_p50_us"][2] / v.wins["latency_p50_us"][3] for v in latency
+                  if v.wins["latency_p50_us"][3] > 0]
+        if ratios:
+            text += (f" The p50 latency of {'/'.join(pushes)} was {fmt_ratio_range(ratios)} "
+                     f"lower than {'/'.join(pulls)}'s; that ratio holds on this network only: the "
+                     "model claims push latency grows with the round trip while polling's is "
+                     "set by T.")
+    return text + " " + spread_sentence(verdicts)
 
 
-def rtt_headline(rows):
-    """The push/poll latency ratio at each measured round trip, in words computed from the
-    data, or None when the folder has one round trip only."""
+def verdict_table(doc, verdicts):
+    """Who won at each point, per resource, with the two medians."""
+    if not verdicts:
+        return
+    show = {"latency_p50_us": lambda v: fmt(v / 1000.0) + " ms"}
+    rows = []
+    for v in verdicts:
+        row = [v.pull.label(), who(v.push), fmt(v.rate), fmt(v.lambda_t)]
+        for column, _, _ in RESOURCES:
+            side, clear, a, b = v.wins[column]
+            f = show.get(column, fmt)
+            row.append("-" if side is None else
+                       f"{v.winner(column)} ({f(a)} vs {f(b)}){'' if clear else ' ~'}")
+        rows.append(row)
+    doc.p("Who won at each point (pull median vs push median; ~ = the repeats' min–max ranges "
+          "overlap or a side has one run, so the lead is not firm). Net CPU is producer + "
+          "consumer µs per delivered event, net of idle.")
+    doc.table(["pull series", "push", "rate (events/s)", "λT"] +
+              [n for _, n, _ in RESOURCES], rows, numeric_from=99)
+
+
+def rtt_label(rtt_ms):
+    return "loopback" if rtt_ms == 0 else f"{fmt(rtt_ms)} ms"
+
+
+def rtt_trend(points):
+    """How the push/poll ratio moved from the smallest to the largest round trip."""
+    first, last = points[0][1], points[-1][1]
+    if last > first * 1.05:
+        return "caught up" if first < 1 <= last else "shrank"
+    if last < first / 1.05:
+        return "grew"
+    return "held"
+
+
+def rtt_answer(doc, rows):
+    """The push/poll latency ratio at each measured round trip: a table (one row per push mode
+    and poll interval, one column per round trip) and a few sentences computed from it. Returns
+    the sentences, or [] when the folder has one round trip only."""
     found = rtt_ratios(rows)
     if not found:
-        return None
-    parts = []
+        return []
+    rtts = sorted({p[0] for e in found for p in e["points"]})
+    table = []
     for e in found:
-        pts = e["points"]
-
-        def faster(ratio):
-            return (f"{fmt(1 / ratio, 2)}× faster" if ratio < 1 / 1.05
-                    else f"{fmt(ratio, 2)}× slower" if ratio > 1.05 else "about as fast")
-        steps = "; ".join(f"{faster(p[1])} at {'loopback' if p[0] == 0 else fmt(p[0]) + ' ms'}"
-                          for p in pts)
-        first, last = pts[0][1], pts[-1][1]
-        if last > first * 1.05:
-            trend = ("so the advantage of pushing shrinks as the round trip grows: the round "
-                     "trip adds to both, and is a larger share of push's small latency")
-            if first < 1 <= last:
-                trend = "so polling caught up with push as the round trip grew"
-        elif last < first / 1.05:
-            trend = "so the advantage of pushing grew with the round trip"
-        else:
-            trend = "so the round trip changed the ratio little"
-        parts.append(f"{e['push']} against polling every {fmt(e['interval_ms'])} ms at "
-                     f"{fmt(e['rate'])} events/s (mean latency): {steps}; {trend}")
-    return ("**Through a slower network.** With hookbench's emulated link between the sides "
-            "(half the round trip each way): " + ". ".join(parts) + ".")
+        at = {p[0]: p for p in e["points"]}
+        table.append([e["push"], fmt(e["interval_ms"]), fmt(e["rate"])] +
+                     [f"{fmt(1 / at[r][1], 2)}×" if r in at and at[r][1] > 0 else "-"
+                      for r in rtts])
+    trends = {}
+    for e in found:
+        trends.setdefault(rtt_trend(e["points"]), []).append(e)
+    first = [1 / e["points"][0][1] for e in found]
+    last = [1 / e["points"][-1][1] for e in found]
+    said = [f"**Through a slower network.** With hookbench's emulated link between the sides "
+            f"(half the round trip each way), push against polling at "
+            f"{plural(len(found), 'pair')} of push mode and poll interval: polling's mean "
+            f"latency divided by push's was {fmt_ratio_range(first)} at "
+            f"{rtt_label(rtts[0])} and {fmt_ratio_range(last)} at {rtt_label(rtts[-1])}."]
+    words = {"shrank": "the advantage of pushing shrank as the round trip grew (the round "
+                       "trip adds to both, and is a larger share of push's small latency)",
+             "caught up": "polling caught up with push as the round trip grew",
+             "grew": "the advantage of pushing grew with the round trip",
+             "held": "the round trip changed the ratio by less than 5%"}
+    for trend in ("shrank", "caught up", "grew", "held"):
+        got = trends.get(trend, [])
+        if got:
+            which = "all" if len(got) == len(found) else f"{len(got)} of {len(found)}"
+            said.append(f"In {which} pairs {words[trend]}.")
+    doc.p(" ".join(said))
+    doc.p("How many times lower push's mean latency was than polling's (median over repeats "
+          "of each), by round trip (ms):")
+    doc.table(["push", "poll T (ms)", "rate (events/s)"] + [rtt_label(r) for r in rtts],
+              table, numeric_from=1)
+    return said
 
 
 def section_answer(doc, rows, series, envs, charts, captions):
-    """The answer up front: the pull reference against its push baseline, the ratio through a
-    slower link, the other designs the folder has, and the two key charts."""
+    """The answer up front: the pull reference against its push baseline per λT range and
+    resource, the ratio through a slower link, the other designs the folder has, and the key
+    charts."""
     modes = rows.modes
     doc.h(2, "The answer")
     pull = [s for s in series if s.pull]
@@ -166,17 +281,17 @@ def section_answer(doc, rows, series, envs, charts, captions):
     if text:
         doc.p(text)
         said.append(text)
-    text = rtt_headline(rows) if series else None
-    if text:
-        doc.p(text)
-        said.append(text)
+    if series and pull and push:
+        verdict_table(doc, point_verdicts(series))
+    rtt = rtt_answer(doc, rows) if series else []
+    said += rtt
     others = [m for m in dict.fromkeys(s.mode for s in series) if not modes.is_reference(m)]
     if others and len(series) > 1:
         text = (f"This folder also has {', '.join(others)}: the mode comparison below sets "
                 "every mode side by side at each rate.")
         doc.p(text)
         said.append(text)
-    for name in KEY_CHARTS:
-        if name in charts:
+    for name in KEY_CHARTS + (("rtt_ratio",) if rtt else ()):
+        if name in charts and os.path.isfile(charts[name]):
             doc.img(charts[name], TITLES[name], captions.get(name, ""))
     return said

@@ -90,8 +90,8 @@ def fastest_sentences(series):
         req = [(a, s) for a, s in req if a]
         if len(req) > 1:
             a, s = min(req, key=lambda p: p[0].estimate)
-            text += (f" Fewest requests per delivered event: {s.label()} ({fmt(a.estimate)}"
-                     f"{sat_mark(s, rate)}).")
+            text += (f" Fewest requests per delivered event at {fmt(rate)} events/s: "
+                     f"{s.label()} ({fmt(a.estimate)}{sat_mark(s, rate)}).")
         out.append(text)
     if len(winners) > 1 and all(w is winners[0] for w in winners):
         out.insert(0, f"{winners[0].label()} had the lowest mean latency at every one of the "
@@ -218,18 +218,19 @@ MODEL_QUANTITIES = (
 )
 
 
-def model_checks(series):
-    """[(series, rate, what, ModelCheck, unit)] for every point and quantity the model and the
-    measurement both have: the model's mean over the point's repeats against the point's
-    repeat-based estimate and 95% t-interval."""
+def model_checks(by_rtt):
+    """[(rtt_ms, series, rate, what, ModelCheck, unit)] for every point (at every round trip of
+    by_rtt, a points.RttSeries) and quantity the model and the measurement both have: the
+    model's mean over the point's repeats against the point's repeat-based estimate and 95%
+    t-interval."""
     out = []
-    for s, rate, runs in ((s, rate, s.points[rate]) for s in series for rate in s.rates):
+    for rtt, s, rate, runs in by_rtt.points():
         for what, column, model_column, scale, unit, tolerance in MODEL_QUANTITIES:
             if unit == "pp" and not s.pull:
                 continue
             check = model_check(runs, column, model_column, scale, tolerance=tolerance)
             if check is not None:
-                out.append((s, rate, what, check, unit))
+                out.append((rtt, s, rate, what, check, unit))
     return out
 
 
@@ -270,33 +271,38 @@ MODEL_TABLE_HEADERS = ("series", "rate (events/s)", "runs", "realised rate", "me
                        "empty agreement")
 
 
-def model_table_rows(series):
+def model_table_headers(by_rtt):
+    return (["R (ms)"] if by_rtt.multi else []) + list(MODEL_TABLE_HEADERS)
+
+
+def model_table_rows(by_rtt):
     """The model table: one row per point, every measured figure the point's estimate over its
     repeats (with the 95% t-interval of the means), every model figure the mean over the same
-    repeats of the model at each run's realised rate and round trip."""
-    checks = {(id(s), rate, what): (c, u) for s, rate, what, c, u in model_checks(series)}
+    repeats of the model at each run's realised rate and round trip; with an "R (ms)" column
+    first when the folder has several round trips."""
+    checks = {(rtt, id(s), rate, what): (c, u)
+              for rtt, s, rate, what, c, u in model_checks(by_rtt)}
     rows = []
-    for s in series:
-        for rate in s.rates:
-            runs = s.points[rate]
-            realised = aggregate(runs, "realised_rate")
-            cells = [s.label(), fmt(rate), runs_text(s, rate),
-                     fmt(realised.estimate) if realised else "-"]
-            for what in ("mean latency", "empty-poll fraction"):
-                c = checks.get((id(s), rate, what))
-                if what == "empty-poll fraction":
-                    req = aggregate(runs, "requests_per_event")
-                    model_req = aggregate(runs, "model_requests_per_event")
-                    cells += [fmt(req.estimate) if req else "-",
-                              fmt(model_req.mean) if model_req else "-"]
-                if c is None:
-                    column, scale = (("latency_mean_us", 1e-3) if what == "mean latency"
-                                     else ("empty_poll_fraction", 100.0))
-                    a = aggregate(runs, column, scale) if s.pull or what == "mean latency" \
-                        else None
-                    cells += [fmt(a.estimate) if a else "-", "-", "not judged" if a else "-"]
-                    continue
-                check, unit = c
-                cells += [interval_text(check), fmt(check.model_shown), check_phrase(check, unit)]
-            rows.append(cells)
+    for rtt, s, rate, runs in by_rtt.points():
+        realised = aggregate(runs, "realised_rate")
+        cells = ([fmt(rtt)] if by_rtt.multi else []) + [
+            s.label(), fmt(rate), runs_text(s, rate),
+            fmt(realised.estimate) if realised else "-"]
+        for what in ("mean latency", "empty-poll fraction"):
+            c = checks.get((rtt, id(s), rate, what))
+            if what == "empty-poll fraction":
+                req = aggregate(runs, "requests_per_event")
+                model_req = aggregate(runs, "model_requests_per_event")
+                cells += [fmt(req.estimate) if req else "-",
+                          fmt(model_req.mean) if model_req else "-"]
+            if c is None:
+                column, scale = (("latency_mean_us", 1e-3) if what == "mean latency"
+                                 else ("empty_poll_fraction", 100.0))
+                a = aggregate(runs, column, scale) if s.pull or what == "mean latency" \
+                    else None
+                cells += [fmt(a.estimate) if a else "-", "-", "not judged" if a else "-"]
+                continue
+            check, unit = c
+            cells += [interval_text(check), fmt(check.model_shown), check_phrase(check, unit)]
+        rows.append(cells)
     return rows

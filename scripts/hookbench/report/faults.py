@@ -22,6 +22,53 @@ def fault_sentences(runs):
     out += consumer_down_sentences(by, runs.modes)
     out += outage_sentences(by)
     out.append(receiver_5xx_sentence(by))
+    out.append(receiver_slow_sentence(by))
+    return out
+
+
+def integrity_of(r):
+    """(delivered, expected, lost, duplicates, out of order) of one fault run: the faults
+    block's counts, the run's reordered deliveries."""
+    f, m = r["metrics"]["faults"], r["metrics"]
+    return (f.get("delivered"), f.get("expected"), f.get("lost") or 0,
+            f.get("duplicates") or 0, m.get("reordered") or 0)
+
+
+def integrity_rows(runs):
+    """A row per fault run: name, mode, fault, retry, delivered of expected, lost, duplicates,
+    out of order."""
+    rows = []
+    for name, r in runs:
+        _, kind, length, policy = describe(r)
+        delivered, expected, lost, dups, reordered = integrity_of(r)
+        rows.append([name, r["config"]["mode"], f"{kind} {length:g} s", policy or "-",
+                     f"{delivered} of {expected}", str(lost), str(dups), str(reordered)])
+    return rows
+
+
+def integrity_sentences(runs):
+    """How many fault runs lost, duplicated and reordered deliveries, by fault kind."""
+    counts = {}
+    for _, r in runs:
+        kind = describe(r)[1]
+        slot = counts.setdefault(kind, [0, 0, 0, 0, 0, 0, 0])
+        _, _, lost, dups, reordered = integrity_of(r)
+        slot[0] += 1
+        for i, v in ((1, lost), (3, dups), (5, reordered)):
+            if v:
+                slot[i] += 1
+                slot[i + 1] += v
+    out = []
+    for what, i in (("lost", 1), ("duplicated", 3), ("reordered", 5)):
+        hit = [(k, c) for k, c in counts.items() if c[i]]
+        total = sum(c[i] for _, c in hit)
+        if not hit:
+            out.append(f"No fault run {what} a delivery ({plural(len(runs), 'run')}).")
+            continue
+        out.append(f"{total} of {plural(len(runs), 'fault run')} {what} deliveries: "
+                   + "; ".join(f"{k} in {c[i]} of {c[0]} ({c[i + 1]} "
+                               f"{'events' if what == 'lost' else 'deliveries'})"
+                               for k, c in sorted(hit)) + ".")
     return out
 
 
@@ -109,6 +156,20 @@ def receiver_5xx_sentence(by):
         for policy, pts in sorted(fivexx.items(), key=lambda kv: str(kv[0]))) + "."
 
 
+def receiver_slow_sentence(by):
+    slow = {policy: pts for (mode, kind, policy), pts in by.items() if kind == "receiver-slow"}
+    if not slow:
+        return ("Webhooks with the receiver answering after the sender's timeout "
+                "(receiver-slow): not measured.")
+    return ("Webhooks with the receiver answering after the sender's timeout (receiver-slow, "
+            "at-least-once delivery: a retry re-sends what the receiver already took): "
+            + "; ".join(f"lost {sum(pf['lost'] for _, pf in pts)}, "
+                        f"{sum(pf['duplicates'] for _, pf in pts)} duplicates "
+                        + (f"with --retry {policy}" if policy else "without retries")
+                        for policy, pts in sorted(slow.items(), key=lambda kv: str(kv[0])))
+            + ".")
+
+
 def section_faults(doc, folder, log=None):
     """The Faults section: what each mode lost, duplicated and delayed under injected faults,
     every sentence from DIR/faults/ (scripts/faults.sh)."""
@@ -123,6 +184,13 @@ def section_faults(doc, folder, log=None):
           "depend on the sender's retries. Lost = deliveries never made by the end of the drain.")
     for sentence in fault_sentences(runs):
         doc.p(sentence)
+    doc.h(3, "Loss, duplicates and ordering per fault run")
+    doc.p("Lost and duplicates from each run's faults block (deliveries never made by the end "
+          "of the drain; events delivered more than once); out of order: deliveries that "
+          "arrived after a later event, over the whole run.")
+    doc.ul(integrity_sentences(runs))
+    doc.table(["run", "mode", "fault", "retry", "delivered", "lost", "duplicates",
+               "out of order"], integrity_rows(runs), numeric_from=4)
     charts_dir = os.path.join(folder, FAULTS_DIR, "charts")
     try:
         draw_fault_charts(folder, charts_dir, log=log)

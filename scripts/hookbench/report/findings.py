@@ -17,7 +17,7 @@ def crossing_sentence(s, base, column, model=None):
     verb, what = COLUMN_WORDS[column]
     a, b = medians(s, column), medians(base, column)
     common = sorted(r for r in a if r in b)
-    where = f"At T = {fmt(s.interval_ms)} ms"
+    where = f"At T = {fmt(s.interval_ms)} ms{other_axes(s)}"
     if len(common) < 2:
         return (f"{where}, {who(s)} and {who(base)} share fewer than two measured rates, so "
                 f"where their {what} cross cannot be told.")
@@ -54,15 +54,21 @@ def crossing_sentence(s, base, column, model=None):
             "range.")
 
 
+def other_axes(s):
+    """', N=4' when the series differs from others of its mode in more than T."""
+    extra = [q.replace("=", " = ") for q in s.qualifiers() if not q.startswith("T=")]
+    return f", {', '.join(extra)}" if extra else ""
+
+
 def ratio_sentence(s, base, column, name):
     a, b = medians(s, column), medians(base, column)
     common = sorted(r for r in a if r in b and a[r] > 0 and b[r] > 0)
     if not common:
         return None
     ratios = [a[r] / b[r] for r in common]
-    where = (f"at T = {fmt(s.interval_ms)} ms ({len(common)} common rates, "
-             f"{fmt(common[0])}–{fmt(common[-1])} events/s)" if len(common) > 1 else
-             f"at T = {fmt(s.interval_ms)} ms and {fmt(common[0])} events/s")
+    at = f"at T = {fmt(s.interval_ms)} ms{other_axes(s)}"
+    where = (f"{at} ({len(common)} common rates, {fmt(common[0])}–{fmt(common[-1])} events/s)"
+             if len(common) > 1 else f"{at} and {fmt(common[0])} events/s")
     if all(x > 1 for x in ratios):
         return (f"{who(base)} {name} latency was {fmt_ratio_range(ratios)} lower than {who(s)} "
                 f"{where}.")
@@ -101,25 +107,25 @@ def empty_poll_sentence(series, model):
     return text + "."
 
 
-def agreement_sentences(series):
+def agreement_sentences(by_rtt):
     """The fraction of judged points whose model lies inside the point's repeat-based 95%
     interval, per quantity, then the points where it does not and those with no interval."""
-    checks = model_checks(series)
+    checks = model_checks(by_rtt)
     out = []
     for what in ("mean latency", "empty-poll fraction"):
-        rs = [c for c in checks if c[2] == what]
-        judged = [c for c in rs if c[3].judged]
+        rs = [c for c in checks if c[3] == what]
+        judged = [c for c in rs if c[4].judged]
         if not rs:
             continue
-        ok = [c for c in judged if c[3].within]
+        ok = [c for c in judged if c[4].within]
         text = (f"**{what.capitalize()}**: the model lies inside the point's 95% interval at "
                 f"{len(ok)} of {plural(len(judged), 'judged point')}"
                 + (f" ({fmt(100 * len(ok) / len(judged), 2)}%)" if judged else "") + ".")
-        bad = [c for c in judged if not c[3].within]
+        bad = [c for c in judged if not c[4].within]
         if bad:
             text += " Elsewhere: " + "; ".join(
-                f"{series_name(s)} at {fmt(rate)} events/s {check_phrase(c, u)}"
-                for s, rate, _, c, u in bad[:8]) + (
+                f"{by_rtt.name(rtt, s, rate)} {check_phrase(c, u)}"
+                for rtt, s, rate, _, c, u in bad[:8]) + (
                 f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
         unjudged = len(rs) - len(judged)
         if unjudged:
@@ -134,14 +140,13 @@ def agreement_sentences(series):
     return out
 
 
-def saturated_sentences(series):
+def saturated_sentences(by_rtt):
+    """One sentence per saturated point, from the list the warnings count too."""
     out = []
-    for s in series:
-        for rate, bad in s.saturated_points():
-            reasons = sorted({r["saturated_reason"] for r in bad if r["saturated_reason"]})
-            out.append(f"{series_name(s)} at {fmt(rate)} events/s: {len(bad)} of "
-                       f"{len(s.points[rate])} repeats did not keep up"
-                       + (f" ({'; '.join(reasons)})" if reasons else "") + ".")
+    for rtt, s, rate, bad, runs in by_rtt.saturated():
+        reasons = sorted({r["saturated_reason"] for r in bad if r["saturated_reason"]})
+        out.append(f"{by_rtt.name(rtt, s, rate)}: {len(bad)} of {len(runs)} repeats did not "
+                   "keep up" + (f" ({'; '.join(reasons)})" if reasons else "") + ".")
     return out
 
 
@@ -212,8 +217,14 @@ def winners_table(doc, series):
         doc.table(["rate (events/s)"] + [c[1] for c in columns], rows, numeric_from=99)
 
 
-def section_conclusions(doc, series, model, max_rate):
+def section_conclusions(doc, series, model, max_rate, by_rtt):
     doc.h(2, "What the data says")
+    if by_rtt.multi:
+        doc.p("The comparisons below are on the base round trip (loopback) only; the folder's "
+              "other round trips (" + ", ".join(f"{fmt(r)} ms" for r in by_rtt.rtts()[1:])
+              + ") are in the answer's round-trip table, the tables per mode, the model table "
+              "and the model agreement and saturated points below, which count every round "
+              "trip.")
     pull = reference_pull(series)  # the pull reference; the other designs: the mode comparison
     push = [s for s in series if not s.pull]
     said = []
@@ -241,12 +252,12 @@ def section_conclusions(doc, series, model, max_rate):
         doc.h(3, "Empty polls")
         doc.p(sentence)
         said.append(sentence)
-    agreement = agreement_sentences(series)
+    agreement = agreement_sentences(by_rtt)
     if agreement:
         doc.h(3, "How well the model predicts")
         doc.ul(agreement)
         said += agreement
-    saturated = saturated_sentences(series)
+    saturated = saturated_sentences(by_rtt)
     doc.h(3, "Saturated points")
     if saturated:
         doc.p("These points did not keep up in at least one repeat (drawn hollow with a red "

@@ -7,22 +7,22 @@ import os
 
 from ..fmt import fmt, fmt_list, fmt_range, plural
 from ..runs_csv import DEFAULT_STACK, is_finite, ok_runs, PERCENTILE_NAMES
-from ..series import each_point, EXTRA_AXES, latency_thin, point_median, polls_thin, \
+from ..series import EXTRA_AXES, latency_thin, point_median, polls_thin, \
     THIN_LATENCY_COUNT, THIN_POLLS
 from .answer import network_text
-from .comparison import low_mark, MODEL_TABLE_HEADERS, model_table_rows
-from .words import describe_distinct, distinct, env_text, lambda_t, names, series_name
+from .comparison import low_mark, model_table_headers, model_table_rows
+from .words import describe_distinct, distinct, env_text, lambda_t, names
 
 
-def section_setup(doc, folder, rows, series, envs):
-    """The folder's setup as a table: what was swept, how often, on what machine."""
+def section_setup(doc, folder, rows, by_rtt, envs):
+    """The folder's setup as a table: what was swept (every round trip included), how often, on
+    what machine."""
     modes = rows.modes
     ok = ok_runs(rows)
     failed = [r for r in rows if r["failed_run"]]
     doc.h(2, "Setup")
-    points = {(s.mode, s.interval_ms, s.stack, s.tuning, tuple(s.extras.items()), rate)
-              for s in series for rate in s.rates}
-    counts = [len(s.points[rate]) for s in series for rate in s.rates]
+    points = by_rtt.points()
+    counts = [len(runs) for _, _, _, runs in points]
     windows = [r["duration_s"] for r in ok if is_finite(r["duration_s"])]
     pull_T = sorted({r["interval_ms"] for r in rows if r["interval_ms"] is not None})
     items = [
@@ -31,6 +31,8 @@ def section_setup(doc, folder, rows, series, envs):
         ("delivery modes", ", ".join(sorted({r["mode"] for r in rows}, key=modes.order_key))),
         ("event rates (events/s)", fmt_list(sorted({r["rate"] for r in rows}))),
         ("poll intervals T (ms)", fmt_list(pull_T) if pull_T else "- (no poll mode)"),
+        ("round trips R (ms)", ", ".join(
+            "0 (loopback)" if r == 0 else fmt(r) for r in by_rtt.rtts()) or "-"),
         ("subscribers N", fmt_list(sorted({int(r["subscribers"]) for r in rows
                                            if r["subscribers"] is not None})) or "-"),
         ("payload (bytes)", fmt_list(sorted({int(r["payload_bytes"]) for r in rows
@@ -43,7 +45,10 @@ def section_setup(doc, folder, rows, series, envs):
         ("points", (f"{len(points)}, one run each" if counts and max(counts) == 1 else
                     f"{len(points)}, {fmt_range(counts)} runs each (repeats with different seeds; "
                     "tables and charts show the median over them)") if counts else "0"),
-        ("network", network_text(envs)),
+        ("network", network_text(envs) + (
+            "; through hookbench's emulated link (half the round trip each way) at "
+            + ", ".join(f"{fmt(r)} ms" for r in by_rtt.rtts() if r > 0) if by_rtt.multi
+            else "")),
         ("measured window per run", f"{fmt_range(windows, ' s')} (total {fmt(sum(windows))} s)"
          if windows else "-"),
     ]
@@ -72,9 +77,9 @@ def section_setup(doc, folder, rows, series, envs):
     doc.table(["", "value"], items, numeric_from=99)
 
 
-def collect_warnings(rows, series, envs, model_present):
+def collect_warnings(rows, by_rtt, envs, model_present):
     """[(kind, count, unit, detail)]: every warning, grouped by kind, with how many runs or
-    points it concerns."""
+    points it concerns; points at every round trip (by_rtt)."""
     out = []
     failed = [r for r in rows if r["failed_run"]]
     ok = ok_runs(rows)
@@ -93,11 +98,14 @@ def collect_warnings(rows, series, envs, model_present):
         if bad:
             out.append((what, len(bad), "run", f"{int(sum(r[column] for r in bad))} in "
                         + names(bad)))
-    saturated = [r for r in ok if r["saturated"]]
+    saturated = by_rtt.saturated()
     if saturated:
-        out.append(("saturated runs (did not keep up)", len(saturated), "run", "; ".join(
-            f"`{r['run_id']}`: {r['saturated_reason'] or 'no reason given'}"
-            for r in saturated[:6])))
+        bad = [r for *_, runs, _ in saturated for r in runs]
+        out.append(("saturated points (did not keep up)", len(saturated), "point",
+                    f"{plural(len(bad), 'run')} in all: " + "; ".join(
+                        f"`{r['run_id']}`: {r['saturated_reason'] or 'no reason given'}"
+                        for r in bad[:6]) + (f" and {len(bad) - 6} more" if len(bad) > 6
+                                             else "")))
     seen = distinct(r["run_id"] for r in rows)
     dup = [k for k, n in seen.items() if n > 1]
     if dup:
@@ -108,22 +116,20 @@ def collect_warnings(rows, series, envs, model_present):
         out.append(("minimums not reached (min_reached = false)", len(short), "run", "; ".join(
             f"`{r['run_id']}`: {r['note'] if r['note'] and not r['failed_run'] else 'minimums not reached'}"
             for r in short[:6])))
-    expected_k = max((len(v) for s in series for v in s.points.values()), default=0)
-    missing = [f"{series_name(s)} at {fmt(rate)} events/s: only {len(s.points[rate])} of "
-               f"{expected_k} repeats measured"
-               for s in series for rate in s.rates if len(s.points[rate]) < expected_k]
+    points = by_rtt.points()
+    expected_k = max((len(runs) for *_, runs in points), default=0)
+    missing = [f"{by_rtt.name(rtt, s, rate)}: only {len(runs)} of {expected_k} repeats measured"
+               for rtt, s, rate, runs in points if len(runs) < expected_k]
     if missing:
         out.append(("points missing repeats", len(missing), "point", "; ".join(missing[:6])))
     thin = []
-    for s in series:
-        for rate in s.rates:
-            runs = s.points[rate]
-            why = [w for w, bad in (
-                (f"{int(min(r['latency_count'] or 0 for r in runs))} latency samples",
-                 latency_thin(runs)),
-                (f"{int(min(r['polls'] or 0 for r in runs))} polls", polls_thin(runs))) if bad]
-            if why:
-                thin.append(f"{series_name(s)} at {fmt(rate)} events/s ({', '.join(why)})")
+    for rtt, s, rate, runs in points:
+        why = [w for w, bad in (
+            (f"{int(min(r['latency_count'] or 0 for r in runs))} latency samples",
+             latency_thin(runs)),
+            (f"{int(min(r['polls'] or 0 for r in runs))} polls", polls_thin(runs))) if bad]
+        if why:
+            thin.append(f"{by_rtt.name(rtt, s, rate)} ({', '.join(why)})")
     if thin:
         out.append(("thin points", len(thin), "point",
                     f"fewer than {THIN_LATENCY_COUNT} latency samples or "
@@ -153,8 +159,8 @@ def collect_warnings(rows, series, envs, model_present):
     return out
 
 
-def section_warnings(doc, rows, series, envs, model_present):
-    items = collect_warnings(rows, series, envs, model_present)
+def section_warnings(doc, rows, by_rtt, envs, model_present):
+    items = collect_warnings(rows, by_rtt, envs, model_present)
     total = sum(n for _, n, _, _ in items)
     doc.h(2, f"Warnings ({plural(len(items), 'kind')})" if items else "Warnings")
     if items:
@@ -167,57 +173,70 @@ def section_warnings(doc, rows, series, envs, model_present):
     return items, total
 
 
-def section_tables(doc, series):
+def section_tables(doc, by_rtt):
     doc.h(2, "Results per mode")
     doc.p("Medians over the repeats of each point; delivered and lost are totals over them. "
           "Latency = consumer parsed − scheduled creation. * = fewer than 10 samples at or "
           "beyond that percentile in at least one run. CPU µs/event is gross (the idle "
           "baseline included); the charts also show it net of idle. A point marked "
-          "\"saturated\" did not keep up in at least one repeat.")
+          "\"saturated\" did not keep up in at least one repeat."
+          + (" R: the round trip through hookbench's emulated link (0: loopback)."
+             if by_rtt.multi else ""))
+    series = [s for _, group in by_rtt.groups for s in group]
     varying = sorted(v for v in series[0].varying if v in EXTRA_AXES) if series else []
     by_mode = {}
-    for s in series:
-        by_mode.setdefault(s.mode, []).append(s)
-    for mode, group in by_mode.items():
+    for rtt, group in by_rtt.groups:
+        for s in group:
+            by_mode.setdefault(s.mode, []).append((rtt, s))
+    for mode, pairs in by_mode.items():
+        group = [s for _, s in pairs]
         doc.h(3, mode)
         knobs = sorted({s.tuning for s in group if s.tuning})
         if knobs:
             doc.p("Knobs (config.tuning): " + "; ".join(f"`{k}`" for k in knobs) + ".")
         pull = any(s.pull for s in group)
         stacks = any(not s.default_stack for s in group)
-        headers = ["rate (events/s)"] + (["T (ms)", "λT"] if pull else []) + \
+        headers = (["R (ms)"] if by_rtt.multi else []) + ["rate (events/s)"] + \
+            (["T (ms)", "λT"] if pull else []) + \
             (["stack"] if stacks else []) + \
             [{"subscribers": "N", "payload_bytes": "payload (B)", "arrivals": "arrivals",
               "scenario": "scenario"}[v] for v in varying] + \
             ["runs", "delivered", "lost", "p50 (ms)", "p99 (ms)", "requests/event",
              "bytes/event", "CPU µs/event producer", "CPU µs/event consumer", "state"]
         rows = []
-        for s, rate, runs in each_point(group):
-            med = functools.partial(point_median, runs)
-            row = [fmt(rate)]
-            if pull:
-                row += [fmt(s.interval_ms), fmt(lambda_t(s, rate))] if s.pull else ["-", "-"]
-            row += [s.stack] if stacks else []
-            row += [fmt(s.extras[v]) if isinstance(s.extras[v], float) else s.extras[v]
-                    for v in varying]
-            delivered = sum(int(r["delivered"] or 0) for r in runs)
-            lost = sum(int(r["lost"] or 0) for r in runs)
-            row += [str(len(runs)), str(delivered), str(lost),
-                    fmt(med("latency_p50_us", 1e-3)) + low_mark(runs, "p50"),
-                    fmt(med("latency_p99_us", 1e-3)) + low_mark(runs, "p99"),
-                    fmt(med("requests_per_event")), fmt(med("bytes_per_event")),
-                    fmt(med("cpu_us_per_event_producer")), fmt(med("cpu_us_per_event_consumer"))]
-            state = []
-            if any(r["saturated"] for r in runs):
-                state.append("saturated")
-            if latency_thin(runs) or polls_thin(runs):
-                state.append("thin")
-            row.append(", ".join(state) or "ok")
-            rows.append(row)
+        for rtt, s in pairs:
+            for rate in s.rates:
+                rows.append(table_row(s, rate, s.points[rate], pull, stacks, varying,
+                                      [fmt(rtt)] if by_rtt.multi else []))
         doc.table(headers, rows, numeric_from=0)
 
 
-def section_model(doc, series):
+def table_row(s, rate, runs, pull, stacks, varying, first):
+    """One point's row of its mode's table."""
+    med = functools.partial(point_median, runs)
+    row = first + [fmt(rate)]
+    if pull:
+        row += [fmt(s.interval_ms), fmt(lambda_t(s, rate))] if s.pull else ["-", "-"]
+    row += [s.stack] if stacks else []
+    row += [fmt(s.extras[v]) if isinstance(s.extras[v], float) else s.extras[v]
+            for v in varying]
+    delivered = sum(int(r["delivered"] or 0) for r in runs)
+    lost = sum(int(r["lost"] or 0) for r in runs)
+    row += [str(len(runs)), str(delivered), str(lost),
+            fmt(med("latency_p50_us", 1e-3)) + low_mark(runs, "p50"),
+            fmt(med("latency_p99_us", 1e-3)) + low_mark(runs, "p99"),
+            fmt(med("requests_per_event")), fmt(med("bytes_per_event")),
+            fmt(med("cpu_us_per_event_producer")), fmt(med("cpu_us_per_event_consumer"))]
+    state = []
+    if any(r["saturated"] for r in runs):
+        state.append("saturated")
+    if latency_thin(runs) or polls_thin(runs):
+        state.append("thin")
+    row.append(", ".join(state) or "ok")
+    return row
+
+
+def section_model(doc, by_rtt):
     doc.h(2, "Model vs measurement")
     doc.p("One row per point. Measured: the mean of the point's repeats with its 95% t-interval "
           "over their means in brackets (none with one repeat). Model: the mean over the same "
@@ -225,9 +244,9 @@ def section_model(doc, series):
           "rate and in-run round trip. Agreement: \"within\" when the model lies inside the "
           "point's interval, else the model is above or below it; \"off by\" is (measured − "
           "model) / model from the two numbers printed in the row (empty polls: measured − "
-          "model in percentage points, and a miss under 0.05 pp is none). A point with one repeat has no interval and is not "
-          "judged.")
-    doc.table(list(MODEL_TABLE_HEADERS), model_table_rows(series))
+          "model in percentage points, and a miss under 0.05 pp is none). A point with one "
+          "repeat has no interval and is not judged.")
+    doc.table(model_table_headers(by_rtt), model_table_rows(by_rtt))
 
 
 def section_environment(doc, envs):
