@@ -11,7 +11,8 @@ import statistics
 
 from .errors import ResultsError, read_json
 from .fmt import fmt_number
-from .micro_files import format_time, load as load_micro, summarize as summarize_micro
+from .micro_files import digits_for, format_time, library_text, load as load_micro, load_text, \
+    summarize as summarize_micro
 from .run_files import load_max_rate
 from .runs_csv import load_runs, ok_runs
 
@@ -21,8 +22,6 @@ MARKER_RE = re.compile(r"<!-- figures:([a-z0-9-]+) (begin|end) -->")
 
 # The committed results folders whose runs the machine block describes, in the README's order.
 SWEEP_FOLDERS = ("reference", "social", "ecommerce", "analytics", "network")
-# A run is on a loaded machine when the load average passed this share of the cores.
-LOADED_SHARE = 0.5
 
 
 def fmt(x, digits=3):
@@ -512,20 +511,11 @@ def block_micro(res):
     rev = str(ctx.get("hookbench_git_revision", "unknown"))[:7]
     dirty = " (modified tree)" if ctx.get("hookbench_git_dirty") == "true" else ""
     reps = sorted({r["repetitions"] for r in rows if r.get("repetitions")})
-    load = ctx.get("hookbench_load_average_start"), ctx.get("hookbench_load_average_end")
-    load_avg = ctx.get("load_avg")
-    cores = ctx.get("num_cpus") or 0
-    loads = [float(x) for x in load if x not in (None, "")] or (
-        [float(load_avg[0])] if load_avg else [])
-    loaded = bool(cores) and any(x > LOADED_SHARE * cores for x in loads)
-    load_text = ("load average " + " to ".join(fmt(x, 2) for x in loads) +
-                 (f" on {cores} CPUs: **a loaded machine**, read magnitudes only" if loaded
-                  else f" on {cores} CPUs") if loads else "load average not recorded")
     lines = [f"Microbenchmarks (`results/micro/micro.json`, `hookbench_micro` at revision "
-             f"{rev}{dirty}, {ctx.get('hookbench_build_type', '?')} build, Google Benchmark "
-             f"library built as {ctx.get('library_build_type', '?')}; median of "
-             f"{'/'.join(str(k) for k in reps) or '1'} repetitions with the cv over them; "
-             f"{load_text}; full table in [results/micro/TABLE.md](results/micro/TABLE.md)):",
+             f"{rev}{dirty}, {ctx.get('hookbench_build_type', '?')} build; {library_text(ctx)}; "
+             f"median of {'/'.join(str(k) for k in reps) or '1'} repetitions with the largest "
+             f"cv over them; {load_text(ctx)}; full table in "
+             "[results/micro/TABLE.md](results/micro/TABLE.md)):",
              "", "| what | median | cv |", "|---|---:|---:|"]
     for what, names in MICRO_ROWS:
         found = [by_name.get(n) for n in names]
@@ -533,7 +523,8 @@ def block_micro(res):
             missing = [n for n, f in zip(names, found) if f is None or not f["figures"]]
             lines.append(f"| {what} | not in micro.json (`{missing[0]}`) | |")
             continue
-        times = " / ".join(format_time(f["figures"]["time_ns"]) for f in found)
+        times = " / ".join(format_time(f["figures"]["time_ns"], digits_for(f["cv"]))
+                           for f in found)
         cvs = [f["cv"] for f in found if f["cv"] is not None]
         cv = f"≤ {fmt(100 * max(cvs), 2)}%" if cvs else "–"
         lines.append(f"| {what} | {times} | {cv} |")
