@@ -11,7 +11,7 @@ import statistics
 
 from .errors import ResultsError, read_json
 from .fmt import fmt_number
-from .micro_files import digits_for, format_time, library_text, load as load_micro, load_text, \
+from .micro_files import LOADED_SHARE, digits_for, format_time, library_text, load as load_micro, load_text, \
     summarize as summarize_micro
 from .run_files import load_max_rate
 from .runs_csv import load_runs, ok_runs
@@ -332,6 +332,16 @@ def block_max_rate(res):
             if isinstance(s.get("environment"), dict)]
     where = (f"revision {revision_text(envs)}, {pinning_summary(envs)}" if envs else
              "environment not recorded in the file")
+    loads = [x[0] for _, e in envs for x in (e.get("load_average_start"),
+                                              e.get("load_average_end"))
+             if isinstance(x, list) and x and isinstance(x[0], (int, float))]
+    cores = {e.get("cores") for _, e in envs if isinstance(e.get("cores"), int)}
+    if loads and len(cores) == 1:
+        n = cores.pop()
+        where += (f", load average {fmt_number(min(loads), 2)}–{fmt_number(max(loads), 2)} on "
+                  f"{n} CPUs")
+        if max(loads) > LOADED_SHARE * n:
+            where += " (**a loaded machine**)"
     confirmed = [s for s in searches if isinstance(s.get("confirmation"), dict)]
     how = ("each answer run again and held every time, the rate above failed at least once"
            if confirmed and all(s["confirmation"].get("confirmed") for s in confirmed) else

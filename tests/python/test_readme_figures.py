@@ -169,14 +169,16 @@ class BlockTest(unittest.TestCase):
         with open(path, "w", encoding="utf-8") as f:
             json.dump(doc, f)
 
-    def search(self, mode, best, confirmed, environment=True):
+    def search(self, mode, best, confirmed, environment=True, load_end=0.5):
         s = {"mode": mode, "interval_ms": None, "subscribers": 1, "payload_bytes": 256,
              "p99_bound_us": 10000, "window_s": 2, "max_sustained_rate": best,
              "first_not_sustained": best * 1.02, "tried": [{"rate": best, "sustained": True}],
              "confirmation": {"repeats": 3, "confirmed": confirmed, "moves": 0, "rule": "r"}}
         if environment:
-            s["environment"] = {"git_revision": "abc1234def", "git_dirty": False,
-                                "pinning": {"producer": 0, "consumer": 1}}
+            s["environment"] = {"git_revision": "abc1234def", "git_dirty": False, "cores": 2,
+                                "pinning": {"producer": 0, "consumer": 1},
+                                "load_average_start": [0.3, 0.2, 0.1],
+                                "load_average_end": [load_end, 0.2, 0.1]}
         return s
 
     def test_max_rate_says_revision_pinning_and_confirmation(self):
@@ -187,6 +189,11 @@ class BlockTest(unittest.TestCase):
         self.assertIn("each answer run again and held every time", text)
         self.assertIn("| `webhook` | 30 000/s | 30 600/s |", text)
         self.assertNotIn("not confirmed", text)
+        self.assertIn("load average 0.3–0.5 on 2 CPUs;", text)
+
+        self.put("capacity/max_rate.json", [self.search("webhook", 30000, True, load_end=1.4)])
+        text = render(self.root, ["max-rate"])["max-rate"]
+        self.assertIn("load average 0.3–1.4 on 2 CPUs (**a loaded machine**)", text)
 
         self.put("capacity/max_rate.json", [self.search("webhook", 30000, False, False)])
         text = render(self.root, ["max-rate"])["max-rate"]
