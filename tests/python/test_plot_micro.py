@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 from fixtures import PLOT_MICRO as SCRIPT
-from fixtures import PYTHON, png_size
+from fixtures import PYTHON, ROOT, SCRIPTS, png_size
 from fixtures.micro import CONTEXT, aggregates, fixture_plain_runs, fixture_with_aggregates, \
     run_entry
 from hookbench.charts import micro as plot_micro
@@ -99,6 +99,33 @@ class PlotMicroTest(unittest.TestCase):
         self.assertIn("compiled without NDEBUG", table)
         self.assertIn("| `json_event_encode/payload:256` | 123 ns |", table)
         self.assertIn("| `json_event_parse/payload:256` | 1.2 µs |", table)
+
+    def test_micro_sh_records_the_load_at_start_and_end(self):
+        """scripts/micro.sh on the built hookbench_micro, two quick benchmarks, 2 repetitions."""
+        micro = os.path.join(ROOT, "build", "release", "bench", "hookbench_micro")
+        if not os.access(micro, os.X_OK):
+            self.skipTest(f"{micro} not built")
+        env = dict(os.environ, HOOKBENCH_MICRO_FILTER="^tracker_record/first$",
+                   HOOKBENCH_MICRO_REPETITIONS="2")
+        res = subprocess.run([os.path.join(SCRIPTS, "micro.sh"), self.out], env=env,
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+        with open(os.path.join(self.out, "micro.json"), encoding="utf-8") as f:
+            ctx = json.load(f)["context"]
+        for key in ("hookbench_load_average_start", "hookbench_load_average_end"):
+            self.assertGreaterEqual(float(ctx[key]), 0.0, key)
+        self.assertEqual(ctx["hookbench_build_type"], "Release")
+        table = self.table()
+        self.assertIn("| `tracker_record/first` |", table)
+        self.assertIn(" | 2 |", table)  # the repetitions, with a cv
+        self.assertRegex(table, r"load average [0-9.]+ to [0-9.]+ on \d+ CPUs")
+
+        env["HOOKBENCH_MICRO_REPETITIONS"] = "1"
+        res = subprocess.run([os.path.join(SCRIPTS, "micro.sh"), self.out], env=env,
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 2)
+        self.assertEqual(len(res.stderr.strip().splitlines()), 1, res.stderr)
+        self.assertIn("HOOKBENCH_MICRO_REPETITIONS", res.stderr)
 
     def test_plain_runs_without_aggregates(self):
         res = self.run_script(self.write(fixture_plain_runs()), "--output", self.out)
