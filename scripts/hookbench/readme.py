@@ -438,23 +438,33 @@ def block_network(res):
         for t in intervals or [None]:
             columns.append((f"{mode}" + (f" T = {fmt(t)} ms" if t else ""), mode, t))
     rate = sorted({r["rate"] for r in ok})
+    # The ratio of each pull column to the push reference (webhook): the loopback gap and how
+    # a round trip closes it.
+    push = runs.modes.push_reference
+    pull_cols = [c for c in columns if c[2] is not None]
+    ratio_cols = [c for c in pull_cols if push in [m for _, m, _ in columns]]
     lines = [f"`results/network/` (`hookbench sweep bench/scenarios/network.json`, revision "
              f"{revision_text(envs)}, {pinning_summary(envs)}; {'/'.join(fmt(r) for r in rate)} "
              "events/s; the round trip is hookbench's emulated link, measured through it before "
              "each run). Mean delivery latency, medians over the repeats:", "",
-             "| round trip (measured) | " + " | ".join(c[0] for c in columns) + " |",
-             "|---|" + "---:|" * len(columns)]
+             "| round trip (measured) | " + " | ".join(c[0] for c in columns) +
+             "".join(f" | {c[0]} ÷ {push}" for c in ratio_cols) + " |",
+             "|---|" + "---:|" * (len(columns) + len(ratio_cols))]
     for rtt in rtts:
         at = [r for r in ok if r["rtt_ms"] == rtt]
         measured = median(r["link_rtt_measured_us"] for r in at)
         label = "loopback" if rtt == 0 else (
             f"{fmt(rtt)} ms" + (f" ({fmt(measured / 1e3)})" if measured else ""))
-        cells = []
-        for _, mode, t in columns:
+        cells, means = [], {}
+        for label_, mode, t in columns:
             rows = [r for r in at if r["mode"] == mode and (r["interval_ms"] == t if t else True)]
             mean = median(r["latency_mean_us"] for r in rows)
+            means[label_] = mean
             sat = any(r["saturated"] for r in rows)
             cells.append(fmt_us(mean) + (" (saturated)" if sat else ""))
+        for label_, _, _ in ratio_cols:
+            a, b = means.get(label_), means.get(push)
+            cells.append(f"{fmt(a / b, 2)}×" if a and b else "–")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
