@@ -10,14 +10,17 @@ import re
 import statistics
 
 from .errors import ResultsError, read_json
+from .faults_files import describe, load_runs as load_fault_runs
 from .fmt import fmt_number
-from .micro_files import LOADED_SHARE, digits_for, format_time, library_text, load as load_micro, load_text, \
-    summarize as summarize_micro
+from .micro_files import LOADED_SHARE, digits_for, format_time, library_text, load_text
+from .micro_files import load as load_micro, summarize as summarize_micro
+# The security report's own figures and sentences, not a copy of them.
+from .report.security import agg_text, cost_of, difference_sentence
 from .run_files import load_max_rate
 from .runs_csv import load_runs, ok_runs
+from .security_files import SECURITY_LABELS, SecurityRuns, attack_totals, sign_verify_points, \
+    sign_verify_ratios
 
-BEGIN = "<!-- figures:{} begin -->"
-END = "<!-- figures:{} end -->"
 MARKER_RE = re.compile(r"<!-- figures:([a-z0-9-]+) (begin|end) -->")
 
 # The committed results folders whose runs the machine block describes, in the README's order.
@@ -136,8 +139,8 @@ def pinning_summary(envs):
         pins[pinning_text(e)] = pins.get(pinning_text(e), 0) + 1
     if len(pins) == 1:
         pin = next(iter(pins))
-        return {"none": "unpinned", "not recorded": "pinning not recorded"}.get(pin,
-                                                                               f"pinned {pin}")
+        named = {"none": "unpinned", "not recorded": "pinning not recorded"}
+        return named.get(pin, f"pinned {pin}")
     return ", ".join(f"{n} {'unpinned' if p == 'none' else 'pinned ' + p}"
                      for p, n in sorted(pins.items()))
 
@@ -232,8 +235,10 @@ def block_reference_setup(res):
     ok = ok_runs(runs)
     envs = res.environments("reference")
     points = {(r["mode"], r["rate"], r["interval_ms"], r["subscribers"]) for r in ok}
-    repeats = sorted({sum(1 for r in ok if (r["mode"], r["rate"], r["interval_ms"],
-                                             r["subscribers"]) == p) for p in points})
+
+    def point_of(r):
+        return (r["mode"], r["rate"], r["interval_ms"], r["subscribers"])
+    repeats = sorted({sum(1 for r in ok if point_of(r) == p) for p in points})
     subs = sorted({int(r["subscribers"]) for r in ok})
     push = {r["run_id"] for r in ok if not r["pull"]}
     schemes = sorted({str(c.get("signature", "not recorded"))
@@ -332,8 +337,8 @@ def block_max_rate(res):
             if isinstance(s.get("environment"), dict)]
     where = (f"revision {revision_text(envs)}, {pinning_summary(envs)}" if envs else
              "environment not recorded in the file")
-    loads = [x[0] for _, e in envs for x in (e.get("load_average_start"),
-                                              e.get("load_average_end"))
+    loads = [x[0] for _, e in envs
+             for x in (e.get("load_average_start"), e.get("load_average_end"))
              if isinstance(x, list) and x and isinstance(x[0], (int, float))]
     cores = {e.get("cores") for _, e in envs if isinstance(e.get("cores"), int)}
     if loads and len(cores) == 1:
@@ -366,10 +371,6 @@ def block_max_rate(res):
 
 
 def block_security(res):
-    # The report's own figures and sentences, not a copy of them.
-    from .report.security import agg_text, cost_of, difference_sentence
-    from .security_files import SECURITY_LABELS, SecurityRuns, attack_totals, \
-        sign_verify_points, sign_verify_ratios
     sec = SecurityRuns(res.folder("security"))
     if not sec:
         raise ResultsError(f"{res.folder('security')}/security: no security runs")
@@ -471,7 +472,6 @@ def block_network(res):
 
 def block_faults(res):
     """The 1 s faults (the report has the 0.5 s and 2 s ones too): one row per fault run."""
-    from .faults_files import describe, load_runs as load_fault_runs
     folder = res.folder("network")
     runs = load_fault_runs(folder)
     envs = res.environments("network/faults")
@@ -484,9 +484,11 @@ def block_faults(res):
              f"the report, the {fmt(describe(shown[0][1])[2])} s ones here):", "",
              "| fault | mode | lost | duplicates | out of order | catch-up after the end | "
              "worst delay |", "|---|---|---:|---:|---:|---:|---:|"]
-    for _, r in sorted(shown, key=lambda nr: (describe(nr[1])[1],
-                                                runs.modes.order_key(nr[1]["config"]["mode"]),
-                                                describe(nr[1])[3] or "")):
+
+    def order(name_run):
+        r = name_run[1]
+        return (describe(r)[1], runs.modes.order_key(r["config"]["mode"]), describe(r)[3] or "")
+    for _, r in sorted(shown, key=order):
         m = r["metrics"]
         f = m["faults"]["per_fault"][0]
         _, kind, _, policy = describe(r)
