@@ -311,9 +311,12 @@ def block_reference_outcome(res):
     lost = sum(1 for r in ok if (r["lost"] or 0) > 0)
     saturated = sum(1 for r in ok if r["saturated"])
     below_min = sum(1 for r in ok if r["min_reached"] == "false")
+    thin_p99 = sum(1 for r in ok if "p99" in r["latency_low_sample"].split(";"))
+    no_event = sum(1 for r in ok if not r["delivered"])
     lines = [f"Of {len(runs)} runs, {failed} failed, {lost} lost an event, {saturated} were "
-             f"flagged saturated and {below_min} did not reach the scenario's minimum of events "
-             "or samples.", "",
+             f"flagged saturated, {below_min} did not reach the scenario's minimum of events "
+             f"or samples, {thin_p99} have their p99 on fewer than 10 samples, and {no_event} "
+             "delivered no event at all.", "",
              "Model verdicts on mean latency, per run (`model_latency_agreement` in runs.csv: "
              "the model's mean inside the run's 95% CI, above it or below it):", "",
              "| mode | runs | within | measured above the model | measured below |",
