@@ -1,6 +1,6 @@
 """hookbench_micro's Google Benchmark JSON (--benchmark_format=json): read, checked and summarised
-one row per benchmark (median figures, cv, repetitions, the spread over repetitions), and the
-units those figures are written in.
+one row per benchmark (median figures, cv, repetitions, the spread over repetitions), the machine's
+load while it ran and how it was built, and the units those figures are written in.
 """
 
 import json
@@ -8,8 +8,14 @@ import math
 import statistics
 
 from .errors import ResultsError
+from .fmt import fmt_number
 
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# A run is on a loaded machine when the load average passed this share of the CPUs at its start
+# or end: the benchmark's threads then wait for a core, and real time is not the code's.
+LOADED_SHARE = 0.5
+# Significant digits of a median: 3 only when the repetitions agree within this cv.
+THREE_DIGITS_CV = 0.02
 
 
 class InputError(ResultsError):
@@ -128,11 +134,64 @@ def median_or_none(values):
     return statistics.median(values) if values else None
 
 
-def format_time(ns):
+def digits_for(cv):
+    """Significant digits a median deserves: 2, or 3 when the repetitions' cv is small."""
+    return 3 if cv is not None and cv < THREE_DIGITS_CV else 2
+
+
+def format_time(ns, digits=3):
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if ns >= scale:
-            return f"{ns / scale:.3g} {unit}"
-    return f"{ns:.3g} ns"
+            return f"{fmt_number(ns / scale, digits)} {unit}"
+    return f"{fmt_number(ns, digits)} ns"
+
+
+def _load_value(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def machine_load(ctx):
+    """{"start", "end" (1-minute load averages or None), "cpus", "loaded" (bool or None when
+    nothing was recorded)} from the JSON context: hookbench_load_average_start/_end (written by
+    hookbench_micro and scripts/micro.sh), else the library's own load_avg at the start."""
+    start = _load_value(ctx.get("hookbench_load_average_start"))
+    end = _load_value(ctx.get("hookbench_load_average_end"))
+    if start is None and isinstance(ctx.get("load_avg"), list) and ctx["load_avg"]:
+        start = _load_value(ctx["load_avg"][0])
+    cpus = ctx.get("num_cpus") or _load_value(ctx.get("hookbench_cores"))
+    seen = [x for x in (start, end) if x is not None]
+    loaded = None
+    if seen and cpus:
+        loaded = any(x > LOADED_SHARE * float(cpus) for x in seen)
+    return {"start": start, "end": end, "cpus": cpus, "loaded": loaded}
+
+
+def load_text(ctx):
+    """'load average 0.4 to 0.6 on 2 CPUs', with a warning when loaded."""
+    m = machine_load(ctx)
+    seen = [x for x in (m["start"], m["end"]) if x is not None]
+    if not seen:
+        return "load average not recorded"
+    text = "load average " + " to ".join(fmt_number(x, 2) for x in seen)
+    if m["cpus"]:
+        text += f" on {int(float(m['cpus']))} CPUs"
+    if m["loaded"]:
+        text += (f": **a loaded machine** (above {LOADED_SHARE:g} × the CPUs), read magnitudes "
+                 "only")
+    return text
+
+
+def library_text(ctx):
+    """What the Google Benchmark library's build type means for the figures."""
+    kind = ctx.get("library_build_type")
+    if kind == "debug":
+        return ("Google Benchmark library reports a debug build (Debian's libbenchmark is "
+                "compiled without NDEBUG: its own checks run between batches of iterations; the "
+                "timed loop is inlined from its header into hookbench_micro's Release code)")
+    return f"Google Benchmark library built as {kind or '?'}"
 
 
 def format_rate(per_s, unit=""):

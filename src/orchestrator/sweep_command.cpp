@@ -164,6 +164,12 @@ void add_sweep_options(option_parser& p, sweep_options& o) {
            [&](std::string_view v) {
              o.capacity.window_s = to_s(parse_duration(v));
              if (o.capacity.window_s < 0.5) throw usage_error("must be at least 500ms");
+           })
+      .add("--confirm-repeats", "N",
+           "runs again at the found rate and the rate above (0..10;\n"
+           "                            0: one run per rate, unconfirmed)",
+           "3", [&](std::string_view v) {
+             o.capacity.confirm_repeats = static_cast<int>(parse_int(v, 0, 10));
            });
   add_signature_option(p, o.signature, true);
   p.add_section("Webhook retries (every webhook run):");

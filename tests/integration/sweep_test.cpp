@@ -135,5 +135,19 @@ TEST(sweep, capacity_search_rejects_a_nonsense_bound) {
   EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
 }
 
+TEST(sweep, capacity_search_rejects_a_nonsense_confirmation_count) {
+  temp_dir dir;
+  const std::string scenario = dir.file("tiny.json");
+  std::ofstream(scenario) << kScenario;
+  for (const char* bad : {"11", "-1", "three"}) {
+    const auto r = run_hookbench({"sweep", scenario, "--find-max-rate", "--confirm-repeats", bad},
+                                 milliseconds(10'000));
+    ASSERT_TRUE(r.exit.exited);
+    EXPECT_EQ(r.exit.code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--confirm-repeats"), std::string::npos) << r.err;
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace hookbench_test

@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 from fixtures import PLOT_MICRO as SCRIPT
-from fixtures import PYTHON, png_size
+from fixtures import PYTHON, ROOT, SCRIPTS, png_size
 from fixtures.micro import CONTEXT, aggregates, fixture_plain_runs, fixture_with_aggregates, \
     run_entry
 from hookbench.charts import micro as plot_micro
@@ -57,11 +57,12 @@ class PlotMicroTest(unittest.TestCase):
                      "http_beast_roundtrip/keepalive", "delivery_poll/events:0"):
             self.assertIn(f"`{name}`", table)
         self.assertNotIn("/real_time", table)
-        # Medians, not means (the fixture's means are three times larger).
-        self.assertIn("| 123 ns |", table)
-        self.assertIn("| 1.23 µs |", table)
-        self.assertIn("| 45.6 µs |", table)
-        self.assertNotIn("369 ns", table)
+        # Medians, not means (the fixture's means are three times larger), to 2 significant
+        # digits: the repetitions' cv is 5%.
+        self.assertIn("| 120 ns |", table)
+        self.assertIn("| 1.2 µs |", table)
+        self.assertIn("| 46 µs |", table)
+        self.assertNotIn("370 ns", table)
         self.assertIn("8.1 M/s", table)
         self.assertIn("2.33 GiB/s", table)
         self.assertIn("5.0%", table)
@@ -69,6 +70,62 @@ class PlotMicroTest(unittest.TestCase):
         self.assertIn("Test CPU @ 2.00GHz", table)
         self.assertIn("g++ 12.2.0", table)
         self.assertIn("-O3 -DNDEBUG", table)
+
+    def test_table_states_the_load_and_flags_a_loaded_machine(self):
+        quiet = dict(fixture_with_aggregates())
+        quiet["context"] = dict(CONTEXT, load_avg=[0.3, 0.2, 0.1],
+                                hookbench_load_average_start="0.3",
+                                hookbench_load_average_end="0.8")
+        res = self.run_script(self.write(quiet), "--output", self.out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("load average 0.3 to 0.8 on 2 CPUs\n", self.table())
+        self.assertNotIn("loaded machine", self.table())
+
+        # 1.2 at the end is above half of the 2 CPUs.
+        quiet["context"]["hookbench_load_average_end"] = "1.2"
+        res = self.run_script(self.write(quiet), "--output", self.out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("load average 0.3 to 1.2 on 2 CPUs: **a loaded machine**", self.table())
+
+    def test_table_says_what_a_debug_library_means_and_three_digits_need_a_small_cv(self):
+        doc = fixture_with_aggregates()
+        doc["context"] = dict(CONTEXT, library_build_type="debug")
+        for b in doc["benchmarks"]:
+            if b.get("aggregate_name") == "cv" and b["name"].startswith("json_event_encode"):
+                b["real_time"] = 0.01
+        res = self.run_script(self.write(doc), "--output", self.out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        table = self.table()
+        self.assertIn("compiled without NDEBUG", table)
+        self.assertIn("| `json_event_encode/payload:256` | 123 ns |", table)
+        self.assertIn("| `json_event_parse/payload:256` | 1.2 µs |", table)
+
+    def test_micro_sh_records_the_load_at_start_and_end(self):
+        """scripts/micro.sh on the built hookbench_micro, two quick benchmarks, 2 repetitions."""
+        micro = os.path.join(ROOT, "build", "release", "bench", "hookbench_micro")
+        if not os.access(micro, os.X_OK):
+            self.skipTest(f"{micro} not built")
+        env = dict(os.environ, HOOKBENCH_MICRO_FILTER="^tracker_record/first$",
+                   HOOKBENCH_MICRO_REPETITIONS="2")
+        res = subprocess.run([os.path.join(SCRIPTS, "micro.sh"), self.out], env=env,
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+        with open(os.path.join(self.out, "micro.json"), encoding="utf-8") as f:
+            ctx = json.load(f)["context"]
+        for key in ("hookbench_load_average_start", "hookbench_load_average_end"):
+            self.assertGreaterEqual(float(ctx[key]), 0.0, key)
+        self.assertEqual(ctx["hookbench_build_type"], "Release")
+        table = self.table()
+        self.assertIn("| `tracker_record/first` |", table)
+        self.assertIn(" | 2 |", table)  # the repetitions, with a cv
+        self.assertRegex(table, r"load average [0-9.]+ to [0-9.]+ on \d+ CPUs")
+
+        env["HOOKBENCH_MICRO_REPETITIONS"] = "1"
+        res = subprocess.run([os.path.join(SCRIPTS, "micro.sh"), self.out], env=env,
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 2)
+        self.assertEqual(len(res.stderr.strip().splitlines()), 1, res.stderr)
+        self.assertIn("HOOKBENCH_MICRO_REPETITIONS", res.stderr)
 
     def test_plain_runs_without_aggregates(self):
         res = self.run_script(self.write(fixture_plain_runs()), "--output", self.out)

@@ -358,6 +358,33 @@ class ComputedConclusions(unittest.TestCase):
         rows = md_table(cap)
         self.assertEqual([r["rate tried (events/s)"] for r in rows], ["20000", "40000"])
         self.assertEqual(rows[1]["reason"], "queue depth 900 at window end")
+        self.assertNotIn("Confirmed", cap)
+
+    def test_capacity_search_confirmation_is_shown(self):
+        d = tempfile.mkdtemp(prefix="hookbench-report-")
+        self.addCleanup(shutil.rmtree, d, True)
+        fixture.make_fixture(d, rates=(1.0, 10.0), intervals=(100.0,), trace=False)
+        probe = {"saturated": False, "reason": "", "p99_us": 900, "lost": 0, "sustained": True}
+        tried = [dict(probe, rate=20000, phase="search")] + \
+            [dict(probe, rate=20000, phase="confirm")] * 3 + \
+            [dict(probe, rate=20400, phase="confirm", sustained=False, saturated=True,
+                  reason="queue depth 900 at window end")]
+        with open(os.path.join(d, "max_rate.json"), "w") as f:
+            json.dump([{"mode": "webhook", "interval_ms": None, "subscribers": 1,
+                        "p99_bound_us": 5000, "max_sustained_rate": 20000,
+                        "first_not_sustained": 20400,
+                        "confirmation": {"repeats": 3, "confirmed": True, "moves": 0,
+                                         "rule": "r"}, "tried": tried}], f)
+        proc = fixture.run_script(REPORT, d)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        cap = section(read(os.path.join(d, "REPORT.md")),
+                      "### Highest sustained rate (capacity search)")
+        self.assertIn("Confirmed by 3 more runs at the answer and at the rate above (0 steps "
+                      "moved).", cap)
+        rows = md_table(cap)
+        self.assertEqual([r["phase"] for r in rows], ["search"] + ["confirm"] * 4)
+        self.assertEqual([r["rate tried (events/s)"] for r in rows],
+                         ["20000"] * 4 + ["20400"])
 
 
 class BadInput(unittest.TestCase):

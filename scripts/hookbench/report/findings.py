@@ -175,17 +175,25 @@ def capacity_one(doc, max_rate):
                 f"({bound_text}, not saturated).")
     else:
         text = f"The search found no rate that {what} sustained ({bound_text}, not saturated)."
+    conf = max_rate.get("confirmation")
+    if isinstance(conf, dict):
+        text += (f" Confirmed by {conf.get('repeats')} more runs at the answer and at the rate "
+                 "above" if conf.get("confirmed") else
+                 " Not confirmed: the repeats at the answer and the rate above kept disagreeing")
+        text += f" ({conf.get('moves', 0)} step{'' if conf.get('moves') == 1 else 's'} moved)."
     doc.p(text)
     rows = []
-    for t in max_rate.get("tried") or []:
-        if not isinstance(t, dict):
-            continue
-        rows.append([fmt(t.get("rate")) if isinstance(t.get("rate"), (int, float)) else "-",
+    tried = [t for t in max_rate.get("tried") or [] if isinstance(t, dict)]
+    phases = any("phase" in t for t in tried)
+    for t in tried:
+        rows.append(([str(t.get("phase", "-"))] if phases else []) +
+                    [fmt(t.get("rate")) if isinstance(t.get("rate"), (int, float)) else "-",
                      "yes" if t.get("saturated") else "no", str(t.get("reason") or "-"),
                      fmt_ms(t.get("p99_us")) if isinstance(t.get("p99_us"), (int, float))
                      else "-", str(t.get("lost", "-"))])
     if rows:
-        doc.table(["rate tried (events/s)", "saturated", "reason", "p99 (ms)", "lost"], rows,
+        doc.table((["phase"] if phases else []) +
+                  ["rate tried (events/s)", "saturated", "reason", "p99 (ms)", "lost"], rows,
                   numeric_from=99)
     return [text]
 
