@@ -12,7 +12,8 @@ import sys
 
 from hookbench.cli import fail, run
 from hookbench.errors import ResultsError
-from hookbench.readme import apply, blocks_in, render
+from hookbench.readme import render
+from hookbench.readme_markers import apply, blocks_in
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -14,7 +14,8 @@ import unittest
 
 from fixtures import REVISION, ROOT, SCRIPTS, make_fixture, read, run_script
 from fixtures.micro import CONTEXT, aggregates
-from hookbench.readme import BLOCKS, apply, blocks_in, render
+from hookbench.readme import BLOCKS, render
+from hookbench.readme_markers import apply, blocks_in
 from hookbench.errors import ResultsError
 
 SCRIPT = os.path.join(SCRIPTS, "readme_figures.py")
