@@ -217,6 +217,25 @@ class canned_server {
 
 const std::string kChunkedResponse = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
+// One request to a canned_server answering `response`: the exchange's outcome (unset when it
+// did not end within kWait) and the body's size.
+struct sent {
+  std::optional<boost::system::error_code> result;
+  std::size_t body = 0;
+};
+sent send_to_canned(const std::string& response, const http::client_options& o) {
+  canned_server peer(response);
+  net::io_context ioc;
+  http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
+  sent out;
+  conn.async_send({}, [&](boost::system::error_code ec, http::client_response&& r) {
+    out.result = ec;
+    out.body = r.body.size();
+  });
+  ioc.run_for(kWait);
+  return out;
+}
+
 TEST(client_read_limits, a_response_past_the_read_buffer_fails_naming_the_limit) {
   // The dispatcher reads webhook responses with a 64 KiB body limit.
   http::client_options o;
@@ -225,13 +244,7 @@ TEST(client_read_limits, a_response_past_the_read_buffer_fails_naming_the_limit)
   for (const std::string& response :
        {kChunkedResponse + "1;ext=" + big + "\r\nx\r\n0\r\n\r\n",
         kChunkedResponse + "1\r\nx\r\n0\r\nX-Trailer: " + big + "\r\n\r\n"}) {
-    canned_server peer(response);
-    net::io_context ioc;
-    http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
-    std::optional<boost::system::error_code> result;
-    conn.async_send({},
-                    [&](boost::system::error_code ec, http::client_response&&) { result = ec; });
-    ioc.run_for(kWait);
+    const auto result = send_to_canned(response, o).result;
     ASSERT_TRUE(result.has_value());
     EXPECT_EQ(*result, boost::beast::http::error::buffer_overflow) << result->message();
     EXPECT_NE(http::describe(*result).find("read buffer limit"), std::string::npos)
@@ -247,13 +260,7 @@ TEST(client_read_limits, a_trailer_field_longer_than_beast_can_store_is_a_read_e
   const std::string response =
       kChunkedResponse + "1\r\nx\r\n0\r\nX-T: " + std::string(70'000, 'b') + "\r\n\r\n";
   {
-    canned_server peer(response);
-    net::io_context ioc;
-    http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
-    std::optional<boost::system::error_code> result;
-    conn.async_send({},
-                    [&](boost::system::error_code ec, http::client_response&&) { result = ec; });
-    ioc.run_for(kWait);
+    const auto result = send_to_canned(response, o).result;
     ASSERT_TRUE(result.has_value());
     EXPECT_EQ(*result, boost::beast::http::error::buffer_overflow) << result->message();
   }
@@ -272,41 +279,23 @@ TEST(client_read_limits, a_trailer_field_longer_than_beast_can_store_is_a_read_e
   }
   // A body larger than the read buffer still arrives whole.
   {
-    canned_server peer("HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n" +
-                       std::string(60'000, 'z'));
-    net::io_context ioc;
-    http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
-    std::size_t body = 0;
-    std::optional<boost::system::error_code> result;
-    conn.async_send({}, [&](boost::system::error_code ec, http::client_response&& r) {
-      result = ec;
-      body = r.body.size();
-    });
-    ioc.run_for(kWait);
-    ASSERT_TRUE(result.has_value());
-    EXPECT_FALSE(*result) << result->message();
-    EXPECT_EQ(body, 60'000u);
+    const auto out = send_to_canned(
+        "HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n" + std::string(60'000, 'z'), o);
+    ASSERT_TRUE(out.result.has_value());
+    EXPECT_FALSE(*out.result) << out.result->message();
+    EXPECT_EQ(out.body, 60'000u);
   }
 }
 
 TEST(client_read_limits, a_content_length_past_the_body_limit_is_refused_from_the_head) {
   http::client_options o;
   o.body_limit = 64 * 1024;
-  canned_server peer("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" +
-                     std::string(1024 * 1024, 'z'));
-  net::io_context ioc;
-  http::client_connection conn(ioc, {"127.0.0.1", peer.port()}, o);
-  std::optional<boost::system::error_code> result;
-  std::size_t body = 0;
-  conn.async_send({}, [&](boost::system::error_code ec, http::client_response&& r) {
-    result = ec;
-    body = r.body.size();
-  });
-  ioc.run_for(kWait);
-  ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(*result, boost::beast::http::error::body_limit) << result->message();
-  EXPECT_EQ(http::describe(*result), "response body exceeds the body limit");
-  EXPECT_EQ(body, 0u);
+  const auto out = send_to_canned(
+      "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + std::string(1024 * 1024, 'z'), o);
+  ASSERT_TRUE(out.result.has_value());
+  EXPECT_EQ(*out.result, boost::beast::http::error::body_limit) << out.result->message();
+  EXPECT_EQ(http::describe(*out.result), "response body exceeds the body limit");
+  EXPECT_EQ(out.body, 0u);
 }
 
 TEST(client_read_limits, a_streamed_response_past_the_read_buffer_ends_with_the_error) {
