@@ -150,7 +150,7 @@ httplib_poll_mode::~httplib_poll_mode() { stop(); }
 
 void httplib_poll_mode::start() {
   const auto& cfg = ctx_.config;
-  late_threshold_ = cfg.interval / 10;
+  late_threshold_ = late_poll_threshold(cfg.interval);
   base_ns_ = now_ns() + 10 * kNanosPerMilli;
   for (std::size_t k = 0; k < cfg.subscribers; ++k) {
     auto p = std::make_unique<poller>();

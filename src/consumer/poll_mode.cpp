@@ -15,7 +15,7 @@ poll_mode::~poll_mode() { stop(); }
 void poll_mode::start() {
   const auto& cfg = ctx_.config;
   const nanos interval = cfg.interval;
-  late_threshold_ = interval / 10;
+  late_threshold_ = late_poll_threshold(interval);
   base_ns_ = now_ns() + 10 * kNanosPerMilli;
   make_subscribers(producer_connection(cfg, cfg.request_timeout));
   for (auto& p : subs_) {

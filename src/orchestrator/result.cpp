@@ -395,14 +395,15 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
     reasons.push_back(std::to_string(f.lost()) + " of " + std::to_string(f.expected) +
                       " deliveries not made by the end of the drain");
   }
-  // Late: more than 1% of the polls and more than two (one hiccup on a shared machine is not a
-  // consumer that cannot keep up). A missed slot, a whole interval skipped, always counts.
+  // Late or missed (a whole interval skipped): more than 1% of the polls and more than two. One
+  // hiccup on a shared machine is not a consumer that cannot keep up; at T = 3 ms a 3 ms stall of
+  // the VM skips a slot, and the run's mean still agrees with the model.
   const auto& q = m.at("requests");
   const auto polls = q.at("polls").get<std::uint64_t>();
   const auto late = q.at("late_polls").get<std::uint64_t>();
   const auto missed = q.at("missed_polls").get<std::uint64_t>();
-  if (!faulted && !held.polls_paced_by_link && polls > 0 &&
-      ((late * 100 > polls && late > 2) || missed > 0)) {
+  if (!faulted && !held.polls_paced_by_link && polls > 0 && (late + missed) * 100 > polls &&
+      late + missed > 2) {
     reasons.push_back("the consumer could not keep its poll schedule (" + std::to_string(late) +
                       " late, " + std::to_string(missed) + " missed of " + std::to_string(polls) +
                       " polls)");

@@ -190,8 +190,19 @@ TEST(build_result, one_late_poll_is_a_hiccup_not_saturation) {
       build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
           .get<bool>());
   consumer["traffic"]["late_polls"] = 0;
-  consumer["traffic"]["missed_polls"] = 1;  // a whole interval skipped always counts
+  consumer["traffic"]["missed_polls"] = 1;  // one skipped interval: a stall, not saturation
+  EXPECT_FALSE(
+      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
+          .get<bool>());
+  consumer["traffic"]["late_polls"] = 1;
+  consumer["traffic"]["missed_polls"] = 2;  // late and missed together: 3 of 80
   EXPECT_TRUE(
+      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
+          .get<bool>());
+  consumer["traffic"]["polls"] = 13312;  // T = 3 ms for 10 s: 101 late and 22 missed is 0.92%
+  consumer["traffic"]["late_polls"] = 101;
+  consumer["traffic"]["missed_polls"] = 22;
+  EXPECT_FALSE(
       build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
           .get<bool>());
 }
