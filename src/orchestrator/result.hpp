@@ -14,7 +14,9 @@ constexpr int kSchemaVersion = 2;
 // when any of these shows that it did not keep up: the generator's lag p90 above kSaturationLagUs;
 // more webhook deliveries queued at the window's end than kSaturationBacklogS seconds of load
 // (at least 10); a drain longer than kSaturationDrainS (push) or 1.5 T + 0.1 s (pull); a delivery
-// still missing after the drain; more than 1% (and more than 2) late polls, or any missed.
+// still missing after the drain; more than 1% (and more than 2) late or missed polls while a
+// side uses kBusySideCores or more (more than 5% whatever the load: below that, on idle sides,
+// they are the machine's stalls, metrics.schedule_stalls and a warning).
 // They allow for what a design holds on purpose (metrics.saturation.held_on_purpose): the events
 // open batches hold (lambda W + 3 sqrt(lambda W) + 1 per subscriber), a POST in flight on every
 // webhook connection through a link (N x connections), the longest gap (T, the adaptive cap, W)
@@ -23,6 +25,7 @@ constexpr int kSchemaVersion = 2;
 constexpr double kSaturationLagUs = 5'000;
 constexpr double kSaturationBacklogS = 0.1;
 constexpr double kSaturationDrainS = 0.5;
+constexpr double kBusySideCores = 0.5;
 
 // `config` is the run's configuration; the reports are what `serve` and `client` produced.
 nlohmann::json build_result(const nlohmann::json& config, const nlohmann::json& environment,

@@ -178,31 +178,66 @@ TEST(build_result, poll_counts_and_ratios) {
 TEST(build_result, one_late_poll_is_a_hiccup_not_saturation) {
   run_config cfg;
   cfg.mode = "poll";
+  cfg.generation.duration = 10 * kNanosPerSecond;
   json producer = real_producer_report();
+  producer["cpu_s"] = 0.5;  // 0.05 cores
   json consumer = real_consumer_report("poll");
+  consumer["cpu_s"] = 6.0;  // 0.6 cores: a busy consumer
+  const auto saturated = [&] {
+    return build_result(cfg.to_json(true), environment(), producer,
+                        consumer)["metrics"]["saturated"]
+        .get<bool>();
+  };
   consumer["traffic"]["polls"] = 80;
   consumer["traffic"]["late_polls"] = 1;  // 1.25%, but one
-  EXPECT_FALSE(
-      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
-          .get<bool>());
+  EXPECT_FALSE(saturated());
   consumer["traffic"]["late_polls"] = 3;  // 3.75% and more than two: the schedule slipped
-  EXPECT_TRUE(
-      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
-          .get<bool>());
+  EXPECT_TRUE(saturated());
   consumer["traffic"]["late_polls"] = 0;
-  consumer["traffic"]["missed_polls"] = 1;  // one skipped interval: a stall, not saturation
-  EXPECT_FALSE(
-      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
-          .get<bool>());
+  consumer["traffic"]["missed_polls"] = 1;  // one skipped interval: a stall
+  EXPECT_FALSE(saturated());
   consumer["traffic"]["late_polls"] = 1;
   consumer["traffic"]["missed_polls"] = 2;  // late and missed together: 3 of 80
+  EXPECT_TRUE(saturated());
+}
+
+TEST(build_result, stalls_of_idle_sides_are_a_warning_not_saturation) {
+  // T = 3 ms, N = 4 for 1 s on an idle VM: 6 late and 8 missed of 1 329 polls (1.05%).
+  run_config cfg;
+  cfg.mode = "poll";
+  cfg.interval = 3 * kNanosPerMilli;
+  cfg.generation.duration = kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["cpu_s"] = 0.08;
+  json consumer = real_consumer_report("poll");
+  consumer["cpu_s"] = 0.12;
+  consumer["traffic"]["polls"] = 1329;
+  consumer["traffic"]["late_polls"] = 6;
+  consumer["traffic"]["missed_polls"] = 8;
+  json r = build_result(cfg.to_json(true), environment(), producer, consumer);
+  EXPECT_FALSE(r["metrics"]["saturated"].get<bool>());
+  EXPECT_EQ(r["metrics"]["schedule_stalls"]["late_or_missed"], 14);
+  EXPECT_NEAR(r["metrics"]["schedule_stalls"]["busiest_side_cores"].get<double>(), 0.12, 1e-9);
+  bool warned = false;
+  for (const auto& w : result_warnings(r)) {
+    warned = warned || w.find("14 of 1329 polls late or missed") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  // The same stalls with the consumer busy are saturation.
+  consumer["cpu_s"] = 0.6;
   EXPECT_TRUE(
       build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
           .get<bool>());
-  consumer["traffic"]["polls"] = 13312;  // T = 3 ms for 10 s: 101 late and 22 missed is 0.92%
-  consumer["traffic"]["late_polls"] = 101;
-  consumer["traffic"]["missed_polls"] = 22;
-  EXPECT_FALSE(
+  // More than 5% is saturation even on idle sides.
+  consumer["cpu_s"] = 0.12;
+  consumer["traffic"]["missed_polls"] = 61;  // 67 of 1329: 5.04%
+  EXPECT_TRUE(
+      build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
+          .get<bool>());
+  // An unmeasured CPU is taken as busy: no stall is excused without the figure.
+  consumer["traffic"]["missed_polls"] = 8;
+  consumer["cpu_s"] = nullptr;
+  EXPECT_TRUE(
       build_result(cfg.to_json(true), environment(), producer, consumer)["metrics"]["saturated"]
           .get<bool>());
 }
