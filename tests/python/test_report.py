@@ -203,6 +203,36 @@ class ReportOnFixture(unittest.TestCase):
         self.assertIn(f"**Mean latency**: the model lies inside the point's 95% interval at "
                       f"{holds} of {total} judged points", self.md)
 
+    def test_model_goal_per_mode_counts_points_inside_or_within_15_percent(self):
+        per_mode, missed = {}, 0
+        for (mode, _, _), runs in self.points().items():
+            values = [float(r["latency_mean_us"]) for r in runs]
+            if len(values) < 2:
+                continue
+            mean = statistics.fmean(values)
+            half = {2: 12.706205, 3: 4.302653}[len(values)] * statistics.stdev(values) \
+                / math.sqrt(len(values))
+            model = statistics.fmean(float(r["model_latency_mean_us"]) for r in runs)
+            ok = max(mean - half, 0) <= model <= mean + half or abs(mean / model - 1) <= 0.15
+            counts = per_mode.setdefault(mode, [0, 0])
+            counts[0] += ok
+            counts[1] += 1
+            missed += not ok
+        self.assertTrue(per_mode)
+        sentence = re.search(r"Inside the interval or within ±15% of the measured mean \(the "
+                             r"model's goal: 90% of every mode's points\): ([^.]*)\.", self.md)
+        self.assertIsNotNone(sentence)
+        for mode, (ok, n) in per_mode.items():
+            self.assertIn(f"{mode} {ok}/{n}" + ("" if ok / n >= 0.9 else " (below 90%)"),
+                          sentence.group(1).split(", "))
+        if missed:
+            listed = re.search(r"Every point where it is neither: (.*?)\.(?: |$)",
+                               self.md[sentence.end():], re.M)
+            self.assertIsNotNone(listed)
+            self.assertEqual(listed.group(1).count(" measured against the model's "), missed)
+        else:
+            self.assertIn("No point misses both.", self.md)
+
     def test_warnings_are_grouped_with_counts_right_after_the_answer(self):
         heading = re.search(r"^## Warnings \((\d+) kinds\)$", self.md, re.M)
         self.assertIsNotNone(heading)

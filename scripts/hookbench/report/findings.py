@@ -8,7 +8,7 @@ from ..fmt import fmt, fmt_ms, fmt_percent, fmt_ratio_range, plural
 from ..runs_csv import is_finite
 from ..series import aggregate, crossings, measured_crossings, medians, push_baseline, \
     reference_pull
-from .comparison import check_phrase, model_checks
+from .comparison import check_phrase, miss_text, model_checks
 from .words import cite, COLUMN_WORDS, lambda_t, series_name, who
 
 
@@ -127,6 +127,8 @@ def agreement_sentences(by_rtt):
                 f"{by_rtt.name(rtt, s, rate)} {check_phrase(c, u)}"
                 for rtt, s, rate, _, c, u in bad[:8]) + (
                 f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
+        if what == "mean latency" and judged:
+            text += " " + goal_sentence(by_rtt, judged)
         unjudged = len(rs) - len(judged)
         if unjudged:
             text += (f" {plural(unjudged, 'point')} with one repeat "
@@ -138,6 +140,41 @@ def agreement_sentences(by_rtt):
                    "value at a point is its mean over the same repeats, each evaluated at the "
                    "run's realised rate and in-run round trip.")
     return out
+
+
+# The model's goal for mean latency: inside the point's repeat interval or within this fraction
+# of the point's estimate, at GOAL_SHARE or more of every mode's points (`hookbench model-check`
+# judges the same way).
+GOAL_TOLERANCE = 0.15
+GOAL_SHARE = 0.90
+
+
+def meets_goal(check):
+    return check.within or (check.error is not None and abs(check.error) <= GOAL_TOLERANCE)
+
+
+def goal_sentence(by_rtt, judged):
+    """Per mode, the judged points where the model's mean latency lies inside the interval or
+    within ±15%, against the goal of 90%; then every point where it does not, with the miss."""
+    per_mode = {}
+    for c in judged:
+        per_mode.setdefault(c[1].mode, []).append(c)
+    counts = []
+    for mode, cs in per_mode.items():
+        ok = sum(meets_goal(c[4]) for c in cs)
+        share = ok / len(cs)
+        counts.append(f"{mode} {ok}/{len(cs)}" + ("" if share >= GOAL_SHARE else " (below 90%)"))
+    text = (f"Inside the interval or within ±{fmt(100 * GOAL_TOLERANCE)}% of the measured mean "
+            f"(the model's goal: 90% of every mode's points): " + ", ".join(counts) + ".")
+    missed = [c for c in judged if not meets_goal(c[4])]
+    if missed:
+        text += " Every point where it is neither: " + "; ".join(
+            f"{by_rtt.name(rtt, s, rate)} ({fmt(c.measured_shown)} measured against the "
+            f"model's {fmt(c.model_shown)} ms, {miss_text(c, u)})"
+            for rtt, s, rate, _, c, u in missed) + "."
+    else:
+        text += " No point misses both."
+    return text
 
 
 def saturated_sentences(by_rtt):
