@@ -16,6 +16,7 @@ from .micro_files import load as load_micro, summarize as summarize_micro
 # The security report's own figures and sentences, not a copy of them.
 from .report.security import agg_text, cost_of, difference_sentence
 from .run_files import load_max_rate
+from .readme_model import block_model_goal
 from .runs_csv import load_runs, ok_runs
 from .security_files import SECURITY_LABELS, SecurityRuns, attack_totals, sign_verify_points, \
     sign_verify_ratios
@@ -250,8 +251,10 @@ def block_reference_setup(res):
 
 
 def _pull_interval(runs, preferred=100.0):
+    """T = 100 ms when the folder has it, else its middle interval (30 ms of 3, 30, 300)."""
     intervals = sorted({r["interval_ms"] for r in ok_runs(runs) if r["pull"]})
-    return preferred if preferred in intervals else (intervals[0] if intervals else None)
+    return preferred if preferred in intervals else (
+        intervals[len(intervals) // 2] if intervals else None)
 
 
 def block_reference_latency(res):
@@ -301,7 +304,8 @@ def block_reference_costs(res):
 
 
 def block_reference_outcome(res):
-    """Lost and saturated runs, and the model verdicts per mode, counted from runs.csv."""
+    """Failed, lost, saturated and thin runs, counted from runs.csv (the model's verdicts per
+    point are the model-goal block, readme_model.py)."""
     runs = res.runs("reference")
     ok = ok_runs(runs)
     failed = len(runs) - len(ok)
@@ -313,18 +317,7 @@ def block_reference_outcome(res):
     lines = [f"Of {len(runs)} runs, {failed} failed, {lost} lost an event, {saturated} were "
              f"flagged saturated, {below_min} did not reach the scenario's minimum of events "
              f"or samples, {thin_p99} have their p99 on fewer than 10 samples, and {no_event} "
-             "delivered no event at all.", "",
-             "Model verdicts on mean latency, per run (`model_latency_agreement` in runs.csv: "
-             "the model's mean inside the run's 95% CI, above it or below it):", "",
-             "| mode | runs | within | measured above the model | measured below |",
-             "|---|---:|---:|---:|---:|"]
-    for mode in _modes_in_order(runs):
-        rows = [r for r in ok if r["mode"] == mode and r["model_latency_agreement"]]
-        count = {v: sum(1 for r in rows if r["model_latency_agreement"] == v)
-                 for v in ("within", "below", "above")}
-        # "above": the measured CI lies above the model (src/model/model.hpp).
-        lines.append(f"| `{mode}` | {len(rows)} | {count['within']} | {count['above']} | "
-                     f"{count['below']} |")
+             "delivered no event at all."]
     return lines
 
 
@@ -559,6 +552,7 @@ BLOCKS = {
     "reference-latency": block_reference_latency,
     "reference-costs": block_reference_costs,
     "reference-outcome": block_reference_outcome,
+    "model-goal": block_model_goal,
     "max-rate": block_max_rate,
     "security": block_security,
     "network": block_network,

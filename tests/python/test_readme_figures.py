@@ -8,7 +8,9 @@ data changes its block, and that bad markers and missing files are one-line erro
 
 import csv
 import json
+import math
 import os
+import statistics
 import tempfile
 import unittest
 
@@ -16,6 +18,8 @@ from fixtures import REVISION, ROOT, SCRIPTS, make_fixture, read, run_script
 from fixtures.micro import CONTEXT, aggregates
 from hookbench.readme import BLOCKS, render
 from hookbench.readme_markers import apply, blocks_in
+from hookbench.readme_model import goal_counts
+from hookbench.runs_csv import load_runs
 from hookbench.errors import ResultsError
 
 SCRIPT = os.path.join(SCRIPTS, "readme_figures.py")
@@ -109,6 +113,41 @@ class GeneratorTest(unittest.TestCase):
         self.assertNotIn("1.23 s", before)
         self.assertEqual(self.generate("--check").returncode, 0)
 
+    def test_model_goal_counts_every_judged_point_of_each_mode(self):
+        points = {}
+        for row in _rows(self.folder):
+            if row["note"].startswith("failed") or not row["latency_mean_us"]:
+                continue
+            key = (row["mode"], row["interval_ms"], row["rate"], row["subscribers"],
+                   row["consumer_stack"], row["tuning"])
+            points.setdefault(key, []).append(row)
+        expected = {}
+        for (mode, *_), runs in points.items():
+            values = [float(r["latency_mean_us"]) for r in runs]
+            if len(values) < 2:
+                continue
+            mean = statistics.fmean(values)
+            half = {2: 12.706205, 3: 4.302653}[len(values)] * statistics.stdev(values) \
+                / math.sqrt(len(values))
+            model = statistics.fmean(float(r["model_latency_mean_us"]) for r in runs)
+            ok = max(mean - half, 0) <= model <= mean + half or abs(mean / model - 1) <= 0.15
+            c = expected.setdefault(mode, [0, 0])
+            c[0] += ok
+            c[1] += 1
+        counts, misses = goal_counts(load_runs(self.folder))
+        self.assertTrue(expected)
+        self.assertEqual(counts, expected)
+        self.assertEqual(misses, sum(n - k for k, n in expected.values()))
+
+        # A model twice the measurement at every webhook point: each of them now misses both.
+        def doubled(row):
+            if row["mode"] == "webhook" and row["latency_mean_us"]:
+                row["model_latency_mean_us"] = str(2 * float(row["latency_mean_us"]))
+        self.edit_runs(doubled)
+        counts, _ = goal_counts(load_runs(self.folder))
+        self.assertEqual(counts["webhook"][0], 0)
+        self.assertEqual(counts["webhook"][1], expected["webhook"][1])
+
     def test_a_run_from_another_revision_shows_in_the_setup(self):
         self.assertEqual(self.generate().returncode, 0)
         runs = os.path.join(self.folder, "runs")
@@ -151,9 +190,13 @@ class GeneratorTest(unittest.TestCase):
         self.assertIn("max_rate.json", res.stderr)
 
 
-def _column(folder, name):
+def _rows(folder):
     with open(os.path.join(folder, "runs.csv"), newline="", encoding="utf-8") as f:
-        return [row[name] for row in csv.DictReader(f)]
+        return list(csv.DictReader(f))
+
+
+def _column(folder, name):
+    return [row[name] for row in _rows(folder)]
 
 
 class BlockTest(unittest.TestCase):

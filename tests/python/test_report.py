@@ -219,8 +219,9 @@ class ReportOnFixture(unittest.TestCase):
             counts[1] += 1
             missed += not ok
         self.assertTrue(per_mode)
-        sentence = re.search(r"Inside the interval or within ±15% of the measured mean \(the "
-                             r"model's goal: 90% of every mode's points\): ([^.]*)\.", self.md)
+        sentence = re.search(r"Inside the interval, or the measured mean within ±15% of the "
+                             r"model \(the model's goal: 90% of every mode's points\): ([^.]*)\.",
+                             self.md)
         self.assertIsNotNone(sentence)
         for mode, (ok, n) in per_mode.items():
             self.assertIn(f"{mode} {ok}/{n}" + ("" if ok / n >= 0.9 else " (below 90%)"),

@@ -142,8 +142,8 @@ def agreement_sentences(by_rtt):
     return out
 
 
-# The model's goal for mean latency: inside the point's repeat interval or within this fraction
-# of the point's estimate, at GOAL_SHARE or more of every mode's points (`hookbench model-check`
+# The model's goal for mean latency: inside the point's repeat interval, or the point's estimate
+# within this fraction of the model, at GOAL_SHARE or more of every mode's points (`hookbench model-check`
 # judges the same way).
 GOAL_TOLERANCE = 0.15
 GOAL_SHARE = 0.90
@@ -164,8 +164,8 @@ def goal_sentence(by_rtt, judged):
         ok = sum(meets_goal(c[4]) for c in cs)
         share = ok / len(cs)
         counts.append(f"{mode} {ok}/{len(cs)}" + ("" if share >= GOAL_SHARE else " (below 90%)"))
-    text = (f"Inside the interval or within ±{fmt(100 * GOAL_TOLERANCE)}% of the measured mean "
-            f"(the model's goal: 90% of every mode's points): " + ", ".join(counts) + ".")
+    text = (f"Inside the interval, or the measured mean within ±{fmt(100 * GOAL_TOLERANCE)}% of "
+            f"the model (the model's goal: 90% of every mode's points): " + ", ".join(counts) + ".")
     missed = [c for c in judged if not meets_goal(c[4])]
     if missed:
         text += " Every point where it is neither: " + "; ".join(
