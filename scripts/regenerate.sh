@@ -49,25 +49,37 @@ started=$(date +%s)
 echo "regenerate.sh: revision $(git rev-parse --short HEAD), folders ${folders[*]} -> $out" >&2
 
 step() { echo "regenerate.sh: [$(( ($(date +%s) - started) / 60 )) min] $*" >&2; }
+# A failed run keeps its row and its sweep exits 1 at its end: the other folders and the reports
+# are still made, and regenerate.sh exits with the first failure's status.
+status=0
+soft() {
+  local s=0
+  "$@" || s=$?
+  if [ "$s" -ne 0 ]; then
+    echo "regenerate.sh: '$*' exited $s; going on" >&2
+    [ "$status" -ne 0 ] || status=$s
+  fi
+}
 for f in "${folders[@]}"; do
   step "$f"
   case "$f" in
-    reference) "$bin" sweep bench/scenarios/default.json --out "$out/reference" ;;
+    reference) soft "$bin" sweep bench/scenarios/default.json --out "$out/reference" ;;
     network)
-      "$bin" sweep bench/scenarios/network.json --out "$out/network"
-      ./scripts/faults.sh "$out/network"
-      "$py" scripts/plot_faults.py "$out/network" ;;
+      soft "$bin" sweep bench/scenarios/network.json --out "$out/network"
+      soft ./scripts/faults.sh "$out/network"
+      soft "$py" scripts/plot_faults.py "$out/network" ;;
     social | ecommerce | analytics)
-      "$bin" sweep "bench/scenarios/$f.json" --out "$out/$f" ;;
+      soft "$bin" sweep "bench/scenarios/$f.json" --out "$out/$f" ;;
     security)
-      ./scripts/security.sh "$out/security"
-      "$py" scripts/plot_security.py "$out/security" ;;
-    capacity) "$bin" sweep bench/scenarios/capacity.json --out "$out/capacity" --find-max-rate ;;
-    micro) ./scripts/micro.sh "$out/micro" ;;
+      soft ./scripts/security.sh "$out/security"
+      soft "$py" scripts/plot_security.py "$out/security" ;;
+    capacity) soft "$bin" sweep bench/scenarios/capacity.json --out "$out/capacity" --find-max-rate ;;
+    micro) soft ./scripts/micro.sh "$out/micro" ;;
   esac
   case "$f" in
     capacity | micro) ;;
-    *) "$py" scripts/report.py "$out/$f" ;;
+    *) soft "$py" scripts/report.py "$out/$f" ;;
   esac
 done
-step "done: now copy the folders over results/ and run $py scripts/readme_figures.py"
+step "done (exit $status): now copy the folders over results/ and run $py scripts/readme_figures.py"
+exit "$status"

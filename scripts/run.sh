@@ -23,21 +23,34 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh release >/dev/null
 scenario="${HOOKBENCH_SCENARIO:-default}"
 out="${HOOKBENCH_OUT:-results/latest}"
+bin=build/release/src/hookbench
+# A step that fails (a run that failed keeps its row, and the sweep exits 1 at its end) does not
+# stop the others: the report names what failed, and run.sh exits with the first failure's status.
+status=0
+step() {
+  local s=0
+  "$@" || s=$?
+  if [ "$s" -ne 0 ]; then
+    echo "run.sh: '$*' exited $s; going on, the report names what failed" >&2
+    [ "$status" -ne 0 ] || status=$s
+  fi
+}
 if [ -f "$out/runs.csv" ]; then
-  build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out" --resume
+  step "$bin" sweep "bench/scenarios/$scenario.json" --out "$out" --resume
 else
-  build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out"
+  step "$bin" sweep "bench/scenarios/$scenario.json" --out "$out"
 fi
 if [ "${HOOKBENCH_FIND_MAX_RATE:-0}" = "1" ]; then
-  build/release/src/hookbench sweep "bench/scenarios/$scenario.json" --out "$out" --find-max-rate
+  step "$bin" sweep "bench/scenarios/$scenario.json" --out "$out" --find-max-rate
 fi
 if [ "${HOOKBENCH_SECURITY:-1}" = "1" ]; then
-  ./scripts/security.sh "$out"
-  /usr/bin/python3 scripts/plot_security.py "$out"
+  step ./scripts/security.sh "$out"
+  step /usr/bin/python3 scripts/plot_security.py "$out"
 fi
 if [ "${HOOKBENCH_FAULTS:-1}" = "1" ]; then
-  ./scripts/faults.sh "$out"
-  /usr/bin/python3 scripts/plot_faults.py "$out"
+  step ./scripts/faults.sh "$out"
+  step /usr/bin/python3 scripts/plot_faults.py "$out"
 fi
 /usr/bin/python3 scripts/report.py "$out"
 echo "run.sh: runs $out/runs.csv, charts $out/charts/, report $out/REPORT.md and $out/REPORT.html"
+exit "$status"
