@@ -335,3 +335,43 @@ class ReportConsistency(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AnswerPerSubscriberCount(unittest.TestCase):
+    """A folder with two subscriber counts (social's N = 100 and 500): the answer names each N
+    and gives its own λT ranges, so that no λT range of one N overlaps another's in one list."""
+
+    def test_each_n_has_its_own_ranges(self):
+        with tempfile.TemporaryDirectory(prefix="hookbench-answer-n-") as d:
+            fixture.make_fixture(d, failed=False, saturated=False, trace=False)
+            path = os.path.join(d, "runs.csv")
+            with open(path, newline="", encoding="utf-8") as f:
+                reader = csv.DictReader(f)
+                header, rows = reader.fieldnames, list(reader)
+            more = []
+            for r in rows:
+                r2 = dict(r, subscribers="8", run_id=r["run_id"] + "-n8")
+                if r["mode"] == "webhook" and r["latency_p50_us"]:
+                    # Webhooks to 8 subscribers are 40x slower: the latency verdict holds,
+                    # the ranges differ only if the code answers each N apart.
+                    r2["latency_p50_us"] = str(40 * float(r["latency_p50_us"]))
+                more.append(r2)
+            with open(path, "w", newline="", encoding="utf-8") as f:
+                w = csv.DictWriter(f, fieldnames=header)
+                w.writeheader()
+                w.writerows(rows + more)
+            proc = fixture.run_script(REPORT, d)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            head = next(p.strip() for p in section(read(os.path.join(d, "REPORT.md")),
+                                                   "## The answer").split("\n\n")
+                        if p.strip().startswith("**The answer.**"))
+        parts = re.split(r"(N = \d+): ", head)
+        self.assertEqual([p for p in parts if p.startswith("N = ")], ["N = 1", "N = 8"], head)
+        for body in (parts[2], parts[4]):
+            spans = re.findall(r"at λT(?: = ([\d.]+)|(?: ([\d.]+)–([\d.]+))) \(", body)
+            self.assertTrue(spans, body)
+            covered = []
+            for one, lo, hi in spans:
+                a, b = (float(one), float(one)) if one else (float(lo), float(hi))
+                self.assertTrue(all(b < c or a > d for c, d in covered), (a, b, covered, body))
+                covered.append((a, b))

@@ -144,6 +144,12 @@ def spread_sentence(verdicts):
 MAX_RANGES = 4  # more λT ranges than this: say it per resource instead
 
 
+def axes_text(series):
+    """The axes other than T that tell the series apart in this folder ("N=100"), or ""."""
+    return ", ".join(q.replace("=", " = ") for q in series.qualifiers()
+                     if not q.startswith("T="))
+
+
 def headline(series, envs):
     """The answer in computed sentences: the network, then per λT range who won which resource,
     the latency ratio, and how firm the leads are."""
@@ -165,12 +171,21 @@ def headline(series, envs):
     intervals = fmt_list(sorted({v.pull.interval_ms for v in verdicts}))
     text = (f"**The answer.** {where}, {'/'.join(pulls)} (T = {intervals} ms) against "
             f"{'/'.join(pushes)} at {plural(len(verdicts), 'point')} ({med}): ")
-    groups = lambda_t_ranges(verdicts)
-    if len(groups) <= MAX_RANGES:
-        text += "; ".join(range_sentence(g) for g in groups) + "."
-    else:
-        text += (f"the lead changes {len(groups) - 1} times along λT, so per resource: "
-                 + "; ".join(resource_sentence(verdicts, c, n) for c, n, _ in RESOURCES) + ".")
+    # Points that differ in another axis (N, payload) are answered apart, each named, so that
+    # their λT ranges never overlap in one list.
+    by_axes = {}
+    for v in verdicts:
+        by_axes.setdefault(axes_text(v.pull), []).append(v)
+    parts = []
+    for axes, vs in by_axes.items():
+        groups = lambda_t_ranges(vs)
+        if len(groups) <= MAX_RANGES:
+            said = "; ".join(range_sentence(g) for g in groups)
+        else:
+            said = (f"the lead changes {len(groups) - 1} times along λT, so per resource: "
+                    + "; ".join(resource_sentence(vs, c, n) for c, n, _ in RESOURCES))
+        parts.append(f"{axes}: {said}" if axes else said)
+    text += ". ".join(parts) + "."
     latency = [v for v in verdicts if v.wins["latency_p50_us"][0] == PUSH]
     if latency and len(latency) == len(verdicts):
         ratios = [v.wins["latency_p50_us"][2] / v.wins["latency_p50_us"][3] for v in latency
