@@ -240,9 +240,32 @@ class NoSampleFromNothing(unittest.TestCase):
                 x = round(line.get_xdata()[i], 9)
                 if lo is None:
                     self.assertNotIn(x, lows)
-                else:  # clipped at 0, then at the log axis' floor
-                    self.assertAlmostEqual(lows[x], max(lo, 0.0, mean * 1e-3), places=9)
+                else:  # clipped at 0, then a decade below the point on the log axis
+                    self.assertAlmostEqual(lows[x], max(lo, 0.0, mean / 10), places=9)
             self.assertIn("1 repeat delivered no event and is left out",
+                          plot.caption_of(fig))
+            plt.close(fig)
+
+    def test_a_bar_reaching_zero_on_a_log_axis_is_cut_and_marked(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = fixture.make_fixture(d, modes=("poll", "webhook"), intervals=(100.0,),
+                                        rates=(1.0, 10.0), trace=False, failed=False)
+            # Webhook at 10/s: repeats of 1, 1 and 100 requests/s, a t-interval far below zero.
+            spread = [r for r in rows if r["mode"] == "webhook" and float(r["rate"]) == 10.0]
+            for r, v in zip(spread, ("1", "1", "100")):
+                r["requests_per_s"] = v
+            fixture.write_csv(os.path.join(d, "runs.csv"), rows)
+            data = plot.Data(d)
+            fig = plot.build_chart(data, "requests_per_s")
+            (line,) = fixture.artists(fig, "webhook|requests_per_s")
+            (cut,) = fixture.artists(fig, "cut:webhook|requests_per_s")
+            mean = line.get_ydata()[1]
+            self.assertAlmostEqual(mean, 34.0, places=9)
+            self.assertEqual(list(cut.get_ydata()), [mean / 10])
+            self.assertEqual(cut.get_marker(), "v")
+            # The axis is not stretched to a thousandth of the point.
+            self.assertGreater(fig.axes[0].get_ylim()[0], mean / 1000)
+            self.assertIn("1 bar reaches zero or below, which a log axis cannot show",
                           plot.caption_of(fig))
             plt.close(fig)
 

@@ -32,6 +32,9 @@ class Drawn:
         # (series label, rate) of the points in each state; dropped counts non-positive medians
         self.saturated, self.thin, self.no_spread, self.dropped = [], [], [], 0
         self.err_kinds = set()
+        # (series label, rate) of the bars whose interval reached zero or below on a log axis:
+        # cut a decade below the point, a ▾ at the cut
+        self.cut = []
         # (series label, rate, run_id) of the repeats left out because they delivered nothing
         self.no_events = []
         self.gid = self.label = None  # the line's gid and legend label, once drawn
@@ -81,8 +84,11 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     y = np.array([a.median for _, a in pts])
     lo = np.array([a.lo for _, a in pts])
     hi = np.array([a.hi for _, a in pts])
-    if positive:  # a log axis cannot show a bar reaching zero
-        lo = np.maximum(lo, y * 1e-3)
+    # A log axis cannot show a bar reaching zero: such a bar stops a decade below its point,
+    # marked, rather than stretching the axis down to y/1000.
+    cut = [i for i, (_, a) in enumerate(pts) if positive and a.err and not a.lo > y[i] / 10]
+    if positive:
+        lo = np.maximum(lo, y / 10)
     sat = [i for i, (_, a) in enumerate(pts) if a.saturated]
     thin = [i for i, (_, a) in enumerate(pts) if a.thin and not a.saturated]
     normal = [i for i in range(len(pts)) if i not in sat and i not in thin]
@@ -101,6 +107,9 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
                                 label="_nolegend_", zorder=2)
         for collection in container.lines[2]:
             collection.set_gid("err:" + gid)
+    if cut:
+        ax.plot(x[cut], lo[cut], linestyle="none", marker="v", color=colour, markersize=5,
+                gid="cut:" + gid, zorder=2)
     if thin:
         ax.plot(x[thin], y[thin], linestyle="none", marker=marker, color=colour, markersize=7,
                 alpha=THIN_ALPHA, gid="thin:" + gid, zorder=3, **fill)
@@ -114,6 +123,7 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     out.thin = [(s.label(), pts[i][0]) for i in thin]
     out.no_spread = [(s.label(), rate) for rate, a in pts if not a.err]
     out.err_kinds = {a.err for _, a in pts if a.err}
+    out.cut = [(s.label(), pts[i][0]) for i in cut]
     return out
 
 
@@ -169,6 +179,10 @@ def status_caption(drawn):
     if kinds:
         parts.append("Bars: " + "; ".join(words.get(k, k) for k in sorted(kinds, reverse=True))
                      + ".")
+    cut = len({p for d in drawn for p in d.cut})
+    if cut:
+        parts.append(f"{counted(cut, 'bar reaches', 'bars reach')} zero or below, which a log "
+                     "axis cannot show: cut a decade below the point, ▾ at the cut.")
     bare = len({p for d in drawn for p in d.no_spread})
     if bare:
         parts.append(f"{counted(bare, 'point rests', 'points rest')} on one run with no interval, "
