@@ -287,6 +287,14 @@ class ReportConsistency(unittest.TestCase):
     def test_answer_matches_the_data(self):
         check_answer(self, self.md, self.rows)
 
+    def test_loopback_only_sections_say_so(self):
+        rtts = sorted({float(r["rtt_ms"] or 0) for r in self.rows})
+        self.assertGreater(len(rtts), 1)
+        self.assertIn("\n## Mode comparison (loopback)\n", self.md)
+        self.assertIn("\n### Best at each rate (loopback)\n", self.md)
+        self.assertIn("On loopback only: this folder also measured round trips of "
+                      + ", ".join(fmt(r) for r in rtts[1:]) + " ms", self.md)
+
     def test_counts_match_the_data(self):
         check_counts(self, self.md, self.rows)
 

@@ -181,11 +181,15 @@ def pair_sentences(series):
     return out
 
 
-def section_comparison(doc, series):
-    """Every mode (and stack) side by side at the rates measured, and what the numbers say."""
+def section_comparison(doc, series, by_rtt=None):
+    """Every mode (and stack) side by side at the rates measured, and what the numbers say (at
+    the base round trip, said so when by_rtt has others)."""
     if len(series) < 2:
         return []
-    doc.h(2, "Mode comparison")
+    suffix, note = by_rtt.base_note() if by_rtt is not None else ("", "")
+    doc.h(2, "Mode comparison" + suffix)
+    if note:
+        doc.p(note)
     doc.p("Every delivery mode (each poll interval and consumer stack its own row) at each rate "
           "it was measured at. Each point is estimated from its repeats: a mean (the mean "
           "latency, requests, bytes, CPU) is the mean of the repeats' values with its 95% "

@@ -314,7 +314,7 @@ def section_conclusions(doc, series, model, max_rate, by_rtt):
               "drain time within bounds).")
     said += capacity_section(doc, max_rate)
     if len(series) > 1:
-        doc.h(3, "Best at each rate")
+        doc.h(3, "Best at each rate" + by_rtt.base_note()[0])
         winners_table(doc, series)
     return said
 

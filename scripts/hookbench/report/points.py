@@ -27,6 +27,18 @@ class RttSeries:
         return [(rtt, s, rate, s.points[rate]) for rtt, series in self.groups
                 for s in series for rate in s.rates]
 
+    def base_note(self):
+        """(heading suffix, sentence) for the sections that show the base round trip only, in a
+        folder that measured several; ("", "") otherwise."""
+        if not self.multi:
+            return "", ""
+        base, others = self.rtts()[0], self.rtts()[1:]
+        where = "loopback" if base == 0 else f"a {fmt(base)} ms round trip"
+        return (f" ({where})",
+                f"On {where} only: this folder also measured round trips of "
+                f"{', '.join(fmt(r) for r in others)} ms, whose points are in the tables per mode "
+                "and the round-trip charts.")
+
     def name(self, rtt, s, rate=None):
         """A point (or a series) in prose, its round trip said when the folder has several."""
         text = series_name(s)

@@ -84,7 +84,7 @@ def build(folder, charts_dir=None, log=None):
     section_answer(doc, rows, series, envs, charts, captions)
     section_warnings(doc, rows, by_rtt, envs, model is not None)
     section_conclusions(doc, series, model, max_rate, by_rtt)
-    section_comparison(doc, series)
+    section_comparison(doc, series, by_rtt)
     section_charts(doc, charts, captions)
     section_question(doc, rows.modes, {s.mode for s in series})
     section_setup(doc, folder, rows, by_rtt, envs)
