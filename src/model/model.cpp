@@ -116,8 +116,14 @@ model_prediction model_long_poll(const model_input& in) {
   const double parks = std::exp(-l * r);  // the request finds nothing waiting
   const double cycle = l > 0 ? r + parks * -std::expm1(-l * w) / l : w + r;
   p.requests_per_s = in.subscribers / cycle;
-  p.latency_mean_us = (in.lag_s + first_delivery_s(in, r / 2) +
-                       fan_out_wait_s(in, p.requests_per_s) + (cycle > 0 ? r / cycle * r / 2 : 0)) *
+  // The measured D is the median of each event's earliest delivery. The share q = R/C of events
+  // that land in the round trip after an answer wait on top a uniform residual of it: once q
+  // passes one half the median lies among them, R (q - 1/2)/q above the parked trip D0.
+  const double gap = cycle > 0 ? r / cycle : 0;
+  const double parked_trip =
+      in.wake_s > 0 ? std::max(0.0, in.wake_s - (gap > 0.5 ? r * (gap - 0.5) / gap : 0.0)) : r / 2;
+  p.latency_mean_us = (in.lag_s + parked_trip + fan_out_wait_s(in, p.requests_per_s) +
+                       (cycle > 0 ? r / cycle * r / 2 : 0)) *
                       1e6;
   p.requests_per_event = l > 0 ? 1 / (l * cycle) : 0;
   p.empty_poll_fraction = parks * std::exp(-l * w);  // answered empty when the wait ends

@@ -38,8 +38,12 @@
 //            average. Cycle C = R + e^(-lambda R)(1 - e^(-lambda w))/lambda; requests/event =
 //            1/(lambda C): about 1 while lambda R << 1, batching as lambda R grows. Latency ~
 //            G + D + F (answering N parked requests is a fan-out, at d = N / C answers per
-//            second), plus R/2 for the events that land in the round trip (a share R/C of time).
-//            D falls back to R/2, the ping's one-way trip.
+//            second), plus R/2 for the events that land in the round trip (a share q = R/C of
+//            time). D is the trip to a parked request: the measured median of the earliest
+//            deliveries mixes in the events that waited out the round trip, so once q > 1/2
+//            (lambda R near 1 and above, e.g. 10/s through a 100 ms link) the median sits
+//            R (q - 1/2)/q higher and the model takes that off. D falls back to R/2, the ping's
+//            one-way trip.
 //   stream (SSE, WebSocket): latency ~ G + D + F (one message per subscriber per event, d =
 //            lambda N); no request per event. D falls back to R/2.
 // At N = 1 with no measured D the push formulas are the earlier ones (G + R_post, G + R/2) plus

@@ -247,6 +247,31 @@ TEST(model, long_poll_answers_its_parked_requests_as_a_fan_out) {
   EXPECT_NEAR(p.latency_mean_us, (200e-6 + f + 100e-6 / cycle * 50e-6) * 1e6, 1e-6);
 }
 
+TEST(model, long_poll_takes_the_round_trip_waits_out_of_a_median_d) {
+  // 10/s through a 100 ms link (the reference's rtt block): C = R + e^-1 / lambda, q = R/C =
+  // 0.73 of the events land in the round trip after an answer, so the median earliest delivery
+  // (82 ms measured there) lies R (q - 1/2)/q = 31.6 ms above the 50 ms trip to a parked request.
+  model_input in;
+  in.rate = 10;
+  in.subscribers = 1;
+  in.rtt_s = 0.1;
+  in.wait_s = 30;
+  const double cycle = 0.1 + std::exp(-1.0) * -std::expm1(-300.0) / 10;
+  const double q = 0.1 / cycle;
+  ASSERT_NEAR(q, 0.731, 1e-3);
+  const double above = 0.1 * (q - 0.5) / q;
+  in.wake_s = 0.05 + above;
+  EXPECT_NEAR(model_long_poll(in).latency_mean_us, (0.05 + q * 0.05) * 1e6, 1e-6);
+  // Without a measured D the parked trip is R/2: the same prediction.
+  in.wake_s = 0;
+  EXPECT_NEAR(model_long_poll(in).latency_mean_us, (0.05 + q * 0.05) * 1e6, 1e-6);
+  // Below q = 1/2 (10/s through a 10 ms link) the median is a parked trip: D is taken as is.
+  in.rtt_s = 0.01;
+  in.wake_s = 0.006;
+  const double c10 = 0.01 + std::exp(-0.1) * -std::expm1(-300.0) / 10;
+  EXPECT_NEAR(model_long_poll(in).latency_mean_us, (0.006 + 0.01 / c10 * 0.005) * 1e6, 1e-6);
+}
+
 TEST(model, push_formulas_reduce_to_the_plain_ones_at_one_subscriber_without_measures) {
   // N = 1, no service time, no measured D: G + R_post, G + R/2, and long-poll's R/2 terms.
   model_input in;
