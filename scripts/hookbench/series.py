@@ -417,10 +417,12 @@ def group_series(rows):
     failed = [r for r in rows if r["failed_run"]]
     rows = base_rtt_rows(rows)
     varying = {axis for axis in EXTRA_AXES if len({r[axis] for r in rows}) > 1}
-    # A mode's knobs vary only if one mode ran with two settings (modes differ in knobs anyway).
+    # A mode's knobs vary only if one mode ran with two settings at one poll interval (modes
+    # differ in knobs anyway, and poll-adaptive's default cap of 8T differs with T).
     knobs = {}
     for r in rows:
-        knobs.setdefault(r["mode"], set()).add(r["tuning"])
+        knobs.setdefault((r["mode"], r["interval_ms"], r["consumer_stack"]), set()).add(
+            r["tuning"])
     if any(len(k) > 1 for k in knobs.values()):
         varying.add("tuning")
     series = {}

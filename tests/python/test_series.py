@@ -115,5 +115,33 @@ class NoEventRepeat(unittest.TestCase):
             self.assertEqual(hook.failed.get(32.0, []), [])
 
 
+class Labels(unittest.TestCase):
+    def write(self, d, rows):
+        with open(os.path.join(d, "runs.csv"), "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=COLUMNS)
+            w.writeheader()
+            w.writerows(rows)
+        return group_series(load_runs(d))
+
+    def test_a_cap_that_follows_t_is_no_varying_knob_two_caps_at_one_t_are(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = make_fixture(d, modes=("poll-adaptive", "webhook"), rates=(8.0, 32.0),
+                                intervals=(100.0, 1000.0), trace=False, failed=False)
+            for r in rows:  # the default cap, 8T, as the sweep records it
+                if r["mode"] == "poll-adaptive":
+                    r["tuning"] = ("backoff=2.0;max_interval_ms="
+                                   f"{8 * float(r['interval_ms']):.1f}")
+            labels = sorted(s.label() for s in self.write(d, rows))
+            self.assertEqual(labels, ["poll-adaptive T=100 ms", "poll-adaptive T=1000 ms",
+                                      "webhook"])
+            # Two caps at T = 100 ms: now the knob tells two series apart, and is named.
+            extra = [dict(r, tuning="backoff=2.0;max_interval_ms=400.0",
+                          run_id=r["run_id"] + "-cap400") for r in rows
+                     if r["mode"] == "poll-adaptive" and float(r["interval_ms"]) == 100.0]
+            labels = [s.label() for s in self.write(d, rows + extra)]
+            self.assertIn("poll-adaptive T=100 ms backoff=2.0;max_interval_ms=400.0", labels)
+            self.assertIn("poll-adaptive T=100 ms backoff=2.0;max_interval_ms=800.0", labels)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -283,13 +283,24 @@ def section_conclusions(doc, series, model, max_rate, by_rtt):
                 said.append(text)
             continue
         doc.h(3, f"{series_name(s)} vs {series_name(base)}")
-        items = [crossing_sentence(s, base, "requests_per_event", model)]
+        crossed = ("requests_per_event", "bytes_per_event", "cpu_us_per_event_net_total")
+        common = sorted(r for r in s.rates if r in base.points)
+        ratios = []
         for column, name in (("latency_p50_us", "p50"), ("latency_p99_us", "p99")):
             sentence = ratio_sentence(s, base, column, name)
             if sentence:
-                items.append(sentence[0].upper() + sentence[1:])
-        items.append(crossing_sentence(s, base, "bytes_per_event"))
-        items.append(crossing_sentence(s, base, "cpu_us_per_event_net_total"))
+                ratios.append(sentence[0].upper() + sentence[1:])
+        if len(common) < 2:
+            # One common rate (a round-trip block's point): no crossing to look for, said once.
+            items = [f"At T = {fmt(s.interval_ms)} ms{other_axes(s)}, {who(s)} and {who(base)} "
+                     f"share {'one measured rate' if common else 'no measured rate'}"
+                     + (f" ({fmt(common[0])} events/s)" if common else "")
+                     + ", so where their requests, bytes and net CPU per delivered event "
+                     "cross cannot be told."]
+            items += ratios
+        else:
+            items = [crossing_sentence(s, base, "requests_per_event", model)] + ratios
+            items += [crossing_sentence(s, base, c) for c in crossed[1:]]
         doc.ul(items)
         said += items
     sentence = empty_poll_sentence(series, model)
