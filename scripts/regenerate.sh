@@ -15,6 +15,10 @@
 # Keep other work off the machine meanwhile: every result records the load it ran beside only
 # as noise in its own figures.
 set -euo pipefail
+# DIR is taken from where the command was run, before moving to the checkout.
+if [ "$#" -ge 1 ] && [ "$1" != "-h" ] && [ "$1" != "--help" ]; then
+  set -- "$(realpath -m "$1")" "${@:2}"
+fi
 cd "$(dirname "$0")/.."
 die() { echo "regenerate.sh: error: $*" >&2; exit 2; }
 
@@ -30,8 +34,8 @@ folders=("$@")
 for f in "${folders[@]}"; do
   case " ${all[*]} " in *" $f "*) ;; *) die "unknown folder '$f' (folders: ${all[*]})";; esac
 done
-case "$(realpath -m "$out")/" in
-  "$(realpath -m results)/"*) die "DIR must be outside results/ (write elsewhere, then copy)";;
+case "$out/" in
+  "$PWD/"*) die "DIR must be outside the checkout (write elsewhere, then copy into results/)";;
 esac
 if [ -n "$(git status --porcelain 2>/dev/null)" ] && [ "${HOOKBENCH_ALLOW_MODIFIED:-0}" != 1 ]; then
   die "the tree has uncommitted changes: results must come from a clean revision" \

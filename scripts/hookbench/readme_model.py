@@ -1,6 +1,6 @@
 """The README's model block: per mode and per sweep folder, the points whose measured mean
 latency the model meets (the model inside the point's 95% t-interval over its repeats, or their
-mean within ±15% of the model), judged as each folder's report and `hookbench model-check` judge them."""
+mean within ±15% of the model), judged as each folder's report judges them."""
 
 from .report.comparison import model_checks
 from .report.findings import GOAL_SHARE, GOAL_TOLERANCE, meets_goal
@@ -35,7 +35,8 @@ def block_model_goal(res):
              f"lies within ±{GOAL_TOLERANCE * 100:.0f}% of it, of the points judged (those with two "
              f"repeats or more; the goal: {GOAL_SHARE * 100:.0f}% of every mode's points; **bold** below "
              "it). Each folder's REPORT.md lists every point that misses both, with the miss; "
-             "`hookbench model-check DIR` judges the same way.", "",
+             "`hookbench model-check DIR` recomputes the model from each run's recorded "
+             "inputs and judges the points with repeats the same way.", "",
              "| mode | " + " | ".join(f"`results/{n}`" for n in GOAL_FOLDERS) + " |",
              "|---|" + "---:|" * len(GOAL_FOLDERS)]
     for mode in modes:

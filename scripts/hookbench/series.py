@@ -301,6 +301,10 @@ class Series:
             parts.append(self.tuning)
         return parts
 
+    def other_qualifiers(self):
+        """The qualifiers other than T, for prose: ["N = 4"]."""
+        return [q.replace("=", " = ") for q in self.qualifiers() if not q.startswith("T=")]
+
     @property
     def default_stack(self):
         return self.stack == DEFAULT_STACK

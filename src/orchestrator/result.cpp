@@ -351,8 +351,8 @@ held_on_purpose design_holds(const run_facts& f, const model_input& mi) {
     // Every connection of every subscriber holds one POST for a link round trip.
     h.deliveries += f.subscribers * f.config.value("webhook_concurrency", 1.0);
   }
-  // A poll is late past a tenth of T (consumer/poll_mode.cpp): a link round trip that eats that
-  // slack makes every poll late by design.
+  // A poll is late past a tenth of T or 1 ms (late_poll_threshold): a link round trip that eats
+  // that slack makes every poll late by design.
   h.polls_paced_by_link = pull && h.link_rtt_s > 0 && h.link_rtt_s >= 0.9 * f.interval_s;
   return h;
 }

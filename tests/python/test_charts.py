@@ -265,8 +265,8 @@ class NoSampleFromNothing(unittest.TestCase):
             self.assertEqual(cut.get_marker(), "v")
             # The axis is not stretched to a thousandth of the point.
             self.assertGreater(fig.axes[0].get_ylim()[0], mean / 1000)
-            self.assertIn("1 bar reaches zero or below, which a log axis cannot show",
-                          plot.caption_of(fig))
+            self.assertIn("1 bar reaches below a tenth of its point (1 to zero or below, which "
+                          "a log axis cannot show)", plot.caption_of(fig))
             plt.close(fig)
 
 

@@ -341,9 +341,6 @@ class ReportConsistency(unittest.TestCase):
                     check(self, text, *args)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class AnswerPerSubscriberCount(unittest.TestCase):
     """A folder with two subscriber counts (social's N = 100 and 500): the answer names each N
@@ -383,3 +380,7 @@ class AnswerPerSubscriberCount(unittest.TestCase):
                 a, b = (float(one), float(one)) if one else (float(lo), float(hi))
                 self.assertTrue(all(b < c or a > d for c, d in covered), (a, b, covered, body))
                 covered.append((a, b))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -32,9 +32,9 @@ class Drawn:
         # (series label, rate) of the points in each state; dropped counts non-positive medians
         self.saturated, self.thin, self.no_spread, self.dropped = [], [], [], 0
         self.err_kinds = set()
-        # (series label, rate) of the bars whose interval reached zero or below on a log axis:
-        # cut a decade below the point, a ▾ at the cut
-        self.cut = []
+        # (series label, rate) of the bars whose interval reached below a tenth of the point on a
+        # log axis: cut there, a ▾ at the cut; cut_to_zero those of them reaching zero or below
+        self.cut, self.cut_to_zero = [], []
         # (series label, rate, run_id) of the repeats left out because they delivered nothing
         self.no_events = []
         self.gid = self.label = None  # the line's gid and legend label, once drawn
@@ -84,8 +84,8 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     y = np.array([a.median for _, a in pts])
     lo = np.array([a.lo for _, a in pts])
     hi = np.array([a.hi for _, a in pts])
-    # A log axis cannot show a bar reaching zero: such a bar stops a decade below its point,
-    # marked, rather than stretching the axis down to y/1000.
+    # A log axis cannot show a bar reaching zero, and one reaching far below its point squeezes
+    # every other: such a bar stops a decade below its point, marked.
     cut = [i for i, (_, a) in enumerate(pts) if positive and a.err and not a.lo > y[i] / 10]
     if positive:
         lo = np.maximum(lo, y / 10)
@@ -124,6 +124,7 @@ def plot_measured(ax, data, s, column, scale=1.0, label=None, positive=True, x_o
     out.no_spread = [(s.label(), rate) for rate, a in pts if not a.err]
     out.err_kinds = {a.err for _, a in pts if a.err}
     out.cut = [(s.label(), pts[i][0]) for i in cut]
+    out.cut_to_zero = [(s.label(), pts[i][0]) for i in cut if not pts[i][1].lo > 0]
     return out
 
 
@@ -181,8 +182,11 @@ def status_caption(drawn):
                      + ".")
     cut = len({p for d in drawn for p in d.cut})
     if cut:
-        parts.append(f"{counted(cut, 'bar reaches', 'bars reach')} zero or below, which a log "
-                     "axis cannot show: cut a decade below the point, ▾ at the cut.")
+        zero = len({p for d in drawn for p in d.cut_to_zero})
+        parts.append(f"{counted(cut, 'bar reaches', 'bars reach')} below a tenth of "
+                     f"{'its point' if cut == 1 else 'their points'} ({zero} to zero or below, "
+                     "which a log axis cannot show): cut a decade below the point, ▾ at the "
+                     "cut.")
     bare = len({p for d in drawn for p in d.no_spread})
     if bare:
         parts.append(f"{counted(bare, 'point rests', 'points rest')} on one run with no interval, "

@@ -145,9 +145,8 @@ MAX_RANGES = 4  # more λT ranges than this: say it per resource instead
 
 
 def axes_text(series):
-    """The axes other than T that tell the series apart in this folder ("N=100"), or ""."""
-    return ", ".join(q.replace("=", " = ") for q in series.qualifiers()
-                     if not q.startswith("T="))
+    """The axes other than T that tell the series apart in this folder ("N = 100"), or ""."""
+    return ", ".join(series.other_qualifiers())
 
 
 def headline(series, envs):

@@ -56,7 +56,7 @@ def crossing_sentence(s, base, column, model=None):
 
 def other_axes(s):
     """', N=4' when the series differs from others of its mode in more than T."""
-    extra = [q.replace("=", " = ") for q in s.qualifiers() if not q.startswith("T=")]
+    extra = s.other_qualifiers()
     return f", {', '.join(extra)}" if extra else ""
 
 
@@ -143,8 +143,8 @@ def agreement_sentences(by_rtt):
 
 
 # The model's goal for mean latency: inside the point's repeat interval, or the point's estimate
-# within this fraction of the model, at GOAL_SHARE or more of every mode's points (`hookbench model-check`
-# judges the same way).
+# within this fraction of the model, at GOAL_SHARE or more of every mode's points (`hookbench
+# model-check` judges points with repeats the same way, from the runs' recorded inputs).
 GOAL_TOLERANCE = 0.15
 GOAL_SHARE = 0.90
 
@@ -265,7 +265,8 @@ def winners_table(doc, series):
 def section_conclusions(doc, series, model, max_rate, by_rtt):
     doc.h(2, "What the data says")
     if by_rtt.multi:
-        doc.p("The comparisons below are on the base round trip (loopback) only; the folder's "
+        where = by_rtt.base_note()[0].strip(" ()")
+        doc.p(f"The comparisons below are on the base round trip ({where}) only; the folder's "
               "other round trips (" + ", ".join(f"{fmt(r)} ms" for r in by_rtt.rtts()[1:])
               + ") are in the answer's round-trip table, the tables per mode, the model table "
               "and the model agreement and saturated points below, which count every round "
