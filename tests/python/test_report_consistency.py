@@ -113,12 +113,25 @@ def check_answer(t, md, rows):
     head = next(p.strip() for p in answer.split("\n\n")
                 if p.strip().startswith("**The answer.**"))
     t.assertIn(f"against webhook at {len(verdicts)} points", head)
-    groups = []
+    # The points at one printed λT are one step (another T can split a resource there); steps
+    # with the same unsplit winners join into a range.
+    def signature(points):
+        return {name: (lambda sides: sides.pop() if len(sides) == 1 else "split")(
+            {p[3][name] for p in points}) for _, name in RESOURCES}
+
+    steps = []
     for v in verdicts:
-        if groups and groups[-1][-1][3] == v[3]:
-            groups[-1].append(v)
+        if steps and fmt(steps[-1][-1][0]) == fmt(v[0]):
+            steps[-1].append(v)
         else:
-            groups.append([v])
+            steps.append([v])
+    groups = []
+    for step in steps:
+        sig = signature(step)
+        if groups and signature(groups[-1]) == sig and "split" not in sig.values():
+            groups[-1].extend(step)
+        else:
+            groups.append(list(step))
     for g in groups:
         lo, hi = fmt(g[0][0]), fmt(g[-1][0])
         span = f"λT = {lo}" if lo == hi else f"λT {lo}–{hi}"
@@ -131,9 +144,13 @@ def check_answer(t, md, rows):
         for part in clause.split("; "):
             side = part.split(" ", 1)[0]
             said[side] = {name for _, name in RESOURCES if name in part}
+        sig = signature(g)
         for side in ("poll", "webhook"):
-            want = {name for name, w in g[0][3].items() if w == side}
+            want = {name for name, w in sig.items() if w == side}
             t.assertEqual(said.get(side, set()), want, (span, side, clause))
+        for name, w in sig.items():
+            if w == "split":
+                t.assertIn(f"{name} went to ", clause)
     table = first_table(answer, "| pull series")
     t.assertEqual(len(table), len(verdicts))
     for (lt, interval, rate, wins), row in zip(verdicts, table):
@@ -380,6 +397,31 @@ class AnswerPerSubscriberCount(unittest.TestCase):
                 a, b = (float(one), float(one)) if one else (float(lo), float(hi))
                 self.assertTrue(all(b < c or a > d for c, d in covered), (a, b, covered, body))
                 covered.append((a, b))
+
+
+class AnswerAtOneLambdaT(unittest.TestCase):
+    """Two poll intervals reach the same λT (T = 100 ms at 10/s and T = 400 ms at 2.5/s): the
+    answer lists that λT once, and a resource the two split says who won it at which T."""
+
+    def test_one_range_per_lambda_t_with_the_split_named(self):
+        with tempfile.TemporaryDirectory(prefix="hookbench-answer-split-") as d:
+            rows = fixture.make_fixture(d, rates=(2.5, 10.0), intervals=(100.0, 400.0),
+                                        failed=False, saturated=False, trace=False)
+            for r in rows:  # poll at T = 400 ms, 2.5/s costs 50x its CPU: webhook wins there
+                if r["mode"] == "poll" and r["interval_ms"] in ("400", "400.0") and \
+                        float(r["rate"]) == 2.5:
+                    for side in ("producer", "consumer"):
+                        key = f"cpu_us_per_event_net_{side}"
+                        r[key] = repr(50 * float(r[key]) + 1000)
+            fixture.write_csv(os.path.join(d, "runs.csv"), rows)
+            proc = fixture.run_script(REPORT, d)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            md = read(os.path.join(d, "REPORT.md"))
+        check_answer(self, md, rows)
+        head = next(p.strip() for p in section(md, "## The answer").split("\n\n")
+                    if p.strip().startswith("**The answer.**"))
+        self.assertEqual(head.count("at λT = 1 ("), 1, head)
+        self.assertIn("net CPU went to poll at T = 100 ms and to webhook at T = 400 ms", head)
 
 
 if __name__ == "__main__":

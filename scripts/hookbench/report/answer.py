@@ -9,7 +9,8 @@ from ..fmt import fmt, fmt_list, fmt_range, fmt_ratio_range, plural
 from ..modes import claim_text
 from ..series import aggregate, rtt_ratios
 from ..charts.sweep import TITLES
-from .verdicts import lambda_t_ranges, point_verdicts, PULL, PUSH, RESOURCES, TIE
+from .verdicts import group_signature, lambda_t_ranges, point_verdicts, PULL, PUSH, RESOURCES, \
+    SPLIT, TIE
 from .words import cite, who
 
 KEY_CHARTS = ("latency_vs_rate", "requests_per_s")  # shown with the answer, up front
@@ -90,11 +91,11 @@ def side_phrase(name, columns):
 
 
 def range_sentence(group):
-    """What one λT range of points says: who won which resource there."""
-    first = group[0]
+    """What one λT range of points says: who won which resource there, and for a resource the
+    poll intervals at one λT split, who won it at which T."""
     by_side = {}
-    for column, _, _ in RESOURCES:
-        by_side.setdefault(first.wins[column][0], []).append(column)
+    for (column, _, _), side in zip(RESOURCES, group_signature(group)):
+        by_side.setdefault(side, []).append(column)
     parts = []
     for side, pick in ((PULL, lambda v: v.pull), (PUSH, lambda v: v.push)):
         if side in by_side:
@@ -105,6 +106,12 @@ def range_sentence(group):
         parts.append("tied on " + join_and(names[c] for c in by_side[TIE]))
     if None in by_side:
         parts.append(join_and(names[c] for c in by_side[None]) + " not measured on both")
+    for column in by_side.get(SPLIT, []):
+        winners = {}
+        for v in group:
+            winners.setdefault(v.winner(column) or "not measured", []).append(v.pull.interval_ms)
+        parts.append(f"{names[column]} went to " + " and to ".join(
+            f"{mode} at T = {fmt_list(sorted(set(ts)))} ms" for mode, ts in winners.items()))
     return f"at {lambda_t_span(group)} " + "; ".join(parts)
 
 

@@ -4,6 +4,7 @@ and the λT ranges over which the same side wins the same resources. "The answer
 are written from these, and the consistency test reads them back against runs.csv.
 """
 
+from ..fmt import fmt
 from ..series import aggregate, push_baseline, reference_pull
 
 # (runs.csv column, short name, what the winner did, in a sentence)
@@ -13,7 +14,7 @@ RESOURCES = (
     ("bytes_per_event", "bytes", "fewer bytes"),
     ("cpu_us_per_event_net_total", "net CPU", "less net CPU"),
 )
-PULL, PUSH, TIE = "pull", "push", "tie"
+PULL, PUSH, TIE, SPLIT = "pull", "push", "tie", "split"
 
 
 class Verdict:
@@ -59,13 +60,31 @@ def point_verdicts(series):
     return out
 
 
+def group_signature(group):
+    """Per resource, the side that won it at every point of the group, or SPLIT."""
+    out = []
+    for column, _, _ in RESOURCES:
+        sides = {v.wins[column][0] for v in group}
+        out.append(sides.pop() if len(sides) == 1 else SPLIT)
+    return tuple(out)
+
+
 def lambda_t_ranges(verdicts):
-    """[[Verdict]]: runs of consecutive points (in λT order) where the same side wins the same
-    resources."""
-    groups = []
+    """[[Verdict]]: the points at one printed λT (several poll intervals can give the same λT)
+    form one step, whose resources another T may split; consecutive steps (in λT order) where
+    the same side wins the same resources, or the same ones are split, form a range. So no λT
+    appears in two ranges."""
+    steps = []
     for v in verdicts:
-        if groups and groups[-1][-1].signature() == v.signature():
-            groups[-1].append(v)
+        if steps and fmt(steps[-1][-1].lambda_t) == fmt(v.lambda_t):
+            steps[-1].append(v)
         else:
-            groups.append([v])
+            steps.append([v])
+    groups = []
+    for step in steps:
+        if groups and group_signature(groups[-1]) == group_signature(step) and \
+                SPLIT not in group_signature(step):
+            groups[-1].extend(step)
+        else:
+            groups.append(list(step))
     return groups
