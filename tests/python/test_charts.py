@@ -69,6 +69,27 @@ class OnePalette(unittest.TestCase):
         self.assertNotEqual((self.data.linestyle(poll[0]), self.data.marker_kw(poll[0])),
                             (self.data.linestyle(poll[1]), self.data.marker_kw(poll[1])))
 
+    def test_too_many_model_lines_get_no_labels_and_the_caption_says_so(self):
+        with tempfile.TemporaryDirectory() as d:  # six poll intervals: nine distinct values
+            fixture.make_fixture(d, modes=fixture.ALL_MODES, rates=(2.0, 8.0),
+                                 intervals=(25.0, 50.0, 100.0, 200.0, 400.0, 800.0),
+                                 trace=False, failed=False)
+            fig = plot.build_chart(plot.Data(d), "latency_vs_rate")
+            models = {line.get_gid() for ax in fig.axes for line in ax.lines
+                      if (line.get_gid() or "").startswith("model:")}
+            self.assertGreater(len(models), 8)
+            self.assertEqual(fixture.artists(fig, "model-label"), [])
+            self.assertIn(f"The {len(models)} model lines are too many to label inside the "
+                          "axes", plot.caption_of(fig))
+            plt.close(fig)
+        with tempfile.TemporaryDirectory() as d:  # two modes: every line labelled
+            fixture.make_fixture(d, modes=("poll", "webhook"), intervals=(100.0,),
+                                 trace=False, failed=False)
+            fig = plot.build_chart(plot.Data(d), "latency_vs_rate")
+            self.assertEqual(len(fixture.artists(fig, "model-label")), 2)
+            self.assertNotIn("too many to label", plot.caption_of(fig))
+            plt.close(fig)
+
     def test_the_same_colour_in_the_sweep_rtt_and_fault_charts(self):
         fig = plot.build_chart(self.data, "requests_per_s")
         drawn = {}
@@ -171,7 +192,8 @@ class InsideTheMeasurements(unittest.TestCase):
             fig.canvas.draw()
             renderer = fig.canvas.get_renderer()
             labels = fixture.artists(fig, "model-label")
-            self.assertTrue(labels, name)
+            self.assertTrue(labels or "model lines are too many to label inside the axes"
+                            in plot.caption_of(fig), name)
             for t in labels:
                 with self.subTest(chart=name, label=t.get_text()):
                     box, inside = t.axes.get_window_extent(renderer), \

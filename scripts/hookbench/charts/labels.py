@@ -64,6 +64,7 @@ def spread_labels(anchors, heights, lo, hi, gap=0.0):
 
 LABEL_SIZES = (10, 9, 8, 7)  # font sizes tried, largest first, until the labels fit the axes
 EDGE = 3.0  # points kept between a label and the axes' edge
+MAX_MODEL_LABELS = 8  # more labels than this cover the lines they name: none is written
 
 
 def fit_text(ax, renderer, text, fontsize, room):
@@ -86,9 +87,11 @@ def place_model_labels(ax, entries, log=True):
     the axes: wrapped to the axes' width, set smaller when they would not fit its height, moved
     right when they would run past its left edge. A value of 0 has no place on a log axis: its
     label sits at the axis' bottom. Call it last, once the figure's layout is settled (legend
-    and titles drawn): positions are computed on the laid-out axes. Returns the annotations."""
+    and titles drawn): positions are computed on the laid-out axes. Returns the annotations:
+    none when there are more than MAX_MODEL_LABELS or they would not fit the axes' height even
+    at the smallest size."""
     merged = merge_model_labels(e for e in entries if e is not None and e[1] is not None)
-    if not merged:
+    if not merged or len(merged) > MAX_MODEL_LABELS:
         return []
     fig = ax.figure
     fig.draw_without_rendering()  # constrained layout and autoscaling: data -> display is final
@@ -103,6 +106,10 @@ def place_model_labels(ax, entries, log=True):
                   for _, _, text, _ in merged]
         if sum(f[2] + gap for f in fitted) <= box.height - 2 * edge:
             break
+    else:
+        # Even at the smallest size they would lie on each other: none is written (the caller
+        # says so in the caption; the dashed lines keep their series' colours).
+        return []
     anchors, heights, placed = [], [], []
     for (x, y, _, colour), (text, _, height) in zip(merged, fitted):
         on_axis = y > 0 or not log

@@ -117,7 +117,7 @@ def chart_latency(data, title):
     extra = ([model_handle()] if labels else []) + status_handles(drawn)
     bottom_legend(leg, [axes[0]], extra)
     nested = nest_measured(axes, drawn)
-    place_model_labels(axes[0], labels)
+    placed = place_model_labels(axes[0], labels)
     push = data.modes.push_reference
     rtts = [r["model_rtt_us"] for s in data.series if s.mode == push for r in s.runs()
             if is_finite(r.get("model_rtt_us"))]
@@ -129,8 +129,18 @@ def chart_latency(data, title):
         if rtts:
             caption.append(f"The {push} model's round trip R is the in-run POST round trip "
                            f"({fmt_number(float(np.median(rtts)))} µs median).")
+        if not placed:
+            caption.append(unlabelled_sentence(labels))
     caption += [data.model_note(), status_caption(drawn), nested]
     return finish(fig, caption)
+
+
+def unlabelled_sentence(labels):
+    """The caption's word for model lines too many to label in the axes."""
+    n = len([e for e in labels if e is not None])
+    return (f"The {n} model lines are too many to label inside the axes: each is dashed in its "
+            "series' colour, and the report's model table gives the model's value at every "
+            "point.")
 
 
 def chart_requests_per_s(data, title):
@@ -180,8 +190,10 @@ def requests_chart(data, title, column, noun, unit, labelled, missing, ylabel, i
     extra = ([model_handle()] if data.model else []) + crossing_handles(found)
     bottom_legend(leg, [ax], extra + [lambda_t_handle()] + status_handles(drawn))
     nested = nest_measured([ax], drawn)
-    place_model_labels(ax, labels)
+    placed = place_model_labels(ax, labels)
     caption = [intro, zero_model_sentence(labels, noun)]
+    if labels and not placed:
+        caption.append(unlabelled_sentence(labels))
     caption += said + [data.model_note(), status_caption(drawn), nested]
     return finish(fig, caption)
 
