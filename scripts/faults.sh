@@ -13,6 +13,7 @@
 #   HOOKBENCH_FAULTS_DURATION=4s     measured window per run (faults start 1 s into it)
 #   HOOKBENCH_FAULTS_LENGTHS="0.5s 1s 2s"   outage lengths
 #   HOOKBENCH_FAULTS_SEED=1          seed of every run (all runs see the same events)
+#   HOOKBENCH_FAULTS_PIN=0,1         producer and consumer cores (empty: not pinned)
 #   HOOKBENCH_BIN=PATH               the hookbench binary (default build/release/src/hookbench)
 # About 5 minutes. Then: scripts/plot_faults.py DIR; scripts/report.py DIR.
 set -euo pipefail
@@ -28,6 +29,7 @@ rate="${HOOKBENCH_FAULTS_RATE:-100}"
 duration="${HOOKBENCH_FAULTS_DURATION:-4s}"
 lengths="${HOOKBENCH_FAULTS_LENGTHS:-0.5s 1s 2s}"
 seed="${HOOKBENCH_FAULTS_SEED:-1}"
+pin="${HOOKBENCH_FAULTS_PIN:-0,1}"
 
 die() {
   echo "faults.sh: error: $*" >&2
@@ -68,7 +70,8 @@ one() { # NAME ARGS...
   n=$((n + 1))
   echo "faults.sh: [$n] $name" >&2
   if ! "$bin" run --quiet --rate "$rate" --duration "$duration" --warmup 500ms --drain 1s \
-    --seed "$seed" --out "$out/$name.json" "$@" >/dev/null 2>"$out/$name.err"; then
+    --seed "$seed" ${pin:+--pin "$pin"} --out "$out/$name.json" "$@" >/dev/null \
+    2>"$out/$name.err"; then
     echo "faults.sh: $name failed: $(tail -n 1 "$out/$name.err")" >&2
   fi
   rm -f "$out/$name.err"
