@@ -46,6 +46,17 @@ class FaultsScripts(unittest.TestCase):
         self.assertIn("With the link between the sides cut: not measured.", text)
         self.assertIn("With the producer killed and restarted from its log: not measured.", text)
 
+    def test_receiver_slow_says_how_many_retries_were_still_pending(self):
+        pending = fault_run("webhook", "receiver-slow", 1.0, 0, 5.0, "standard")
+        pending["metrics"]["faults"]["sender"] = {"pending": 4, "timeouts": 4}
+        self.write("a", pending)
+        self.write("b", fault_run("webhook", "receiver-slow", 1.0, 0, 5.0, "none"))
+        text = " ".join(fault_sentences(load_runs(self.dir)))
+        self.assertIn("lost 0, 0 duplicates with --retry standard (4 retries still pending when "
+                      "the runs ended: not sent, so their duplicates are not counted).", text)
+        self.assertIn("lost 0, 0 duplicates with --retry none;", text)
+        self.assertNotIn("with --retry none (", text)
+
     def test_link_cut_restart_and_webhook_consumer_down_sentences(self):
         # A webhook run records its retry policy: its consumer-down is found all the same.
         self.write("a", fault_run("webhook", "consumer-down", 1.0, 0, 0.007, "standard"))

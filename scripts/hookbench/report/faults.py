@@ -22,7 +22,13 @@ def fault_sentences(runs):
     out += consumer_down_sentences(by, runs.modes)
     out += outage_sentences(by)
     out.append(receiver_5xx_sentence(by))
-    out.append(receiver_slow_sentence(by))
+    pending = {}  # receiver-slow runs: the sender's deliveries still pending at the run's end
+    for _, r in runs:
+        if describe(r)[1] == "receiver-slow":
+            sender = r["metrics"]["faults"].get("sender") or {}
+            key = describe(r)[3]
+            pending[key] = pending.get(key, 0) + (sender.get("pending") or 0)
+    out.append(receiver_slow_sentence(by, pending))
     return out
 
 
@@ -156,16 +162,27 @@ def receiver_5xx_sentence(by):
         for policy, pts in sorted(fivexx.items(), key=lambda kv: str(kv[0]))) + "."
 
 
-def receiver_slow_sentence(by):
+def receiver_slow_sentence(by, pending=None):
+    """pending: {policy: the sender's deliveries still pending when those runs ended}: retries
+    not yet sent, whose duplicates the runs could not count."""
     slow = {policy: pts for (mode, kind, policy), pts in by.items() if kind == "receiver-slow"}
     if not slow:
         return ("Webhooks with the receiver answering after the sender's timeout "
                 "(receiver-slow): not measured.")
+
+    def one(policy, pts):
+        text = (f"lost {sum(pf['lost'] for _, pf in pts)}, "
+                f"{sum(pf['duplicates'] for _, pf in pts)} duplicates "
+                + (f"with --retry {policy}" if policy else "without retries"))
+        left = (pending or {}).get(policy, 0)
+        if left:
+            text += (f" ({left} retries still pending when the runs ended: not sent, so their "
+                     "duplicates are not counted)")
+        return text
+
     return ("Webhooks with the receiver answering after the sender's timeout (receiver-slow, "
             "at-least-once delivery: a retry re-sends what the receiver already took): "
-            + "; ".join(f"lost {sum(pf['lost'] for _, pf in pts)}, "
-                        f"{sum(pf['duplicates'] for _, pf in pts)} duplicates "
-                        + (f"with --retry {policy}" if policy else "without retries")
+            + "; ".join(one(policy, pts)
                         for policy, pts in sorted(slow.items(), key=lambda kv: str(kv[0])))
             + ".")
 
