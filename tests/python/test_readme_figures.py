@@ -134,7 +134,8 @@ class GeneratorTest(unittest.TestCase):
             c = expected.setdefault(mode, [0, 0])
             c[0] += ok
             c[1] += 1
-        counts, misses = goal_counts(load_runs(self.folder))
+        counts, misses, saturated = goal_counts(load_runs(self.folder))
+        self.assertEqual(saturated, (0, 0))
         self.assertTrue(expected)
         self.assertEqual(counts, expected)
         self.assertEqual(misses, sum(n - k for k, n in expected.values()))
@@ -144,7 +145,7 @@ class GeneratorTest(unittest.TestCase):
             if row["mode"] == "webhook" and row["latency_mean_us"]:
                 row["model_latency_mean_us"] = str(2 * float(row["latency_mean_us"]))
         self.edit_runs(doubled)
-        counts, _ = goal_counts(load_runs(self.folder))
+        counts, _, _ = goal_counts(load_runs(self.folder))
         self.assertEqual(counts["webhook"][0], 0)
         self.assertEqual(counts["webhook"][1], expected["webhook"][1])
 

@@ -127,8 +127,8 @@ def agreement_sentences(by_rtt):
                 f"{by_rtt.name(rtt, s, rate)} {check_phrase(c, u)}"
                 for rtt, s, rate, _, c, u in bad[:8]) + (
                 f"; and {len(bad) - 8} more" if len(bad) > 8 else "") + "."
-        if what == "mean latency" and judged:
-            text += " " + goal_sentence(by_rtt, judged)
+        if what == "mean latency":
+            text += " " + goal_sentence(by_rtt)
         unjudged = len(rs) - len(judged)
         if unjudged:
             text += (f" {plural(unjudged, 'point')} with one repeat "
@@ -153,9 +153,28 @@ def meets_goal(check):
     return check.within or (check.error is not None and abs(check.error) <= GOAL_TOLERANCE)
 
 
-def goal_sentence(by_rtt, judged):
+def goal_checks(by_rtt):
+    """(judged, saturated): the judged mean-latency checks (model_checks' tuples) of the points
+    where every repeat kept up, and [(rtt, series, rate, runs, model_us or None)] of the points
+    where one did not. An overloaded run's mean grows with its window, so the model's mean is not
+    judged there; whether it foresaw the overload is (no bound, model_us None, at ρ ≥ 1)."""
+    saturated, keys = [], set()
+    for rtt, s, rate, runs in by_rtt.points():
+        if any(r["saturated"] for r in runs):
+            values = [r["model_latency_mean_us"] for r in runs
+                      if is_finite(r.get("model_latency_mean_us"))]
+            saturated.append((rtt, s, rate, runs, sum(values) / len(values) if values else None))
+            keys.add((rtt, id(s), rate))
+    judged = [c for c in model_checks(by_rtt) if c[3] == "mean latency" and c[4].judged
+              and (c[0], id(c[1]), c[2]) not in keys]
+    return judged, saturated
+
+
+def goal_sentence(by_rtt):
     """Per mode, the judged points where the model's mean latency lies inside the interval or
-    within ±15%, against the goal of 90%; then every point where it does not, with the miss."""
+    within ±15%, against the goal of 90%; then every point where it does not, with the miss;
+    then the saturated points, left out, with whether the model foresaw their overload."""
+    judged, saturated = goal_checks(by_rtt)
     per_mode = {}
     for c in judged:
         per_mode.setdefault(c[1].mode, []).append(c)
@@ -172,8 +191,15 @@ def goal_sentence(by_rtt, judged):
             f"{by_rtt.name(rtt, s, rate)} ({fmt(c.measured_shown)} measured against the "
             f"model's {fmt(c.model_shown)} ms, {miss_text(c, u)})"
             for rtt, s, rate, _, c, u in missed) + "."
-    else:
+    elif judged:
         text += " No point misses both."
+    if saturated:
+        text += (f" Left out: {plural(len(saturated), 'saturated point')}, where a repeat did "
+                 "not keep up and the mean grows with the window: " + "; ".join(
+                     f"{by_rtt.name(rtt, s, rate)} ("
+                     + ("the model foresaw it: no bound" if model is None else
+                        f"the model gave {fmt(model / 1000)} ms: it did not foresee the overload")
+                     + ")" for rtt, s, rate, _, model in saturated) + ".")
     return text
 
 
