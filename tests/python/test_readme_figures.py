@@ -134,18 +134,34 @@ class GeneratorTest(unittest.TestCase):
             c = expected.setdefault(mode, [0, 0])
             c[0] += ok
             c[1] += 1
-        counts, misses, saturated = goal_counts(load_runs(self.folder))
-        self.assertEqual(saturated, (0, 0))
+        counts, misses = goal_counts(load_runs(self.folder))
         self.assertTrue(expected)
         self.assertEqual(counts, expected)
         self.assertEqual(misses, sum(n - k for k, n in expected.values()))
+
+        # No bound at the top webhook point (ρ ≥ 1): it meets the goal when a repeat saturated,
+        # and misses it when every repeat kept up.
+        top = max(float(r) for r in _column(self.folder, "rate"))
+
+        def unbounded(saturated):
+            def change(row):
+                if row["mode"] == "webhook" and float(row["rate"]) == top:
+                    row["model_latency_mean_us"] = ""
+                    row["saturated"] = "true" if saturated and row["repeat"] == "0" else "false"
+            return change
+        self.edit_runs(unbounded(True))
+        counts, _ = goal_counts(load_runs(self.folder))
+        self.assertEqual(counts["webhook"], expected["webhook"])
+        self.edit_runs(unbounded(False))
+        counts, misses = goal_counts(load_runs(self.folder))
+        self.assertEqual(counts["webhook"], [expected["webhook"][0] - 1, expected["webhook"][1]])
 
         # A model twice the measurement at every webhook point: each of them now misses both.
         def doubled(row):
             if row["mode"] == "webhook" and row["latency_mean_us"]:
                 row["model_latency_mean_us"] = str(2 * float(row["latency_mean_us"]))
         self.edit_runs(doubled)
-        counts, _, _ = goal_counts(load_runs(self.folder))
+        counts, _ = goal_counts(load_runs(self.folder))
         self.assertEqual(counts["webhook"][0], 0)
         self.assertEqual(counts["webhook"][1], expected["webhook"][1])
 

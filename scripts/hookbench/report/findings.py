@@ -154,52 +154,49 @@ def meets_goal(check):
 
 
 def goal_checks(by_rtt):
-    """(judged, saturated): the judged mean-latency checks (model_checks' tuples) of the points
-    where every repeat kept up, and [(rtt, series, rate, runs, model_us or None)] of the points
-    where one did not. An overloaded run's mean grows with its window, so the model's mean is not
-    judged there; whether it foresaw the overload is (no bound, model_us None, at ρ ≥ 1)."""
-    saturated, keys = [], set()
+    """(judged, unbounded): the judged mean-latency checks (model_checks' tuples), and
+    [(rtt, series, rate, saturated)] of the points where the model gives no bound (ρ ≥ 1): its
+    claim of an overload, which holds when a repeat was flagged saturated."""
+    judged = [c for c in model_checks(by_rtt) if c[3] == "mean latency" and c[4].judged]
+    unbounded = []
     for rtt, s, rate, runs in by_rtt.points():
-        if any(r["saturated"] for r in runs):
-            values = [r["model_latency_mean_us"] for r in runs
-                      if is_finite(r.get("model_latency_mean_us"))]
-            saturated.append((rtt, s, rate, runs, sum(values) / len(values) if values else None))
-            keys.add((rtt, id(s), rate))
-    judged = [c for c in model_checks(by_rtt) if c[3] == "mean latency" and c[4].judged
-              and (c[0], id(c[1]), c[2]) not in keys]
-    return judged, saturated
+        if runs and not any(is_finite(r.get("model_latency_mean_us")) for r in runs) and \
+                any(is_finite(r.get("latency_mean_us")) for r in runs):
+            unbounded.append((rtt, s, rate, any(r["saturated"] for r in runs)))
+    return judged, unbounded
 
 
 def goal_sentence(by_rtt):
-    """Per mode, the judged points where the model's mean latency lies inside the interval or
-    within ±15%, against the goal of 90%; then every point where it does not, with the miss;
-    then the saturated points, left out, with whether the model foresaw their overload."""
-    judged, saturated = goal_checks(by_rtt)
+    """Per mode, the points where the model's mean latency lies inside the interval or within
+    ±15% (or, where it gives no bound, the runs saturated too), against the goal of 90%; then
+    every point where it does not, with the miss."""
+    judged, unbounded = goal_checks(by_rtt)
     per_mode = {}
     for c in judged:
-        per_mode.setdefault(c[1].mode, []).append(c)
+        per_mode.setdefault(c[1].mode, []).append(meets_goal(c[4]))
+    for _, s, _, saturated in unbounded:
+        per_mode.setdefault(s.mode, []).append(saturated)
     counts = []
-    for mode, cs in per_mode.items():
-        ok = sum(meets_goal(c[4]) for c in cs)
-        share = ok / len(cs)
-        counts.append(f"{mode} {ok}/{len(cs)}" + ("" if share >= GOAL_SHARE else " (below 90%)"))
+    for mode, oks in per_mode.items():
+        ok = sum(oks)
+        counts.append(f"{mode} {ok}/{len(oks)}" + ("" if ok / len(oks) >= GOAL_SHARE
+                                                    else " (below 90%)"))
     text = (f"Inside the interval, or the measured mean within ±{fmt(100 * GOAL_TOLERANCE)}% of "
             f"the model (the model's goal: 90% of every mode's points): " + ", ".join(counts) + ".")
-    missed = [c for c in judged if not meets_goal(c[4])]
+    missed = [f"{by_rtt.name(rtt, s, rate)} ({fmt(c.measured_shown)} measured against the "
+              f"model's {fmt(c.model_shown)} ms, {miss_text(c, u)}"
+              + ("; a repeat saturated" if any(r["saturated"] for r in s.points[rate]) else "")
+              + ")" for rtt, s, rate, _, c, u in judged if not meets_goal(c)]
+    missed += [f"{by_rtt.name(rtt, s, rate)} (the model gives no bound, but every repeat kept "
+               "up)" for rtt, s, rate, saturated in unbounded if not saturated]
     if missed:
-        text += " Every point where it is neither: " + "; ".join(
-            f"{by_rtt.name(rtt, s, rate)} ({fmt(c.measured_shown)} measured against the "
-            f"model's {fmt(c.model_shown)} ms, {miss_text(c, u)})"
-            for rtt, s, rate, _, c, u in missed) + "."
-    elif judged:
+        text += " Every point where it is neither: " + "; ".join(missed) + "."
+    elif per_mode:
         text += " No point misses both."
-    if saturated:
-        text += (f" Left out: {plural(len(saturated), 'saturated point')}, where a repeat did "
-                 "not keep up and the mean grows with the window: " + "; ".join(
-                     f"{by_rtt.name(rtt, s, rate)} ("
-                     + ("the model foresaw it: no bound" if model is None else
-                        f"the model gave {fmt(model / 1000)} ms: it did not foresee the overload")
-                     + ")" for rtt, s, rate, _, model in saturated) + ".")
+    foreseen = [by_rtt.name(rtt, s, rate) for rtt, s, rate, saturated in unbounded if saturated]
+    if foreseen:
+        text += (" Where the model gives no bound (ρ ≥ 1) it claims an overload, and the runs "
+                 "saturated: " + "; ".join(foreseen) + ".")
     return text
 
 
