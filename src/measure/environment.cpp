@@ -1,18 +1,16 @@
-// Reads git revision, compiler, build flags, CPU model, kernel and core count.
+// Reports the git revision the binary was built from, compiler, build flags, CPU model, kernel
+// and core count.
 #include "measure/environment.hpp"
 
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#ifndef HOOKBENCH_SOURCE_DIR
-#define HOOKBENCH_SOURCE_DIR "."
-#endif
+#include "git_revision.hpp"  // generated at build time (cmake/GitRevision.cmake)
+
 #ifndef HOOKBENCH_BUILD_TYPE
 #define HOOKBENCH_BUILD_TYPE "unknown"
 #endif
@@ -22,17 +20,6 @@
 
 namespace hookbench {
 namespace {
-
-std::string run_command(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    std::array<char, 256> buf{};
-    while (fgets(buf.data(), static_cast<int>(buf.size()), p)) out += buf.data();
-    pclose(p);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -51,15 +38,10 @@ std::string cpu_model() {
 nlohmann::json describe_environment() {
   utsname u{};
   uname(&u);
-  const std::string src = HOOKBENCH_SOURCE_DIR;
-  std::string rev = run_command("git -C '" + src + "' rev-parse --short=12 HEAD 2>/dev/null");
-  if (rev.empty()) rev = "unknown";
-  bool dirty =
-      !run_command("git -C '" + src + "' status --porcelain --untracked-files=no 2>/dev/null")
-           .empty();
   return {
-      {"git_revision", rev},
-      {"git_dirty", dirty},
+      // The revision the binary was built from and whether its tree was modified then.
+      {"git_revision", HOOKBENCH_GIT_REVISION},
+      {"git_dirty", HOOKBENCH_GIT_DIRTY},
       {"compiler", std::string("g++ ") + __VERSION__},
       {"build_type", HOOKBENCH_BUILD_TYPE},
       {"cxx_flags", HOOKBENCH_CXX_FLAGS},
