@@ -42,6 +42,9 @@ class consumer {
   void on_window(const nlohmann::json& w);
   void wait_for_final();
   void drain_check();
+  // With receiver-slow, the drain does not end when every event is in: the sender's retries
+  // of the POSTs that timed out are still to come (drain_check).
+  bool waits_for_retries() const;
   void finish();
   void arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn);
   void measure_clock_after();  // after the drain, on control_; then finish() again

@@ -196,6 +196,27 @@ TEST(faults, receiver_slow_delays_answers_and_counts_events_when_answered) {
   EXPECT_LT(pf.at("catch_up_s").get<double>(), 1.5);
 }
 
+TEST(faults, receiver_slow_past_the_senders_timeout_shows_the_duplicates_of_retries) {
+  // Answers held 5.5 s, past the sender's 5 s timeout: each POST held then is sent again (the
+  // retries scaled to a hundredth), and the receiver, which counts an event when it answers,
+  // gets it twice. The drain waits for those retries instead of ending when every event is in.
+  const auto r =
+      hookbench_run(schedule({"--mode", "webhook", "--retry", "standard", "--retry-scale", "0.01",
+                              "--fault", "receiver-slow:1s:300ms:5500ms"}),
+                    milliseconds(90'000));
+  const auto& f = faults_of(r);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(r.metrics().at("lost"), 0) << f.dump();
+  const auto timeouts = f.at("sender").at("timeouts").get<int>();
+  // The dispatcher's 4 connections each had one POST held when the fault began.
+  EXPECT_GE(timeouts, 1) << f.dump();
+  EXPECT_LE(timeouts, 16) << f.dump();
+  // Every POST that timed out was delivered twice: once when retried, once when its held
+  // answer went out.
+  EXPECT_EQ(r.metrics().at("duplicates").get<int>(), timeouts) << f.dump();
+  EXPECT_EQ(f.at("per_fault").at(0).at("duplicates").get<int>(), timeouts) << f.dump();
+}
+
 // The consumer stopped for 1 s: a pull consumer asks again from its cursor, a stream resumes.
 class consumer_down : public ::testing::TestWithParam<const char*> {};
 
