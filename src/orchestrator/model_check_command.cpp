@@ -49,8 +49,9 @@ constexpr const char* kUsage =
     "groups repeats (runs that differ only in the seed) into points, and prints per mode the\n"
     "fraction of points where the model's mean lies inside the 95% t-interval over the\n"
     "repeats' mean latencies, or within FRACTION (default 0.15) of their mean; then every point\n"
-    "that misses, with the size of the miss. Fault runs are left out. Exits 0 whatever the\n"
-    "fit: it is a report.\n\n"
+    "that misses, with the size of the miss. Where the model gives no bound (rho >= 1) it\n"
+    "agrees when a repeat was flagged saturated. Fault runs are left out. Exits 0 whatever\n"
+    "the fit: it is a report.\n\n"
     "  --without-fan-out-measures  recompute every run as one made before the fan-out\n"
     "                              measures (c = net CPU per delivery, D from the round\n"
     "                              trip): how much of the fit the in-run measures carry\n";

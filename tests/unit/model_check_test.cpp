@@ -113,9 +113,11 @@ TEST(model_check, judges_a_point_on_its_repeats_interval_or_the_tolerance) {
   v = judge(wide, 0.15);
   EXPECT_TRUE(v.agrees);
   EXPECT_NEAR(v.ratio, 0.5, 1e-12);
-  // A model with no bound never agrees.
+  // A model with no bound agrees only where a repeat was flagged saturated.
   check_point unbounded{"sse", "x", {100}, {INFINITY}, {}, 0, 0};
   EXPECT_FALSE(judge(unbounded, 0.15).agrees);
+  unbounded.saturated_runs = 1;  // the overload it claimed, measured
+  EXPECT_TRUE(judge(unbounded, 0.15).agrees);
 }
 
 TEST(model_check, prints_the_fraction_per_mode_and_every_miss) {
