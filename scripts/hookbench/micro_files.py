@@ -179,8 +179,9 @@ def load_text(ctx):
     if m["cpus"]:
         text += f" on {int(float(m['cpus']))} CPUs"
     if m["loaded"]:
-        text += (f": **a loaded machine** (above {LOADED_SHARE:g} × the CPUs), read magnitudes "
-                 "only")
+        text += (f": **a loaded machine** (above {LOADED_SHARE:g} × the CPUs; the 1-minute "
+                 "average also counts the benchmark's own thread and whatever ran in the minute "
+                 "before), read magnitudes only")
     return text
 
 

@@ -254,12 +254,23 @@ class BlockTest(unittest.TestCase):
 
         self.put("capacity/max_rate.json", [self.search("webhook", 30000, True, load_end=1.4)])
         text = render(self.root, ["max-rate"])["max-rate"]
-        self.assertIn("load average 0.3–1.4 on 2 CPUs (**a loaded machine**)", text)
+        self.assertIn("load average 0.3–1.4 on 2 CPUs (**a loaded machine**; the average counts "
+                      "the search's own two busy processes)", text)
 
         self.put("capacity/max_rate.json", [self.search("webhook", 30000, False, False)])
         text = render(self.root, ["max-rate"])["max-rate"]
         self.assertIn("environment not recorded", text)
         self.assertIn("`webhook` (not confirmed)", text)
+        # No answer survived its confirmation: the row says what the search had held once.
+        s = self.search("webhook", 30000, False)
+        s["max_sustained_rate"] = None
+        s["tried"] = [{"rate": 20000, "sustained": True, "phase": "search"},
+                      {"rate": 25000, "sustained": True, "phase": "search"},
+                      {"rate": 25000, "sustained": False, "phase": "confirm"}]
+        self.put("capacity/max_rate.json", [s])
+        text = render(self.root, ["max-rate"])["max-rate"]
+        self.assertIn("| `webhook` (not confirmed) | none confirmed (25 000/s held once in the "
+                      "search) |", text)
 
     def micro(self, load_start, load_end):
         ctx = dict(CONTEXT, hookbench_load_average_start=load_start,
