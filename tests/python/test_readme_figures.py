@@ -8,13 +8,12 @@ data changes its block, and that bad markers and missing files are one-line erro
 
 import csv
 import json
-import math
 import os
-import statistics
 import tempfile
 import unittest
 
-from fixtures import REVISION, ROOT, SCRIPTS, make_fixture, read, run_script
+from fixtures import REVISION, ROOT, SCRIPTS, goal_recount, make_fixture, read, \
+    run_script
 from fixtures.micro import CONTEXT, aggregates
 from hookbench.readme import BLOCKS, render
 from hookbench.readme_markers import apply, blocks_in
@@ -121,19 +120,7 @@ class GeneratorTest(unittest.TestCase):
             key = (row["mode"], row["interval_ms"], row["rate"], row["subscribers"],
                    row["consumer_stack"], row["tuning"])
             points.setdefault(key, []).append(row)
-        expected = {}
-        for (mode, *_), runs in points.items():
-            values = [float(r["latency_mean_us"]) for r in runs]
-            if len(values) < 2:
-                continue
-            mean = statistics.fmean(values)
-            half = {2: 12.706205, 3: 4.302653}[len(values)] * statistics.stdev(values) \
-                / math.sqrt(len(values))
-            model = statistics.fmean(float(r["model_latency_mean_us"]) for r in runs)
-            ok = max(mean - half, 0) <= model <= mean + half or abs(mean / model - 1) <= 0.15
-            c = expected.setdefault(mode, [0, 0])
-            c[0] += ok
-            c[1] += 1
+        expected = goal_recount(points)
         counts, misses = goal_counts(load_runs(self.folder))
         self.assertTrue(expected)
         self.assertEqual(counts, expected)

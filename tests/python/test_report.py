@@ -204,20 +204,8 @@ class ReportOnFixture(unittest.TestCase):
                       f"{holds} of {total} judged points", self.md)
 
     def test_model_goal_per_mode_counts_points_inside_or_within_15_percent(self):
-        per_mode, missed = {}, 0
-        for (mode, _, _), runs in self.points().items():
-            values = [float(r["latency_mean_us"]) for r in runs]
-            if len(values) < 2:
-                continue
-            mean = statistics.fmean(values)
-            half = {2: 12.706205, 3: 4.302653}[len(values)] * statistics.stdev(values) \
-                / math.sqrt(len(values))
-            model = statistics.fmean(float(r["model_latency_mean_us"]) for r in runs)
-            ok = max(mean - half, 0) <= model <= mean + half or abs(mean / model - 1) <= 0.15
-            counts = per_mode.setdefault(mode, [0, 0])
-            counts[0] += ok
-            counts[1] += 1
-            missed += not ok
+        per_mode = fixture.goal_recount(self.points())
+        missed = sum(n - k for k, n in per_mode.values())
         self.assertTrue(per_mode)
         sentence = re.search(r"Inside the interval, or the measured mean within ±15% of the "
                              r"model \(the model's goal: 90% of every mode's points\): ([^.]*)\.",
