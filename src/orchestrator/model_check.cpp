@@ -125,6 +125,7 @@ point_verdict judge(const check_point& p, double tolerance, bool use_recorded) {
   bool bounded = true;
   if (model.size() != p.measured.size()) return v;
   for (double x : model) {
+    if (std::isnan(x)) return v;  // not recorded: no verdict
     bounded = bounded && std::isfinite(x);
     v.model_mean += x / n;
   }
