@@ -53,17 +53,9 @@ started=$(date +%s)
 echo "regenerate.sh: revision $(git rev-parse --short HEAD), folders ${folders[*]} -> $out" >&2
 
 step() { echo "regenerate.sh: [$(( ($(date +%s) - started) / 60 )) min] $*" >&2; }
-# A failed run keeps its row and its sweep exits 1 at its end: the other folders and the reports
-# are still made, and regenerate.sh exits with the first failure's status.
-status=0
-soft() {
-  local s=0
-  "$@" || s=$?
-  if [ "$s" -ne 0 ]; then
-    echo "regenerate.sh: '$*' exited $s; going on" >&2
-    [ "$status" -ne 0 ] || status=$s
-  fi
-}
+# A failed step does not stop the other folders or the reports; regenerate.sh exits with the first
+# failure's status.
+source scripts/soft_steps.sh
 for f in "${folders[@]}"; do
   step "$f"
   case "$f" in

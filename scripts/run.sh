@@ -24,32 +24,24 @@ cd "$(dirname "$0")/.."
 scenario="${HOOKBENCH_SCENARIO:-default}"
 out="${HOOKBENCH_OUT:-results/latest}"
 bin=build/release/src/hookbench
-# A step that fails (a run that failed keeps its row, and the sweep exits 1 at its end) does not
-# stop the others: the report names what failed, and run.sh exits with the first failure's status.
-status=0
-step() {
-  local s=0
-  "$@" || s=$?
-  if [ "$s" -ne 0 ]; then
-    echo "run.sh: '$*' exited $s; going on, the report names what failed" >&2
-    [ "$status" -ne 0 ] || status=$s
-  fi
-}
+# A failed step does not stop the others: the report names what failed, and run.sh exits with the
+# first failure's status.
+source scripts/soft_steps.sh
 if [ -f "$out/runs.csv" ]; then
-  step "$bin" sweep "bench/scenarios/$scenario.json" --out "$out" --resume
+  soft "$bin" sweep "bench/scenarios/$scenario.json" --out "$out" --resume
 else
-  step "$bin" sweep "bench/scenarios/$scenario.json" --out "$out"
+  soft "$bin" sweep "bench/scenarios/$scenario.json" --out "$out"
 fi
 if [ "${HOOKBENCH_FIND_MAX_RATE:-0}" = "1" ]; then
-  step "$bin" sweep "bench/scenarios/$scenario.json" --out "$out" --find-max-rate
+  soft "$bin" sweep "bench/scenarios/$scenario.json" --out "$out" --find-max-rate
 fi
 if [ "${HOOKBENCH_SECURITY:-1}" = "1" ]; then
-  step ./scripts/security.sh "$out"
-  step /usr/bin/python3 scripts/plot_security.py "$out"
+  soft ./scripts/security.sh "$out"
+  soft /usr/bin/python3 scripts/plot_security.py "$out"
 fi
 if [ "${HOOKBENCH_FAULTS:-1}" = "1" ]; then
-  step ./scripts/faults.sh "$out"
-  step /usr/bin/python3 scripts/plot_faults.py "$out"
+  soft ./scripts/faults.sh "$out"
+  soft /usr/bin/python3 scripts/plot_faults.py "$out"
 fi
 /usr/bin/python3 scripts/report.py "$out"
 echo "run.sh: runs $out/runs.csv, charts $out/charts/, report $out/REPORT.md and $out/REPORT.html"
