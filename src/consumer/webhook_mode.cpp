@@ -167,6 +167,7 @@ void webhook_mode::accept(std::size_t k, std::vector<event_stamp> stamps, const 
     }
   }
   ++counts_.received;
+  if (batch_ && !stamps.empty()) note_batch_trip(stamps, at);
   if (tap_) tap(req);
   if (ctx_.config.tuning.ack == "json") {
     return reply(http::response(200, "{\"received\":" + std::to_string(stamps.size()) + "}"));
@@ -185,6 +186,17 @@ void webhook_mode::tap(const http::request& req) {
                                .dump() +
                            "\n";
   if (write_all(tap_.get(), line)) ++tapped_;
+}
+
+void webhook_mode::note_batch_trip(const std::vector<event_stamp>& stamps, nanos at) {
+  // The producer lets a batch go when its window ends (W after the opener was published) or when
+  // the cap fills it (when its last event was published): the latency of that event, less the
+  // window in the first case, is the batch's trip (generator lag included, as an event's).
+  const auto& tuning = ctx_.config.tuning;
+  const bool full = stamps.size() >= tuning.batch_max;
+  const nanos trip = full ? ctx_.tracker.latency(stamps.back(), at)
+                          : ctx_.tracker.latency(stamps.front(), at) - tuning.batch_window;
+  ctx_.tracker.record_batch_trip(stamps.front().seq, trip);
 }
 
 bool webhook_mode::record(std::size_t k, const event_stamp& stamp, nanos at) {

@@ -34,6 +34,8 @@ class webhook_mode : public delivery_mode {
   void handle(http::request&& req, http::reply_fn reply);
   // Records one delivered event; false when its id is outside the producer's range.
   bool record(std::size_t k, const event_stamp& stamp, nanos at);
+  // webhook-batch: the accepted POST's trip, for the model's D (delivery_tracker).
+  void note_batch_trip(const std::vector<event_stamp>& stamps, nanos at);
   // --tap: one in tap_every accepted POSTs, as it arrived, to the tap file.
   void tap(const http::request& req);
   // The receiver-5xx/429/slow fault in force now, if any (nullptr).

@@ -78,6 +78,13 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
   return outcome::first;
 }
 
+void delivery_tracker::record_batch_trip(seq_t opener, nanos trip_ns) {
+  if (!window_known_ || opener < first_ || opener > last_) return;
+  if (batch_trips_.empty()) batch_trips_.assign(window_events_, kEmpty);
+  nanos& slot = batch_trips_[static_cast<std::size_t>(opener - first_)];
+  slot = slot == kEmpty ? trip_ns : std::min(slot, trip_ns);
+}
+
 std::uint64_t delivery_tracker::expected() const {
   if (!window_known_) return 0;
   return static_cast<std::uint64_t>(window_events_) * subscribers_;
@@ -117,12 +124,16 @@ delivery_tracker::fan_out_totals delivery_tracker::fan_out() const {
     }
   }
   if (t.spread_events > 0) t.spacing_mean_ns = spacing_sum / static_cast<double>(t.spread_events);
+  for (nanos trip : batch_trips_) {
+    if (trip != kEmpty) t.batch_trips.push_back(trip);
+  }
   return t;
 }
 
 nlohmann::json fan_out_json(const delivery_tracker& tracker) {
   auto f = tracker.fan_out();
   const latency_summary first = summarize_latency(f.first_latencies);
+  const latency_summary trip = summarize_latency(f.batch_trips);
   return {{"events", first.count},
           {"first_latency_us",
            {{"count", first.count},
@@ -130,8 +141,13 @@ nlohmann::json fan_out_json(const delivery_tracker& tracker) {
             {"p50", first.p50_us},
             {"p90", first.p90_us}}},
           {"spread_events", f.spread_events},
-          {"spacing_us", f.spread_events > 0 ? nlohmann::json(f.spacing_mean_ns / 1e3)
-                                             : nlohmann::json(nullptr)}};
+          {"spacing_us",
+           f.spread_events > 0 ? nlohmann::json(f.spacing_mean_ns / 1e3) : nlohmann::json(nullptr)},
+          {"batch_trip_us",
+           {{"count", trip.count},
+            {"mean", trip.mean_us},
+            {"p50", trip.p50_us},
+            {"p90", trip.p90_us}}}};
 }
 
 }  // namespace hookbench

@@ -41,6 +41,16 @@ class delivery_tracker {
   // e.created_ns, stored as it is even when negative (clocks of two hosts), and counted then.
   // Throws std::out_of_range for a subscriber index >= subscribers().
   outcome record(std::size_t subscriber, const event_stamp& e, nanos received_ns);
+  // The latency record() would store for `e` received at `received_ns`.
+  nanos latency(const event_stamp& e, nanos received_ns) const {
+    return latency_of(e, received_ns);
+  }
+  // webhook-batch: one batch's trip, from when the producer let it go to `received_ns` (the
+  // receiver knows the window and the cap: trip = latency of the opener less the window, or of
+  // the last event when the cap closed the batch). Kept per window opener, the least over the
+  // subscribers: the trip to the first subscriber, the batch's counterpart of the earliest
+  // delivery. Openers outside the window, and calls before it is known, are ignored.
+  void record_batch_trip(seq_t opener, nanos trip_ns);
 
   bool window_known() const { return window_known_; }
   seq_t seq_limit() const { return seq_limit_; }                 // 0 until the window is known
@@ -63,6 +73,7 @@ class delivery_tracker {
     std::vector<nanos> first_latencies;  // one per event delivered to at least one subscriber
     std::uint64_t spread_events = 0;     // events delivered to all N >= 2 subscribers
     double spacing_mean_ns = 0;          // over those events; 0 when there are none
+    std::vector<nanos> batch_trips;      // record_batch_trip(): one per window opener
   };
   fan_out_totals fan_out() const;
 
@@ -102,8 +113,9 @@ class delivery_tracker {
   bool window_known_ = false;
   seq_t first_ = 1, last_ = 0, seq_limit_ = 0;
   std::size_t window_events_ = 0;
-  std::vector<nanos> slots_;    // [subscriber * window_events_ + (seq - first_)]
-  std::vector<seq_t> max_seq_;  // per subscriber: highest valid id seen since set_window()
+  std::vector<nanos> slots_;        // [subscriber * window_events_ + (seq - first_)]
+  std::vector<nanos> batch_trips_;  // [seq - first_]: least trip of a batch it opened (lazily)
+  std::vector<seq_t> max_seq_;      // per subscriber: highest valid id seen since set_window()
   bool keep_times_ = false;
   std::vector<nanos> received_;         // parallel to slots_ (keep_receive_times)
   std::vector<nanos> duplicate_times_;  // (keep_receive_times)
@@ -115,7 +127,8 @@ class delivery_tracker {
 };
 
 // The consumer report's "fan_out": {"events", "first_latency_us": {count, mean, p50, p90},
-// "spread_events", "spacing_us" (null without an event delivered to all N >= 2)}.
+// "spread_events", "spacing_us" (null without an event delivered to all N >= 2),
+// "batch_trip_us": {count, mean, p50, p90} (count 0 but for webhook-batch)}.
 nlohmann::json fan_out_json(const delivery_tracker& tracker);
 
 }  // namespace hookbench

@@ -34,12 +34,21 @@ model_prediction model_poll(const model_input& in) {
   return with_bytes(p, in);
 }
 
+namespace {
+
+// The M/D/1 queue's mean wait: Poisson arrivals at `per_s`, each served in `service_s`.
+double md1_wait_s(double per_s, double service_s) {
+  const double rho = per_s * service_s;
+  if (rho >= 1) return std::numeric_limits<double>::infinity();
+  return rho * service_s / (2 * (1 - rho));
+}
+
+}  // namespace
+
 double fan_out_wait_s(const model_input& in, double deliveries_per_s) {
   const double c = in.delivery_cost_s, n = std::max(1.0, in.subscribers);
   if (c <= 0) return 0;
-  const double rho = deliveries_per_s * c;
-  if (rho >= 1) return std::numeric_limits<double>::infinity();
-  return (n - 1) * c / 2 + rho * n * c / (2 * (1 - rho));
+  return (n - 1) * c / 2 + md1_wait_s(deliveries_per_s / n, n * c);
 }
 
 namespace {
@@ -103,9 +112,15 @@ model_prediction model_webhook_batch(const model_input& in) {
   model_prediction p;
   p.requests_per_event = 1 / (1 + others);
   p.requests_per_s = in.rate * in.subscribers * p.requests_per_event;
-  p.latency_mean_us = (in.lag_s + in.rtt_s + w * (1 + others / 2) / (1 + others) +
-                       fan_out_wait_s(in, p.requests_per_s)) *
-                      1e6;
+  // The batches' fan-outs (N c each) leave W_eff plus an exponential wait for the next opener
+  // apart: the queue of fan-outs is an M/D/1 queue at lambda whose service is the part of N c
+  // that the window does not cover (Lindley's recursion with the W_eff taken off each gap).
+  const double c = in.delivery_cost_s, n = std::max(1.0, in.subscribers);
+  const double fan_out =
+      c > 0 ? (n - 1) * c / 2 + md1_wait_s(in.rate, std::max(0.0, n * c - w)) : 0.0;
+  p.latency_mean_us =
+      (in.lag_s + first_delivery_s(in, in.rtt_s) + w * (1 + others / 2) / (1 + others) + fan_out) *
+      1e6;
   return with_bytes(p, in);
 }
 

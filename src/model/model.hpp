@@ -29,9 +29,16 @@
 //            (events land in intervals in proportion to their length and wait half of one).
 //   webhook-batch: a batch opens at its first event and is sent W later (or when batch_max
 //            events are in it: W_eff = min(W, (max - 1)/lambda)); the first event waits W_eff,
-//            the lambda W_eff others W_eff/2 on average: latency ~ G + R_post +
-//            W_eff (1 + lambda W_eff / 2) / (1 + lambda W_eff); requests/event = 1/(1 + lambda
-//            W_eff).
+//            the lambda W_eff others W_eff/2 on average: latency ~ G + D +
+//            W_eff (1 + lambda W_eff / 2) / (1 + lambda W_eff) + F_batch; requests/event =
+//            1/(1 + lambda W_eff). Every subscriber's batch opens and closes at the same events,
+//            so a batch's N POSTs are one fan-out: F_batch = (N - 1) c / 2 plus the wait behind
+//            the previous batch's fan-out. Batches leave at least W_eff apart (W_eff plus an
+//            exponential wait for the next opener), so that queue is an M/D/1 queue at lambda
+//            whose service is what of N c the window does not cover, max(0, N c - W_eff): none
+//            while N c <= W_eff. D is the trip of a batch to its first subscriber: the consumer's
+//            least latency of each batch's opener less W (of its last event when the cap closed
+//            it), less the generator lag; without it R_post.
 //   long-poll: a request parks until an event (or the wait w), then the answer and the next
 //            request take a round trip R, in which events queue. A request finds events waiting
 //            with prob 1 - e^(-lambda R); otherwise it parks (1 - e^(-lambda w))/lambda on

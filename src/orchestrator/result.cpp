@@ -207,8 +207,9 @@ struct model_sources {
 // The push designs' fan-out inputs (model.hpp): c, the service time per delivery, from the
 // spacing of an event's deliveries at the consumer, or else the busier side's net CPU per
 // delivery (never gross CPU: a side's idle upkeep is no delivery's cost); D, the trip to the
-// first subscriber, from each event's earliest delivery less the generator lag (not for a
-// batch, whose first delivery waits for its window on purpose).
+// first subscriber, from each event's earliest delivery less the generator lag, or for a batch
+// (whose first delivery waits for its window on purpose) from each batch's trip, its window taken
+// off, less the generator lag.
 void add_push_inputs(const run_facts& f, const json& m, model_input& mi, model_sources& sources) {
   const json& fan_out = f.consumer.value("fan_out", json::object());
   const json spacing = number_or_null(fan_out, "spacing_us");
@@ -227,9 +228,16 @@ void add_push_inputs(const run_facts& f, const json& m, model_input& mi, model_s
   }
   const json& lag = f.producer.at("generator_lag_us");
   const json& first = fan_out.value("first_latency_us", json::object());
-  if (f.mode.gap == design_gap::none && first.value("count", 0) > 0 && lag.value("count", 0) > 0) {
+  const json& trip = fan_out.value("batch_trip_us", json::object());
+  if (lag.value("count", 0) == 0) return;
+  if (f.mode.gap == design_gap::none && first.value("count", 0) > 0) {
     mi.wake_s = std::max(0.0, first.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
     sources.wake = "each event's earliest delivery at the consumer less the generator lag (p50s)";
+  } else if (f.mode.gap == design_gap::batch_window && trip.value("count", 0) > 0) {
+    mi.wake_s = std::max(0.0, trip.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
+    sources.wake =
+        "each batch's earliest delivery at the consumer less its window (or from its last event "
+        "when full) less the generator lag (p50s)";
   }
 }
 

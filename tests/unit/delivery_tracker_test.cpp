@@ -61,6 +61,28 @@ TEST(delivery_tracker, fan_out_gives_first_latency_and_spacing_per_event) {
   EXPECT_EQ(one.fan_out().spacing_mean_ns, 0.0);
 }
 
+TEST(delivery_tracker, keeps_each_batch_openers_least_trip_inside_the_window) {
+  delivery_tracker t(2);
+  t.record_batch_trip(1, 5);  // before the window is known: ignored
+  t.set_window(2, 4, 9);
+  t.record_batch_trip(2, 300'000);
+  t.record_batch_trip(2, 120'000);  // the other subscriber's copy of the batch arrived sooner
+  t.record_batch_trip(2, 900'000);
+  t.record_batch_trip(4, 50'000);
+  t.record_batch_trip(1, 1);  // warm-up and drain openers are outside the window
+  t.record_batch_trip(5, 1);
+  const auto f = t.fan_out();
+  ASSERT_EQ(f.batch_trips.size(), 2u);
+  EXPECT_EQ(f.batch_trips[0], 120'000);
+  EXPECT_EQ(f.batch_trips[1], 50'000);
+  EXPECT_EQ(t.latency(stamp(3), stamp(3).created_ns + 70), 70);
+  // Nothing recorded: an empty list, and a count of 0 in the report.
+  delivery_tracker none(1);
+  none.set_window(1, 2, 2);
+  EXPECT_TRUE(none.fan_out().batch_trips.empty());
+  EXPECT_EQ(fan_out_json(none)["batch_trip_us"]["count"], 0);
+}
+
 TEST(delivery_tracker, counts_each_outcome_exactly) {
   delivery_tracker t(1);
   // Window 3..7 of a run whose producer can generate 1..9 (warm-up 1..2, drain-time load 8..9).

@@ -190,6 +190,31 @@ TEST(model, batched_webhooks) {
   EXPECT_NEAR(p.latency_mean_us, 1000 + 0.1e6 * (1 + 5.0) / 11, 1e-6);
 }
 
+TEST(model, a_batchs_fan_out_queues_only_for_what_its_window_does_not_cover) {
+  model_input in;
+  in.rate = 30;
+  in.subscribers = 500;
+  in.batch_window_s = 0.05;
+  in.batch_max = 100;
+  in.rtt_s = 0.011;            // R_post, swollen by the fan-out at N = 500
+  in.delivery_cost_s = 80e-6;  // N c = 40 ms: done before the next batch can close
+  const double others = 30 * 0.05;
+  const double window = 0.05 * (1 + others / 2) / (1 + others);
+  const double f0 = 499 * 80e-6 / 2;
+  EXPECT_NEAR(model_webhook_batch(in).latency_mean_us, (0.011 + window + f0) * 1e6, 1e-6);
+  // The measured trip to the first subscriber replaces R_post.
+  in.wake_s = 0.0025;
+  EXPECT_NEAR(model_webhook_batch(in).latency_mean_us, (0.0025 + window + f0) * 1e6, 1e-6);
+  // c = 140 us: N c = 70 ms, 20 ms past the window: an M/D/1 queue at 30/s of 20 ms.
+  in.delivery_cost_s = 140e-6;
+  const double rho = 30 * 0.02;
+  EXPECT_NEAR(model_webhook_batch(in).latency_mean_us,
+              (0.0025 + window + 499 * 140e-6 / 2 + rho * 0.02 / (2 * (1 - rho))) * 1e6, 1e-6);
+  // Past one excess per arrival (N c - W >= 1/lambda) the fan-outs fall behind: no bound.
+  in.delivery_cost_s = 1.01 * (0.05 + 1.0 / 30) / 500;
+  EXPECT_TRUE(std::isinf(model_webhook_batch(in).latency_mean_us));
+}
+
 TEST(model, webhook_fan_out_queue_and_its_saturation) {
   model_input in;
   in.rate = 10;

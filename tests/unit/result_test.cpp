@@ -522,6 +522,15 @@ TEST(build_result, webhook_fan_out_takes_the_first_subscribers_round_trip_and_qu
   m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
   EXPECT_TRUE(m["model"]["wake_us"].is_null());
   EXPECT_NEAR(m["model"]["delivery_cost_us"].get<double>(), 20.0, 1e-9);
+  // The receiver's batch trips (window taken off): D = 130 - 40 = 90 us, not R_post's 150.
+  consumer["fan_out"]["batch_trip_us"] = {{"count", 10}, {"p50", 130.0}, {"mean", 140.0}};
+  m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
+  EXPECT_NEAR(m["model"]["wake_us"].get<double>(), 90.0, 1e-9);
+  EXPECT_NE(m["model"]["wake_source"].get<std::string>().find("each batch's"), std::string::npos);
+  // Unbatched webhooks never read the batch trips.
+  cfg.mode = "webhook";
+  m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
+  EXPECT_NEAR(m["model"]["wake_us"].get<double>(), 150.0, 1e-9);
 }
 
 TEST(build_result, lost_never_wraps_below_zero) {
