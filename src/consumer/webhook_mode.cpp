@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <stdexcept>
 
 namespace hookbench {
@@ -194,9 +195,11 @@ void webhook_mode::note_batch_trip(const std::vector<event_stamp>& stamps, nanos
   // window in the first case, is the batch's trip (generator lag included, as an event's).
   const auto& tuning = ctx_.config.tuning;
   const bool full = stamps.size() >= tuning.batch_max;
-  const nanos trip = full ? ctx_.tracker.latency(stamps.back(), at)
-                          : ctx_.tracker.latency(stamps.front(), at) - tuning.batch_window;
-  ctx_.tracker.record_batch_trip(stamps.front().seq, trip);
+  const nanos latency = ctx_.tracker.latency(full ? stamps.back() : stamps.front(), at);
+  // A forged creation time saturates the latency at its floor: no trip to take a window off.
+  if (latency < std::numeric_limits<nanos>::min() / 2) return;
+  ctx_.tracker.record_batch_trip(stamps.front().seq,
+                                 full ? latency : latency - tuning.batch_window);
 }
 
 bool webhook_mode::record(std::size_t k, const event_stamp& stamp, nanos at) {
