@@ -196,8 +196,12 @@ void webhook_mode::note_batch_trip(const std::vector<event_stamp>& stamps, nanos
   const auto& tuning = ctx_.config.tuning;
   const bool full = stamps.size() >= tuning.batch_max;
   const nanos latency = ctx_.tracker.latency(full ? stamps.back() : stamps.front(), at);
-  // A forged creation time saturates the latency at its floor: no trip to take a window off.
-  if (latency < std::numeric_limits<nanos>::min() / 2) return;
+  // A forged creation time saturates the latency at either end: no trip in it. (A retried batch's
+  // trip includes its retry wait; runs with faults are not judged by the model.)
+  if (latency < std::numeric_limits<nanos>::min() / 2 ||
+      latency == std::numeric_limits<nanos>::max()) {
+    return;
+  }
   ctx_.tracker.record_batch_trip(stamps.front().seq,
                                  full ? latency : latency - tuning.batch_window);
 }

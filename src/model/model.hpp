@@ -33,12 +33,14 @@
 //            W_eff (1 + lambda W_eff / 2) / (1 + lambda W_eff) + F_batch; requests/event =
 //            1/(1 + lambda W_eff). Every subscriber's batch opens and closes at the same events,
 //            so a batch's N POSTs are one fan-out: F_batch = (N - 1) c / 2 plus the wait behind
-//            the previous batch's fan-out. Batches leave at least W_eff apart (W_eff plus an
-//            exponential wait for the next opener), so that queue is an M/D/1 queue at lambda
-//            whose service is what of N c the window does not cover, max(0, N c - W_eff): none
-//            while N c <= W_eff. D is the trip of a batch to its first subscriber: the consumer's
-//            least latency of each batch's opener less W (of its last event when the cap closed
-//            it), less the generator lag; without it R_post.
+//            the previous batch's fan-out. Batches the window closes leave W_eff plus an
+//            exponential wait for the next opener apart, so that queue is an M/D/1 queue at
+//            lambda whose service is what of N c the window does not cover, max(0, N c - W_eff):
+//            none while N c <= W_eff. (Batches the cap closes fill in a random time of mean
+//            (max - 1)/lambda, sometimes sooner: there the term is an approximation.) D is the trip
+//            of a batch to its first subscriber: the consumer's least latency of each batch's
+//            opener less W (of its last event when the cap closed it), less the generator lag;
+//            without it R_post.
 //   long-poll: a request parks until an event (or the wait w), then the answer and the next
 //            request take a round trip R, in which events queue. A request finds events waiting
 //            with prob 1 - e^(-lambda R); otherwise it parks (1 - e^(-lambda w))/lambda on

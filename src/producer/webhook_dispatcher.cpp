@@ -82,9 +82,12 @@ void webhook_dispatcher::publish_to(subscriber& s, const event& e,
     if (s.open_events++ == 0) {
       s.open_first = e.seq;
       s.batch_timer->expires_after(std::chrono::nanoseconds(s.batch.window));
-      s.batch_timer->async_wait([this, sub = &s](const boost::system::error_code& ec) {
-        if (!ec && sub->open_events > 0) flush(*sub);
-      });
+      // A wait that had already fired when the cap flushed its batch still runs: it flushes
+      // only the batch it was set for (opened by this event), never the next one early.
+      s.batch_timer->async_wait(
+          [this, sub = &s, opener = e.seq](const boost::system::error_code& ec) {
+            if (!ec && sub->open_events > 0 && sub->open_first == opener) flush(*sub);
+          });
     }
     s.open_last = e.seq;
     s.open_event_bytes += body->size();

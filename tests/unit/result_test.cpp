@@ -527,10 +527,17 @@ TEST(build_result, webhook_fan_out_takes_the_first_subscribers_round_trip_and_qu
   m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
   EXPECT_NEAR(m["model"]["wake_us"].get<double>(), 90.0, 1e-9);
   EXPECT_NE(m["model"]["wake_source"].get<std::string>().find("each batch's"), std::string::npos);
-  // Unbatched webhooks never read the batch trips.
+  // Unbatched webhooks never read the batch trips: D from the earliest deliveries again.
   cfg.mode = "webhook";
   m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
   EXPECT_NEAR(m["model"]["wake_us"].get<double>(), 150.0, 1e-9);
+  EXPECT_NE(m["model"]["wake_source"].get<std::string>().find("each event's"), std::string::npos);
+  // A trip at or below the generator lag's median is no measure: R_post, and the source says so.
+  cfg.mode = "webhook-batch";
+  consumer["fan_out"]["batch_trip_us"]["p50"] = 30.0;
+  m = build_result(cfg.to_json(false), environment(), producer, consumer)["metrics"];
+  EXPECT_TRUE(m["model"]["wake_us"].is_null());
+  EXPECT_EQ(m["model"]["wake_source"], "not measured");
 }
 
 TEST(build_result, lost_never_wraps_below_zero) {
