@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/setup.sh || exit 1
+./scripts/setup.sh --lab || exit 1  # --lab: sshd for the lab test (tests/python/test_lab.py)
 ./scripts/check_format.sh || exit 1
 
 summary=()
