@@ -29,7 +29,7 @@ void delivery_tracker::set_window(seq_t first, seq_t last, seq_t seq_limit) {
   seq_limit_ = seq_limit;
 }
 
-nanos delivery_tracker::latency_of(const event_stamp& e, nanos received_ns) const {
+nanos delivery_tracker::latency(const event_stamp& e, nanos received_ns) const {
   // created_ns comes off the wire: compute in 128 bits and saturate rather than overflow on a
   // forged value. The lower bound keeps the empty-slot marker out of reach; a real latency is
   // nowhere near either bound, so this is not a clamp of negative latencies.
@@ -51,7 +51,7 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
   }
   if (!window_known_) {
     ++before_window_;
-    if (trace_) trace_->delivered(received_ns, e.seq, subscriber, latency_of(e, received_ns));
+    if (trace_) trace_->delivered(received_ns, e.seq, subscriber, latency(e, received_ns));
     return outcome::before_window;
   }
   seq_t& max_seq = max_seq_[subscriber];
@@ -59,7 +59,7 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
   max_seq = std::max(max_seq, e.seq);
   if (e.seq < first_ || e.seq > last_) {
     ++outside_window_;
-    if (trace_) trace_->delivered(received_ns, e.seq, subscriber, latency_of(e, received_ns));
+    if (trace_) trace_->delivered(received_ns, e.seq, subscriber, latency(e, received_ns));
     return outcome::outside_window;
   }
   nanos& slot = slots_[subscriber * window_events_ + static_cast<std::size_t>(e.seq - first_)];
@@ -68,7 +68,7 @@ delivery_tracker::outcome delivery_tracker::record(std::size_t subscriber, const
     ++duplicates_;
     return outcome::duplicate;
   }
-  slot = latency_of(e, received_ns);
+  slot = latency(e, received_ns);
   if (keep_times_) received_[static_cast<std::size_t>(&slot - slots_.data())] = received_ns;
   ++window_delivered_;
   if (slot < 0) ++negative_;

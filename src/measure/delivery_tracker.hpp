@@ -42,9 +42,7 @@ class delivery_tracker {
   // Throws std::out_of_range for a subscriber index >= subscribers().
   outcome record(std::size_t subscriber, const event_stamp& e, nanos received_ns);
   // The latency record() would store for `e` received at `received_ns`.
-  nanos latency(const event_stamp& e, nanos received_ns) const {
-    return latency_of(e, received_ns);
-  }
+  nanos latency(const event_stamp& e, nanos received_ns) const;
   // webhook-batch: one batch's trip, from when the producer let it go to `received_ns` (the
   // receiver knows the window and the cap: trip = latency of the opener less the window, or of
   // the last event when the cap closed the batch). Kept per window opener, the least over the
@@ -107,7 +105,6 @@ class delivery_tracker {
  private:
   // Marks a slot not yet delivered. No latency can take it: latencies saturate one above it.
   static constexpr nanos kEmpty = std::numeric_limits<nanos>::min();
-  nanos latency_of(const event_stamp& e, nanos received_ns) const;
 
   std::size_t subscribers_;
   bool window_known_ = false;

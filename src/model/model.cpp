@@ -43,12 +43,20 @@ double md1_wait_s(double per_s, double service_s) {
   return rho * service_s / (2 * (1 - rho));
 }
 
+// F: an event's k-th delivery waits k c, (N - 1) c / 2 on average, behind the fan-outs queued
+// ahead of it: an M/D/1 queue of `fan_outs_per_s`, each holding the pipeline `queued_s`. 0 when c
+// is unknown.
+double fan_out_s(const model_input& in, double fan_outs_per_s, double queued_s) {
+  const double c = in.delivery_cost_s, n = std::max(1.0, in.subscribers);
+  if (c <= 0) return 0;
+  return (n - 1) * c / 2 + md1_wait_s(fan_outs_per_s, queued_s);
+}
+
 }  // namespace
 
 double fan_out_wait_s(const model_input& in, double deliveries_per_s) {
-  const double c = in.delivery_cost_s, n = std::max(1.0, in.subscribers);
-  if (c <= 0) return 0;
-  return (n - 1) * c / 2 + md1_wait_s(deliveries_per_s / n, n * c);
+  const double n = std::max(1.0, in.subscribers);
+  return fan_out_s(in, deliveries_per_s / n, n * in.delivery_cost_s);
 }
 
 namespace {
@@ -115,9 +123,8 @@ model_prediction model_webhook_batch(const model_input& in) {
   // The batches' fan-outs (N c each) leave W_eff plus an exponential wait for the next opener
   // apart: the queue of fan-outs is an M/D/1 queue at lambda whose service is the part of N c
   // that the window does not cover (Lindley's recursion with the W_eff taken off each gap).
-  const double c = in.delivery_cost_s, n = std::max(1.0, in.subscribers);
   const double fan_out =
-      c > 0 ? (n - 1) * c / 2 + md1_wait_s(in.rate, std::max(0.0, n * c - w)) : 0.0;
+      fan_out_s(in, in.rate, std::max(0.0, std::max(1.0, in.subscribers) * in.delivery_cost_s - w));
   p.latency_mean_us =
       (in.lag_s + first_delivery_s(in, in.rtt_s) + w * (1 + others / 2) / (1 + others) + fan_out) *
       1e6;

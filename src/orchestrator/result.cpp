@@ -226,24 +226,20 @@ void add_push_inputs(const run_facts& f, const json& m, model_input& mi, model_s
       }
     }
   }
+  // D from each event's earliest delivery, or for a batch from each batch's trip.
+  const bool batch = f.mode.gap == design_gap::batch_window;
+  if (f.mode.gap != design_gap::none && !batch) return;
   const json& lag = f.producer.at("generator_lag_us");
-  const json& first = fan_out.value("first_latency_us", json::object());
-  const json& trip = fan_out.value("batch_trip_us", json::object());
-  if (lag.value("count", 0) == 0) return;
+  const json& trip = fan_out.value(batch ? "batch_trip_us" : "first_latency_us", json::object());
+  if (lag.value("count", 0) == 0 || trip.value("count", 0) == 0) return;
   // A D of 0 or less (the lag's median above the trip's) is no measure: the fallback stands.
-  if (f.mode.gap == design_gap::none && first.value("count", 0) > 0) {
-    mi.wake_s = std::max(0.0, first.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
-    if (mi.wake_s > 0) {
-      sources.wake = "each event's earliest delivery at the consumer less the generator lag (p50s)";
-    }
-  } else if (f.mode.gap == design_gap::batch_window && trip.value("count", 0) > 0) {
-    mi.wake_s = std::max(0.0, trip.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
-    if (mi.wake_s > 0) {
-      sources.wake =
-          "each batch's earliest delivery at the consumer less its window (or from its last "
-          "event when full) less the generator lag (p50s)";
-    }
-  }
+  const double wake_s = (trip.value("p50", 0.0) - lag.value("p50", 0.0)) / 1e6;
+  if (wake_s <= 0) return;
+  mi.wake_s = wake_s;
+  sources.wake = batch ? "each batch's earliest delivery at the consumer less its window (or from "
+                         "its last event when full) less the generator lag (p50s)"
+                       : "each event's earliest delivery at the consumer less the generator lag "
+                         "(p50s)";
 }
 
 // The model's inputs from the run: the realised rate, the in-run round trip (`rtt_source` says
