@@ -12,6 +12,7 @@ int compare_main(int argc, char** argv);
 int modes_main(int argc, char** argv);
 int link_main(int argc, char** argv);
 int model_check_main(int argc, char** argv);
+int hosts_main(int argc, char** argv);
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "  compare   print saved results side by side\n"
     "  model-check  how well the model fits saved sweeps, point by point over their repeats\n"
     "  modes     list the delivery modes (--json for scripts and tests)\n"
+    "  hosts     plan and merge one run across hosts (deploy/hookbench.yml runs them)\n"
     "\n"
     "`hookbench COMMAND --help` describes each command's options.\n";
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     if (cmd == "modes") return modes_main(argc - 2, argv + 2);
     if (cmd == "link") return link_main(argc - 2, argv + 2);
     if (cmd == "model-check") return model_check_main(argc - 2, argv + 2);
+    if (cmd == "hosts") return hosts_main(argc - 2, argv + 2);
     std::cerr << "hookbench: unknown command '" << cmd << "' (see hookbench --help)\n";
     return kExitUsage;
   } catch (const usage_error& e) {

@@ -104,7 +104,13 @@ void add_output_options(option_parser& p, consumer_config& cfg, std::string& out
       .add_text("--trace", "FILE",
                 "record polls answered and events delivered in the window into FILE\n"
                 "                            (JSON lines), written before the report (run --trace)",
-                cfg.trace_path);
+                cfg.trace_path)
+      .add_text(
+          "--slots", "FILE",
+          "write every (subscriber, window event) latency into FILE before the\n"
+          "                            report (binary; hookbench hosts merge reads the files\n"
+          "                            of several consumer hosts into one result)",
+          cfg.slots_path);
 }
 
 void add_fault_options(option_parser& p, consumer_config& cfg) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
@@ -265,11 +266,22 @@ void consumer::finish() {
   if (trace_ && !trace_->write(config_.trace_path, "consumer")) {
     r["trace_error"] = "cannot write the trace part " + config_.trace_path;
   }
+  if (!config_.slots_path.empty() && !write_slots()) {
+    r["slots_error"] = "cannot write the slots file " + config_.slots_path;
+  }
   done_ = true;
   control_timer_.cancel();
   cpu_timer_.cancel();
   drain_timer_.cancel();
   if (on_done) on_done(std::move(r));
+}
+
+bool consumer::write_slots() const {
+  if (!tracker_.window_known()) return false;
+  std::ofstream out(config_.slots_path, std::ios::binary | std::ios::trunc);
+  tracker_.save_slots(out);
+  out.close();
+  return static_cast<bool>(out);
 }
 
 void consumer::measure_clock_after() {

@@ -47,7 +47,8 @@ class consumer {
   bool waits_for_retries() const;
   void finish();
   void arm_at(boost::asio::steady_timer& t, nanos at, std::function<void()> fn);
-  void measure_clock_after();  // after the drain, on control_; then finish() again
+  void measure_clock_after();
+  bool write_slots() const;  // --slots  // after the drain, on control_; then finish() again
   nlohmann::json clock_report() const;
   nlohmann::json base_report();
 

@@ -56,7 +56,8 @@ nlohmann::json consumer_config::to_document() const {
                             {"tls-cert", &tls_cert_file},
                             {"tls-key", &tls_key_file},
                             {"tap", &tap_path},
-                            {"trace", &trace_path}}) {
+                            {"trace", &trace_path},
+                            {"slots", &slots_path}}) {
     if (!value->empty()) d[key] = *value;
   }
   if (!tap_path.empty()) d["tap-every"] = tap_every;

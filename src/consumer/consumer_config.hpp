@@ -38,6 +38,7 @@ struct consumer_config {
   // restarting) before the consumer gives up on it (a producer gone).
   nanos producer_grace = 10 * kNanosPerSecond;
   std::string trace_path;       // --trace: write this side's trace part before reporting
+  std::string slots_path;       // --slots: write the window's latency slots before reporting
   std::string stack = "beast";  // --consumer-stack: the HTTP stack of its strategy
   std::string token;            // --token: the producer's API token (bearer)
   std::string tap_path;         // --tap: webhook modes append sampled accepted deliveries

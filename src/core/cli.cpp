@@ -121,6 +121,14 @@ void option_parser::apply_json(const nlohmann::json& document, const std::string
   }
 }
 
+std::vector<std::string> option_parser::names() const {
+  std::vector<std::string> out;
+  for (const auto& o : options_) {
+    if (!o.is_section) out.push_back(o.name);
+  }
+  return out;
+}
+
 bool option_parser::parse(int argc, char** argv, std::string* positional) {
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];

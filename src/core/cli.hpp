@@ -57,6 +57,8 @@ class option_parser {
   bool parse(int argc, char** argv, std::string* positional = nullptr);
   // True when the user gave this flag explicitly.
   bool given(std::string_view name) const;
+  // Every option's long name, dashes included, in the order added.
+  std::vector<std::string> names() const;
   std::string help_text() const;
   const std::string& command() const { return command_; }
 

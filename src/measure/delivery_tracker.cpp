@@ -2,7 +2,10 @@
 #include "measure/delivery_tracker.hpp"
 
 #include <algorithm>
+#include <array>
+#include <istream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 
@@ -128,6 +131,94 @@ delivery_tracker::fan_out_totals delivery_tracker::fan_out() const {
     if (trip != kEmpty) t.batch_trips.push_back(trip);
   }
   return t;
+}
+
+namespace {
+
+constexpr char kSlotsMagic[8] = {'H', 'B', 'S', 'L', 'O', 'T', 'S', '1'};
+
+void put_u64(std::ostream& out, std::uint64_t v) {
+  std::array<char, 8> b{};
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out.write(b.data(), b.size());
+}
+
+std::uint64_t get_u64(std::istream& in) {
+  std::array<unsigned char, 8> b{};
+  if (!in.read(reinterpret_cast<char*>(b.data()), b.size())) {
+    throw std::runtime_error("slots file: ends early");
+  }
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) v |= std::uint64_t{b[i]} << (8 * i);
+  return v;
+}
+
+void put_nanos(std::ostream& out, const std::vector<nanos>& values) {
+  for (nanos v : values) put_u64(out, static_cast<std::uint64_t>(v));
+}
+
+}  // namespace
+
+void delivery_tracker::save_slots(std::ostream& out) const {
+  if (!window_known_) throw std::logic_error("save_slots: the window is not known");
+  out.write(kSlotsMagic, sizeof kSlotsMagic);
+  put_u64(out, subscribers_);
+  put_u64(out, first_);
+  put_u64(out, last_);
+  put_u64(out, seq_limit_);
+  put_u64(out, batch_trips_.empty() ? 0 : 1);
+  put_nanos(out, slots_);
+  put_nanos(out, batch_trips_);
+}
+
+delivery_tracker::slots_header delivery_tracker::read_slots_header(std::istream& in) {
+  char magic[sizeof kSlotsMagic] = {};
+  if (!in.read(magic, sizeof magic) || !std::equal(magic, magic + sizeof magic, kSlotsMagic)) {
+    throw std::runtime_error("not a hookbench slots file (no HBSLOTS1 header)");
+  }
+  slots_header h;
+  h.subscribers = get_u64(in);
+  h.first = get_u64(in);
+  h.last = get_u64(in);
+  h.seq_limit = get_u64(in);
+  h.trips = get_u64(in) != 0;
+  if (h.subscribers == 0 || h.subscribers > 10'000'000 ||
+      (h.first <= h.last && h.last - h.first > 100'000'000)) {
+    throw std::runtime_error("slots file: implausible header (" + std::to_string(h.subscribers) +
+                             " subscribers, events " + std::to_string(h.first) + ".." +
+                             std::to_string(h.last) + ")");
+  }
+  return h;
+}
+
+void delivery_tracker::absorb_slots(std::istream& in, const slots_header& h, std::size_t offset) {
+  if (!window_known_ || h.first != first_ || h.last != last_ || h.seq_limit != seq_limit_) {
+    throw std::runtime_error("slots file: window " + std::to_string(h.first) + ".." +
+                             std::to_string(h.last) + " is not the merged run's " +
+                             std::to_string(first_) + ".." + std::to_string(last_));
+  }
+  if (offset + h.subscribers > subscribers_) {
+    throw std::runtime_error("slots file: more subscribers than the merged run has");
+  }
+  for (std::size_t k = 0; k < h.subscribers; ++k) {
+    for (std::size_t i = 0; i < window_events_; ++i) {
+      const auto l = static_cast<nanos>(get_u64(in));
+      nanos& slot = slots_[(offset + k) * window_events_ + i];
+      if (slot != kEmpty) throw std::runtime_error("slots file: a subscriber given twice");
+      slot = l;
+      if (l == kEmpty) continue;
+      ++window_delivered_;
+      if (l < 0) ++negative_;
+    }
+  }
+  if (!h.trips) return;
+  if (batch_trips_.empty()) batch_trips_.assign(window_events_, kEmpty);
+  for (std::size_t i = 0; i < window_events_; ++i) {
+    const auto trip = static_cast<nanos>(get_u64(in));
+    if (trip == kEmpty) continue;
+    nanos& slot = batch_trips_[i];
+    slot = slot == kEmpty ? trip : std::min(slot, trip);
+  }
 }
 
 nlohmann::json fan_out_json(const delivery_tracker& tracker) {

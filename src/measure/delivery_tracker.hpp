@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <limits>
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
@@ -97,6 +98,25 @@ class delivery_tracker {
   }
   const std::vector<nanos>& duplicate_times() const { return duplicate_times_; }
   nanos clock_offset() const { return offset_; }
+
+  // The window's latency slots and batch trips as a file, so that the consumers of several hosts
+  // can be merged into one tracker (hookbench hosts merge): a header ("HBSLOTS1", then
+  // subscribers, first, last, seq_limit, and whether trips follow, as little-endian 64-bit
+  // integers), subscribers x window events slots, then window events trips; int64 nanoseconds,
+  // little-endian, INT64_MIN for "none". Only once the window is known.
+  struct slots_header {
+    std::uint64_t subscribers = 0;
+    seq_t first = 0, last = 0, seq_limit = 0;
+    bool trips = false;
+  };
+  void save_slots(std::ostream& out) const;
+  // Reads a header; throws std::runtime_error naming what is wrong with it.
+  static slots_header read_slots_header(std::istream& in);
+  // After read_slots_header(in) gave `h`: copies the file's slots into subscribers [offset,
+  // offset + h.subscribers) and keeps the least batch trip per opener. This tracker's window
+  // must be the file's. Duplicates and reordering are not in the file: the hosts' reports have
+  // them. Throws std::runtime_error (a window that differs, a short file, too few subscribers).
+  void absorb_slots(std::istream& in, const slots_header& h, std::size_t offset);
 
   // Records every first delivery (and every delivery it cannot deduplicate: outside the window
   // or before it is known) into `trace` (tracing only; nullptr = off).

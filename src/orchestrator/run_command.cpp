@@ -162,6 +162,20 @@ void check_mode(const option_parser& p, const run_config& cfg, const mode_descri
   }
 }
 
+}  // namespace
+
+void add_run_command_options(option_parser& p, run_config& cfg) {
+  add_run_options(p, cfg);
+  add_advanced_options(p, cfg);
+}
+
+void check_run_command(const option_parser& p, const run_config& cfg) {
+  check_run(p, cfg);
+  if (cfg.mode != "all") check_mode(p, cfg, mode_of(cfg.mode));
+}
+
+namespace {
+
 // The modes to run: the one asked, or (--mode all) every mode the stack carries.
 std::vector<const mode_descriptor*> modes_to_run(const option_parser& p, const run_config& cfg) {
   std::vector<const mode_descriptor*> modes;
@@ -216,8 +230,7 @@ int run_main(int argc, char** argv) {
       "child processes on loopback, waits until both are ready, warms up, measures the window,\n"
       "drains, prints a table and writes the JSON result (--out). Latency is measured from each\n"
       "event's scheduled creation time (open loop) to the moment the consumer has it parsed.");
-  add_run_options(p, cfg);
-  add_advanced_options(p, cfg);
+  add_run_command_options(p, cfg);
   if (!p.parse(argc, argv)) return 0;
   check_run(p, cfg);
   const auto modes = modes_to_run(p, cfg);

@@ -60,26 +60,61 @@ nanos retry_recovery(const retry_options& retry, std::string_view mode,
   return std::min(kMaxRetryWait, static_cast<nanos>(waited)) + kNanosPerSecond;
 }
 
+nanos run_drain(const run_config& cfg) {
+  return fault_drain(
+      effective_drain(cfg.drain, cfg.tuning.longest_gap(mode_of(cfg.mode), cfg.interval)),
+      cfg.faults, cfg.generation.duration,
+      retry_recovery(cfg.webhooks.retry, cfg.mode, cfg.faults));
+}
+
+producer_config base_producer_config(const run_config& cfg, std::size_t subscribers) {
+  producer_config p;
+  p.generation = cfg.generation;
+  // Load keeps arriving, unmeasured, for as long as the consumers may drain (and a margin).
+  p.generation.tail = run_drain(cfg) + kNanosPerSecond;
+  p.retention = cfg.retention;
+  p.webhooks = cfg.webhooks;
+  p.streams.lifetime = cfg.stream_lifetime;
+  // All of a run's subscribers share one token: its caps make room for them twice over (readers
+  // that reconnect overlap their old connection), however many there are.
+  for (holding_cap* cap : {&p.caps.long_polls, &p.caps.streams, &p.caps.subscriptions}) {
+    cap->per_token = std::max(cap->per_token, 2 * subscribers);
+    cap->per_process = std::max(cap->per_process, 2 * subscribers);
+  }
+  return p;
+}
+
+consumer_config base_consumer_config(const run_config& cfg) {
+  consumer_config c;
+  c.mode = cfg.mode;
+  c.subscribers = cfg.subscribers;
+  c.drain = run_drain(cfg);
+  c.stack = cfg.consumer_stack;
+  c.signature = cfg.webhooks.signature;
+  c.interval = cfg.interval;
+  c.poll_limit = cfg.poll_limit;
+  c.tuning = cfg.tuning;
+  c.seed = cfg.generation.seed;
+  return c;
+}
+
 nlohmann::json run_config::to_json(bool pull) const {
-  json j = {
-      {"mode", mode},
-      {"rate", generation.rate},
-      {"subscribers", subscribers},
-      {"duration_s", to_s(generation.duration)},
-      {"warmup_s", to_s(generation.warmup)},
-      {"drain_s",
-       to_s(fault_drain(effective_drain(drain, tuning.longest_gap(mode_of(mode), interval)), faults,
-                        generation.duration, retry_recovery(webhooks.retry, mode, faults)))},
-      {"payload_bytes", generation.payload_bytes},
-      {"seed", generation.seed},
-      {"arrivals", to_string(generation.arrivals)},
-      {"pin", pin},
-      {"retention", retention},
-      {"timer", generation.spin > 0 ? "spin" : "sleep"},
-      {"transport", "http"},
-      {"tls", tls},
-      {"consumer_stack", consumer_stack},
-      {"host", "127.0.0.1"}};
+  json j = {{"mode", mode},
+            {"rate", generation.rate},
+            {"subscribers", subscribers},
+            {"duration_s", to_s(generation.duration)},
+            {"warmup_s", to_s(generation.warmup)},
+            {"drain_s", to_s(run_drain(*this))},
+            {"payload_bytes", generation.payload_bytes},
+            {"seed", generation.seed},
+            {"arrivals", to_string(generation.arrivals)},
+            {"pin", pin},
+            {"retention", retention},
+            {"timer", generation.spin > 0 ? "spin" : "sleep"},
+            {"transport", "http"},
+            {"tls", tls},
+            {"consumer_stack", consumer_stack},
+            {"host", "127.0.0.1"}};
   if (attack > 0) j["attack"] = attack;
   const bool restarts = std::any_of(faults.begin(), faults.end(), [](const fault_spec& f) {
     return f.kind == fault_kind::producer_restart;
@@ -282,9 +317,7 @@ bool has_restart(const std::vector<fault_spec>& faults) {
 run_session::run_session(const run_config& cfg)
     : cfg_(cfg),
       info_(mode_of(cfg.mode)),
-      drain_(fault_drain(effective_drain(cfg.drain, cfg.tuning.longest_gap(info_, cfg.interval)),
-                         cfg.faults, cfg.generation.duration,
-                         retry_recovery(cfg.webhooks.retry, cfg.mode, cfg.faults))),
+      drain_(run_drain(cfg)),
       tty_(isatty(STDERR_FILENO) != 0),
       restarts_(has_restart(cfg.faults)),
       api_token_(security::random_token()),
@@ -328,20 +361,8 @@ void run_session::prepare_scratch() {
 }
 
 producer_config run_session::producer_side() const {
-  producer_config p;
+  producer_config p = base_producer_config(cfg_, cfg_.subscribers);
   p.listen = {"127.0.0.1", cfg_.port};
-  p.generation = cfg_.generation;
-  // Load keeps arriving, unmeasured, for as long as the consumer may drain (and a margin).
-  p.generation.tail = drain_ + kNanosPerSecond;
-  p.retention = cfg_.retention;
-  p.webhooks = cfg_.webhooks;
-  p.streams.lifetime = cfg_.stream_lifetime;
-  // All of a run's subscribers share one token: its caps make room for them twice over (readers
-  // that reconnect overlap their old connection), however many there are.
-  for (holding_cap* cap : {&p.caps.long_polls, &p.caps.streams, &p.caps.subscriptions}) {
-    cap->per_token = std::max(cap->per_token, 2 * cfg_.subscribers);
-    cap->per_process = std::max(cap->per_process, 2 * cfg_.subscribers);
-  }
   p.trace_path = trace_parts_[0].path;
   if (cfg_.tls) {
     p.tls_cert = tls_files_.cert_file;
@@ -356,18 +377,10 @@ producer_config run_session::producer_side() const {
 }
 
 consumer_config run_session::consumer_side() const {
-  consumer_config c;
+  consumer_config c = base_consumer_config(cfg_);
   c.producer = parse_http_url((cfg_.tls ? "https://" : "http://") + producer_seen_.to_string());
-  c.mode = cfg_.mode;
-  c.subscribers = cfg_.subscribers;
-  c.drain = drain_;
   // Its receiver answers on after its report until the producer's is taken (collect()).
   c.linger = 60 * kNanosPerSecond;
-  c.stack = cfg_.consumer_stack;
-  c.signature = cfg_.webhooks.signature;
-  c.interval = cfg_.interval;
-  c.poll_limit = cfg_.poll_limit;
-  c.tuning = cfg_.tuning;
   c.trace_path = trace_parts_[1].path;
   if (restarts_) {
     // Its control requests wait out the longest planned outage, and 10 s more.
@@ -380,7 +393,6 @@ consumer_config run_session::consumer_side() const {
   // Receiver faults are the consumer's to carry out; the rest it only measures.
   for (const auto& f : cfg_.faults)
     (is_receiver_fault(f.kind) ? c.faults : c.observed_faults).push_back(f);
-  c.seed = cfg_.generation.seed;
   if (cfg_.attack > 0) {
     // It samples accepted deliveries into the tap file for the attacker: about one per attack
     // request.

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "consumer/consumer_config.hpp"
 #include "core/cli.hpp"
 #include "core/clock.hpp"
 #include "core/fault.hpp"
 #include "modes/mode.hpp"
 #include "modes/tuning.hpp"
 #include "producer/generator.hpp"
+#include "producer/producer.hpp"
 #include "producer/webhook_dispatcher.hpp"
 
 namespace hookbench {
@@ -85,9 +87,26 @@ constexpr nanos kMaxRetryWait = 60 * kNanosPerSecond;
 nanos retry_recovery(const retry_options& retry, std::string_view mode,
                      const std::vector<fault_spec>& faults);
 
+// The drain of a run with this configuration: effective_drain, then fault_drain with the
+// retries' recovery (what the result's config.drain_s says).
+nanos run_drain(const run_config& cfg);
+
+// What every producer and consumer of a run with this configuration is given, wherever they
+// run: the schedule, retention, webhook and stream settings, the holding caps made room for
+// `subscribers` in all (over every consumer host), and the consumer's mode, its subscribers,
+// drain and knobs. `run` adds its loopback address, TLS files, faults and scratch paths; the
+// multi-host plan (`hookbench hosts plan`) its listen address.
+producer_config base_producer_config(const run_config& cfg, std::size_t subscribers);
+consumer_config base_consumer_config(const run_config& cfg);
+
 // Throws usage_error for a fault this run cannot carry out (the kind needs a mode, a stack or a
 // part that the run lacks).
 void check_fault_support(const run_config& cfg);
+
+// Every option of `hookbench run`, and its checks of them together (hosts plan reads run.json
+// with them).
+void add_run_command_options(option_parser& p, run_config& cfg);
+void check_run_command(const option_parser& p, const run_config& cfg);
 
 // Adds --rtt, --jitter and --bandwidth (run and sweep).
 void add_link_options(option_parser& p, run_config& cfg);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 namespace hookbench {
@@ -265,6 +266,79 @@ TEST(delivery_tracker, forged_huge_id_is_rejected_without_allocating) {
   EXPECT_EQ(t.record(1, stamp(5), stamp(5).created_ns), outcome::first);
   EXPECT_EQ(t.record(1, stamp(6), stamp(6).created_ns), outcome::first);
   EXPECT_EQ(t.window_totals().reordered, 0u);
+}
+
+// Two hosts' trackers, saved and absorbed into one over all their subscribers: the merged
+// fan-out is the one a single tracker over the same deliveries gives (an event's first delivery
+// on one host, its last on the other), and every sample is there.
+TEST(delivery_tracker, slots_of_two_hosts_merge_into_the_one_tracker_of_all_subscribers) {
+  delivery_tracker a(2), b(1), whole(3);
+  for (auto* t : {&a, &b, &whole}) t->set_window(1, 3, 5);
+  // Event 1: +0.2 and +0.5 ms on host a, +0.8 on host b. Event 2: host b only, +0.1 ms.
+  a.record(0, stamp(1), stamp(1).created_ns + 200'000);
+  a.record(1, stamp(1), stamp(1).created_ns + 500'000);
+  b.record(0, stamp(1), stamp(1).created_ns + 800'000);
+  b.record(0, stamp(2), stamp(2).created_ns + 100'000);
+  whole.record(0, stamp(1), stamp(1).created_ns + 200'000);
+  whole.record(1, stamp(1), stamp(1).created_ns + 500'000);
+  whole.record(2, stamp(1), stamp(1).created_ns + 800'000);
+  whole.record(2, stamp(2), stamp(2).created_ns + 100'000);
+  a.record_batch_trip(1, 40'000);
+  b.record_batch_trip(1, 30'000);
+  b.record_batch_trip(3, 70'000);
+
+  delivery_tracker merged(3);
+  merged.set_window(1, 3, 5);
+  std::size_t offset = 0;
+  for (const auto* t : {&a, &b}) {
+    std::stringstream file;
+    t->save_slots(file);
+    const auto h = delivery_tracker::read_slots_header(file);
+    EXPECT_EQ(h.subscribers, t->subscribers());
+    merged.absorb_slots(file, h, offset);
+    offset += h.subscribers;
+  }
+  EXPECT_EQ(merged.delivered(), 4u);
+  EXPECT_EQ(merged.expected(), 9u);
+  auto got = merged.window_totals().latencies, want = whole.window_totals().latencies;
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  const auto f = merged.fan_out(), g = whole.fan_out();
+  EXPECT_EQ(f.first_latencies, g.first_latencies);
+  EXPECT_EQ(f.spread_events, 1u);
+  EXPECT_DOUBLE_EQ(f.spacing_mean_ns, 300'000.0);
+  // The least trip per opener over the hosts.
+  EXPECT_EQ(f.batch_trips, (std::vector<nanos>{30'000, 70'000}));
+}
+
+TEST(delivery_tracker, a_slots_file_for_another_window_or_cut_short_is_refused) {
+  delivery_tracker a(1);
+  a.set_window(1, 3, 5);
+  std::stringstream file;
+  a.save_slots(file);
+  const std::string bytes = file.str();
+
+  delivery_tracker other(1);
+  other.set_window(2, 4, 5);
+  std::stringstream in(bytes);
+  auto h = delivery_tracker::read_slots_header(in);
+  EXPECT_THROW(other.absorb_slots(in, h, 0), std::runtime_error);
+
+  delivery_tracker small(1);
+  small.set_window(1, 3, 5);
+  std::stringstream in2(bytes);
+  h = delivery_tracker::read_slots_header(in2);
+  EXPECT_THROW(small.absorb_slots(in2, h, 1), std::runtime_error);  // no room at offset 1
+
+  std::stringstream cut(bytes.substr(0, bytes.size() - 4));
+  h = delivery_tracker::read_slots_header(cut);
+  delivery_tracker c(1);
+  c.set_window(1, 3, 5);
+  EXPECT_THROW(c.absorb_slots(cut, h, 0), std::runtime_error);
+
+  std::stringstream junk("not a slots file at all");
+  EXPECT_THROW(delivery_tracker::read_slots_header(junk), std::runtime_error);
 }
 
 }  // namespace
