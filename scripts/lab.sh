@@ -88,6 +88,7 @@ up() {
     echo "[all:vars]"
     echo "ansible_user=root"
     echo "ansible_python_interpreter=/usr/bin/python3"
+    echo "ansible_pipelining=true"
     echo "ansible_ssh_common_args='-F $dir/ssh_config'"
   } >"$dir/inventory.ini"
   {

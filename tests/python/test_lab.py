@@ -6,39 +6,14 @@ names the groups, and that `down` leaves nothing behind. Skipped, with one line,
 or sshd are not available (not root, no /usr/sbin/sshd: scripts/setup.sh --lab installs it)."""
 
 import os
-import re
-import shutil
 import subprocess
 import tempfile
 import unittest
 
 from fixtures import ROOT
+from fixtures.lab import lab_available, namespaces
 
 LAB = os.path.join(ROOT, "scripts", "lab.sh")
-
-
-def namespaces():
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30)
-    return sorted(line.split()[0] for line in out.stdout.splitlines()
-                  if line.split() and re.fullmatch(r"hblab\d+", line.split()[0]))
-
-
-def lab_available():
-    if os.geteuid() != 0:
-        return "needs root"
-    if not os.path.exists("/usr/sbin/sshd"):
-        return "needs /usr/sbin/sshd (scripts/setup.sh --lab)"
-    if not shutil.which("ip"):
-        return "needs ip (iproute2)"
-    subprocess.run(["ip", "netns", "delete", "hblab-test-probe"], capture_output=True, timeout=30)
-    probe = subprocess.run(["ip", "netns", "add", "hblab-test-probe"], capture_output=True,
-                           timeout=30)
-    if probe.returncode != 0:
-        return "cannot make a network namespace here"
-    subprocess.run(["ip", "netns", "delete", "hblab-test-probe"], timeout=30)
-    if namespaces():
-        return "a lab is up already (scripts/lab.sh down)"
-    return None
 
 
 REASON = lab_available()
