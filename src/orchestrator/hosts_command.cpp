@@ -24,14 +24,16 @@ using json = nlohmann::json;
 namespace {
 
 // What run.json may hold besides `run` options: the playbook's own settings.
-constexpr const char* kPlaybookKeys[] = {"subscribers_per_host", "out", "hookbench_binary",
-                                         "build_on_hosts", "runtime_packages", "remote_dir"};
+constexpr const char* kPlaybookKeys[] = {"subscribers_per_host", "out",
+                                         "hookbench_binary",     "build_on_hosts",
+                                         "runtime_packages",     "remote_dir"};
 
 // `run` options a run across hosts cannot carry out (yet), with the reason.
 constexpr std::pair<const char*, const char*> kRefused[] = {
     {"--pin", "cores are the hosts' own across hosts"},
-    {"--rtt", "the link emulator sits between two processes of one host; the hosts' own network "
-              "is the link"},
+    {"--rtt",
+     "the link emulator sits between two processes of one host; the hosts' own network "
+     "is the link"},
     {"--jitter", "as --rtt"},
     {"--bandwidth", "as --rtt"},
     {"--fault", "faults are carried out by `run` on one host"},
@@ -66,10 +68,12 @@ host_run read_run(const std::string& path, std::size_t hosts) {
   host_run r;
   r.hosts = hosts;
   if (!doc.contains("subscribers_per_host")) {
-    throw usage_error(path + ": subscribers_per_host: required (subscribers on each consumer host)");
+    throw usage_error(path +
+                      ": subscribers_per_host: required (subscribers on each consumer host)");
   }
   if (doc.contains("subscribers")) {
-    throw usage_error(path + ": subscribers: not across hosts (give subscribers_per_host: each "
+    throw usage_error(path +
+                      ": subscribers: not across hosts (give subscribers_per_host: each "
                       "consumer host runs that many)");
   }
   const json per_host = doc.at("subscribers_per_host");
@@ -112,8 +116,8 @@ void write_file(const std::filesystem::path& path, const json& j) {
 json plan_bounds(const host_run& r) {
   const run_config& c = r.cfg;
   const nanos ready = c.ready_timeout + static_cast<nanos>(c.subscribers) * 5 * kNanosPerMilli;
-  const nanos report = c.generation.warmup + c.generation.duration + run_drain(c) +
-                       60 * kNanosPerSecond;
+  const nanos report =
+      c.generation.warmup + c.generation.duration + run_drain(c) + 60 * kNanosPerSecond;
   return {{"ready_wait_s", std::ceil(to_s(ready))}, {"report_wait_s", std::ceil(to_s(report))}};
 }
 
@@ -125,8 +129,9 @@ int plan(int argc, char** argv) {
                   "(serve --config), DIR/consumer.json (client --config, to which each host adds\n"
                   "--producer, --advertise, --slots and --out) and DIR/plan.json (the subscribers\n"
                   "in all, and the bounds of the waits). deploy/hookbench.yml calls it.");
-  p.add_text("--run", "FILE", "the run's settings: `run` options by long name, plus\n"
-                              "                            subscribers_per_host (required)",
+  p.add_text("--run", "FILE",
+             "the run's settings: `run` options by long name, plus\n"
+             "                            subscribers_per_host (required)",
              run_path)
       .add_count("--hosts", "N", "consumer hosts (required)", "", hosts, 1, 10'000)
       .add("--listen", "HOST:PORT", "where the producer listens", listen,
@@ -253,7 +258,8 @@ json merged_consumer(const host_run& r, std::vector<host_entry>& hosts) {
                           ? json(merged[key].get<double>() + rep.at(key).get<double>())
                           : json(nullptr);
       }
-      merged["cpu_measured"] = merged.at("cpu_measured").get<bool>() && rep.value("cpu_measured", false);
+      merged["cpu_measured"] =
+          merged.at("cpu_measured").get<bool>() && rep.value("cpu_measured", false);
       for (const char* key : {"drain_s", "drain_time_s"}) {
         merged[key] = merged[key].is_number() && rep.at(key).is_number()
                           ? json(std::max(merged[key].get<double>(), rep.at(key).get<double>()))
@@ -303,7 +309,8 @@ json host_json(const host_entry& h, std::uint64_t produced, std::size_t per_host
   }
   const json& rep = h.report;
   const json& clock = rep.at("clock");
-  e["clock"] = {{"offset_us", clock.at("offset_us")}, {"error_bound_us", clock.at("error_bound_us")},
+  e["clock"] = {{"offset_us", clock.at("offset_us")},
+                {"error_bound_us", clock.at("error_bound_us")},
                 {"drift_us", clock.value("drift_us", json(nullptr))}};
   for (const char* key : {"expected", "delivered", "lost", "duplicates"}) e[key] = rep.at(key);
   e["latency_us"] = {{"p50", rep.at("latency_us").value("p50", json(nullptr))},
@@ -315,14 +322,15 @@ json host_json(const host_entry& h, std::uint64_t produced, std::size_t per_host
 int merge(int argc, char** argv) {
   std::string run_path, dir, out, producer_host = "the producer host";
   std::vector<std::string> names;
-  option_parser p("hookbench hosts merge",
-                  "Merges what a run across hosts left in DIR (the producer's report in\n"
-                  "DIR/producer-report.json, each consumer host's in DIR/hosts/NAME/report.json\n"
-                  "with its latency slots in DIR/hosts/NAME/slots.bin) into one result with the\n"
-                  "schema of a `run` result: counts are sums over the hosts, latency quantiles are\n"
-                  "over every sample, and result.hosts has one entry per host with its clock\n"
-                  "offset to the producer. A host with no report is named, and its subscribers'\n"
-                  "events count as lost. Exit 1 when a host failed or an event was lost.");
+  option_parser p(
+      "hookbench hosts merge",
+      "Merges what a run across hosts left in DIR (the producer's report in\n"
+      "DIR/producer-report.json, each consumer host's in DIR/hosts/NAME/report.json\n"
+      "with its latency slots in DIR/hosts/NAME/slots.bin) into one result with the\n"
+      "schema of a `run` result: counts are sums over the hosts, latency quantiles are\n"
+      "over every sample, and result.hosts has one entry per host with its clock\n"
+      "offset to the producer. A host with no report is named, and its subscribers'\n"
+      "events count as lost. Exit 1 when a host failed or an event was lost.");
   p.add_text("--run", "FILE", "the run's settings (as given to hosts plan)", run_path)
       .add_text("--dir", "DIR", "what the playbook collected", dir)
       .add("--hosts", "NAME,...", "the consumer hosts, in the inventory's order (required)", "",
@@ -336,7 +344,8 @@ int merge(int argc, char** argv) {
   }
   if (out.empty()) out = (std::filesystem::path(dir) / "result.json").string();
   const host_run r = read_run(run_path, names.size());
-  const json producer = read_json_file((std::filesystem::path(dir) / "producer-report.json").string());
+  const json producer =
+      read_json_file((std::filesystem::path(dir) / "producer-report.json").string());
 
   std::vector<host_entry> hosts;
   for (const auto& name : names) {
@@ -369,13 +378,13 @@ int merge(int argc, char** argv) {
   for (const auto& h : hosts) {
     json e = host_json(h, produced, r.cfg.subscribers);
     if (e.contains("failed")) {
-      std::cerr << "hookbench hosts merge: host " << h.name << " failed: "
-                << e.at("failed").get<std::string>() << "\n";
+      std::cerr << "hookbench hosts merge: host " << h.name
+                << " failed: " << e.at("failed").get<std::string>() << "\n";
       code = kExitFailure;
     } else if (e.at("lost").get<std::uint64_t>() > 0) {
       std::cerr << "hookbench hosts merge: host " << h.name << " lost "
-                << e.at("lost").get<std::uint64_t>() << " of " << e.at("expected").get<std::uint64_t>()
-                << " deliveries\n";
+                << e.at("lost").get<std::uint64_t>() << " of "
+                << e.at("expected").get<std::uint64_t>() << " deliveries\n";
       code = kExitFailure;
     }
     result["hosts"].push_back(std::move(e));
@@ -385,7 +394,8 @@ int merge(int argc, char** argv) {
   if (!parent.empty()) std::filesystem::create_directories(parent);
   write_file(out, result);
   print_table(std::cout, {result});
-  for (const auto& w : result_warnings(result)) std::cerr << "hookbench hosts merge: WARNING: " << w << "\n";
+  for (const auto& w : result_warnings(result))
+    std::cerr << "hookbench hosts merge: WARNING: " << w << "\n";
   std::cerr << "hookbench hosts merge: wrote " << out << "\n";
   return code;
 }
@@ -393,9 +403,10 @@ int merge(int argc, char** argv) {
 // The keys run.json may hold: `run` options a run across hosts carries out, and the playbook's
 // own; the playbook takes these from its variables.
 int options(int argc, char** argv) {
-  option_parser p("hookbench hosts options",
-                  "Prints, as a JSON array, the keys run.json may hold: the `run` options a run\n"
-                  "across hosts carries out (long names without the dashes) and the playbook's own.");
+  option_parser p(
+      "hookbench hosts options",
+      "Prints, as a JSON array, the keys run.json may hold: the `run` options a run\n"
+      "across hosts carries out (long names without the dashes) and the playbook's own.");
   if (!p.parse(argc, argv)) return 0;
   run_config cfg;
   option_parser run("hookbench run", "");
