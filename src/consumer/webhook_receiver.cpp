@@ -1,21 +1,41 @@
 // The registration, the route and the counts that both webhook receivers share.
 #include "consumer/webhook_receiver.hpp"
 
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/parse.hpp"
 #include "http/client.hpp"
 
 namespace hookbench {
 
+// Over a few kept-alive connections at once, in any order, the answers then taken in the
+// subscribers' order: a connection per registration would leave an ephemeral port in TIME_WAIT
+// for each, and run out near 28 000 subscribers. Each request is bounded by the request timeout.
 void register_subscriptions(const consumer_config& cfg, std::uint16_t port, bool batch,
                             webhook_signatures& signatures) {
   host_port advertised{cfg.advertise_host.empty() ? cfg.listen.host : cfg.advertise_host,
                        cfg.advertise_port ? cfg.advertise_port : port};
   if (advertised.host == "0.0.0.0") advertised.host = "127.0.0.1";
   if (advertised.host == "::") advertised.host = "::1";
-  for (std::size_t k = 0; k < cfg.subscribers; ++k) {
+  constexpr std::size_t kParallel = 8;
+  boost::asio::io_context ioc;
+  http::client_options co;
+  co.keep_alive = true;
+  co.timeout = cfg.request_timeout;
+  co.tls = cfg.tls_client;
+  std::vector<nlohmann::json> answers(cfg.subscribers);
+  std::size_t next = 0;
+  std::string failure;
+  std::vector<std::unique_ptr<http::client_connection>> connections;
+  std::function<void(http::client_connection&)> send_next = [&](http::client_connection& c) {
+    if (!failure.empty() || next >= cfg.subscribers) return;
+    const std::size_t k = next++;
     http_url url{advertised, "/hook/" + std::to_string(k), cfg.tls_server != nullptr};
     http::client_request req;
     req.method = "POST";
@@ -27,18 +47,28 @@ void register_subscriptions(const consumer_config& cfg, std::uint16_t port, bool
       sub["batch_max"] = cfg.tuning.batch_max;
     }
     req.body = sub.dump();
-    http::client_response res;
-    auto ec = http::fetch(cfg.producer.address, req, res, cfg.request_timeout, cfg.tls_client);
-    if (ec) {
-      throw std::runtime_error("cannot register webhook with producer at " +
-                               cfg.producer.address.to_string() + ": " + http::describe(ec));
-    }
-    if (res.status != 201) {
-      throw std::runtime_error("producer refused webhook registration: HTTP " +
-                               std::to_string(res.status) + " " + res.body);
-    }
-    signatures.add_subscriber(nlohmann::json::parse(res.body, nullptr, false));
+    c.async_send(std::move(req), [&, k](boost::system::error_code ec, http::client_response&& res) {
+      if (!failure.empty()) return;
+      if (ec) {
+        failure = "cannot register webhook with producer at " + cfg.producer.address.to_string() +
+                  ": " + http::describe(ec);
+      } else if (res.status != 201) {
+        failure = "producer refused webhook registration: HTTP " + std::to_string(res.status) +
+                  " " + res.body;
+      } else {
+        answers[k] = nlohmann::json::parse(res.body, nullptr, false);
+        send_next(c);
+      }
+    });
+  };
+  for (std::size_t i = 0; i < std::min(kParallel, cfg.subscribers); ++i) {
+    connections.push_back(std::make_unique<http::client_connection>(ioc, cfg.producer.address, co));
+    send_next(*connections.back());
   }
+  ioc.run();
+  for (auto& c : connections) c->close();
+  if (!failure.empty()) throw std::runtime_error(failure);
+  for (const auto& answer : answers) signatures.add_subscriber(answer);
 }
 
 hook_route route_hook(const std::string& path, std::string_view method, std::size_t subscribers) {

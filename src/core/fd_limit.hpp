@@ -18,5 +18,9 @@ inline constexpr std::size_t kFdReserve = 256;
 // `wanted` connections, or RLIMIT_NOFILE's soft limit less kFdReserve when that is lower (at
 // least 1); when lowered, `note` gets one line saying so (no newline).
 std::size_t clamp_to_fd_limit(std::size_t wanted, std::string& note);
+// What a side may open of its own towards others (webhook connections): RLIMIT_NOFILE's soft
+// limit less kFdReserve and 1024 kept for connections it accepts (half of the room on a small
+// limit); SIZE_MAX without a limit.
+std::size_t outgoing_fd_budget();
 
 }  // namespace hookbench

@@ -674,7 +674,9 @@ void server::impl::listen_on(const tcp::endpoint& ep) {
   acceptor.open(ep.protocol());
   acceptor.set_option(net::socket_base::reuse_address(true));
   acceptor.bind(ep);
-  acceptor.listen(4096);
+  // The kernel takes the least of this and net.core.somaxconn: the most it allows, for the
+  // thousands of connections a fan-out to many subscribers opens at once.
+  acceptor.listen(65535);
   bound = acceptor.local_endpoint();
   do_accept();
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/enum_names.hpp"
+#include "core/fd_limit.hpp"
 #include "measure/latency.hpp"
 #include "producer/webhook_subscriber.hpp"
 #include "security/signing.hpp"
@@ -32,7 +33,7 @@ std::string to_string(connection_policy policy) {
 }
 
 webhook_dispatcher::webhook_dispatcher(delivery_context ctx, dispatcher_options options)
-    : ctx_(ctx), options_(options) {
+    : ctx_(ctx), options_(options), fd_budget_(outgoing_fd_budget()) {
   if (options_.signature == security::signature_scheme::ed25519) {
     ed25519_ = security::ed25519_signer::generate();
   }
@@ -161,8 +162,9 @@ void webhook_dispatcher::pump(subscriber& s) {
   if (now < s.hold_until) return arm_wake(s, s.hold_until);
   // The cool-down is over: the next delivery due (never a retry before its time) is the probe.
   if (s.state == circuit::open) s.state = circuit::half_open;
+  const std::size_t concurrency = concurrency_limit();
   const std::size_t limit =
-      s.state == circuit::half_open || options_.retry.ordered ? 1 : options_.concurrency;
+      s.state == circuit::half_open || options_.retry.ordered ? 1 : concurrency;
   while (!s.queue.empty() && s.in_flight < limit) {
     // In order, the head's retry holds back everything behind it.
     if (options_.retry.ordered && !s.retries.empty()) break;
@@ -174,7 +176,7 @@ void webhook_dispatcher::pump(subscriber& s) {
       }
     }
     if (!idle) {
-      if (s.pool.size() >= options_.concurrency) break;
+      if (s.pool.size() >= concurrency) break;
       http::client_options co;
       co.keep_alive = options_.connections == connection_policy::keepalive;
       co.timeout = options_.timeout;
@@ -199,6 +201,19 @@ void webhook_dispatcher::pump(subscriber& s) {
     send(s, std::move(d), *idle);
   }
   if (!s.retries.empty()) arm_wake(s, s.retries.begin()->first);
+}
+
+std::size_t webhook_dispatcher::concurrency_limit() {
+  const std::size_t fair = fd_budget_ / std::max<std::size_t>(1, subs_.size());
+  const std::size_t limit = std::clamp<std::size_t>(fair, 1, options_.concurrency);
+  if (limit < options_.concurrency && (lowest_concurrency_ == 0 || limit < lowest_concurrency_)) {
+    lowest_concurrency_ = limit;
+    std::cerr << "hookbench serve: webhook concurrency lowered to " << limit
+              << " per subscriber: " << subs_.size() << " subscribers x " << options_.concurrency
+              << " would pass the open-file limit (" << fd_budget_
+              << " descriptors for webhook connections)\n";
+  }
+  return limit;
 }
 
 void webhook_dispatcher::send(subscriber& s, delivery d, http::client_connection& c) {
@@ -474,6 +489,8 @@ nlohmann::json webhook_dispatcher::report() const {
           {"errors", d.errors},
           {"queue_overflow", d.queue_overflow},
           {"connections_opened", d.connections_opened},
+          {"concurrency_lowered_to",
+           lowest_concurrency_ > 0 ? nlohmann::json(lowest_concurrency_) : nlohmann::json(nullptr)},
           {"reconnects", d.reconnects},
           {"failure_reasons", d.failure_reasons},
           {"failure_reasons_after_window", d.failure_reasons_after_window},

@@ -157,6 +157,9 @@ class webhook_dispatcher : public producer_delivery {
   void flush(subscriber& s);  // the open batch goes to the queue
   void enqueue(subscriber& s, delivery d);
   void pump(subscriber& s);
+  // Connections a subscriber may hold at once: --webhook-concurrency, lowered (never below 1)
+  // so that every subscriber's together stay inside the descriptors this process may open.
+  std::size_t concurrency_limit();
   void arm_wake(subscriber& s, nanos at);
   void send(subscriber& s, delivery d, http::client_connection& c);
   // Adds webhook-id, webhook-timestamp (`ts`) and webhook-signature (unless the scheme is none).
@@ -182,6 +185,8 @@ class webhook_dispatcher : public producer_delivery {
   dispatcher_options options_;
   std::map<std::size_t, std::unique_ptr<subscriber>> subs_;  // live ones, by id
   std::size_t next_id_ = 0;                                  // ids are never reused
+  std::size_t fd_budget_;                                    // outgoing_fd_budget() at construction
+  std::size_t lowest_concurrency_ = 0;  // the least concurrency_limit() below the option's
   std::unique_ptr<boost::asio::steady_timer> idle_timer_;
   bool idle_armed_ = false;
   std::optional<security::ed25519_signer> ed25519_;  // the producer's key pair (ed25519 only)

@@ -347,6 +347,37 @@ TEST(build_result, webhooks_through_a_link_hold_a_round_trip_on_every_connection
   EXPECT_TRUE(m["saturated"].get<bool>());
 }
 
+TEST(build_result, a_push_event_may_wait_behind_one_fan_out_not_more) {
+  // SSE to N = 10 000 at 1/s: one fan-out takes 90 ms (9 us apart), and a tenth of the events
+  // arrive while the previous one's is still going out: lag p90 85 ms.
+  run_config cfg;
+  cfg.mode = "sse";
+  cfg.generation.rate = 1;
+  cfg.subscribers = 10'000;
+  cfg.generation.duration = 10 * kNanosPerSecond;
+  json producer = real_producer_report();
+  producer["produced"] = 10;
+  producer["generator_lag_us"]["count"] = 10;
+  producer["generator_lag_us"]["p90"] = 85'000.0;
+  json consumer = real_consumer_report("sse");
+  consumer["delivered"] = 100'000;
+  consumer["fan_out"]["spacing_us"] = 9.0;
+  consumer["fan_out"]["spread_events"] = 10;
+  json m = saturation_case(cfg, producer, consumer);
+  EXPECT_FALSE(m["saturated"].get<bool>()) << m["saturated_reason"];
+  EXPECT_NEAR(m["saturation"]["held_on_purpose"]["fan_out_s"].get<double>(), 0.089991, 1e-9);
+  // Waiting behind more than one fan-out (and 5 ms) is a producer that cannot keep up.
+  producer["generator_lag_us"]["p90"] = 96'000.0;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+  EXPECT_NE(m["saturated_reason"].get<std::string>().find("5 ms + one fan-out"), std::string::npos);
+  // Without a measured spread (one subscriber) the bound is 5 ms, as before.
+  consumer["fan_out"]["spacing_us"] = nullptr;
+  producer["generator_lag_us"]["p90"] = 6'000.0;
+  m = saturation_case(cfg, producer, consumer);
+  EXPECT_TRUE(m["saturated"].get<bool>());
+}
+
 TEST(build_result, a_batch_window_holds_its_events_on_purpose) {
   // The ecommerce point: 1/s, N = 20, 1 s batch windows: 40 deliveries sit in open batches.
   run_config cfg;
