@@ -207,11 +207,16 @@ std::size_t webhook_dispatcher::concurrency_limit() {
   const std::size_t fair = fd_budget_ / std::max<std::size_t>(1, subs_.size());
   const std::size_t limit = std::clamp<std::size_t>(fair, 1, options_.concurrency);
   if (limit < options_.concurrency && (lowest_concurrency_ == 0 || limit < lowest_concurrency_)) {
+    if (lowest_concurrency_ == 0) {
+      std::cerr << "hookbench serve: webhook concurrency lowered below " << options_.concurrency
+                << " per subscriber (to " << limit << " at " << subs_.size()
+                << " subscribers; never below 1): every subscriber's connections together must "
+                   "stay inside the open-file limit ("
+                << fd_budget_
+                << " descriptors for webhook connections); the report's "
+                   "concurrency_lowered_to has the least\n";
+    }
     lowest_concurrency_ = limit;
-    std::cerr << "hookbench serve: webhook concurrency lowered to " << limit
-              << " per subscriber: " << subs_.size() << " subscribers x " << options_.concurrency
-              << " would pass the open-file limit (" << fd_budget_
-              << " descriptors for webhook connections)\n";
   }
   return limit;
 }
