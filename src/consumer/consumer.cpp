@@ -150,7 +150,9 @@ void consumer::start() {
   co.tls = config_.tls_client;
   co.timeout = config_.request_timeout;
   control_ = std::make_unique<http::client_connection>(ioc_, config_.producer.address, co);
+  const nanos setup_started = now_ns();
   mode_->start();
+  setup_ns_ = now_ns() - setup_started;
   start_deadline_ = now_ns() + config_.start_timeout;
   wait_for_start();
 }
@@ -370,6 +372,9 @@ nlohmann::json consumer::base_report() {
       {"control_retries", control_retries_},
       {"rtt_us", {{"min", rtt_min_us_}, {"p50", rtt_p50_us_}}},
       {"clock", clock_report()},
+      // Registering webhook subscriptions (synchronous), or starting the pollers' and streams'
+      // first requests (they complete during the warm-up).
+      {"setup_s", to_s(setup_ns_)},
   };
 }
 

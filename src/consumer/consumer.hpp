@@ -51,6 +51,7 @@ class consumer {
   bool write_slots() const;  // --slots  // after the drain, on control_; then finish() again
   nlohmann::json clock_report() const;
   nlohmann::json base_report();
+  nanos setup_ns_ = 0;  // mode_->start(): registrations, first connections
 
   boost::asio::io_context& ioc_;
   consumer_config config_;

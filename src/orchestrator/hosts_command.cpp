@@ -260,7 +260,7 @@ json merged_consumer(const host_run& r, std::vector<host_entry>& hosts) {
       }
       merged["cpu_measured"] =
           merged.at("cpu_measured").get<bool>() && rep.value("cpu_measured", false);
-      for (const char* key : {"drain_s", "drain_time_s"}) {
+      for (const char* key : {"drain_s", "drain_time_s", "setup_s"}) {
         merged[key] = merged[key].is_number() && rep.at(key).is_number()
                           ? json(std::max(merged[key].get<double>(), rep.at(key).get<double>()))
                           : json(nullptr);

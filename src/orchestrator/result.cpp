@@ -514,6 +514,18 @@ json tls_json(const run_facts& f) {
 
 }  // namespace
 
+// What the subscribers cost the producer in memory: its resident set once they are all there
+// (the window's start) less before any came (its start), per subscriber; null when unmeasured.
+json producer_memory_json(const run_facts& f) {
+  const json& rss = f.producer.at("rss_bytes");
+  const double idle = rss.value("idle", 0.0), start = rss.value("window_start", 0.0);
+  json per = nullptr;
+  if (idle > 0 && start > 0 && f.subscribers > 0) per = (start - idle) / f.subscribers;
+  return {{"idle_rss_bytes", idle > 0 ? json(idle) : json(nullptr)},
+          {"window_start_rss_bytes", start > 0 ? json(start) : json(nullptr)},
+          {"per_subscriber_bytes", per}};
+}
+
 json build_result(const json& config, const json& environment, const json& producer,
                   const json& consumer) {
   const run_facts f = read_facts(config, producer, consumer);
@@ -541,6 +553,8 @@ json build_result(const json& config, const json& environment, const json& produ
                 {"producer_rss_bytes", producer.at("rss_bytes")},
                 {"drained", consumer.at("drained")},
                 {"drain_s", consumer.at("drain_s")}});
+  m["producer_memory"] = producer_memory_json(f);
+  m["setup_s"] = number_or_null(consumer, "setup_s");
   if (consumer.contains("clock")) m["clock"] = consumer.at("clock");
   if (consumer.contains("faults")) m["faults"] = faults_json(f);
   if (f.restarts > 0) m["producer_restart"] = restart_json(f);

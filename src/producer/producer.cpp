@@ -223,7 +223,8 @@ producer::producer(boost::asio::io_context& ioc, producer_config config)
 
 void producer::start() {
   server_.start();
-  rss_max_ = current_rss_bytes();
+  rss_idle_ = current_rss_bytes();  // before any subscriber
+  rss_max_ = rss_idle_;
   arm_sampler();
   if (resume_t0_ > 0) {
     // The same schedule from the same t0 (CLOCK_MONOTONIC is system-wide: a new process on this
@@ -432,7 +433,11 @@ nlohmann::json producer::report() {
       {"cpu_idle_cores", idle_cores_ >= 0 ? nlohmann::json(idle_cores_) : nlohmann::json(nullptr)},
       {"queue_depth_end",
        queue_depth_taken_ ? nlohmann::json(queue_depth_end_) : nlohmann::json(nullptr)},
-      {"rss_bytes", {{"window_start", rss_start_}, {"window_end", rss_end_}, {"max", rss_max_}}},
+      {"rss_bytes",
+       {{"idle", rss_idle_},
+        {"window_start", rss_start_},
+        {"window_end", rss_end_},
+        {"max", rss_max_}}},
       // Whole run: handshakes of clients of this API (the webhook POSTs' are in "webhooks").
       {"tls_handshakes", server_.tls_handshakes()},
       {"tls_handshake_failures", server_.tls_handshake_failures()},

@@ -110,7 +110,7 @@ class producer {
   double idle_cores_ = -1;             // < 0: not measured
   std::uint64_t queue_depth_end_ = 0;  // webhook deliveries queued or in flight at window end
   bool queue_depth_taken_ = false;
-  std::int64_t rss_start_ = 0, rss_end_ = 0, rss_max_ = 0;
+  std::int64_t rss_idle_ = 0, rss_start_ = 0, rss_end_ = 0, rss_max_ = 0;
 };
 
 }  // namespace hookbench
