@@ -370,6 +370,9 @@ held_on_purpose design_holds(const run_facts& f, const model_input& mi) {
   if (!pull && f.subscribers >= 2) {
     const json spacing = number_or_null(f.consumer.value("fan_out", json::object()), "spacing_us");
     if (spacing.is_number()) h.fan_out_s = (f.subscribers - 1) * spacing.get<double>() / 1e6;
+    // The same fan-out may be going out as the window ends: its N deliveries are queued, and
+    // the drain lasts as long as it does.
+    if (h.fan_out_s > 0) h.deliveries += f.subscribers;
   }
   return h;
 }
@@ -415,8 +418,8 @@ void add_saturation(const run_facts& f, const model_input& mi, json& m) {
                         " s of load; " + fmt_g(allowed) + " allowed)");
     }
   }
-  const double drain_allowed =
-      (held.gap_s > 0 ? 1.5 * held.gap_s + 0.1 : kSaturationDrainS) + held.link_rtt_s;
+  const double drain_allowed = (held.gap_s > 0 ? 1.5 * held.gap_s + 0.1 : kSaturationDrainS) +
+                               held.link_rtt_s + held.fan_out_s;
   if (!faulted && drain_time.is_number() && drain_time.get<double>() > drain_allowed) {
     reasons.push_back("the drain took " + fmt_g(drain_time.get<double>()) + " s (> " +
                       fmt_g(drain_allowed) + " s)");

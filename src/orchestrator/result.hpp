@@ -18,8 +18,8 @@ constexpr int kSchemaVersion = 2;
 // side uses kBusySideCores or more (more than 5% whatever the load: below that, on idle sides,
 // they are the machine's stalls, metrics.schedule_stalls and a warning).
 // They allow for what a design holds on purpose (metrics.saturation.held_on_purpose): a push
-// event's wait behind the previous event's fan-out (the lag bound grows by one fan-out, (N - 1)
-// x the measured spacing), the events
+// event's wait behind the previous event's fan-out (the lag bound and the drain grow by one
+// fan-out, (N - 1) x the measured spacing, and its N deliveries may be queued), the events
 // open batches hold (lambda W + 3 sqrt(lambda W) + 1 per subscriber), a POST in flight on every
 // webhook connection through a link (N x connections), the longest gap (T, the adaptive cap, W)
 // and the link's round trip in the drain, and a poll schedule a link round trip of 0.9 T or more

@@ -366,6 +366,8 @@ TEST(build_result, a_push_event_may_wait_behind_one_fan_out_not_more) {
   json m = saturation_case(cfg, producer, consumer);
   EXPECT_FALSE(m["saturated"].get<bool>()) << m["saturated_reason"];
   EXPECT_NEAR(m["saturation"]["held_on_purpose"]["fan_out_s"].get<double>(), 0.089991, 1e-9);
+  // The fan-out going out as the window ends: its 10 000 deliveries queued, a drain that long.
+  EXPECT_DOUBLE_EQ(m["saturation"]["held_on_purpose"]["deliveries"].get<double>(), 10'000.0);
   // Waiting behind more than one fan-out (and 5 ms) is a producer that cannot keep up.
   producer["generator_lag_us"]["p90"] = 96'000.0;
   m = saturation_case(cfg, producer, consumer);
