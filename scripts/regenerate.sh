@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes every committed results folder again, from one clean revision, the way the README's
-# figures were made (about 85 minutes on 2 cores; every sweep pinned to cores 0 and 1):
+# figures were made (about 125 minutes on 2 cores; every sweep pinned to cores 0 and 1):
 #   reference   hookbench sweep bench/scenarios/default.json (with the traced runs)
 #   network     hookbench sweep bench/scenarios/network.json, then scripts/faults.sh into it
-#   social, ecommerce, analytics   their scenarios
+#   social, ecommerce, analytics, fanout   their scenarios
 #   security    scripts/security.sh
 #   capacity    hookbench sweep bench/scenarios/capacity.json --find-max-rate (confirmed)
 #   micro       scripts/micro.sh
@@ -22,7 +22,7 @@ fi
 cd "$(dirname "$0")/.."
 die() { echo "regenerate.sh: error: $*" >&2; exit 2; }
 
-all=(reference network social ecommerce analytics security capacity micro)
+all=(reference network social ecommerce analytics fanout security capacity micro)
 if [ "$#" -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
   echo "usage: scripts/regenerate.sh DIR [FOLDER...]   (folders: ${all[*]})" >&2
   exit 2
@@ -64,7 +64,7 @@ for f in "${folders[@]}"; do
       soft "$bin" sweep bench/scenarios/network.json --out "$out/network"
       soft ./scripts/faults.sh "$out/network"
       soft "$py" scripts/plot_faults.py "$out/network" ;;
-    social | ecommerce | analytics)
+    social | ecommerce | analytics | fanout)
       soft "$bin" sweep "bench/scenarios/$f.json" --out "$out/$f" ;;
     security)
       soft ./scripts/security.sh "$out/security"

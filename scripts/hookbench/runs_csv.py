@@ -58,6 +58,10 @@ NO_EVENT_NOTE = ("failed: no event in the window (produced 0); a repeat without 
 # Appended later still, read from the header when there: the emulated link's round trip (0 or
 # absent: loopback) and the one measured through it before the window.
 RTT_COLUMNS = (("rtt_ms", 0.0), ("link_rtt_measured_us", None))
+# Appended after them, read when there (empty: unmeasured): the producer's resident set with
+# every subscriber there, what each subscriber added to it, and the consumer's setup time.
+MEMORY_COLUMNS = (("producer_rss_bytes", None), ("producer_bytes_per_subscriber", None),
+                  ("setup_s", None))
 
 
 class Runs(list):
@@ -140,7 +144,7 @@ def _parse_row(raw, line_no):
     row["tuning_values"] = parse_key_values(row["tuning"], "tuning", line_no)
     row["requests_by_kind_counts"] = parse_key_values(row["requests_by_kind"],
                                                       "requests_by_kind", line_no, number=True)
-    for column, default in RTT_COLUMNS:
+    for column, default in RTT_COLUMNS + MEMORY_COLUMNS:
         text = (raw.get(column) or "").strip()
         row[column] = _parse_number(text, column, line_no) if text else default
     row["line"] = line_no

@@ -192,6 +192,9 @@ void add_later_measures(row_cells& row, const json& whole, const json& m, const 
     row.add(cell(m, {"faults", "retry", key}));
   row.add(num(point.rtt_ms));
   row.add(cell(whole, {"link", "round_trip_us", "through_link", "p50"}));
+  row.add(cell(m, {"producer_memory", "window_start_rss_bytes"}));
+  row.add(cell(m, {"producer_memory", "per_subscriber_bytes"}));
+  row.add(cell(m, {"setup_s"}));
 }
 
 }  // namespace
@@ -222,7 +225,9 @@ const std::vector<std::string>& runs_csv_columns() {
       "fault", "fault_lost", "fault_duplicates", "fault_delay_p99_us", "fault_delay_max_us",
       "fault_catch_up_s", "retry_policy", "retry_requests", "dead_letters",
       // the emulated link's round trip (0 = loopback) and the one measured through it
-      "rtt_ms", "link_rtt_measured_us"};
+      "rtt_ms", "link_rtt_measured_us",
+      // what the subscribers cost the producer in memory, and the consumer's setup time
+      "producer_rss_bytes", "producer_bytes_per_subscriber", "setup_s"};
   return columns;
 }
 

@@ -465,7 +465,10 @@ TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
                                        "retry_requests",
                                        "dead_letters",
                                        "rtt_ms",
-                                       "link_rtt_measured_us"};
+                                       "link_rtt_measured_us",
+                                       "producer_rss_bytes",
+                                       "producer_bytes_per_subscriber",
+                                       "setup_s"};
   ASSERT_GE(cols.size(), added.size());
   EXPECT_EQ(
       std::vector<std::string>(cols.end() - static_cast<std::ptrdiff_t>(added.size()), cols.end()),
@@ -504,9 +507,21 @@ TEST(runs_csv, a_point_through_a_link_records_its_rtt_and_the_measured_one) {
   p.rtt_ms = 10;
   json r = fake_result();
   r["link"] = {{"round_trip_us", {{"through_link", {{"p50", 10123.5}}}}}};
+  r["metrics"]["producer_memory"] = {{"window_start_rss_bytes", 2.5e7},
+                                     {"per_subscriber_bytes", 7400.5}};
+  r["metrics"]["setup_s"] = 0.25;
   const auto cells = split_csv_line(runs_csv_row("demo", p, point_plan{}, &r, "", "runs/x.json"));
-  EXPECT_EQ(cells[cells.size() - 2], "10.0");
-  EXPECT_EQ(cells[cells.size() - 1], "10123.5");
+  const auto& cols = runs_csv_columns();
+  ASSERT_EQ(cells.size(), cols.size());
+  const auto at = [&](const std::string& name) {
+    return cells[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), name) -
+                                          cols.begin())];
+  };
+  EXPECT_EQ(at("rtt_ms"), "10.0");
+  EXPECT_EQ(at("link_rtt_measured_us"), "10123.5");
+  EXPECT_EQ(at("producer_rss_bytes"), "25000000.0");
+  EXPECT_EQ(at("producer_bytes_per_subscriber"), "7400.5");
+  EXPECT_EQ(at("setup_s"), "0.25");
   EXPECT_EQ(cells[0], "webhook-r10-N1-p256-R10-k0");
 }
 
