@@ -62,6 +62,8 @@ RTT_COLUMNS = (("rtt_ms", 0.0), ("link_rtt_measured_us", None))
 # every subscriber there, what each subscriber added to it, and the consumer's setup time.
 MEMORY_COLUMNS = (("producer_rss_bytes", None), ("producer_bytes_per_subscriber", None),
                   ("setup_s", None))
+# Then the consumer hosts of a run across hosts (a scenario's inventory); empty: one host.
+HOSTS_COLUMNS = (("hosts", None),)
 
 
 class Runs(list):
@@ -144,7 +146,7 @@ def _parse_row(raw, line_no):
     row["tuning_values"] = parse_key_values(row["tuning"], "tuning", line_no)
     row["requests_by_kind_counts"] = parse_key_values(row["requests_by_kind"],
                                                       "requests_by_kind", line_no, number=True)
-    for column, default in RTT_COLUMNS + MEMORY_COLUMNS:
+    for column, default in RTT_COLUMNS + MEMORY_COLUMNS + HOSTS_COLUMNS:
         text = (raw.get(column) or "").strip()
         row[column] = _parse_number(text, column, line_no) if text else default
     row["line"] = line_no

@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -65,9 +67,13 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
 
 child_process::child_process(std::string role, const std::vector<std::string>& args, int pin_core,
                              const std::vector<std::string>& env)
+    : child_process(std::move(role), self_exe(), args, pin_core, env) {}
+
+child_process::child_process(std::string role, const std::string& program,
+                             const std::vector<std::string>& args, int pin_core,
+                             const std::vector<std::string>& env)
     : role_(std::move(role)) {
-  const std::string exe = self_exe();
-  std::vector<std::string> argv_store{exe};
+  std::vector<std::string> argv_store{program};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_store) argv.push_back(a.data());
@@ -113,6 +119,20 @@ child_process::child_process(std::string role, const std::vector<std::string>& a
   setpgid(pid_, pid_);  // also here, so that no signal can reach it before the child did it
   close(fds[1]);
   out_fd_ = fds[0];
+}
+
+std::string find_program(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = dirs.substr(start, end - start);
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
 }
 
 child_process::~child_process() {

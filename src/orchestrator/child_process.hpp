@@ -24,6 +24,9 @@ void install_interrupt_handlers();
 // child it is handed to.
 std::vector<std::string> child_environment(const std::vector<std::string>& extra);
 
+// The path of an executable `name` in $PATH; "" when there is none.
+std::string find_program(const std::string& name);
+
 class child_process {
  public:
   // Runs this executable with `args`; pin_core < 0 means no pinning. Its environment is
@@ -32,6 +35,10 @@ class child_process {
   // read). Throws std::runtime_error.
   child_process(std::string role, const std::vector<std::string>& args, int pin_core = -1,
                 const std::vector<std::string>& env = {});
+  // Runs `program` (a path) instead, the same way (its stdout to read_line, its own process
+  // group, bounded waits).
+  child_process(std::string role, const std::string& program, const std::vector<std::string>& args,
+                int pin_core = -1, const std::vector<std::string>& env = {});
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

@@ -14,6 +14,7 @@
 #include "measure/delivery_tracker.hpp"
 #include "measure/environment.hpp"
 #include "measure/latency.hpp"
+#include "orchestrator/hosts.hpp"
 #include "orchestrator/result.hpp"
 #include "orchestrator/runner.hpp"
 
@@ -408,19 +409,7 @@ int options(int argc, char** argv) {
       "Prints, as a JSON array, the keys run.json may hold: the `run` options a run\n"
       "across hosts carries out (long names without the dashes) and the playbook's own.");
   if (!p.parse(argc, argv)) return 0;
-  run_config cfg;
-  option_parser run("hookbench run", "");
-  add_run_command_options(run, cfg);
-  json keys = json::array();
-  for (const auto& name : run.names()) {
-    const bool refused = std::any_of(std::begin(kRefused), std::end(kRefused),
-                                     [&](const auto& r) { return name == r.first; });
-    if (!refused && name != "--out" && name != "--quiet" && name != "--subscribers") {
-      keys.push_back(name.substr(2));
-    }
-  }
-  for (const char* key : kPlaybookKeys) keys.push_back(key);
-  std::cout << keys.dump() << "\n";
+  std::cout << json(run_json_keys()).dump() << "\n";
   return 0;
 }
 
@@ -435,6 +424,22 @@ constexpr const char* kHostsUsage =
     "`hookbench hosts plan --help` and `hookbench hosts merge --help` describe their options.\n";
 
 }  // namespace
+
+std::vector<std::string> run_json_keys() {
+  run_config cfg;
+  option_parser run("hookbench run", "");
+  add_run_command_options(run, cfg);
+  std::vector<std::string> keys;
+  for (const auto& name : run.names()) {
+    const bool refused = std::any_of(std::begin(kRefused), std::end(kRefused),
+                                     [&](const auto& r) { return name == r.first; });
+    if (!refused && name != "--out" && name != "--quiet" && name != "--subscribers") {
+      keys.push_back(name.substr(2));
+    }
+  }
+  for (const char* key : kPlaybookKeys) keys.emplace_back(key);
+  return keys;
+}
 
 int hosts_main(int argc, char** argv) {
   const std::string_view sub = argc > 0 ? argv[0] : "";

@@ -195,6 +195,7 @@ void add_later_measures(row_cells& row, const json& whole, const json& m, const 
   row.add(cell(m, {"producer_memory", "window_start_rss_bytes"}));
   row.add(cell(m, {"producer_memory", "per_subscriber_bytes"}));
   row.add(cell(m, {"setup_s"}));
+  row.add(cell(whole, {"config", "hosts"}));
 }
 
 }  // namespace
@@ -227,7 +228,9 @@ const std::vector<std::string>& runs_csv_columns() {
       // the emulated link's round trip (0 = loopback) and the one measured through it
       "rtt_ms", "link_rtt_measured_us",
       // what the subscribers cost the producer in memory, and the consumer's setup time
-      "producer_rss_bytes", "producer_bytes_per_subscriber", "setup_s"};
+      "producer_rss_bytes", "producer_bytes_per_subscriber", "setup_s",
+      // the consumer hosts of a run across hosts (empty: one host)
+      "hosts"};
   return columns;
 }
 

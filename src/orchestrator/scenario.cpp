@@ -295,6 +295,24 @@ trace_spec parse_trace(const json& v, const scenario& s) {
 
 }  // namespace
 
+namespace {
+
+// What a sweep across hosts (the playbook's runs) cannot carry out: one line each.
+void check_across_hosts(const scenario& s) {
+  const auto refuse = [](const std::string& field, const std::string& why) {
+    throw usage_error(field + ": not with an inventory (" + why + ")");
+  };
+  if (!s.pin.empty()) refuse("pin", "cores are the hosts' own");
+  if (s.faults.size() != 1 || s.faults.front() != "none")
+    refuse("faults", "faults are carried out by run on one host");
+  if (s.rtt) refuse("rtt", "the hosts' own network is the link");
+  if (s.rtts_ms.size() != 1 || s.rtts_ms.front() != 0)
+    refuse("rtt_ms", "the hosts' own network is the link");
+  if (s.trace) refuse("trace", "traces are merged by run on one host");
+}
+
+}  // namespace
+
 scenario parse_scenario(const json& j) {
   scenario s;
   fields f(j, "");
@@ -306,6 +324,15 @@ scenario parse_scenario(const json& j) {
   if (const json* v = f.optional("rtt_ms")) s.rtts_ms = list<double>(*v, "rtt_ms", rtt_item);
   if (const json* v = f.optional("rtt")) s.rtt = parse_rtt_block(*v, s);
   if (const json* v = f.optional("trace")) s.trace = parse_trace(*v, s);
+  if (const json* v = f.optional("inventory")) {
+    s.inventory = text(*v, "inventory");
+    if (s.inventory.empty()) throw usage_error("inventory: an Ansible inventory's path, not \"\"");
+  }
+  if (const json* v = f.optional("playbook")) {
+    if (s.inventory.empty()) throw usage_error("playbook: only with an inventory");
+    s.playbook = text(*v, "playbook");
+  }
+  if (!s.inventory.empty()) check_across_hosts(s);
   f.reject_unknown();
   return s;
 }
@@ -498,7 +525,9 @@ double estimate_point_s(const scenario& s, const sweep_point& p, const point_pla
   constexpr double kStartupS = 1.0;  // includes both sides' idle baselines
   const double tail = p.pull ? p.interval_ms / 1e3 / 2 + 0.05 : 0.05;
   // Through a link: the probes (about 30 round trips), readiness and the last delivery.
-  return kStartupS + s.warmup_s + plan.duration_s + tail + 35 * p.rtt_ms / 1e3;
+  // Across hosts, the playbook's own steps (ssh, copies, starts and stops): about 40 s.
+  const double deploy = s.inventory.empty() ? 0.0 : 40.0;
+  return kStartupS + deploy + s.warmup_s + plan.duration_s + tail + 35 * p.rtt_ms / 1e3;
 }
 
 std::vector<sweep_point> trace_points(const scenario& s) {

@@ -69,6 +69,11 @@ struct scenario {
   // Set by sweep's --jitter / --bandwidth: every point with a link gets them.
   nanos link_jitter = 0;
   double link_bandwidth_bps = 0;
+  // "inventory": every point runs across hosts, through the playbook ("playbook", default
+  // deploy/hookbench.yml, both relative to where the sweep runs): serve on the inventory's
+  // producer, N / hosts subscribers on each of its consumers (N must divide evenly).
+  std::string inventory;
+  std::string playbook = "deploy/hookbench.yml";
 };
 
 // Throws usage_error("FIELD: what is wrong") on anything unexpected.

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -20,6 +21,7 @@
 #include "modes/mode.hpp"
 #include "orchestrator/capacity_search.hpp"
 #include "orchestrator/child_process.hpp"
+#include "orchestrator/hosts.hpp"
 #include "orchestrator/result.hpp"
 #include "orchestrator/runner.hpp"
 #include "orchestrator/runs_csv.hpp"
@@ -283,8 +285,9 @@ int dry_run(const scenario& sc, const std::string& out_dir) {
 // One sweep into its results folder: the rows, the model's curves and the traced runs.
 class sweep_session {
  public:
-  sweep_session(const sweep_options& o, const loaded_scenario& l)
-      : o_(o),
+  sweep_session(const sweep_options& o, const loaded_scenario& l, std::optional<hosts_target> hosts)
+      : hosts_(std::move(hosts)),
+        o_(o),
         sc_(l.sc),
         raw_(l.raw),
         dir_(o.out_dir),
@@ -326,6 +329,7 @@ class sweep_session {
   void run_traces();
   int summary() const;
 
+  const std::optional<hosts_target> hosts_;  // the scenario's inventory: runs across hosts
   const sweep_options& o_;
   const scenario& sc_;
   const json& raw_;
@@ -410,7 +414,7 @@ std::string sweep_session::run_point(const sweep_point& pt, const point_plan& pl
   try {
     run_config cfg = make_run_config(sc_, pt, plan);
     cfg.tls = o_.tls;
-    json result = run_once(cfg);
+    json result = hosts_ ? run_across_hosts(cfg, *hosts_) : run_once(cfg);
     const std::string rel = "runs/" + id + ".json";
     result["sweep"] = {{"scenario", sc_.name},
                        {"run_id", id},
@@ -584,13 +588,26 @@ int sweep_main(int argc, char** argv) {
   if (o.resume && o.overwrite) throw usage_error("--resume and --overwrite: choose one");
   const loaded_scenario l = load_scenario(p, o);
   if (o.out_dir.empty()) o.out_dir = "results/" + l.sc.name;
+  std::optional<hosts_target> hosts;
+  if (!l.sc.inventory.empty()) {
+    if (o.find_max) throw usage_error("--find-max-rate: not with an inventory (one host only)");
+    if (o.tls) throw usage_error("--tls: not with an inventory (the run's certificate is local)");
+    hosts = find_hosts(l.sc.inventory, l.sc.playbook);
+    for (std::size_t n : l.sc.subscribers) {
+      if (n % hosts->consumers != 0) {
+        throw usage_error("subscribers: " + std::to_string(n) + " do not divide over the " +
+                          std::to_string(hosts->consumers) + " consumer hosts of " +
+                          l.sc.inventory);
+      }
+    }
+  }
   if (o.find_max) return find_max_rates(l.sc, o);
   // A fault the runs cannot carry out is refused before anything runs.
   for (const auto& pt : expand_points(l.sc)) {
     check_fault_support(make_run_config(l.sc, pt, plan_point(l.sc, pt)));
   }
   if (o.dry_run) return dry_run(l.sc, o.out_dir);
-  return sweep_session(o, l).run();
+  return sweep_session(o, l, hosts).run();
 }
 
 }  // namespace hookbench

@@ -4,10 +4,12 @@ hosts (network namespaces with their own sshd), and the playbook, run as the REA
 (`ansible-playbook -i INVENTORY deploy/hookbench.yml -e @run.json`), carries out one run per
 mode (poll, long-poll, SSE, WebSocket, webhook) across them: every event reaches every
 subscriber on both hosts exactly, each host's entry has its clock offset with a bound, and
-nothing is left running and no token file is left behind. A consumer host whose webhook address
+nothing is left running and no token file is left behind. A sweep whose scenario names the
+inventory runs each point through the playbook, and its report says it ran across hosts. A consumer host whose webhook address
 the producer refuses fails the run, named, and everything is still stopped. Skipped, with one
 line, where namespaces, sshd or Ansible are not available (scripts/setup.sh --lab)."""
 
+import csv
 import glob
 import json
 import os
@@ -114,6 +116,40 @@ class PlaybookInTheLab(unittest.TestCase):
                     self.assertLess(bound, 1e6)
                     self.assertLessEqual(abs(h["clock"]["offset_us"]), bound + 1, h["clock"])
                 self.assert_nothing_left(r.stdout)
+
+    def test_a_sweep_with_an_inventory_runs_its_points_across_the_hosts(self):
+        scenario = {"name": "lab", "modes": ["sse"], "rates": [20], "subscribers": [2, 4],
+                    "repeats": 1, "warmup_s": 0.5, "drain_s": 2, "min_events": 10,
+                    "min_delivered": 10, "min_polls": 10, "min_duration_s": 1,
+                    "max_point_s": 1, "inventory": self.inventory, "playbook": PLAYBOOK}
+        path = os.path.join(self.tmp, "lab-scenario.json")
+        out = os.path.join(self.tmp, "lab-sweep")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(scenario, f)
+        # N must divide over the hosts: refused before anything runs, in one line.
+        with open(path + ".odd", "w", encoding="utf-8") as f:
+            json.dump(dict(scenario, subscribers=[3]), f)
+        odd = subprocess.run([BIN, "sweep", path + ".odd", "--out", out + "-odd"],
+                             capture_output=True, text=True, timeout=120, env=self.env)
+        self.assertEqual(odd.returncode, 2)
+        self.assertIn("subscribers: 3 do not divide over the 2 consumer hosts", odd.stderr)
+        r = subprocess.run([BIN, "sweep", path, "--out", out], capture_output=True, text=True,
+                           timeout=400, env=self.env, cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        with open(os.path.join(out, "runs.csv"), encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([int(row["subscribers"]) for row in rows], [2, 4])
+        for row in rows:
+            self.assertEqual(row["hosts"], "2")
+            self.assertGreater(int(row["produced"]), 0)
+            self.assertEqual(row["delivered"], row["expected"])
+            self.assertEqual(row["lost"], "0")
+        report = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "report.py"),
+                                 out], capture_output=True, text=True, timeout=300)
+        self.assertEqual(report.returncode, 0, report.stderr)
+        with open(os.path.join(out, "REPORT.md"), encoding="utf-8") as f:
+            self.assertIn("2 consumer hosts", f.read())
+        self.assert_nothing_left(r.stdout)
 
     def test_a_host_the_producer_refuses_fails_the_run_and_everything_stops(self):
         with open(self.inventory, encoding="utf-8") as f:

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/parse.hpp"
@@ -468,7 +469,8 @@ TEST(runs_csv, new_columns_come_last_and_default_when_the_result_lacks_them) {
                                        "link_rtt_measured_us",
                                        "producer_rss_bytes",
                                        "producer_bytes_per_subscriber",
-                                       "setup_s"};
+                                       "setup_s",
+                                       "hosts"};
   ASSERT_GE(cols.size(), added.size());
   EXPECT_EQ(
       std::vector<std::string>(cols.end() - static_cast<std::ptrdiff_t>(added.size()), cols.end()),
@@ -522,6 +524,10 @@ TEST(runs_csv, a_point_through_a_link_records_its_rtt_and_the_measured_one) {
   EXPECT_EQ(at("producer_rss_bytes"), "25000000.0");
   EXPECT_EQ(at("producer_bytes_per_subscriber"), "7400.5");
   EXPECT_EQ(at("setup_s"), "0.25");
+  EXPECT_EQ(at("hosts"), "");  // one host
+  r["config"]["hosts"] = 3;
+  const auto across = split_csv_line(runs_csv_row("demo", p, point_plan{}, &r, "", "runs/x.json"));
+  EXPECT_EQ(across.back(), "3");
   EXPECT_EQ(cells[0], "webhook-r10-N1-p256-R10-k0");
 }
 
@@ -711,6 +717,47 @@ TEST(scenarios, every_shipped_scenario_plans_repeats_with_enough_events) {
       EXPECT_GE(plan.expected_deliveries, 200 - 1e-9) << name << " " << p.run_id();
     }
   }
+}
+
+// fanout: 30 events per repeat everywhere; N = 1 alone falls short of 200 samples (its 30 s
+// window would need 200 s), and its rows say so.
+TEST(scenarios, fanout_plans_30_events_and_names_the_one_short_point) {
+  const auto s = shipped("fanout");
+  EXPECT_GE(s.repeats, 3);
+  for (const auto& p : expand_points(s)) {
+    const auto plan = plan_point(s, p);
+    EXPECT_GE(plan.expected_events, 30 - 1e-9) << p.run_id();
+    EXPECT_EQ(plan.min_reached, p.subscribers > 1) << p.run_id() << ": " << plan.note;
+  }
+}
+
+TEST(parse_scenario, an_inventory_runs_points_across_hosts_and_refuses_what_it_cannot_carry) {
+  json j = minimal();
+  j["inventory"] = "lab/inventory.ini";
+  const auto s = parse_scenario(j);
+  EXPECT_EQ(s.inventory, "lab/inventory.ini");
+  EXPECT_EQ(s.playbook, "deploy/hookbench.yml");
+  j["playbook"] = "elsewhere.yml";
+  EXPECT_EQ(parse_scenario(j).playbook, "elsewhere.yml");
+  // The playbook's own steps count in the plan.
+  const auto p = expand_points(s).front();
+  EXPECT_GE(estimate_point_s(s, p, plan_point(s, p)) -
+                estimate_point_s(parse_scenario(minimal()), p, plan_point(s, p)),
+            30.0);
+  for (const auto& [field, value, needle] : std::vector<std::tuple<std::string, json, std::string>>{
+           {"pin", json::array({0, 1}), "pin: not with an inventory"},
+           {"faults", json::array({"none", "receiver-down:1s:1s"}),
+            "faults: not with an inventory"},
+           {"rtt_ms", json::array({0, 10}), "rtt_ms: not with an inventory"},
+           {"inventory", "", "inventory: an Ansible inventory's path"}}) {
+    json bad = minimal();
+    bad["inventory"] = "lab/inventory.ini";
+    bad[field] = value;
+    EXPECT_NE(error_of(bad).find(needle), std::string::npos) << field << ": " << error_of(bad);
+  }
+  json orphan = minimal();
+  orphan["playbook"] = "x.yml";
+  EXPECT_EQ(error_of(orphan), "playbook: only with an inventory");
 }
 
 TEST(planned_sweep_s, counts_every_run_and_traced_run) {

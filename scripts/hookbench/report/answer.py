@@ -45,10 +45,17 @@ LOOPBACK = ("127.", "::1", "localhost")
 
 
 def network_text(envs):
-    """Where the runs' traffic went, from the run JSONs' config.host."""
+    """Where the runs' traffic went, from the run JSONs' config.host (and config.hosts, the
+    consumer hosts of a run across hosts)."""
     hosts = sorted({str(c.get("host")) for _, _, c in envs if c.get("host")})
     if not hosts:
         return "unknown (no run JSON records config.host)"
+    across = sorted({int(c["hosts"]) for _, _, c in envs if isinstance(c.get("hosts"), int)})
+    if across:
+        counts = " or ".join(str(n) for n in across)
+        return (f"across hosts: the producer on {', '.join(hosts)}, the subscribers spread over "
+                f"{counts} consumer host{'s' if across != [1] else ''} (deploy/hookbench.yml); "
+                "the hosts' own network")
     if all(h.startswith(LOOPBACK) for h in hosts):
         return f"loopback ({', '.join(hosts)}): both processes on one host"
     return ", ".join(hosts)
