@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Charts of a `hookbench sweep` results folder with the model drawn over the measurements
 (docs/DESIGN.md): latency, requests per second and per event, a latency budget, CPU as cores and
-per event, bytes per event, the empty-poll fraction vs lambda*T, a latency CDF and the recorded
-timeline. Every point shows its spread (min-max over repeats, or the run's 95% CI); saturated and
+per event, bytes per event, the empty-poll fraction vs lambda*T, a latency CDF, the recorded
+timeline, the push/poll ratio against the round trip and the fan-out (latency, producer cores and
+memory against N) when the folder has the points for them. Every point shows its spread (min-max over repeats, or the run's 95% CI); saturated and
 thin points are drawn apart. Model lines come from DIR/model.csv only: no formula is evaluated
 here.
 

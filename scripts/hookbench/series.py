@@ -450,20 +450,23 @@ def group_series(rows):
     return sorted(series.values(), key=Series.sort_key)
 
 
-def repeats_phrase(series_list):
+def repeats_phrase(series_list, at_rate=True):
     """What a point and its bar are, said on every chart that aggregates repeats: 'mean of 3
-    runs per point ... bars: 95% t-interval over the repeats' means ...'."""
+    runs per point ... bars: 95% t-interval over the repeats' means ...'. Where the points sit
+    is said for a chart over the event rate (at_rate); a chart over another axis (the fan-out
+    chart's N) leaves it out."""
     counts = [c for s in series_list for c in s.repeats()]
     if not counts:
         return ""
     lo, hi = min(counts), max(counts)
     if hi == 1:
-        return ("one run per point, at its realised rate; no interval (one repeat: a run's own "
-                "CI understates the spread between runs)")
+        return (f"one run per point{', at its realised rate' if at_rate else ''}; no interval "
+                "(one repeat: a run's own CI understates the spread between runs)")
     runs = f"{lo}-{hi}" if lo != hi else f"{hi}"
     one = "; points with one run have no interval" if lo == 1 else ""
-    return (f"mean of {runs} runs per point, at their realised rate; bars: 95% t-interval over "
-            f"the repeats' means (percentiles: median and min-max over the repeats){one}")
+    return (f"mean of {runs} runs per point{', at their realised rate' if at_rate else ''}; "
+            "bars: 95% t-interval over the repeats' means (percentiles: median and min-max "
+            f"over the repeats){one}")
 
 
 def crossings(a, b):

@@ -149,6 +149,9 @@ class PlaybookInTheLab(unittest.TestCase):
         self.assertEqual(report.returncode, 0, report.stderr)
         with open(os.path.join(out, "REPORT.md"), encoding="utf-8") as f:
             self.assertIn("2 consumer hosts", f.read())
+        # Every chart says where its points were made.
+        with open(os.path.join(out, "charts", "latency_vs_rate.svg"), encoding="utf-8") as f:
+            self.assertIn("across hosts: 2 consumer hosts", f.read())
         self.assert_nothing_left(r.stdout)
 
     def test_a_host_the_producer_refuses_fails_the_run_and_everything_stops(self):

@@ -6,7 +6,7 @@ import os
 
 from ..figures import Chart, caption_of, has_data, remove_chart, save, write_captions
 from ..style import plt
-from . import budget, distribution, rate, rtt, timeline
+from . import budget, distribution, fanout, rate, rtt, timeline
 from .data import Data
 
 CHARTS = (
@@ -29,6 +29,8 @@ CHARTS = (
           timeline.chart_timeline),
     Chart("rtt_ratio", "Push/poll latency ratio vs round trip (emulated link)",
           rtt.chart_rtt_ratio),
+    Chart("fanout", "Fan-out: latency, producer CPU and memory vs subscribers N",
+          fanout.chart_fanout),
 )
 TITLES = dict(CHARTS)
 BY_NAME = {c.name: c for c in CHARTS}
