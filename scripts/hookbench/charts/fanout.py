@@ -246,7 +246,8 @@ def intro_sentence(series, where, modelled):
             f"parsed minus its scheduled creation){model}. Middle: the producer's CPU in cores "
             "(CPU seconds per second of the window). Right: the producer's resident memory per "
             "subscriber in KiB (its resident set with every subscriber there, less the one "
-            "before any came, divided by N).")
+            "before any came, divided by N: the whole growth, so at small N it is mostly the "
+            "producer's own, its event log and buffers, and only at large N a subscriber's).")
 
 
 def chart_fanout(data, title):
