@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "commands.hpp"
 #include "core/cli.hpp"
@@ -208,42 +209,64 @@ double median(std::vector<double> v) {
 // One consumer report for the whole run: counts summed over the hosts, the latency summary and
 // the fan-out computed over every host's slots (every sample), the clock of the host whose
 // offset is least certain, and the round trip's median over the hosts.
-json merged_consumer(const host_run& r, std::vector<host_entry>& hosts) {
-  const host_entry* first = nullptr;
-  for (const auto& h : hosts) {
-    if (!h.report.is_null()) {
-      first = &h;
-      break;
-    }
+// A host's slots file, checked whole before anything of it is taken: its header, its subscribers
+// and its exact size. Sets h.failure and returns nullopt when it does not pass.
+std::optional<delivery_tracker::slots_header> checked_slots(host_entry& h, std::size_t per_host) {
+  std::ifstream in(h.slots, std::ios::binary);
+  if (!in) {
+    h.failure = "no slots file " + h.slots.string();
+    return std::nullopt;
   }
-  if (!first) throw std::runtime_error("no consumer host reported");
-  std::ifstream probe(first->slots, std::ios::binary);
-  const auto header = delivery_tracker::read_slots_header(probe);
-  delivery_tracker all(r.subscribers());
-  all.set_window(header.first, header.last, header.seq_limit);
+  try {
+    const auto hh = delivery_tracker::read_slots_header(in);
+    if (hh.subscribers != per_host) {
+      throw std::runtime_error(std::to_string(hh.subscribers) + " subscribers, not " +
+                               std::to_string(per_host));
+    }
+    const std::uint64_t events = hh.first <= hh.last ? hh.last - hh.first + 1 : 0;
+    const std::uint64_t want = 48 + 8 * events * (hh.subscribers + (hh.trips ? 1 : 0));
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(h.slots, ec);
+    if (ec || size != want) {
+      throw std::runtime_error(std::to_string(size) + " bytes, not the " + std::to_string(want) +
+                               " its header says");
+    }
+    return hh;
+  } catch (const std::exception& e) {
+    h.failure = h.slots.string() + ": " + e.what();
+    return std::nullopt;
+  }
+}
 
-  json merged = first->report;
+json merged_consumer(const host_run& r, std::vector<host_entry>& hosts) {
+  // Only hosts whose report and slots both pass take part; the others are named as failed and
+  // their subscribers' events count as lost.
+  std::vector<std::pair<std::size_t, delivery_tracker::slots_header>> good;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    if (hosts[i].report.is_null()) continue;
+    if (auto hh = checked_slots(hosts[i], r.cfg.subscribers)) good.emplace_back(i, *hh);
+  }
+  if (good.empty()) throw std::runtime_error("no consumer host sent a report and its slots");
+  const auto& window = good.front().second;
+  delivery_tracker all(r.subscribers());
+  all.set_window(window.first, window.last, window.seq_limit);
+
+  json merged = hosts[good.front().first].report;
   bool started = false;
   std::vector<double> rtt_p50;
   double rtt_min = 0, worst_bound = -1;
   bool drained = true;
   std::string mismatch;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
+  for (const auto& [i, hh] : good) {
     auto& h = hosts[i];
-    if (h.report.is_null()) continue;
-    std::ifstream in(h.slots, std::ios::binary);
-    if (!in) {
-      h.failure = "no slots file " + h.slots.string();
-      continue;
-    }
     try {
-      const auto hh = delivery_tracker::read_slots_header(in);
-      if (hh.subscribers != r.cfg.subscribers) {
-        throw std::runtime_error(std::to_string(hh.subscribers) + " subscribers, not " +
-                                 std::to_string(r.cfg.subscribers));
-      }
+      std::ifstream in(h.slots, std::ios::binary);
+      delivery_tracker::read_slots_header(in);
       all.absorb_slots(in, hh, i * r.cfg.subscribers);
     } catch (const std::exception& e) {
+      // A window that differs from the first host's: found before any slot is copied. The
+      // first host's own counts are the merge's start: a failure there fails the merge.
+      if (i == good.front().first) throw;
       h.failure = h.slots.string() + ": " + e.what();
       continue;
     }
@@ -404,12 +427,24 @@ int merge(int argc, char** argv) {
 // The keys run.json may hold: `run` options a run across hosts carries out, and the playbook's
 // own; the playbook takes these from its variables.
 int options(int argc, char** argv) {
+  bool refused = false;
   option_parser p(
       "hookbench hosts options",
       "Prints, as a JSON array, the keys run.json may hold: the `run` options a run\n"
       "across hosts carries out (long names without the dashes) and the playbook's own.");
+  p.add_switch("--refused",
+               "print instead the `run` options a run across hosts refuses (the playbook\n"
+               "                            passes them on, so that plan says why)",
+               [&] { refused = true; });
   if (!p.parse(argc, argv)) return 0;
-  std::cout << json(run_json_keys()).dump() << "\n";
+  json keys = json::array();
+  if (refused) {
+    keys.push_back("subscribers");
+    for (const auto& [flag, why] : kRefused) keys.push_back(std::string(flag).substr(2));
+  } else {
+    keys = run_json_keys();
+  }
+  std::cout << keys.dump() << "\n";
   return 0;
 }
 

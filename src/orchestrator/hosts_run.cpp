@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "core/parse.hpp"
@@ -22,11 +23,13 @@ using json = nlohmann::json;
 
 namespace {
 
-// Ansible's own settings (ANSIBLE_*) reach it; child_environment passes nothing else.
+// Ansible's own settings (ANSIBLE_*) and the ssh agent reach it; child_environment passes
+// nothing else.
 std::vector<std::string> ansible_environment() {
   std::vector<std::string> out;
   for (char** e = environ; *e; ++e) {
-    if (std::string_view(*e).starts_with("ANSIBLE_")) out.emplace_back(*e);
+    const std::string_view entry(*e);
+    if (entry.starts_with("ANSIBLE_") || entry.starts_with("SSH_AUTH_SOCK=")) out.emplace_back(*e);
   }
   return out;
 }
@@ -69,6 +72,25 @@ std::string playbook_reason(const std::deque<std::string>& tail) {
   return tail.empty() ? "no output" : tail.back();
 }
 
+// After a playbook was stopped mid-way (its `always` never ran): deploy/stop.yml beside it
+// stops every hookbench it started and removes the token files, within 120 s.
+void stop_everything(const hosts_target& target) {
+  const auto stop = std::filesystem::path(target.playbook).parent_path() / "stop.yml";
+  std::error_code ec;
+  if (!std::filesystem::exists(stop, ec)) return;
+  // The cleanup's own wait must not end at once on the Ctrl-C that stopped the run.
+  const int interrupted = g_interrupted;
+  g_interrupted = 0;
+  try {
+    child_process cleanup("ansible-playbook", target.ansible_playbook,
+                          {"-i", target.inventory, stop.string()}, -1, ansible_environment());
+    drain(cleanup, now_ns() + 120 * kNanosPerSecond);
+  } catch (const std::exception&) {
+    // Best effort: the run's failure is what is reported.
+  }
+  g_interrupted = g_interrupted || interrupted;
+}
+
 }  // namespace
 
 hosts_target find_hosts(const std::string& inventory, const std::string& playbook) {
@@ -83,8 +105,9 @@ hosts_target find_hosts(const std::string& inventory, const std::string& playboo
   }
   const std::string lister = find_program("ansible-inventory");
   if (t.ansible_playbook.empty() || lister.empty()) {
-    throw usage_error("inventory: needs ansible-playbook and ansible-inventory (scripts/setup.sh "
-                      "--lab installs Ansible)");
+    throw usage_error(
+        "inventory: needs ansible-playbook and ansible-inventory (scripts/setup.sh "
+        "--lab installs Ansible)");
   }
   child_process list("ansible-inventory", lister, {"-i", inventory, "--list"}, -1,
                      ansible_environment());
@@ -106,9 +129,21 @@ hosts_target find_hosts(const std::string& inventory, const std::string& playboo
     }
   }
   const json doc = json::parse(text, nullptr, false);
+  // A group's hosts, its child groups' included (as Ansible's groups[...] has them).
+  std::function<void(const std::string&, std::set<std::string>&, int)> collect =
+      [&](const std::string& group, std::set<std::string>& into, int depth) {
+        if (depth > 32 || !doc.is_object() || !doc.contains(group)) return;
+        for (const auto& h : doc.at(group).value("hosts", json::array())) {
+          if (h.is_string()) into.insert(h.get<std::string>());
+        }
+        for (const auto& c : doc.at(group).value("children", json::array())) {
+          if (c.is_string()) collect(c.get<std::string>(), into, depth + 1);
+        }
+      };
   const auto hosts_of = [&](const char* group) {
-    if (!doc.is_object() || !doc.contains(group)) return std::size_t{0};
-    return doc.at(group).value("hosts", json::array()).size();
+    std::set<std::string> found;
+    collect(group, found, 0);
+    return found.size();
   };
   if (hosts_of("producer") != 1 || hosts_of("consumers") == 0) {
     throw usage_error("inventory: " + inventory +
@@ -133,7 +168,7 @@ json playbook_settings(const run_config& cfg, std::size_t hosts) {
   doc["drain"] = exact_duration(run_drain(cfg));
   // What check_mode refuses for the other kind of mode.
   static const std::set<std::string> kPushOnly = {
-      "webhook-connection", "webhook-concurrency", "retry", "retry-jitter",
+      "webhook-connection", "webhook-concurrency", "retry",  "retry-jitter",
       "retry-scale",        "circuit-breaker",     "ordered"};
   static const std::set<std::string> kPullOnly = {"interval", "poll-limit"};
   const auto keys = run_json_keys();
@@ -173,17 +208,32 @@ json run_across_hosts(const run_config& cfg, const hosts_target& target) {
     f << settings.dump(2) << "\n";
     if (!f) throw run_failure("cannot write " + run_json);
   }
-  // Ansible's own start and stop take tens of seconds on top of the run; the playbook bounds
-  // each of its waits itself.
+  // The playbook bounds each of its own waits: the run, its drain, each host's readiness (the
+  // hosts start one after another) and 300 s for Ansible's own steps.
+  const nanos ready_each =
+      cfg.ready_timeout +
+      static_cast<nanos>(cfg.subscribers / target.consumers) * 5 * kNanosPerMilli +
+      30 * kNanosPerSecond;
   const nanos deadline = now_ns() + cfg.generation.warmup + cfg.generation.duration +
-                         run_drain(cfg) + 600 * kNanosPerSecond;
-  child_process playbook("ansible-playbook", target.ansible_playbook,
-                         {"-i", target.inventory, target.playbook, "-e", "@" + run_json}, -1,
-                         ansible_environment());
-  const child_output o = drain(playbook, deadline);
-  if (!o.exited) {
-    playbook.terminate(30 * kNanosPerSecond);
-    throw run_failure("the playbook did not finish in time");
+                         run_drain(cfg) + static_cast<nanos>(target.consumers + 1) * ready_each +
+                         300 * kNanosPerSecond;
+  child_output o;
+  {
+    child_process playbook("ansible-playbook", target.ansible_playbook,
+                           {"-i", target.inventory, target.playbook, "-e", "@" + run_json}, -1,
+                           ansible_environment());
+    try {
+      o = drain(playbook, deadline);
+    } catch (const run_failure&) {
+      playbook.terminate(10 * kNanosPerSecond);
+      stop_everything(target);
+      throw;
+    }
+    if (!o.exited) {
+      playbook.terminate(10 * kNanosPerSecond);
+      stop_everything(target);
+      throw run_failure("the playbook did not finish in time (everything it started was stopped)");
+    }
   }
   const std::string result_path = out + "/result.json";
   if (!std::filesystem::exists(result_path, ec)) {
@@ -196,6 +246,13 @@ json run_across_hosts(const run_config& cfg, const hosts_target& target) {
     validate_result(result);
   } catch (const std::exception& e) {
     throw run_failure(result_path + ": " + e.what());
+  }
+  // A host that failed is the run's failure, not events its mode lost.
+  for (const auto& h : result.value("hosts", json::array())) {
+    if (h.contains("failed")) {
+      throw run_failure("host " + h.value("name", std::string("?")) +
+                        " failed: " + h.at("failed").get<std::string>());
+    }
   }
   return result;
 }

@@ -73,10 +73,12 @@ class PlaybookInTheLab(unittest.TestCase):
         return r, result
 
     def assert_nothing_left(self, output):
-        left = subprocess.run(["pgrep", "-f", "hookbench-deploy/hblab"], capture_output=True,
-                              text=True, timeout=30)
+        # What the playbook starts, from its own directory on each host.
+        left = subprocess.run(["pgrep", "-f", r"hookbench (serve|client) --config (serve|client)\.json"],
+                              capture_output=True, text=True, timeout=30)
         self.assertEqual(left.stdout, "", "hookbench processes outlived the run")
-        self.assertEqual(glob.glob("/tmp/hookbench-deploy/hblab*/*.token"), [])
+        # The hosts share this machine's /tmp: every directory the runs made is gone.
+        self.assertEqual(glob.glob("/tmp/hookbench-deploy.*"), [])
         # The run's tokens never appear in what Ansible printed.
         for path in glob.glob(os.path.join(self.tmp, "out-*", "plan", "*.json")):
             with open(path, encoding="utf-8") as f:
@@ -153,6 +155,14 @@ class PlaybookInTheLab(unittest.TestCase):
         with open(os.path.join(out, "charts", "latency_vs_rate.svg"), encoding="utf-8") as f:
             self.assertIn("across hosts: 2 consumer hosts", f.read())
         self.assert_nothing_left(r.stdout)
+
+    def test_a_setting_a_run_across_hosts_cannot_carry_out_is_refused_before_anything_starts(self):
+        r, result = self.playbook({"mode": "webhook", "subscribers_per_host": 2,
+                                   "fault": "receiver-down:1s:1s"})
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIsNone(result)
+        self.assertIn("fault: not across hosts", r.stdout)
+        self.assertNotIn("Start hookbench", r.stdout)
 
     def test_a_host_the_producer_refuses_fails_the_run_and_everything_stops(self):
         with open(self.inventory, encoding="utf-8") as f:

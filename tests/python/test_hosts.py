@@ -75,7 +75,7 @@ class HostsPlanMerge(unittest.TestCase):
         self.procs.append(p)
         return p
 
-    def run_across(self, settings, hosts, report_from):
+    def run_across(self, settings, hosts, report_from, tamper=None):
         """Plans, runs serve and one client per name in `hosts` on loopback, collects what the
         playbook would (reports and slots of the hosts in `report_from`) and merges."""
         run = self.write_run(settings)
@@ -119,6 +119,8 @@ class HostsPlanMerge(unittest.TestCase):
             json.dump(control(port, ctl, "GET", "/control/report"), f)
         control(port, ctl, "POST", "/control/shutdown")
         serve.wait(timeout=15)
+        if tamper:
+            tamper(out)
         merged = self.hb("hosts", "merge", "--run", run, "--dir", out, "--hosts", ",".join(hosts),
                          "--producer", "127.0.0.1")
         reports = {}
@@ -186,6 +188,30 @@ class HostsPlanMerge(unittest.TestCase):
         self.assertEqual(m["delivered"], produced * 2)
         self.assertEqual(m["lost"], produced * 2)
         self.assertEqual(r["hosts"][1]["failed"], "no report")
+
+    def test_a_host_whose_slots_are_cut_short_counts_for_nothing_but_its_loss(self):
+        settings = {"mode": "sse", "rate": 40, "subscribers_per_host": 2, "duration": "1s",
+                    "warmup": "300ms"}
+
+        def cut_b(out):
+            path = os.path.join(out, "hosts", "b", "slots.bin")
+            with open(path, "rb") as f:
+                data = f.read()
+            with open(path, "wb") as f:
+                f.write(data[:-8])
+
+        # b is the first host listed: the merge must not start from its counts either.
+        merged, r, reports = self.run_across(settings, ["b", "a"], ["a", "b"], tamper=cut_b)
+        self.assertEqual(merged.returncode, 1)
+        self.assertIn("host b failed", merged.stderr)
+        self.assertIn("bytes, not the", merged.stderr)
+        m = r["metrics"]
+        produced = m["produced"]
+        self.assertEqual(m["delivered"], produced * 2)  # a's alone
+        self.assertEqual(m["lost"], produced * 2)
+        self.assertEqual(m["bytes"]["consumer_sent"], reports["a"]["bytes"]["sent"])
+        self.assertEqual(r["hosts"][0]["name"], "b")
+        self.assertIn("bytes, not the", r["hosts"][0]["failed"])
 
     def test_settings_a_run_across_hosts_cannot_carry_out_get_one_line(self):
         out = os.path.join(self.tmp, "p")

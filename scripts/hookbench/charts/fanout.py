@@ -52,8 +52,9 @@ def fanout_series(rows, least=FANOUT_LEAST_N):
     for r in ok_runs(rows):
         if not undisturbed(r) or not is_finite(r.get("subscribers")):
             continue
+        # Runs on one host and across K consumer hosts are lines of their own (0: one host).
         key = (r["mode"], r["interval_ms"], r["consumer_stack"], r["tuning"],
-               tuple((axis, r[axis]) for axis in FANOUT_AXES))
+               tuple((axis, r[axis]) for axis in FANOUT_AXES) + (("hosts", r.get("hosts") or 0),))
         groups.setdefault(key, {}).setdefault(r["rate"], {}).setdefault(
             r["subscribers"], []).append(r)
     chosen, most = [], None
