@@ -11,6 +11,16 @@
 
 namespace hookbench {
 
+// A scratch path (file or directory tree) removed with this object, whatever ends its owner's
+// work; empty: nothing to remove.
+struct scratch_path {
+  std::string path;
+  scratch_path() = default;
+  scratch_path(const scratch_path&) = delete;
+  scratch_path& operator=(const scratch_path&) = delete;
+  ~scratch_path();
+};
+
 // A file descriptor closed with its owner.
 class unique_fd {
  public:

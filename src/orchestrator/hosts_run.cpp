@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/parse.hpp"
+#include "core/private_files.hpp"
 #include "orchestrator/child_process.hpp"
 #include "orchestrator/hosts.hpp"
 #include "orchestrator/result.hpp"
@@ -34,7 +35,8 @@ std::vector<std::string> ansible_environment() {
   return out;
 }
 
-// Reads a child's whole output until it exits, at most until `deadline`; keeps the last lines.
+// Reads a child's whole output until it exits, at most until `deadline`; keeps the last `keep`
+// lines.
 struct child_output {
   std::deque<std::string> tail;
   bool exited = false;
@@ -111,23 +113,10 @@ hosts_target find_hosts(const std::string& inventory, const std::string& playboo
   }
   child_process list("ansible-inventory", lister, {"-i", inventory, "--list"}, -1,
                      ansible_environment());
+  const child_output listed = drain(list, now_ns() + 60 * kNanosPerSecond, SIZE_MAX);
+  if (!listed.exited) throw usage_error("inventory: ansible-inventory --list took over 60 s");
   std::string text;
-  std::string line;
-  const nanos deadline = now_ns() + 60 * kNanosPerSecond;
-  for (bool more = true; more;) {
-    switch (list.read_line(line, deadline)) {
-      case child_process::wait_status::ok:
-        text += line + "\n";
-        break;
-      case child_process::wait_status::exited:
-        more = false;
-        break;
-      case child_process::wait_status::timeout:
-        throw usage_error("inventory: ansible-inventory --list took over 60 s");
-      case child_process::wait_status::interrupted:
-        throw run_failure("interrupted", kExitInterrupted);
-    }
-  }
+  for (const auto& l : listed.tail) text += l + "\n";
   const json doc = json::parse(text, nullptr, false);
   // A group's hosts, its child groups' included (as Ansible's groups[...] has them).
   std::function<void(const std::string&, std::set<std::string>&, int)> collect =
@@ -186,13 +175,7 @@ json playbook_settings(const run_config& cfg, std::size_t hosts) {
 
 json run_across_hosts(const run_config& cfg, const hosts_target& target) {
   json settings = playbook_settings(cfg, target.consumers);
-  struct scratch {
-    std::string path;
-    ~scratch() {
-      std::error_code ec;
-      if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-  } dir;
+  scratch_path dir;
   try {
     dir.path = security::make_temp_dir("hookbench-hosts-");
   } catch (const std::exception& e) {

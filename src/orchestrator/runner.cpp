@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "consumer/consumer_config.hpp"
+#include "core/private_files.hpp"
 #include "http/client.hpp"
 #include "http/tls.hpp"
 #include "link/link.hpp"
@@ -231,15 +232,6 @@ void check_fault_support(const run_config& cfg) {
 }
 
 namespace {
-
-// A scratch path (file or directory tree) removed with this object, whatever ends the run.
-struct scratch_path {
-  std::string path;
-  ~scratch_path() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
 
 void write_document(const std::string& path, const json& document) {
   std::ofstream out(path);

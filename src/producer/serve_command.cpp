@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "core/cli.hpp"
 #include "core/fd_limit.hpp"
+#include "core/private_files.hpp"
 #include "producer/producer.hpp"
 #include "producer/producer_options.hpp"
 #include "security/certificates.hpp"
@@ -190,18 +191,9 @@ void check_settings(const serve_settings& s) {
     throw usage_error("--tls: generates its own certificate; not with --tls-cert/--tls-key");
 }
 
-// A temporary directory removed with this object (--tls: this run's certificates).
-struct scratch_dir {
-  std::string path;
-  ~scratch_dir() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
-
 // --tls: a CA and a leaf for this run; the CA also verifies https:// receivers unless one was
 // named. Returns the CA file to print in the ready line.
-std::string generate_tls(producer_config& cfg, scratch_dir& dir) {
+std::string generate_tls(producer_config& cfg, scratch_path& dir) {
   dir.path = security::make_temp_dir("hookbench-serve-tls-");
   const auto files = security::generate_run_certificates(dir.path);
   cfg.tls_cert = files.cert_file;
@@ -265,7 +257,7 @@ int serve_main(int argc, char** argv) {
   check_tokens(cfg.access);
   std::string clamp_note;
   cfg.max_connections = clamp_to_fd_limit(cfg.max_connections, clamp_note);
-  scratch_dir tls_dir;
+  scratch_path tls_dir;  // --tls: this run's certificates
   std::string generated_ca;
   if (s.tls) {
     try {
