@@ -13,6 +13,9 @@ int modes_main(int argc, char** argv);
 int link_main(int argc, char** argv);
 int model_check_main(int argc, char** argv);
 int hosts_main(int argc, char** argv);
+int calibrate_main(int argc, char** argv);
+int validate_main(int argc, char** argv);
+int advise_main(int argc, char** argv);
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

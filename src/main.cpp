@@ -25,6 +25,9 @@ constexpr const char* kUsage =
     "  model-check  how well the model fits saved sweeps, point by point over their repeats\n"
     "  modes     list the delivery modes (--json for scripts and tests)\n"
     "  hosts     plan and merge one run across hosts (deploy/hookbench.yml runs them)\n"
+    "  advise    which design for your rate, subscribers, RTT and latency budget, predicted\n"
+    "  calibrate measure this machine's constants for the model (about 2 minutes)\n"
+    "  validate  predict saved sweeps' points from a calibration alone, and count the hits\n"
     "\n"
     "`hookbench COMMAND --help` describes each command's options.\n";
 
@@ -56,6 +59,9 @@ int main(int argc, char** argv) {
     if (cmd == "link") return link_main(argc - 2, argv + 2);
     if (cmd == "model-check") return model_check_main(argc - 2, argv + 2);
     if (cmd == "hosts") return hosts_main(argc - 2, argv + 2);
+    if (cmd == "advise") return advise_main(argc - 2, argv + 2);
+    if (cmd == "calibrate") return calibrate_main(argc - 2, argv + 2);
+    if (cmd == "validate") return validate_main(argc - 2, argv + 2);
     std::cerr << "hookbench: unknown command '" << cmd << "' (see hookbench --help)\n";
     return kExitUsage;
   } catch (const usage_error& e) {

@@ -143,7 +143,10 @@ model_prediction model_long_poll(const model_input& in) {
   // passes one half the median lies among them, R (q - 1/2)/q above the parked trip D0.
   const double gap = cycle > 0 ? r / cycle : 0;
   const double parked_trip =
-      in.wake_s > 0 ? std::max(0.0, in.wake_s - (gap > 0.5 ? r * (gap - 0.5) / gap : 0.0)) : r / 2;
+      in.wake_s > 0
+          ? std::max(0.0,
+                     in.wake_s - (in.wake_is_median && gap > 0.5 ? r * (gap - 0.5) / gap : 0.0))
+          : r / 2;
   p.latency_mean_us = (in.lag_s + parked_trip + fan_out_wait_s(in, p.requests_per_s) +
                        (cycle > 0 ? r / cycle * r / 2 : 0)) *
                       1e6;

@@ -78,9 +78,12 @@ struct model_input {
   double wait_s = 0;           // long-poll: how long a request parks at most
   double delivery_cost_s = 0;  // push: c, the fan-out's service time per delivery
   double wake_s = 0;           // push: D, generator to first subscriber (0 = not measured)
-  double subscribers = 1;      // N
-  double rtt_s = 0;  // R: the ping's p50; for webhooks the first POST's round trip in the run
-  double lag_s = 0;  // G: mean generator lag measured in the run
+  // long-poll: D is the median of a run's earliest deliveries (which mixes in the events that
+  // waited out a round trip); false when it is the parked trip itself (a calibration's).
+  bool wake_is_median = true;
+  double subscribers = 1;  // N
+  double rtt_s = 0;        // R: the ping's p50; for webhooks the first POST's round trip in the run
+  double lag_s = 0;        // G: mean generator lag measured in the run
   double overhead_bytes = 0;  // bytes of one exchange that are not event data (request + response)
   double event_bytes = 0;     // bytes of one event on the wire
 };

@@ -40,6 +40,7 @@ std::vector<mode_descriptor> make_registry() {
                .gap = design_gap::interval,
                .request_kinds = {"poll"},
                .model = model_poll,
+               .simulation = sim_design::poll,
                .reference = "pull",
                .palette = {{"Blues"}, "o"},
                .stacks = all_stacks});
@@ -51,6 +52,7 @@ std::vector<mode_descriptor> make_registry() {
                .gap = design_gap::interval,
                .request_kinds = {"poll"},
                .model = model_poll,
+               .simulation = sim_design::poll,
                .model_claim = "polls like poll (the same latency and requests in the model); an "
                               "unchanged answer is a 304 with no body, so its bytes follow the "
                               "run's own per-exchange overhead.",
@@ -67,6 +69,7 @@ std::vector<mode_descriptor> make_registry() {
                .knobs = {"--backoff", "--max-interval"},
                .request_kinds = {"poll"},
                .model = model_poll_adaptive,
+               .simulation = sim_design::poll_adaptive,
                .model_claim = "is a Markov chain over the intervals T, Tb, Tb², … up to the cap: "
                               "an empty poll moves one step up, a poll with events back to T; "
                               "its polls per second and latency follow from the chain's "
@@ -83,6 +86,7 @@ std::vector<mode_descriptor> make_registry() {
                .knobs = {"--wait"},
                .request_kinds = {"long_poll"},
                .model = model_long_poll,
+               .simulation = sim_design::long_poll,
                .model_claim = "sends about one request per event while λR ≪ 1, batching as λR "
                               "grows; its latency is about G + R/2 (plus R/2 for the events that "
                               "arrive during a round trip).",
@@ -95,6 +99,7 @@ std::vector<mode_descriptor> make_registry() {
                .producer_side = "streams",
                .request_kinds = {"sse_connect"},
                .model = model_stream,
+               .simulation = sim_design::stream,
                .model_claim = kStreamClaim,
                .palette = {{"RdPu"}, "^"},
                .stacks = beast});
@@ -105,6 +110,7 @@ std::vector<mode_descriptor> make_registry() {
                .producer_side = "websockets",
                .request_kinds = {"ws_connect"},
                .model = model_stream,
+               .simulation = sim_design::stream,
                .model_claim = kStreamClaim,
                .palette = {{"Greys"}, "P"},
                .stacks = beast});
@@ -116,6 +122,7 @@ std::vector<mode_descriptor> make_registry() {
                .knobs = {"--ack"},
                .request_kinds = {"webhook_post"},
                .model = model_webhook,
+               .simulation = sim_design::webhook,
                .reference = "push",
                .palette = {{"Oranges"}, "p"},
                .stacks = all_stacks});
@@ -129,6 +136,7 @@ std::vector<mode_descriptor> make_registry() {
                .knobs = {"--batch-window", "--batch-max", "--ack"},
                .request_kinds = {"webhook_post"},
                .model = model_webhook_batch,
+               .simulation = sim_design::webhook_batch,
                .model_claim = "sends a batch W after its first event (sooner when it is full): "
                               "1/(1 + λW) requests per event and a latency of about G + R_post + "
                               "W(1 + λW/2)/(1 + λW), so about R + W/2 once λW ≫ 1.",

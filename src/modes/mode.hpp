@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/model.hpp"
+#include "model/simulate.hpp"
 
 namespace hookbench {
 
@@ -53,6 +54,8 @@ struct mode_descriptor {
   // The kinds of request it counts (requests.by_kind in a result).
   std::vector<std::string> request_kinds;
   model_fn model = nullptr;
+  // How the simulation (model/simulate.hpp) plays it: the queueing the closed form leaves out.
+  sim_design simulation = sim_design::poll;
   // The plain design of its side that the others are compared with ("pull" or "push"); empty
   // for the rest.
   std::string reference;

@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
+#include "core/parse.hpp"
 #include "modes/mode.hpp"
 #include "modes/tuning.hpp"
 
@@ -41,6 +44,31 @@ std::string point_label(const json& config) {
 }
 
 }  // namespace
+
+// DIR/runs/*.json (a sweep's folder), or DIR/*.json; sorted by name.
+std::vector<json> read_sweep_runs(const std::filesystem::path& dir) {
+  const std::filesystem::path runs =
+      std::filesystem::is_directory(dir / "runs") ? dir / "runs" : dir;
+  if (!std::filesystem::is_directory(runs)) throw usage_error(dir.string() + ": not a folder");
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(runs)) {
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<json> results;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    json j = json::parse(in, nullptr, false);
+    if (j.is_discarded()) throw usage_error(f.string() + ": not valid JSON");
+    if (!j.is_object() || !j.contains("config") || !j.contains("metrics") ||
+        !j.at("metrics").contains("model") || !j.at("metrics").contains("latency_us")) {
+      continue;  // not a run result (a capacity search, a trace)
+    }
+    results.push_back(std::move(j));
+  }
+  if (results.empty()) throw usage_error(dir.string() + ": no run results (runs/*.json)");
+  return results;
+}
 
 model_input recorded_model_input(const json& result, std::string& fallback,
                                  bool without_fan_out_measures) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -15,6 +16,11 @@
 #include "model/model.hpp"
 
 namespace hookbench {
+
+// The run results of a sweep's folder: DIR/runs/*.json, or DIR/*.json, sorted by name; files
+// that are not run results (a capacity search, a trace) are skipped. Throws usage_error when
+// DIR is no folder, a file is not JSON, or no run result is there.
+std::vector<nlohmann::json> read_sweep_runs(const std::filesystem::path& dir);
 
 // The model's inputs as a saved run recorded them. Runs from before the fan-out measures (no
 // metrics.model.delivery_cost_us) fall back to the busier side's net CPU per delivery for push

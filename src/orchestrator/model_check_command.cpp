@@ -12,36 +12,7 @@
 #include "orchestrator/model_check.hpp"
 
 namespace hookbench {
-namespace {
-
 namespace fs = std::filesystem;
-using json = nlohmann::json;
-
-// DIR/runs/*.json (a sweep's folder), or DIR/*.json; sorted by name.
-std::vector<json> read_runs(const fs::path& dir) {
-  const fs::path runs = fs::is_directory(dir / "runs") ? dir / "runs" : dir;
-  if (!fs::is_directory(runs)) throw usage_error(dir.string() + ": not a folder");
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(runs)) {
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<json> results;
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    json j = json::parse(in, nullptr, false);
-    if (j.is_discarded()) throw usage_error(f.string() + ": not valid JSON");
-    if (!j.is_object() || !j.contains("config") || !j.contains("metrics") ||
-        !j.at("metrics").contains("model") || !j.at("metrics").contains("latency_us")) {
-      continue;  // not a run result (a capacity search, a trace)
-    }
-    results.push_back(std::move(j));
-  }
-  if (results.empty()) throw usage_error(dir.string() + ": no run results (runs/*.json)");
-  return results;
-}
-
-}  // namespace
 
 constexpr const char* kUsage =
     "usage: hookbench model-check [--tolerance FRACTION] [--without-fan-out-measures] DIR...\n\n"
@@ -93,7 +64,7 @@ int model_check_main(int argc, char** argv) {
     const fs::path dir(d);
     const std::string name = fs::absolute(dir).lexically_normal().filename().string();
     print_model_check(std::cout, name.empty() ? d : name,
-                      group_points(read_runs(dir), without_measures), tolerance);
+                      group_points(read_sweep_runs(dir), without_measures), tolerance);
   }
   return 0;
 }
