@@ -130,8 +130,7 @@ const calibration& reference_calibration() {
           "this build has no reference calibration (results/calibration/calibration.json was "
           "missing when it was built): run `hookbench calibrate` and pass --calibration FILE");
     }
-    calibration r = calibration_from_json(json::parse(kReferenceCalibration),
-                                          "built-in reference");
+    calibration r = calibration_from_json(json::parse(kReferenceCalibration), "built-in reference");
     return r;
   }();
   return c;

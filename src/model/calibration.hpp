@@ -22,7 +22,7 @@ struct mode_constants {
   // modes; empty for pull, where the wait dominates).
   double base_mean_us = 0;
   std::vector<double> base_quantiles_us;
-  double wake_us = 0;           // D: generator to the first subscriber (push; 0 = not measured)
+  double wake_us = 0;  // D: generator to the first subscriber (push; 0 = not measured)
   // The same at calibration::hot_rate, where the threads never sleep between events (push):
   // a prediction interpolates between the two in log(rate).
   double hot_lag_us = 0, hot_base_mean_us = 0, hot_wake_us = 0;
@@ -35,7 +35,7 @@ struct mode_constants {
   double producer_us_per_request = 0, producer_us_per_event = 0;
   double consumer_us_per_request = 0, consumer_us_per_event = 0;
   double producer_idle_cores = 0, consumer_idle_cores = 0;
-  double producer_base_rss_bytes = 0;  // the producer's resident memory with one subscriber
+  double producer_base_rss_bytes = 0;      // the producer's resident memory with one subscriber
   double memory_per_subscriber_bytes = 0;  // growth of it per subscriber held
   // The relative spread of this mode's repeated measures (0.1 = 10%), floor included: how far
   // the machine's own constants may sit from these.
@@ -43,15 +43,15 @@ struct mode_constants {
 };
 
 struct calibration {
-  std::string source;  // the file it was read from, or "built-in reference"
-  nlohmann::json environment;  // describe_environment() of the calibrating machine
-  std::string created;         // ISO 8601, UTC
-  double duration_s = 0;       // how long the calibration took
-  double loopback_rtt_us = 0;  // R0: the back-to-back ping's p50 on loopback
-  double rate = 0;             // events/s of the calibration runs
-  double hot_rate = 0;         // events/s of the push modes' hot runs (0: none)
-  double hot_lag_us = 0;       // G at the hot rate: the median of the push modes'
-  double payload_bytes = 0;    // payload of the calibration runs
+  std::string source;              // the file it was read from, or "built-in reference"
+  nlohmann::json environment;      // describe_environment() of the calibrating machine
+  std::string created;             // ISO 8601, UTC
+  double duration_s = 0;           // how long the calibration took
+  double loopback_rtt_us = 0;      // R0: the back-to-back ping's p50 on loopback
+  double rate = 0;                 // events/s of the calibration runs
+  double hot_rate = 0;             // events/s of the push modes' hot runs (0: none)
+  double hot_lag_us = 0;           // G at the hot rate: the median of the push modes'
+  double payload_bytes = 0;        // payload of the calibration runs
   double fan_out_subscribers = 0;  // N of the runs that measured c
   std::map<std::string, mode_constants> modes;
   // Where predictions have been checked against measurements (hookbench validate

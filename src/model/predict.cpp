@@ -94,7 +94,8 @@ struct scaled {
       mi.delivery_cost_s = k.delivery_cost_us / 1e6 * f;
     }
     mi.overhead_bytes = k.overhead_bytes;
-    mi.event_bytes = std::max(in.payload_bytes, k.event_bytes - cal.payload_bytes + in.payload_bytes);
+    mi.event_bytes =
+        std::max(in.payload_bytes, k.event_bytes - cal.payload_bytes + in.payload_bytes);
     return mi;
   }
 
@@ -178,8 +179,9 @@ forecast predict(const calibration& cal, const point_input& in) {
     // The io thread's load without the queue: deliveries (or answers) x c per second.
     const double per_s = mode.simulation == sim_design::long_poll
                              ? nominal.requests_per_s
-                             : (mode.simulation == sim_design::webhook_batch ? nominal.requests_per_s
-                                                                             : in.rate * std::max(1.0, in.subscribers));
+                             : (mode.simulation == sim_design::webhook_batch
+                                    ? nominal.requests_per_s
+                                    : in.rate * std::max(1.0, in.subscribers));
     sim.utilization = mode.pull ? 0 : per_s * k.delivery_cost_us / 1e6;
     sim.saturated = sim.utilization >= 1;
   }
@@ -207,17 +209,21 @@ forecast predict(const calibration& cal, const point_input& in) {
   const double deliveries = in.rate * std::max(1.0, in.subscribers);
   out.requests_per_s = nominal.requests_per_s;
   out.bytes_per_s = nominal.bytes_per_event * deliveries;
-  out.producer_cores = k.producer_idle_cores + (out.requests_per_s * k.producer_us_per_request +
-                                                deliveries * k.producer_us_per_event) / 1e6;
-  out.consumer_cores = k.consumer_idle_cores + (out.requests_per_s * k.consumer_us_per_request +
-                                                deliveries * k.consumer_us_per_event) / 1e6;
+  out.producer_cores =
+      k.producer_idle_cores +
+      (out.requests_per_s * k.producer_us_per_request + deliveries * k.producer_us_per_event) / 1e6;
+  out.consumer_cores =
+      k.consumer_idle_cores +
+      (out.requests_per_s * k.consumer_us_per_request + deliveries * k.consumer_us_per_event) / 1e6;
   const double subscribers = std::max(1.0, in.subscribers);
   out.connections = subscribers;
   const double round_trip_s = s.loopback_rtt_s(1) + in.rtt_s + k.delivery_cost_us / 1e6;
   if (mode.receiver) {
     // Connections in use per subscriber: the POSTs in flight, up to the concurrency.
-    const double in_flight = std::ceil(std::max(1e-9, out.requests_per_s / subscribers * round_trip_s));
-    out.connections = subscribers * std::clamp(in_flight, 1.0, std::max(1.0, in.webhook_concurrency));
+    const double in_flight =
+        std::ceil(std::max(1e-9, out.requests_per_s / subscribers * round_trip_s));
+    out.connections =
+        subscribers * std::clamp(in_flight, 1.0, std::max(1.0, in.webhook_concurrency));
   }
   out.producer_memory_bytes =
       k.producer_base_rss_bytes + (subscribers - 1) * k.memory_per_subscriber_bytes;

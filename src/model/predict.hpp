@@ -27,10 +27,10 @@ struct point_input {
   double interval_s = 1;   // T (pull modes)
   double rtt_s = 0;        // the network's round trip beyond loopback's
   double payload_bytes = 256;
-  double backoff = 2, max_interval_s = 0;       // poll-adaptive
-  double wait_s = 30;                           // long-poll
+  double backoff = 2, max_interval_s = 0;         // poll-adaptive
+  double wait_s = 30;                             // long-poll
   double batch_window_s = 0.05, batch_max = 100;  // webhook-batch
-  double webhook_concurrency = 4;               // connections per subscriber at most
+  double webhook_concurrency = 4;                 // connections per subscriber at most
   // Events a measurement of the point averages over (its window x rate): widens the intervals
   // by that measurement's sampling spread; 0 = the machine's uncertainty alone.
   double events = 0;
@@ -39,9 +39,9 @@ struct point_input {
   double warmup_s = 0, window_s = 0;
   double poll_limit = 1000;  // events per poll answer at most
   std::uint64_t seed = 1;
-  std::size_t sim_events = 4000;  // the simulation's length
+  std::size_t sim_events = 4000;         // the simulation's length
   std::size_t sim_max_work = 4'000'000;  // and its bound on event x subscriber steps
-  bool latency = true;  // false: the costs alone (no simulation; latency left 0)
+  bool latency = true;                   // false: the costs alone (no simulation; latency left 0)
 };
 
 struct estimate {

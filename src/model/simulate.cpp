@@ -31,13 +31,16 @@ class sampler {
   std::mt19937_64 rng_;
 };
 
-// Keeps every stride-th delivery's latency once the warm-up has passed.
+// Keeps one delivery's latency in `stride`, drawn at random (a fixed pattern would keep the
+// same places in every fan-out), once the warm-up has passed.
 struct recorder {
   std::vector<double> samples;
-  std::size_t stride = 1, counter = 0;
+  std::size_t stride = 1;
   bool on = false;
+  std::mt19937_64 pick{12345};
+  bool wants() { return on && (stride == 1 || pick() % stride == 0); }
   void add(double latency_s) {
-    if (on && counter++ % stride == 0) samples.push_back(latency_s);
+    if (wants()) samples.push_back(latency_s);
   }
 };
 
@@ -106,8 +109,7 @@ void fan_outs(const sim_input& in, sampler& s, const std::vector<double>& at, st
       const double leaves = start + static_cast<double>(k) * c;
       const double waited = pools.empty() ? 0 : pools[k].take(leaves, in) - leaves;
       for (std::size_t e = i; e < j; ++e) {
-        if (!rec.on || rec.counter++ % rec.stride != 0) continue;
-        rec.samples.push_back(leaves + waited - at[e] + s.base());
+        if (rec.wants()) rec.samples.push_back(leaves + waited - at[e] + s.base());
       }
     }
     i = j;
@@ -202,6 +204,7 @@ sim_output simulate(const sim_input& in) {
   if (events * reps > budget) events = std::max<std::size_t>(200 / reps + 1, budget / reps);
   const std::size_t warm = in.warmup_events > 0 ? in.warmup_events : events / 10;
   recorder rec;
+  rec.pick.seed(in.seed ^ 0x9e3779b97f4a7c15ULL);
   rec.stride = std::max<std::size_t>(
       1, static_cast<std::size_t>(static_cast<double>(events * reps) * per_event / kMaxSamples));
   double busy = 0, span = 0;
@@ -212,9 +215,15 @@ sim_output simulate(const sim_input& in) {
     const std::vector<double> at = arrivals(s, events + warm);
     switch (in.design) {
       case sim_design::poll:
-      case sim_design::poll_adaptive: polls(one, s, at, warm, rec); break;
-      case sim_design::long_poll: long_polls(one, s, at, warm, rec, busy); break;
-      default: fan_outs(one, s, at, warm, rec, busy); break;
+      case sim_design::poll_adaptive:
+        polls(one, s, at, warm, rec);
+        break;
+      case sim_design::long_poll:
+        long_polls(one, s, at, warm, rec, busy);
+        break;
+      default:
+        fan_outs(one, s, at, warm, rec, busy);
+        break;
     }
     span += at.empty() ? 0 : at.back();
   }

@@ -39,9 +39,9 @@ struct sim_input {
   std::vector<double> base_quantiles_s;
   double base_s = 0;
   std::uint64_t seed = 1;
-  std::size_t events = 4000;      // events simulated per replication (after the warm-up)
-  std::size_t warmup_events = 0;  // not recorded, before them (0: a tenth of `events`)
-  std::size_t replications = 1;   // independent runs (seed + k) pooled: a short run, repeated
+  std::size_t events = 4000;         // events simulated per replication (after the warm-up)
+  std::size_t warmup_events = 0;     // not recorded, before them (0: a tenth of `events`)
+  std::size_t replications = 1;      // independent runs (seed + k) pooled: a short run, repeated
   std::size_t max_work = 4'000'000;  // bound on event x subscriber steps: fewer events past it
 };
 
@@ -49,8 +49,8 @@ struct sim_output {
   std::vector<double> samples_s;  // latencies of (a stride of) every delivery, sorted
   double mean_s = 0;
   double sd_s = 0;
-  double utilization = 0;  // of the io thread: deliveries x c per second
-  bool saturated = false;  // utilization >= 1: the queue grows without bound
+  double utilization = 0;           // of the io thread: deliveries x c per second
+  bool saturated = false;           // utilization >= 1: the queue grows without bound
   double quantile(double q) const;  // of samples_s (0 when empty)
 };
 

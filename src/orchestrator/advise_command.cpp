@@ -237,22 +237,20 @@ std::string why(const candidate& c, const advise_options& o) {
              " T + R/2)";
     }
     return "polling at " + setting_text(c) + " meets " + b + "? " + verdict + ": " + stat + " ~ " +
-           share + " T + R/2" + (m.simulation == sim_design::poll_adaptive
-                                     ? " (T grows to 8T while nothing comes)"
-                                     : "") +
-           "; " + fmt("%.3g", c.f.requests_per_s) + " polls/s for N = " +
-           fmt("%g", o.subscribers);
+           share + " T + R/2" +
+           (m.simulation == sim_design::poll_adaptive ? " (T grows to 8T while nothing comes)"
+                                                      : "") +
+           "; " + fmt("%.3g", c.f.requests_per_s) + " polls/s for N = " + fmt("%g", o.subscribers);
   }
   const std::string fan_out =
       o.subscribers > 1 ? " + a fan-out of N deliveries on one io thread" : "";
   switch (m.simulation) {
     case sim_design::long_poll:
-      return "one parked request per subscriber, answered at each event: " + stat +
-             " ~ R/2" + fan_out + " (+ R for events in the round trip); meets " + b + "? " +
-             verdict;
+      return "one parked request per subscriber, answered at each event: " + stat + " ~ R/2" +
+             fan_out + " (+ R for events in the round trip); meets " + b + "? " + verdict;
     case sim_design::stream:
-      return "one held stream per subscriber, one message per event: " + stat + " ~ R/2" +
-             fan_out + "; meets " + b + "? " + verdict;
+      return "one held stream per subscriber, one message per event: " + stat + " ~ R/2" + fan_out +
+             "; meets " + b + "? " + verdict;
     case sim_design::webhook_batch:
       if (c.knob_hi_s <= 0) return "no window meets " + b + ": the delivery alone takes longer";
       return "a batch leaves at most " + setting_text(c) + " after its first event: " + stat +
@@ -346,8 +344,7 @@ void verify(const calibration& cal, const advise_options& o, const std::vector<c
   out << "\nverify: " << (scaled ? "at the scaled-down point" : "at the point") << " lambda "
       << rate_text(rate) << ", N " << n << ", RTT " << seconds_text(to_s(o.rtt)) << ", "
       << o.repeats << " repeats of a " << window_s << " s window on loopback"
-      << (scaled ? " (this machine holds at most N = 200 and 4000 deliveries/s here)" : "")
-      << "\n";
+      << (scaled ? " (this machine holds at most N = 200 and 4000 deliveries/s here)" : "") << "\n";
   for (candidate* c : which) {
     point_input in = c->in;
     in.rate = rate;
@@ -372,7 +369,8 @@ void verify(const calibration& cal, const advise_options& o, const std::vector<c
         if (c->mode->uses_knob("--max-interval")) cfg.tuning.max_interval = 8 * cfg.interval;
       }
       if (c->knob == "batch_window_ms") {
-        cfg.tuning.batch_window = std::max<nanos>(kNanosPerMilli, static_cast<nanos>(c->knob_s * 1e9));
+        cfg.tuning.batch_window =
+            std::max<nanos>(kNanosPerMilli, static_cast<nanos>(c->knob_s * 1e9));
       }
       std::cerr << "hookbench advise: verify " << cfg.mode << " repeat " << k + 1 << "/"
                 << o.repeats << "\n";
@@ -442,9 +440,10 @@ int advise_main(int argc, char** argv) {
              }
              o.minimize = std::string(v);
            })
-      .add_text("--calibration", "FILE", "a calibration from hookbench calibrate (default: built in)",
-                o.calibration)
-      .add_switch("--json", "print the advice as JSON (docs/RESULTS.md)", [&] { o.json_out = true; })
+      .add_text("--calibration", "FILE",
+                "a calibration from hookbench calibrate (default: built in)", o.calibration)
+      .add_switch("--json", "print the advice as JSON (docs/RESULTS.md)",
+                  [&] { o.json_out = true; })
       .add_switch("--verify",
                   "measure the recommended mode and the runner-up (3 repeats, real\n"
                   "                            processes on loopback, the RTT emulated)",
@@ -453,8 +452,8 @@ int advise_main(int argc, char** argv) {
   if (o.rate <= 0) throw usage_error("--rate is required (e.g. --rate 5/s)");
   if (o.subscribers <= 0) throw usage_error("--subscribers is required (e.g. --subscribers 2000)");
   if (!have_budget) throw usage_error("--budget is required (e.g. --budget p99<=2s)");
-  const calibration cal = o.calibration.empty() ? reference_calibration()
-                                                : read_calibration(o.calibration);
+  const calibration cal =
+      o.calibration.empty() ? reference_calibration() : read_calibration(o.calibration);
   std::vector<candidate> all;
   for (const auto& mode : delivery_modes()) {
     if (!cal.modes.contains(mode.name)) continue;
@@ -476,7 +475,10 @@ int advise_main(int argc, char** argv) {
     reason = best->mode->name + (best->knob.empty() ? "" : " at " + setting_text(*best)) +
              " meets " + o.goal.text() + " with the fewest " + cost_words(o.minimize) + " (" +
              fmt("%.3g", cost_of(best->f, o.minimize)) + (o.minimize == "cpu" ? " cores" : "") +
-             (o.minimize == "requests" ? "/s" : o.minimize == "bytes" ? " B/s" : "") + ")";
+             (o.minimize == "requests" ? "/s"
+              : o.minimize == "bytes"  ? " B/s"
+                                       : "") +
+             ")";
     if (runner && runner->meets) {
       const auto x = crossover(cal, *best, *runner, o.minimize);
       change = x ? std::string(*x > o.rate ? "above" : "below") + " lambda ~ " + rate_text(*x) +
@@ -533,24 +535,24 @@ int advise_main(int argc, char** argv) {
     std::cout << doc.dump(2) << "\n";
   } else {
     std::cout << "hookbench advise: lambda " << rate_text(o.rate) << ", N "
-              << fmt("%g", o.subscribers) << ", RTT " << seconds_text(to_s(o.rtt))
-              << ", budget " << o.goal.text() << ", payload " << fmt("%g", o.payload)
-              << " B, minimizing " << cost_words(o.minimize) << "\n";
+              << fmt("%g", o.subscribers) << ", RTT " << seconds_text(to_s(o.rtt)) << ", budget "
+              << o.goal.text() << ", payload " << fmt("%g", o.payload) << " B, minimizing "
+              << cost_words(o.minimize) << "\n";
     std::cout << "calibration: " << cal_text << "; "
               << (projection.empty() ? "the point lies inside the validated range"
                                      : "a projection: " + projection)
               << "\n\n";
     std::printf("  %-16s %-12s %-30s %10s %10s %11s %9s  %s\n", "mode", "setting",
-                (o.goal.stat + " [interval]").c_str(), "req/s", "bytes/s", "cores p+c",
-                "conns", "meets");
+                (o.goal.stat + " [interval]").c_str(), "req/s", "bytes/s", "cores p+c", "conns",
+                "meets");
     for (const auto& c : all) {
-      const estimate& e = o.goal.stat == "p50" ? c.f.p50_us
+      const estimate& e = o.goal.stat == "p50"    ? c.f.p50_us
                           : o.goal.stat == "mean" ? c.f.mean_us
                                                   : c.f.p99_us;
       std::printf("  %-16s %-12s %-30s %10.3g %10s %5.2g+%-5.2g %9.3g  %s\n", c.mode->name.c_str(),
                   setting_text(c).c_str(), interval_text(e).c_str(), c.f.requests_per_s,
-                  bytes_rate_text(c.f.bytes_per_s).c_str(), c.f.producer_cores,
-                  c.f.consumer_cores, c.f.connections, c.meets ? "yes" : "no");
+                  bytes_rate_text(c.f.bytes_per_s).c_str(), c.f.producer_cores, c.f.consumer_cores,
+                  c.f.connections, c.meets ? "yes" : "no");
     }
     std::cout << "\n";
     for (const auto& c : all) std::cout << "  " << c.mode->name << ": " << why(c, o) << "\n";

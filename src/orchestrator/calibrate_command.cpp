@@ -101,8 +101,8 @@ mode_constants measure_mode(const calibrate_options& o, const mode_descriptor& m
                             runner_progress& progress, std::vector<double>& pings) {
   const std::string n_text = "N=" + std::to_string(o.subscribers);
   const json one = progress.run(base_run(o, mode.name, o.rate, 1, 11), mode.name + " N=1");
-  const json many = progress.run(base_run(o, mode.name, o.rate, o.subscribers, 12),
-                                 mode.name + " " + n_text);
+  const json many =
+      progress.run(base_run(o, mode.name, o.rate, o.subscribers, 12), mode.name + " " + n_text);
   mode_constants k;
   const json& m1 = one.at("metrics");
   pings.push_back(num(m1, {"rtt_us", "p50"}));
@@ -153,8 +153,9 @@ mode_constants measure_mode(const calibrate_options& o, const mode_descriptor& m
   }
   k.base_quantiles_us = hundredths(m1.at("latency_us"));
   // At a high rate the threads never sleep: the trip without the wake-ups.
-  const json hot = progress.run(base_run(o, mode.name, o.hot_rate, 1, 14),
-                                mode.name + " N=1 at " + std::to_string(static_cast<int>(o.hot_rate)) + "/s");
+  const json hot =
+      progress.run(base_run(o, mode.name, o.hot_rate, 1, 14),
+                   mode.name + " N=1 at " + std::to_string(static_cast<int>(o.hot_rate)) + "/s");
   const json& mh = hot.at("metrics");
   k.hot_lag_us = num(mh, {"model", "lag_us"});
   k.hot_base_mean_us = num(mh, {"latency_us", "mean"});
@@ -196,7 +197,9 @@ int calibrate(const calibrate_options& o) {
   std::cerr << "hookbench calibrate: " << progress.total << " runs of "
             << format_duration(o.duration) << " at " << o.rate << "/s on loopback"
             << (o.pin.empty() ? " (unpinned)" : "") << ", about "
-            << static_cast<int>(std::ceil(static_cast<double>(progress.total) * (to_s(o.duration) + 3) / 60)) << " minutes\n";
+            << static_cast<int>(
+                   std::ceil(static_cast<double>(progress.total) * (to_s(o.duration) + 3) / 60))
+            << " minutes\n";
   calibration cal;
   cal.rate = o.rate;
   cal.hot_rate = o.hot_rate;
@@ -212,21 +215,21 @@ int calibrate(const calibrate_options& o) {
   cal.hot_lag_us = hot_lags.empty() ? 0 : hot_lags[hot_lags.size() / 2];
   std::sort(pings.begin(), pings.end());
   cal.loopback_rtt_us = pings.empty() ? 0 : pings[pings.size() / 2];
-  cal.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
+  cal.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
   cal.created = utc_now();
   cal.environment = describe_environment();
   cal.environment["pin"] = o.pin;
   std::ofstream out(o.out);
   out << to_json(cal).dump(2) << "\n";
   if (!out) throw std::runtime_error(o.out + ": cannot write the calibration");
-  std::cout << "calibration of " << modes.size() << " modes in "
-            << static_cast<int>(cal.duration_s) << " s -> " << o.out << "\n";
+  std::cout << "calibration of " << modes.size() << " modes in " << static_cast<int>(cal.duration_s)
+            << " s -> " << o.out << "\n";
   std::printf("  %-17s %9s %9s %9s %9s %10s\n", "mode", "G us", "base us", "c us", "cpu/req",
               "mem/sub B");
   for (const auto& [name, k] : cal.modes) {
-    std::printf("  %-17s %9.0f %9.0f %9.1f %9.1f %10.0f\n", name.c_str(), k.lag_us,
-                k.base_mean_us, k.delivery_cost_us,
-                k.producer_us_per_request + k.producer_us_per_event,
+    std::printf("  %-17s %9.0f %9.0f %9.1f %9.1f %10.0f\n", name.c_str(), k.lag_us, k.base_mean_us,
+                k.delivery_cost_us, k.producer_us_per_request + k.producer_us_per_event,
                 k.memory_per_subscriber_bytes);
   }
   return 0;
@@ -234,19 +237,19 @@ int calibrate(const calibrate_options& o) {
 
 // --check: a handful of points, each predicted from the calibration and then measured.
 int check(const calibrate_options& o) {
-  const calibration cal = o.calibration.empty() ? reference_calibration()
-                                                : read_calibration(o.calibration);
+  const calibration cal =
+      o.calibration.empty() ? reference_calibration() : read_calibration(o.calibration);
   struct probe {
     const char* mode;
     double rate, subscribers, interval_ms, rtt_ms;
   };
-  const std::vector<probe> probes = {{"poll", 20, 4, 100, 0},     {"long-poll", 10, 8, 0, 0},
-                                     {"sse", 50, 16, 0, 0},       {"webhook", 20, 16, 0, 0},
-                                     {"webhook", 10, 4, 0, 20},   {"webhook-batch", 40, 4, 0, 0}};
+  const std::vector<probe> probes = {{"poll", 20, 4, 100, 0},   {"long-poll", 10, 8, 0, 0},
+                                     {"sse", 50, 16, 0, 0},     {"webhook", 20, 16, 0, 0},
+                                     {"webhook", 10, 4, 0, 20}, {"webhook-batch", 40, 4, 0, 0}};
   runner_progress progress;
   progress.total = probes.size();
-  std::cout << "checking " << cal.source << " (" << cal.created << ") against "
-            << probes.size() << " runs on this machine:\n";
+  std::cout << "checking " << cal.source << " (" << cal.created << ") against " << probes.size()
+            << " runs on this machine:\n";
   std::size_t inside = 0;
   for (const auto& p : probes) {
     run_config cfg = base_run(o, p.mode, p.rate, static_cast<std::size_t>(p.subscribers), 21);
@@ -266,9 +269,9 @@ int check(const calibrate_options& o) {
     in.warmup_s = to_s(cfg.generation.warmup);
     const forecast f = predict(cal, in);
     char label[96];
-    std::snprintf(label, sizeof label, "%s r=%g N=%g%s", p.mode, p.rate, p.subscribers,
-                  p.rtt_ms > 0 ? (" rtt=" + std::to_string(static_cast<int>(p.rtt_ms)) + "ms").c_str()
-                               : "");
+    std::snprintf(
+        label, sizeof label, "%s r=%g N=%g%s", p.mode, p.rate, p.subscribers,
+        p.rtt_ms > 0 ? (" rtt=" + std::to_string(static_cast<int>(p.rtt_ms)) + "ms").c_str() : "");
     const json r = progress.run(cfg, label);
     const double measured = num(r, {"metrics", "latency_us", "mean"});
     const bool ok = measured >= f.mean_us.lo && measured <= f.mean_us.hi;
@@ -287,13 +290,14 @@ int check(const calibrate_options& o) {
 
 int calibrate_main(int argc, char** argv) {
   calibrate_options o;
-  option_parser p("calibrate",
-                  "Measures on this machine, in about two minutes, the constants that the model\n"
-                  "and the simulation need for every mode (generator lag, the trip of one delivery,\n"
-                  "the fan-out's cost per delivery, CPU per request and per event, bytes per\n"
-                  "exchange, memory per subscriber, idle upkeep), with real runs of the harness on\n"
-                  "loopback, and writes them with the environment to --out. `hookbench advise` and\n"
-                  "`hookbench validate` read it (--calibration FILE).");
+  option_parser p(
+      "calibrate",
+      "Measures on this machine, in about two minutes, the constants that the model\n"
+      "and the simulation need for every mode (generator lag, the trip of one delivery,\n"
+      "the fan-out's cost per delivery, CPU per request and per event, bytes per\n"
+      "exchange, memory per subscriber, idle upkeep), with real runs of the harness on\n"
+      "loopback, and writes them with the environment to --out. `hookbench advise` and\n"
+      "`hookbench validate` read it (--calibration FILE).");
   p.add_text("--out", "FILE", "where to write the calibration", o.out)
       .add("--rate", "EVENTS/S", "event rate of the calibration runs", "20",
            [&](std::string_view v) { o.rate = parse_positive_double(v); })

@@ -79,7 +79,8 @@ std::string label_of(const point_input& in) {
   char buf[160];
   std::snprintf(buf, sizeof buf, "r=%g N=%g", in.rate, in.subscribers);
   std::string s = buf;
-  if (mode_of(in.mode).pull) s += " T=" + std::to_string(static_cast<int>(in.interval_s * 1e3)) + "ms";
+  if (mode_of(in.mode).pull)
+    s += " T=" + std::to_string(static_cast<int>(in.interval_s * 1e3)) + "ms";
   if (in.rtt_s > 0) s += " rtt=" + std::to_string(static_cast<int>(in.rtt_s * 1e3)) + "ms";
   if (in.mode == "webhook-batch") {
     s += " W=" + std::to_string(static_cast<int>(in.batch_window_s * 1e3)) + "ms";
@@ -138,8 +139,8 @@ int validate_main(int argc, char** argv) {
     }
   }
   if (dirs.empty()) throw usage_error("name at least one sweep folder");
-  const calibration cal = calibration_path.empty() ? reference_calibration()
-                                                   : read_calibration(calibration_path);
+  const calibration cal =
+      calibration_path.empty() ? reference_calibration() : read_calibration(calibration_path);
   std::vector<point_row> rows;
   std::map<std::string, std::size_t> skipped;
   for (const auto& d : dirs) {
@@ -191,7 +192,8 @@ int validate_main(int argc, char** argv) {
       row.f = predict(cal, row.in);
       // Saturated when most repeats were flagged.
       const bool measured_saturated = 2 * row.saturated_repeats > row.repeats;
-      row.mean_covered = covers(row.f.mean_us, row.measured_mean, measured_saturated, row.f.saturated);
+      row.mean_covered =
+          covers(row.f.mean_us, row.measured_mean, measured_saturated, row.f.saturated);
       row.p99_covered = covers(row.f.p99_us, row.measured_p99, measured_saturated, row.f.saturated);
       rows.push_back(std::move(row));
     }
@@ -216,7 +218,9 @@ int validate_main(int argc, char** argv) {
     if (total == 0) continue;
     all_mean += mean;
     all_p99 += p99;
-    const auto pct = [&](std::size_t k) { return 100.0 * static_cast<double>(k) / static_cast<double>(total); };
+    const auto pct = [&](std::size_t k) {
+      return 100.0 * static_cast<double>(k) / static_cast<double>(total);
+    };
     std::printf("  %-17s %7zu %12.0f%% %12.0f%%\n", mode.name.c_str(), total, pct(mean), pct(p99));
     by_mode[mode.name] = {{"points", total}, {"mean_covered", mean}, {"p99_covered", p99}};
   }
@@ -252,14 +256,10 @@ int validate_main(int argc, char** argv) {
                       {"mean_covered", r.mean_covered},
                       {"p99_covered", r.p99_covered}});
   }
-  const json validated = {{"rate", {rate_lo, rate_hi}},
-                          {"subscribers", {n_lo, n_hi}},
-                          {"rtt_s", {rtt_lo, rtt_hi}},
-                          {"points", rows.size()},
-                          {"mean_covered", all_mean},
-                          {"p99_covered", all_p99},
-                          {"by_mode", by_mode},
-                          {"sweeps", dirs.size()}};
+  const json validated = {{"rate", {rate_lo, rate_hi}}, {"subscribers", {n_lo, n_hi}},
+                          {"rtt_s", {rtt_lo, rtt_hi}},  {"points", rows.size()},
+                          {"mean_covered", all_mean},   {"p99_covered", all_p99},
+                          {"by_mode", by_mode},         {"sweeps", dirs.size()}};
   if (!json_out.empty()) {
     std::ofstream out(json_out);
     out << json{{"calibration", cal.source},
@@ -274,7 +274,8 @@ int validate_main(int argc, char** argv) {
   if (!update.empty() && !rows.empty()) {
     std::ifstream in(update);
     json c = json::parse(in, nullptr, false);
-    if (c.is_discarded() || !c.is_object()) throw std::runtime_error(update + ": not a calibration");
+    if (c.is_discarded() || !c.is_object())
+      throw std::runtime_error(update + ": not a calibration");
     c["validated"] = validated;
     std::ofstream out(update);
     out << c.dump(2) << "\n";
