@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Makes every committed results folder again, from one clean revision, the way the README's
-# figures were made (about 125 minutes on 2 cores; every sweep pinned to cores 0 and 1):
+# figures were made (about 127 minutes on 2 cores; every sweep pinned to cores 0 and 1):
 #   reference   hookbench sweep bench/scenarios/default.json (with the traced runs)
 #   network     hookbench sweep bench/scenarios/network.json, then scripts/faults.sh into it
 #   social, ecommerce, analytics, fanout   their scenarios
 #   security    scripts/security.sh
 #   capacity    hookbench sweep bench/scenarios/capacity.json --find-max-rate (confirmed)
 #   micro       scripts/micro.sh
+#   calibration hookbench calibrate (pinned to cores 0 and 1, about 2 minutes), then every sweep
+#               folder predicted from it alone (hookbench validate: DIR's folders, or
+#               results/'s where DIR has none), its validated range written into it, and the
+#               chart and table of predicted against measured (scripts/plot_validation.py)
 # then the charts and reports of each folder. It writes into DIR, never into results/: look at
 # DIR, then copy the folders over results/ and run scripts/readme_figures.py.
 #   scripts/regenerate.sh DIR                  every folder
@@ -22,7 +26,7 @@ fi
 cd "$(dirname "$0")/.."
 die() { echo "regenerate.sh: error: $*" >&2; exit 2; }
 
-all=(reference network social ecommerce analytics fanout security capacity micro)
+all=(reference network social ecommerce analytics fanout security capacity micro calibration)
 if [ "$#" -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
   echo "usage: scripts/regenerate.sh DIR [FOLDER...]   (folders: ${all[*]})" >&2
   exit 2
@@ -71,9 +75,21 @@ for f in "${folders[@]}"; do
       soft "$py" scripts/plot_security.py "$out/security" ;;
     capacity) soft "$bin" sweep bench/scenarios/capacity.json --out "$out/capacity" --find-max-rate ;;
     micro) soft ./scripts/micro.sh "$out/micro" ;;
+    calibration)
+      mkdir -p "$out/calibration"
+      soft "$bin" calibrate --pin 0,1 --out "$out/calibration/calibration.json"
+      sweeps=()
+      for s in reference network social ecommerce analytics; do
+        if [ -d "$out/$s/runs" ]; then sweeps+=("$out/$s"); else sweeps+=("results/$s"); fi
+      done
+      soft "$bin" validate --calibration "$out/calibration/calibration.json" \
+        --json "$out/calibration/validation.json" \
+        --update-calibration "$out/calibration/calibration.json" "${sweeps[@]}"
+      soft "$py" scripts/plot_validation.py "$out/calibration/validation.json" \
+        --output "$out/calibration" ;;
   esac
   case "$f" in
-    capacity | micro) ;;
+    capacity | micro | calibration) ;;
     *) soft "$py" scripts/report.py "$out/$f" ;;
   esac
 done

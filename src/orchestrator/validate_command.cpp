@@ -235,10 +235,11 @@ int validate_main(int argc, char** argv) {
     n_lo = std::min(n_lo, r.in.subscribers), n_hi = std::max(n_hi, r.in.subscribers);
     rtt_lo = std::min(rtt_lo, r.in.rtt_s), rtt_hi = std::max(rtt_hi, r.in.rtt_s);
     if (!r.mean_covered) {
-      std::printf("    miss %s %s %s: measured mean %.0f us, predicted %.0f us [%.0f, %.0f]%s\n",
+      const bool measured_saturated = 2 * r.saturated_repeats > r.repeats;
+      std::printf("    miss %s %s %s: measured mean %.0f us%s, predicted %.0f us [%.0f, %.0f]%s\n",
                   r.sweep.c_str(), r.mode.c_str(), r.label.c_str(), r.measured_mean,
-                  r.f.mean_us.value, r.f.mean_us.lo, r.f.mean_us.hi,
-                  r.f.saturated ? " (predicted saturated)" : "");
+                  measured_saturated ? " (flagged saturated)" : "", r.f.mean_us.value,
+                  r.f.mean_us.lo, r.f.mean_us.hi, r.f.saturated ? " (predicted saturated)" : "");
     }
     points.push_back({{"sweep", r.sweep},
                       {"mode", r.mode},
@@ -250,6 +251,7 @@ int validate_main(int argc, char** argv) {
                       {"saturated_repeats", r.saturated_repeats},
                       {"measured_mean_us", r.measured_mean},
                       {"measured_p99_us", r.measured_p99},
+                      {"measured_saturated", 2 * r.saturated_repeats > r.repeats},
                       {"predicted_mean_us", estimate_json(r.f.mean_us)},
                       {"predicted_p99_us", estimate_json(r.f.p99_us)},
                       {"predicted_saturated", r.f.saturated},
