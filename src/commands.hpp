@@ -16,6 +16,7 @@ int hosts_main(int argc, char** argv);
 int calibrate_main(int argc, char** argv);
 int validate_main(int argc, char** argv);
 int advise_main(int argc, char** argv);
+int project_main(int argc, char** argv);
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

@@ -28,6 +28,7 @@ constexpr const char* kUsage =
     "  advise    which design for your rate, subscribers, RTT and latency budget, predicted\n"
     "  calibrate measure this machine's constants for the model (about 2 minutes)\n"
     "  validate  predict saved sweeps' points from a calibration alone, and count the hits\n"
+    "  project   carry a calibration to a million subscribers: cores, requests, Gbit/s\n"
     "\n"
     "`hookbench COMMAND --help` describes each command's options.\n";
 
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     if (cmd == "advise") return advise_main(argc - 2, argv + 2);
     if (cmd == "calibrate") return calibrate_main(argc - 2, argv + 2);
     if (cmd == "validate") return validate_main(argc - 2, argv + 2);
+    if (cmd == "project") return project_main(argc - 2, argv + 2);
     std::cerr << "hookbench: unknown command '" << cmd << "' (see hookbench --help)\n";
     return kExitUsage;
   } catch (const usage_error& e) {

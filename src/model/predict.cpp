@@ -91,7 +91,7 @@ struct scaled {
     if (push()) {
       mi.wake_s = wake_s(f);
       mi.wake_is_median = false;
-      mi.delivery_cost_s = k.delivery_cost_us / 1e6 * f;
+      mi.delivery_cost_s = k.delivery_cost_us / 1e6 * f / std::max(1.0, in.cores);
     }
     mi.overhead_bytes = k.overhead_bytes;
     mi.event_bytes =
@@ -126,7 +126,7 @@ struct scaled {
       si.base_s = (lag_us() / 1e6 + loopback_rtt_s(1) / 2) * f + answer_s(f) + in.rtt_s / 2;
       return si;
     }
-    si.delivery_cost_s = k.delivery_cost_us / 1e6 * f;
+    si.delivery_cost_s = k.delivery_cost_us / 1e6 * f / std::max(1.0, in.cores);
     if (mode.receiver) {
       si.concurrency = std::max(1.0, in.webhook_concurrency);
       si.handshake_s = loopback_rtt_s(f) + in.rtt_s;
@@ -182,7 +182,7 @@ forecast predict(const calibration& cal, const point_input& in) {
                              : (mode.simulation == sim_design::webhook_batch
                                     ? nominal.requests_per_s
                                     : in.rate * std::max(1.0, in.subscribers));
-    sim.utilization = mode.pull ? 0 : per_s * k.delivery_cost_us / 1e6;
+    sim.utilization = mode.pull ? 0 : per_s * k.delivery_cost_us / 1e6 / std::max(1.0, in.cores);
     sim.saturated = sim.utilization >= 1;
   }
 
@@ -230,11 +230,12 @@ forecast predict(const calibration& cal, const point_input& in) {
 
   // Saturation: the io thread's fan-out, a pull producer's one core, a subscriber's connections.
   if (mode.pull) {
-    out.io_utilization = out.producer_cores - k.producer_idle_cores;
+    out.io_utilization = (out.producer_cores - k.producer_idle_cores) / std::max(1.0, in.cores);
     if (out.io_utilization >= 1) {
       out.saturated = true;
-      out.saturated_reason = "the polls need " + fmt("%.2g", out.io_utilization) +
-                             " cores of the producer's one io thread";
+      out.saturated_reason = "the polls need " + fmt("%.2g", out.io_utilization) + " of " +
+                             (in.cores > 1 ? fmt("%g", in.cores) + " io threads"
+                                           : std::string("the producer's one io thread"));
     }
   } else {
     out.io_utilization = sim.utilization;

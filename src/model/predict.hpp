@@ -31,6 +31,9 @@ struct point_input {
   double wait_s = 30;                             // long-poll
   double batch_window_s = 0.05, batch_max = 100;  // webhook-batch
   double webhook_concurrency = 4;                 // connections per subscriber at most
+  // Producer io threads sharing the fan-out (one core each): a projection's capacity. The
+  // harness has one; more divide c among them.
+  double cores = 1;
   // Events a measurement of the point averages over (its window x rate): widens the intervals
   // by that measurement's sampling spread; 0 = the machine's uncertainty alone.
   double events = 0;
