@@ -251,7 +251,7 @@ forecast predict(const calibration& cal, const point_input& in) {
     out.saturated_reason = "a subscriber takes at most " + fmt("%.3g", in.webhook_concurrency) +
                            " POSTs per round trip (" + fmt("%.3g", round_trip_s * 1e3) + " ms)";
   }
-  if (out.saturated) {
+  if (out.saturated && (in.unbounded_when_saturated || !mode.pull)) {
     out.mean_us = out.p50_us = out.p99_us = {kInf, kInf, kInf};
   }
   return out;

@@ -45,6 +45,9 @@ struct point_input {
   std::size_t sim_events = 4000;         // the simulation's length
   std::size_t sim_max_work = 4'000'000;  // and its bound on event x subscriber steps
   bool latency = true;                   // false: the costs alone (no simulation; latency left 0)
+  // A saturated point's latencies are infinite; false keeps the pull modes' (whose wait does
+  // not grow with the producer's load in the model), for a search over T.
+  bool unbounded_when_saturated = true;
 };
 
 struct estimate {

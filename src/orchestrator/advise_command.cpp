@@ -157,9 +157,12 @@ void set_knob(point_input& in, const std::string& knob, double s) {
   }
 }
 
+// For the search over a knob: the latency alone decides (a pull mode saturated by its polls
+// at a small T may still meet the budget at a larger one, which also costs less).
 forecast quick(const calibration& cal, point_input in) {
   in.sim_events = 1500;
   in.sim_max_work = 1'000'000;
+  in.unbounded_when_saturated = false;
   return predict(cal, in);
 }
 
@@ -179,22 +182,25 @@ candidate best_setting(const calibration& cal, const advise_options& o,
   const auto meets = [&](const forecast& f) {
     return !f.saturated && o.goal.of(f, true) <= o.goal.limit_us;
   };
+  const auto fast_enough = [&](const forecast& f) {
+    return (mode.pull || !f.saturated) && o.goal.of(f, true) <= o.goal.limit_us;
+  };
   if (c.knob == "interval_ms" || c.knob == "batch_window_ms") {
     double lo = 1e-3, hi = 3600;
     const double floor_s = c.knob == "interval_ms" ? 1e-3 : 1e-4;
     lo = floor_s;
     set_knob(c.in, c.knob, lo);
-    if (!meets(quick(cal, c.in))) {
+    if (!fast_enough(quick(cal, c.in))) {
       c.knob_s = lo;  // even the smallest misses: shown at it
     } else {
       set_knob(c.in, c.knob, hi);
-      if (meets(quick(cal, c.in))) {
+      if (fast_enough(quick(cal, c.in))) {
         lo = hi;
       } else {
         for (int i = 0; i < 24; ++i) {
           const double mid = std::sqrt(lo * hi);
           set_knob(c.in, c.knob, mid);
-          (meets(quick(cal, c.in)) ? lo : hi) = mid;
+          (fast_enough(quick(cal, c.in)) ? lo : hi) = mid;
         }
       }
       c.knob_s = c.knob_hi_s = lo;
@@ -542,17 +548,19 @@ int advise_main(int argc, char** argv) {
               << (projection.empty() ? "the point lies inside the validated range"
                                      : "a projection: " + projection)
               << "\n\n";
-    std::printf("  %-16s %-12s %-30s %10s %10s %11s %9s  %s\n", "mode", "setting",
+    std::printf("  %-16s %-12s %-30s %10s %10s %13s %9s  %s\n", "mode", "setting",
                 (o.goal.stat + " [interval]").c_str(), "req/s", "bytes/s", "cores p+c", "conns",
                 "meets");
     for (const auto& c : all) {
       const estimate& e = o.goal.stat == "p50"    ? c.f.p50_us
                           : o.goal.stat == "mean" ? c.f.mean_us
                                                   : c.f.p99_us;
-      std::printf("  %-16s %-12s %-30s %10.3g %10s %5.2g+%-5.2g %9.3g  %s\n", c.mode->name.c_str(),
+      const std::string cores =
+          fmt("%.3g", c.f.producer_cores) + "+" + fmt("%.3g", c.f.consumer_cores);
+      std::printf("  %-16s %-12s %-30s %10.4g %10s %13s %9.0f  %s\n", c.mode->name.c_str(),
                   setting_text(c).c_str(), interval_text(e).c_str(), c.f.requests_per_s,
-                  bytes_rate_text(c.f.bytes_per_s).c_str(), c.f.producer_cores, c.f.consumer_cores,
-                  c.f.connections, c.meets ? "yes" : "no");
+                  bytes_rate_text(c.f.bytes_per_s).c_str(), cores.c_str(), c.f.connections,
+                  c.meets ? "yes" : "no");
     }
     std::cout << "\n";
     for (const auto& c : all) std::cout << "  " << c.mode->name << ": " << why(c, o) << "\n";

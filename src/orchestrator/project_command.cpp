@@ -32,19 +32,26 @@ std::vector<double> parse_numbers(std::string_view v) {
 
 std::string si(double v) {
   char buf[32];
-  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.3gG", v / 1e9);
-  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.3gM", v / 1e6);
-  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.3gk", v / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.3g", v);
+  if (v >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.3gG", v / 1e9);
+  else if (v >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.3gM", v / 1e6);
+  else if (v >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.3gk", v / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
 }
 
 std::string latency_text(double us) {
   if (!std::isfinite(us)) return "saturated";
   char buf[32];
-  if (us >= 1e6) std::snprintf(buf, sizeof buf, "%.3g s", us / 1e6);
-  else if (us >= 1e3) std::snprintf(buf, sizeof buf, "%.3g ms", us / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.3g us", us);
+  if (us >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.3g s", us / 1e6);
+  else if (us >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.3g ms", us / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g us", us);
   return buf;
 }
 
@@ -72,8 +79,8 @@ int project_main(int argc, char** argv) {
       .add_text("--calibration", "FILE", "a calibration (default: built in)", calibration_path)
       .add_switch("--json", "print the projection as JSON", [&] { as_json = true; });
   if (!p.parse(argc, argv)) return 0;
-  const calibration cal = calibration_path.empty() ? reference_calibration()
-                                                   : read_calibration(calibration_path);
+  const calibration cal =
+      calibration_path.empty() ? reference_calibration() : read_calibration(calibration_path);
   json rows = json::array();
   json saturation = json::object();
   if (!as_json) {
@@ -102,9 +109,10 @@ int project_main(int argc, char** argv) {
     saturation[mode.name] = {{"deliveries_per_s_per_core", core_saturates},
                              {"producer_us_per_delivery", per_delivery_us}};
     if (!as_json) {
-      std::printf("\n%s: one core saturates near %s deliveries/s (%.3g us of producer per "
-                  "delivery at lambda N = 10k/s)\n",
-                  mode.name.c_str(), si(core_saturates).c_str(), per_delivery_us);
+      std::printf(
+          "\n%s: one core saturates near %s deliveries/s (%.3g us of producer per "
+          "delivery at lambda N = 10k/s)\n",
+          mode.name.c_str(), si(core_saturates).c_str(), per_delivery_us);
       std::printf("  %9s %9s %11s %10s %9s %10s %7s %12s  %s\n", "N", "lambda", "deliveries",
                   "req/s", "Gbit/s", "conns", "cores", "mean latency", "backed by");
     }
@@ -116,7 +124,8 @@ int project_main(int argc, char** argv) {
         forecast f = predict(cal, in);
         const double work = (f.producer_cores - k.producer_idle_cores) +
                             (mode.pull ? 0 : rate * n * k.delivery_cost_us / 1e6);
-        const double cores = std::max(1.0, std::ceil(std::max(work, f.io_utilization) / kTargetLoad));
+        const double cores =
+            std::max(1.0, std::ceil(std::max(work, f.io_utilization) / kTargetLoad));
         in.cores = cores;
         f = predict(cal, in);
         const std::string projection = projection_reason(cal, in);
@@ -129,27 +138,24 @@ int project_main(int argc, char** argv) {
                         {"gbit_per_s", gbit},
                         {"connections", f.connections},
                         {"producer_cores", cores},
-                        {"latency_mean_us", std::isfinite(f.mean_us.value) ? json(f.mean_us.value)
-                                                                            : json(nullptr)},
+                        {"latency_mean_us",
+                         std::isfinite(f.mean_us.value) ? json(f.mean_us.value) : json(nullptr)},
                         {"projection", projection.empty() ? json(nullptr) : json(projection)}});
         if (!as_json) {
-          std::printf("  %9s %9s %11s %10s %9.3g %10s %7.0f %12s  %s\n", si(n).c_str(),
-                      si(rate).c_str(), si(rate * n).c_str(), si(f.requests_per_s).c_str(), gbit,
-                      si(f.connections).c_str(), cores, latency_text(f.mean_us.value).c_str(),
-                      projection.empty() ? "validated range" : ("projection: " + projection).c_str());
+          std::printf(
+              "  %9s %9s %11s %10s %9.3g %10s %7.0f %12s  %s\n", si(n).c_str(), si(rate).c_str(),
+              si(rate * n).c_str(), si(f.requests_per_s).c_str(), gbit, si(f.connections).c_str(),
+              cores, latency_text(f.mean_us.value).c_str(),
+              projection.empty() ? "validated range" : ("projection: " + projection).c_str());
         }
       }
     }
   }
   if (as_json) {
-    std::cout << json{{"calibration", cal.source},
-                      {"created", cal.created},
-                      {"target_load", kTargetLoad},
-                      {"interval_ms", to_ms(interval)},
-                      {"batch_window_ms", to_ms(window)},
-                      {"validated", cal.validated},
-                      {"saturation", saturation},
-                      {"rows", rows}}
+    std::cout << json{{"calibration", cal.source},        {"created", cal.created},
+                      {"target_load", kTargetLoad},       {"interval_ms", to_ms(interval)},
+                      {"batch_window_ms", to_ms(window)}, {"validated", cal.validated},
+                      {"saturation", saturation},         {"rows", rows}}
                      .dump(1)
               << "\n";
   }
