@@ -219,7 +219,8 @@ int calibrate(const calibrate_options& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
   cal.created = utc_now();
   cal.environment = describe_environment();
-  cal.environment["pin"] = o.pin;
+  cal.environment["pinning"] =
+      o.pin.empty() ? json("none") : json{{"producer", o.pin[0]}, {"consumer", o.pin[1]}};
   std::ofstream out(o.out);
   out << to_json(cal).dump(2) << "\n";
   if (!out) throw std::runtime_error(o.out + ": cannot write the calibration");
