@@ -133,6 +133,7 @@ struct candidate {
   std::string knob;  // "interval_ms", "batch_window_ms", "wait_ms" or ""
   double knob_s = 0;
   double knob_hi_s = 0;  // the largest value that meets the budget (0: none does)
+  double knob_lo_s = 0;  // the smallest that does not saturate the producer (pull modes)
   bool meets = false;
   std::string projection;  // projection_reason
   std::string reason;
@@ -204,6 +205,24 @@ candidate best_setting(const calibration& cal, const advise_options& o,
         }
       }
       c.knob_s = c.knob_hi_s = lo;
+      // The range: from the least T whose polls the producer holds (more polls cost more, so the
+      // chosen largest T is the cheapest).
+      c.knob_lo_s = floor_s;
+      set_knob(c.in, c.knob, floor_s);
+      if (mode.pull && quick(cal, c.in).saturated) {
+        double a = floor_s, z = c.knob_hi_s;
+        set_knob(c.in, c.knob, z);
+        if (quick(cal, c.in).saturated) {
+          c.knob_lo_s = z;
+        } else {
+          for (int i = 0; i < 24; ++i) {
+            const double mid = std::sqrt(a * z);
+            set_knob(c.in, c.knob, mid);
+            (quick(cal, c.in).saturated ? a : z) = mid;
+          }
+          c.knob_lo_s = z;
+        }
+      }
     }
     set_knob(c.in, c.knob, c.knob_s);
   }
@@ -218,6 +237,12 @@ std::string setting_text(const candidate& c) {
   if (c.knob == "batch_window_ms") return "W = " + seconds_text(c.knob_s);
   if (c.knob == "wait_ms") return "wait " + seconds_text(c.knob_s);
   return "-";
+}
+
+// The range of the knob that meets the budget, in the knob's unit (ms): [lo, hi], or null.
+json setting_range_json(const candidate& c) {
+  if (c.knob_hi_s <= 0) return nullptr;
+  return json::array({c.knob_lo_s * 1e3, c.knob_hi_s * 1e3});
 }
 
 json setting_json(const candidate& c) {
@@ -242,8 +267,9 @@ std::string why(const candidate& c, const advise_options& o) {
              " is " + seconds_text(o.goal.of(c.f, true) / 1e6) + " (" + stat + " ~ " + share +
              " T + R/2)";
     }
-    return "polling at " + setting_text(c) + " meets " + b + "? " + verdict + ": " + stat + " ~ " +
-           share + " T + R/2" +
+    return "polling at " + setting_text(c) + " meets " + b + "? " + verdict + " (T from " +
+           seconds_text(c.knob_lo_s) + " to " + seconds_text(c.knob_hi_s) +
+           " meets it; the largest polls least): " + stat + " ~ " + share + " T + R/2" +
            (m.simulation == sim_design::poll_adaptive ? " (T grows to 8T while nothing comes)"
                                                       : "") +
            "; " + fmt("%.3g", c.f.requests_per_s) + " polls/s for N = " + fmt("%g", o.subscribers);
@@ -307,6 +333,7 @@ json num_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); 
 json mode_json(const candidate& c) {
   return {{"mode", c.mode->name},
           {"setting", setting_json(c)},
+          {"setting_range", setting_range_json(c)},
           {"latency_us",
            {{"mean", num_or_null(c.f.mean_us.value)},
             {"mean_interval", estimate_json(c.f.mean_us)},
@@ -473,8 +500,18 @@ int advise_main(int argc, char** argv) {
     return o.goal.of(a.f, false) < o.goal.of(b.f, false);
   });
   candidate* best = all.front().meets ? &all[0] : nullptr;
-  candidate* runner = all.size() > 1 ? &all[1] : nullptr;
-  if (!best) runner = nullptr;
+  // The runner-up is the best of another family (a design the user would weigh against the
+  // winner, not its twin: WebSocket behind SSE says little), or the next one when none meets.
+  candidate* runner = nullptr;
+  if (best) {
+    for (auto& c : all) {
+      if (&c != best && c.meets && c.mode->family != best->mode->family) {
+        runner = &c;
+        break;
+      }
+    }
+    if (!runner && all.size() > 1) runner = &all[1];
+  }
   // The answer.
   std::string reason, change;
   if (best) {

@@ -198,7 +198,7 @@ int calibrate(const calibrate_options& o) {
             << format_duration(o.duration) << " at " << o.rate << "/s on loopback"
             << (o.pin.empty() ? " (unpinned)" : "") << ", about "
             << static_cast<int>(
-                   std::ceil(static_cast<double>(progress.total) * (to_s(o.duration) + 3) / 60))
+                   std::ceil(static_cast<double>(progress.total) * (to_s(o.duration) + 1.2) / 60))
             << " minutes\n";
   calibration cal;
   cal.rate = o.rate;
