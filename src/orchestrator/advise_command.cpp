@@ -190,6 +190,11 @@ candidate best_setting(const calibration& cal, const advise_options& o,
     double lo = 1e-3, hi = 3600;
     const double floor_s = c.knob == "interval_ms" ? 1e-3 : 1e-4;
     lo = floor_s;
+    // A batch fills at batch_max events in (max - 1)/lambda: past that the window never closes
+    // one, and a longer W changes nothing but the last batch's wait.
+    if (c.knob == "batch_window_ms" && c.in.batch_max > 1) {
+      hi = std::clamp(1.5 * (c.in.batch_max - 1) / c.in.rate, 2 * floor_s, hi);
+    }
     set_knob(c.in, c.knob, lo);
     if (!fast_enough(quick(cal, c.in))) {
       c.knob_s = lo;  // even the smallest misses: shown at it
@@ -227,6 +232,14 @@ candidate best_setting(const calibration& cal, const advise_options& o,
     set_knob(c.in, c.knob, c.knob_s);
   }
   c.f = predict(cal, c.in);
+  // The search ran shorter simulations: where the full one lands just past the budget, step
+  // the knob down until it meets (a few percent at most).
+  for (int i = 0; i < 20 && c.knob_hi_s > 0 && !meets(c.f) && !c.f.saturated; ++i) {
+    c.knob_s *= 0.98;
+    c.knob_hi_s = c.knob_s;
+    set_knob(c.in, c.knob, c.knob_s);
+    c.f = predict(cal, c.in);
+  }
   c.meets = meets(c.f);
   c.projection = projection_reason(cal, c.in);
   return c;
@@ -544,9 +557,15 @@ int advise_main(int argc, char** argv) {
   }
   point_input asked = base_point(o, *all.front().mode);
   const std::string projection = projection_reason(cal, asked);
+  const json& pinning = cal.environment.value("pinning", json("not recorded"));
   const std::string cal_text =
       cal.source + " (" + cal.created + ", " +
-      cal.environment.value("cpu_model", cal.environment.value("cpu", std::string("?"))) + ")";
+      cal.environment.value("cpu_model", std::string("unknown CPU")) + ", " +
+      (pinning.is_object() ? "pinned " + pinning.value("producer", json(0)).dump() + "," +
+                                 pinning.value("consumer", json(1)).dump()
+       : pinning.get<std::string>() == "none" ? std::string("unpinned")
+                                              : pinning.get<std::string>()) +
+      ")";
   if (o.json_out) {
     json modes = json::array();
     for (const auto& c : all) {
