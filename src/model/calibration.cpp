@@ -76,7 +76,23 @@ json to_json(const calibration& c) {
           {"environment", c.environment}};
 }
 
+namespace {
+
+calibration read_document(const json& j, const std::string& source);
+
+}  // namespace
+
 calibration calibration_from_json(const json& j, const std::string& source) {
+  try {
+    return read_document(j, source);
+  } catch (const json::exception& e) {
+    throw std::runtime_error(source + ": not a calibration (" + e.what() + ")");
+  }
+}
+
+namespace {
+
+calibration read_document(const json& j, const std::string& source) {
   if (!j.is_object() || j.value("schema", std::string()) != kCalibrationSchema) {
     throw std::runtime_error(source + ": not a calibration (schema " + kCalibrationSchema +
                              " expected)");
@@ -92,13 +108,19 @@ calibration calibration_from_json(const json& j, const std::string& source) {
   c.hot_lag_us = number(j, "hot_lag_us", source);
   c.payload_bytes = number(j, "payload_bytes", source);
   c.fan_out_subscribers = number(j, "fan_out_subscribers", source);
+  if (!(c.rate > 0) || !(c.loopback_rtt_us > 0) || c.hot_rate < 0 || c.payload_bytes < 0) {
+    throw std::runtime_error(source + ": rate and loopback_rtt_us must be positive");
+  }
   c.validated = j.value("validated", json::object());
   const json& modes = j.at("modes");
   if (!modes.is_object() || modes.empty()) throw std::runtime_error(source + ": no modes");
   for (const auto& [name, o] : modes.items()) {
     mode_constants m;
     const std::string where = source + ": mode " + name;
-    each_field(m, [&](const char* key, double& v) { v = number(o, key, where); });
+    each_field(m, [&](const char* key, double& v) {
+      v = number(o, key, where);
+      if (v < 0) throw std::runtime_error(where + ": '" + key + "' is negative");
+    });
     if (o.contains("base_quantiles_us")) {
       m.base_quantiles_us = o.at("base_quantiles_us").get<std::vector<double>>();
     }
@@ -114,6 +136,8 @@ calibration calibration_from_json(const json& j, const std::string& source) {
   }
   return c;
 }
+
+}  // namespace
 
 calibration read_calibration(const std::string& path) {
   std::ifstream in(path);

@@ -37,8 +37,8 @@ struct mode_constants {
   double producer_idle_cores = 0, consumer_idle_cores = 0;
   double producer_base_rss_bytes = 0;      // the producer's resident memory with one subscriber
   double memory_per_subscriber_bytes = 0;  // growth of it per subscriber held
-  // The relative spread of this mode's repeated measures (0.1 = 10%), floor included: how far
-  // the machine's own constants may sit from these.
+  // The relative half-width of the N = 1 mean's 95% interval (0.1 = 10%): a prediction scales
+  // the machine terms by the larger of 1 + it and kMachineFactor.
   double spread = 0;
 };
 

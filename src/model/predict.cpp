@@ -133,10 +133,12 @@ struct scaled {
       si.post_round_trip_s = loopback_rtt_s(f) + in.rtt_s + k.delivery_cost_us / 1e6 * f;
     }
     // A batch's trip is a webhook's: the webhook's spread, moved to the batch's G + D.
+    // (Without a webhook in the calibration, the batch's own quantiles, whose window wait is
+    // taken off the same way.)
     const mode_constants* src = &k;
     double shift_us = 0;
-    if (mode.simulation == sim_design::webhook_batch && cal.modes.contains("webhook")) {
-      src = &cal.of("webhook");
+    if (mode.simulation == sim_design::webhook_batch) {
+      if (cal.modes.contains("webhook")) src = &cal.of("webhook");
       shift_us = lag_us() + lerp(k.wake_us, k.hot_wake_us, k) - base_mean_us(*src);
     }
     const std::vector<double> quantiles = base_quantiles_us(*src);
@@ -170,40 +172,48 @@ forecast predict(const calibration& cal, const point_input& in) {
   const model_prediction nominal = mode.model(s.model_in(1));
   const double lo_mean = mode.model(s.model_in(1 / m)).latency_mean_us;
   const double hi_mean = mode.model(s.model_in(m)).latency_mean_us;
+  // The io thread's load without a queue: its deliveries (or answers) x c per second. Past one
+  // the latency has no bound, and nothing is simulated (which also bounds the work at huge N).
+  const double cores = std::max(1.0, in.cores);
+  const double per_s =
+      mode.simulation == sim_design::long_poll || mode.simulation == sim_design::webhook_batch
+          ? nominal.requests_per_s
+          : in.rate * std::max(1.0, in.subscribers);
+  const double load = mode.pull ? 0 : per_s * k.delivery_cost_us / 1e6 / cores;
   sim_output sim, sim_lo, sim_hi;
-  if (in.latency) {
+  if (in.latency && load < 1) {
     sim = simulate(s.sim_in(1));
     sim_lo = simulate(s.sim_in(1 / m));
     sim_hi = simulate(s.sim_in(m));
   } else {
-    // The io thread's load without the queue: deliveries (or answers) x c per second.
-    const double per_s = mode.simulation == sim_design::long_poll
-                             ? nominal.requests_per_s
-                             : (mode.simulation == sim_design::webhook_batch
-                                    ? nominal.requests_per_s
-                                    : in.rate * std::max(1.0, in.subscribers));
-    sim.utilization = mode.pull ? 0 : per_s * k.delivery_cost_us / 1e6 / std::max(1.0, in.cores);
-    sim.saturated = sim.utilization >= 1;
+    sim.utilization = load;
+    sim.saturated = load >= 1;
   }
 
   // A measurement over n samples: pull subscribers' waits are independent (their own phases);
-  // a fan-out's deliveries share their event's queueing, so push counts events alone.
+  // a fan-out's deliveries share their event's queueing, so push counts events alone. The
+  // simulation's own samples are finite too: both spreads widen the interval.
   const double n = in.events * (mode.pull ? std::max(1.0, in.subscribers) : 1.0);
+  const auto sim_n = static_cast<double>(sim.samples_s.size());
+  const double n_both = n > 0 && sim_n > 0 ? 1 / (1 / n + 1 / sim_n) : std::max(n, sim_n);
   const double sd_us = sim.sd_s * 1e6;
-  const double spread_us = n > 0 ? 1.96 * sd_us / std::sqrt(n) : 0;
+  const double spread_us = n_both > 0 ? 1.96 * sd_us / std::sqrt(n_both) : 0;
+  // lo <= value <= hi whatever the three simulations drew.
+  const auto hold = [](double value, double lo, double hi) -> estimate {
+    return {value, std::max(0.0, std::min({lo, value, hi})), std::max({lo, value, hi})};
+  };
   // Push: the simulation's mean, which has what the closed form leaves out (a webhook pool's
   // handshakes, a short run's start); pull: the closed form, exact there.
   if (in.latency && (!mode.pull || mode.simulation == sim_design::poll_adaptive)) {
-    out.mean_us = {sim.mean_s * 1e6, std::max(0.0, sim_lo.mean_s * 1e6 - spread_us),
-                   sim_hi.mean_s * 1e6 + spread_us};
+    out.mean_us =
+        hold(sim.mean_s * 1e6, sim_lo.mean_s * 1e6 - spread_us, sim_hi.mean_s * 1e6 + spread_us);
   } else {
-    out.mean_us = {nominal.latency_mean_us, std::max(0.0, lo_mean - spread_us),
-                   hi_mean + spread_us};
+    out.mean_us = hold(nominal.latency_mean_us, lo_mean - spread_us, hi_mean + spread_us);
   }
-  out.p50_us = {sim.quantile(0.5) * 1e6, sim_lo.quantile(q_bound(0.5, n, -1)) * 1e6,
-                sim_hi.quantile(q_bound(0.5, n, +1)) * 1e6};
-  out.p99_us = {sim.quantile(0.99) * 1e6, sim_lo.quantile(q_bound(0.99, n, -1)) * 1e6,
-                sim_hi.quantile(q_bound(0.99, n, +1)) * 1e6};
+  for (auto [q, e] : {std::pair{0.5, &out.p50_us}, std::pair{0.99, &out.p99_us}}) {
+    *e = hold(sim.quantile(q) * 1e6, sim_lo.quantile(q_bound(q, n_both, -1)) * 1e6,
+              sim_hi.quantile(q_bound(q, n_both, +1)) * 1e6);
+  }
 
   // Costs at the nominal constants.
   const double deliveries = in.rate * std::max(1.0, in.subscribers);
@@ -241,8 +251,10 @@ forecast predict(const calibration& cal, const point_input& in) {
     out.io_utilization = sim.utilization;
     if (sim.saturated || !std::isfinite(nominal.latency_mean_us)) {
       out.saturated = true;
-      out.saturated_reason = "the fan-out needs " + fmt("%.2g", sim.utilization) +
-                             " of the producer's one io thread (deliveries x c per second)";
+      out.saturated_reason = "the fan-out needs " + fmt("%.2g", sim.utilization) + " of " +
+                             (in.cores > 1 ? "each of " + fmt("%g", in.cores) + " io threads"
+                                           : std::string("the producer's one io thread")) +
+                             " (deliveries x c per second)";
     }
   }
   if (mode.receiver && in.webhook_concurrency > 0 &&
@@ -258,21 +270,36 @@ forecast predict(const calibration& cal, const point_input& in) {
 }
 
 std::string projection_reason(const calibration& cal, const point_input& in) {
-  const nlohmann::json& v = cal.validated;
+  const nlohmann::json& all = cal.validated;
+  if (all.empty()) return "the calibration has not been validated against measured points";
+  if (in.cores > 1) {
+    return fmt("%g", in.cores) + " io threads (the harness measures one)";
+  }
+  // The mode's own range where the validation recorded one, else every mode's.
+  const nlohmann::json* v = &all;
+  auto by_mode = all.find("by_mode");
+  if (by_mode != all.end() && by_mode->contains(in.mode) && by_mode->at(in.mode).contains("rate")) {
+    v = &by_mode->at(in.mode);
+  }
   auto outside = [&](const char* key, double x, const char* name, double scale,
                      const char* unit) -> std::string {
-    auto it = v.find(key);
-    if (it == v.end() || !it->is_array() || it->size() != 2) return "";
+    auto it = v->find(key);
+    if (it == v->end() || !it->is_array() || it->size() != 2) return "";
     const double lo = (*it)[0].get<double>(), hi = (*it)[1].get<double>();
     if (x >= lo * (1 - 1e-9) && x <= hi * (1 + 1e-9)) return "";
     return std::string(name) + " = " + fmt("%g", x * scale) + unit + " outside the validated " +
            fmt("%g", lo * scale) + unit + ".." + fmt("%g", hi * scale) + unit;
   };
-  if (v.empty()) return "the calibration has not been validated against measured points";
   for (std::string r : {outside("rate", in.rate, "lambda", 1, "/s"),
                         outside("subscribers", in.subscribers, "N", 1, ""),
                         outside("rtt_s", in.rtt_s, "RTT", 1e3, " ms")}) {
     if (!r.empty()) return r;
+  }
+  const double d = in.rate * std::max(1.0, in.subscribers);
+  auto most = v->find("deliveries_per_s");
+  if (most != v->end() && most->is_number() && d > most->get<double>() * (1 + 1e-9)) {
+    return "lambda N = " + fmt("%g", d) + " deliveries/s above the validated " +
+           fmt("%g", most->get<double>());
   }
   return "";
 }

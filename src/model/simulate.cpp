@@ -53,6 +53,17 @@ std::vector<double> arrivals(sampler& s, std::size_t n) {
   return a;
 }
 
+// The subscribers a simulation follows: all of them up to kMaxFollowed, else that many spread
+// evenly over the N (the fan-out still takes N c): the work stays bounded at any N.
+constexpr std::size_t kMaxFollowed = 2000;
+std::vector<std::size_t> followed(double subscribers) {
+  const auto n = static_cast<std::size_t>(std::max(1.0, subscribers));
+  const std::size_t k = std::min(n, kMaxFollowed);
+  std::vector<std::size_t> out(k);
+  for (std::size_t i = 0; i < k; ++i) out[i] = i * n / k;
+  return out;
+}
+
 // A webhook subscriber's connections: a POST takes an idle one, or opens one (a handshake
 // first) while fewer than the concurrency are open, or waits for the first to come free.
 struct connection_pool {
@@ -88,7 +99,8 @@ void fan_outs(const sim_input& in, sampler& s, const std::vector<double>& at, st
   const auto n = static_cast<std::size_t>(std::max(1.0, in.subscribers));
   const double c = in.delivery_cost_s;
   double free_at = 0;
-  std::vector<connection_pool> pools(in.concurrency > 0 ? n : 0);
+  const std::vector<std::size_t> who = followed(in.subscribers);
+  std::vector<connection_pool> pools(in.concurrency > 0 ? who.size() : 0);
   std::size_t i = 0;
   while (i < at.size()) {
     // The events that leave together, and when their fan-out may start.
@@ -105,9 +117,9 @@ void fan_outs(const sim_input& in, sampler& s, const std::vector<double>& at, st
     free_at = start + static_cast<double>(n) * c;
     busy_s += static_cast<double>(n) * c;
     rec.on = i >= warm;
-    for (std::size_t k = 0; k < n; ++k) {
-      const double leaves = start + static_cast<double>(k) * c;
-      const double waited = pools.empty() ? 0 : pools[k].take(leaves, in) - leaves;
+    for (std::size_t f = 0; f < who.size(); ++f) {
+      const double leaves = start + static_cast<double>(who[f]) * c;
+      const double waited = pools.empty() ? 0 : pools[f].take(leaves, in) - leaves;
       for (std::size_t e = i; e < j; ++e) {
         if (rec.wants()) rec.samples.push_back(leaves + waited - at[e] + s.base());
       }
@@ -118,7 +130,10 @@ void fan_outs(const sim_input& in, sampler& s, const std::vector<double>& at, st
 
 void long_polls(const sim_input& in, sampler& s, const std::vector<double>& at, std::size_t warm,
                 recorder& rec, double& busy_s) {
-  const auto n = static_cast<std::size_t>(std::max(1.0, in.subscribers));
+  // Past kMaxFollowed subscribers each followed one stands for `scale` alike: its place in a
+  // fan-out, and the fan-out's length, are scaled by that.
+  const std::size_t n = followed(in.subscribers).size();
+  const double scale = std::max(1.0, in.subscribers) / static_cast<double>(n);
   const double c = in.delivery_cost_s, rt = in.round_trip_s;
   const double wait = in.wait_s > 0 ? in.wait_s : 30, cycle = wait + rt;
   // ready[k]: when subscriber k's request is (or will be) parked at the producer; pending[k]:
@@ -143,7 +158,7 @@ void long_polls(const sim_input& in, sampler& s, const std::vector<double>& at, 
         if (a - ready[k] > wait) ready[k] += cycle;
       }
       if (ready[k] <= a) {  // parked: answered in this event's fan-out
-        const double answered = start + static_cast<double>(position++) * c;
+        const double answered = start + static_cast<double>(position++) * scale * c;
         rec.add(answered - a + s.base());
         ready[k] = answered + rt;
       } else {  // on its way back: answered at once when it parks
@@ -151,8 +166,8 @@ void long_polls(const sim_input& in, sampler& s, const std::vector<double>& at, 
         rec.add(ready[k] - a + s.base());
       }
     }
-    free_at = start + static_cast<double>(position) * c;
-    busy_s += static_cast<double>(position) * c;
+    free_at = start + static_cast<double>(position) * scale * c;
+    busy_s += static_cast<double>(position) * scale * c;
   }
 }
 
@@ -161,7 +176,8 @@ void long_polls(const sim_input& in, sampler& s, const std::vector<double>& at, 
 void polls(const sim_input& in, sampler& s, const std::vector<double>& at, std::size_t warm,
            recorder& rec) {
   const double t0 = in.interval_s;
-  const double cap = in.max_interval_s > 0 ? in.max_interval_s : 8 * t0;
+  const double cap = std::max(t0, in.max_interval_s > 0 ? in.max_interval_s : 8 * t0);
+  const double backoff = std::max(1.0, in.backoff);
   const auto walkers = static_cast<std::size_t>(std::min(8.0, std::max(1.0, in.subscribers)));
   for (std::size_t w = 0; w < walkers; ++w) {
     double poll = s.uniform() * t0, interval = t0;
@@ -174,9 +190,15 @@ void polls(const sim_input& in, sampler& s, const std::vector<double>& at, std::
         rec.add(poll - at[i] + s.base());
       }
       if (in.design == sim_design::poll_adaptive) {
-        interval = any ? t0 : std::min(cap, interval * in.backoff);
+        interval = any ? t0 : std::min(cap, interval * backoff);
       }
       poll += interval;
+      // Nothing comes for a while (a low rate): jump to the last poll before the next event,
+      // once the interval can grow no more, instead of stepping through every empty poll.
+      const bool steady = in.design == sim_design::poll || interval >= cap;
+      if (steady && i < at.size() && at[i] > poll + interval) {
+        poll += std::floor((at[i] - poll) / interval) * interval;
+      }
     }
   }
 }
@@ -193,11 +215,12 @@ double sim_output::quantile(double q) const {
 
 sim_output simulate(const sim_input& in) {
   sim_output out;
-  if (in.rate <= 0) return out;
-  const double n = std::max(1.0, in.subscribers);
   const bool pull = in.design == sim_design::poll || in.design == sim_design::poll_adaptive;
-  // Bound the work: fewer events when N is large, never fewer than 200 in all.
-  const double per_event = pull ? std::min(8.0, n) : n;
+  if (!(in.rate > 0) || !std::isfinite(in.rate) || (pull && !(in.interval_s > 0))) return out;
+  // Bound the work: fewer events when many subscribers are followed, never fewer than 200 in
+  // all; at most kMaxFollowed are (see followed()).
+  const double per_event = pull ? std::min(8.0, std::max(1.0, in.subscribers))
+                                : static_cast<double>(followed(in.subscribers).size());
   const std::size_t reps = std::max<std::size_t>(1, in.replications);
   std::size_t events = in.events;
   const auto budget = static_cast<std::size_t>(static_cast<double>(in.max_work) / per_event);

@@ -39,10 +39,12 @@ struct sim_input {
   std::vector<double> base_quantiles_s;
   double base_s = 0;
   std::uint64_t seed = 1;
-  std::size_t events = 4000;         // events simulated per replication (after the warm-up)
-  std::size_t warmup_events = 0;     // not recorded, before them (0: a tenth of `events`)
-  std::size_t replications = 1;      // independent runs (seed + k) pooled: a short run, repeated
-  std::size_t max_work = 4'000'000;  // bound on event x subscriber steps: fewer events past it
+  std::size_t events = 4000;      // events simulated per replication (after the warm-up)
+  std::size_t warmup_events = 0;  // not recorded, before them (0: a tenth of `events`)
+  std::size_t replications = 1;   // independent runs (seed + k) pooled: a short run, repeated
+  // Bound on event x followed-subscriber steps (at most 2000 subscribers are followed, each
+  // standing for N/2000 alike): fewer events past it, never fewer than 200.
+  std::size_t max_work = 4'000'000;
 };
 
 struct sim_output {

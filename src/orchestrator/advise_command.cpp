@@ -158,12 +158,10 @@ void set_knob(point_input& in, const std::string& knob, double s) {
   }
 }
 
-// For the search over a knob: the latency alone decides (a pull mode saturated by its polls
-// at a small T may still meet the budget at a larger one, which also costs less).
+// The search's predictions: shorter simulations (the chosen setting is predicted in full).
 forecast quick(const calibration& cal, point_input in) {
   in.sim_events = 1500;
   in.sim_max_work = 1'000'000;
-  in.unbounded_when_saturated = false;
   return predict(cal, in);
 }
 
@@ -183,50 +181,54 @@ candidate best_setting(const calibration& cal, const advise_options& o,
   const auto meets = [&](const forecast& f) {
     return !f.saturated && o.goal.of(f, true) <= o.goal.limit_us;
   };
-  const auto fast_enough = [&](const forecast& f) {
-    return (mode.pull || !f.saturated) && o.goal.of(f, true) <= o.goal.limit_us;
-  };
   if (c.knob == "interval_ms" || c.knob == "batch_window_ms") {
-    double lo = 1e-3, hi = 3600;
+    // Latency grows with the knob and cost falls, but a small knob can also overload the
+    // producer (too many polls, a batch per event): the setting that meets the budget is a
+    // range, found on a log grid and refined at its upper end, which costs least.
     const double floor_s = c.knob == "interval_ms" ? 1e-3 : 1e-4;
-    lo = floor_s;
-    // A batch fills at batch_max events in (max - 1)/lambda: past that the window never closes
-    // one, and a longer W changes nothing but the last batch's wait.
+    double top_s = 3600;
+    // A poll answer holds at most poll_limit events; past T = limit/lambda it chains
+    // follow-ups the model leaves out.
+    if (mode.pull) top_s = std::clamp(c.in.poll_limit / c.in.rate, 2 * floor_s, top_s);
+    // A batch fills at batch_max events in (max - 1)/lambda: past that the window never
+    // closes one.
     if (c.knob == "batch_window_ms" && c.in.batch_max > 1) {
-      hi = std::clamp(1.5 * (c.in.batch_max - 1) / c.in.rate, 2 * floor_s, hi);
+      top_s = std::clamp(1.5 * (c.in.batch_max - 1) / c.in.rate, 2 * floor_s, top_s);
     }
-    set_knob(c.in, c.knob, lo);
-    if (!fast_enough(quick(cal, c.in))) {
-      c.knob_s = lo;  // even the smallest misses: shown at it
+    const auto ok_at = [&](double knob) {
+      set_knob(c.in, c.knob, knob);
+      return meets(quick(cal, c.in));
+    };
+    constexpr int kGrid = 28;
+    double first = 0, last = 0, above_last = 0;
+    for (int g = 0; g <= kGrid; ++g) {
+      const double x = floor_s * std::pow(top_s / floor_s, static_cast<double>(g) / kGrid);
+      if (ok_at(x)) {
+        if (first == 0) first = x;
+        last = x;
+        above_last = g < kGrid ? floor_s * std::pow(top_s / floor_s, (g + 1.0) / kGrid) : 0;
+      } else if (last > 0) {
+        break;  // past the range's upper end
+      }
+    }
+    if (last == 0) {
+      c.knob_s = floor_s;  // nothing meets it: shown at the smallest
     } else {
-      set_knob(c.in, c.knob, hi);
-      if (fast_enough(quick(cal, c.in))) {
-        lo = hi;
-      } else {
-        for (int i = 0; i < 24; ++i) {
-          const double mid = std::sqrt(lo * hi);
-          set_knob(c.in, c.knob, mid);
-          (fast_enough(quick(cal, c.in)) ? lo : hi) = mid;
-        }
+      double lo = last, hi = above_last;
+      for (int k = 0; hi > 0 && k < 16; ++k) {
+        const double mid = std::sqrt(lo * hi);
+        (ok_at(mid) ? lo : hi) = mid;
       }
       c.knob_s = c.knob_hi_s = lo;
-      // The range: from the least T whose polls the producer holds (more polls cost more, so the
-      // chosen largest T is the cheapest).
-      c.knob_lo_s = floor_s;
-      set_knob(c.in, c.knob, floor_s);
-      if (mode.pull && quick(cal, c.in).saturated) {
-        double a = floor_s, z = c.knob_hi_s;
-        set_knob(c.in, c.knob, z);
-        if (quick(cal, c.in).saturated) {
-          c.knob_lo_s = z;
-        } else {
-          for (int i = 0; i < 24; ++i) {
-            const double mid = std::sqrt(a * z);
-            set_knob(c.in, c.knob, mid);
-            (quick(cal, c.in).saturated ? a : z) = mid;
-          }
-          c.knob_lo_s = z;
+      // The lower end: where the producer stops being overloaded (pull: by polls).
+      c.knob_lo_s = first;
+      if (first > floor_s) {
+        double a = first / std::pow(top_s / floor_s, 1.0 / kGrid), z = first;
+        for (int k = 0; k < 16; ++k) {
+          const double mid = std::sqrt(a * z);
+          (ok_at(mid) ? z : a) = mid;
         }
+        c.knob_lo_s = z;
       }
     }
     set_knob(c.in, c.knob, c.knob_s);
@@ -396,6 +398,8 @@ void verify(const calibration& cal, const advise_options& o, const std::vector<c
     in.rate = rate;
     in.subscribers = n;
     in.events = rate * window_s * static_cast<double>(o.repeats);
+    in.window_s = window_s;  // a short run's own start, as validate predicts one
+    in.warmup_s = 1;
     const forecast f = predict(cal, in);
     double mean = 0, p99 = 0;
     std::size_t got = 0, saturated = 0;
@@ -507,9 +511,14 @@ int advise_main(int argc, char** argv) {
   }
   if (all.empty()) throw std::runtime_error(cal.source + ": no mode calibrated");
   // Meeting modes by the cost to minimize; then the rest by how close they come.
+  // Costs within 0.5% of each other tie, and the budget's statistic breaks the tie.
+  const auto same_cost = [&](const candidate& a, const candidate& b) {
+    const double x = cost_of(a.f, o.minimize), y = cost_of(b.f, o.minimize);
+    return std::abs(x - y) <= 0.005 * std::max(std::abs(x), std::abs(y));
+  };
   std::stable_sort(all.begin(), all.end(), [&](const candidate& a, const candidate& b) {
     if (a.meets != b.meets) return a.meets;
-    if (a.meets) return cost_of(a.f, o.minimize) < cost_of(b.f, o.minimize);
+    if (a.meets && !same_cost(a, b)) return cost_of(a.f, o.minimize) < cost_of(b.f, o.minimize);
     return o.goal.of(a.f, false) < o.goal.of(b.f, false);
   });
   candidate* best = all.front().meets ? &all[0] : nullptr;
@@ -535,6 +544,12 @@ int advise_main(int argc, char** argv) {
               : o.minimize == "bytes"  ? " B/s"
                                        : "") +
              ")";
+    std::size_t ties = 0;
+    for (const auto& c : all) ties += (&c != best && c.meets && same_cost(c, *best)) ? 1 : 0;
+    if (ties > 0) {
+      reason += ", tied with " + std::to_string(ties) + " other mode" + (ties > 1 ? "s" : "") +
+                " on " + cost_words(o.minimize) + " and first on " + o.goal.stat;
+    }
     if (runner && runner->meets) {
       const auto x = crossover(cal, *best, *runner, o.minimize);
       change = x ? std::string(*x > o.rate ? "above" : "below") + " lambda ~ " + rate_text(*x) +
@@ -546,6 +561,11 @@ int advise_main(int argc, char** argv) {
     } else {
       change = "no other mode meets the budget";
     }
+  } else if (std::all_of(all.begin(), all.end(),
+                         [](const candidate& c) { return c.f.saturated; })) {
+    reason = "no mode meets " + o.goal.text() + ": every mode saturates the producer's one io " +
+             "thread here (lambda N = " + fmt("%.3g", o.rate * o.subscribers) +
+             " deliveries/s); hookbench project sizes the cores each would need";
   } else {
     double floor_us = kInf;
     for (const auto& c : all) floor_us = std::min(floor_us, o.goal.of(c.f, false));

@@ -47,11 +47,10 @@ struct calibrate_options {
 
 struct runner_progress {
   std::size_t done = 0, total = 0;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  nanos started = now_ns();
   json run(const run_config& cfg, const std::string& what) {
     ++done;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double elapsed = to_s(now_ns() - started);
     std::cerr << "hookbench calibrate: [" << done << "/" << total << "] " << what << " (elapsed "
               << static_cast<int>(elapsed) << " s)\n";
     return run_once(cfg);
@@ -130,19 +129,31 @@ mode_constants measure_mode(const calibrate_options& o, const mode_descriptor& m
     k.spread = 0;
     // Two runs with the same polls but ten times the events part the CPU per answer from the
     // CPU per event.
-    const json sparse = progress.run(base_run(o, mode.name, o.rate * 10, o.subscribers, 13),
-                                     mode.name + " " + n_text + " at ten times the rate");
-    const double requests2 = num(sparse, {"metrics", "requests_per_s"});
-    const double deliveries2 = deliveries_per_s(sparse);
+    const json dense = progress.run(base_run(o, mode.name, o.rate * 10, o.subscribers, 13),
+                                    mode.name + " " + n_text + " at ten times the rate");
+    const double requests2 = num(dense, {"metrics", "requests_per_s"});
+    const double deliveries2 = deliveries_per_s(dense);
     for (const char* side : {"producer", "consumer"}) {
-      const double c1 = net_cores(many, side), c2 = net_cores(sparse, side);
-      // c = a requests + b deliveries, solved; a b < 0 (noise) puts it all on the requests.
+      const double c1 = net_cores(many, side), c2 = net_cores(dense, side);
+      // c = a requests + b deliveries over the two runs, solved; where noise makes one term
+      // negative it is held at 0 and the other fitted by least squares over both runs (said).
       const double det = requests * deliveries2 - requests2 * deliveries;
-      double a = requests > 0 ? c1 / requests : 0, b = 0;
+      double a = 0, b = 0;
       if (std::abs(det) > 1e-9) {
-        const double a2 = (c1 * deliveries2 - c2 * deliveries) / det;
-        const double b2 = (requests * c2 - requests2 * c1) / det;
-        if (a2 >= 0 && b2 >= 0) a = a2, b = b2;
+        a = (c1 * deliveries2 - c2 * deliveries) / det;
+        b = (requests * c2 - requests2 * c1) / det;
+      }
+      if (!(a >= 0 && b >= 0)) {
+        const bool events_only = a < 0;
+        const double x1 = events_only ? deliveries : requests;
+        const double x2 = events_only ? deliveries2 : requests2;
+        const double fit = x1 * x1 + x2 * x2 > 0 ? (c1 * x1 + c2 * x2) / (x1 * x1 + x2 * x2) : 0;
+        a = events_only ? 0 : fit;
+        b = events_only ? fit : 0;
+        std::cerr << "hookbench calibrate: " << mode.name << ", " << side
+                  << ": the CPU of the two runs does not part into per-request and per-event "
+                     "costs (noise); all of it is put "
+                  << (events_only ? "on the events" : "on the requests") << "\n";
       }
       double& per_request = side[0] == 'p' ? k.producer_us_per_request : k.consumer_us_per_request;
       double& per_event = side[0] == 'p' ? k.producer_us_per_event : k.consumer_us_per_event;
@@ -186,6 +197,11 @@ std::string utc_now() {
 }
 
 int calibrate(const calibrate_options& o) {
+  {
+    // Before two minutes of runs, not after them.
+    std::ofstream probe(o.out, std::ios::app);
+    if (!probe) throw usage_error("--out " + o.out + ": cannot write there");
+  }
   std::vector<const mode_descriptor*> modes;
   for (const auto& m : delivery_modes()) {
     if (o.modes.empty() || std::find(o.modes.begin(), o.modes.end(), m.name) != o.modes.end()) {
@@ -215,8 +231,7 @@ int calibrate(const calibrate_options& o) {
   cal.hot_lag_us = hot_lags.empty() ? 0 : hot_lags[hot_lags.size() / 2];
   std::sort(pings.begin(), pings.end());
   cal.loopback_rtt_us = pings.empty() ? 0 : pings[pings.size() / 2];
-  cal.duration_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.started).count();
+  cal.duration_s = to_s(now_ns() - progress.started);
   cal.created = utc_now();
   cal.environment = describe_environment();
   cal.environment["pinning"] =

@@ -23,14 +23,7 @@ using json = nlohmann::json;
 // The load a core is run at when sizing: past it the fan-out's queue grows quickly.
 constexpr double kTargetLoad = 0.7;
 
-std::vector<double> parse_numbers(std::string_view v) {
-  std::vector<double> out;
-  for (const auto& s : split_list(v)) out.push_back(parse_positive_double(s));
-  if (out.empty()) throw usage_error("expected a comma-separated list of numbers");
-  return out;
-}
-
-std::string si(double v) {
+std::string si_text(double v) {
   char buf[32];
   if (v >= 1e9)
     std::snprintf(buf, sizeof buf, "%.3gG", v / 1e9);
@@ -41,6 +34,18 @@ std::string si(double v) {
   else
     std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
+}
+
+std::vector<double> parse_numbers(std::string_view v, double most, bool whole) {
+  std::vector<double> out;
+  for (const auto& s : split_list(v)) {
+    const double x = parse_positive_double(s);
+    if (x > most) throw usage_error(s + " is above " + si_text(most));
+    if (whole && x != std::floor(x)) throw usage_error(s + " is not a whole number");
+    out.push_back(x);
+  }
+  if (out.empty()) throw usage_error("expected a comma-separated list of numbers");
+  return out;
 }
 
 std::string latency_text(double us) {
@@ -71,9 +76,9 @@ int project_main(int argc, char** argv) {
                   "projection, not a measurement: each row says whether the validated range\n"
                   "backs it.");
   p.add("--subscribers", "LIST", "the N to project", "1000,10000,100000,1000000",
-        [&](std::string_view v) { subscribers = parse_numbers(v); })
+        [&](std::string_view v) { subscribers = parse_numbers(v, 1e9, true); })
       .add("--rates", "LIST", "the event rates (events/s) to project", "1,100,10000,100000",
-           [&](std::string_view v) { rates = parse_numbers(v); })
+           [&](std::string_view v) { rates = parse_numbers(v, 1e7, false); })
       .add_duration("--interval", "T of the pull modes", "1s", interval, kNanosPerMilli)
       .add_duration("--batch-window", "W of webhook-batch", "1s", window, kNanosPerMilli)
       .add_text("--calibration", "FILE", "a calibration (default: built in)", calibration_path)
@@ -92,7 +97,8 @@ int project_main(int argc, char** argv) {
   for (const auto& mode : delivery_modes()) {
     if (!cal.modes.contains(mode.name)) continue;
     const mode_constants& k = cal.of(mode.name);
-    // One core's deliveries per second: the fan-out's c or the CPU per delivery, the larger.
+    // One core's deliveries per second: at lambda N = 10k/s, the producer's net CPU or its io
+    // thread's fan-out work (deliveries or answers x c), the larger, per delivery.
     point_input one;
     one.mode = mode.name;
     one.rate = 100;
@@ -100,11 +106,11 @@ int project_main(int argc, char** argv) {
     one.interval_s = to_s(interval);
     one.batch_window_s = to_s(window);
     one.latency = false;
-    const forecast f1 = predict(cal, one);
     const double deliveries1 = one.rate * one.subscribers;
-    const double per_delivery_us =
-        std::max(mode.pull ? 0.0 : k.delivery_cost_us,
-                 (f1.producer_cores - k.producer_idle_cores) / deliveries1 * 1e6);
+    const auto work_of = [&](const forecast& f) {
+      return std::max(f.producer_cores - k.producer_idle_cores, f.io_utilization);
+    };
+    const double per_delivery_us = work_of(predict(cal, one)) / deliveries1 * 1e6;
     const double core_saturates = per_delivery_us > 0 ? 1e6 / per_delivery_us : 0;
     saturation[mode.name] = {{"deliveries_per_s_per_core", core_saturates},
                              {"producer_us_per_delivery", per_delivery_us}};
@@ -112,7 +118,7 @@ int project_main(int argc, char** argv) {
       std::printf(
           "\n%s: one core saturates near %s deliveries/s (%.3g us of producer per "
           "delivery at lambda N = 10k/s)\n",
-          mode.name.c_str(), si(core_saturates).c_str(), per_delivery_us);
+          mode.name.c_str(), si_text(core_saturates).c_str(), per_delivery_us);
       std::printf("  %9s %9s %11s %10s %9s %10s %7s %12s  %s\n", "N", "lambda", "deliveries",
                   "req/s", "Gbit/s", "conns", "cores", "mean latency", "backed by");
     }
@@ -122,10 +128,7 @@ int project_main(int argc, char** argv) {
         in.rate = rate;
         in.subscribers = n;
         forecast f = predict(cal, in);
-        const double work = (f.producer_cores - k.producer_idle_cores) +
-                            (mode.pull ? 0 : rate * n * k.delivery_cost_us / 1e6);
-        const double cores =
-            std::max(1.0, std::ceil(std::max(work, f.io_utilization) / kTargetLoad));
+        const double cores = std::max(1.0, std::ceil(work_of(f) / kTargetLoad));
         in.cores = cores;
         f = predict(cal, in);
         const std::string projection = projection_reason(cal, in);
@@ -143,9 +146,10 @@ int project_main(int argc, char** argv) {
                         {"projection", projection.empty() ? json(nullptr) : json(projection)}});
         if (!as_json) {
           std::printf(
-              "  %9s %9s %11s %10s %9.3g %10s %7.0f %12s  %s\n", si(n).c_str(), si(rate).c_str(),
-              si(rate * n).c_str(), si(f.requests_per_s).c_str(), gbit, si(f.connections).c_str(),
-              cores, latency_text(f.mean_us.value).c_str(),
+              "  %9s %9s %11s %10s %9.3g %10s %7s %12s  %s\n", si_text(n).c_str(),
+              si_text(rate).c_str(), si_text(rate * n).c_str(), si_text(f.requests_per_s).c_str(),
+              gbit, si_text(f.connections).c_str(), si_text(cores).c_str(),
+              latency_text(f.mean_us.value).c_str(),
               projection.empty() ? "validated range" : ("projection: " + projection).c_str());
         }
       }

@@ -139,8 +139,17 @@ int validate_main(int argc, char** argv) {
     }
   }
   if (dirs.empty()) throw usage_error("name at least one sweep folder");
+  // --update-calibration stamps FILE with its own validation, never another calibration's.
+  if (!update.empty() && calibration_path.empty()) calibration_path = update;
+  if (!update.empty() && std::filesystem::path(update) != std::filesystem::path(calibration_path)) {
+    throw usage_error("--update-calibration FILE must be the --calibration validated");
+  }
   const calibration cal =
       calibration_path.empty() ? reference_calibration() : read_calibration(calibration_path);
+  // Named by its file alone in what is written (a scratch folder's path says nothing).
+  const std::string cal_name = calibration_path.empty()
+                                   ? cal.source
+                                   : std::filesystem::path(calibration_path).filename().string();
   std::vector<point_row> rows;
   std::map<std::string, std::size_t> skipped;
   for (const auto& d : dirs) {
@@ -203,26 +212,48 @@ int validate_main(int argc, char** argv) {
             << rows.size() << " measured points of " << dirs.size() << " sweeps";
   for (const auto& [why, n] : skipped) std::cout << "; " << n << " runs left out (" << why << ")";
   std::cout << "\n";
-  std::printf("  %-17s %7s %13s %13s\n", "mode", "points", "mean covered", "p99 covered");
+  std::printf("  %-17s %7s %13s %13s %14s\n", "mode", "points", "mean covered", "p99 covered",
+              "median error");
   json by_mode = json::object();
   std::size_t all_mean = 0, all_p99 = 0;
   double rate_lo = INFINITY, rate_hi = 0, n_lo = INFINITY, n_hi = 0, rtt_lo = INFINITY, rtt_hi = 0;
   for (const auto& mode : delivery_modes()) {
     std::size_t total = 0, mean = 0, p99 = 0;
+    // The mode's own validated range (rate, N, RTT, and the most deliveries per second), and
+    // how far its predictions sat from the measurements: the median |measured / predicted - 1|.
+    double m_rate[2] = {INFINITY, 0}, m_n[2] = {INFINITY, 0}, m_rtt[2] = {INFINITY, 0}, m_d = 0;
+    std::vector<double> errors;
     for (const auto& r : rows) {
       if (r.mode != mode.name) continue;
       ++total;
       mean += r.mean_covered;
       p99 += r.p99_covered;
+      m_rate[0] = std::min(m_rate[0], r.in.rate), m_rate[1] = std::max(m_rate[1], r.in.rate);
+      m_n[0] = std::min(m_n[0], r.in.subscribers), m_n[1] = std::max(m_n[1], r.in.subscribers);
+      m_rtt[0] = std::min(m_rtt[0], r.in.rtt_s), m_rtt[1] = std::max(m_rtt[1], r.in.rtt_s);
+      m_d = std::max(m_d, r.in.rate * r.in.subscribers);
+      if (std::isfinite(r.f.mean_us.value) && r.f.mean_us.value > 0) {
+        errors.push_back(std::abs(r.measured_mean / r.f.mean_us.value - 1));
+      }
     }
     if (total == 0) continue;
+    std::sort(errors.begin(), errors.end());
+    const double median_error = errors.empty() ? 0 : errors[errors.size() / 2];
     all_mean += mean;
     all_p99 += p99;
     const auto pct = [&](std::size_t k) {
       return 100.0 * static_cast<double>(k) / static_cast<double>(total);
     };
-    std::printf("  %-17s %7zu %12.0f%% %12.0f%%\n", mode.name.c_str(), total, pct(mean), pct(p99));
-    by_mode[mode.name] = {{"points", total}, {"mean_covered", mean}, {"p99_covered", p99}};
+    std::printf("  %-17s %7zu %12.0f%% %12.0f%% %13.0f%%\n", mode.name.c_str(), total, pct(mean),
+                pct(p99), median_error * 100);
+    by_mode[mode.name] = {{"points", total},
+                          {"mean_covered", mean},
+                          {"p99_covered", p99},
+                          {"median_error", median_error},
+                          {"rate", {m_rate[0], m_rate[1]}},
+                          {"subscribers", {m_n[0], m_n[1]}},
+                          {"rtt_s", {m_rtt[0], m_rtt[1]}},
+                          {"deliveries_per_s", m_d}};
   }
   const auto all_pct = [&](std::size_t k) {
     return rows.empty() ? 0.0 : 100.0 * static_cast<double>(k) / static_cast<double>(rows.size());
@@ -264,7 +295,7 @@ int validate_main(int argc, char** argv) {
                           {"by_mode", by_mode},         {"sweeps", dirs.size()}};
   if (!json_out.empty()) {
     std::ofstream out(json_out);
-    out << json{{"calibration", cal.source},
+    out << json{{"calibration", cal_name},
                 {"calibration_created", cal.created},
                 {"machine_factor", kMachineFactor},
                 {"validated", validated},
@@ -273,7 +304,10 @@ int validate_main(int argc, char** argv) {
         << "\n";
     if (!out) throw std::runtime_error(json_out + ": cannot write");
   }
-  if (!update.empty() && !rows.empty()) {
+  if (!update.empty() && rows.empty()) {
+    throw std::runtime_error(update + ": not updated: no point to validate it with");
+  }
+  if (!update.empty()) {
     std::ifstream in(update);
     json c = json::parse(in, nullptr, false);
     if (c.is_discarded() || !c.is_object())

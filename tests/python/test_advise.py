@@ -91,10 +91,39 @@ class Advise(unittest.TestCase):
         self.assertIn("no mode meets p99 <= 5 ms", text.stdout)
 
     def test_minimize_changes_the_order(self):
-        doc = advise("--rate", "50/s", "--subscribers", "100", "--budget", "p99<=1s",
-                     "--minimize", "connections")
-        conns = [m["connections"] for m in doc["modes"] if m["meets_budget"]]
+        # Webhooks hold POSTs in flight (λ/N x the round trip, up to 4 per subscriber): more
+        # connections than the pollers' and streams' one each at 2000/s through 50 ms.
+        args = ("--rate", "2000/s", "--subscribers", "10", "--rtt", "50ms", "--budget",
+                "p99<=1s")
+        by_requests = advise(*args)
+        by_connections = advise(*args, "--minimize", "connections")
+        conns = [m["connections"] for m in by_connections["modes"] if m["meets_budget"]]
         self.assertEqual(conns, sorted(conns))
+        self.assertGreater(max(conns), min(conns))
+        self.assertNotEqual([m["mode"] for m in by_requests["modes"]],
+                            [m["mode"] for m in by_connections["modes"]])
+
+    def test_low_rates_and_huge_fan_outs_answer_quickly(self):
+        for args in (("--rate", "2/h", "--subscribers", "20", "--budget", "p99<=60m"),
+                     ("--rate", "10", "--subscribers", "1000000", "--budget", "p99<=2s"),
+                     ("--rate", "1e6", "--subscribers", "10000000", "--budget", "p99<=2s")):
+            r = run("advise", *args, "--json", timeout=60)  # seconds, when the work is bounded
+            self.assertEqual(r.returncode, 0, (args, r.stderr))
+            doc = json.loads(r.stdout)
+            self.assertEqual(len(doc["modes"]), 8)
+        # At 10^13 deliveries/s every mode saturates, and the answer says so.
+        self.assertIn("every mode saturates", doc["recommendation"]["reason"])
+
+    def test_a_batch_window_found_under_load(self):
+        # 1000/s to 2000 subscribers: a POST per event saturates the producer, a window of
+        # about 0.1 s (100 events a batch) does not.
+        doc = advise("--rate", "1000/s", "--subscribers", "2000", "--budget", "p99<=2s")
+        batch = next(m for m in doc["modes"] if "batch_window_ms" in m["setting"])
+        self.assertTrue(batch["meets_budget"], batch)
+        self.assertGreaterEqual(batch["setting"]["batch_window_ms"], 50)
+        lo, hi = batch["setting_range"]
+        self.assertLessEqual(lo, batch["setting"]["batch_window_ms"])
+        self.assertAlmostEqual(hi, batch["setting"]["batch_window_ms"])
 
     def test_nonsense_is_refused_in_one_line(self):
         cases = [
@@ -113,6 +142,10 @@ class Advise(unittest.TestCase):
             lines = r.stderr.strip().splitlines()
             self.assertEqual(len(lines), 1, (args, r.stderr))
             self.assertIn(named, lines[0], args)
+        r = run("validate", "--calibration", "a.json", "--update-calibration", "b.json",
+                os.path.join(ROOT, "results", "reference"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--update-calibration", r.stderr)
         r = run("advise", "--rate", "5", "--subscribers", "10", "--budget", "p99<=1s",
                 "--calibration", "/nonexistent/calibration.json")
         self.assertEqual(r.returncode, 1)

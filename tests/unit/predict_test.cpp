@@ -99,6 +99,40 @@ TEST(predict, the_rtt_adds_one_way_to_push_and_half_to_poll) {
   EXPECT_NEAR(predict(made_up(), in).mean_us.value - loopback, 40'000, 1'000);
 }
 
+TEST(predict, the_rtt_adds_half_to_a_poll) {
+  point_input in = point("poll", 5, 4);
+  in.interval_s = 0.2;
+  const double loopback = predict(made_up(), in).mean_us.value;
+  in.rtt_s = 0.08;
+  EXPECT_NEAR(predict(made_up(), in).mean_us.value - loopback, 40'000, 1);
+}
+
+TEST(predict, every_interval_holds_its_value) {
+  // Every mode over rates, N, round trips and short runs: lo <= value <= hi, whatever the
+  // three simulations drew (long-poll's parked or in-flight path changes with R).
+  const calibration c = made_up();
+  for (const auto& [mode, k] : c.modes) {
+    for (double rate : {0.5, 50.0, 3000.0}) {
+      for (double n : {1.0, 40.0}) {
+        for (double rtt : {0.0, 0.03, 0.2}) {
+          point_input in = point(mode.c_str(), rate, n);
+          in.interval_s = 0.1;
+          in.rtt_s = rtt;
+          in.events = rate * 5;
+          in.window_s = 5;
+          in.warmup_s = 1;
+          in.sim_events = 800;
+          const forecast f = predict(c, in);
+          if (f.saturated) continue;
+          SCOPED_TRACE(mode + " rate " + std::to_string(rate) + " N " + std::to_string(n) +
+                       " rtt " + std::to_string(rtt));
+          for (const estimate* e : {&f.mean_us, &f.p50_us, &f.p99_us}) expect_holds(*e);
+        }
+      }
+    }
+  }
+}
+
 TEST(predict, the_hot_rate_takes_the_wakeups_out) {
   const double cold = predict(made_up(), point("websocket", 20, 1)).mean_us.value;
   const double hot = predict(made_up(), point("websocket", 1000, 1)).mean_us.value;
@@ -123,6 +157,19 @@ TEST(predict, outside_the_validated_range_is_a_projection) {
   c.validated = {{"rate", {1, 1000}}, {"subscribers", {1, 500}}, {"rtt_s", {0, 0.1}}};
   EXPECT_EQ(projection_reason(c, point("sse", 10, 10)), "");
   EXPECT_NE(projection_reason(c, point("sse", 10, 2000)).find("N = 2000"), std::string::npos);
+  // A mode's own range, and its most deliveries per second, when the validation kept them.
+  c.validated["by_mode"] = {{"sse",
+                             {{"rate", {1, 100}},
+                              {"subscribers", {1, 50}},
+                              {"rtt_s", {0, 0}},
+                              {"deliveries_per_s", 400}}}};
+  EXPECT_EQ(projection_reason(c, point("sse", 10, 10)), "");
+  EXPECT_NE(projection_reason(c, point("sse", 10, 100)).find("N = 100"), std::string::npos);
+  EXPECT_NE(projection_reason(c, point("sse", 50, 40)).find("lambda N"), std::string::npos);
+  EXPECT_EQ(projection_reason(c, point("webhook", 500, 400)), "");  // the global range
+  point_input wide = point("sse", 10, 10);
+  wide.cores = 4;
+  EXPECT_NE(projection_reason(c, wide).find("io threads"), std::string::npos);
 }
 
 TEST(calibration, json_round_trip_and_bad_documents) {
@@ -136,6 +183,20 @@ TEST(calibration, json_round_trip_and_bad_documents) {
   j["modes"]["sse"].erase("delivery_cost_us");
   EXPECT_THROW(calibration_from_json(j, "x"), std::runtime_error);
   EXPECT_THROW(back.of("no-such-mode"), std::out_of_range);
+  nlohmann::json no_modes = to_json(c);
+  no_modes.erase("modes");
+  try {
+    calibration_from_json(no_modes, "some.json");
+    FAIL() << "a calibration without modes was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("some.json"), std::string::npos) << e.what();
+  }
+  nlohmann::json negative = to_json(c);
+  negative["modes"]["sse"]["delivery_cost_us"] = -1;
+  EXPECT_THROW(calibration_from_json(negative, "x"), std::runtime_error);
+  nlohmann::json zero_rate = to_json(c);
+  zero_rate["rate"] = 0;
+  EXPECT_THROW(calibration_from_json(zero_rate, "x"), std::runtime_error);
 }
 
 }  // namespace

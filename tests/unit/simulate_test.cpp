@@ -142,11 +142,33 @@ TEST(simulate, a_webhook_pool_pays_a_handshake_per_connection_it_opens) {
   ASSERT_EQ(out.samples_s.size(), 9u);
   // Constant arrivals 1 s apart: the warm-up's event paid the handshake, the rest none.
   EXPECT_NEAR(out.quantile(1.0), 0, 1e-12);
-  // 20 POSTs per second through that one connection queue without bound.
+  // 40 POSTs per second to a connection that carries 20 (one per 50 ms) queue without bound.
   in.rate = 40;
   in.events = 400;
   in.max_work = 4'000'000;
   EXPECT_GT(simulate(in).quantile(1.0), 1.0);
+}
+
+TEST(simulate, low_rates_and_huge_fan_outs_stay_bounded_in_work) {
+  // One event an hour polled every millisecond: the empty polls are jumped, not walked.
+  sim_input in = base_input(sim_design::poll_adaptive, 1.0 / 3600);
+  in.interval_s = 0.001;
+  in.max_interval_s = 0.008;
+  in.events = 300;
+  const sim_output slow = simulate(in);
+  EXPECT_NEAR(slow.mean_s, 0.004 + 0.001, 0.001);  // half the cap, plus the base
+  in.design = sim_design::poll;
+  EXPECT_NEAR(simulate(in).mean_s, 0.0005 + 0.001, 0.0002);
+  in.interval_s = 0;  // nonsense: no samples, no loop
+  EXPECT_TRUE(simulate(in).samples_s.empty());
+  // A million subscribers: 2000 followed, each standing for 500; the fan-out still takes N c.
+  sim_input wide = base_input(sim_design::stream, 0.1);
+  wide.subscribers = 1e6;
+  wide.delivery_cost_s = 1e-7;  // 0.1 s per fan-out, rho = 0.01
+  wide.events = 300;
+  const sim_output out = simulate(wide);
+  EXPECT_NEAR(out.mean_s, 0.001 + 0.05, 0.003);         // (N - 1) c / 2 on average
+  EXPECT_NEAR(out.quantile(0.9), 0.001 + 0.09, 0.004);  // the place in it is uniform
 }
 
 }  // namespace
