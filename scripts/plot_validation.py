@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from hookbench.cli import run  # noqa: E402
 from hookbench.errors import ResultsError  # noqa: E402
+from hookbench.readme_calibration import coverage_table  # noqa: E402
 
 
 def load(path):
@@ -84,10 +85,6 @@ def plot(doc, out_png):
     plt.close(fig)
 
 
-def pct(k, n):
-    return f"{100.0 * k / n:.0f}%" if n else "–"
-
-
 def table(doc, out_md):
     v = doc["validated"]
     lines = ["# Predictions against measurements", "",
@@ -101,14 +98,7 @@ def table(doc, out_md):
              f"Range: λ {v['rate'][0]:g}–{v['rate'][1]:g}/s, N {v['subscribers'][0]:g}–"
              f"{v['subscribers'][1]:g}, RTT {v['rtt_s'][0] * 1e3:g}–{v['rtt_s'][1] * 1e3:g} ms "
              f"(loopback plus the emulated link).", "",
-             "| mode | points | mean covered | p99 covered | median error of the mean |",
-             "|---|---:|---:|---:|---:|"]
-    for mode, m in v["by_mode"].items():
-        lines.append(f"| {mode} | {m['points']} | {pct(m['mean_covered'], m['points'])} | "
-                     f"{pct(m['p99_covered'], m['points'])} | "
-                     f"{100 * m.get('median_error', 0):.0f}% |")
-    lines.append(f"| **all** | {v['points']} | {pct(v['mean_covered'], v['points'])} | "
-                 f"{pct(v['p99_covered'], v['points'])} | |")
+             *coverage_table(v)]
     lines += ["", "![predicted against measured](validation.png)", "",
               "## Points the interval misses", "",
               "| sweep | mode | point | measured mean | predicted [interval] |",

@@ -39,14 +39,27 @@ def block_advise(res):
     return ["```", f"$ hookbench advise {shown}", *r.stdout.rstrip("\n").split("\n"), "```"]
 
 
+def coverage_table(v):
+    """The Markdown table of a validation's coverage per mode (validation.json's "validated"),
+    as the README and VALIDATION.md show it."""
+    def pct(k, n):
+        return f"{100.0 * k / n:.0f}%" if n else "–"
+    lines = ["| mode | points | mean covered | p99 covered | median error of the mean |",
+             "|---|---:|---:|---:|---:|"]
+    for mode, m in v["by_mode"].items():
+        lines.append(f"| {mode} | {m['points']} | {pct(m['mean_covered'], m['points'])} | "
+                     f"{pct(m['p99_covered'], m['points'])} | "
+                     f"{100 * m.get('median_error', 0):.0f}% |")
+    lines.append(f"| **all** | {v['points']} | {pct(v['mean_covered'], v['points'])} | "
+                 f"{pct(v['p99_covered'], v['points'])} | |")
+    return lines
+
+
 def block_validation(res):
     """The predictor's coverage per mode, from results/calibration/validation.json."""
     from .readme import fmt  # the README's number format (readme.py imports this module)
     doc = read_json(os.path.join(res.folder("calibration"), "validation.json"))
     v = doc["validated"]
-
-    def pct(k, n):
-        return f"{100.0 * k / n:.0f}%" if n else "–"
     lines = [f"Every committed measured point ({v['points']} points of {v['sweeps']} sweeps: λ "
              f"{fmt(v['rate'][0])}–{fmt(v['rate'][1])}/s, N {fmt(v['subscribers'][0])}–"
              f"{fmt(v['subscribers'][1])}, RTT {fmt(v['rtt_s'][0] * 1e3)}–"
@@ -57,12 +70,5 @@ def block_validation(res):
              "one sense: the predictor's parts were shaped while looking at these points, though "
              "no constant was fitted to them; the intervals are wide where µs-level machine "
              "terms dominate, so the median error is the tighter figure:", "",
-             "| mode | points | mean covered | p99 covered | median error of the mean |",
-             "|---|---:|---:|---:|---:|"]
-    for mode, m in v["by_mode"].items():
-        lines.append(f"| {mode} | {m['points']} | {pct(m['mean_covered'], m['points'])} | "
-                     f"{pct(m['p99_covered'], m['points'])} | "
-                     f"{100 * m.get('median_error', 0):.0f}% |")
-    lines.append(f"| **all** | {v['points']} | {pct(v['mean_covered'], v['points'])} | "
-                 f"{pct(v['p99_covered'], v['points'])} | |")
+             *coverage_table(v)]
     return lines
