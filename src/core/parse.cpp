@@ -104,6 +104,49 @@ double parse_positive_double(std::string_view text) {
   return value;
 }
 
+double parse_event_rate(std::string_view text) {
+  static constexpr std::pair<std::string_view, double> units[] = {
+      {"/s", 1}, {"/min", 60}, {"/h", 3600}};
+  std::string_view number = text;
+  double per = 1;
+  for (const auto& [suffix, seconds] : units) {
+    if (text.ends_with(suffix)) {
+      number = text.substr(0, text.size() - suffix.size());
+      per = seconds;
+      break;
+    }
+  }
+  double value = 0;
+  if (!to_double(number, value) || !(value > 0) || !std::isfinite(value)) {
+    throw usage_error("expected a rate such as 5, 5/s, 300/min or 2/h, got " + quoted(text));
+  }
+  if (value / per > 1e6) throw usage_error("a rate above 1 000 000/s is out of range");
+  return value / per;
+}
+
+double parse_byte_size(std::string_view text, double most) {
+  static constexpr std::pair<std::string_view, double> units[] = {
+      {"KiB", 1024}, {"MiB", 1024 * 1024}, {"kB", 1e3}, {"MB", 1e6}, {"B", 1}};
+  std::string_view number = text;
+  double factor = 1;
+  for (const auto& [suffix, f] : units) {
+    if (text.ends_with(suffix)) {
+      number = text.substr(0, text.size() - suffix.size());
+      factor = f;
+      break;
+    }
+  }
+  double value = 0;
+  if (!to_double(number, value) || !(value > 0) || !std::isfinite(value)) {
+    throw usage_error("expected a size such as 512, 2kB or 1KiB, got " + quoted(text));
+  }
+  if (value * factor > most) {
+    throw usage_error(quoted(text) + " is above " + std::to_string(static_cast<long long>(most)) +
+                      " bytes");
+  }
+  return value * factor;
+}
+
 double parse_bit_rate(std::string_view text) {
   static constexpr std::pair<std::string_view, double> units[] = {
       {"kbit", 1e3}, {"mbit", 1e6}, {"gbit", 1e9}, {"bit", 1}};

@@ -32,6 +32,10 @@ double parse_bit_rate(std::string_view text);
 // "10mbit", "1.5gbit", "500kbit": the largest unit that keeps the number at least 1.
 std::string format_bit_rate(double bits_per_s);
 double parse_non_negative_double(std::string_view text);
+// An event rate: "5", "5/s", "300/min", "2/h", as events per second, above 0 and at most 10^6.
+double parse_event_rate(std::string_view text);
+// A size in bytes: "512", "512B", "2kB", "1KiB", "1MB", "1MiB", above 0 and at most `most`.
+double parse_byte_size(std::string_view text, double most);
 std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max);
 // Decimal digits only (no sign, no spaces) that fit 64 bits: for values in requests, where a
 // bad one is answered with 400 rather than thrown.

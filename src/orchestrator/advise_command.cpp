@@ -67,38 +67,6 @@ budget parse_budget(std::string_view v) {
   return b;
 }
 
-// "5/s", "5", "300/min", "0.05/s".
-double parse_rate(std::string_view v) {
-  double per = 1;
-  std::string_view n = v;
-  if (v.ends_with("/s")) {
-    n = v.substr(0, v.size() - 2);
-  } else if (v.ends_with("/min")) {
-    n = v.substr(0, v.size() - 4), per = 60;
-  } else if (v.ends_with("/h")) {
-    n = v.substr(0, v.size() - 2), per = 3600;
-  }
-  const double r = parse_positive_double(n) / per;
-  if (r > 1e6) throw usage_error("a rate above 1 000 000/s is out of range");
-  return r;
-}
-
-// "1KiB", "512", "2kB", "1MiB".
-double parse_size(std::string_view v) {
-  struct unit {
-    const char* suffix;
-    double factor;
-  };
-  for (const unit u : {unit{"KiB", 1024}, unit{"MiB", 1024 * 1024}, unit{"kB", 1000},
-                       unit{"MB", 1e6}, unit{"B", 1}}) {
-    if (v.ends_with(u.suffix)) {
-      return parse_positive_double(v.substr(0, v.size() - std::string_view(u.suffix).size())) *
-             u.factor;
-    }
-  }
-  return parse_positive_double(v);
-}
-
 struct advise_options {
   double rate = 0;
   double subscribers = 0;
@@ -466,7 +434,7 @@ int advise_main(int argc, char** argv) {
       "points outside the validated range are marked as projections.\n\n"
       "  e.g. hookbench advise --rate 5/s --subscribers 2000 --rtt 80ms --budget p99<=2s");
   p.add("--rate", "EVENTS/S", "event rate lambda: 5, 5/s, 300/min or 2/h", "required",
-        [&](std::string_view v) { o.rate = parse_rate(v); })
+        [&](std::string_view v) { o.rate = parse_event_rate(v); })
       .add("--subscribers", "N", "subscribers N", "required",
            [&](std::string_view v) {
              o.subscribers = static_cast<double>(parse_int(v, 1, 10'000'000));
@@ -479,8 +447,8 @@ int advise_main(int argc, char** argv) {
              o.goal = parse_budget(v);
              have_budget = true;
            })
-      .add("--payload", "SIZE", "event payload: bytes, or with kB, KiB, MB, MiB", "256",
-           [&](std::string_view v) { o.payload = parse_size(v); })
+      .add("--payload", "SIZE", "event payload: bytes, or with kB, KiB, MB, MiB (1 MiB at most)",
+           "256", [&](std::string_view v) { o.payload = parse_byte_size(v, 1 << 20); })
       .add("--minimize", "WHAT", "what the best setting saves: requests, bytes, cpu, connections",
            "requests",
            [&](std::string_view v) {

@@ -282,3 +282,31 @@ TEST_F(cli_fixture, empty_argv_is_fine) {
 
 }  // namespace
 }  // namespace hookbench
+
+namespace hookbench {
+namespace {
+
+TEST(parse_event_rate, per_second_minute_and_hour) {
+  EXPECT_DOUBLE_EQ(parse_event_rate("5"), 5);
+  EXPECT_DOUBLE_EQ(parse_event_rate("5/s"), 5);
+  EXPECT_DOUBLE_EQ(parse_event_rate("300/min"), 5);
+  EXPECT_DOUBLE_EQ(parse_event_rate("2/h"), 2.0 / 3600);
+  EXPECT_DOUBLE_EQ(parse_event_rate("1e6/s"), 1e6);
+  for (const char* bad : {"0", "-1/s", "fast", "5/d", "", "/s", "inf", "nan", "2e6"}) {
+    EXPECT_THROW(parse_event_rate(bad), usage_error) << bad;
+  }
+}
+
+TEST(parse_byte_size, units_and_the_bound) {
+  EXPECT_DOUBLE_EQ(parse_byte_size("512", 1 << 20), 512);
+  EXPECT_DOUBLE_EQ(parse_byte_size("512B", 1 << 20), 512);
+  EXPECT_DOUBLE_EQ(parse_byte_size("2kB", 1 << 20), 2000);
+  EXPECT_DOUBLE_EQ(parse_byte_size("1KiB", 1 << 20), 1024);
+  EXPECT_DOUBLE_EQ(parse_byte_size("1MiB", 1 << 20), 1 << 20);
+  for (const char* bad : {"0", "1e305", "2MiB", "1GB", "big", "-1kB", "KiB"}) {
+    EXPECT_THROW(parse_byte_size(bad, 1 << 20), usage_error) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hookbench

@@ -8,6 +8,8 @@
 
 #include <cmath>
 
+#include "modes/mode.hpp"
+
 namespace hookbench {
 namespace {
 
@@ -170,6 +172,20 @@ TEST(predict, outside_the_validated_range_is_a_projection) {
   point_input wide = point("sse", 10, 10);
   wide.cores = 4;
   EXPECT_NE(projection_reason(c, wide).find("io threads"), std::string::npos);
+}
+
+TEST(predict, every_mode_names_a_simulation_of_its_kind) {
+  // sim_design::poll is the field's default: a push mode that forgot to name its simulation
+  // would be played as a poller.
+  for (const auto& m : delivery_modes()) {
+    const bool pulled =
+        m.simulation == sim_design::poll || m.simulation == sim_design::poll_adaptive;
+    EXPECT_EQ(pulled, m.pull) << m.name;
+    if (m.receiver) {
+      EXPECT_TRUE(m.simulation == sim_design::webhook || m.simulation == sim_design::webhook_batch)
+          << m.name;
+    }
+  }
 }
 
 TEST(calibration, json_round_trip_and_bad_documents) {
