@@ -114,7 +114,10 @@ calibration read_document(const json& j, const std::string& source) {
   c.validated = j.value("validated", json::object());
   const json& modes = j.at("modes");
   if (!modes.is_object() || modes.empty()) throw std::runtime_error(source + ": no modes");
-  for (const auto& [name, o] : modes.items()) {
+  for (const auto& item : modes.items()) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string& name = item.key();
+    const json& o = item.value();
     mode_constants m;
     const std::string where = source + ": mode " + name;
     each_field(m, [&](const char* key, double& v) {

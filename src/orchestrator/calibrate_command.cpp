@@ -322,7 +322,7 @@ int calibrate_main(int argc, char** argv) {
       "exchange, memory per subscriber, idle upkeep), with real runs of the harness on\n"
       "loopback, and writes them with the environment to --out. `hookbench advise` and\n"
       "`hookbench validate` read it (--calibration FILE).");
-  p.add_text("--out", "FILE", "where to write the calibration", o.out)
+  p.add_text("--out", "FILE", "where to write the calibration [default: calibration.json]", o.out)
       .add("--rate", "EVENTS/S", "event rate of the calibration runs", "20",
            [&](std::string_view v) { o.rate = parse_positive_double(v); })
       .add("--hot-rate", "EVENTS/S", "rate of the push modes' runs with threads kept busy", "1000",
