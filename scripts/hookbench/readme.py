@@ -208,8 +208,10 @@ def block_machine(res):
                      "loopback unless a link is named.")
     revisions = {r for envs in every.values() for r in
                  (revision_text([e]) for e in envs or [])}
+    mixed = (" (each row names its folder's; `scripts/regenerate.sh DIR` makes every folder "
+             "again from one revision, in about 127 minutes)") if len(revisions) > 1 else ""
     lines += ["", f"The figures come from {len(revisions)} revision"
-              f"{'' if len(revisions) == 1 else 's'}:", "",
+              f"{'' if len(revisions) == 1 else 's'}{mixed}:", "",
               "| results | runs | revision | pinning |", "|---|---:|---|---|"]
     for f, envs in every.items():
         if envs is None:

@@ -60,7 +60,15 @@ def block_validation(res):
     from .readme import fmt  # the README's number format (readme.py imports this module)
     doc = read_json(os.path.join(res.folder("calibration"), "validation.json"))
     v = doc["validated"]
-    lines = [f"Every committed measured point ({v['points']} points of {v['sweeps']} sweeps: λ "
+    cal = read_json(os.path.join(res.folder("calibration"), "calibration.json"))
+    cal_rev = str(cal.get("environment", {}).get("git_revision", "unknown"))[:7]
+    sweep_revs = sorted({str(e.get("git_revision", "unknown"))[:7]
+                         for f in ("reference", "network", "social", "ecommerce", "analytics")
+                         if os.path.isdir(res.folder(f)) for _, e in res.environments(f)})
+    lines = [f"The calibration comes from revision {cal_rev}, the sweeps it predicts from "
+             f"{', '.join(sweep_revs)}: a predictor of one revision checked against "
+             "measurements of another.",
+             f"Every committed measured point ({v['points']} points of {v['sweeps']} sweeps: λ "
              f"{fmt(v['rate'][0])}–{fmt(v['rate'][1])}/s, N {fmt(v['subscribers'][0])}–"
              f"{fmt(v['subscribers'][1])}, RTT {fmt(v['rtt_s'][0] * 1e3)}–"
              f"{fmt(v['rtt_s'][1] * 1e3)} ms) predicted from the reference calibration alone "
