@@ -17,11 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-double number_at(const json& obj, const char* key, double fallback = 0) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_number() ? it->get<double>() : fallback;
-}
-
 std::string fmt(const char* format, double v) {
   char buf[48];
   std::snprintf(buf, sizeof buf, format, v);
@@ -44,6 +39,11 @@ std::string point_label(const json& config) {
 }
 
 }  // namespace
+
+double number_at(const json& obj, const char* key, double fallback) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? it->get<double>() : fallback;
+}
 
 // DIR/runs/*.json (a sweep's folder), or DIR/*.json; sorted by name.
 std::vector<json> read_sweep_runs(const std::filesystem::path& dir) {

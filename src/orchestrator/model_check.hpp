@@ -17,6 +17,9 @@
 
 namespace hookbench {
 
+// A number in a saved run's JSON object, or `fallback` when the key is absent or not a number.
+double number_at(const nlohmann::json& obj, const char* key, double fallback = 0);
+
 // The run results of a sweep's folder: DIR/runs/*.json, or DIR/*.json, sorted by name; files
 // that are not run results (a capacity search, a trace) are skipped. Throws usage_error when
 // DIR is no folder, a file is not JSON, or no run result is there.

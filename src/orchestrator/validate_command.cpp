@@ -23,21 +23,17 @@ namespace {
 
 using json = nlohmann::json;
 
-double num(const json& j, const char* key, double fallback = 0) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
-}
-
 // Why a run is left out, or "".
 std::string left_out(const json& config) {
   if (config.contains("faults")) return "faults";
-  if (num(config, "attack") > 0) return "attack";
+  if (number_at(config, "attack") > 0) return "attack";
   if (config.value("tls", false)) return "tls";
   if (config.value("consumer_stack", std::string("beast")) != "beast") return "consumer stack";
   if (config.contains("fsync")) return "durable log";
   if (config.contains("link")) {
     const json& l = config.at("link");
-    if (num(l, "jitter_ms") > 0 || num(l, "bandwidth_bps") > 0) return "jitter or bandwidth";
+    if (number_at(l, "jitter_ms") > 0 || number_at(l, "bandwidth_bps") > 0)
+      return "jitter or bandwidth";
   }
   if (config.value("timer", std::string("sleep")) != "sleep") return "spin timer";
   return "";
@@ -47,22 +43,22 @@ point_input point_of(const json& config, std::size_t repeats) {
   point_input in;
   in.mode = config.at("mode").get<std::string>();
   in.constant_arrivals = config.value("arrivals", std::string("poisson")) == "constant";
-  in.rate = num(config, "rate");
-  in.subscribers = num(config, "subscribers", 1);
-  in.interval_s = num(config, "interval_ms", 100) / 1e3;
-  in.payload_bytes = num(config, "payload_bytes", 256);
-  if (config.contains("link")) in.rtt_s = num(config.at("link"), "rtt_ms") / 1e3;
+  in.rate = number_at(config, "rate");
+  in.subscribers = number_at(config, "subscribers", 1);
+  in.interval_s = number_at(config, "interval_ms", 100) / 1e3;
+  in.payload_bytes = number_at(config, "payload_bytes", 256);
+  if (config.contains("link")) in.rtt_s = number_at(config.at("link"), "rtt_ms") / 1e3;
   const json t = config.value("tuning", json::object());
-  in.backoff = num(t, "backoff", 2);
-  in.max_interval_s = num(t, "max_interval_ms") / 1e3;
-  in.wait_s = num(t, "wait_ms", 30000) / 1e3;
-  in.batch_window_s = num(t, "batch_window_ms", 50) / 1e3;
-  in.batch_max = num(t, "batch_max", 100);
-  in.webhook_concurrency = num(config, "webhook_concurrency", 4);
-  in.events = in.rate * num(config, "duration_s") * static_cast<double>(repeats);
-  in.window_s = num(config, "duration_s");
-  in.warmup_s = num(config, "warmup_s");
-  in.poll_limit = num(config, "poll_limit", 1000);
+  in.backoff = number_at(t, "backoff", 2);
+  in.max_interval_s = number_at(t, "max_interval_ms") / 1e3;
+  in.wait_s = number_at(t, "wait_ms", 30000) / 1e3;
+  in.batch_window_s = number_at(t, "batch_window_ms", 50) / 1e3;
+  in.batch_max = number_at(t, "batch_max", 100);
+  in.webhook_concurrency = number_at(config, "webhook_concurrency", 4);
+  in.events = in.rate * number_at(config, "duration_s") * static_cast<double>(repeats);
+  in.window_s = number_at(config, "duration_s");
+  in.warmup_s = number_at(config, "warmup_s");
+  in.poll_limit = number_at(config, "poll_limit", 1000);
   return in;
 }
 
@@ -189,7 +185,7 @@ int validate_main(int argc, char** argv) {
         const json& l = m.at("latency_us");
         if (!l.contains("mean") || !l.at("mean").is_number()) continue;
         row.measured_mean += l.at("mean").get<double>();
-        row.measured_p99 += num(l, "p99");
+        row.measured_p99 += number_at(l, "p99");
         ++measured;
       }
       if (measured == 0) {
